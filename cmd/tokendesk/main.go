@@ -1,0 +1,66 @@
+// Command tokendesk is the access-token console.
+//
+//	tokendesk [serve] [flags]    run the console (the default)
+//	tokendesk user add --email E [--role admin|designer]   create a user; the password is read from standard input
+//	tokendesk emulate [--addr A] serve the Redox and Zoom emulators
+//	tokendesk version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+// version is set at build time (-ldflags "-X main.version=…").
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "tokendesk:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+// run is the whole program, with its environment passed in so that tests
+// can run it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, getenv, stderr, nil)
+	case "version":
+		fmt.Fprintln(stdout, "tokendesk", version)
+		return nil
+	case "user":
+		if len(args) == 0 || args[0] != "add" {
+			return errors.New("usage: tokendesk user add --email E [--role admin|designer] < password")
+		}
+		return userAdd(ctx, args[1:], getenv, stdin, stdout)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (try: serve, user add, emulate, version)", cmd)
+}
+
+const usage = `tokendesk keeps the access tokens your apps use to reach external systems.
+
+  tokendesk [serve] [flags]                      run the console (see serve --help)
+  tokendesk user add --email E [--role R]        create a user; password from standard input
+  tokendesk emulate [--addr 127.0.0.1:9090]      serve the Redox and Zoom emulators
+  tokendesk version
+`

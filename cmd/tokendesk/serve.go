@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tokendesk/tokendesk/internal/auth"
+	"github.com/tokendesk/tokendesk/internal/config"
+	"github.com/tokendesk/tokendesk/internal/secret"
+	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/web"
+)
+
+// shutdownGrace is how long in-flight requests get on SIGTERM.
+const shutdownGrace = 10 * time.Second
+
+// serve runs the console until ctx ends. ready, if not nil, receives the
+// listening address (tests use it).
+func serve(ctx context.Context, args []string, getenv func(string) string, logOut io.Writer, ready chan<- string) error {
+	cfg, err := config.Load(args, getenv, logOut)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg, logOut)
+
+	st, box, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	if err := ensureAdmin(ctx, cfg, st, logger); err != nil {
+		return err
+	}
+	var setup *web.SetupCode
+	if n, err := st.CountUsers(ctx); err != nil {
+		return err
+	} else if n == 0 {
+		code := newSetupCode()
+		setup = web.NewSetupCode(code)
+		logger.Warn("no users yet: open /setup and enter this one-time setup code to create the first administrator",
+			"url", strings.TrimRight(cfg.BaseURL.String(), "/")+"/setup", "setup_code", code)
+	}
+
+	srv := web.New(web.Deps{Config: cfg, Store: st, Box: box, Logger: logger, Setup: setup})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("TOKENDESK_ADDR: cannot listen on %s: %w", cfg.Addr, err)
+	}
+	httpSrv := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	go expireSessions(ctx, st, logger)
+
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	logger.Info("tokendesk is listening", "addr", ln.Addr().String(), "url", cfg.BaseURL.String(), "version", version)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "grace", shutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := httpSrv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore loads (or creates) the master key, opens the database and
+// proves the key is the database's.
+func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*store.Store, *secret.Box, error) {
+	key := cfg.MasterKey
+	if key == nil {
+		k, created, err := secret.LoadOrCreateKeyFile(cfg.MasterKeyFile)
+		if err != nil {
+			return nil, nil, fmt.Errorf("TOKENDESK_MASTER_KEY_FILE: %w", err)
+		}
+		if created {
+			logger.Warn("created a new master key: back it up, without it the stored credentials cannot be read", "file", cfg.MasterKeyFile)
+		}
+		key = k
+	}
+	box, err := secret.NewBox(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(ctx, cfg.DatabasePath(), box)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := st.VerifyMasterKey(ctx); err != nil {
+		st.Close()
+		if errors.Is(err, secret.ErrWrongKey) {
+			src := "the key file " + cfg.MasterKeyFile
+			if cfg.MasterKey != nil {
+				src = "TOKENDESK_MASTER_KEY"
+			}
+			return nil, nil, fmt.Errorf("%w (%s); refusing to start rather than fail on every stored credential", err, src)
+		}
+		return nil, nil, err
+	}
+	return st, box, nil
+}
+
+// ensureAdmin creates the administrator named by TOKENDESK_ADMIN_EMAIL when
+// it does not exist yet. An existing account is left as it is.
+func ensureAdmin(ctx context.Context, cfg config.Config, st *store.Store, logger *slog.Logger) error {
+	if cfg.AdminEmail == "" {
+		return nil
+	}
+	email, err := auth.NormalizeEmail(cfg.AdminEmail)
+	if err != nil {
+		return &config.Error{Setting: "TOKENDESK_ADMIN_EMAIL", Problem: err.Error()}
+	}
+	if _, err := st.UserByEmail(ctx, email); err == nil {
+		return nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if msg := auth.ValidatePassword(cfg.AdminPassword); msg != "" {
+		return &config.Error{Setting: "TOKENDESK_ADMIN_PASSWORD", Problem: msg}
+	}
+	hash, err := auth.DefaultHasher.Hash(cfg.AdminPassword)
+	if err != nil {
+		return err
+	}
+	if _, err := st.CreateUser(ctx, email, hash, store.RoleAdmin); err != nil {
+		return err
+	}
+	logger.Info("created administrator from TOKENDESK_ADMIN_EMAIL", "user", email)
+	return nil
+}
+
+func expireSessions(ctx context.Context, st *store.Store, logger *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := st.DeleteIdleSessions(ctx, time.Now().Add(-web.SessionIdle)); err != nil && ctx.Err() == nil {
+				logger.Warn("expiring sessions", "err", err)
+			}
+		}
+	}
+}
+
+// newSetupCode is 10 characters from an alphabet without look-alikes.
+func newSetupCode() string {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 10)
+	rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b[:5]) + "-" + string(b[5:])
+}

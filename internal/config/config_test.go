@@ -1,0 +1,97 @@
+package config
+
+import (
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(nil, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" {
+		t.Errorf("addr/data dir = %q %q", c.Addr, c.DataDir)
+	}
+	if c.DatabasePath() != filepath.Join("data", "tokendesk.db") {
+		t.Errorf("database = %q", c.DatabasePath())
+	}
+	if c.MasterKeyFile != filepath.Join("data", "master.key") {
+		t.Errorf("key file = %q", c.MasterKeyFile)
+	}
+	if c.BaseURL.String() != "http://127.0.0.1:8080" || c.SecureCookies() {
+		t.Errorf("base url = %v secure=%v", c.BaseURL, c.SecureCookies())
+	}
+	if c.RedoxURL != "https://api.redoxengine.com" || c.ZoomAPIURL != "https://api.zoom.us" || c.ZoomOAuthURL != "https://zoom.us" {
+		t.Errorf("provider urls = %q %q %q", c.RedoxURL, c.ZoomAPIURL, c.ZoomOAuthURL)
+	}
+	if c.AllowPlain || c.LogFormat != "text" || c.LogLevel != slog.LevelInfo {
+		t.Errorf("plain=%v format=%q level=%v", c.AllowPlain, c.LogFormat, c.LogLevel)
+	}
+}
+
+func TestFlagsWinOverEnv(t *testing.T) {
+	c, err := Load([]string{"--addr", "127.0.0.1:9999", "--log-level=debug"},
+		env(map[string]string{"TOKENDESK_ADDR": "127.0.0.1:7777", "TOKENDESK_BASE_URL": "https://td.example.com", "TOKENDESK_LOG_LEVEL": "error"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9999" || c.LogLevel != slog.LevelDebug {
+		t.Errorf("addr=%q level=%v", c.Addr, c.LogLevel)
+	}
+	if !c.SecureCookies() {
+		t.Error("https base URL should make cookies Secure")
+	}
+}
+
+func TestMasterKeyFromEnv(t *testing.T) {
+	key := make([]byte, 32)
+	key[0] = 7
+	c, err := Load(nil, env(map[string]string{"TOKENDESK_MASTER_KEY": base64.StdEncoding.EncodeToString(key)}), io.Discard)
+	if err != nil || len(c.MasterKey) != 32 || c.MasterKey[0] != 7 {
+		t.Fatalf("key=%v err=%v", c.MasterKey, err)
+	}
+}
+
+func TestBadSettingsNameTheSetting(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"unknown flag", []string{"--colour", "red"}, nil, "-colour"},
+		{"bad address env", nil, map[string]string{"TOKENDESK_ADDR": "localhost"}, "TOKENDESK_ADDR"},
+		{"bad address flag", []string{"--addr", "nope"}, nil, "--addr"},
+		{"bad port", nil, map[string]string{"TOKENDESK_ADDR": "127.0.0.1:99999"}, "TOKENDESK_ADDR"},
+		{"bad base64 key", nil, map[string]string{"TOKENDESK_MASTER_KEY": "not*base64"}, "TOKENDESK_MASTER_KEY"},
+		{"short key", nil, map[string]string{"TOKENDESK_MASTER_KEY": base64.StdEncoding.EncodeToString([]byte("short"))}, "TOKENDESK_MASTER_KEY"},
+		{"unknown log level", nil, map[string]string{"TOKENDESK_LOG_LEVEL": "loud"}, "TOKENDESK_LOG_LEVEL"},
+		{"unknown log format", []string{"--log-format", "xml"}, nil, "--log-format"},
+		{"bad plaintext bool", nil, map[string]string{"TOKENDESK_ALLOW_PLAINTEXT": "maybe"}, "TOKENDESK_ALLOW_PLAINTEXT"},
+		{"bad base url", nil, map[string]string{"TOKENDESK_BASE_URL": "ftp://x"}, "TOKENDESK_BASE_URL"},
+		{"bad redox url", []string{"--redox-url", "not a url"}, nil, "--redox-url"},
+		{"postgres url", nil, map[string]string{"TOKENDESK_DATABASE_URL": "postgres://db/x"}, "TOKENDESK_DATABASE_URL"},
+		{"admin email without password", nil, map[string]string{"TOKENDESK_ADMIN_EMAIL": "a@b.c"}, "TOKENDESK_ADMIN_PASSWORD"},
+		{"stray argument", []string{"extra"}, nil, "extra"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(tc.args, env(tc.env), io.Discard)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tc.want) || strings.Contains(msg, "\n") {
+				t.Fatalf("error %q should be one line naming %s", msg, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,46 @@
+package provider
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// Action is what a provider's button does (Get OAuth 2.0 Access Token,
+// Test Connection). It works on the values in the form, saves nothing, and
+// reports every step it took.
+type Action func(ctx context.Context, env Env, values map[string]string) Result
+
+// Env is where providers are reached; the real base URLs are the defaults
+// and the emulators replace them in tests and the demo.
+type Env struct {
+	HTTP         *http.Client
+	RedoxURL     string
+	ZoomAPIURL   string
+	ZoomOAuthURL string
+	Now          func() time.Time
+}
+
+// Result is an action's outcome as a person should see it.
+type Result struct {
+	OK      bool
+	Summary string
+	Steps   []Step
+	// Grant is the token obtained, if the action obtains one.
+	Grant *Grant
+}
+
+// Step is one thing an action did.
+type Step struct {
+	Text string
+	OK   bool
+	Took time.Duration
+}
+
+// Grant is an OAuth 2.0 access token obtained from a provider.
+type Grant struct {
+	Field        string    `json:"f"` // the field the access token fills
+	AccessToken  string    `json:"a"`
+	RefreshToken string    `json:"r,omitempty"`
+	ExpiresAt    time.Time `json:"x"`
+}

@@ -1,0 +1,143 @@
+// Package provider describes external systems as data: each provider declares
+// its configuration screen (labels, controls, options, defaults and the
+// documented help text) and the console renders and validates forms from it.
+//
+// A provider lives in its own folder (redox, zoom, …) and is listed once in
+// the registry package.
+package provider
+
+// Control is how a field is edited.
+type Control string
+
+// Controls.
+const (
+	Text     Control = "text"
+	TextArea Control = "textarea"
+	Select   Control = "select"
+	Password Control = "password"
+	Checkbox Control = "checkbox"
+	Button   Control = "button"
+)
+
+// Keys of the fields every provider shares; provider-specific fields use
+// their own keys (api_key, secret, …).
+const (
+	KeyName        = "name"
+	KeyDescription = "description"
+	KeyRenewalRate = "renewal_rate"
+	KeyEncrypt     = "encrypt"
+)
+
+// Option is one choice of a Select.
+type Option struct {
+	Value string
+	Label string
+}
+
+// Field is one row of a documented configuration screen.
+type Field struct {
+	Key     string
+	Label   string
+	Control Control
+	Options []Option
+	Default string
+	// Help is the documented "Function" text, shown as the field hint.
+	Help string
+	// Note is further documented guidance (accepted values, limitations).
+	Note     string
+	Required bool
+	// Secret values are write-only once stored: never rendered back.
+	Secret bool
+	// Credential values are stored in the token's sealed values, not in
+	// plain columns.
+	Credential bool
+	MaxLen     int
+	// Action names the provider operation a Button runs.
+	Action string
+	// Placeholder is shown in empty inputs.
+	Placeholder string
+}
+
+// Provider is one kind of external system.
+type Provider struct {
+	ID      string // stable identifier stored with tokens: "redox"
+	Name    string // as people say it: "Redox"
+	Summary string // the documented one-line purpose
+	// Detail explains the provider in the picker (optional).
+	Detail string
+	Fields []Field
+	// Actions wires the screen's buttons, by Field.Action.
+	Actions map[string]Action
+}
+
+// Field returns the field with key.
+func (p Provider) Field(key string) (Field, bool) {
+	for _, f := range p.Fields {
+		if f.Key == key {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// Has reports whether the screen has the field.
+func (p Provider) Has(key string) bool {
+	_, ok := p.Field(key)
+	return ok
+}
+
+// Credentials lists the fields whose values are sealed.
+func (p Provider) Credentials() []Field {
+	var out []Field
+	for _, f := range p.Fields {
+		if f.Credential {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Label returns the documented label of key, or key itself for values that
+// have no field of their own (an obtained refresh token).
+func (p Provider) Label(key string) string {
+	if f, ok := p.Field(key); ok {
+		return f.Label
+	}
+	if l, ok := hiddenLabels[key]; ok {
+		return l
+	}
+	return key
+}
+
+var hiddenLabels = map[string]string{
+	"refresh_token": "Refresh Token",
+	"expires_at":    "Token Expiry",
+	KeyEncrypt:      "Encrypt",
+}
+
+// NameField is Token Name with the provider's documented wording.
+func NameField(help string) Field {
+	return Field{
+		Key: KeyName, Label: "Token Name", Control: Text, Required: true, MaxLen: 100,
+		Help: help,
+		Note: "A text string that can have letters, numbers, and spaces.",
+	}
+}
+
+// DescriptionField is the common Description field.
+func DescriptionField() Field {
+	return Field{
+		Key: KeyDescription, Label: "Description", Control: TextArea, MaxLen: 2000,
+		Help: "A description for your access token.",
+		Note: "More than one line of text.",
+	}
+}
+
+// EncryptField is the documented Encrypt checkbox (selected by default).
+func EncryptField(help string) Field {
+	return Field{
+		Key: KeyEncrypt, Label: "Encrypt", Control: Checkbox, Default: "on",
+		Help: help,
+		Note: "AgilePoint recommends you to store this access token in the database in encrypted format.",
+	}
+}

@@ -1,0 +1,27 @@
+// Package registry lists the providers tokendesk knows. Adding a provider is
+// its own folder under internal/provider plus one line here.
+package registry
+
+import (
+	"github.com/tokendesk/tokendesk/internal/provider"
+	"github.com/tokendesk/tokendesk/internal/provider/redox"
+	"github.com/tokendesk/tokendesk/internal/provider/zoom"
+)
+
+var all = []provider.Provider{
+	redox.Provider,
+	zoom.Provider,
+}
+
+// All returns every provider, in the order the picker shows them.
+func All() []provider.Provider { return all }
+
+// ByID finds a provider by its stored identifier.
+func ByID(id string) (provider.Provider, bool) {
+	for _, p := range all {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return provider.Provider{}, false
+}

@@ -1,0 +1,45 @@
+// Package zoom holds the Zoom providers: the documented JWT app screen (API
+// Key and API Secret) and Server-to-Server OAuth, which replaced JWT apps in
+// 2023, with their clients and (in zoomtest) an emulator of Zoom.
+package zoom
+
+import "github.com/tokendesk/tokendesk/internal/provider"
+
+// ID is stored with every Zoom (JWT app) token.
+const ID = "zoom"
+
+// Keys of Zoom's own fields.
+const (
+	KeyAPIKey    = "api_key"
+	KeyAPISecret = "api_secret"
+)
+
+// ActionTestConnection is the Test Connection button.
+const ActionTestConnection = "test_connection"
+
+// Provider is the screen documented in spec/zoom-access-token.txt, in its order.
+var Provider = provider.Provider{
+	ID:      ID,
+	Name:    "Zoom",
+	Summary: "Configure an access token to connect to Zoom.",
+	Detail:  "Zoom JWT app: an API Key and API Secret from which a short-lived token is signed for every call.",
+	Fields: []provider.Field{
+		provider.NameField("Specifies the unique name for your connection to Zoom service."),
+		provider.DescriptionField(),
+		{
+			Key: KeyAPIKey, Label: "API Key", Control: provider.Text, Required: true, Credential: true, MaxLen: 256,
+			Help: "Specifies the API key to call the Zoom service.",
+			Note: "A valid Zoom API key.",
+		},
+		{
+			Key: KeyAPISecret, Label: "API Secret", Control: provider.Password, Required: true, Secret: true, Credential: true, MaxLen: 512,
+			Help: "Specifies the API secret to call the Zoom service.",
+			Note: "The Zoom API secret for your account.",
+		},
+		{
+			Key: ActionTestConnection, Label: "Test Connection", Control: provider.Button, Action: ActionTestConnection,
+			Help: "Makes sure the specified Zoom account is correct.",
+		},
+		provider.EncryptField("Stores the access token in the tokendesk database as encrypted data."),
+	},
+}

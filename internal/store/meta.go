@@ -1,0 +1,33 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/tokendesk/tokendesk/internal/secret"
+)
+
+const keyCheckMeta = "key_check"
+
+// VerifyMasterKey proves the store's box holds the key the database was
+// created with, recording a key check value on first use.
+func (s *Store) VerifyMasterKey(ctx context.Context) error {
+	var check []byte
+	err := s.read.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = ?", keyCheckMeta).Scan(&check)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		_, err := s.write.ExecContext(ctx, "INSERT INTO meta (key, value) VALUES (?, ?)", keyCheckMeta, s.box.KeyCheck())
+		if err != nil {
+			return fmt.Errorf("store: saving key check: %w", err)
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("store: reading key check: %w", err)
+	}
+	if err := s.box.VerifyKeyCheck(check); err != nil {
+		return secret.ErrWrongKey
+	}
+	return nil
+}

@@ -1,0 +1,410 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tokendesk/tokendesk/internal/token"
+)
+
+// TokenSpec is the state a person asked a token to have.
+type TokenSpec struct {
+	AppID       int64 // 0: global
+	Provider    string
+	Name        string
+	Description string
+	Encrypted   bool
+	Rate        string
+	// Set holds provider field values to store (credentials and settings).
+	Set map[string]string
+	// Clear names stored values to remove.
+	Clear []string
+	// Grant is an access token just obtained from the provider.
+	Grant *Grant
+}
+
+// Grant is an obtained access token: stored in Field, with its refresh
+// token and expiry, and counted as a renewal.
+type Grant struct {
+	Field        string
+	AccessToken  string
+	RefreshToken string
+	ExpiresAt    time.Time
+}
+
+// RefreshTokenKey is where a grant's refresh token is kept.
+const RefreshTokenKey = "refresh_token"
+
+// applyGrant folds g into the values to set.
+func applyGrant(set map[string]string, g *Grant) {
+	if g == nil {
+		return
+	}
+	set[g.Field] = g.AccessToken
+	if g.RefreshToken != "" {
+		set[RefreshTokenKey] = g.RefreshToken
+	}
+}
+
+// recordGrant stores a grant's expiry and marks the token renewed now.
+func recordGrant(ctx context.Context, tx *sql.Tx, id int64, g *Grant, now int64) error {
+	if g == nil {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE tokens SET expires_at = ?, last_renewed_at = ?, failures = 0, last_error = '', last_error_at = NULL WHERE id = ?`,
+		nullMS(g.ExpiresAt), now, id)
+	if err != nil {
+		return fmt.Errorf("store: recording grant: %w", err)
+	}
+	return nil
+}
+
+// TokenFilter narrows a token list.
+type TokenFilter struct {
+	AppID    int64
+	Query    string // substring of the name, any case
+	Provider string
+}
+
+const tokenCols = `id, ifnull(app_id, 0), provider, name, description, encrypted, renewal_rate, version,
+	created_at, created_by, updated_at, updated_by,
+	expires_at, last_renewed_at, next_renewal_at, failures, last_error, last_error_at`
+
+func scanToken(row interface{ Scan(...any) error }) (token.Token, error) {
+	var t token.Token
+	var created, updated int64
+	var expires, renewed, next, errAt sql.NullInt64
+	err := row.Scan(&t.ID, &t.AppID, &t.Provider, &t.Name, &t.Description, &t.Encrypted, &t.Rate, &t.Version,
+		&created, &t.CreatedBy, &updated, &t.UpdatedBy,
+		&expires, &renewed, &next, &t.Failures, &t.LastError, &errAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return token.Token{}, ErrNotFound
+	}
+	if err != nil {
+		return token.Token{}, fmt.Errorf("store: token: %w", err)
+	}
+	t.CreatedAt, t.UpdatedAt = fromMS(created), fromMS(updated)
+	t.ExpiresAt, t.LastRenewedAt, t.NextRenewalAt, t.LastErrorAt = fromNullMS(expires), fromNullMS(renewed), fromNullMS(next), fromNullMS(errAt)
+	return t, nil
+}
+
+func valueAAD(tokenID int64, field string) string {
+	return "tokendesk/token/" + strconv.FormatInt(tokenID, 10) + "/" + field
+}
+
+// CreateToken stores a new token and its values, and audits it, in one
+// transaction. ErrDuplicateName when the scope already has the name.
+func (s *Store) CreateToken(ctx context.Context, spec TokenSpec, actor string) (token.Token, error) {
+	now := ms(s.Now())
+	var id int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			INSERT INTO tokens (app_id, provider, name, name_key, description, encrypted, renewal_rate,
+			                    created_at, created_by, updated_at, updated_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			nullID(spec.AppID), spec.Provider, spec.Name, token.NameKey(spec.Name), spec.Description,
+			spec.Encrypted, spec.Rate, now, actor, now, actor)
+		if isUniqueViolation(err) {
+			return ErrDuplicateName
+		}
+		if err != nil {
+			return fmt.Errorf("store: creating token: %w", err)
+		}
+		id, _ = res.LastInsertId()
+		if spec.Set == nil {
+			spec.Set = map[string]string{}
+		}
+		applyGrant(spec.Set, spec.Grant)
+		if err := recordGrant(ctx, tx, id, spec.Grant, now); err != nil {
+			return err
+		}
+		for _, field := range slices.Sorted(maps.Keys(spec.Set)) {
+			if err := s.putValue(ctx, tx, id, field, spec.Set[field], spec.Encrypted, now, actor); err != nil {
+				return err
+			}
+		}
+		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: ActionTokenCreate,
+			Subject: spec.Name, TokenID: id, AppID: spec.AppID, Provider: spec.Provider, Fields: createdFields(spec)})
+	})
+	if err != nil {
+		return token.Token{}, err
+	}
+	return s.TokenByID(ctx, id)
+}
+
+func createdFields(spec TokenSpec) []string {
+	fields := []string{"name"}
+	if spec.Description != "" {
+		fields = append(fields, "description")
+	}
+	for _, k := range slices.Sorted(maps.Keys(spec.Set)) {
+		if spec.Set[k] != "" {
+			fields = append(fields, k)
+		}
+	}
+	return fields
+}
+
+// UpdateToken saves spec over token id if it is still at version expect.
+// It returns the keys of the fields that changed. ErrStale when someone
+// saved the token meanwhile; nothing is written then.
+func (s *Store) UpdateToken(ctx context.Context, id, expect int64, spec TokenSpec, actor string) (token.Token, []string, error) {
+	now := ms(s.Now())
+	var changed []string
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		old, err := scanToken(tx.QueryRowContext(ctx, "SELECT "+tokenCols+" FROM tokens WHERE id = ?", id))
+		if err != nil {
+			return err
+		}
+		if old.Version != expect {
+			return ErrStale
+		}
+		oldValues, err := s.readValues(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+
+		if old.Name != spec.Name {
+			changed = append(changed, "name")
+		}
+		if old.Description != spec.Description {
+			changed = append(changed, "description")
+		}
+		if old.Rate != spec.Rate {
+			changed = append(changed, "renewal_rate")
+		}
+		if old.Encrypted != spec.Encrypted {
+			changed = append(changed, "encrypt")
+		}
+		if spec.Set == nil {
+			spec.Set = map[string]string{}
+		}
+		applyGrant(spec.Set, spec.Grant)
+		newValues := maps.Clone(oldValues)
+		for _, k := range slices.Sorted(maps.Keys(spec.Set)) {
+			if v, ok := oldValues[k]; !ok || v != spec.Set[k] {
+				changed = append(changed, k)
+			}
+			newValues[k] = spec.Set[k]
+		}
+		for _, k := range spec.Clear {
+			if _, ok := oldValues[k]; ok {
+				changed = append(changed, k)
+				delete(newValues, k)
+			}
+		}
+
+		_, err = tx.ExecContext(ctx, `
+			UPDATE tokens SET name = ?, name_key = ?, description = ?, encrypted = ?, renewal_rate = ?,
+			       version = version + 1, updated_at = ?, updated_by = ?
+			WHERE id = ? AND version = ?`,
+			spec.Name, token.NameKey(spec.Name), spec.Description, spec.Encrypted, spec.Rate, now, actor, id, expect)
+		if isUniqueViolation(err) {
+			return ErrDuplicateName
+		}
+		if err != nil {
+			return fmt.Errorf("store: updating token: %w", err)
+		}
+
+		if err := recordGrant(ctx, tx, id, spec.Grant, now); err != nil {
+			return err
+		}
+		for _, k := range spec.Clear {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM token_values WHERE token_id = ? AND field = ?", id, k); err != nil {
+				return fmt.Errorf("store: clearing value: %w", err)
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(newValues)) {
+			_, set := spec.Set[k]
+			// Values switch between sealed and plain when Encrypt changes.
+			if set || old.Encrypted != spec.Encrypted {
+				if err := s.putValue(ctx, tx, id, k, newValues[k], spec.Encrypted, now, actor); err != nil {
+					return err
+				}
+			}
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: ActionTokenUpdate,
+			Subject: spec.Name, TokenID: id, AppID: old.AppID, Provider: old.Provider, Fields: changed})
+	})
+	if err != nil {
+		return token.Token{}, nil, err
+	}
+	t, err := s.TokenByID(ctx, id)
+	return t, changed, err
+}
+
+// putValue writes one value, sealed unless the token stores plain text.
+// The updated stamp only moves when the value really changes.
+func (s *Store) putValue(ctx context.Context, tx *sql.Tx, tokenID int64, field, value string, encrypted bool, now int64, actor string) error {
+	stored := []byte(value)
+	if encrypted {
+		stored = s.box.Seal([]byte(value), valueAAD(tokenID, field))
+	}
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO token_values (token_id, field, value, sealed, updated_at, updated_by)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (token_id, field) DO UPDATE SET value = excluded.value, sealed = excluded.sealed,
+			updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+		tokenID, field, stored, encrypted, now, actor)
+	if err != nil {
+		return fmt.Errorf("store: writing value: %w", err)
+	}
+	return nil
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// readValues opens every stored value of a token. A value that does not
+// open is an error: silently returning garbage or nothing would hide
+// tampering or a wrong key.
+func (s *Store) readValues(ctx context.Context, q querier, tokenID int64) (map[string]string, error) {
+	rows, err := q.QueryContext(ctx, "SELECT field, value, sealed FROM token_values WHERE token_id = ?", tokenID)
+	if err != nil {
+		return nil, fmt.Errorf("store: reading values: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var field string
+		var value []byte
+		var sealed bool
+		if err := rows.Scan(&field, &value, &sealed); err != nil {
+			return nil, fmt.Errorf("store: reading values: %w", err)
+		}
+		if sealed {
+			plain, err := s.box.Open(value, valueAAD(tokenID, field))
+			if err != nil {
+				return nil, fmt.Errorf("store: token %d field %s: %w", tokenID, field, err)
+			}
+			value = plain
+		}
+		out[field] = string(value)
+	}
+	return out, rows.Err()
+}
+
+// TokenValues returns a token's stored values, decrypted. Only code that
+// uses the credentials (provider calls, the runtime API) may call it.
+func (s *Store) TokenValues(ctx context.Context, id int64) (map[string]string, error) {
+	return s.readValues(ctx, s.read, id)
+}
+
+// TokenByID loads a token with the stamps of its stored values.
+func (s *Store) TokenByID(ctx context.Context, id int64) (token.Token, error) {
+	t, err := scanToken(s.read.QueryRowContext(ctx, "SELECT "+tokenCols+" FROM tokens WHERE id = ?", id))
+	if err != nil {
+		return t, err
+	}
+	rows, err := s.read.QueryContext(ctx, "SELECT field, updated_at, updated_by FROM token_values WHERE token_id = ?", id)
+	if err != nil {
+		return t, fmt.Errorf("store: token values: %w", err)
+	}
+	defer rows.Close()
+	t.Stored = map[string]token.Stamp{}
+	for rows.Next() {
+		var field, by string
+		var at int64
+		if err := rows.Scan(&field, &at, &by); err != nil {
+			return t, fmt.Errorf("store: token values: %w", err)
+		}
+		t.Stored[field] = token.Stamp{At: fromMS(at), By: by}
+	}
+	return t, rows.Err()
+}
+
+// ListTokens returns the tokens of one scope matching f, by name.
+func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, error) {
+	var where []string
+	var args []any
+	if f.AppID == 0 {
+		where = append(where, "app_id IS NULL")
+	} else {
+		where = append(where, "app_id = ?")
+		args = append(args, f.AppID)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		where = append(where, "instr(name_key, ?) > 0")
+		args = append(args, token.NameKey(q))
+	}
+	if f.Provider != "" {
+		where = append(where, "provider = ?")
+		args = append(args, f.Provider)
+	}
+	rows, err := s.read.QueryContext(ctx,
+		"SELECT "+tokenCols+" FROM tokens WHERE "+strings.Join(where, " AND ")+" ORDER BY name_key, id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: listing tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []token.Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// TokensByIDs loads the tokens of one scope among ids, by name; ids outside
+// the scope are skipped.
+func (s *Store) TokensByIDs(ctx context.Context, appID int64, ids []int64) ([]token.Token, error) {
+	var out []token.Token
+	for _, id := range ids {
+		t, err := s.TokenByID(ctx, id)
+		if errors.Is(err, ErrNotFound) || (err == nil && t.AppID != appID) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b token.Token) int { return strings.Compare(token.NameKey(a.Name), token.NameKey(b.Name)) })
+	return out, nil
+}
+
+// DeleteTokens removes tokens of one scope (and their values) and audits
+// each, in one transaction. It returns the names removed.
+func (s *Store) DeleteTokens(ctx context.Context, appID int64, ids []int64, actor string) ([]string, error) {
+	var names []string
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			var name, prov string
+			err := tx.QueryRowContext(ctx, "SELECT name, provider FROM tokens WHERE id = ? AND ifnull(app_id, 0) = ?", id, appID).Scan(&name, &prov)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue // already gone: removing twice is not an error
+			}
+			if err != nil {
+				return fmt.Errorf("store: deleting token: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, "DELETE FROM tokens WHERE id = ?", id); err != nil {
+				return fmt.Errorf("store: deleting token: %w", err)
+			}
+			if err := insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: ActionTokenDelete,
+				Subject: name, TokenID: id, AppID: appID, Provider: prov}); err != nil {
+				return err
+			}
+			names = append(names, name)
+		}
+		return nil
+	})
+	return names, err
+}
+
+func nullID(id int64) sql.NullInt64 {
+	return sql.NullInt64{Int64: id, Valid: id != 0}
+}

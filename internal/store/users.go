@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Roles.
+const (
+	RoleAdmin    = "admin"
+	RoleDesigner = "designer"
+)
+
+// User is a person who signs in to the console.
+type User struct {
+	ID           int64
+	Email        string
+	PasswordHash string
+	Role         string
+	Active       bool
+	CreatedAt    time.Time
+}
+
+// IsAdmin reports whether the user holds the global rights.
+func (u User) IsAdmin() bool { return u.Role == RoleAdmin }
+
+const userCols = "id, email, password_hash, role, active, created_at"
+
+func scanUser(row interface{ Scan(...any) error }) (User, error) {
+	var u User
+	var created int64
+	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &u.Role, &u.Active, &created); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return User{}, ErrNotFound
+		}
+		return User{}, fmt.Errorf("store: user: %w", err)
+	}
+	u.CreatedAt = fromMS(created)
+	return u, nil
+}
+
+// CreateUser adds a user; ErrDuplicateUser when the email is taken.
+func (s *Store) CreateUser(ctx context.Context, email, passwordHash, role string) (User, error) {
+	now := s.Now()
+	res, err := s.write.ExecContext(ctx,
+		"INSERT INTO users (email, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+		email, passwordHash, role, ms(now), ms(now))
+	if err != nil {
+		if isUniqueViolation(err) {
+			return User{}, ErrDuplicateUser
+		}
+		return User{}, fmt.Errorf("store: creating user: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	return User{ID: id, Email: email, PasswordHash: passwordHash, Role: role, Active: true, CreatedAt: now.UTC()}, nil
+}
+
+// UserByEmail finds a user, ignoring case.
+func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
+	return scanUser(s.read.QueryRowContext(ctx, "SELECT "+userCols+" FROM users WHERE email = ?", email))
+}
+
+// UserByID finds a user.
+func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
+	return scanUser(s.read.QueryRowContext(ctx, "SELECT "+userCols+" FROM users WHERE id = ?", id))
+}
+
+// CountUsers reports how many users exist.
+func (s *Store) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	if err := s.read.QueryRowContext(ctx, "SELECT count(*) FROM users").Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: counting users: %w", err)
+	}
+	return n, nil
+}
+
+// UserListing is a user with their signed-in sessions counted.
+type UserListing struct {
+	User
+	Sessions int
+}
+
+// ListUsers returns every user, by email, with their active session counts.
+func (s *Store) ListUsers(ctx context.Context) ([]UserListing, error) {
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT u.id, u.email, u.password_hash, u.role, u.active, u.created_at,
+		       (SELECT count(*) FROM sessions s WHERE s.user_id = u.id)
+		FROM users u ORDER BY u.email`)
+	if err != nil {
+		return nil, fmt.Errorf("store: listing users: %w", err)
+	}
+	defer rows.Close()
+	var out []UserListing
+	for rows.Next() {
+		var l UserListing
+		var created int64
+		if err := rows.Scan(&l.ID, &l.Email, &l.PasswordHash, &l.Role, &l.Active, &created, &l.Sessions); err != nil {
+			return nil, fmt.Errorf("store: listing users: %w", err)
+		}
+		l.CreatedAt = fromMS(created)
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+func isUniqueViolation(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}

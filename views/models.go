@@ -1,0 +1,220 @@
+// Package views renders the console's pages with templ. Components take
+// view models shaped like the screen; they never touch the database or HTTP.
+package views
+
+import "time"
+
+// Page is what every full page needs.
+type Page struct {
+	Title  string
+	User   *User
+	CSRF   string
+	Flash  string
+	Nav    string // the active navigation item
+	Crumbs []Crumb
+}
+
+// User is the signed-in person.
+type User struct {
+	Email   string
+	IsAdmin bool
+}
+
+// Crumb is one step of the breadcrumb trail; the last has no URL.
+type Crumb struct {
+	Label string
+	URL   string
+}
+
+// Option is one choice of a select.
+type Option struct {
+	Value    string
+	Label    string
+	Selected bool
+}
+
+// Navigation items.
+const (
+	NavTokens = "tokens"
+	NavAudit  = "audit"
+	NavUsers  = "users"
+)
+
+// LoginPage is the sign-in form.
+type LoginPage struct {
+	Page
+	Email string
+	Error string
+	Next  string
+}
+
+// SetupPage creates the first administrator.
+type SetupPage struct {
+	Page
+	Email  string
+	Errors map[string]string
+}
+
+// TokenRow is one line of the Access Tokens list.
+type TokenRow struct {
+	ID          int64
+	Name        string
+	URL         string
+	Type        string
+	Encrypted   bool
+	RenewalRate string
+	Description string
+	ChangedBy   string
+	ChangedAt   time.Time
+}
+
+// TokenListPage is the Access Tokens screen.
+type TokenListPage struct {
+	Page
+	Heading   string
+	Rows      []TokenRow
+	Query     string
+	Types     []Option
+	Filtered  bool
+	Total     int
+	AddURL    string
+	ListURL   string
+	RemoveURL string
+}
+
+// ProviderChoice is one provider in the Add Token picker.
+type ProviderChoice struct {
+	Name   string
+	Detail string
+	URL    string
+}
+
+// ProviderPickPage asks which provider a new token is for.
+type ProviderPickPage struct {
+	Page
+	Choices []ProviderChoice
+}
+
+// FormField is one control of a provider's form.
+type FormField struct {
+	Key         string
+	Label       string
+	Control     string // text, textarea, select, password, checkbox, button
+	Help        string
+	Note        string
+	Value       string
+	Error       string
+	Placeholder string
+	Options     []Option
+	Required    bool
+	MaxLen      int
+	// Stored describes a write-only value already stored ("Stored · changed … by …").
+	Stored    string
+	Clearable bool
+	Cleared   bool
+	// Checkbox state; Locked checkboxes cannot be changed (the note says why).
+	Checked  bool
+	Locked   bool
+	LockNote string
+	// Buttons run a provider action; Result is its outcome, if it ran.
+	Action string
+	Result *ActionResult
+}
+
+// ActionResult is the outcome of Get OAuth 2.0 Access Token or Test Connection.
+type ActionResult struct {
+	OK      bool
+	Summary string
+	Steps   []ActionStep
+}
+
+// ActionStep is one step a provider call took.
+type ActionStep struct {
+	Text     string
+	OK       bool
+	Duration string
+}
+
+// TokenFormPage is a provider's add or edit form.
+type TokenFormPage struct {
+	Page
+	Heading   string
+	Summary   string
+	PostURL   string
+	Version   int64
+	Fields    []FormField
+	Problem   string // a form-level problem (someone else saved meanwhile)
+	DeleteURL string
+	CancelURL string
+	// Pending carries a sealed, obtained-but-unsaved grant between requests.
+	Pending string
+	Renewal *RenewalState
+}
+
+// RenewalState is a saved token's renewal information.
+type RenewalState struct {
+	LastRenewed string
+	NextRenewal string
+	Expires     string
+	LastError   string
+	Status      string
+	RenewURL    string
+}
+
+// RemovePage confirms removing tokens.
+type RemovePage struct {
+	Page
+	Names     []string
+	IDs       []int64
+	PostURL   string
+	CancelURL string
+}
+
+// AuditRow is one audit log entry.
+type AuditRow struct {
+	At      time.Time
+	Actor   string
+	Action  string
+	Subject string
+	Fields  string
+}
+
+// AuditPage is the Audit Log screen.
+type AuditPage struct {
+	Page
+	Rows    []AuditRow
+	PageNo  int
+	PrevURL string
+	NextURL string
+}
+
+// UserRow is one user on the Users screen.
+type UserRow struct {
+	ID       int64
+	Email    string
+	Role     string
+	Sessions int
+	IsSelf   bool
+}
+
+// UsersPage lists users.
+type UsersPage struct {
+	Page
+	Rows []UserRow
+}
+
+// ErrorPage explains a failed request.
+type ErrorPage struct {
+	Page
+	Status  int
+	Heading string
+	Message string
+}
+
+// When formats a time for people.
+func When(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}

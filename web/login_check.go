@@ -1,0 +1,72 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/tokendesk/tokendesk/internal/auth"
+	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/views"
+)
+
+// checkLogin signs a person in. Failures are slowed down per account and
+// per address, and never say which of email or password was wrong.
+func (s *Server) checkLogin(c echo.Context) error {
+	email := strings.ToLower(strings.TrimSpace(c.FormValue("email")))
+	password := c.FormValue("password")
+	next := c.FormValue("next")
+	keys := []string{auth.Key("account", email), auth.Key("address", c.RealIP())}
+
+	fail := func(status int, msg string) error {
+		m := views.LoginPage{Page: s.page(c, "Sign in", ""), Email: email, Error: msg, Next: next}
+		return render(c, status, views.Login(m))
+	}
+	if wait := s.throttle.Wait(keys...); wait > 0 {
+		c.Response().Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
+		return fail(http.StatusTooManyRequests,
+			fmt.Sprintf("Too many failed sign-ins. Wait %d seconds, then try again.", int(math.Ceil(wait.Seconds()))))
+	}
+	if email == "" || password == "" {
+		return fail(http.StatusUnprocessableEntity, "Enter your email and password.")
+	}
+
+	u, err := s.Store.UserByEmail(c.Request().Context(), email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if !auth.Check(u.PasswordHash, password) || !u.Active {
+		s.throttle.Failure(keys...)
+		s.Logger.Info("sign-in failed", "email", email, "ip", c.RealIP())
+		return fail(http.StatusUnprocessableEntity, "The email or password is not right.")
+	}
+	s.throttle.Success(keys[0])
+	if err := s.startSession(c, u.ID); err != nil {
+		return err
+	}
+	s.Logger.Info("signed in", "user", u.Email)
+	return c.Redirect(http.StatusSeeOther, safeNext(next))
+}
+
+// startSession replaces whatever session the browser had with a new one,
+// so that an identifier known before sign-in is worthless after it.
+func (s *Server) startSession(c echo.Context, userID int64) error {
+	if old := currentSession(c); old != nil && old.ID != "" {
+		if err := s.Store.DeleteSession(c.Request().Context(), auth.HashSessionID(old.ID)); err != nil {
+			return err
+		}
+	}
+	sess, err := s.sessions.New(&http.Request{Header: http.Header{}}, sessionCookie)
+	if err != nil {
+		return err
+	}
+	sess.Values[auth.UserIDKey] = userID
+	if err := sess.Save(c.Request(), c.Response()); err != nil {
+		return err
+	}
+	c.Set(ctxSession, sess)
+	return nil
+}

@@ -1,0 +1,193 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tokendesk/tokendesk/internal/auth"
+	"github.com/tokendesk/tokendesk/internal/store"
+)
+
+const (
+	ctxUser    = "user"
+	ctxSession = "session"
+	maxBody    = "1M"
+)
+
+type metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(reg *prometheus.Registry) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tokendesk_http_requests_total", Help: "HTTP requests by route, method and status code.",
+		}, []string{"method", "route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "tokendesk_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10},
+		}, []string{"method", "route"}),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	return m
+}
+
+func requestID(c echo.Context) string {
+	return c.Response().Header().Get(echo.HeaderXRequestID)
+}
+
+// observe logs one line per request and records its metrics. The query
+// string is never logged: only the route and path.
+func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err) // renders the error so the status below is the real one
+		}
+		status := c.Response().Status
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		elapsed := time.Since(start)
+		s.metrics.requests.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Inc()
+		s.metrics.duration.WithLabelValues(c.Request().Method, route).Observe(elapsed.Seconds())
+		attrs := []any{
+			"method", c.Request().Method, "route", route, "path", c.Request().URL.Path,
+			"status", status, "duration_ms", float64(elapsed.Microseconds()) / 1000, "request_id", requestID(c),
+		}
+		if u := currentUser(c); u != nil {
+			attrs = append(attrs, "user", u.Email)
+		}
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		s.Logger.Log(c.Request().Context(), level, "request", attrs...)
+		return nil
+	}
+}
+
+// securityHeaders keeps pages out of frames and scripts to our own origin.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		return next(c)
+	}
+}
+
+// noStore keeps pages that may show token details out of shared caches.
+func noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+func bodyLimit() echo.MiddlewareFunc { return middleware.BodyLimit(maxBody) }
+
+// loadSession attaches the session and, when signed in, the user.
+func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sess, err := s.sessions.Get(c.Request(), sessionCookie)
+		if err != nil {
+			return err
+		}
+		c.Set(ctxSession, sess)
+		if id, ok := sess.Values[auth.UserIDKey].(int64); ok && id != 0 {
+			u, err := s.Store.UserByID(c.Request().Context(), id)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+			case err != nil:
+				return err
+			case u.Active:
+				c.Set(ctxUser, &u)
+			}
+		}
+		return next(c)
+	}
+}
+
+func currentUser(c echo.Context) *store.User {
+	u, _ := c.Get(ctxUser).(*store.User)
+	return u
+}
+
+func currentSession(c echo.Context) *sessions.Session {
+	s, _ := c.Get(ctxSession).(*sessions.Session)
+	return s
+}
+
+// requireUser sends anonymous visitors to the login page (pages) or answers
+// 401 (anything else unsafe).
+func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if currentUser(c) != nil {
+			return next(c)
+		}
+		if c.Request().Method == http.MethodGet {
+			return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+		}
+		return userError(http.StatusUnauthorized, "Sign in first: your session has ended.")
+	}
+}
+
+// requireAdmin allows administrators only.
+func requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return requireUser(func(c echo.Context) error {
+		if !currentUser(c).IsAdmin() {
+			return userError(http.StatusForbidden, "Only administrators can do this.")
+		}
+		return next(c)
+	})
+}
+
+// flash adds a message shown on the next page and saves the session.
+func (s *Server) flash(c echo.Context, msg string) {
+	if sess := currentSession(c); sess != nil && currentUser(c) != nil {
+		sess.AddFlash(msg)
+		if err := sess.Save(c.Request(), c.Response()); err != nil {
+			s.Logger.Warn("saving flash", "err", err, "request_id", requestID(c))
+		}
+	}
+}
+
+func (s *Server) popFlash(c echo.Context) string {
+	sess := currentSession(c)
+	if sess == nil || currentUser(c) == nil {
+		return ""
+	}
+	var msgs []string
+	for _, f := range sess.Flashes() {
+		if m, ok := f.(string); ok {
+			msgs = append(msgs, m)
+		}
+	}
+	if len(msgs) == 0 {
+		return ""
+	}
+	if err := sess.Save(c.Request(), c.Response()); err != nil {
+		s.Logger.Warn("saving session", "err", err, "request_id", requestID(c))
+	}
+	return strings.Join(msgs, " ")
+}
+
+func withTimeout(c echo.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.Request().Context(), d)
+}

@@ -1,0 +1,229 @@
+// Package web is tokendesk's HTTP server: one route table (routes.go), thin
+// handlers in one file per action, and the middleware around them. Echo is
+// used only inside this package.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tokendesk/tokendesk/internal/auth"
+	"github.com/tokendesk/tokendesk/internal/config"
+	"github.com/tokendesk/tokendesk/internal/secret"
+	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/views"
+)
+
+// Session lifetimes.
+const (
+	// SessionIdle ends sessions not used for this long.
+	SessionIdle     = 2 * time.Hour
+	sessionAbsolute = 7 * 24 * time.Hour
+	sessionCookie   = "tokendesk_session"
+)
+
+// Deps is everything the server needs; cmd builds it.
+type Deps struct {
+	Config config.Config
+	Store  *store.Store
+	Box    *secret.Box
+	Logger *slog.Logger
+	// Now is the clock (time.Now unless a test injects one).
+	Now    func() time.Time
+	Hasher auth.Hasher
+	// Setup guards /setup while no user exists; nil disables /setup.
+	Setup *SetupCode
+	// HTTPClient calls providers; nil means a client with a 10 s timeout.
+	HTTPClient *http.Client
+	// Registerer receives the server's metrics; nil means a private registry.
+	Registry *prometheus.Registry
+}
+
+// Server is the console and the API.
+type Server struct {
+	Deps
+	echo     *echo.Echo
+	sessions *auth.SessionStore
+	throttle *auth.Throttle
+	csrfKey  []byte
+	metrics  *metrics
+}
+
+// New builds the server and its routes.
+func New(d Deps) *Server {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Hasher.Cost == 0 {
+		d.Hasher = auth.DefaultHasher
+	}
+	if d.HTTPClient == nil {
+		d.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	s := &Server{
+		Deps: d,
+		sessions: &auth.SessionStore{
+			Backend: d.Store,
+			Options: sessions.Options{
+				Path:     "/",
+				HttpOnly: true,
+				Secure:   d.Config.SecureCookies(),
+				SameSite: http.SameSiteLaxMode,
+				// No MaxAge: a browser session cookie; the server ends it.
+			},
+			Idle:     SessionIdle,
+			Absolute: sessionAbsolute,
+			Now:      d.Now,
+		},
+		throttle: auth.NewThrottle(d.Now),
+		csrfKey:  d.Box.DeriveKey("csrf"),
+		metrics:  newMetrics(d.Registry),
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	s.echo = e
+	s.routes()
+	return s
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Routes lists every registered route (method and path), for tests.
+func (s *Server) Routes() []RouteInfo {
+	var out []RouteInfo
+	for _, r := range s.echo.Routes() {
+		out = append(out, RouteInfo{Method: r.Method, Path: r.Path})
+	}
+	return out
+}
+
+// RouteInfo is one route.
+type RouteInfo struct{ Method, Path string }
+
+// render writes a full component into a buffer first, so a failed render
+// never sends half a page.
+func render(c echo.Context, status int, comp templ.Component) error {
+	var buf strings.Builder
+	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+		return fmt.Errorf("rendering: %w", err)
+	}
+	return c.HTMLBlob(status, []byte(buf.String()))
+}
+
+// userError is an error whose message may be shown to the person.
+func userError(status int, msg string) error { return echo.NewHTTPError(status, msg) }
+
+// handleError is the one place errors become responses. Internal errors are
+// logged with the request id and shown as a generic page: err.Error() never
+// reaches a user.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status := http.StatusInternalServerError
+	msg := "Something went wrong on our side. It has been logged; please try again."
+	heading := "Something went wrong"
+	var he *echo.HTTPError
+	if errors.As(err, &he) && he.Code < 500 {
+		status = he.Code
+		msg = fmt.Sprint(he.Message)
+		switch status {
+		case http.StatusNotFound:
+			heading = "Not found"
+			if errors.Is(err, echo.ErrNotFound) {
+				msg = "There is no page at this address."
+			}
+		case http.StatusMethodNotAllowed:
+			heading, msg = "Not allowed", "This address does not accept that kind of request."
+		case http.StatusForbidden:
+			heading = "Not allowed"
+		case http.StatusRequestEntityTooLarge:
+			heading, msg = "Too large", "The submitted form is too large."
+		default:
+			heading = "That did not work"
+		}
+	} else {
+		s.Logger.ErrorContext(c.Request().Context(), "request failed",
+			"err", err, "method", c.Request().Method, "route", c.Path(), "request_id", requestID(c))
+	}
+	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+		c.JSON(status, map[string]any{"error": map[string]string{"code": apiCode(status), "message": msg}})
+		return
+	}
+	page := s.page(c, heading, "")
+	if rerr := render(c, status, views.Error(views.ErrorPage{Page: page, Status: status, Heading: heading, Message: msg})); rerr != nil {
+		s.Logger.Error("rendering error page", "err", rerr)
+		c.String(status, msg)
+	}
+}
+
+func apiCode(status int) string {
+	switch status {
+	case http.StatusUnauthorized:
+		return "unauthorized"
+	case http.StatusForbidden:
+		return "forbidden"
+	case http.StatusNotFound:
+		return "not_found"
+	case http.StatusTooManyRequests:
+		return "rate_limited"
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+		return "bad_request"
+	}
+	return "internal"
+}
+
+// SetupCode is the one-time code that guards /setup while no user exists.
+type SetupCode struct {
+	mu   sync.Mutex
+	code string
+}
+
+// NewSetupCode holds code until it is used.
+func NewSetupCode(code string) *SetupCode { return &SetupCode{code: normalizeCode(code)} }
+
+// Use reports whether code is the setup code; a correct code is used up.
+func (sc *SetupCode) Use(code string) bool {
+	if sc == nil {
+		return false
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.code == "" || !constantTimeEqual(sc.code, normalizeCode(code)) {
+		return false
+	}
+	sc.code = ""
+	return true
+}
+
+// Active reports whether setup is still possible.
+func (sc *SetupCode) Active() bool {
+	if sc == nil {
+		return false
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return sc.code != ""
+}
+
+func normalizeCode(s string) string {
+	return strings.NewReplacer(" ", "", "-", "").Replace(strings.ToUpper(strings.TrimSpace(s)))
+}
+
+// Shutdown is used by cmd to stop background work tied to the server.
+func (s *Server) Shutdown(ctx context.Context) error { return nil }

@@ -1,0 +1,253 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/tokendesk/tokendesk/internal/auth"
+	"github.com/tokendesk/tokendesk/internal/config"
+	"github.com/tokendesk/tokendesk/internal/secret"
+	"github.com/tokendesk/tokendesk/internal/store"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// testClock is an injectable clock.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// syncBuffer collects log output from concurrent handlers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+type testServer struct {
+	t      *testing.T
+	dir    string
+	srv    *Server
+	http   *httptest.Server
+	client *http.Client
+	store  *store.Store
+	box    *secret.Box
+	logs   *syncBuffer
+	clock  *testClock
+	last   *goquery.Document // the last HTML page fetched, for its CSRF token
+}
+
+const (
+	adminEmail    = "ada@example.com"
+	adminPassword = "correct horse battery"
+)
+
+type testOption func(*Deps)
+
+func withConfig(f func(*config.Config)) testOption {
+	return func(d *Deps) { f(&d.Config) }
+}
+
+// newTestServer runs the real router and middleware over real SQLite in a
+// temporary directory, with an administrator ready to sign in.
+func newTestServer(t *testing.T, opts ...testOption) *testServer {
+	t.Helper()
+	dir := t.TempDir()
+	box, err := secret.NewBox(secret.GenerateKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &testClock{now: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	st, err := store.Open(context.Background(), filepath.Join(dir, "tokendesk.db"), box)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Now = clock.Now
+	if err := st.VerifyMasterKey(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+
+	cfg, err := config.Load(nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	d := Deps{
+		Config: cfg, Store: st, Box: box, Now: clock.Now,
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Hasher: auth.Hasher{Cost: bcrypt.MinCost},
+	}
+	for _, o := range opts {
+		o(&d)
+	}
+	srv := New(d)
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+
+	ts := &testServer{t: t, dir: dir, srv: srv, http: hs, store: st, box: box, logs: logs, clock: clock}
+	ts.client = ts.newClient()
+	ts.addUser(adminEmail, adminPassword, store.RoleAdmin)
+	return ts
+}
+
+func (ts *testServer) newClient() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+func (ts *testServer) addUser(email, password, role string) store.User {
+	ts.t.Helper()
+	hash, err := auth.Hasher{Cost: bcrypt.MinCost}.Hash(password)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	u, err := ts.store.CreateUser(context.Background(), email, hash, role)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	return u
+}
+
+// page is a fetched response with its parsed HTML.
+type page struct {
+	*http.Response
+	Body string
+	Doc  *goquery.Document
+}
+
+func (p page) text(sel string) string { return strings.TrimSpace(p.Doc.Find(sel).First().Text()) }
+
+func (ts *testServer) do(req *http.Request) page {
+	ts.t.Helper()
+	resp, err := ts.client.Do(req)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		ts.last = doc
+	}
+	return page{Response: resp, Body: string(body), Doc: doc}
+}
+
+func (ts *testServer) get(path string) page {
+	ts.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, ts.http.URL+path, nil)
+	return ts.do(req)
+}
+
+// csrf returns the CSRF token of the last page fetched (fetching / first).
+func (ts *testServer) csrf() string {
+	ts.t.Helper()
+	if ts.last == nil {
+		ts.get("/login")
+	}
+	tok, ok := ts.last.Find(`input[name="_csrf"]`).First().Attr("value")
+	if !ok {
+		ts.get("/tokens")
+		tok, _ = ts.last.Find(`input[name="_csrf"]`).First().Attr("value")
+	}
+	return tok
+}
+
+// post submits a form with the current CSRF token.
+func (ts *testServer) post(path string, form url.Values) page {
+	ts.t.Helper()
+	f := url.Values{}
+	for k, v := range form {
+		f[k] = v
+	}
+	if _, ok := f["_csrf"]; !ok {
+		f.Set("_csrf", ts.csrf())
+	}
+	return ts.postRaw(path, f)
+}
+
+// postRaw submits exactly form, with no CSRF token added.
+func (ts *testServer) postRaw(path string, form url.Values) page {
+	ts.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, ts.http.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return ts.do(req)
+}
+
+func (ts *testServer) signIn(email, password string) page {
+	ts.t.Helper()
+	ts.get("/login")
+	p := ts.post("/login", url.Values{"email": {email}, "password": {password}})
+	if p.StatusCode != http.StatusSeeOther {
+		ts.t.Fatalf("sign in as %s: status %d: %s", email, p.StatusCode, p.text("[data-testid=login-error]"))
+	}
+	return p
+}
+
+func (ts *testServer) signInAdmin() { ts.t.Helper(); ts.signIn(adminEmail, adminPassword) }
+
+func wantStatus(t *testing.T, p page, want int) {
+	t.Helper()
+	if p.StatusCode != want {
+		t.Fatalf("%s %s: status %d, want %d\n%s", p.Request.Method, p.Request.URL.Path, p.StatusCode, want, excerpt(p.Body))
+	}
+}
+
+func wantRedirect(t *testing.T, p page, to string) {
+	t.Helper()
+	wantStatus(t, p, http.StatusSeeOther)
+	if loc := p.Header.Get("Location"); loc != to {
+		t.Fatalf("redirect to %q, want %q", loc, to)
+	}
+}
+
+func excerpt(s string) string {
+	if i := strings.Index(s, `<main`); i >= 0 {
+		s = s[i:]
+	}
+	if len(s) > 1500 {
+		s = s[:1500]
+	}
+	return s
+}

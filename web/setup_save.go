@@ -1,0 +1,59 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/tokendesk/tokendesk/internal/auth"
+	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/views"
+)
+
+// saveSetup creates the first administrator, guarded by the one-time code
+// printed in the server log, and signs them in.
+func (s *Server) saveSetup(c echo.Context) error {
+	if !s.Setup.Active() {
+		return c.Redirect(http.StatusSeeOther, "/login")
+	}
+	ctx := c.Request().Context()
+	key := auth.Key("address", c.RealIP())
+	errs := map[string]string{}
+	rawEmail := c.FormValue("email")
+	email, err := auth.NormalizeEmail(rawEmail)
+	if err != nil {
+		errs["email"] = err.Error()
+	}
+	password := c.FormValue("password")
+	if msg := auth.ValidatePassword(password); msg != "" {
+		errs["password"] = msg
+	}
+	if wait := s.throttle.Wait(key); wait > 0 {
+		errs["code"] = "Too many wrong setup codes. Wait a little, then try again."
+	} else if len(errs) == 0 && !s.Setup.Use(c.FormValue("code")) {
+		s.throttle.Failure(key)
+		errs["code"] = "That is not the setup code. Copy it from the server log."
+	}
+	if len(errs) > 0 {
+		m := views.SetupPage{Page: s.page(c, "Set up", ""), Email: rawEmail, Errors: errs}
+		return render(c, http.StatusUnprocessableEntity, views.Setup(m))
+	}
+	hash, err := s.Hasher.Hash(password)
+	if err != nil {
+		return err
+	}
+	u, err := s.Store.CreateUser(ctx, email, hash, store.RoleAdmin)
+	if errors.Is(err, store.ErrDuplicateUser) {
+		return userError(http.StatusConflict, "An administrator already exists. Sign in instead.")
+	}
+	if err != nil {
+		return err
+	}
+	s.Logger.Info("first administrator created", "user", u.Email)
+	if err := s.startSession(c, u.ID); err != nil {
+		return err
+	}
+	c.Set(ctxUser, &u)
+	s.flash(c, "Welcome to tokendesk. You are the first administrator.")
+	return c.Redirect(http.StatusSeeOther, "/tokens")
+}

@@ -1,0 +1,46 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/tokendesk/tokendesk/internal/provider"
+	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/internal/token"
+)
+
+// createToken saves a new token, or runs one of the form's buttons.
+func (s *Server) createToken(c echo.Context) error {
+	p, err := providerParam(c)
+	if err != nil {
+		return err
+	}
+	in := token.Normalize(p, c.FormValue)
+	f := &tokenForm{p: p, in: &in, pending: s.openPending(c, p, 0)}
+	if action := c.FormValue("action"); action != "" && action != "save" {
+		return s.runAction(c, f, action)
+	}
+
+	f.errs = token.Validate(p, in, storedSecrets(p, nil, f.pending))
+	if f.errs != nil {
+		f.pending = keepTyped(p, in, f.pending)
+		return s.renderTokenForm(c, http.StatusUnprocessableEntity, f)
+	}
+	t, err := s.Store.CreateToken(c.Request().Context(), s.spec(p, in, f.pending, 0), currentUser(c).Email)
+	if errors.Is(err, store.ErrDuplicateName) {
+		f.errs = token.FieldErrors{provider.KeyName: duplicateNameMessage(in.Values[provider.KeyName])}
+		f.pending = keepTyped(p, in, f.pending)
+		return s.renderTokenForm(c, http.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, fmt.Sprintf("Access token “%s” saved.", t.Name))
+	return c.Redirect(http.StatusSeeOther, "/tokens")
+}
+
+func duplicateNameMessage(name string) string {
+	return fmt.Sprintf("A global access token named “%s” already exists (names ignore case). Choose another name.", name)
+}

@@ -1,0 +1,255 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/tokendesk/tokendesk/internal/provider"
+	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/internal/token"
+	"github.com/tokendesk/tokendesk/views"
+)
+
+// tokenForm is the state of one provider form being shown.
+type tokenForm struct {
+	p   provider.Provider
+	tok *token.Token // nil for a new token
+	// saved holds the stored values of non-secret provider fields (edit only).
+	saved   map[string]string
+	in      *token.Input // what was submitted, if anything
+	errs    token.FieldErrors
+	pending pending
+	results map[string]*views.ActionResult
+	problem string
+	version int64
+}
+
+// pending carries what a person entered or obtained but has not saved yet
+// (typed secrets after a rejected form, a token obtained from the
+// provider) between requests. It travels sealed under the master key,
+// bound to the user, provider and token, so the page never holds it
+// readable.
+type pending struct {
+	Secrets map[string]string `json:"s,omitempty"`
+	Grant   *provider.Grant   `json:"g,omitempty"`
+	Expires int64             `json:"e"`
+}
+
+const pendingTTL = 30 * time.Minute
+
+func pendingAAD(userID int64, providerID string, tokenID int64) string {
+	return fmt.Sprintf("tokendesk/pending/%d/%s/%d", userID, providerID, tokenID)
+}
+
+// openPending reads the sealed pending state a form carried, if any and
+// still fresh. Anything that does not open is ignored: it holds nothing
+// the person cannot type again.
+func (s *Server) openPending(c echo.Context, p provider.Provider, tokenID int64) pending {
+	raw := c.FormValue("pending")
+	if raw == "" || len(raw) > 64<<10 {
+		return pending{}
+	}
+	plain, err := s.Box.OpenString(raw, pendingAAD(currentUser(c).ID, p.ID, tokenID))
+	if err != nil {
+		return pending{}
+	}
+	var pd pending
+	if json.Unmarshal(plain, &pd) != nil || s.Now().Unix() > pd.Expires {
+		return pending{}
+	}
+	return pd
+}
+
+func (s *Server) sealPending(c echo.Context, p provider.Provider, tokenID int64, pd pending) string {
+	if len(pd.Secrets) == 0 && pd.Grant == nil {
+		return ""
+	}
+	pd.Expires = s.Now().Add(pendingTTL).Unix()
+	b, _ := json.Marshal(pd)
+	return s.Box.SealString(b, pendingAAD(currentUser(c).ID, p.ID, tokenID))
+}
+
+// keepTyped adds the secrets typed in this request to pending, so that a
+// rejected form does not make the person type them again.
+func keepTyped(p provider.Provider, in token.Input, pd pending) pending {
+	for _, f := range p.Fields {
+		if v := in.Values[f.Key]; f.Secret && v != "" {
+			if pd.Secrets == nil {
+				pd.Secrets = map[string]string{}
+			}
+			pd.Secrets[f.Key] = v
+		}
+	}
+	return pd
+}
+
+// storedSecrets names the secret fields that hold a value, saved or pending.
+func storedSecrets(p provider.Provider, tok *token.Token, pd pending) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range p.Fields {
+		if !f.Secret {
+			continue
+		}
+		if tok != nil {
+			if _, ok := tok.Stored[f.Key]; ok {
+				out[f.Key] = true
+			}
+		}
+		if _, ok := pd.Secrets[f.Key]; ok {
+			out[f.Key] = true
+		}
+		if pd.Grant != nil && f.Key == pd.Grant.Field {
+			out[f.Key] = true
+		}
+	}
+	return out
+}
+
+// spec turns validated input into the state to store.
+func (s *Server) spec(p provider.Provider, in token.Input, pd pending, appID int64) store.TokenSpec {
+	sp := store.TokenSpec{
+		AppID:       appID,
+		Provider:    p.ID,
+		Name:        in.Values[provider.KeyName],
+		Description: in.Values[provider.KeyDescription],
+		Rate:        token.Disabled,
+		Encrypted:   true,
+		Set:         map[string]string{},
+	}
+	if p.Has(provider.KeyRenewalRate) {
+		sp.Rate = in.Values[provider.KeyRenewalRate]
+	}
+	if s.Config.AllowPlain && p.Has(provider.KeyEncrypt) {
+		sp.Encrypted = in.Values[provider.KeyEncrypt] != ""
+	}
+	for _, f := range p.Fields {
+		switch {
+		case isCommon(f.Key) || f.Control == provider.Button:
+		case f.Secret:
+			v := in.Values[f.Key]
+			if v == "" {
+				v = pd.Secrets[f.Key]
+			}
+			switch {
+			case v != "":
+				sp.Set[f.Key] = v
+			case in.Clear[f.Key]:
+				sp.Clear = append(sp.Clear, f.Key)
+			}
+		default:
+			sp.Set[f.Key] = in.Values[f.Key]
+		}
+	}
+	if g := pd.Grant; g != nil && in.Values[g.Field] == "" && !in.Clear[g.Field] {
+		sp.Grant = &store.Grant{Field: g.Field, AccessToken: g.AccessToken, RefreshToken: g.RefreshToken, ExpiresAt: g.ExpiresAt}
+	}
+	return sp
+}
+
+func isCommon(key string) bool {
+	switch key {
+	case provider.KeyName, provider.KeyDescription, provider.KeyRenewalRate, provider.KeyEncrypt:
+		return true
+	}
+	return false
+}
+
+// current is the value a field shows: what was submitted, else what is
+// stored, else the documented default.
+func (f *tokenForm) current(field provider.Field) string {
+	if f.in != nil {
+		return f.in.Values[field.Key]
+	}
+	if f.tok != nil {
+		switch field.Key {
+		case provider.KeyName:
+			return f.tok.Name
+		case provider.KeyDescription:
+			return f.tok.Description
+		case provider.KeyRenewalRate:
+			return f.tok.Rate
+		}
+		return f.saved[field.Key]
+	}
+	return field.Default
+}
+
+// fields builds the view of every control, in the provider's order.
+func (s *Server) fields(f *tokenForm) []views.FormField {
+	out := make([]views.FormField, 0, len(f.p.Fields))
+	for _, field := range f.p.Fields {
+		v := views.FormField{
+			Key: field.Key, Label: field.Label, Control: string(field.Control),
+			Help: field.Help, Note: field.Note, Required: field.Required, MaxLen: field.MaxLen,
+			Error: f.errs[field.Key], Placeholder: field.Placeholder,
+		}
+		switch field.Control {
+		case provider.Button:
+			if !s.actionAvailable(f.p, field.Action) {
+				continue // not wired: no dead buttons
+			}
+			v.Action = field.Action
+			v.Result = f.results[field.Action]
+		case provider.Checkbox:
+			switch {
+			case field.Key == provider.KeyEncrypt && !s.Config.AllowPlain:
+				v.Checked, v.Locked = true, true
+				v.LockNote = "Credentials are always encrypted on this server."
+			case f.in != nil:
+				v.Checked = f.in.Values[field.Key] != ""
+			case f.tok != nil && field.Key == provider.KeyEncrypt:
+				v.Checked = f.tok.Encrypted
+			default:
+				v.Checked = field.Default == "on"
+			}
+		case provider.Select:
+			cur := f.current(field)
+			for _, o := range field.Options {
+				v.Options = append(v.Options, views.Option{Value: o.Value, Label: o.Label, Selected: o.Value == cur})
+			}
+		case provider.Password:
+			s.describeSecret(f, field, &v)
+		default:
+			v.Value = f.current(field)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// describeSecret says what is stored for a write-only field, never the value.
+func (s *Server) describeSecret(f *tokenForm, field provider.Field, v *views.FormField) {
+	if g := f.pending.Grant; g != nil && g.Field == field.Key {
+		v.Stored = "Obtained from " + f.p.Name + " · not saved yet · press Save to keep it"
+		if !g.ExpiresAt.IsZero() {
+			v.Stored = "Obtained from " + f.p.Name + " · expires " + views.When(g.ExpiresAt) + " · not saved yet · press Save to keep it"
+		}
+		v.Placeholder = "Leave empty to use the obtained token"
+		return
+	}
+	if _, ok := f.pending.Secrets[field.Key]; ok {
+		v.Stored = "Kept from your last attempt · not saved yet"
+		v.Placeholder = "Leave empty to use what you typed before"
+		return
+	}
+	if f.tok == nil {
+		return
+	}
+	st, ok := f.tok.Stored[field.Key]
+	if !ok {
+		return
+	}
+	v.Stored = "Stored · changed " + views.When(st.At) + " by " + st.By
+	v.Placeholder = "Leave empty to keep the stored value"
+	v.Clearable = !field.Required
+	if f.in != nil {
+		v.Cleared = f.in.Clear[field.Key]
+	}
+}
+
+// actionAvailable reports whether a provider's button is wired here.
+func (s *Server) actionAvailable(p provider.Provider, action string) bool {
+	return p.Actions != nil && p.Actions[action] != nil
+}

@@ -1,0 +1,61 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/tokendesk/tokendesk/internal/provider"
+	"github.com/tokendesk/tokendesk/internal/provider/registry"
+	"github.com/tokendesk/tokendesk/views"
+)
+
+// newToken shows a provider's empty form with its documented defaults.
+func (s *Server) newToken(c echo.Context) error {
+	p, err := providerParam(c)
+	if err != nil {
+		return err
+	}
+	return s.renderTokenForm(c, http.StatusOK, &tokenForm{p: p})
+}
+
+func providerParam(c echo.Context) (provider.Provider, error) {
+	p, ok := registry.ByID(c.Param("provider"))
+	if !ok {
+		return p, userError(http.StatusNotFound, "There is no such kind of access token. Choose one from Add Token.")
+	}
+	return p, nil
+}
+
+func tokenURL(id int64) string { return "/tokens/" + strconv.FormatInt(id, 10) }
+
+// renderTokenForm shows the add or edit form of f.
+func (s *Server) renderTokenForm(c echo.Context, status int, f *tokenForm) error {
+	heading := f.p.Name + " Access Token"
+	m := views.TokenFormPage{
+		Summary:   f.p.Summary,
+		Fields:    s.fields(f),
+		Problem:   f.problem,
+		CancelURL: "/tokens",
+	}
+	var tokenID int64
+	if f.tok == nil {
+		m.PostURL = "/tokens/new/" + f.p.ID
+		m.Page = s.page(c, heading, views.NavTokens,
+			views.Crumb{Label: "Access Tokens", URL: "/tokens"}, views.Crumb{Label: "Add Token", URL: "/tokens/new"}, views.Crumb{Label: f.p.Name})
+	} else {
+		heading = "Edit " + heading
+		tokenID = f.tok.ID
+		m.PostURL = tokenURL(f.tok.ID)
+		m.DeleteURL = "/tokens/remove?id=" + strconv.FormatInt(f.tok.ID, 10)
+		m.Version = f.version
+		if m.Version == 0 {
+			m.Version = f.tok.Version
+		}
+		m.Page = s.page(c, heading, views.NavTokens,
+			views.Crumb{Label: "Access Tokens", URL: "/tokens"}, views.Crumb{Label: f.tok.Name})
+	}
+	m.Heading = heading
+	m.Pending = s.sealPending(c, f.p, tokenID, f.pending)
+	return render(c, status, views.TokenForm(m))
+}

@@ -1,0 +1,60 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/tokendesk/tokendesk/internal/provider"
+	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/internal/token"
+	"github.com/tokendesk/tokendesk/views"
+)
+
+// updateToken saves an edited token, unless someone else saved it since
+// the form was opened: then nothing is overwritten and the person is told
+// who changed it and when.
+func (s *Server) updateToken(c echo.Context) error {
+	t, p, err := s.tokenParam(c)
+	if err != nil {
+		return err
+	}
+	version, err := strconv.ParseInt(c.FormValue("version"), 10, 64)
+	if err != nil || version <= 0 {
+		return userError(http.StatusBadRequest, "The form is missing its version. Reload the page and try again.")
+	}
+	in := token.Normalize(p, c.FormValue)
+	f := &tokenForm{p: p, tok: &t, in: &in, pending: s.openPending(c, p, t.ID), version: version}
+	if action := c.FormValue("action"); action != "" && action != "save" {
+		return s.runAction(c, f, action)
+	}
+
+	f.errs = token.Validate(p, in, storedSecrets(p, &t, f.pending))
+	if f.errs != nil {
+		f.pending = keepTyped(p, in, f.pending)
+		return s.renderTokenForm(c, http.StatusUnprocessableEntity, f)
+	}
+	saved, changed, err := s.Store.UpdateToken(c.Request().Context(), t.ID, version, s.spec(p, in, f.pending, 0), currentUser(c).Email)
+	switch {
+	case errors.Is(err, store.ErrStale):
+		f.problem = fmt.Sprintf("%s changed this token at %s, after you opened it, so your changes were not saved. "+
+			"Your entries are kept below; press Save again to replace their version with yours.", t.UpdatedBy, views.When(t.UpdatedAt))
+		f.version = t.Version
+		f.pending = keepTyped(p, in, f.pending)
+		return s.renderTokenForm(c, http.StatusConflict, f)
+	case errors.Is(err, store.ErrDuplicateName):
+		f.errs = token.FieldErrors{provider.KeyName: duplicateNameMessage(in.Values[provider.KeyName])}
+		f.pending = keepTyped(p, in, f.pending)
+		return s.renderTokenForm(c, http.StatusUnprocessableEntity, f)
+	case err != nil:
+		return err
+	}
+	if len(changed) == 0 {
+		s.flash(c, fmt.Sprintf("Nothing changed in “%s”.", saved.Name))
+	} else {
+		s.flash(c, fmt.Sprintf("Access token “%s” saved.", saved.Name))
+	}
+	return c.Redirect(http.StatusSeeOther, "/tokens")
+}
