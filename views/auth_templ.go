@@ -41,7 +41,7 @@ func Login(m LoginPage) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"auth\"><h1>Sign in</h1><p class=\"lede\" style=\"text-align:center\">to keep your access tokens</p><form class=\"panel\" method=\"post\" action=\"/login\" data-testid=\"login-form\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"auth\"><h1>Sign in</h1><p class=\"lede center\">to keep your access tokens</p><form class=\"panel\" method=\"post\" action=\"/login\" data-testid=\"login-form\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

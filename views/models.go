@@ -77,6 +77,10 @@ type TokenListPage struct {
 	Types     []Option
 	Filtered  bool
 	Total     int
+	First     int
+	Last      int
+	PrevURL   string
+	NextURL   string
 	AddURL    string
 	ListURL   string
 	RemoveURL string
@@ -217,4 +221,12 @@ func When(t time.Time) string {
 		return "—"
 	}
 	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// boolStr spells a boolean for ARIA attributes, which want "true"/"false".
+func boolStr(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
 }

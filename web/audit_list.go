@@ -22,9 +22,13 @@ func (s *Server) listAudit(c echo.Context) error {
 	}
 	m := views.AuditPage{Page: s.page(c, "Audit Log", views.NavAudit), PageNo: page}
 	for _, a := range entries {
-		labels := make([]string, 0, len(a.Fields))
 		p, known := registry.ByID(a.Provider)
-		for _, f := range a.Fields {
+		fields := a.Fields
+		if known {
+			fields = p.InScreenOrder(fields)
+		}
+		labels := make([]string, 0, len(fields))
+		for _, f := range fields {
 			if known {
 				f = p.Label(f)
 			}

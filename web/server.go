@@ -211,6 +211,16 @@ func (sc *SetupCode) Use(code string) bool {
 	return true
 }
 
+// End closes setup for good.
+func (sc *SetupCode) End() {
+	if sc == nil {
+		return
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	sc.code = ""
+}
+
 // Active reports whether setup is still possible.
 func (sc *SetupCode) Active() bool {
 	if sc == nil {

@@ -60,7 +60,7 @@ func (b *syncBuffer) String() string {
 }
 
 type testServer struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	srv    *Server
 	http   *httptest.Server
@@ -77,15 +77,25 @@ const (
 	adminPassword = "correct horse battery"
 )
 
-type testOption func(*Deps)
+type testSetup struct {
+	Deps
+	noAdmin bool
+}
+
+type testOption func(*testSetup)
 
 func withConfig(f func(*config.Config)) testOption {
-	return func(d *Deps) { f(&d.Config) }
+	return func(d *testSetup) { f(&d.Config) }
+}
+
+// withoutUsers starts like a fresh installation: no user, a setup code.
+func withoutUsers(code string) testOption {
+	return func(d *testSetup) { d.noAdmin, d.Setup = true, NewSetupCode(code) }
 }
 
 // newTestServer runs the real router and middleware over real SQLite in a
 // temporary directory, with an administrator ready to sign in.
-func newTestServer(t *testing.T, opts ...testOption) *testServer {
+func newTestServer(t testing.TB, opts ...testOption) *testServer {
 	t.Helper()
 	dir := t.TempDir()
 	box, err := secret.NewBox(secret.GenerateKey())
@@ -108,21 +118,23 @@ func newTestServer(t *testing.T, opts ...testOption) *testServer {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	d := Deps{
+	d := testSetup{Deps: Deps{
 		Config: cfg, Store: st, Box: box, Now: clock.Now,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Hasher: auth.Hasher{Cost: bcrypt.MinCost},
-	}
+	}}
 	for _, o := range opts {
 		o(&d)
 	}
-	srv := New(d)
+	srv := New(d.Deps)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 
 	ts := &testServer{t: t, dir: dir, srv: srv, http: hs, store: st, box: box, logs: logs, clock: clock}
 	ts.client = ts.newClient()
-	ts.addUser(adminEmail, adminPassword, store.RoleAdmin)
+	if !d.noAdmin {
+		ts.addUser(adminEmail, adminPassword, store.RoleAdmin)
+	}
 	return ts
 }
 
@@ -168,7 +180,7 @@ func (ts *testServer) do(req *http.Request) page {
 	if err != nil {
 		ts.t.Fatal(err)
 	}
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") && doc.Find("body").Length() > 0 {
 		ts.last = doc
 	}
 	return page{Response: resp, Body: string(body), Doc: doc}
@@ -180,18 +192,24 @@ func (ts *testServer) get(path string) page {
 	return ts.do(req)
 }
 
-// csrf returns the CSRF token of the last page fetched (fetching / first).
+// csrf returns the CSRF token of the last page fetched, fetching one when
+// there is none (every page, even an error page, carries a token).
 func (ts *testServer) csrf() string {
 	ts.t.Helper()
-	if ts.last == nil {
-		ts.get("/login")
+	from := func(doc *goquery.Document) string {
+		if doc == nil {
+			return ""
+		}
+		tok, _ := doc.Find(`input[name="_csrf"]`).First().Attr("value")
+		return tok
 	}
-	tok, ok := ts.last.Find(`input[name="_csrf"]`).First().Attr("value")
-	if !ok {
-		ts.get("/tokens")
-		tok, _ = ts.last.Find(`input[name="_csrf"]`).First().Attr("value")
+	if tok := from(ts.last); tok != "" {
+		return tok
 	}
-	return tok
+	if tok := from(ts.get("/login").Doc); tok != "" {
+		return tok
+	}
+	return from(ts.get("/no-such-page").Doc)
 }
 
 // post submits a form with the current CSRF token.
@@ -217,6 +235,7 @@ func (ts *testServer) postRaw(path string, form url.Values) page {
 
 func (ts *testServer) signIn(email, password string) page {
 	ts.t.Helper()
+	ts.last = nil // a form from before this sign-in carries an older session's token
 	ts.get("/login")
 	p := ts.post("/login", url.Values{"email": {email}, "password": {password}})
 	if p.StatusCode != http.StatusSeeOther {

@@ -17,6 +17,12 @@ func (s *Server) saveSetup(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/login")
 	}
 	ctx := c.Request().Context()
+	if n, err := s.Store.CountUsers(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		s.Setup.End() // someone was quicker: setup is over
+		return c.Redirect(http.StatusSeeOther, "/login")
+	}
 	key := auth.Key("address", c.RealIP())
 	errs := map[string]string{}
 	rawEmail := c.FormValue("email")

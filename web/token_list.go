@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -11,16 +13,21 @@ import (
 	"github.com/tokendesk/tokendesk/views"
 )
 
+const tokensPerPage = 100
+
 // listTokens is the Access Tokens screen: search by name, filter by type.
 func (s *Server) listTokens(c echo.Context) error {
-	f := store.TokenFilter{Query: strings.TrimSpace(c.QueryParam("q")), Provider: c.QueryParam("type")}
+	pageNo, _ := strconv.Atoi(c.QueryParam("page"))
+	pageNo = max(pageNo, 1)
+	f := store.TokenFilter{Query: strings.TrimSpace(c.QueryParam("q")), Provider: c.QueryParam("type"),
+		Limit: tokensPerPage, Offset: (pageNo - 1) * tokensPerPage}
 	if len(f.Query) > 200 {
 		f.Query = f.Query[:200]
 	}
 	if _, ok := registry.ByID(f.Provider); !ok {
 		f.Provider = ""
 	}
-	toks, err := s.Store.ListTokens(c.Request().Context(), f)
+	toks, total, err := s.Store.ListTokens(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
@@ -33,6 +40,26 @@ func (s *Server) listTokens(c echo.Context) error {
 		ListURL:   "/tokens",
 		RemoveURL: "/tokens/remove",
 		Rows:      make([]views.TokenRow, 0, len(toks)),
+		Total:     total,
+		First:     f.Offset + 1,
+		Last:      f.Offset + len(toks),
+	}
+	pageURL := func(n int) string {
+		q := url.Values{}
+		if f.Query != "" {
+			q.Set("q", f.Query)
+		}
+		if f.Provider != "" {
+			q.Set("type", f.Provider)
+		}
+		q.Set("page", strconv.Itoa(n))
+		return "/tokens?" + q.Encode()
+	}
+	if pageNo > 1 {
+		m.PrevURL = pageURL(pageNo - 1)
+	}
+	if f.Offset+len(toks) < total {
+		m.NextURL = pageURL(pageNo + 1)
 	}
 	for _, p := range registry.All() {
 		m.Types = append(m.Types, views.Option{Value: p.ID, Label: p.Name, Selected: p.ID == f.Provider})

@@ -6,6 +6,8 @@
 // the registry package.
 package provider
 
+import "slices"
+
 // Control is how a field is edited.
 type Control string
 
@@ -94,6 +96,22 @@ func (p Provider) Credentials() []Field {
 			out = append(out, f)
 		}
 	}
+	return out
+}
+
+// InScreenOrder sorts field keys as the screen shows them; keys without a
+// field of their own come last, in their given order.
+func (p Provider) InScreenOrder(keys []string) []string {
+	pos := func(k string) int {
+		for i, f := range p.Fields {
+			if f.Key == k {
+				return i
+			}
+		}
+		return len(p.Fields)
+	}
+	out := append([]string(nil), keys...)
+	slices.SortStableFunc(out, func(a, b string) int { return pos(a) - pos(b) })
 	return out
 }
 

@@ -71,6 +71,8 @@ type TokenFilter struct {
 	AppID    int64
 	Query    string // substring of the name, any case
 	Provider string
+	Limit    int // 0: all
+	Offset   int
 }
 
 const tokenCols = `id, ifnull(app_id, 0), provider, name, description, encrypted, renewal_rate, version,
@@ -324,16 +326,12 @@ func (s *Store) TokenByID(ctx context.Context, id int64) (token.Token, error) {
 	return t, rows.Err()
 }
 
-// ListTokens returns the tokens of one scope matching f, by name.
-func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, error) {
-	var where []string
-	var args []any
-	if f.AppID == 0 {
-		where = append(where, "app_id IS NULL")
-	} else {
-		where = append(where, "app_id = ?")
-		args = append(args, f.AppID)
-	}
+// ListTokens returns one page of the tokens of one scope matching f, by
+// name, and how many match in all.
+func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, int, error) {
+	// ifnull(app_id, 0) matches the unique index, which then also orders by name.
+	where := []string{"ifnull(app_id, 0) = ?"}
+	args := []any{f.AppID}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		where = append(where, "instr(name_key, ?) > 0")
 		args = append(args, token.NameKey(q))
@@ -342,21 +340,31 @@ func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, e
 		where = append(where, "provider = ?")
 		args = append(args, f.Provider)
 	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := s.read.QueryRowContext(ctx, "SELECT count(*) FROM tokens WHERE "+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("store: counting tokens: %w", err)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = -1
+	}
 	rows, err := s.read.QueryContext(ctx,
-		"SELECT "+tokenCols+" FROM tokens WHERE "+strings.Join(where, " AND ")+" ORDER BY name_key, id", args...)
+		"SELECT "+tokenCols+" FROM tokens WHERE "+cond+" ORDER BY ifnull(app_id, 0), name_key LIMIT ? OFFSET ?",
+		append(args, limit, max(f.Offset, 0))...)
 	if err != nil {
-		return nil, fmt.Errorf("store: listing tokens: %w", err)
+		return nil, 0, fmt.Errorf("store: listing tokens: %w", err)
 	}
 	defer rows.Close()
 	var out []token.Token
 	for rows.Next() {
 		t, err := scanToken(rows)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		out = append(out, t)
 	}
-	return out, rows.Err()
+	return out, total, rows.Err()
 }
 
 // TokensByIDs loads the tokens of one scope among ids, by name; ids outside

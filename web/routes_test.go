@@ -1,0 +1,142 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tokendesk/tokendesk/internal/auth"
+)
+
+func itoa(i int64) string { return strconv.FormatInt(i, 10) }
+
+func hashOf(v string) string { return auth.HashSessionID(v) }
+
+// newTestServerClient is a second browser on the same server.
+func newTestServerClient(ts *testServer) *testServer {
+	other := *ts
+	other.client = ts.newClient()
+	other.last = nil
+	return &other
+}
+
+// concrete fills a route's parameters so that it can be requested.
+func concrete(path string, tokenID int64) string {
+	r := strings.NewReplacer(":provider", "redox", ":id", itoa(tokenID), "*", "css/app.css")
+	return r.Replace(path)
+}
+
+func isUnsafe(method string) bool {
+	return method != http.MethodGet && method != http.MethodHead && method != http.MethodOptions
+}
+
+// Every console route, taken from the route table, refuses anonymous use.
+func TestEveryConsoleRouteRefusesAnonymousRequests(t *testing.T) {
+	ts := newTestServer(t)
+	id := createTestToken(t, ts, "Anon Probe")
+	anon := newTestServerClient(ts)
+	anon.get("/login") // a real CSRF token, so that it is the session that is refused
+	csrf := anon.csrf()
+	for _, r := range ts.srv.Routes() {
+		key := r.Method + " " + r.Path
+		if PublicRoutes[key] {
+			continue
+		}
+		t.Run(key, func(t *testing.T) {
+			path := concrete(r.Path, id)
+			var p page
+			if isUnsafe(r.Method) {
+				p = anon.postRaw(path, url.Values{"_csrf": {csrf}, "name": {"X"}, "id": {itoa(id)}})
+			} else {
+				req, _ := http.NewRequest(r.Method, anon.http.URL+path, nil)
+				p = anon.do(req)
+			}
+			switch {
+			case !isUnsafe(r.Method) && p.StatusCode == http.StatusSeeOther && strings.HasPrefix(p.Header.Get("Location"), "/login"):
+			case isUnsafe(r.Method) && p.StatusCode == http.StatusUnauthorized:
+			default:
+				t.Fatalf("anonymous %s %s: status %d (location %q)", r.Method, path, p.StatusCode, p.Header.Get("Location"))
+			}
+		})
+	}
+	// Nothing was changed by all that.
+	if tok, err := ts.store.TokenByID(t.Context(), id); err != nil || tok.Name != "Anon Probe" || tok.Version != 1 {
+		t.Fatalf("token changed by anonymous requests: %+v %v", tok, err)
+	}
+}
+
+// Every unsafe route, taken from the route table, refuses a missing or
+// wrong CSRF token, even from a signed-in administrator.
+func TestEveryUnsafeRouteNeedsACSRFToken(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	id := createTestToken(t, ts, "CSRF Probe")
+	good := ts.csrf()
+	for _, r := range ts.srv.Routes() {
+		if !isUnsafe(r.Method) {
+			continue
+		}
+		for name, token := range map[string]string{"missing": "", "wrong": good[:len(good)-2] + "xx", "from another browser": "AAAA" + good[4:]} {
+			t.Run(r.Method+" "+r.Path+"/"+name, func(t *testing.T) {
+				form := url.Values{"name": {"Changed"}, "id": {itoa(id)}, "version": {"1"}}
+				if token != "" {
+					form.Set("_csrf", token)
+				}
+				p := ts.postRaw(concrete(r.Path, id), form)
+				wantStatus(t, p, http.StatusForbidden)
+				if !strings.Contains(p.text("[data-testid=error-message]"), "Reload the page") {
+					t.Fatalf("message %q", p.text("[data-testid=error-message]"))
+				}
+			})
+		}
+	}
+	if tok, err := ts.store.TokenByID(t.Context(), id); err != nil || tok.Name != "CSRF Probe" {
+		t.Fatalf("token changed without a CSRF token: %+v %v", tok, err)
+	}
+	// And still signed in: the refused requests did not log anyone out.
+	wantStatus(t, ts.get("/tokens"), http.StatusOK)
+}
+
+func TestOperationsEndpoints(t *testing.T) {
+	ts := newTestServer(t)
+	wantStatus(t, ts.get("/healthz"), http.StatusOK)
+	wantStatus(t, ts.get("/readyz"), http.StatusOK)
+	ts.get("/login")
+	m := ts.get("/metrics")
+	wantStatus(t, m, http.StatusOK)
+	if !strings.Contains(m.Body, `tokendesk_http_requests_total{code="200",method="GET",route="/login"}`) ||
+		!strings.Contains(m.Body, "tokendesk_http_request_duration_seconds_bucket") {
+		t.Fatalf("metrics lack request counts by route:\n%s", m.Body)
+	}
+	ts.store.Close()
+	wantStatus(t, ts.get("/readyz"), http.StatusServiceUnavailable)
+}
+
+func TestStaticAssetsAreHashedAndCachedLong(t *testing.T) {
+	ts := newTestServer(t)
+	login := ts.get("/login")
+	href, _ := login.Doc.Find(`link[rel=stylesheet]`).Attr("href")
+	if !strings.HasPrefix(href, "/static/css/app.") || href == "/static/css/app.css" {
+		t.Fatalf("stylesheet URL %q is not content-hashed", href)
+	}
+	css := ts.get(href)
+	wantStatus(t, css, http.StatusOK)
+	if cc := css.Header.Get("Cache-Control"); !strings.Contains(cc, "immutable") || !strings.Contains(cc, "max-age=31536000") {
+		t.Fatalf("Cache-Control %q", cc)
+	}
+	wantStatus(t, ts.get("/static/css/app.000000000000.css"), http.StatusNotFound)
+}
+
+func TestUnknownPagesAndMethods(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	p := ts.get("/no/such/page")
+	wantStatus(t, p, http.StatusNotFound)
+	if p.text("[data-testid=error-message]") != "There is no page at this address." {
+		t.Fatalf("404 message %q", p.text("[data-testid=error-message]"))
+	}
+	wantStatus(t, ts.get("/tokens/999999"), http.StatusNotFound)
+	wantStatus(t, ts.get("/tokens/abc"), http.StatusNotFound)
+}
