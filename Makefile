@@ -4,7 +4,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 BIN      := bin/tokendesk
 
-.PHONY: run test build generate check-generated bench demo lint vet fmt
+.PHONY: run test build generate check-generated vendor-js bench demo
 
 ## run: start the console on http://127.0.0.1:8080 with the embedded SQLite default (./data)
 run:
@@ -28,6 +28,24 @@ generate:
 check-generated: generate
 	git diff --exit-code -- views/
 	@test -z "$$(git status --porcelain -- views/ | grep '^??')" || { echo "untracked generated files:"; git status --porcelain -- views/; exit 1; }
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory vendor-js >/dev/null && git diff --exit-code -- static/js/; \
+	 else echo "npm not found: vendored JavaScript not re-checked"; fi
+
+## vendor-js: refresh front-end packages vendored into static/ from the npm lockfile
+vendor-js:
+	npm ci --no-audit --no-fund
+	cp node_modules/htmx.org/dist/htmx.min.js static/js/htmx.min.js
+
+## demo: the console against the Redox and Zoom emulators, with an administrator ready
+DEMO_ADDR ?= 127.0.0.1:8080
+EMU_ADDR  ?= 127.0.0.1:9090
+demo: build
+	@echo "== tokendesk demo: sign in at http://$(DEMO_ADDR) as demo@tokendesk.test / demo password 123"
+	@./$(BIN) emulate --addr $(EMU_ADDR) & EMU=$$!; trap 'kill $$EMU 2>/dev/null' EXIT INT TERM; sleep 0.5; \
+	TOKENDESK_DATA_DIR=./data-demo TOKENDESK_ADDR=$(DEMO_ADDR) \
+	TOKENDESK_ADMIN_EMAIL=demo@tokendesk.test TOKENDESK_ADMIN_PASSWORD='demo password 123' \
+	TOKENDESK_REDOX_URL=http://$(EMU_ADDR) TOKENDESK_ZOOM_API_URL=http://$(EMU_ADDR) TOKENDESK_ZOOM_OAUTH_URL=http://$(EMU_ADDR) \
+	./$(BIN) serve
 
 ## bench: benchmarks (timing goals are checked here, never in unit tests)
 bench:

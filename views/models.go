@@ -121,8 +121,18 @@ type FormField struct {
 	Locked   bool
 	LockNote string
 	// Buttons run a provider action; Result is its outcome, if it ran.
-	Action string
-	Result *ActionResult
+	Action  string
+	Result  *ActionResult
+	PostURL string
+}
+
+// ActionFragment is what htmx receives after a button press: the result
+// panel, plus out-of-band updates of the fields and sealed state it changed.
+type ActionFragment struct {
+	Action  string
+	Result  ActionResult
+	Pending string
+	Fields  []FormField
 }
 
 // ActionResult is the outcome of Get OAuth 2.0 Access Token or Test Connection.

@@ -18,6 +18,8 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/tokendesk/tokendesk/internal/auth"
 	"github.com/tokendesk/tokendesk/internal/config"
+	"github.com/tokendesk/tokendesk/internal/provider/redox/redoxtest"
+	"github.com/tokendesk/tokendesk/internal/provider/zoom/zoomtest"
 	"github.com/tokendesk/tokendesk/internal/secret"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"golang.org/x/crypto/bcrypt"
@@ -60,21 +62,34 @@ func (b *syncBuffer) String() string {
 }
 
 type testServer struct {
-	t      testing.TB
-	dir    string
-	srv    *Server
-	http   *httptest.Server
-	client *http.Client
-	store  *store.Store
-	box    *secret.Box
-	logs   *syncBuffer
-	clock  *testClock
-	last   *goquery.Document // the last HTML page fetched, for its CSRF token
+	t        testing.TB
+	dir      string
+	srv      *Server
+	http     *httptest.Server
+	client   *http.Client
+	store    *store.Store
+	box      *secret.Box
+	logs     *syncBuffer
+	clock    *testClock
+	redox    *redoxtest.Server
+	zoom     *zoomtest.Server
+	redoxURL string
+	zoomURL  string
+	last     *goquery.Document // the last HTML page fetched, for its CSRF token
 }
 
 const (
 	adminEmail    = "ada@example.com"
 	adminPassword = "correct horse battery"
+
+	// Credentials the emulators accept.
+	redoxKey         = "rdx-key-1234"
+	redoxSecret      = "rdx-secret-5678"
+	zoomKey          = "zm-key-1234"
+	zoomSecret       = "zm-secret-5678"
+	zoomAccount      = "zm-account-1"
+	zoomClient       = "zm-client-1"
+	zoomClientSecret = "zm-client-secret-1"
 )
 
 type testSetup struct {
@@ -117,6 +132,17 @@ func newTestServer(t testing.TB, opts ...testOption) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The providers are the emulators, with known good credentials.
+	redox, redoxURL := redoxtest.Start(t)
+	redox.SetClock(clock.Now)
+	redox.AddKey(redoxKey, redoxSecret)
+	zoom, zoomURL := zoomtest.Start(t)
+	zoom.SetClock(clock.Now)
+	zoom.AddAccount(zoomtest.User{ID: "zu1", FirstName: "Ada", LastName: "Lovelace", Email: "ada@zoom.example", AccountID: zoomAccount})
+	zoom.AddJWTApp(zoomAccount, zoomKey, zoomSecret)
+	zoom.AddS2SApp(zoomAccount, zoomClient, zoomClientSecret)
+	cfg.RedoxURL, cfg.ZoomAPIURL, cfg.ZoomOAuthURL = redoxURL, zoomURL, zoomURL
+
 	logs := &syncBuffer{}
 	d := testSetup{Deps: Deps{
 		Config: cfg, Store: st, Box: box, Now: clock.Now,
@@ -130,7 +156,7 @@ func newTestServer(t testing.TB, opts ...testOption) *testServer {
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 
-	ts := &testServer{t: t, dir: dir, srv: srv, http: hs, store: st, box: box, logs: logs, clock: clock}
+	ts := &testServer{t: t, dir: dir, srv: srv, http: hs, store: st, box: box, logs: logs, clock: clock, redox: redox, zoom: zoom, redoxURL: redoxURL, zoomURL: zoomURL}
 	ts.client = ts.newClient()
 	if !d.noAdmin {
 		ts.addUser(adminEmail, adminPassword, store.RoleAdmin)

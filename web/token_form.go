@@ -156,6 +156,14 @@ func isCommon(key string) bool {
 	return false
 }
 
+// postURL is where the form is submitted.
+func (f *tokenForm) postURL() string {
+	if f.tok == nil {
+		return "/tokens/new/" + f.p.ID
+	}
+	return tokenURL(f.tok.ID)
+}
+
 // current is the value a field shows: what was submitted, else what is
 // stored, else the documented default.
 func (f *tokenForm) current(field provider.Field) string {
@@ -192,6 +200,7 @@ func (s *Server) fields(f *tokenForm) []views.FormField {
 			}
 			v.Action = field.Action
 			v.Result = f.results[field.Action]
+			v.PostURL = f.postURL()
 		case provider.Checkbox:
 			switch {
 			case field.Key == provider.KeyEncrypt && !s.Config.AllowPlain:

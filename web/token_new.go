@@ -39,14 +39,13 @@ func (s *Server) renderTokenForm(c echo.Context, status int, f *tokenForm) error
 		CancelURL: "/tokens",
 	}
 	var tokenID int64
+	m.PostURL = f.postURL()
 	if f.tok == nil {
-		m.PostURL = "/tokens/new/" + f.p.ID
 		m.Page = s.page(c, heading, views.NavTokens,
 			views.Crumb{Label: "Access Tokens", URL: "/tokens"}, views.Crumb{Label: "Add Token", URL: "/tokens/new"}, views.Crumb{Label: f.p.Name})
 	} else {
 		heading = "Edit " + heading
 		tokenID = f.tok.ID
-		m.PostURL = tokenURL(f.tok.ID)
 		m.DeleteURL = "/tokens/remove?id=" + strconv.FormatInt(f.tok.ID, 10)
 		m.Version = f.version
 		if m.Version == 0 {

@@ -50,6 +50,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return errors.New("usage: tokendesk user add --email E [--role admin|designer] < password")
 		}
 		return userAdd(ctx, args[1:], getenv, stdin, stdout)
+	case "emulate":
+		return emulate(ctx, args, stdout)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil

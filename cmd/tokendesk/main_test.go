@@ -222,3 +222,62 @@ func TestUserAdd(t *testing.T) {
 		t.Fatalf("bad role: %v", err)
 	}
 }
+
+// The demo: the console, pointed at `tokendesk emulate`, gets a Redox token
+// with the printed demo credentials.
+func TestEmulateServesTheDemoCredentials(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &lockedBuffer{}
+	errc := make(chan error, 1)
+	go func() { errc <- emulate(ctx, []string{"--addr", "127.0.0.1:0"}, out) }()
+	var base string
+	for i := 0; i < 100 && base == ""; i++ {
+		time.Sleep(20 * time.Millisecond)
+		if line, _, ok := strings.Cut(out.String(), "\n"); ok {
+			base = strings.TrimPrefix(line, "Redox and Zoom emulators on ")
+		}
+	}
+	if !strings.HasPrefix(base, "http://127.0.0.1:") || !strings.Contains(out.String(), demoRedoxSecret) {
+		t.Fatalf("emulate printed %q", out.String())
+	}
+	inst, err := start(t, map[string]string{
+		"TOKENDESK_DATA_DIR": t.TempDir(), "TOKENDESK_ADMIN_EMAIL": "demo@tokendesk.test", "TOKENDESK_ADMIN_PASSWORD": "demo password 123",
+		"TOKENDESK_REDOX_URL": base, "TOKENDESK_ZOOM_API_URL": base, "TOKENDESK_ZOOM_OAUTH_URL": base,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.stop()
+	b := newBrowser(t)
+	b.post(inst.base+"/login", url.Values{"email": {"demo@tokendesk.test"}, "password": {"demo password 123"}}, inst.base+"/login")
+	for _, tc := range []struct{ provider, action, want string }{
+		{"redox", "get_token", "Obtained an OAuth 2.0 access token from Redox"},
+		{"zoom", "test_connection", "Connected to Zoom as Demo Admin"},
+		{"zoom-s2s", "get_token", "Obtained an OAuth 2.0 access token from Zoom"},
+		{"zoom-s2s", "test_connection", "Connected to Zoom as Demo Admin"},
+	} {
+		form := url.Values{"name": {"Demo"}, "environment": {"development"}, "renewal_rate": {"1h"}, "action": {tc.action},
+			"api_key": {demoRedoxKey}, "secret": {demoRedoxSecret}, "api_secret": {demoZoomSecret},
+			"account_id": {demoZoomAccount}, "client_id": {demoZoomClient}, "client_secret": {demoZoomClientSecret}}
+		if tc.provider == "zoom" {
+			form.Set("api_key", demoZoomKey)
+		}
+		_, doc := b.get(inst.base + "/tokens/new/" + tc.provider)
+		tok, _ := doc.Find(`input[name="_csrf"]`).Attr("value")
+		form.Set("_csrf", tok)
+		resp, err := b.client.PostForm(inst.base+"/tokens/new/"+tc.provider, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := goquery.NewDocumentFromReader(resp.Body)
+		resp.Body.Close()
+		if got := page.Find("[data-testid=result-summary]").Text(); !strings.Contains(got, tc.want) {
+			t.Errorf("%s %s: %q", tc.provider, tc.action, got)
+		}
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -16,4 +16,20 @@
       setTimeout(function () { btn.disabled = true; btn.setAttribute("aria-busy", "true"); }, 0);
     }
   });
+  // When an in-place request fails, say so where its result would have gone.
+  function failed(e, text) {
+    var target = e.detail && e.detail.target;
+    if (!target) return;
+    var p = document.createElement("div");
+    p.className = "result result-bad";
+    p.setAttribute("role", "status");
+    p.textContent = text;
+    target.replaceChildren(p);
+  }
+  document.addEventListener("htmx:responseError", function (e) {
+    failed(e, "The request failed (HTTP " + e.detail.xhr.status + "). Reload the page and try again.");
+  });
+  document.addEventListener("htmx:sendError", function (e) {
+    failed(e, "tokendesk did not answer. Check your connection and try again.");
+  });
 })();

@@ -11,6 +11,7 @@ import (
 var all = []provider.Provider{
 	redox.Provider,
 	zoom.Provider,
+	zoom.S2SProvider,
 }
 
 // All returns every provider, in the order the picker shows them.

@@ -1,0 +1,134 @@
+package provider
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// DefaultTimeout bounds every call to a provider.
+const DefaultTimeout = 10 * time.Second
+
+// maxBody is the most of a provider's answer that is read.
+const maxBody = 1 << 20
+
+// CallError is a failed call to a provider, worded for the person who
+// pressed the button. It never carries a response body that could echo a
+// secret back.
+type CallError struct {
+	Service string // "Redox"
+	Host    string
+	Status  int // 0 when no answer came
+	Message string
+}
+
+func (e *CallError) Error() string { return e.Message }
+
+// Exchange is one HTTP request and its answer.
+type Exchange struct {
+	Status int
+	Body   []byte
+	Header http.Header
+	Step   Step
+}
+
+// Do sends req and reads the answer. Transport failures (timeouts,
+// refused connections, unknown hosts) come back as *CallError; any HTTP
+// status is returned for the caller to interpret.
+func Do(ctx context.Context, client *http.Client, service string, req *http.Request) (Exchange, error) {
+	if client == nil {
+		client = &http.Client{Timeout: DefaultTimeout}
+	}
+	timeout := client.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	req = req.WithContext(ctx)
+	where := req.Method + " " + redactURL(req.URL)
+	start := time.Now()
+	resp, err := client.Do(req)
+	took := time.Since(start)
+	if err != nil {
+		msg := transportProblem(err, req.URL.Host, timeout)
+		return Exchange{Step: Step{Text: where + " → " + msg, Took: took}}, &CallError{Service: service, Host: req.URL.Host, Message: msg}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	took = time.Since(start)
+	if err != nil {
+		msg := fmt.Sprintf("%s started to answer but the answer was cut off (%s).", service, transportProblem(err, req.URL.Host, timeout))
+		return Exchange{Status: resp.StatusCode, Step: Step{Text: where + " → cut off", Took: took}}, &CallError{Service: service, Host: req.URL.Host, Status: resp.StatusCode, Message: msg}
+	}
+	return Exchange{
+		Status: resp.StatusCode, Body: body, Header: resp.Header,
+		Step: Step{Text: fmt.Sprintf("%s → HTTP %d", where, resp.StatusCode), OK: resp.StatusCode < 400, Took: took},
+	}, nil
+}
+
+// transportProblem names what went wrong before any answer came.
+func transportProblem(err error, host string, timeout time.Duration) string {
+	var dnsErr *net.DNSError
+	var tlsErr *tls.CertificateVerificationError
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		return fmt.Sprintf("no answer from %s within %s", host, timeout.Round(time.Second))
+	case errors.Is(err, context.Canceled):
+		return "the request was cancelled"
+	case errors.As(err, &dnsErr):
+		return fmt.Sprintf("the host %s was not found", host)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Sprintf("could not reach %s: connection refused", host)
+	case errors.As(err, &tlsErr):
+		return fmt.Sprintf("could not reach %s: its TLS certificate is not valid", host)
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
+		return fmt.Sprintf("%s closed the connection", host)
+	}
+	return fmt.Sprintf("could not reach %s", host)
+}
+
+// redactURL drops query strings, which some providers accept tokens in.
+func redactURL(u *url.URL) string {
+	c := *u
+	c.RawQuery, c.User, c.Fragment = "", nil, ""
+	return c.String()
+}
+
+// Redact removes every secret from a message that came from a provider
+// and bounds its length, in case the provider echoed what it was sent.
+func Redact(msg string, secrets ...string) string {
+	for _, s := range secrets {
+		if len(s) >= 4 {
+			msg = strings.ReplaceAll(msg, s, "[redacted]")
+		}
+	}
+	msg = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, msg)
+	if len(msg) > 200 {
+		msg = msg[:200] + "…"
+	}
+	return strings.TrimSpace(msg)
+}
+
+// StatusProblem describes an unexpected HTTP status from service.
+func StatusProblem(service string, status int) string {
+	if status >= 500 {
+		return fmt.Sprintf("%s is failing (HTTP %d). Nothing was changed; try again later.", service, status)
+	}
+	return fmt.Sprintf("%s refused the request (HTTP %d).", service, status)
+}

@@ -1,0 +1,118 @@
+package redox
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tokendesk/tokendesk/internal/provider"
+	"github.com/tokendesk/tokendesk/internal/provider/redox/redoxtest"
+)
+
+func TestClientAgainstTheEmulator(t *testing.T) {
+	emu, base := redoxtest.Start(t)
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	emu.SetClock(func() time.Time { return now })
+	emu.AddKey("key-1", "secret-1")
+	c := &Client{BaseURL: base, HTTP: &http.Client{Timeout: provider.DefaultTimeout}}
+	ctx := context.Background()
+
+	tok, steps, err := c.Authenticate(ctx, "key-1", "secret-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.AccessToken == "" || tok.RefreshToken == "" || !tok.Expires.Equal(now.Add(24*time.Hour)) {
+		t.Fatalf("token %+v", tok)
+	}
+	if len(steps) != 1 || !strings.Contains(steps[0].Text, "POST "+base+"/auth/authenticate → HTTP 200") {
+		t.Fatalf("steps %+v", steps)
+	}
+
+	next, _, err := c.Refresh(ctx, "key-1", tok.RefreshToken)
+	if err != nil || next.AccessToken == tok.AccessToken {
+		t.Fatalf("refresh: %+v %v", next, err)
+	}
+	_, _, err = c.Refresh(ctx, "key-1", tok.RefreshToken) // rotated away
+	wantMessage(t, err, 401, "Redox refused the refresh token (HTTP 401).")
+
+	_, _, err = c.Authenticate(ctx, "key-1", "wrong")
+	wantMessage(t, err, 401, "Redox rejected the API Key and Secret (HTTP 401). Check both values in the Redox dashboard.")
+
+	emu.Revoke("key-1")
+	_, _, err = c.Authenticate(ctx, "key-1", "secret-1")
+	wantMessage(t, err, 401, "Redox rejected the API Key and Secret")
+	emu.AddKey("key-1", "secret-1")
+
+	emu.SetFault(redoxtest.Fail500)
+	_, _, err = c.Authenticate(ctx, "key-1", "secret-1")
+	wantMessage(t, err, 500, "Redox is failing (HTTP 500). Nothing was changed; try again later.")
+
+	emu.SetFault(redoxtest.Malformed)
+	_, _, err = c.Authenticate(ctx, "key-1", "secret-1")
+	wantMessage(t, err, 200, "not with the JSON token it documents")
+	emu.SetFault(redoxtest.NoFault)
+}
+
+func TestClientTimesOutAfterTenSeconds(t *testing.T) {
+	t.Parallel()
+	emu, base := redoxtest.Start(t)
+	emu.SetFault(redoxtest.Hang)
+	c := &Client{BaseURL: base, HTTP: &http.Client{Timeout: provider.DefaultTimeout}}
+	start := time.Now()
+	_, steps, err := c.Authenticate(context.Background(), "k", "s")
+	waited := time.Since(start)
+	host := strings.TrimPrefix(base, "http://")
+	wantMessage(t, err, 0, "no answer from "+host+" within 10s")
+	if waited < 10*time.Second || waited > 15*time.Second {
+		t.Fatalf("gave up after %s", waited)
+	}
+	if len(steps) != 1 || steps[0].OK {
+		t.Fatalf("steps %+v", steps)
+	}
+}
+
+func TestClientUnreachable(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	c := &Client{BaseURL: "http://" + addr, HTTP: &http.Client{Timeout: time.Second}}
+	_, _, err := c.Authenticate(context.Background(), "k", "s")
+	wantMessage(t, err, 0, "could not reach "+addr+": connection refused")
+	c = &Client{BaseURL: "http://no-such-host.invalid", HTTP: &http.Client{Timeout: 2 * time.Second}}
+	_, _, err = c.Authenticate(context.Background(), "k", "s")
+	if err == nil || (!strings.Contains(err.Error(), "was not found") && !strings.Contains(err.Error(), "could not reach")) {
+		t.Fatalf("unknown host: %v", err)
+	}
+}
+
+func TestGetTokenButton(t *testing.T) {
+	emu, base := redoxtest.Start(t)
+	emu.AddKey("key-1", "secret-1")
+	env := provider.Env{HTTP: &http.Client{Timeout: provider.DefaultTimeout}, RedoxURL: base}
+	res := getToken(context.Background(), env, map[string]string{KeyAPIKey: "key-1", KeySecret: "secret-1"})
+	if !res.OK || res.Grant == nil || res.Grant.Field != KeyAccessToken || res.Grant.RefreshToken == "" {
+		t.Fatalf("result %+v", res)
+	}
+	if len(res.Steps) != 3 || !strings.Contains(res.Steps[1].Text, "Authentication succeeded") {
+		t.Fatalf("steps %+v", res.Steps)
+	}
+	res = getToken(context.Background(), env, map[string]string{KeyAPIKey: "key-1", KeySecret: "bad"})
+	if res.OK || res.Grant != nil || !strings.Contains(res.Summary, "rejected") {
+		t.Fatalf("bad secret: %+v", res)
+	}
+}
+
+func wantMessage(t *testing.T, err error, status int, want string) {
+	t.Helper()
+	var ce *provider.CallError
+	if !errors.As(err, &ce) {
+		t.Fatalf("err %v (%T), want a CallError", err, err)
+	}
+	if ce.Status != status || !strings.Contains(ce.Message, want) {
+		t.Fatalf("got %d %q, want %d %q", ce.Status, ce.Message, status, want)
+	}
+}

@@ -1,0 +1,263 @@
+// Package redoxtest is a faithful emulator of Redox's legacy API-key
+// authentication and Data Model endpoint, built from spec/provider-apis.md
+// §1a and §5. It is strict about the documented request shape, so a client
+// that passes against it speaks the real wire format.
+package redoxtest
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Fault makes the emulator misbehave the way real services do.
+type Fault int
+
+// Faults.
+const (
+	NoFault   Fault = iota
+	Fail500         // every call answers HTTP 500
+	Hang            // every call waits until the client gives up
+	Malformed       // token answers are not valid JSON
+)
+
+// Server is the emulator. Its zero value is not usable; call New.
+type Server struct {
+	mu      sync.Mutex
+	now     func() time.Time
+	ttl     time.Duration
+	fault   Fault
+	keys    map[string]string // apiKey → secret
+	revoked map[string]bool
+	access  map[string]grant  // accessToken → grant
+	refresh map[string]string // refreshToken → apiKey
+	calls   map[string]int    // path → calls
+	release chan struct{}
+}
+
+type grant struct {
+	apiKey  string
+	expires time.Time
+}
+
+// New returns an emulator knowing no keys, with Redox's 24-hour token lifetime.
+func New() *Server {
+	return &Server{
+		now: time.Now, ttl: 24 * time.Hour,
+		keys: map[string]string{}, revoked: map[string]bool{},
+		access: map[string]grant{}, refresh: map[string]string{}, calls: map[string]int{},
+		release: make(chan struct{}),
+	}
+}
+
+// AddKey registers a legacy API key and its source secret.
+func (s *Server) AddKey(apiKey, secret string) *Server {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys[apiKey] = secret
+	delete(s.revoked, apiKey)
+	return s
+}
+
+// Revoke makes every call with apiKey (and its tokens) fail with 401.
+func (s *Server) Revoke(apiKey string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.revoked[apiKey] = true
+}
+
+// SetClock injects the emulator's clock.
+func (s *Server) SetClock(now func() time.Time) { s.mu.Lock(); s.now = now; s.mu.Unlock() }
+
+// SetTTL changes the lifetime of issued access tokens.
+func (s *Server) SetTTL(d time.Duration) { s.mu.Lock(); s.ttl = d; s.mu.Unlock() }
+
+// SetFault switches a fault mode on (NoFault switches it off).
+func (s *Server) SetFault(f Fault) { s.mu.Lock(); s.fault = f; s.mu.Unlock() }
+
+// Calls reports how many requests reached path.
+func (s *Server) Calls(path string) int { s.mu.Lock(); defer s.mu.Unlock(); return s.calls[path] }
+
+// Close releases requests held by the Hang fault.
+func (s *Server) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-s.release:
+	default:
+		close(s.release)
+	}
+}
+
+// Start serves the emulator on a loopback port until the test ends.
+func Start(tb interface {
+	Cleanup(func())
+}) (*Server, string) {
+	s := New()
+	hs := httptest.NewServer(s)
+	tb.Cleanup(func() { s.Close(); hs.Close() })
+	return s, hs.URL
+}
+
+// ServeHTTP implements the documented endpoints.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.calls[r.URL.Path]++
+	fault := s.fault
+	s.mu.Unlock()
+
+	switch fault {
+	case Fail500:
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	case Hang:
+		select {
+		case <-r.Context().Done():
+		case <-s.release:
+		}
+		return
+	}
+	switch r.URL.Path {
+	case "/auth/authenticate":
+		s.authenticate(w, r, fault)
+	case "/auth/refreshToken":
+		s.refreshToken(w, r, fault)
+	case "/endpoint", "/query":
+		s.endpoint(w, r)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// invalid is Redox's answer to a rejected login: 401, plain text.
+func invalid(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusUnauthorized)
+	io.WriteString(w, "Invalid request")
+}
+
+// decode reads a JSON body with exactly the documented fields.
+func decode(w http.ResponseWriter, r *http.Request, dst any) bool {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
+		return false
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		http.Error(w, "Invalid request", http.StatusBadRequest)
+		return false
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		http.Error(w, "Invalid request", http.StatusBadRequest)
+		return false
+	}
+	return true
+}
+
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, fault Fault) {
+	var req struct {
+		APIKey string `json:"apiKey"`
+		Secret string `json:"secret"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	s.mu.Lock()
+	secret, ok := s.keys[req.APIKey]
+	ok = ok && req.Secret != "" && secret == req.Secret && !s.revoked[req.APIKey]
+	s.mu.Unlock()
+	if !ok {
+		invalid(w)
+		return
+	}
+	s.issue(w, req.APIKey, fault)
+}
+
+func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request, fault Fault) {
+	var req struct {
+		APIKey       string `json:"apiKey"`
+		RefreshToken string `json:"refreshToken"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	s.mu.Lock()
+	owner, ok := s.refresh[req.RefreshToken]
+	ok = ok && owner == req.APIKey && !s.revoked[req.APIKey]
+	if ok {
+		delete(s.refresh, req.RefreshToken) // refresh tokens rotate: each works once
+	}
+	s.mu.Unlock()
+	if !ok {
+		invalid(w)
+		return
+	}
+	s.issue(w, req.APIKey, fault)
+}
+
+func (s *Server) issue(w http.ResponseWriter, apiKey string, fault Fault) {
+	s.mu.Lock()
+	access, refresh := uuid(), uuid()
+	expires := s.now().Add(s.ttl).UTC()
+	s.access[access] = grant{apiKey: apiKey, expires: expires}
+	s.refresh[refresh] = apiKey
+	s.mu.Unlock()
+
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	if fault == Malformed {
+		io.WriteString(w, `{"accessToken": "`+access+`", "expires": `)
+		return
+	}
+	json.NewEncoder(w).Encode(map[string]string{
+		"accessToken":  access,
+		"expires":      expires.Format("2006-01-02T15:04:05.000Z"),
+		"refreshToken": refresh,
+	})
+}
+
+// endpoint is the Data Model API: a valid bearer token gets Meta echoed
+// back with Logs; an empty Destinations list gets Meta.Errors.
+func (s *Server) endpoint(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	s.mu.Lock()
+	g, known := s.access[tok]
+	valid := ok && known && s.now().Before(g.expires) && !s.revoked[g.apiKey]
+	s.mu.Unlock()
+	if !valid {
+		http.Error(w, "Unauthorized", http.StatusUnauthorized)
+		return
+	}
+	var body struct {
+		Meta map[string]any `json:"Meta"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&body); err != nil || body.Meta == nil {
+		http.Error(w, "Invalid request", http.StatusBadRequest)
+		return
+	}
+	if d, _ := body.Meta["Destinations"].([]any); len(d) == 0 {
+		body.Meta["Errors"] = []map[string]any{{"ID": 19511136, "Text": "No subscriptions exist for this source and data model.", "Type": "message", "Module": "Subscriptions"}}
+	}
+	body.Meta["Logs"] = []map[string]any{{"ID": "d9f5d293-7110-461e-a875-3beb089e79f3", "AttemptID": "925d1617-2fe0-468c-a14c-f8c04b572c54"}}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(body)
+}
+
+func uuid() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}

@@ -1,0 +1,90 @@
+package zoom
+
+import (
+	"context"
+	"time"
+
+	"github.com/tokendesk/tokendesk/internal/provider"
+)
+
+func clientFor(env provider.Env) *Client {
+	return &Client{APIURL: env.ZoomAPIURL, OAuthURL: env.ZoomOAuthURL, HTTP: env.HTTP}
+}
+
+func now(env provider.Env) time.Time {
+	if env.Now != nil {
+		return env.Now()
+	}
+	return time.Now()
+}
+
+// testJWT is the JWT app's Test Connection: sign a 60-second token with
+// the API Secret and ask Zoom who it belongs to.
+func testJWT(ctx context.Context, env provider.Env, values map[string]string) provider.Result {
+	key, secret := values[KeyAPIKey], values[KeyAPISecret]
+	jwt, err := SignJWT(key, secret, now(env), JWTLifetime)
+	if err != nil {
+		return provider.Result{Summary: "Could not sign a token with this API Secret."}
+	}
+	res := provider.Result{Steps: []provider.Step{{Text: "Signed a JWT (HS256) with the API Secret, valid for 60 s", OK: true}}}
+	u, steps, err := clientFor(env).Me(ctx, jwt, secret)
+	res.Steps = append(res.Steps, steps...)
+	if err != nil {
+		res.Summary = err.Error()
+		return res
+	}
+	return connected(res, u)
+}
+
+func connected(res provider.Result, u User) provider.Result {
+	res.OK = true
+	res.Steps = append(res.Steps,
+		provider.Step{Text: "Authentication succeeded", OK: true},
+		provider.Step{Text: "Zoom says these credentials belong to " + u.Describe(), OK: true})
+	res.Summary = "Connected to Zoom as " + u.Describe() + "."
+	return res
+}
+
+// getS2SToken is Server-to-Server OAuth's Get OAuth 2.0 Access Token.
+func getS2SToken(ctx context.Context, env provider.Env, values map[string]string) provider.Result {
+	tok, steps, err := clientFor(env).RequestAccountToken(ctx, now(env), values[KeyAccountID], values[KeyClientID], values[KeyClientSecret])
+	res := provider.Result{Steps: steps}
+	if err != nil {
+		res.Summary = err.Error()
+		return res
+	}
+	until := tok.ExpiresAt.Format("2006-01-02 15:04 UTC")
+	res.OK = true
+	res.Steps = append(res.Steps,
+		provider.Step{Text: "Authentication succeeded: Zoom accepted the Client ID and Client Secret for this account", OK: true},
+		provider.Step{Text: "Received an access token valid until " + until + provider.Redact(scopeNote(tok.Scope)), OK: true})
+	res.Summary = "Obtained an OAuth 2.0 access token from Zoom, valid until " + until + ". Press Save to keep it."
+	res.Grant = &provider.Grant{Field: KeyAccessToken, AccessToken: tok.AccessToken, ExpiresAt: tok.ExpiresAt}
+	return res
+}
+
+func scopeNote(scope string) string {
+	if scope == "" {
+		return ""
+	}
+	return " (scopes: " + scope + ")"
+}
+
+// testS2S is Server-to-Server OAuth's Test Connection: get a token with
+// the form's credentials and ask Zoom who it belongs to. Nothing is kept.
+func testS2S(ctx context.Context, env provider.Env, values map[string]string) provider.Result {
+	c := clientFor(env)
+	tok, steps, err := c.RequestAccountToken(ctx, now(env), values[KeyAccountID], values[KeyClientID], values[KeyClientSecret])
+	res := provider.Result{Steps: steps}
+	if err != nil {
+		res.Summary = err.Error()
+		return res
+	}
+	u, steps, err := c.Me(ctx, tok.AccessToken, values[KeyClientSecret])
+	res.Steps = append(res.Steps, steps...)
+	if err != nil {
+		res.Summary = err.Error()
+		return res
+	}
+	return connected(res, u)
+}
