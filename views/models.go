@@ -66,6 +66,20 @@ type TokenRow struct {
 	Description string
 	ChangedBy   string
 	ChangedAt   time.Time
+	Status      string
+}
+
+// StatusClass colours a renewal status badge.
+func StatusClass(status string) string {
+	switch status {
+	case "Healthy":
+		return "badge badge-ok"
+	case "Expires soon", "Not renewed":
+		return "badge badge-warn"
+	case "Renewal failing", "Expired":
+		return "badge badge-bad"
+	}
+	return "badge"
 }
 
 // TokenListPage is the Access Tokens screen.

@@ -53,6 +53,10 @@ func auditActionLabel(action string) string {
 		return "Changed token"
 	case "token.delete":
 		return "Removed token"
+	case "token.renew":
+		return "Renewed token"
+	case "token.renew.failed":
+		return "Renewal failed"
 	}
 	return action
 }

@@ -40,6 +40,7 @@ func (s *Server) routes() {
 	tokens.POST("/remove", s.removeTokens)
 	tokens.GET("/:id", s.editToken)
 	tokens.POST("/:id", s.updateToken)
+	tokens.POST("/:id/renew", s.renewToken)
 
 	admin := ui.Group("", requireAdmin)
 	admin.GET("/audit", s.listAudit)

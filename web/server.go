@@ -45,8 +45,16 @@ type Deps struct {
 	Setup *SetupCode
 	// HTTPClient calls providers; nil means a client with a 10 s timeout.
 	HTTPClient *http.Client
-	// Registerer receives the server's metrics; nil means a private registry.
+	// Registry receives the server's metrics; nil means a private registry.
 	Registry *prometheus.Registry
+	// Renewer is the background renewal worker ("Renew now"); nil disables it.
+	Renewer Renewer
+}
+
+// Renewer renews tokens on request; *renewal.Worker implements it.
+type Renewer interface {
+	RenewNow(ctx context.Context, id int64) error
+	Wake()
 }
 
 // Server is the console and the API.
@@ -234,6 +242,3 @@ func (sc *SetupCode) Active() bool {
 func normalizeCode(s string) string {
 	return strings.NewReplacer(" ", "", "-", "").Replace(strings.ToUpper(strings.TrimSpace(s)))
 }
-
-// Shutdown is used by cmd to stop background work tied to the server.
-func (s *Server) Shutdown(ctx context.Context) error { return nil }

@@ -16,10 +16,14 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tokendesk/tokendesk/internal/auth"
 	"github.com/tokendesk/tokendesk/internal/config"
+	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/redox/redoxtest"
+	"github.com/tokendesk/tokendesk/internal/provider/registry"
 	"github.com/tokendesk/tokendesk/internal/provider/zoom/zoomtest"
+	"github.com/tokendesk/tokendesk/internal/renewal"
 	"github.com/tokendesk/tokendesk/internal/secret"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"golang.org/x/crypto/bcrypt"
@@ -151,6 +155,13 @@ func newTestServer(t testing.TB, opts ...testOption) *testServer {
 	}}
 	for _, o := range opts {
 		o(&d)
+	}
+	if d.Renewer == nil {
+		d.HTTPClient = &http.Client{Timeout: provider.DefaultTimeout}
+		env := provider.Env{HTTP: d.HTTPClient, RedoxURL: cfg.RedoxURL, ZoomAPIURL: cfg.ZoomAPIURL, ZoomOAuthURL: cfg.ZoomOAuthURL, Now: clock.Now}
+		w := renewal.New(st, registry.ByID, env, d.Logger, renewal.NewMetrics(prometheus.NewRegistry(), st, clock.Now))
+		w.Now, w.Jitter, w.Spread = clock.Now, func() float64 { return 0.5 }, 0
+		d.Renewer = w
 	}
 	srv := New(d.Deps)
 	hs := httptest.NewServer(srv)

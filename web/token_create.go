@@ -38,6 +38,7 @@ func (s *Server) createToken(c echo.Context) error {
 		return err
 	}
 	s.flash(c, fmt.Sprintf("Access token “%s” saved.", t.Name))
+	s.wakeRenewer()
 	return c.Redirect(http.StatusSeeOther, "/tokens")
 }
 

@@ -117,6 +117,7 @@ func (s *Server) spec(p provider.Provider, in token.Input, pd pending, appID int
 		Rate:        token.Disabled,
 		Encrypted:   true,
 		Set:         map[string]string{},
+		Renewable:   p.Renew != nil,
 	}
 	if p.Has(provider.KeyRenewalRate) {
 		sp.Rate = in.Values[provider.KeyRenewalRate]

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
@@ -65,12 +66,12 @@ func (s *Server) listTokens(c echo.Context) error {
 		m.Types = append(m.Types, views.Option{Value: p.ID, Label: p.Name, Selected: p.ID == f.Provider})
 	}
 	for _, t := range toks {
-		m.Rows = append(m.Rows, tokenRow(t))
+		m.Rows = append(m.Rows, tokenRow(t, s.Now()))
 	}
 	return render(c, http.StatusOK, views.TokenList(m))
 }
 
-func tokenRow(t token.Token) views.TokenRow {
+func tokenRow(t token.Token, now time.Time) views.TokenRow {
 	typ := t.Provider
 	if p, ok := registry.ByID(t.Provider); ok {
 		typ = p.Name
@@ -79,5 +80,6 @@ func tokenRow(t token.Token) views.TokenRow {
 		ID: t.ID, Name: t.Name, URL: tokenURL(t.ID), Type: typ, Encrypted: t.Encrypted,
 		RenewalRate: token.RateLabel(t.Rate), Description: t.Description,
 		ChangedBy: t.UpdatedBy, ChangedAt: t.UpdatedAt,
+		Status: token.Status(t.Rate, t.Renewal, now),
 	}
 }

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
+	"github.com/tokendesk/tokendesk/internal/token"
 	"github.com/tokendesk/tokendesk/views"
 )
 
@@ -53,8 +55,38 @@ func (s *Server) renderTokenForm(c echo.Context, status int, f *tokenForm) error
 		}
 		m.Page = s.page(c, heading, views.NavTokens,
 			views.Crumb{Label: "Access Tokens", URL: "/tokens"}, views.Crumb{Label: f.tok.Name})
+		if f.p.Renew != nil {
+			m.Renewal = s.renewalState(*f.tok)
+		}
 	}
 	m.Heading = heading
 	m.Pending = s.sealPending(c, f.p, tokenID, f.pending)
 	return render(c, status, views.TokenForm(m))
+}
+
+// renewalState is what the token's page says about its renewals.
+func (s *Server) renewalState(t token.Token) *views.RenewalState {
+	r := &views.RenewalState{
+		Status:      token.Status(t.Rate, t.Renewal, s.Now()),
+		LastRenewed: views.When(t.LastRenewedAt),
+		NextRenewal: views.When(t.NextRenewalAt),
+		Expires:     views.When(t.ExpiresAt),
+		RenewURL:    tokenURL(t.ID) + "/renew",
+	}
+	if t.LastRenewedAt.IsZero() {
+		r.LastRenewed = "Never"
+	}
+	if t.NextRenewalAt.IsZero() {
+		r.NextRenewal = "Not scheduled (Renewal Rate is Disabled)"
+	}
+	if t.ExpiresAt.IsZero() {
+		r.Expires = "Unknown"
+	}
+	if t.LastError != "" {
+		r.LastError = fmt.Sprintf("%s (%s; %d failed attempt(s) in a row)", t.LastError, views.When(t.LastErrorAt), t.Failures)
+	}
+	if s.Renewer == nil {
+		r.RenewURL = ""
+	}
+	return r
 }

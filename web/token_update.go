@@ -56,5 +56,6 @@ func (s *Server) updateToken(c echo.Context) error {
 	} else {
 		s.flash(c, fmt.Sprintf("Access token “%s” saved.", saved.Name))
 	}
+	s.wakeRenewer()
 	return c.Redirect(http.StatusSeeOther, "/tokens")
 }

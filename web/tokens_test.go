@@ -69,7 +69,7 @@ func rowOf(t *testing.T, p page, name string) map[string]string {
 	p.Doc.Find("[data-testid=token-row]").Each(func(_ int, row *goquery.Selection) {
 		if strings.TrimSpace(row.Find("[data-testid=token-name]").Text()) == name {
 			out = map[string]string{}
-			for _, col := range []string{"type", "encrypted", "rate", "changed"} {
+			for _, col := range []string{"type", "encrypted", "rate", "status", "changed"} {
 				var parts []string
 				row.Find("[data-testid=token-" + col + "]").Contents().Each(func(_ int, n *goquery.Selection) {
 					if t := strings.TrimSpace(n.Text()); t != "" {
@@ -113,7 +113,7 @@ func TestGlobalTokenLifecycle(t *testing.T) {
 			headers = append(headers, strings.TrimSpace(s.Text()))
 		}
 	})
-	if strings.Join(headers, "|") != "Token Name|Type|Encrypted|Renewal Rate|Description|Last changed" {
+	if strings.Join(headers, "|") != "Token Name|Type|Encrypted|Renewal Rate|Status|Description|Last changed" {
 		t.Errorf("columns %v", headers)
 	}
 	row := rowOf(t, list, "Lab Feed")

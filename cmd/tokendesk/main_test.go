@@ -50,7 +50,17 @@ func start(t *testing.T, env map[string]string) (*instance, error) {
 	ready := make(chan string, 1)
 	errc := make(chan error, 1)
 	logs := &lockedBuffer{}
-	getenv := func(k string) string { return env[k] }
+	// Providers default to loopback's discard port: tests never reach out.
+	getenv := func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		switch k {
+		case "TOKENDESK_REDOX_URL", "TOKENDESK_ZOOM_API_URL", "TOKENDESK_ZOOM_OAUTH_URL":
+			return "http://127.0.0.1:9"
+		}
+		return ""
+	}
 	go func() { errc <- serve(ctx, []string{"--addr", "127.0.0.1:0"}, getenv, logs, ready) }()
 	select {
 	case addr := <-ready:

@@ -12,8 +12,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/tokendesk/tokendesk/internal/auth"
 	"github.com/tokendesk/tokendesk/internal/config"
+	"github.com/tokendesk/tokendesk/internal/provider"
+	"github.com/tokendesk/tokendesk/internal/provider/registry"
+	"github.com/tokendesk/tokendesk/internal/renewal"
 	"github.com/tokendesk/tokendesk/internal/secret"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/web"
@@ -50,7 +55,24 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 			"url", strings.TrimRight(cfg.BaseURL.String(), "/")+"/setup", "setup_code", code)
 	}
 
-	srv := web.New(web.Deps{Config: cfg, Store: st, Box: box, Logger: logger, Setup: setup})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	httpClient := &http.Client{Timeout: provider.DefaultTimeout}
+	env := provider.Env{HTTP: httpClient, RedoxURL: cfg.RedoxURL, ZoomAPIURL: cfg.ZoomAPIURL, ZoomOAuthURL: cfg.ZoomOAuthURL, Now: time.Now}
+	worker := renewal.New(st, registry.ByID, env, logger.With("component", "renewal"), renewal.NewMetrics(reg, st, time.Now))
+	worker.Parallel = cfg.RenewalWorkers
+
+	srv := web.New(web.Deps{Config: cfg, Store: st, Box: box, Logger: logger, Setup: setup,
+		HTTPClient: httpClient, Registry: reg, Renewer: worker})
+
+	// The worker stops claiming at shutdown; renewals under way get the
+	// same grace as requests, then are abandoned cleanly.
+	workCtx, stopWork := context.WithCancel(ctx)
+	defer stopWork()
+	drain, stopDrain := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDrain()
+	workerDone := make(chan struct{})
+	go func() { worker.Run(workCtx, drain); close(workerDone) }()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -84,8 +106,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 	if err := httpSrv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	stopWork()
+	select {
+	case <-workerDone:
+	case <-sctx.Done():
+		stopDrain()
+		<-workerDone
 	}
 	logger.Info("stopped")
 	return nil

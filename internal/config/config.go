@@ -33,6 +33,8 @@ type Config struct {
 	AllowPlain    bool
 	LogFormat     string // text or json
 	LogLevel      slog.Level
+	// RenewalWorkers bounds how many renewals run at once.
+	RenewalWorkers int
 }
 
 // SecureCookies reports whether cookies must carry the Secure flag.
@@ -66,6 +68,7 @@ var settings = []setting{
 	{"TOKENDESK_ALLOW_PLAINTEXT", "allow-plaintext", "allow tokens whose credentials are stored unencrypted", "false"},
 	{"TOKENDESK_LOG_FORMAT", "log-format", "log format: text or json", "text"},
 	{"TOKENDESK_LOG_LEVEL", "log-level", "log level: debug, info, warn or error", "info"},
+	{"TOKENDESK_RENEWAL_WORKERS", "renewal-workers", "renewals run at once by the background worker", "8"},
 }
 
 // Error names the setting that stopped start-up.
@@ -190,6 +193,12 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	default:
 		return c, &Error{name("TOKENDESK_LOG_LEVEL"), fmt.Sprintf("%q is not debug, info, warn or error", lvl)}
 	}
+
+	n, err := strconv.Atoi(get("TOKENDESK_RENEWAL_WORKERS"))
+	if err != nil || n < 1 || n > 256 {
+		return c, &Error{name("TOKENDESK_RENEWAL_WORKERS"), fmt.Sprintf("%q is not a whole number from 1 to 256", get("TOKENDESK_RENEWAL_WORKERS"))}
+	}
+	c.RenewalWorkers = n
 
 	c.AdminEmail = strings.TrimSpace(getenv("TOKENDESK_ADMIN_EMAIL"))
 	c.AdminPassword = getenv("TOKENDESK_ADMIN_PASSWORD")

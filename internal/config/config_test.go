@@ -33,7 +33,7 @@ func TestDefaults(t *testing.T) {
 	if c.RedoxURL != "https://api.redoxengine.com" || c.ZoomAPIURL != "https://api.zoom.us" || c.ZoomOAuthURL != "https://zoom.us" {
 		t.Errorf("provider urls = %q %q %q", c.RedoxURL, c.ZoomAPIURL, c.ZoomOAuthURL)
 	}
-	if c.AllowPlain || c.LogFormat != "text" || c.LogLevel != slog.LevelInfo {
+	if c.AllowPlain || c.LogFormat != "text" || c.LogLevel != slog.LevelInfo || c.RenewalWorkers != 8 {
 		t.Errorf("plain=%v format=%q level=%v", c.AllowPlain, c.LogFormat, c.LogLevel)
 	}
 }
@@ -82,6 +82,8 @@ func TestBadSettingsNameTheSetting(t *testing.T) {
 		{"postgres url", nil, map[string]string{"TOKENDESK_DATABASE_URL": "postgres://db/x"}, "TOKENDESK_DATABASE_URL"},
 		{"admin email without password", nil, map[string]string{"TOKENDESK_ADMIN_EMAIL": "a@b.c"}, "TOKENDESK_ADMIN_PASSWORD"},
 		{"stray argument", []string{"extra"}, nil, "extra"},
+		{"zero renewal workers", []string{"--renewal-workers", "0"}, nil, "--renewal-workers"},
+		{"renewal workers not a number", nil, map[string]string{"TOKENDESK_RENEWAL_WORKERS": "many"}, "TOKENDESK_RENEWAL_WORKERS"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(tc.args, env(tc.env), io.Discard)

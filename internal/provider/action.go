@@ -44,3 +44,7 @@ type Grant struct {
 	RefreshToken string    `json:"r,omitempty"`
 	ExpiresAt    time.Time `json:"x"`
 }
+
+// Renewer obtains a new grant from a token's stored values. Its error
+// message must be fit for a person and free of secrets.
+type Renewer func(ctx context.Context, env Env, values map[string]string) (Grant, error)

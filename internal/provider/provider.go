@@ -70,6 +70,9 @@ type Provider struct {
 	Fields []Field
 	// Actions wires the screen's buttons, by Field.Action.
 	Actions map[string]Action
+	// Renew obtains a fresh access token from stored values; nil when the
+	// provider has nothing to renew (a Zoom JWT app signs per call).
+	Renew Renewer
 }
 
 // Field returns the field with key.

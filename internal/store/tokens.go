@@ -28,6 +28,8 @@ type TokenSpec struct {
 	Clear []string
 	// Grant is an access token just obtained from the provider.
 	Grant *Grant
+	// Renewable says the provider can renew the token; only then is it scheduled.
+	Renewable bool
 }
 
 // Grant is an obtained access token: stored in Field, with its refresh
@@ -132,6 +134,9 @@ func (s *Store) CreateToken(ctx context.Context, spec TokenSpec, actor string) (
 				return err
 			}
 		}
+		if err := schedule(ctx, tx, id, spec.Renewable, s.Now()); err != nil {
+			return err
+		}
 		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: ActionTokenCreate,
 			Subject: spec.Name, TokenID: id, AppID: spec.AppID, Provider: spec.Provider, Fields: createdFields(spec)})
 	})
@@ -234,6 +239,16 @@ func (s *Store) UpdateToken(ctx context.Context, id, expect int64, spec TokenSpe
 		}
 		if len(changed) == 0 {
 			return nil
+		}
+		if err := schedule(ctx, tx, id, spec.Renewable, s.Now()); err != nil {
+			return err
+		}
+		// A token whose renewals were failing is retried at once after an
+		// edit: the edit is most likely the fix.
+		if old.Failures > 0 && spec.Rate != token.Disabled && spec.Renewable {
+			if _, err := tx.ExecContext(ctx, "UPDATE tokens SET next_renewal_at = ? WHERE id = ?", now, id); err != nil {
+				return fmt.Errorf("store: scheduling: %w", err)
+			}
 		}
 		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: ActionTokenUpdate,
 			Subject: spec.Name, TokenID: id, AppID: old.AppID, Provider: old.Provider, Fields: changed})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -107,4 +108,25 @@ func getToken(ctx context.Context, env provider.Env, values map[string]string) p
 	res.Summary = "Obtained an OAuth 2.0 access token from Redox, valid until " + tok.Expires.Format("2006-01-02 15:04 UTC") + ". Press Save to keep it."
 	res.Grant = &provider.Grant{Field: KeyAccessToken, AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, ExpiresAt: tok.Expires}
 	return res
+}
+
+// renew refreshes with the refresh token; if Redox refuses it (or there is
+// none), it authenticates again with the API Key and Secret.
+func renew(ctx context.Context, env provider.Env, values map[string]string) (provider.Grant, error) {
+	c := &Client{BaseURL: env.RedoxURL, HTTP: env.HTTP}
+	if rt := values[KeyRefresh]; rt != "" {
+		tok, _, err := c.Refresh(ctx, values[KeyAPIKey], rt)
+		if err == nil {
+			return provider.Grant{Field: KeyAccessToken, AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, ExpiresAt: tok.Expires}, nil
+		}
+		var ce *provider.CallError
+		if !errors.As(err, &ce) || (ce.Status != http.StatusUnauthorized && ce.Status != http.StatusForbidden) {
+			return provider.Grant{}, err
+		}
+	}
+	tok, _, err := c.Authenticate(ctx, values[KeyAPIKey], values[KeySecret])
+	if err != nil {
+		return provider.Grant{}, err
+	}
+	return provider.Grant{Field: KeyAccessToken, AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, ExpiresAt: tok.Expires}, nil
 }

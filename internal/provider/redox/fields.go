@@ -58,6 +58,7 @@ var Provider = provider.Provider{
 		token.RenewalRateField("1h", token.Disabled, "15m", "30m", "1h"),
 	},
 	Actions: map[string]provider.Action{ActionGetToken: getToken},
+	Renew:   renew,
 }
 
 // ActionGetToken is the Get OAuth 2.0 Access Token button.

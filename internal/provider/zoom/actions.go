@@ -88,3 +88,13 @@ func testS2S(ctx context.Context, env provider.Env, values map[string]string) pr
 	}
 	return connected(res, u)
 }
+
+// renewS2S requests a new account token: Server-to-Server OAuth has no
+// refresh token, the same grant is simply asked again.
+func renewS2S(ctx context.Context, env provider.Env, values map[string]string) (provider.Grant, error) {
+	tok, _, err := clientFor(env).RequestAccountToken(ctx, now(env), values[KeyAccountID], values[KeyClientID], values[KeyClientSecret])
+	if err != nil {
+		return provider.Grant{}, err
+	}
+	return provider.Grant{Field: KeyAccessToken, AccessToken: tok.AccessToken, ExpiresAt: tok.ExpiresAt}, nil
+}

@@ -38,6 +38,7 @@ type Server struct {
 	access  map[string]grant  // accessToken → grant
 	refresh map[string]string // refreshToken → apiKey
 	calls   map[string]int    // path → calls
+	latency time.Duration
 	release chan struct{}
 }
 
@@ -78,11 +79,21 @@ func (s *Server) SetClock(now func() time.Time) { s.mu.Lock(); s.now = now; s.mu
 // SetTTL changes the lifetime of issued access tokens.
 func (s *Server) SetTTL(d time.Duration) { s.mu.Lock(); s.ttl = d; s.mu.Unlock() }
 
+// SetLatency makes every answer take at least d (benchmarks).
+func (s *Server) SetLatency(d time.Duration) { s.mu.Lock(); s.latency = d; s.mu.Unlock() }
+
 // SetFault switches a fault mode on (NoFault switches it off).
 func (s *Server) SetFault(f Fault) { s.mu.Lock(); s.fault = f; s.mu.Unlock() }
 
 // Calls reports how many requests reached path.
 func (s *Server) Calls(path string) int { s.mu.Lock(); defer s.mu.Unlock(); return s.calls[path] }
+
+// KeyOf reports which API key an access token was issued to ("" if none).
+func (s *Server) KeyOf(accessToken string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.access[accessToken].apiKey
+}
 
 // Close releases requests held by the Hang fault.
 func (s *Server) Close() {
@@ -109,8 +120,15 @@ func Start(tb interface {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.calls[r.URL.Path]++
-	fault := s.fault
+	fault, latency := s.fault, s.latency
 	s.mu.Unlock()
+	if latency > 0 {
+		select {
+		case <-time.After(latency):
+		case <-r.Context().Done():
+			return
+		}
+	}
 
 	switch fault {
 	case Fail500:

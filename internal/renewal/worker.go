@@ -1,0 +1,343 @@
+// Package renewal keeps the Renewal Rate promise: a background worker that
+// renews due access tokens, exclusively (leases in the database), safely
+// (version-checked writes; an administrator's edit always wins) and
+// visibly (state, metrics and audit entries instead of a server log line).
+package renewal
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	mrand "math/rand/v2"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tokendesk/tokendesk/internal/provider"
+	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/internal/token"
+)
+
+// Defaults.
+const (
+	DefaultParallel = 8
+	DefaultBatch    = 64
+	DefaultLease    = 2 * time.Minute
+	DefaultSpread   = 5 * time.Second
+	DefaultPoll     = 5 * time.Second
+	// maxRedo bounds how often a renewal is redone after concurrent edits.
+	maxRedo = 3
+)
+
+// Worker renews due tokens. Create it with New; Run it in a goroutine.
+type Worker struct {
+	store     *store.Store
+	providers func(id string) (provider.Provider, bool)
+	env       provider.Env
+	logger    *slog.Logger
+	metrics   *Metrics
+
+	// Now is the clock; Jitter returns [0,1) (tests make both predictable).
+	Now    func() time.Time
+	Jitter func() float64
+	// Owner names this worker in leases; unique per process.
+	Owner    string
+	Parallel int
+	Batch    int
+	Lease    time.Duration
+	// Spread delays each overdue renewal by up to this much, so that a
+	// backlog (after a restart) is not all sent at once. Renewals on time
+	// start at once.
+	Spread time.Duration
+	Poll   time.Duration
+	// OnStart, if set, sees each renewal start and its lag (instrumentation).
+	OnStart func(lag time.Duration)
+
+	wake chan struct{}
+	wg   sync.WaitGroup
+}
+
+// New returns a worker with the defaults.
+func New(st *store.Store, providers func(string) (provider.Provider, bool), env provider.Env, logger *slog.Logger, m *Metrics) *Worker {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	rand.Read(b)
+	return &Worker{
+		store: st, providers: providers, env: env, logger: logger, metrics: m,
+		Now: time.Now, Jitter: mrand.Float64,
+		Owner:    fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b)),
+		Parallel: DefaultParallel, Batch: DefaultBatch, Lease: DefaultLease, Spread: DefaultSpread, Poll: DefaultPoll,
+		wake: make(chan struct{}, 1),
+	}
+}
+
+// Wake makes a sleeping worker look for due tokens now.
+func (w *Worker) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run renews due tokens until ctx ends, then waits for renewals under way.
+// Those get until drain ends to finish; after that they are abandoned
+// cleanly (their lease released, nothing half-written).
+func (w *Worker) Run(ctx context.Context, drain context.Context) {
+	sem := make(chan struct{}, max(w.Parallel, 1))
+	for ctx.Err() == nil {
+		claims, err := w.store.ClaimDue(ctx, w.Owner, w.Now(), w.Lease, w.Batch)
+		if err != nil && ctx.Err() == nil {
+			w.logger.Error("claiming due tokens", "err", err)
+		}
+		for _, c := range claims {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				w.release(drain, c)
+				continue
+			}
+			w.wg.Add(1)
+			go func(c store.Claim) {
+				defer func() { <-sem; w.wg.Done() }()
+				if !w.pause(ctx, w.spread(c)) {
+					w.release(drain, c)
+					return
+				}
+				w.renew(drain, c)
+			}(c)
+		}
+		if len(claims) == w.Batch {
+			continue // more are due
+		}
+		w.sleep(ctx)
+	}
+	w.wg.Wait()
+}
+
+// RunOnce claims and renews everything due now and waits for it (tests,
+// and a cheap way to drain a backlog).
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		claims, err := w.store.ClaimDue(ctx, w.Owner, w.Now(), w.Lease, w.Batch)
+		if err != nil {
+			return total, err
+		}
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, max(w.Parallel, 1))
+		for _, c := range claims {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func(c store.Claim) {
+				defer func() { <-sem; wg.Done() }()
+				w.renew(ctx, c)
+			}(c)
+		}
+		wg.Wait()
+		total += len(claims)
+		if len(claims) < w.Batch {
+			return total, nil
+		}
+	}
+}
+
+// RenewNow renews one token immediately, for the "Renew now" button.
+func (w *Worker) RenewNow(ctx context.Context, id int64) error {
+	c, err := w.store.ClaimOne(ctx, id, w.Owner, w.Now(), w.Lease)
+	if err != nil {
+		return err
+	}
+	return w.renew(ctx, c)
+}
+
+// backlog is how late a token must be to count as part of a backlog.
+const backlog = time.Minute
+
+func (w *Worker) spread(c store.Claim) time.Duration {
+	if w.Spread <= 0 || w.Now().Sub(c.DueAt) < backlog {
+		return 0
+	}
+	return time.Duration(w.Jitter() * float64(w.Spread))
+}
+
+func (w *Worker) pause(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// sleep waits until the next token is due, a wake-up, or the poll interval.
+func (w *Worker) sleep(ctx context.Context) {
+	d := w.Poll
+	if next, err := w.store.NextDue(ctx); err == nil && !next.IsZero() {
+		d = min(d, max(next.Sub(w.Now()), 10*time.Millisecond))
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-w.wake:
+	case <-ctx.Done():
+	}
+}
+
+func (w *Worker) release(ctx context.Context, c store.Claim) {
+	if err := w.store.ReleaseLease(context.WithoutCancel(ctx), c, c.DueAt); err != nil {
+		w.logger.Warn("releasing renewal lease", "token_id", c.ID, "err", err)
+	}
+}
+
+// ErrNothingToRenew: the provider has no renewal (a Zoom JWT app).
+var ErrNothingToRenew = errors.New("this kind of token has nothing to renew")
+
+// renew runs one claimed renewal to a recorded outcome.
+func (w *Worker) renew(ctx context.Context, c store.Claim) error {
+	start := w.Now()
+	p, ok := w.providers(c.Provider)
+	if !ok || p.Renew == nil {
+		w.release(ctx, c)
+		return ErrNothingToRenew
+	}
+	lag := max(start.Sub(c.DueAt), 0)
+	w.metrics.lag.Observe(lag.Seconds())
+	if w.OnStart != nil {
+		w.OnStart(lag)
+	}
+
+	for attempt := 0; ; attempt++ {
+		values, err := w.store.TokenValues(ctx, c.ID)
+		if err != nil {
+			return w.fail(ctx, c, p, "The stored credentials could not be read: "+errMessage(err), start)
+		}
+		g, err := p.Renew(ctx, w.env, values)
+		if ctx.Err() != nil {
+			// Shutting down: abandon cleanly, the token stays as it was.
+			w.release(ctx, c)
+			w.metrics.renewals.WithLabelValues(c.Provider, "abandoned").Inc()
+			return ctx.Err()
+		}
+		if err != nil {
+			return w.fail(ctx, c, p, provider.Redact(err.Error(), secretValues(p, values)...), start)
+		}
+		err = w.store.SaveRenewal(ctx, c, store.Grant{Field: g.Field, AccessToken: g.AccessToken, RefreshToken: g.RefreshToken, ExpiresAt: g.ExpiresAt}, true, w.Now())
+		switch {
+		case errors.Is(err, store.ErrStale) && attempt < maxRedo:
+			// An administrator edited the token meanwhile: their edit wins and
+			// the renewal is redone with the new credentials.
+			t, terr := w.store.TokenByID(ctx, c.ID)
+			if terr != nil {
+				return terr
+			}
+			c.Version, c.Rate, c.Encrypted = t.Version, t.Rate, t.Encrypted
+			w.logger.Info("token edited during renewal; renewing again with the new credentials", "token_id", c.ID)
+			continue
+		case errors.Is(err, store.ErrLeaseLost), errors.Is(err, store.ErrNotFound):
+			w.metrics.renewals.WithLabelValues(c.Provider, "lost").Inc()
+			return err
+		case err != nil:
+			w.logger.Error("saving renewal", "token_id", c.ID, "err", err)
+			w.release(ctx, c)
+			return err
+		}
+		took := w.Now().Sub(start)
+		w.metrics.renewals.WithLabelValues(c.Provider, "success").Inc()
+		w.metrics.duration.Observe(took.Seconds())
+		w.logger.Info("token renewed", "token_id", c.ID, "provider", c.Provider, "expires", g.ExpiresAt)
+		return nil
+	}
+}
+
+func (w *Worker) fail(ctx context.Context, c store.Claim, p provider.Provider, msg string, start time.Time) error {
+	retry := w.Now().Add(token.Backoff(c.Rate, c.Failures+1, w.Jitter))
+	n, err := w.store.RecordRenewalFailure(context.WithoutCancel(ctx), c, msg, retry, w.Now())
+	w.metrics.renewals.WithLabelValues(c.Provider, "failure").Inc()
+	w.metrics.duration.Observe(w.Now().Sub(start).Seconds())
+	w.logger.Warn("token renewal failed", "token_id", c.ID, "provider", c.Provider, "failures", n, "retry_at", retry, "problem", msg)
+	if err != nil {
+		return err
+	}
+	return &Failure{Message: msg}
+}
+
+// Failure is a renewal the provider refused or could not answer.
+type Failure struct{ Message string }
+
+func (f *Failure) Error() string { return f.Message }
+
+func secretValues(p provider.Provider, values map[string]string) []string {
+	var out []string
+	for _, f := range p.Fields {
+		if f.Secret {
+			out = append(out, values[f.Key])
+		}
+	}
+	return append(out, values[store.RefreshTokenKey])
+}
+
+func errMessage(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timed out"
+	}
+	return "decryption failed; check the master key"
+}
+
+// Metrics are the worker's Prometheus metrics.
+type Metrics struct {
+	renewals *prometheus.CounterVec
+	duration prometheus.Histogram
+	lag      prometheus.Histogram
+}
+
+// NewMetrics registers the worker's metrics, and a tokendesk_tokens gauge
+// by status computed from the database at each scrape.
+func NewMetrics(reg prometheus.Registerer, st *store.Store, now func() time.Time) *Metrics {
+	m := &Metrics{
+		renewals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tokendesk_renewals_total", Help: "Token renewals by provider and outcome (success, failure, abandoned, lost).",
+		}, []string{"provider", "outcome"}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "tokendesk_renewal_duration_seconds", Help: "Time one renewal took, provider call and save.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
+		}),
+		lag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "tokendesk_renewal_lag_seconds", Help: "How late a renewal started after it was due.",
+			Buckets: prometheus.ExponentialBuckets(0.05, 2, 16),
+		}),
+	}
+	reg.MustRegister(m.renewals, m.duration, m.lag, &statusCollector{store: st, now: now,
+		desc: prometheus.NewDesc("tokendesk_tokens", "Access tokens by renewal status.", []string{"status"}, nil)})
+	return m
+}
+
+type statusCollector struct {
+	store *store.Store
+	now   func() time.Time
+	desc  *prometheus.Desc
+}
+
+func (c *statusCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	counts, err := c.store.CountByStatus(ctx, c.now())
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.desc, err)
+		return
+	}
+	for _, s := range []string{token.StatusHealthy, token.StatusExpiresSoon, token.StatusFailing, token.StatusExpired, token.StatusNotRenewed} {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[s]), s)
+	}
+}

@@ -1,0 +1,242 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tokendesk/tokendesk/internal/token"
+)
+
+// Renewal errors.
+var (
+	// ErrLeased: another worker holds the token's renewal lease.
+	ErrLeased = errors.New("store: a renewal of this token is already under way")
+	// ErrLeaseLost: the lease expired and another worker took the token.
+	ErrLeaseLost = errors.New("store: renewal lease lost")
+)
+
+// Audit actions of the renewal worker.
+const (
+	ActionTokenRenew       = "token.renew"
+	ActionTokenRenewFailed = "token.renew.failed"
+	// RenewalActor is who the audit log names for the worker.
+	RenewalActor = "renewal worker"
+)
+
+// Claim is a token leased to one worker for one renewal.
+type Claim struct {
+	ID        int64
+	AppID     int64
+	Provider  string
+	Name      string
+	Version   int64
+	Rate      string
+	Encrypted bool
+	Failures  int
+	DueAt     time.Time
+	Owner     string
+}
+
+const claimCols = "id, ifnull(app_id, 0), provider, name, version, renewal_rate, encrypted, failures, ifnull(next_renewal_at, 0), lease_owner"
+
+func scanClaims(rows *sql.Rows) ([]Claim, error) {
+	defer rows.Close()
+	var out []Claim
+	for rows.Next() {
+		var c Claim
+		var due int64
+		if err := rows.Scan(&c.ID, &c.AppID, &c.Provider, &c.Name, &c.Version, &c.Rate, &c.Encrypted, &c.Failures, &due, &c.Owner); err != nil {
+			return nil, fmt.Errorf("store: claim: %w", err)
+		}
+		c.DueAt = fromMS(due)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ClaimDue leases up to limit tokens due at now to owner until now+lease,
+// most overdue first. One UPDATE under SQLite's write lock makes the claim
+// exclusive, even between processes sharing the database; a lease left by
+// a dead process simply expires.
+func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]Claim, error) {
+	rows, err := s.write.QueryContext(ctx, `
+		UPDATE tokens SET lease_owner = ?1, lease_until = ?2
+		WHERE id IN (
+			SELECT id FROM tokens
+			WHERE next_renewal_at IS NOT NULL AND next_renewal_at <= ?3
+			  AND (lease_until IS NULL OR lease_until <= ?3)
+			ORDER BY next_renewal_at LIMIT ?4)
+		RETURNING `+claimCols,
+		owner, ms(now.Add(lease)), ms(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: claiming due tokens: %w", err)
+	}
+	return scanClaims(rows)
+}
+
+// ClaimOne leases one token for an immediate renewal ("Renew now").
+func (s *Store) ClaimOne(ctx context.Context, id int64, owner string, now time.Time, lease time.Duration) (Claim, error) {
+	rows, err := s.write.QueryContext(ctx, `
+		UPDATE tokens SET lease_owner = ?1, lease_until = ?2
+		WHERE id = ?3 AND (lease_until IS NULL OR lease_until <= ?4)
+		RETURNING `+claimCols,
+		owner, ms(now.Add(lease)), id, ms(now))
+	if err != nil {
+		return Claim{}, fmt.Errorf("store: claiming token: %w", err)
+	}
+	claims, err := scanClaims(rows)
+	if err != nil {
+		return Claim{}, err
+	}
+	if len(claims) == 0 {
+		if _, err := s.TokenByID(ctx, id); err != nil {
+			return Claim{}, err
+		}
+		return Claim{}, ErrLeased
+	}
+	return claims[0], nil
+}
+
+// NextDue is the earliest scheduled renewal, or zero when none is.
+func (s *Store) NextDue(ctx context.Context) (time.Time, error) {
+	var next sql.NullInt64
+	if err := s.read.QueryRowContext(ctx, "SELECT min(next_renewal_at) FROM tokens").Scan(&next); err != nil {
+		return time.Time{}, fmt.Errorf("store: next due: %w", err)
+	}
+	return fromNullMS(next), nil
+}
+
+// SaveRenewal stores a renewed grant in one write that succeeds only if
+// the token was not edited since it was claimed (ErrStale: redo it with
+// the new credentials) and the lease is still ours (ErrLeaseLost).
+// Renewals do not bump the version, so they never make an
+// administrator's open form stale: an edit always wins.
+func (s *Store) SaveRenewal(ctx context.Context, c Claim, g Grant, renewable bool, now time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var version int64
+		var owner sql.NullString
+		var rate string
+		err := tx.QueryRowContext(ctx, "SELECT version, lease_owner, renewal_rate FROM tokens WHERE id = ?", c.ID).Scan(&version, &owner, &rate)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("store: saving renewal: %w", err)
+		}
+		if owner.String != c.Owner {
+			return ErrLeaseLost
+		}
+		if version != c.Version {
+			return ErrStale
+		}
+		set := map[string]string{}
+		applyGrant(set, &g)
+		for field, v := range set {
+			if err := s.putValue(ctx, tx, c.ID, field, v, c.Encrypted, ms(now), RenewalActor); err != nil {
+				return err
+			}
+		}
+		next := token.NextRenewal(rate, renewable, now, g.ExpiresAt, now)
+		_, err = tx.ExecContext(ctx, `
+			UPDATE tokens SET expires_at = ?, last_renewed_at = ?, next_renewal_at = ?, failures = 0,
+			       last_error = '', last_error_at = NULL, lease_owner = NULL, lease_until = NULL
+			WHERE id = ?`, nullMS(g.ExpiresAt), ms(now), nullMS(next), c.ID)
+		if err != nil {
+			return fmt.Errorf("store: saving renewal: %w", err)
+		}
+		fields := []string{g.Field}
+		if g.RefreshToken != "" {
+			fields = append(fields, RefreshTokenKey)
+		}
+		return insertAudit(ctx, tx, Audit{At: now, Actor: RenewalActor, Action: ActionTokenRenew,
+			Subject: c.Name, TokenID: c.ID, Provider: c.Provider, Fields: fields})
+	})
+}
+
+// RecordRenewalFailure counts a failed renewal, keeps the previous access
+// token, and schedules the retry. msg must already be free of secrets.
+func (s *Store) RecordRenewalFailure(ctx context.Context, c Claim, msg string, retryAt, now time.Time) (int, error) {
+	var failures int
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `
+			UPDATE tokens SET failures = failures + 1, last_error = ?, last_error_at = ?,
+			       next_renewal_at = CASE WHEN next_renewal_at IS NULL THEN NULL ELSE ? END,
+			       lease_owner = NULL, lease_until = NULL
+			WHERE id = ? AND lease_owner = ?
+			RETURNING failures`, msg, ms(now), ms(retryAt), c.ID, c.Owner).Scan(&failures)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrLeaseLost
+		}
+		if err != nil {
+			return fmt.Errorf("store: recording renewal failure: %w", err)
+		}
+		return insertAudit(ctx, tx, Audit{At: now, Actor: RenewalActor, Action: ActionTokenRenewFailed,
+			Subject: c.Name, TokenID: c.ID, Provider: c.Provider, Detail: msg})
+	})
+	return failures, err
+}
+
+// ReleaseLease gives a claim back untouched (shutdown, or nothing to do),
+// due again at due.
+func (s *Store) ReleaseLease(ctx context.Context, c Claim, due time.Time) error {
+	_, err := s.write.ExecContext(ctx, `
+		UPDATE tokens SET lease_owner = NULL, lease_until = NULL,
+		       next_renewal_at = CASE WHEN next_renewal_at IS NULL THEN NULL ELSE ? END
+		WHERE id = ? AND lease_owner = ?`, nullMS(due), c.ID, c.Owner)
+	if err != nil {
+		return fmt.Errorf("store: releasing lease: %w", err)
+	}
+	return nil
+}
+
+// RescheduleNow makes a token due at now (Renew now, when the worker is busy).
+func (s *Store) RescheduleNow(ctx context.Context, id int64, now time.Time) error {
+	_, err := s.write.ExecContext(ctx, "UPDATE tokens SET next_renewal_at = ? WHERE id = ?", ms(now), id)
+	return err
+}
+
+// CountByStatus counts tokens per renewal status, for the tokendesk_tokens gauge.
+func (s *Store) CountByStatus(ctx context.Context, now time.Time) (map[string]int, error) {
+	n, soon := ms(now), ms(now.Add(token.ExpiresSoon))
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT CASE
+			WHEN failures > 0 AND renewal_rate != 'disabled' THEN ?
+			WHEN expires_at IS NOT NULL AND expires_at <= ? THEN ?
+			WHEN renewal_rate = 'disabled' THEN ?
+			WHEN expires_at IS NOT NULL AND expires_at < ? THEN ?
+			ELSE ? END AS status, count(*)
+		FROM tokens GROUP BY status`,
+		token.StatusFailing, n, token.StatusExpired, token.StatusNotRenewed, soon, token.StatusExpiresSoon, token.StatusHealthy)
+	if err != nil {
+		return nil, fmt.Errorf("store: counting statuses: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var status string
+		var count int
+		if err := rows.Scan(&status, &count); err != nil {
+			return nil, err
+		}
+		out[status] = count
+	}
+	return out, rows.Err()
+}
+
+// schedule recomputes a token's next renewal inside tx, after any change
+// to its rate, grant or credentials.
+func schedule(ctx context.Context, tx *sql.Tx, id int64, renewable bool, now time.Time) error {
+	var rate string
+	var last, expires sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT renewal_rate, last_renewed_at, expires_at FROM tokens WHERE id = ?", id).Scan(&rate, &last, &expires); err != nil {
+		return fmt.Errorf("store: scheduling: %w", err)
+	}
+	next := token.NextRenewal(rate, renewable, fromNullMS(last), fromNullMS(expires), now)
+	if _, err := tx.ExecContext(ctx, "UPDATE tokens SET next_renewal_at = ? WHERE id = ?", nullMS(next), id); err != nil {
+		return fmt.Errorf("store: scheduling: %w", err)
+	}
+	return nil
+}

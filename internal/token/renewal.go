@@ -1,0 +1,80 @@
+package token
+
+import (
+	"math/rand/v2"
+	"time"
+)
+
+// ExpiryMargin: a token this close to expiring is renewed whatever its rate.
+const ExpiryMargin = 5 * time.Minute
+
+// ExpiresSoon is when the list starts warning about an expiry.
+const ExpiresSoon = 15 * time.Minute
+
+// Backoff after failed renewals starts here and doubles up to the rate.
+const BackoffStart = 30 * time.Second
+
+// NextRenewal says when a token is next due: its last renewal (or the
+// moment it got its token) plus its rate, or earlier when its token would
+// otherwise expire. Zero means never (Disabled, or nothing to renew). A
+// renewable token that never got a token is due at once.
+func NextRenewal(rateKey string, renewable bool, lastRenewed, expires, now time.Time) time.Time {
+	r, ok := RateByKey(rateKey)
+	if !ok || r.Key == Disabled || !renewable {
+		return time.Time{}
+	}
+	if lastRenewed.IsZero() {
+		return now
+	}
+	next := r.Next(lastRenewed)
+	if !expires.IsZero() {
+		if early := expires.Add(-ExpiryMargin); early.Before(next) {
+			next = early
+		}
+	}
+	return next
+}
+
+// Backoff is how long to wait after the n-th consecutive failure:
+// 30 s doubling, capped at the rate's interval, with ±20 % jitter so that
+// tokens failing together do not retry together.
+func Backoff(rateKey string, failures int, jitter func() float64) time.Duration {
+	if jitter == nil {
+		jitter = rand.Float64
+	}
+	limit := time.Hour
+	if r, ok := RateByKey(rateKey); ok && r.Interval() > 0 {
+		limit = r.Interval()
+	}
+	d := BackoffStart
+	for i := 1; i < failures && d < limit; i++ {
+		d *= 2
+	}
+	d = min(d, limit)
+	return time.Duration(float64(d) * (0.8 + 0.4*jitter()))
+}
+
+// Statuses shown in the list and counted in metrics.
+const (
+	StatusHealthy     = "Healthy"
+	StatusExpiresSoon = "Expires soon"
+	StatusFailing     = "Renewal failing"
+	StatusExpired     = "Expired"
+	StatusNotRenewed  = "Not renewed"
+)
+
+// Status sums up a token's renewal state for a person.
+func Status(rateKey string, r Renewal, now time.Time) string {
+	expired := !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt)
+	switch {
+	case r.Failures > 0 && rateKey != Disabled:
+		return StatusFailing
+	case expired:
+		return StatusExpired
+	case rateKey == Disabled || rateKey == "":
+		return StatusNotRenewed
+	case !r.ExpiresAt.IsZero() && r.ExpiresAt.Sub(now) < ExpiresSoon:
+		return StatusExpiresSoon
+	}
+	return StatusHealthy
+}
