@@ -35,9 +35,12 @@ type Option struct {
 
 // Navigation items.
 const (
-	NavTokens = "tokens"
-	NavAudit  = "audit"
-	NavUsers  = "users"
+	NavTokens   = "tokens"
+	NavAudit    = "audit"
+	NavUsers    = "users"
+	NavApps     = "apps"
+	NavAPI      = "api"
+	NavSettings = "settings"
 )
 
 // LoginPage is the sign-in form.
@@ -85,7 +88,10 @@ func StatusClass(status string) string {
 // TokenListPage is the Access Tokens screen.
 type TokenListPage struct {
 	Page
-	Heading   string
+	Heading string
+	Global  bool
+	// Usable lists, on an app's page, the global tokens the app may use.
+	Usable    []TokenRow
 	Rows      []TokenRow
 	Query     string
 	Types     []Option
@@ -177,6 +183,8 @@ type TokenFormPage struct {
 	// Pending carries a sealed, obtained-but-unsaved grant between requests.
 	Pending string
 	Renewal *RenewalState
+	// PermissionsURL leads to a global token's Permission Settings and App Associations.
+	PermissionsURL string
 }
 
 // RenewalState is a saved token's renewal information.
@@ -193,6 +201,7 @@ type RenewalState struct {
 type RemovePage struct {
 	Page
 	Names     []string
+	InUse     []string
 	IDs       []int64
 	PostURL   string
 	CancelURL string
@@ -223,12 +232,18 @@ type UserRow struct {
 	Role     string
 	Sessions int
 	IsSelf   bool
+	Active   bool
+	URL      string
 }
 
-// UsersPage lists users.
+// UsersPage lists users and adds them.
 type UsersPage struct {
 	Page
-	Rows []UserRow
+	Rows     []UserRow
+	NewEmail string
+	NewRole  string
+	Roles    []Option
+	Errors   map[string]string
 }
 
 // ErrorPage explains a failed request.
@@ -253,4 +268,117 @@ func boolStr(b bool) string {
 		return "true"
 	}
 	return "false"
+}
+
+// AppRow is one application in a list.
+type AppRow struct {
+	ID     int64
+	Name   string
+	Kind   string
+	Tokens int
+	URL    string
+}
+
+// AppsPage lists applications: all for administrators ("Applications"),
+// a designer's own for designers ("App Builder").
+type AppsPage struct {
+	Page
+	Heading string
+	Rows    []AppRow
+	CanAdd  bool
+	NewName string
+	NewKind string
+	Errors  map[string]string
+	Users   []Option // designers to choose from
+}
+
+// AppPage is one application: its links, and for administrators its settings.
+type AppPage struct {
+	Page
+	ID         int64
+	Name       string
+	Kind       string
+	Designers  []string
+	TokensURL  string
+	ClientsURL string
+	Usable     []TokenRow // global tokens the app may use
+	// Administrators edit the app here.
+	CanEdit   bool
+	PostURL   string
+	Users     []Option
+	Kinds     []Option
+	Errors    map[string]string
+	DeleteURL string
+}
+
+// AppDeletePage confirms deleting an application.
+type AppDeletePage struct {
+	Page
+	Name      string
+	Allowed   bool
+	Tokens    []string
+	Clients   int
+	PostURL   string
+	CancelURL string
+}
+
+// ClientRow is one API client.
+type ClientRow struct {
+	ID        int64
+	Name      string
+	KeyPrefix string
+	Created   string
+	LastUsed  string
+	Revoked   bool
+	RevokeURL string
+}
+
+// ClientsPage lists API clients and creates them; NewKey is shown once.
+type ClientsPage struct {
+	Page
+	Heading string
+	Lede    string
+	Rows    []ClientRow
+	PostURL string
+	NewKey  string
+	NewName string
+	Error   string
+	Example string
+}
+
+// PermissionsPage is a global token's Permission Settings and App Associations.
+type PermissionsPage struct {
+	Page
+	TokenName    string
+	Apps         []Option // Selected: may use it
+	PostURL      string
+	Associations []AssociationRow
+	TokenURL     string
+}
+
+// AssociationRow is one app's use of a token through the API.
+type AssociationRow struct {
+	App   string
+	Count int64
+	Last  string
+}
+
+// UserEditPage edits one user.
+type UserEditPage struct {
+	Page
+	ID          int64
+	Email       string
+	Roles       []Option
+	Active      bool
+	Errors      map[string]string
+	PostURL     string
+	PasswordURL string
+	SignOutURL  string
+	Sessions    int
+}
+
+// SettingsPage holds the administrator settings.
+type SettingsPage struct {
+	Page
+	AllowDelete bool
 }

@@ -21,6 +21,11 @@ func (s *Server) routes() {
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})))
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
 
+	// The runtime API: API client keys, no sessions, JSON errors.
+	api := e.Group("/api/v1")
+	api.GET("/openapi.json", s.openAPI)
+	api.GET("/tokens/:name", s.fetchToken, s.apiClient)
+
 	// The console: sessions, CSRF on every unsafe request, never cached.
 	ui := e.Group("", noStore, s.loadSession, s.csrf)
 	ui.GET("/", s.home)
@@ -30,33 +35,69 @@ func (s *Server) routes() {
 	ui.GET("/setup", s.showSetup)
 	ui.POST("/setup", s.saveSetup)
 
-	// Global access tokens: administrators.
-	tokens := ui.Group("/tokens", requireAdmin)
-	tokens.GET("", s.listTokens)
-	tokens.GET("/new", s.pickProvider)
-	tokens.GET("/new/:provider", s.newToken)
-	tokens.POST("/new/:provider", s.createToken)
-	tokens.GET("/remove", s.confirmRemoveTokens)
-	tokens.POST("/remove", s.removeTokens)
-	tokens.GET("/:id", s.editToken)
-	tokens.POST("/:id", s.updateToken)
-	tokens.POST("/:id/renew", s.renewToken)
+	// Access tokens: the global ones (administrators), and each app's own
+	// (its designers and administrators), on the same screens.
+	for _, tokens := range []*echo.Group{
+		ui.Group("/tokens", s.globalScope),
+		ui.Group("/apps/:app/tokens", s.appScope),
+	} {
+		tokens.GET("", s.listTokens)
+		tokens.GET("/new", s.pickProvider)
+		tokens.GET("/new/:provider", s.newToken)
+		tokens.POST("/new/:provider", s.createToken)
+		tokens.GET("/remove", s.confirmRemoveTokens)
+		tokens.POST("/remove", s.removeTokens)
+		tokens.GET("/:id", s.editToken)
+		tokens.POST("/:id", s.updateToken)
+		tokens.POST("/:id/renew", s.renewToken)
+	}
+	global := ui.Group("/tokens", s.globalScope)
+	global.GET("/:id/permissions", s.showPermissions)
+	global.POST("/:id/permissions", s.savePermissions)
+
+	// Applications: administrators manage them; designers see their own.
+	apps := ui.Group("/apps", requireUser)
+	apps.GET("", s.listApps)
+	apps.GET("/new", s.newApp, requireAdmin)
+	apps.POST("/new", s.createApp, requireAdmin)
+	apps.GET("/:app", s.showApp)
+	apps.POST("/:app", s.updateApp, requireAdmin)
+	apps.GET("/:app/delete", s.confirmDeleteApp, requireAdmin)
+	apps.POST("/:app/delete", s.deleteApp, requireAdmin)
+	apps.GET("/:app/clients", s.listClients)
+	apps.POST("/:app/clients", s.createClient)
+	apps.POST("/:app/clients/:client/revoke", s.revokeClient)
 
 	admin := ui.Group("", requireAdmin)
-	admin.GET("/audit", s.listAudit)
+	admin.GET("/clients", s.listClients)
+	admin.POST("/clients", s.createClient)
+	admin.POST("/clients/:client/revoke", s.revokeClient)
 	admin.GET("/users", s.listUsers)
+	admin.POST("/users", s.createUser)
+	admin.GET("/users/:id", s.editUser)
+	admin.POST("/users/:id", s.updateUser)
+	admin.POST("/users/:id/password", s.resetPassword)
 	admin.POST("/users/:id/sign-out", s.signOutUser)
+	admin.GET("/settings", s.showSettings)
+	admin.POST("/settings", s.saveSettings)
+	admin.GET("/audit", s.listAudit)
 }
 
-// PublicRoutes are the routes an anonymous visitor may use.
+// PublicRoutes are the routes an anonymous visitor may use (the API
+// authenticates with client keys instead of sessions).
 var PublicRoutes = map[string]bool{
 	"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET " + static.Prefix + "*": true,
 	"GET /login": true, "POST /login": true, "GET /setup": true, "POST /setup": true,
+	"GET /api/v1/openapi.json": true, "GET /api/v1/tokens/:name": true,
 }
 
 func (s *Server) home(c echo.Context) error {
-	if currentUser(c) == nil {
+	u := currentUser(c)
+	switch {
+	case u == nil:
 		return c.Redirect(http.StatusSeeOther, "/login")
+	case u.IsAdmin():
+		return c.Redirect(http.StatusSeeOther, "/tokens")
 	}
-	return c.Redirect(http.StatusSeeOther, "/tokens")
+	return c.Redirect(http.StatusSeeOther, "/apps")
 }

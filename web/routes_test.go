@@ -24,7 +24,7 @@ func newTestServerClient(ts *testServer) *testServer {
 
 // concrete fills a route's parameters so that it can be requested.
 func concrete(path string, tokenID int64) string {
-	r := strings.NewReplacer(":provider", "redox", ":id", itoa(tokenID), "*", "css/app.css")
+	r := strings.NewReplacer(":provider", "redox", ":id", itoa(tokenID), ":app", "1", ":client", "1", ":name", "x", "*", "css/app.css")
 	return r.Replace(path)
 }
 
@@ -54,7 +54,7 @@ func TestEveryConsoleRouteRefusesAnonymousRequests(t *testing.T) {
 				p = anon.do(req)
 			}
 			switch {
-			case !isUnsafe(r.Method) && p.StatusCode == http.StatusSeeOther && strings.HasPrefix(p.Header.Get("Location"), "/login"):
+			case !isUnsafe(r.Method) && p.StatusCode == http.StatusSeeOther && sentToLogin(p):
 			case isUnsafe(r.Method) && p.StatusCode == http.StatusUnauthorized:
 			default:
 				t.Fatalf("anonymous %s %s: status %d (location %q)", r.Method, path, p.StatusCode, p.Header.Get("Location"))
@@ -139,4 +139,10 @@ func TestUnknownPagesAndMethods(t *testing.T) {
 	}
 	wantStatus(t, ts.get("/tokens/999999"), http.StatusNotFound)
 	wantStatus(t, ts.get("/tokens/abc"), http.StatusNotFound)
+}
+
+// sentToLogin: redirected to sign in (not, say, after logging out).
+func sentToLogin(p page) bool {
+	loc := p.Header.Get("Location")
+	return p.StatusCode == http.StatusSeeOther && (loc == "/login" || strings.HasPrefix(loc, "/login?next="))
 }

@@ -65,6 +65,7 @@ type Server struct {
 	throttle *auth.Throttle
 	csrfKey  []byte
 	metrics  *metrics
+	api      *apiState
 }
 
 // New builds the server and its routes.
@@ -99,6 +100,7 @@ func New(d Deps) *Server {
 		throttle: auth.NewThrottle(d.Now),
 		csrfKey:  d.Box.DeriveKey("csrf"),
 		metrics:  newMetrics(d.Registry),
+		api:      newAPIState(d.Config.APIRateLimit),
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -115,6 +117,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.Serv
 func (s *Server) Routes() []RouteInfo {
 	var out []RouteInfo
 	for _, r := range s.echo.Routes() {
+		// Echo lists its per-group not-found handlers too; they are not routes.
+		if r.Method == "echo_route_not_found" {
+			continue
+		}
 		out = append(out, RouteInfo{Method: r.Method, Path: r.Path})
 	}
 	return out
@@ -192,6 +198,8 @@ func apiCode(status int) string {
 		return "rate_limited"
 	case http.StatusBadRequest, http.StatusUnprocessableEntity:
 		return "bad_request"
+	case http.StatusConflict:
+		return "conflict"
 	}
 	return "internal"
 }

@@ -283,14 +283,14 @@ func (ts *testServer) signIn(email, password string) page {
 
 func (ts *testServer) signInAdmin() { ts.t.Helper(); ts.signIn(adminEmail, adminPassword) }
 
-func wantStatus(t *testing.T, p page, want int) {
+func wantStatus(t testing.TB, p page, want int) {
 	t.Helper()
 	if p.StatusCode != want {
 		t.Fatalf("%s %s: status %d, want %d\n%s", p.Request.Method, p.Request.URL.Path, p.StatusCode, want, excerpt(p.Body))
 	}
 }
 
-func wantRedirect(t *testing.T, p page, to string) {
+func wantRedirect(t testing.TB, p page, to string) {
 	t.Helper()
 	wantStatus(t, p, http.StatusSeeOther)
 	if loc := p.Header.Get("Location"); loc != to {

@@ -18,7 +18,8 @@ func (s *Server) createToken(c echo.Context) error {
 		return err
 	}
 	in := token.Normalize(p, c.FormValue)
-	f := &tokenForm{p: p, in: &in, pending: s.openPending(c, p, 0)}
+	sc := scopeOf(c)
+	f := &tokenForm{sc: sc, p: p, in: &in, pending: s.openPending(c, p, 0)}
 	if action := c.FormValue("action"); action != "" && action != "save" {
 		return s.runAction(c, f, action)
 	}
@@ -28,9 +29,9 @@ func (s *Server) createToken(c echo.Context) error {
 		f.pending = keepTyped(p, in, f.pending)
 		return s.renderTokenForm(c, http.StatusUnprocessableEntity, f)
 	}
-	t, err := s.Store.CreateToken(c.Request().Context(), s.spec(p, in, f.pending, 0), currentUser(c).Email)
+	t, err := s.Store.CreateToken(c.Request().Context(), s.spec(p, in, f.pending, sc.AppID), currentUser(c).Email)
 	if errors.Is(err, store.ErrDuplicateName) {
-		f.errs = token.FieldErrors{provider.KeyName: duplicateNameMessage(in.Values[provider.KeyName])}
+		f.errs = token.FieldErrors{provider.KeyName: sc.duplicateName(in.Values[provider.KeyName])}
 		f.pending = keepTyped(p, in, f.pending)
 		return s.renderTokenForm(c, http.StatusUnprocessableEntity, f)
 	}
@@ -39,9 +40,5 @@ func (s *Server) createToken(c echo.Context) error {
 	}
 	s.flash(c, fmt.Sprintf("Access token “%s” saved.", t.Name))
 	s.wakeRenewer()
-	return c.Redirect(http.StatusSeeOther, "/tokens")
-}
-
-func duplicateNameMessage(name string) string {
-	return fmt.Sprintf("A global access token named “%s” already exists (names ignore case). Choose another name.", name)
+	return c.Redirect(http.StatusSeeOther, sc.Base)
 }

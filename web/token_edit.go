@@ -23,10 +23,10 @@ func (s *Server) editToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderTokenForm(c, http.StatusOK, &tokenForm{p: p, tok: &t, saved: saved})
+	return s.renderTokenForm(c, http.StatusOK, &tokenForm{sc: scopeOf(c), p: p, tok: &t, saved: saved})
 }
 
-// tokenParam loads the global token named by the :id parameter.
+// tokenParam loads the :id token of the request's scope.
 func (s *Server) tokenParam(c echo.Context) (token.Token, provider.Provider, error) {
 	notFound := userError(http.StatusNotFound, "This access token does not exist. It may have been removed.")
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
@@ -34,7 +34,7 @@ func (s *Server) tokenParam(c echo.Context) (token.Token, provider.Provider, err
 		return token.Token{}, provider.Provider{}, notFound
 	}
 	t, err := s.Store.TokenByID(c.Request().Context(), id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && t.AppID != 0) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && t.AppID != scopeOf(c).AppID) {
 		return t, provider.Provider{}, notFound
 	}
 	if err != nil {

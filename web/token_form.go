@@ -14,6 +14,7 @@ import (
 
 // tokenForm is the state of one provider form being shown.
 type tokenForm struct {
+	sc  scope
 	p   provider.Provider
 	tok *token.Token // nil for a new token
 	// saved holds the stored values of non-secret provider fields (edit only).
@@ -160,9 +161,9 @@ func isCommon(key string) bool {
 // postURL is where the form is submitted.
 func (f *tokenForm) postURL() string {
 	if f.tok == nil {
-		return "/tokens/new/" + f.p.ID
+		return f.sc.Base + "/new/" + f.p.ID
 	}
-	return tokenURL(f.tok.ID)
+	return f.sc.tokenURL(f.tok.ID)
 }
 
 // current is the value a field shows: what was submitted, else what is

@@ -28,18 +28,21 @@ func (s *Server) listTokens(c echo.Context) error {
 	if _, ok := registry.ByID(f.Provider); !ok {
 		f.Provider = ""
 	}
+	sc := scopeOf(c)
+	f.AppID = sc.AppID
 	toks, total, err := s.Store.ListTokens(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
 	m := views.TokenListPage{
-		Page:      s.page(c, "Access Tokens", views.NavTokens),
-		Heading:   "Access Tokens",
+		Page:      s.page(c, sc.heading(), sc.nav(), sc.crumbs()[:len(sc.crumbs())-1]...),
+		Heading:   sc.heading(),
+		Global:    sc.App == nil,
 		Query:     f.Query,
 		Filtered:  f.Query != "" || f.Provider != "",
-		AddURL:    "/tokens/new",
-		ListURL:   "/tokens",
-		RemoveURL: "/tokens/remove",
+		AddURL:    sc.Base + "/new",
+		ListURL:   sc.Base,
+		RemoveURL: sc.Base + "/remove",
 		Rows:      make([]views.TokenRow, 0, len(toks)),
 		Total:     total,
 		First:     f.Offset + 1,
@@ -54,7 +57,7 @@ func (s *Server) listTokens(c echo.Context) error {
 			q.Set("type", f.Provider)
 		}
 		q.Set("page", strconv.Itoa(n))
-		return "/tokens?" + q.Encode()
+		return sc.Base + "?" + q.Encode()
 	}
 	if pageNo > 1 {
 		m.PrevURL = pageURL(pageNo - 1)
@@ -66,18 +69,18 @@ func (s *Server) listTokens(c echo.Context) error {
 		m.Types = append(m.Types, views.Option{Value: p.ID, Label: p.Name, Selected: p.ID == f.Provider})
 	}
 	for _, t := range toks {
-		m.Rows = append(m.Rows, tokenRow(t, s.Now()))
+		m.Rows = append(m.Rows, tokenRow(t, sc.tokenURL(t.ID), s.Now()))
 	}
 	return render(c, http.StatusOK, views.TokenList(m))
 }
 
-func tokenRow(t token.Token, now time.Time) views.TokenRow {
+func tokenRow(t token.Token, url string, now time.Time) views.TokenRow {
 	typ := t.Provider
 	if p, ok := registry.ByID(t.Provider); ok {
 		typ = p.Name
 	}
 	return views.TokenRow{
-		ID: t.ID, Name: t.Name, URL: tokenURL(t.ID), Type: typ, Encrypted: t.Encrypted,
+		ID: t.ID, Name: t.Name, URL: url, Type: typ, Encrypted: t.Encrypted,
 		RenewalRate: token.RateLabel(t.Rate), Description: t.Description,
 		ChangedBy: t.UpdatedBy, ChangedAt: t.UpdatedAt,
 		Status: token.Status(t.Rate, t.Renewal, now),

@@ -18,7 +18,7 @@ func (s *Server) newToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderTokenForm(c, http.StatusOK, &tokenForm{p: p})
+	return s.renderTokenForm(c, http.StatusOK, &tokenForm{p: p, sc: scopeOf(c)})
 }
 
 func providerParam(c echo.Context) (provider.Provider, error) {
@@ -29,8 +29,6 @@ func providerParam(c echo.Context) (provider.Provider, error) {
 	return p, nil
 }
 
-func tokenURL(id int64) string { return "/tokens/" + strconv.FormatInt(id, 10) }
-
 // renderTokenForm shows the add or edit form of f.
 func (s *Server) renderTokenForm(c echo.Context, status int, f *tokenForm) error {
 	heading := f.p.Name + " Access Token"
@@ -38,25 +36,27 @@ func (s *Server) renderTokenForm(c echo.Context, status int, f *tokenForm) error
 		Summary:   f.p.Summary,
 		Fields:    s.fields(f),
 		Problem:   f.problem,
-		CancelURL: "/tokens",
+		CancelURL: f.sc.Base,
 	}
 	var tokenID int64
 	m.PostURL = f.postURL()
 	if f.tok == nil {
-		m.Page = s.page(c, heading, views.NavTokens,
-			views.Crumb{Label: "Access Tokens", URL: "/tokens"}, views.Crumb{Label: "Add Token", URL: "/tokens/new"}, views.Crumb{Label: f.p.Name})
+		m.Page = s.page(c, heading, f.sc.nav(), append(f.sc.crumbs(),
+			views.Crumb{Label: "Add Token", URL: f.sc.Base + "/new"}, views.Crumb{Label: f.p.Name})...)
 	} else {
 		heading = "Edit " + heading
 		tokenID = f.tok.ID
-		m.DeleteURL = "/tokens/remove?id=" + strconv.FormatInt(f.tok.ID, 10)
+		m.DeleteURL = f.sc.Base + "/remove?id=" + strconv.FormatInt(f.tok.ID, 10)
 		m.Version = f.version
 		if m.Version == 0 {
 			m.Version = f.tok.Version
 		}
-		m.Page = s.page(c, heading, views.NavTokens,
-			views.Crumb{Label: "Access Tokens", URL: "/tokens"}, views.Crumb{Label: f.tok.Name})
+		m.Page = s.page(c, heading, f.sc.nav(), append(f.sc.crumbs(), views.Crumb{Label: f.tok.Name})...)
 		if f.p.Renew != nil {
-			m.Renewal = s.renewalState(*f.tok)
+			m.Renewal = s.renewalState(*f.tok, f.sc)
+		}
+		if f.sc.App == nil {
+			m.PermissionsURL = f.sc.tokenURL(f.tok.ID) + "/permissions"
 		}
 	}
 	m.Heading = heading
@@ -65,13 +65,13 @@ func (s *Server) renderTokenForm(c echo.Context, status int, f *tokenForm) error
 }
 
 // renewalState is what the token's page says about its renewals.
-func (s *Server) renewalState(t token.Token) *views.RenewalState {
+func (s *Server) renewalState(t token.Token, sc scope) *views.RenewalState {
 	r := &views.RenewalState{
 		Status:      token.Status(t.Rate, t.Renewal, s.Now()),
 		LastRenewed: views.When(t.LastRenewedAt),
 		NextRenewal: views.When(t.NextRenewalAt),
 		Expires:     views.When(t.ExpiresAt),
-		RenewURL:    tokenURL(t.ID) + "/renew",
+		RenewURL:    sc.tokenURL(t.ID) + "/renew",
 	}
 	if t.LastRenewedAt.IsZero() {
 		r.LastRenewed = "Never"

@@ -12,27 +12,37 @@ import (
 
 // confirmRemoveTokens names the selected tokens and asks before removing.
 func (s *Server) confirmRemoveTokens(c echo.Context) error {
+	sc := scopeOf(c)
 	ids := parseIDs(c.QueryParams()["id"])
 	if len(ids) == 0 {
 		s.flash(c, "Select at least one token to remove.")
-		return c.Redirect(http.StatusSeeOther, "/tokens")
+		return c.Redirect(http.StatusSeeOther, sc.Base)
 	}
-	toks, err := s.Store.TokensByIDs(c.Request().Context(), 0, ids)
+	toks, err := s.Store.TokensByIDs(c.Request().Context(), sc.AppID, ids)
 	if err != nil {
 		return err
 	}
 	if len(toks) == 0 {
 		s.flash(c, "Those tokens no longer exist.")
-		return c.Redirect(http.StatusSeeOther, "/tokens")
+		return c.Redirect(http.StatusSeeOther, sc.Base)
 	}
 	m := views.RemovePage{
-		Page: s.page(c, "Remove access tokens", views.NavTokens,
-			views.Crumb{Label: "Access Tokens", URL: "/tokens"}, views.Crumb{Label: "Remove"}),
-		PostURL: "/tokens/remove", CancelURL: "/tokens",
+		Page:    s.page(c, "Remove access tokens", sc.nav(), append(sc.crumbs(), views.Crumb{Label: "Remove"})...),
+		PostURL: sc.Base + "/remove", CancelURL: sc.Base,
 	}
 	for _, t := range toks {
 		m.Names = append(m.Names, t.Name)
 		m.IDs = append(m.IDs, t.ID)
+		if sc.App == nil {
+			// Show who uses a global token before it goes.
+			assoc, err := s.Store.TokenAssociations(c.Request().Context(), t.ID)
+			if err != nil {
+				return err
+			}
+			for _, a := range assoc {
+				m.InUse = append(m.InUse, fmt.Sprintf("“%s” was fetched by %s %d time(s), last %s.", t.Name, a.AppName, a.Count, views.When(a.Last)))
+			}
+		}
 	}
 	return render(c, http.StatusOK, views.Remove(m))
 }
@@ -43,12 +53,13 @@ func (s *Server) removeTokens(c echo.Context) error {
 	if err != nil {
 		return userError(http.StatusBadRequest, "The form could not be read.")
 	}
+	sc := scopeOf(c)
 	ids := parseIDs(form["id"])
 	if len(ids) == 0 {
 		s.flash(c, "Select at least one token to remove.")
-		return c.Redirect(http.StatusSeeOther, "/tokens")
+		return c.Redirect(http.StatusSeeOther, sc.Base)
 	}
-	names, err := s.Store.DeleteTokens(c.Request().Context(), 0, ids, currentUser(c).Email)
+	names, err := s.Store.DeleteTokens(c.Request().Context(), sc.AppID, ids, currentUser(c).Email)
 	if err != nil {
 		return err
 	}
@@ -60,7 +71,7 @@ func (s *Server) removeTokens(c echo.Context) error {
 	default:
 		s.flash(c, fmt.Sprintf("Removed %d access tokens: %s.", len(names), strings.Join(names, ", ")))
 	}
-	return c.Redirect(http.StatusSeeOther, "/tokens")
+	return c.Redirect(http.StatusSeeOther, sc.Base)
 }
 
 // parseIDs keeps the valid, distinct ids (at most 1,000).

@@ -41,7 +41,7 @@ func (s *Server) renewToken(c echo.Context) error {
 	default:
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, tokenURL(t.ID))
+	return c.Redirect(http.StatusSeeOther, scopeOf(c).tokenURL(t.ID))
 }
 
 // wakeRenewer lets the worker see a token that became due by an edit.

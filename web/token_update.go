@@ -26,7 +26,8 @@ func (s *Server) updateToken(c echo.Context) error {
 		return userError(http.StatusBadRequest, "The form is missing its version. Reload the page and try again.")
 	}
 	in := token.Normalize(p, c.FormValue)
-	f := &tokenForm{p: p, tok: &t, in: &in, pending: s.openPending(c, p, t.ID), version: version}
+	sc := scopeOf(c)
+	f := &tokenForm{sc: sc, p: p, tok: &t, in: &in, pending: s.openPending(c, p, t.ID), version: version}
 	if action := c.FormValue("action"); action != "" && action != "save" {
 		return s.runAction(c, f, action)
 	}
@@ -36,7 +37,7 @@ func (s *Server) updateToken(c echo.Context) error {
 		f.pending = keepTyped(p, in, f.pending)
 		return s.renderTokenForm(c, http.StatusUnprocessableEntity, f)
 	}
-	saved, changed, err := s.Store.UpdateToken(c.Request().Context(), t.ID, version, s.spec(p, in, f.pending, 0), currentUser(c).Email)
+	saved, changed, err := s.Store.UpdateToken(c.Request().Context(), t.ID, version, s.spec(p, in, f.pending, sc.AppID), currentUser(c).Email)
 	switch {
 	case errors.Is(err, store.ErrStale):
 		f.problem = fmt.Sprintf("%s changed this token at %s, after you opened it, so your changes were not saved. "+
@@ -45,7 +46,7 @@ func (s *Server) updateToken(c echo.Context) error {
 		f.pending = keepTyped(p, in, f.pending)
 		return s.renderTokenForm(c, http.StatusConflict, f)
 	case errors.Is(err, store.ErrDuplicateName):
-		f.errs = token.FieldErrors{provider.KeyName: duplicateNameMessage(in.Values[provider.KeyName])}
+		f.errs = token.FieldErrors{provider.KeyName: sc.duplicateName(in.Values[provider.KeyName])}
 		f.pending = keepTyped(p, in, f.pending)
 		return s.renderTokenForm(c, http.StatusUnprocessableEntity, f)
 	case err != nil:
@@ -57,5 +58,5 @@ func (s *Server) updateToken(c echo.Context) error {
 		s.flash(c, fmt.Sprintf("Access token “%s” saved.", saved.Name))
 	}
 	s.wakeRenewer()
-	return c.Redirect(http.StatusSeeOther, "/tokens")
+	return c.Redirect(http.StatusSeeOther, sc.Base)
 }

@@ -73,6 +73,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 	defer stopDrain()
 	workerDone := make(chan struct{})
 	go func() { worker.Run(workCtx, drain); close(workerDone) }()
+	usageDone := make(chan struct{})
+	go func() { srv.RunBackground(workCtx); close(usageDone) }()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -107,6 +109,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	stopWork()
+	<-usageDone
 	select {
 	case <-workerDone:
 	case <-sctx.Done():

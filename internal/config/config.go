@@ -35,6 +35,8 @@ type Config struct {
 	LogLevel      slog.Level
 	// RenewalWorkers bounds how many renewals run at once.
 	RenewalWorkers int
+	// APIRateLimit is how many runtime API requests a second one key may make.
+	APIRateLimit float64
 }
 
 // SecureCookies reports whether cookies must carry the Secure flag.
@@ -69,6 +71,7 @@ var settings = []setting{
 	{"TOKENDESK_LOG_FORMAT", "log-format", "log format: text or json", "text"},
 	{"TOKENDESK_LOG_LEVEL", "log-level", "log level: debug, info, warn or error", "info"},
 	{"TOKENDESK_RENEWAL_WORKERS", "renewal-workers", "renewals run at once by the background worker", "8"},
+	{"TOKENDESK_API_RATE_LIMIT", "api-rate-limit", "runtime API requests a second per client key (bursts of twice that)", "50"},
 }
 
 // Error names the setting that stopped start-up.
@@ -199,6 +202,11 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 		return c, &Error{name("TOKENDESK_RENEWAL_WORKERS"), fmt.Sprintf("%q is not a whole number from 1 to 256", get("TOKENDESK_RENEWAL_WORKERS"))}
 	}
 	c.RenewalWorkers = n
+
+	c.APIRateLimit, err = strconv.ParseFloat(get("TOKENDESK_API_RATE_LIMIT"), 64)
+	if err != nil || c.APIRateLimit <= 0 || c.APIRateLimit > 1e6 {
+		return c, &Error{name("TOKENDESK_API_RATE_LIMIT"), fmt.Sprintf("%q is not a number of requests a second (above 0)", get("TOKENDESK_API_RATE_LIMIT"))}
+	}
 
 	c.AdminEmail = strings.TrimSpace(getenv("TOKENDESK_ADMIN_EMAIL"))
 	c.AdminPassword = getenv("TOKENDESK_ADMIN_PASSWORD")

@@ -48,3 +48,15 @@ type Grant struct {
 // Renewer obtains a new grant from a token's stored values. Its error
 // message must be fit for a person and free of secrets.
 type Renewer func(ctx context.Context, env Env, values map[string]string) (Grant, error)
+
+// Credential is what a process receives when it fetches a token at run time.
+type Credential struct {
+	AccessToken string
+	TokenType   string
+	ExpiresAt   time.Time
+}
+
+// RuntimeCredential produces the bearer credential handed to consumers from
+// a token's stored values. Providers that keep an obtained access token
+// leave it nil and the stored token is handed out.
+type RuntimeCredential func(now time.Time, values map[string]string) (Credential, error)

@@ -73,6 +73,9 @@ type Provider struct {
 	// Renew obtains a fresh access token from stored values; nil when the
 	// provider has nothing to renew (a Zoom JWT app signs per call).
 	Renew Renewer
+	// Runtime mints the credential consumers get; nil hands out the stored
+	// access token.
+	Runtime RuntimeCredential
 }
 
 // Field returns the field with key.

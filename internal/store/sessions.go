@@ -34,7 +34,7 @@ func (s *Store) CreateSession(ctx context.Context, sess Session, ip, userAgent s
 func (s *Store) SessionByHash(ctx context.Context, idHash string) (Session, error) {
 	var sess Session
 	var created, seen int64
-	err := s.read.QueryRowContext(ctx,
+	err := s.queryRow(ctx,
 		"SELECT id_hash, user_id, data, created_at, last_seen_at FROM sessions WHERE id_hash = ?", idHash).
 		Scan(&sess.IDHash, &sess.UserID, &sess.Data, &created, &seen)
 	if errors.Is(err, sql.ErrNoRows) {

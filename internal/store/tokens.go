@@ -287,7 +287,7 @@ type querier interface {
 // open is an error: silently returning garbage or nothing would hide
 // tampering or a wrong key.
 func (s *Store) readValues(ctx context.Context, q querier, tokenID int64) (map[string]string, error) {
-	rows, err := q.QueryContext(ctx, "SELECT field, value, sealed FROM token_values WHERE token_id = ?", tokenID)
+	rows, err := q.QueryContext(ctx, valuesQuery, tokenID)
 	if err != nil {
 		return nil, fmt.Errorf("store: reading values: %w", err)
 	}
@@ -315,7 +315,19 @@ func (s *Store) readValues(ctx context.Context, q querier, tokenID int64) (map[s
 // TokenValues returns a token's stored values, decrypted. Only code that
 // uses the credentials (provider calls, the runtime API) may call it.
 func (s *Store) TokenValues(ctx context.Context, id int64) (map[string]string, error) {
-	return s.readValues(ctx, s.read, id)
+	st, err := s.readStmt(ctx, valuesQuery)
+	if err != nil {
+		return nil, err
+	}
+	return s.readValues(ctx, stmtQuerier{st}, id)
+}
+
+const valuesQuery = "SELECT field, value, sealed FROM token_values WHERE token_id = ?"
+
+type stmtQuerier struct{ st *sql.Stmt }
+
+func (q stmtQuerier) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
+	return q.st.QueryContext(ctx, args...)
 }
 
 // TokenByID loads a token with the stamps of its stored values.

@@ -66,7 +66,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 
 // UserByID finds a user.
 func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
-	return scanUser(s.read.QueryRowContext(ctx, "SELECT "+userCols+" FROM users WHERE id = ?", id))
+	return scanUser(s.queryRow(ctx, "SELECT "+userCols+" FROM users WHERE id = ?", id))
 }
 
 // CountUsers reports how many users exist.
@@ -109,4 +109,57 @@ func (s *Store) ListUsers(ctx context.Context) ([]UserListing, error) {
 
 func isUniqueViolation(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// UpdateUser changes a user's role and whether they may sign in. A
+// deactivated user's sessions end at once.
+func (s *Store) UpdateUser(ctx context.Context, id int64, role string, active bool, actor string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var email string
+		if err := tx.QueryRowContext(ctx, "SELECT email FROM users WHERE id = ?", id).Scan(&email); errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return fmt.Errorf("store: updating user: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE users SET role = ?, active = ?, updated_at = ? WHERE id = ?", role, active, ms(s.Now()), id); err != nil {
+			return fmt.Errorf("store: updating user: %w", err)
+		}
+		if !active {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ?", id); err != nil {
+				return fmt.Errorf("store: ending sessions: %w", err)
+			}
+		}
+		detail := "role " + role
+		if !active {
+			detail += ", deactivated"
+		}
+		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: "user.update", Subject: email, Detail: detail})
+	})
+}
+
+// SetPassword replaces a user's password and ends their sessions.
+func (s *Store) SetPassword(ctx context.Context, id int64, hash, actor string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var email string
+		if err := tx.QueryRowContext(ctx, "SELECT email FROM users WHERE id = ?", id).Scan(&email); errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return fmt.Errorf("store: setting password: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", hash, ms(s.Now()), id); err != nil {
+			return fmt.Errorf("store: setting password: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ?", id); err != nil {
+			return fmt.Errorf("store: ending sessions: %w", err)
+		}
+		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: "user.password", Subject: email})
+	})
+}
+
+// CountActiveAdmins counts administrators who can sign in, so the last one
+// cannot be demoted or deactivated.
+func (s *Store) CountActiveAdmins(ctx context.Context) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, "SELECT count(*) FROM users WHERE role = 'admin' AND active = 1").Scan(&n)
+	return n, err
 }

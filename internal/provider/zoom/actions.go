@@ -98,3 +98,16 @@ func renewS2S(ctx context.Context, env provider.Env, values map[string]string) (
 	}
 	return provider.Grant{Field: KeyAccessToken, AccessToken: tok.AccessToken, ExpiresAt: tok.ExpiresAt}, nil
 }
+
+// RuntimeJWTLifetime is how long a JWT handed to a consumer lives.
+const RuntimeJWTLifetime = 5 * time.Minute
+
+// mintJWT gives consumers a fresh short-lived JWT, so that no process ever
+// holds the API Secret.
+func mintJWT(now time.Time, values map[string]string) (provider.Credential, error) {
+	tok, err := SignJWT(values[KeyAPIKey], values[KeyAPISecret], now, RuntimeJWTLifetime)
+	if err != nil {
+		return provider.Credential{}, err
+	}
+	return provider.Credential{AccessToken: tok, TokenType: "Bearer", ExpiresAt: now.Add(RuntimeJWTLifetime).UTC().Truncate(time.Second)}, nil
+}

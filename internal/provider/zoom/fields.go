@@ -43,4 +43,5 @@ var Provider = provider.Provider{
 		provider.EncryptField("Stores the access token in the tokendesk database as encrypted data."),
 	},
 	Actions: map[string]provider.Action{ActionTestConnection: testJWT},
+	Runtime: mintJWT,
 }

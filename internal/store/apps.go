@@ -1,0 +1,317 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tokendesk/tokendesk/internal/token"
+)
+
+// App kinds.
+const (
+	KindProcess = "process"
+	KindForm    = "form"
+)
+
+// Audit actions on applications.
+const (
+	ActionAppCreate = "app.create"
+	ActionAppUpdate = "app.update"
+	ActionAppDelete = "app.delete"
+)
+
+// App is an application whose processes and forms use tokens.
+type App struct {
+	ID        int64
+	Name      string
+	Kind      string
+	CreatedAt time.Time
+	CreatedBy string
+	// Designers are the users who design the app.
+	Designers []User
+	// Tokens counts the app-level tokens (in listings).
+	Tokens int
+}
+
+// ErrDuplicateApp is returned for an application name already in use.
+var ErrDuplicateApp = errors.New("store: an application with that name already exists")
+
+// CreateApp adds an application with its designers.
+func (s *Store) CreateApp(ctx context.Context, name, kind string, designers []int64, actor string) (App, error) {
+	var id int64
+	now := ms(s.Now())
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "INSERT INTO apps (name, name_key, kind, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+			name, token.NameKey(name), kind, now, actor, now)
+		if isUniqueViolation(err) {
+			return ErrDuplicateApp
+		}
+		if err != nil {
+			return fmt.Errorf("store: creating app: %w", err)
+		}
+		id, _ = res.LastInsertId()
+		if err := setDesigners(ctx, tx, id, designers); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: ActionAppCreate, Subject: name})
+	})
+	if err != nil {
+		return App{}, err
+	}
+	return s.AppByID(ctx, id)
+}
+
+// UpdateApp renames an application, changes its kind and its designers.
+func (s *Store) UpdateApp(ctx context.Context, id int64, name, kind string, designers []int64, actor string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE apps SET name = ?, name_key = ?, kind = ?, updated_at = ? WHERE id = ?",
+			name, token.NameKey(name), kind, ms(s.Now()), id)
+		if isUniqueViolation(err) {
+			return ErrDuplicateApp
+		}
+		if err != nil {
+			return fmt.Errorf("store: updating app: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM app_designers WHERE app_id = ?", id); err != nil {
+			return fmt.Errorf("store: updating designers: %w", err)
+		}
+		if err := setDesigners(ctx, tx, id, designers); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: ActionAppUpdate, Subject: name})
+	})
+}
+
+func setDesigners(ctx context.Context, tx *sql.Tx, appID int64, users []int64) error {
+	for _, u := range users {
+		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO app_designers (app_id, user_id) VALUES (?, ?)", appID, u); err != nil {
+			return fmt.Errorf("store: adding designer: %w", err)
+		}
+	}
+	return nil
+}
+
+// AppByID loads an application with its designers.
+func (s *Store) AppByID(ctx context.Context, id int64) (App, error) {
+	var a App
+	var created int64
+	err := s.read.QueryRowContext(ctx, "SELECT id, name, kind, created_at, created_by FROM apps WHERE id = ?", id).
+		Scan(&a.ID, &a.Name, &a.Kind, &created, &a.CreatedBy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return App{}, ErrNotFound
+	}
+	if err != nil {
+		return App{}, fmt.Errorf("store: app: %w", err)
+	}
+	a.CreatedAt = fromMS(created)
+	rows, err := s.read.QueryContext(ctx, "SELECT "+prefixed("u.", userCols)+" FROM users u JOIN app_designers d ON d.user_id = u.id WHERE d.app_id = ? ORDER BY u.email", id)
+	if err != nil {
+		return App{}, fmt.Errorf("store: app designers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return App{}, err
+		}
+		a.Designers = append(a.Designers, u)
+	}
+	return a, rows.Err()
+}
+
+func prefixed(p, cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i := range parts {
+		parts[i] = p + parts[i]
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ListApps returns the applications a user may open, by name: all of them
+// for designerID 0 (administrators), else the ones the user designs.
+func (s *Store) ListApps(ctx context.Context, designerID int64) ([]App, error) {
+	q := `SELECT a.id, a.name, a.kind, a.created_at, a.created_by,
+	             (SELECT count(*) FROM tokens t WHERE t.app_id = a.id)
+	      FROM apps a`
+	var args []any
+	if designerID != 0 {
+		q += " JOIN app_designers d ON d.app_id = a.id AND d.user_id = ?"
+		args = append(args, designerID)
+	}
+	rows, err := s.read.QueryContext(ctx, q+" ORDER BY a.name_key", args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: listing apps: %w", err)
+	}
+	defer rows.Close()
+	var out []App
+	for rows.Next() {
+		var a App
+		var created int64
+		if err := rows.Scan(&a.ID, &a.Name, &a.Kind, &created, &a.CreatedBy, &a.Tokens); err != nil {
+			return nil, fmt.Errorf("store: listing apps: %w", err)
+		}
+		a.CreatedAt = fromMS(created)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// IsDesigner reports whether the user designs the app.
+func (s *Store) IsDesigner(ctx context.Context, appID, userID int64) (bool, error) {
+	var one int
+	err := s.read.QueryRowContext(ctx, "SELECT 1 FROM app_designers WHERE app_id = ? AND user_id = ?", appID, userID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// DeleteApp removes an application permanently with everything that is
+// its own: its tokens (and their values and usage), its API clients, its
+// designers and its entries in global tokens' permission settings. Global
+// tokens stay. One transaction: all of it goes, or none. It returns the
+// names of the tokens removed.
+func (s *Store) DeleteApp(ctx context.Context, id int64, actor string) ([]string, error) {
+	var names []string
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var appName string
+		if err := tx.QueryRowContext(ctx, "SELECT name FROM apps WHERE id = ?", id).Scan(&appName); errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return fmt.Errorf("store: deleting app: %w", err)
+		}
+		rows, err := tx.QueryContext(ctx, "SELECT id, name, provider FROM tokens WHERE app_id = ? ORDER BY name_key", id)
+		if err != nil {
+			return fmt.Errorf("store: deleting app: %w", err)
+		}
+		type gone struct {
+			id             int64
+			name, provider string
+		}
+		var tokens []gone
+		for rows.Next() {
+			var g gone
+			if err := rows.Scan(&g.id, &g.name, &g.provider); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: deleting app: %w", err)
+			}
+			tokens = append(tokens, g)
+		}
+		rows.Close()
+		for _, g := range tokens {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM tokens WHERE id = ?", g.id); err != nil {
+				return fmt.Errorf("store: deleting app token: %w", err)
+			}
+			if err := insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: ActionTokenDelete, Subject: g.name, TokenID: g.id, AppID: id, Provider: g.provider, Detail: "with application " + appName}); err != nil {
+				return err
+			}
+			names = append(names, g.name)
+		}
+		for _, q := range []string{
+			"DELETE FROM token_usage WHERE app_id = ?",
+			"DELETE FROM apps WHERE id = ?", // cascades: designers, clients, permissions
+		} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return fmt.Errorf("store: deleting app: %w", err)
+			}
+		}
+		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: ActionAppDelete, Subject: appName,
+			Detail: fmt.Sprintf("%d app-level token(s) removed", len(tokens))})
+	})
+	return names, err
+}
+
+// TokenPermissions lists the apps that may use a global token; empty
+// means every app.
+func (s *Store) TokenPermissions(ctx context.Context, tokenID int64) ([]int64, error) {
+	rows, err := s.read.QueryContext(ctx, "SELECT app_id FROM token_permissions WHERE token_id = ? ORDER BY app_id", tokenID)
+	if err != nil {
+		return nil, fmt.Errorf("store: permissions: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// SetTokenPermissions replaces the apps that may use a global token.
+func (s *Store) SetTokenPermissions(ctx context.Context, tokenID int64, apps []int64, actor string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var name, prov string
+		if err := tx.QueryRowContext(ctx, "SELECT name, provider FROM tokens WHERE id = ? AND app_id IS NULL", tokenID).Scan(&name, &prov); errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return fmt.Errorf("store: permissions: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM token_permissions WHERE token_id = ?", tokenID); err != nil {
+			return fmt.Errorf("store: permissions: %w", err)
+		}
+		for _, a := range apps {
+			if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO token_permissions (token_id, app_id) SELECT ?, id FROM apps WHERE id = ?", tokenID, a); err != nil {
+				return fmt.Errorf("store: permissions: %w", err)
+			}
+		}
+		detail := "every app may use it"
+		if len(apps) > 0 {
+			detail = fmt.Sprintf("%d app(s) may use it", len(apps))
+		}
+		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: "token.permissions", Subject: name, TokenID: tokenID, Provider: prov, Detail: detail})
+	})
+}
+
+// GlobalTokensFor lists the global tokens an app may use, by name.
+func (s *Store) GlobalTokensFor(ctx context.Context, appID int64) ([]token.Token, error) {
+	rows, err := s.read.QueryContext(ctx, "SELECT "+tokenCols+` FROM tokens t
+		WHERE t.app_id IS NULL AND (NOT EXISTS (SELECT 1 FROM token_permissions p WHERE p.token_id = t.id)
+		   OR EXISTS (SELECT 1 FROM token_permissions p WHERE p.token_id = t.id AND p.app_id = ?))
+		ORDER BY t.name_key`, appID)
+	if err != nil {
+		return nil, fmt.Errorf("store: global tokens for app: %w", err)
+	}
+	defer rows.Close()
+	var out []token.Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// GetSetting reads an administrator setting ("" when unset).
+func (s *Store) GetSetting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.read.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: setting: %w", err)
+	}
+	return v, nil
+}
+
+// SetSetting writes an administrator setting and audits the change.
+func (s *Store) SetSetting(ctx context.Context, key, value, actor string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value); err != nil {
+			return fmt.Errorf("store: setting: %w", err)
+		}
+		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: "settings.update", Subject: key, Detail: value})
+	})
+}

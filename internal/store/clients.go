@@ -1,0 +1,221 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tokendesk/tokendesk/internal/token"
+)
+
+// KeyPrefix starts every API client key, so leaked keys are recognisable.
+const KeyPrefix = "tdk_"
+
+// Client is an API client: a key that processes use to fetch tokens.
+type Client struct {
+	ID         int64
+	AppID      int64 // 0: a global client
+	Name       string
+	KeyPrefix  string // the key's first characters, to tell keys apart
+	CreatedAt  time.Time
+	CreatedBy  string
+	RevokedAt  time.Time
+	LastUsedAt time.Time
+}
+
+// Revoked reports whether the key no longer works.
+func (c Client) Revoked() bool { return !c.RevokedAt.IsZero() }
+
+// HashKey is how a key is stored: keys are 32 random bytes, so a plain
+// SHA-256 is enough and lets a request find its client in one lookup.
+func HashKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateClient makes an API client and returns its key, which is never
+// stored and cannot be shown again.
+func (s *Store) CreateClient(ctx context.Context, appID int64, name, actor string) (Client, string, error) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	key := KeyPrefix + base64.RawURLEncoding.EncodeToString(b)
+	prefix := key[:len(KeyPrefix)+6]
+	now := s.Now()
+	var id int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "INSERT INTO api_clients (app_id, name, key_prefix, key_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)",
+			nullID(appID), name, prefix, HashKey(key), ms(now), actor)
+		if err != nil {
+			return fmt.Errorf("store: creating client: %w", err)
+		}
+		id, _ = res.LastInsertId()
+		return insertAudit(ctx, tx, Audit{At: now, Actor: actor, Action: "client.create", Subject: name, AppID: appID, Detail: "key " + prefix + "…"})
+	})
+	if err != nil {
+		return Client{}, "", err
+	}
+	return Client{ID: id, AppID: appID, Name: name, KeyPrefix: prefix, CreatedAt: now.UTC(), CreatedBy: actor}, key, nil
+}
+
+const clientCols = "id, ifnull(app_id, 0), name, key_prefix, created_at, created_by, revoked_at, last_used_at"
+
+func scanClient(row interface{ Scan(...any) error }) (Client, error) {
+	var c Client
+	var created int64
+	var revoked, used sql.NullInt64
+	if err := row.Scan(&c.ID, &c.AppID, &c.Name, &c.KeyPrefix, &created, &c.CreatedBy, &revoked, &used); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return Client{}, ErrNotFound
+		}
+		return Client{}, fmt.Errorf("store: client: %w", err)
+	}
+	c.CreatedAt, c.RevokedAt, c.LastUsedAt = fromMS(created), fromNullMS(revoked), fromNullMS(used)
+	return c, nil
+}
+
+// ClientByKey finds the live client a key belongs to.
+func (s *Store) ClientByKey(ctx context.Context, key string) (Client, error) {
+	if !strings.HasPrefix(key, KeyPrefix) {
+		return Client{}, ErrNotFound
+	}
+	c, err := scanClient(s.queryRow(ctx, "SELECT "+clientCols+" FROM api_clients WHERE key_hash = ?", HashKey(key)))
+	if err == nil && c.Revoked() {
+		return Client{}, ErrNotFound
+	}
+	return c, err
+}
+
+// ListClients lists the clients of one app (0: the global clients).
+func (s *Store) ListClients(ctx context.Context, appID int64) ([]Client, error) {
+	rows, err := s.read.QueryContext(ctx, "SELECT "+clientCols+" FROM api_clients WHERE ifnull(app_id, 0) = ? ORDER BY revoked_at IS NOT NULL, name, id", appID)
+	if err != nil {
+		return nil, fmt.Errorf("store: listing clients: %w", err)
+	}
+	defer rows.Close()
+	var out []Client
+	for rows.Next() {
+		c, err := scanClient(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// RevokeClient stops a key from working, at once.
+func (s *Store) RevokeClient(ctx context.Context, appID, id int64, actor string) (Client, error) {
+	var c Client
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		c, err = scanClient(tx.QueryRowContext(ctx, "SELECT "+clientCols+" FROM api_clients WHERE id = ? AND ifnull(app_id, 0) = ?", id, appID))
+		if err != nil {
+			return err
+		}
+		if c.Revoked() {
+			return nil
+		}
+		c.RevokedAt = s.Now().UTC()
+		if _, err := tx.ExecContext(ctx, "UPDATE api_clients SET revoked_at = ? WHERE id = ?", ms(c.RevokedAt), id); err != nil {
+			return fmt.Errorf("store: revoking client: %w", err)
+		}
+		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: "client.revoke", Subject: c.Name, AppID: appID, Detail: "key " + c.KeyPrefix + "…"})
+	})
+	return c, err
+}
+
+// ResolveToken finds the token a client asks for by name: the client's
+// app's own token first (it shadows a global one), then a global token the
+// app may use. ErrNotFound covers both "no such token" and "not yours", so
+// names do not leak.
+func (s *Store) ResolveToken(ctx context.Context, appID int64, name string) (token.Token, error) {
+	key := token.NameKey(strings.TrimSpace(name))
+	if appID != 0 {
+		t, err := scanToken(s.queryRow(ctx, "SELECT "+tokenCols+" FROM tokens WHERE ifnull(app_id, 0) = ? AND name_key = ?", appID, key))
+		if !errors.Is(err, ErrNotFound) {
+			return t, err
+		}
+	}
+	return scanToken(s.queryRow(ctx, "SELECT "+tokenCols+` FROM tokens t
+		WHERE ifnull(t.app_id, 0) = 0 AND t.name_key = ?1
+		  AND (?2 = 0 OR NOT EXISTS (SELECT 1 FROM token_permissions p WHERE p.token_id = t.id)
+		       OR EXISTS (SELECT 1 FROM token_permissions p WHERE p.token_id = t.id AND p.app_id = ?2))`, key, appID))
+}
+
+// Usage is one aggregated count of API fetches.
+type Usage struct {
+	TokenID  int64
+	AppID    int64
+	ClientID int64
+	Count    int64
+	Last     time.Time
+}
+
+// RecordUsage adds aggregated API fetches in one transaction.
+func (s *Store) RecordUsage(ctx context.Context, usage []Usage) error {
+	if len(usage) == 0 {
+		return nil
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, u := range usage {
+			if u.TokenID != 0 {
+				_, err := tx.ExecContext(ctx, `
+					INSERT INTO token_usage (token_id, app_id, count, last_used_at)
+					SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM tokens WHERE id = ?1)
+					ON CONFLICT (token_id, app_id) DO UPDATE SET count = count + excluded.count,
+						last_used_at = max(last_used_at, excluded.last_used_at)`,
+					u.TokenID, u.AppID, u.Count, ms(u.Last))
+				if err != nil {
+					return fmt.Errorf("store: recording usage: %w", err)
+				}
+			}
+			if u.ClientID != 0 {
+				if _, err := tx.ExecContext(ctx, "UPDATE api_clients SET last_used_at = max(ifnull(last_used_at, 0), ?) WHERE id = ?", ms(u.Last), u.ClientID); err != nil {
+					return fmt.Errorf("store: recording client use: %w", err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// Association is one app's use of a token through the API.
+type Association struct {
+	AppID   int64
+	AppName string // "Global API clients" for app 0
+	Count   int64
+	Last    time.Time
+}
+
+// TokenAssociations lists who fetched a token, most recent first.
+func (s *Store) TokenAssociations(ctx context.Context, tokenID int64) ([]Association, error) {
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT u.app_id, ifnull(a.name, ''), u.count, u.last_used_at
+		FROM token_usage u LEFT JOIN apps a ON a.id = u.app_id
+		WHERE u.token_id = ? ORDER BY u.last_used_at DESC`, tokenID)
+	if err != nil {
+		return nil, fmt.Errorf("store: associations: %w", err)
+	}
+	defer rows.Close()
+	var out []Association
+	for rows.Next() {
+		var a Association
+		var last int64
+		if err := rows.Scan(&a.AppID, &a.AppName, &a.Count, &last); err != nil {
+			return nil, err
+		}
+		if a.AppID == 0 {
+			a.AppName = "Global API clients"
+		}
+		a.Last = fromMS(last)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

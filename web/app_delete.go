@@ -1,0 +1,72 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/views"
+)
+
+const settingAllowDelete = "allow_delete_application"
+
+func (s *Server) deletingAllowed(c echo.Context) (bool, error) {
+	v, err := s.Store.GetSetting(c.Request().Context(), settingAllowDelete)
+	return v == "true", err
+}
+
+// confirmDeleteApp lists what deleting an application takes with it.
+func (s *Server) confirmDeleteApp(c echo.Context) error {
+	app, err := s.appParam(c)
+	if err != nil {
+		return err
+	}
+	allowed, err := s.deletingAllowed(c)
+	if err != nil {
+		return err
+	}
+	m := views.AppDeletePage{
+		Page: s.page(c, "Delete "+app.Name, views.NavApps,
+			views.Crumb{Label: "Applications", URL: "/apps"}, views.Crumb{Label: app.Name, URL: appURL(app.ID)}, views.Crumb{Label: "Delete"}),
+		Name: app.Name, Allowed: allowed, PostURL: appURL(app.ID) + "/delete", CancelURL: appURL(app.ID),
+	}
+	toks, _, err := s.Store.ListTokens(c.Request().Context(), store.TokenFilter{AppID: app.ID})
+	if err != nil {
+		return err
+	}
+	for _, t := range toks {
+		m.Tokens = append(m.Tokens, t.Name)
+	}
+	clients, err := s.Store.ListClients(c.Request().Context(), app.ID)
+	if err != nil {
+		return err
+	}
+	m.Clients = len(clients)
+	status := http.StatusOK
+	if !allowed {
+		status = http.StatusForbidden
+	}
+	return render(c, status, views.AppDelete(m))
+}
+
+// deleteApp removes an application permanently, in one transaction.
+func (s *Server) deleteApp(c echo.Context) error {
+	app, err := s.appParam(c)
+	if err != nil {
+		return err
+	}
+	allowed, err := s.deletingAllowed(c)
+	if err != nil {
+		return err
+	}
+	if !allowed {
+		return userError(http.StatusForbidden, "Applications cannot be deleted while “Allow Deleting Application Permanently” is off (Settings).")
+	}
+	names, err := s.Store.DeleteApp(c.Request().Context(), app.ID, currentUser(c).Email)
+	if err != nil {
+		return err
+	}
+	s.flash(c, fmt.Sprintf("Deleted application “%s” and its %d access token(s).", app.Name, len(names)))
+	return c.Redirect(http.StatusSeeOther, "/apps")
+}

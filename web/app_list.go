@@ -1,0 +1,57 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/views"
+)
+
+// listApps is "Applications" for administrators and "App Builder" (only
+// their own apps) for designers.
+func (s *Server) listApps(c echo.Context) error {
+	u := currentUser(c)
+	designer := u.ID
+	heading := "App Builder"
+	if u.IsAdmin() {
+		designer, heading = 0, "Applications"
+	}
+	apps, err := s.Store.ListApps(c.Request().Context(), designer)
+	if err != nil {
+		return err
+	}
+	m := views.AppsPage{Page: s.page(c, heading, views.NavApps), Heading: heading, CanAdd: u.IsAdmin()}
+	for _, a := range apps {
+		m.Rows = append(m.Rows, views.AppRow{ID: a.ID, Name: a.Name, Kind: kindLabel(a.Kind), Tokens: a.Tokens, URL: appURL(a.ID)})
+	}
+	if m.CanAdd {
+		if m.Users, err = s.designerOptions(c, nil); err != nil {
+			return err
+		}
+	}
+	return render(c, http.StatusOK, views.Apps(m))
+}
+
+func kindLabel(kind string) string {
+	if kind == store.KindForm {
+		return "Form-based"
+	}
+	return "Process-based"
+}
+
+// designerOptions offers the app designers as checkboxes.
+func (s *Server) designerOptions(c echo.Context, chosen map[int64]bool) ([]views.Option, error) {
+	users, err := s.Store.ListUsers(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
+	var out []views.Option
+	for _, u := range users {
+		if u.Role == store.RoleDesigner && u.Active {
+			out = append(out, views.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Email, Selected: chosen[u.ID]})
+		}
+	}
+	return out, nil
+}

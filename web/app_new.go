@@ -1,0 +1,79 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/views"
+)
+
+func (s *Server) newApp(c echo.Context) error {
+	return c.Redirect(http.StatusSeeOther, "/apps")
+}
+
+// appInput is a submitted application form.
+type appInput struct {
+	name      string
+	kind      string
+	designers []int64
+	chosen    map[int64]bool
+	errs      map[string]string
+}
+
+func readAppForm(c echo.Context) appInput {
+	in := appInput{name: strings.TrimSpace(c.FormValue("name")), kind: c.FormValue("kind"), chosen: map[int64]bool{}, errs: map[string]string{}}
+	form, _ := c.FormParams()
+	in.designers = parseIDs(form["designer"])
+	for _, id := range in.designers {
+		in.chosen[id] = true
+	}
+	n := utf8.RuneCountInString(in.name)
+	switch {
+	case in.name == "":
+		in.errs["name"] = "Enter a name for the application."
+	case n > 100:
+		in.errs["name"] = fmt.Sprintf("The name can be at most 100 characters; this one has %d.", n)
+	case strings.IndexFunc(in.name, unicode.IsControl) >= 0:
+		in.errs["name"] = "The name cannot contain control characters."
+	}
+	if in.kind != store.KindForm {
+		in.kind = store.KindProcess
+	}
+	return in
+}
+
+// createApp adds an application (administrators).
+func (s *Server) createApp(c echo.Context) error {
+	in := readAppForm(c)
+	if len(in.errs) == 0 {
+		app, err := s.Store.CreateApp(c.Request().Context(), in.name, in.kind, in.designers, currentUser(c).Email)
+		switch {
+		case errors.Is(err, store.ErrDuplicateApp):
+			in.errs["name"] = "An application named “" + in.name + "” already exists."
+		case err != nil:
+			return err
+		default:
+			s.flash(c, fmt.Sprintf("Application “%s” added.", app.Name))
+			return c.Redirect(http.StatusSeeOther, appURL(app.ID))
+		}
+	}
+	apps, err := s.Store.ListApps(c.Request().Context(), 0)
+	if err != nil {
+		return err
+	}
+	m := views.AppsPage{Page: s.page(c, "Applications", views.NavApps), Heading: "Applications", CanAdd: true,
+		NewName: in.name, NewKind: in.kind, Errors: in.errs}
+	for _, a := range apps {
+		m.Rows = append(m.Rows, views.AppRow{ID: a.ID, Name: a.Name, Kind: kindLabel(a.Kind), Tokens: a.Tokens, URL: appURL(a.ID)})
+	}
+	if m.Users, err = s.designerOptions(c, in.chosen); err != nil {
+		return err
+	}
+	return render(c, http.StatusUnprocessableEntity, views.Apps(m))
+}

@@ -1,0 +1,79 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/tokendesk/tokendesk/internal/provider/registry"
+	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/views"
+)
+
+// showApp is an application's page: its tokens, its API clients, the
+// global tokens it may use (names, types and descriptions only) and, for
+// administrators, its settings.
+func (s *Server) showApp(c echo.Context) error {
+	app, err := s.appParam(c)
+	if err != nil {
+		return err
+	}
+	return s.renderApp(c, http.StatusOK, app, nil)
+}
+
+func (s *Server) renderApp(c echo.Context, status int, app store.App, in *appInput) error {
+	m := views.AppPage{
+		Page: s.page(c, app.Name, views.NavApps, views.Crumb{Label: "Applications", URL: "/apps"}, views.Crumb{Label: app.Name}),
+		ID:   app.ID, Name: app.Name, Kind: app.Kind,
+		TokensURL: appURL(app.ID) + "/tokens", ClientsURL: appURL(app.ID) + "/clients",
+		CanEdit: currentUser(c).IsAdmin(), PostURL: appURL(app.ID), DeleteURL: appURL(app.ID) + "/delete",
+	}
+	chosen := map[int64]bool{}
+	for _, d := range app.Designers {
+		m.Designers = append(m.Designers, d.Email)
+		chosen[d.ID] = true
+	}
+	if in != nil {
+		m.Name, m.Kind, m.Errors, chosen = in.name, in.kind, in.errs, in.chosen
+	}
+	usable, err := s.Store.GlobalTokensFor(c.Request().Context(), app.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range usable {
+		typ := t.Provider
+		if p, ok := registry.ByID(t.Provider); ok {
+			typ = p.Name
+		}
+		m.Usable = append(m.Usable, views.TokenRow{Name: t.Name, Type: typ, Description: t.Description})
+	}
+	if m.CanEdit {
+		if m.Users, err = s.designerOptions(c, chosen); err != nil {
+			return err
+		}
+	}
+	return render(c, status, views.App(m))
+}
+
+// updateApp renames an application and chooses its designers.
+func (s *Server) updateApp(c echo.Context) error {
+	app, err := s.appParam(c)
+	if err != nil {
+		return err
+	}
+	in := readAppForm(c)
+	if len(in.errs) == 0 {
+		err := s.Store.UpdateApp(c.Request().Context(), app.ID, in.name, in.kind, in.designers, currentUser(c).Email)
+		switch {
+		case errors.Is(err, store.ErrDuplicateApp):
+			in.errs["name"] = "An application named “" + in.name + "” already exists."
+		case err != nil:
+			return err
+		default:
+			s.flash(c, fmt.Sprintf("Application “%s” saved.", in.name))
+			return c.Redirect(http.StatusSeeOther, appURL(app.ID))
+		}
+	}
+	return s.renderApp(c, http.StatusUnprocessableEntity, app, &in)
+}

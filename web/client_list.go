@@ -1,0 +1,104 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/views"
+)
+
+// clientScope is whose API clients a request works on: an app's
+// (/apps/:app/clients: its designers and administrators) or the global
+// ones (/clients: administrators).
+func (s *Server) clientScope(c echo.Context) (appID int64, base string, crumbs []views.Crumb, heading string, err error) {
+	if c.Param("app") == "" {
+		return 0, "/clients", nil, "API Clients", nil
+	}
+	app, err := s.appParam(c)
+	if err != nil {
+		return 0, "", nil, "", err
+	}
+	return app.ID, appURL(app.ID) + "/clients",
+		[]views.Crumb{{Label: "Applications", URL: "/apps"}, {Label: app.Name, URL: appURL(app.ID)}, {Label: "API Clients"}},
+		app.Name + " · API Clients", nil
+}
+
+func (s *Server) listClients(c echo.Context) error {
+	return s.renderClients(c, http.StatusOK, "", "", "")
+}
+
+func (s *Server) renderClients(c echo.Context, status int, newKey, newName, problem string) error {
+	appID, base, crumbs, heading, err := s.clientScope(c)
+	if err != nil {
+		return err
+	}
+	clients, err := s.Store.ListClients(c.Request().Context(), appID)
+	if err != nil {
+		return err
+	}
+	nav := views.NavAPI
+	lede := "Global API clients fetch global access tokens at run time."
+	if appID != 0 {
+		nav, lede = views.NavApps, "This app's processes and forms fetch its access tokens, and the global ones it may use, with these keys."
+	}
+	m := views.ClientsPage{Page: s.page(c, heading, nav, crumbs...), Heading: heading, Lede: lede, PostURL: base, NewKey: newKey, NewName: newName, Error: problem}
+	if newKey != "" {
+		m.Example = fmt.Sprintf("Use it as: curl -H 'Authorization: Bearer %s' %s/api/v1/tokens/<Token Name>", newKey, strings.TrimRight(s.Config.BaseURL.String(), "/"))
+	}
+	for _, cl := range clients {
+		row := views.ClientRow{ID: cl.ID, Name: cl.Name, KeyPrefix: cl.KeyPrefix, Created: views.When(cl.CreatedAt) + " by " + cl.CreatedBy,
+			LastUsed: views.When(cl.LastUsedAt), Revoked: cl.Revoked(), RevokeURL: base + "/" + strconv.FormatInt(cl.ID, 10) + "/revoke"}
+		if cl.LastUsedAt.IsZero() {
+			row.LastUsed = "Never"
+		}
+		m.Rows = append(m.Rows, row)
+	}
+	return render(c, status, views.Clients(m))
+}
+
+// createClient makes an API client and shows its key, once. The answer is
+// the page itself (not a redirect), so the key never sits in a session or
+// a URL.
+func (s *Server) createClient(c echo.Context) error {
+	appID, _, _, _, err := s.clientScope(c)
+	if err != nil {
+		return err
+	}
+	name := strings.TrimSpace(c.FormValue("name"))
+	switch n := utf8.RuneCountInString(name); {
+	case name == "":
+		return s.renderClients(c, http.StatusUnprocessableEntity, "", name, "Enter a name for the API client.")
+	case n > 100:
+		return s.renderClients(c, http.StatusUnprocessableEntity, "", name, fmt.Sprintf("The name can be at most 100 characters; this one has %d.", n))
+	}
+	_, key, err := s.Store.CreateClient(c.Request().Context(), appID, name, currentUser(c).Email)
+	if err != nil {
+		return err
+	}
+	return s.renderClients(c, http.StatusCreated, key, "", "")
+}
+
+// revokeClient stops a key from working, at once.
+func (s *Server) revokeClient(c echo.Context) error {
+	appID, base, _, _, err := s.clientScope(c)
+	if err != nil {
+		return err
+	}
+	id, _ := strconv.ParseInt(c.Param("client"), 10, 64)
+	cl, err := s.Store.RevokeClient(c.Request().Context(), appID, id, currentUser(c).Email)
+	if errors.Is(err, store.ErrNotFound) {
+		return userError(http.StatusNotFound, "There is no such API client.")
+	}
+	if err != nil {
+		return err
+	}
+	s.api.forget(cl.ID)
+	s.flash(c, fmt.Sprintf("Revoked “%s”: its key no longer works.", cl.Name))
+	return c.Redirect(http.StatusSeeOther, base)
+}
