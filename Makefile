@@ -4,14 +4,16 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 BIN      := bin/tokendesk
 
-.PHONY: run test build generate check-generated vendor-js bench demo
+.PHONY: run test build generate check-generated vendor-js screenshots bench demo
 
 ## run: start the console on http://127.0.0.1:8080 with the embedded SQLite default (./data)
 run:
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/tokendesk serve
 
-## test: the whole test suite (race detector on)
+## test: the whole test suite (race detector on); browser tests need Chromium and npm ci
 test:
+	@command -v chromium >/dev/null 2>&1 || echo "NOTE: Chromium not found: the browser tests will be SKIPPED (apt-get install chromium)"
+	@test -f node_modules/axe-core/axe.min.js || echo "NOTE: axe-core not installed: the browser tests will be SKIPPED (npm ci)"
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l cmd internal web views static)" || { echo "gofmt needed:"; gofmt -l cmd internal web views static; exit 1; }
 	$(GO) test -race -count=1 ./...
@@ -46,6 +48,10 @@ demo: build
 	TOKENDESK_ADMIN_EMAIL=demo@tokendesk.test TOKENDESK_ADMIN_PASSWORD='demo password 123' \
 	TOKENDESK_REDOX_URL=http://$(EMU_ADDR) TOKENDESK_ZOOM_API_URL=http://$(EMU_ADDR) TOKENDESK_ZOOM_OAUTH_URL=http://$(EMU_ADDR) \
 	./$(BIN) serve
+
+## screenshots: PNGs of the main screens from the browser tests (docs/screenshots)
+screenshots:
+	TOKENDESK_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run TestInTheBrowser ./cmd/tokendesk/
 
 ## bench: benchmarks (timing goals are checked here, never in unit tests)
 bench:

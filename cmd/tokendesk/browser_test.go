@@ -1,0 +1,372 @@
+package main
+
+// Real-browser tests: Debian's Chromium, driven by chromedp, against a
+// tokendesk server started the way `serve` starts it, with the Redox and
+// Zoom emulators as providers. Every flow runs twice, with JavaScript on
+// (htmx in place) and off (plain form posts), and axe-core checks every
+// page visited. TOKENDESK_SCREENSHOTS=dir also writes PNGs of the main
+// screens (make screenshots).
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/tokendesk/tokendesk/internal/provider/redox/redoxtest"
+	"github.com/tokendesk/tokendesk/internal/provider/zoom/zoomtest"
+)
+
+func chromiumPath() string {
+	for _, p := range []string{os.Getenv("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
+		if p == "" {
+			continue
+		}
+		if _, err := exec.LookPath(p); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// axeSource is axe-core from the npm lockfile (npm ci).
+func axeSource(t *testing.T) string {
+	b, err := os.ReadFile(filepath.Join("..", "..", "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("axe-core missing (run npm ci): %v", err)
+		}
+		t.Skipf("SKIPPED accessibility checks: axe-core not installed (run npm ci): %v", err)
+	}
+	return string(b)
+}
+
+type browserRun struct {
+	t      *testing.T
+	ctx    context.Context
+	base   string
+	js     bool
+	axe    string
+	shots  string
+	visits map[string]bool
+}
+
+func (b *browserRun) do(steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+}
+
+func (b *browserRun) text(sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
+	if err != nil {
+		b.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+func (b *browserRun) location() string {
+	l, err := chromedp.Run(b.ctx, chromedp.Location())
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return strings.TrimPrefix(l, b.base)
+}
+
+// checked runs axe-core on the current page once per distinct path and
+// fails on any serious or critical violation.
+func (b *browserRun) checked() {
+	b.t.Helper()
+	if !b.js || b.axe == "" {
+		return // axe runs in the page; with JavaScript off it cannot
+	}
+	path := b.location()
+	if i := strings.IndexAny(path, "?#"); i >= 0 {
+		path = path[:i]
+	}
+	if b.visits[path] {
+		return
+	}
+	b.visits[path] = true
+	if err := chromedp.Do(b.ctx, chromedp.Evaluate[chromedp.Void](b.axe+";0")); err != nil {
+		b.t.Fatalf("loading axe-core: %v", err)
+	}
+	out, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(
+		r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+		 .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(" "))}))))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("axe on %s: %v", path, err)
+	}
+	var violations []map[string]any
+	json.Unmarshal([]byte(out), &violations)
+	for _, v := range violations {
+		b.t.Errorf("axe on %s: %v %v: %v %v", path, v["impact"], v["id"], v["help"], v["nodes"])
+	}
+}
+
+func (b *browserRun) shot(name string) {
+	b.t.Helper()
+	if b.shots == "" || !b.js {
+		return
+	}
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(b.shots, name+".png"), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+func (b *browserRun) visit(path string) {
+	b.t.Helper()
+	b.do(chromedp.Navigate(b.base + path))
+	b.checked()
+}
+
+// press clicks a button or link and waits for what the press should show.
+func (b *browserRun) press(sel, waitFor string) {
+	b.t.Helper()
+	b.do(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible), chromedp.WaitVisible(chromedp.CSS(waitFor)))
+	b.checked()
+}
+
+func (b *browserRun) fill(fields map[string]string) {
+	b.t.Helper()
+	for id, v := range fields {
+		if strings.HasSuffix(id, "description") {
+			// (chromedp cannot Clear an empty textarea; the tests only type into empty ones.)
+			b.do(chromedp.SendKeys(chromedp.ID(id), v))
+			continue
+		}
+		if b.js {
+			// Clear leaves a typed password in place; set the property instead.
+			b.do(chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.getElementById(%q).value = ""`, id)))
+		} else {
+			b.do(chromedp.Clear(chromedp.ID(id)))
+		}
+		b.do(chromedp.SendKeys(chromedp.ID(id), v))
+	}
+}
+
+func TestInTheBrowser(t *testing.T) {
+	chromium := chromiumPath()
+	if chromium == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("Chromium is missing in CI (.ci/run installs Debian's chromium)")
+		}
+		t.Skip("SKIPPED browser tests: Chromium not found (apt-get install chromium)")
+	}
+	axe := axeSource(t)
+	shots := os.Getenv("TOKENDESK_SCREENSHOTS")
+	if shots != "" {
+		if err := os.MkdirAll(shots, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	redox, redoxURL := redoxtest.Start(t)
+	redox.AddKey(demoRedoxKey, demoRedoxSecret)
+	zoom, zoomURL := zoomtest.Start(t)
+	zoom.AddAccount(zoomtest.User{ID: "u1", FirstName: "Demo", LastName: "Admin", Email: "demo.admin@zoom.example", AccountID: demoZoomAccount}).
+		AddJWTApp(demoZoomAccount, demoZoomKey, demoZoomSecret).
+		AddS2SApp(demoZoomAccount, demoZoomClient, demoZoomClientSecret)
+
+	for _, js := range []bool{true, false} {
+		name := "javascript on"
+		if !js {
+			name = "javascript off"
+		}
+		t.Run(name, func(t *testing.T) {
+			inst, err := start(t, map[string]string{
+				"TOKENDESK_DATA_DIR": t.TempDir(), "TOKENDESK_ADMIN_EMAIL": "ada@example.com", "TOKENDESK_ADMIN_PASSWORD": "correct horse battery",
+				"TOKENDESK_REDOX_URL": redoxURL, "TOKENDESK_ZOOM_API_URL": zoomURL, "TOKENDESK_ZOOM_OAUTH_URL": zoomURL,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer inst.stop()
+
+			opts := append(chromedp.DefaultExecAllocatorOptions[:],
+				chromedp.ExecPath(chromium), chromedp.NoSandbox,
+				chromedp.Flag("disable-background-networking", true),
+				chromedp.Flag("disable-component-update", true),
+				chromedp.Flag("disable-sync", true),
+				chromedp.UserDataDir(t.TempDir()),
+				chromedp.WindowSize(1280, 900),
+			)
+			alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+			defer cancelAlloc()
+			ctx, cancel := chromedp.NewContext(alloc)
+			defer cancel()
+			ctx, cancelTime := context.WithTimeout(ctx, 90*time.Second)
+			defer cancelTime()
+
+			b := &browserRun{t: t, ctx: ctx, base: inst.base, js: js, axe: axe, shots: shots, visits: map[string]bool{}}
+			if !js {
+				b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+					_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+					return err
+				}))
+			}
+			walkFlows(b)
+			if js && len(b.visits) < 12 {
+				t.Fatalf("axe-core checked only %d pages", len(b.visits))
+			}
+			t.Logf("axe-core checked %d pages", len(b.visits))
+		})
+	}
+}
+
+// walkFlows is what an administrator does, from signing in to removing a token.
+func walkFlows(b *browserRun) {
+	t := b.t
+
+	// Sign in, from the keyboard alone: the email field has focus, Tab
+	// moves to the password, Enter submits.
+	b.visit("/login")
+	b.shot("login")
+	b.do(chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.KeyEvent("ada@example.com"), chromedp.KeyEvent(kb.Tab),
+		chromedp.KeyEvent("correct horse battery"), chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=signed-in-as]")))
+	b.checked()
+	if got := b.text("[data-testid=signed-in-as]"); got != "ada@example.com" {
+		t.Fatalf("signed in as %q", got)
+	}
+	// Focus is visible on whatever Tab reaches.
+	for i := 0; i < 4; i++ {
+		b.do(chromedp.KeyEvent(kb.Tab))
+		style, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`(() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle + " " + s.outlineWidth; })()`))
+		if err != nil || strings.HasPrefix(style, "none") || strings.HasSuffix(style, " 0px") {
+			t.Fatalf("focus %d is not visible: %q %v", i, style, err)
+		}
+	}
+
+	// Add a Redox token by following links, and get its OAuth 2.0 token.
+	b.press("[data-testid=nav-tokens]", "[data-testid=add-token]")
+	b.shot("tokens-empty")
+	b.press("[data-testid=add-token]", "[data-testid=provider-choices]")
+	b.shot("add-token")
+	b.press(`[data-testid=provider-choices] li:nth-child(1) a`, "#f-name")
+	b.fill(map[string]string{"f-name": "Lab Feed", "f-description": "Lab results from the EHR", "f-api_key": demoRedoxKey, "f-secret": demoRedoxSecret})
+	before := b.location()
+	b.press("[data-testid=action-get_token]", "[data-testid=result-summary]")
+	if s := b.text("[data-testid=result-summary]"); !strings.HasPrefix(s, "Obtained an OAuth 2.0 access token from Redox") {
+		t.Fatalf("Get OAuth 2.0 Access Token: %q", s)
+	}
+	if b.js {
+		// In place: the page did not reload, so what was typed is still there.
+		if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.ID("f-secret"))); v != demoRedoxSecret || b.location() != before {
+			t.Fatal("htmx did not update the result in place")
+		}
+	}
+	b.shot("redox-token")
+	b.press("[data-testid=save]", "[data-testid=flash]")
+	if f := b.text("[data-testid=flash]"); f != "Access token “Lab Feed” saved." {
+		t.Fatalf("flash %q", f)
+	}
+
+	// Zoom: Test Connection with bad and good credentials, then save.
+	b.visit("/tokens/new/zoom")
+	b.fill(map[string]string{"f-name": "Meetings", "f-api_key": demoZoomKey, "f-api_secret": "wrong-secret"})
+	b.press("[data-testid=action-test_connection]", "[data-testid=result-summary]")
+	if s := b.text("[data-testid=result-summary]"); !strings.Contains(s, "code 124") {
+		t.Fatalf("bad credentials: %q", s)
+	}
+	b.fill(map[string]string{"f-api_secret": demoZoomSecret})
+	b.press("[data-testid=action-test_connection]", `[data-testid=result-test_connection].result-ok`)
+	if s := b.text("[data-testid=result-summary]"); !strings.HasPrefix(s, "Connected to Zoom as Demo Admin") {
+		t.Fatalf("good credentials: %q", s)
+	}
+	b.shot("zoom-test-connection")
+	b.press("[data-testid=save]", "[data-testid=flash]")
+
+	// Edit with the secret left empty: the stored secret still works.
+	b.press(`[data-testid=token-name]:not([href=""])`, "#f-name") // the first row: Lab Feed
+	b.visit("/tokens")
+	b.shot("tokens")
+	meetings := tokenLink(b, "Meetings")
+	b.visit(meetings)
+	if s := b.text("[data-testid=stored-api_secret]"); !strings.HasPrefix(s, "Stored · changed") {
+		t.Fatalf("stored note %q", s)
+	}
+	b.fill(map[string]string{"f-description": "Edited with the secret left empty"})
+	b.press("[data-testid=save]", "[data-testid=flash]")
+	b.visit(meetings)
+	b.press("[data-testid=action-test_connection]", `[data-testid=result-test_connection].result-ok`)
+	if s := b.text("[data-testid=result-summary]"); !strings.HasPrefix(s, "Connected to Zoom") {
+		t.Fatalf("stored secret after an edit: %q", s)
+	}
+
+	// Renew now, on the Redox token's page.
+	b.visit(tokenLink(b, "Lab Feed"))
+	b.press("[data-testid=renew-now]", "[data-testid=flash]")
+	if f := b.text("[data-testid=flash]"); !strings.HasPrefix(f, "Renewed “Lab Feed”") {
+		t.Fatalf("renew now: %q", f)
+	}
+	if s := b.text("[data-testid=renewal-status]"); s != "Healthy" {
+		t.Fatalf("status %q", s)
+	}
+	b.shot("token-renewal")
+
+	// Remove a token: select it, confirm, gone.
+	b.visit("/tokens")
+	b.do(chromedp.Click(chromedp.CSS(`input[aria-label="Select Meetings"]`), chromedp.NodeVisible))
+	b.press("[data-testid=remove-selected]", "[data-testid=remove-confirm]")
+	if n := b.text("[data-testid=remove-names]"); n != "Meetings" {
+		t.Fatalf("confirmation names %q", n)
+	}
+	b.shot("remove-confirm")
+	b.press("[data-testid=confirm-remove]", "[data-testid=flash]")
+	if f := b.text("[data-testid=flash]"); f != "Removed access token “Meetings”." {
+		t.Fatalf("flash %q", f)
+	}
+
+	// The other screens: applications, API clients, users, audit, settings.
+	for _, p := range []string{"/apps", "/clients", "/users", "/audit", "/settings", "/tokens/new/zoom-s2s"} {
+		b.visit(p)
+		b.shot(strings.ReplaceAll(strings.Trim(p, "/"), "/", "-"))
+	}
+
+	// Readable at 360 px: nothing wider than the screen.
+	b.do(chromedp.EmulateViewport(360, 740))
+	b.visit("/tokens")
+	wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth + 1`))
+	if err != nil || !wide {
+		t.Fatalf("the token list overflows at 360 px: %v", err)
+	}
+	b.shot("tokens-360px")
+	b.do(chromedp.EmulateViewport(1280, 900))
+	if b.shots != "" && b.js {
+		b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
+			return err
+		}))
+		b.visit("/tokens")
+		b.shot("tokens-dark")
+	}
+}
+
+// tokenLink finds a token's page in the list.
+func tokenLink(b *browserRun, name string) string {
+	b.t.Helper()
+	b.visit("/tokens")
+	href, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](fmt.Sprintf(
+		`[...document.querySelectorAll("[data-testid=token-name]")].find(a => a.textContent.trim() === %q)?.getAttribute("href") ?? ""`, name)))
+	if err != nil || href == "" {
+		b.t.Fatalf("no link to %s: %v", name, err)
+	}
+	return href
+}
