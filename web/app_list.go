@@ -12,6 +12,12 @@ import (
 // listApps is "Applications" for administrators and "App Builder" (only
 // their own apps) for designers.
 func (s *Server) listApps(c echo.Context) error {
+	return s.renderApps(c, http.StatusOK, nil)
+}
+
+// renderApps shows the list, and for administrators the form to add an
+// app (with in's entries and errors after a rejected submission).
+func (s *Server) renderApps(c echo.Context, status int, in *appInput) error {
 	u := currentUser(c)
 	designer := u.ID
 	heading := "App Builder"
@@ -27,11 +33,15 @@ func (s *Server) listApps(c echo.Context) error {
 		m.Rows = append(m.Rows, views.AppRow{ID: a.ID, Name: a.Name, Kind: kindLabel(a.Kind), Tokens: a.Tokens, URL: appURL(a.ID)})
 	}
 	if m.CanAdd {
-		if m.Users, err = s.designerOptions(c, nil); err != nil {
+		var chosen map[int64]bool
+		if in != nil {
+			m.NewName, m.NewKind, m.Errors, chosen = in.name, in.kind, in.errs, in.chosen
+		}
+		if m.Users, err = s.designerOptions(c, chosen); err != nil {
 			return err
 		}
 	}
-	return render(c, http.StatusOK, views.Apps(m))
+	return render(c, status, views.Apps(m))
 }
 
 func kindLabel(kind string) string {

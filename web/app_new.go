@@ -10,7 +10,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/store"
-	"github.com/tokendesk/tokendesk/views"
 )
 
 func (s *Server) newApp(c echo.Context) error {
@@ -63,17 +62,5 @@ func (s *Server) createApp(c echo.Context) error {
 			return c.Redirect(http.StatusSeeOther, appURL(app.ID))
 		}
 	}
-	apps, err := s.Store.ListApps(c.Request().Context(), 0)
-	if err != nil {
-		return err
-	}
-	m := views.AppsPage{Page: s.page(c, "Applications", views.NavApps), Heading: "Applications", CanAdd: true,
-		NewName: in.name, NewKind: in.kind, Errors: in.errs}
-	for _, a := range apps {
-		m.Rows = append(m.Rows, views.AppRow{ID: a.ID, Name: a.Name, Kind: kindLabel(a.Kind), Tokens: a.Tokens, URL: appURL(a.ID)})
-	}
-	if m.Users, err = s.designerOptions(c, in.chosen); err != nil {
-		return err
-	}
-	return render(c, http.StatusUnprocessableEntity, views.Apps(m))
+	return s.renderApps(c, http.StatusUnprocessableEntity, &in)
 }

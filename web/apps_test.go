@@ -54,7 +54,7 @@ func (w *appWorld) createApp(name string, designers ...int64) int64 {
 	if p.StatusCode != http.StatusSeeOther {
 		w.t.Fatalf("create app %s: %d", name, p.StatusCode)
 	}
-	return mustAtoiTB(w.t, strings.TrimPrefix(p.Header.Get("Location"), "/apps/"))
+	return mustAtoi(w.t, strings.TrimPrefix(p.Header.Get("Location"), "/apps/"))
 }
 
 // createClient makes an API client in base ("/clients" or "/apps/N/clients")
@@ -122,7 +122,7 @@ func saveRedox(t testing.TB, ts *testServer, base, name string) int64 {
 	list.Doc.Find("[data-testid=token-row]").Each(func(_ int, row *goquery.Selection) {
 		if strings.TrimSpace(row.Find("[data-testid=token-name]").Text()) == name {
 			v, _ := row.Find("input[name=id]").Attr("value")
-			id = mustAtoiTB(t, v)
+			id = mustAtoi(t, v)
 		}
 	})
 	if id == 0 {
@@ -469,16 +469,4 @@ func TestUsersPage(t *testing.T) {
 	if !strings.Contains(p.text("[data-testid=form-problem]"), "last active administrator") {
 		t.Fatalf("problem %q", p.text("[data-testid=form-problem]"))
 	}
-}
-
-func mustAtoiTB(t testing.TB, s string) int64 {
-	t.Helper()
-	var n int64
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			t.Fatalf("not a number: %q", s)
-		}
-		n = n*10 + int64(r-'0')
-	}
-	return n
 }

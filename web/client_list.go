@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -76,6 +77,8 @@ func (s *Server) createClient(c echo.Context) error {
 		return s.renderClients(c, http.StatusUnprocessableEntity, "", name, "Enter a name for the API client.")
 	case n > 100:
 		return s.renderClients(c, http.StatusUnprocessableEntity, "", name, fmt.Sprintf("The name can be at most 100 characters; this one has %d.", n))
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return s.renderClients(c, http.StatusUnprocessableEntity, "", name, "The name cannot contain control characters.")
 	}
 	_, key, err := s.Store.CreateClient(c.Request().Context(), appID, name, currentUser(c).Email)
 	if err != nil {

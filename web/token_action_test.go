@@ -262,10 +262,7 @@ func TestButtonsAnswerHtmxWithAFragment(t *testing.T) {
 	form := redoxForm("Lab Feed")
 	form.Set("action", "get_token")
 	form.Set("_csrf", ts.csrf())
-	req, _ := http.NewRequest(http.MethodPost, ts.http.URL+"/tokens/new/redox", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("HX-Request", "true")
-	p := ts.do(req)
+	p := htmxPost(ts, "/tokens/new/redox", form)
 	wantStatus(t, p, http.StatusOK)
 	if p.Doc.Find("html form").Length() != 0 && p.Doc.Find("form#token-form").Length() != 0 {
 		t.Fatal("htmx got a whole page")
@@ -281,10 +278,7 @@ func TestButtonsAnswerHtmxWithAFragment(t *testing.T) {
 	}
 	// A refusal is also a 200 fragment (htmx swaps only 2xx), saying what went wrong.
 	form.Set("secret", "wrong-secret")
-	req, _ = http.NewRequest(http.MethodPost, ts.http.URL+"/tokens/new/redox", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("HX-Request", "true")
-	p = ts.do(req)
+	p = htmxPost(ts, "/tokens/new/redox", form)
 	wantStatus(t, p, http.StatusOK)
 	if s, _ := resultOf(p, "get_token"); !strings.HasPrefix(s, "Redox rejected") {
 		t.Fatalf("refusal fragment %q", s)
@@ -350,4 +344,12 @@ func zoomAccepts(t *testing.T, base, token string) bool {
 	}
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
+}
+
+// htmxPost posts a form the way htmx does.
+func htmxPost(ts *testServer, path string, form url.Values) page {
+	req, _ := http.NewRequest(http.MethodPost, ts.http.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("HX-Request", "true")
+	return ts.do(req)
 }

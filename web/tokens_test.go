@@ -51,7 +51,7 @@ func tokenIDByName(t *testing.T, ts *testServer, name string) int64 {
 	return id
 }
 
-func mustAtoi(t *testing.T, s string) int64 {
+func mustAtoi(t testing.TB, s string) int64 {
 	t.Helper()
 	var n int64
 	for _, r := range s {

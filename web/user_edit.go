@@ -14,16 +14,11 @@ import (
 
 func (s *Server) userParam(c echo.Context) (store.UserListing, error) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	users, err := s.Store.ListUsers(c.Request().Context())
-	if err != nil {
-		return store.UserListing{}, err
+	u, err := s.Store.UserListingByID(c.Request().Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return u, userError(http.StatusNotFound, "No such user.")
 	}
-	for _, u := range users {
-		if u.ID == id {
-			return u, nil
-		}
-	}
-	return store.UserListing{}, userError(http.StatusNotFound, "No such user.")
+	return u, err
 }
 
 func (s *Server) editUser(c echo.Context) error {

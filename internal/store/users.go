@@ -84,6 +84,17 @@ type UserListing struct {
 	Sessions int
 }
 
+// UserListingByID loads one user with their session count.
+func (s *Store) UserListingByID(ctx context.Context, id int64) (UserListing, error) {
+	u, err := s.UserByID(ctx, id)
+	if err != nil {
+		return UserListing{}, err
+	}
+	l := UserListing{User: u}
+	err = s.read.QueryRowContext(ctx, "SELECT count(*) FROM sessions WHERE user_id = ?", id).Scan(&l.Sessions)
+	return l, err
+}
+
 // ListUsers returns every user, by email, with their active session counts.
 func (s *Store) ListUsers(ctx context.Context) ([]UserListing, error) {
 	rows, err := s.read.QueryContext(ctx, `

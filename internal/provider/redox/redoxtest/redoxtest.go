@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"github.com/tokendesk/tokendesk/internal/provider/faults"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,14 +18,14 @@ import (
 )
 
 // Fault makes the emulator misbehave the way real services do.
-type Fault int
+type Fault = faults.Fault
 
 // Faults.
 const (
-	NoFault   Fault = iota
-	Fail500         // every call answers HTTP 500
-	Hang            // every call waits until the client gives up
-	Malformed       // token answers are not valid JSON
+	NoFault   = faults.None
+	Fail500   = faults.Fail500   // every call answers HTTP 500
+	Hang      = faults.Hang      // every call waits until the client gives up
+	Malformed = faults.Malformed // token answers are not valid JSON
 )
 
 // Server is the emulator. Its zero value is not usable; call New.
@@ -32,14 +33,13 @@ type Server struct {
 	mu      sync.Mutex
 	now     func() time.Time
 	ttl     time.Duration
-	fault   Fault
+	faults  faults.Switch
 	keys    map[string]string // apiKey → secret
 	revoked map[string]bool
 	access  map[string]grant  // accessToken → grant
 	refresh map[string]string // refreshToken → apiKey
 	calls   map[string]int    // path → calls
 	latency time.Duration
-	release chan struct{}
 }
 
 type grant struct {
@@ -53,7 +53,6 @@ func New() *Server {
 		now: time.Now, ttl: 24 * time.Hour,
 		keys: map[string]string{}, revoked: map[string]bool{},
 		access: map[string]grant{}, refresh: map[string]string{}, calls: map[string]int{},
-		release: make(chan struct{}),
 	}
 }
 
@@ -83,7 +82,7 @@ func (s *Server) SetTTL(d time.Duration) { s.mu.Lock(); s.ttl = d; s.mu.Unlock()
 func (s *Server) SetLatency(d time.Duration) { s.mu.Lock(); s.latency = d; s.mu.Unlock() }
 
 // SetFault switches a fault mode on (NoFault switches it off).
-func (s *Server) SetFault(f Fault) { s.mu.Lock(); s.fault = f; s.mu.Unlock() }
+func (s *Server) SetFault(f Fault) { s.faults.Set(f) }
 
 // Calls reports how many requests reached path.
 func (s *Server) Calls(path string) int { s.mu.Lock(); defer s.mu.Unlock(); return s.calls[path] }
@@ -96,15 +95,7 @@ func (s *Server) KeyOf(accessToken string) string {
 }
 
 // Close releases requests held by the Hang fault.
-func (s *Server) Close() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	select {
-	case <-s.release:
-	default:
-		close(s.release)
-	}
-}
+func (s *Server) Close() { s.faults.Close() }
 
 // Start serves the emulator on a loopback port until the test ends.
 func Start(tb interface {
@@ -120,7 +111,7 @@ func Start(tb interface {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.calls[r.URL.Path]++
-	fault, latency := s.fault, s.latency
+	fault, latency := s.faults.Current(), s.latency
 	s.mu.Unlock()
 	if latency > 0 {
 		select {
@@ -135,10 +126,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return
 	case Hang:
-		select {
-		case <-r.Context().Done():
-		case <-s.release:
-		}
+		s.faults.Wait(r)
 		return
 	}
 	switch r.URL.Path {

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/tokendesk/tokendesk/internal/provider/faults"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -23,14 +24,14 @@ import (
 )
 
 // Fault makes the emulator misbehave the way real services do.
-type Fault int
+type Fault = faults.Fault
 
 // Faults.
 const (
-	NoFault   Fault = iota
-	Fail500         // every call answers HTTP 500
-	Hang            // every call waits until the client gives up
-	Malformed       // successful answers are not valid JSON
+	NoFault   = faults.None
+	Fail500   = faults.Fail500   // every call answers HTTP 500
+	Hang      = faults.Hang      // every call waits until the client gives up
+	Malformed = faults.Malformed // token answers are not valid JSON
 )
 
 // User is an account's user, as /v2/users/me answers it.
@@ -62,7 +63,7 @@ type Server struct {
 	mu         sync.Mutex
 	now        func() time.Time
 	ttl        time.Duration
-	fault      Fault
+	faults     faults.Switch
 	deprecated bool
 	invalidate bool
 	baseURL    string
@@ -72,7 +73,6 @@ type Server struct {
 	s2s        map[string]s2sApp // client id → app
 	tokens     map[string]*issued
 	latest     map[string]string // client id → newest token
-	release    chan struct{}
 }
 
 // New returns an emulator with Zoom's one-hour token lifetime; issuing a
@@ -83,7 +83,6 @@ func New() *Server {
 		now: time.Now, ttl: time.Hour, invalidate: true,
 		users: map[string]User{}, jwtApps: map[string]string{}, jwtAccount: map[string]string{},
 		s2s: map[string]s2sApp{}, tokens: map[string]*issued{}, latest: map[string]string{},
-		release: make(chan struct{}),
 	}
 }
 
@@ -142,36 +141,23 @@ func (s *Server) RevokeClient(clientID string) {
 // September 2023), SetInvalidateOlder and SetBaseURL are test knobs.
 func (s *Server) SetClock(now func() time.Time) { s.mu.Lock(); s.now = now; s.mu.Unlock() }
 func (s *Server) SetTTL(d time.Duration)        { s.mu.Lock(); s.ttl = d; s.mu.Unlock() }
-func (s *Server) SetFault(f Fault)              { s.mu.Lock(); s.fault = f; s.mu.Unlock() }
+func (s *Server) SetFault(f Fault)              { s.faults.Set(f) }
 func (s *Server) SetDeprecated(on bool)         { s.mu.Lock(); s.deprecated = on; s.mu.Unlock() }
 func (s *Server) SetInvalidateOlder(on bool)    { s.mu.Lock(); s.invalidate = on; s.mu.Unlock() }
 func (s *Server) SetBaseURL(u string)           { s.mu.Lock(); s.baseURL = u; s.mu.Unlock() }
 
 // Close releases requests held by the Hang fault.
-func (s *Server) Close() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	select {
-	case <-s.release:
-	default:
-		close(s.release)
-	}
-}
+func (s *Server) Close() { s.faults.Close() }
 
 // ServeHTTP implements the documented endpoints.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	fault := s.fault
-	s.mu.Unlock()
+	fault := s.faults.Current()
 	switch fault {
 	case Fail500:
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"code": 500, "message": "Internal Server Error"})
 		return
 	case Hang:
-		select {
-		case <-r.Context().Done():
-		case <-s.release:
-		}
+		s.faults.Wait(r)
 		return
 	}
 	switch r.URL.Path {
