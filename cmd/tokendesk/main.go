@@ -3,6 +3,7 @@
 //	tokendesk [serve] [flags]    run the console (the default)
 //	tokendesk user add --email E [--role admin|designer]   create a user; the password is read from standard input
 //	tokendesk emulate [--addr A] serve the Redox and Zoom emulators
+//	tokendesk key rotate         re-seal every credential under a new master key
 //	tokendesk version
 package main
 
@@ -52,11 +53,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return userAdd(ctx, args[1:], getenv, stdin, stdout)
 	case "emulate":
 		return emulate(ctx, args, stdout)
+	case "key":
+		if len(args) == 0 || args[0] != "rotate" {
+			return errors.New("usage: tokendesk key rotate [--data-dir D] (stop the server first)")
+		}
+		return keyRotate(ctx, args[1:], getenv, stdout)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (try: serve, user add, emulate, version)", cmd)
+	return fmt.Errorf("unknown command %q (try: serve, user add, emulate, key rotate, version)", cmd)
 }
 
 const usage = `tokendesk keeps the access tokens your apps use to reach external systems.
@@ -64,5 +70,6 @@ const usage = `tokendesk keeps the access tokens your apps use to reach external
   tokendesk [serve] [flags]                      run the console (see serve --help)
   tokendesk user add --email E [--role R]        create a user; password from standard input
   tokendesk emulate [--addr 127.0.0.1:9090]      serve the Redox and Zoom emulators
+  tokendesk key rotate                           re-seal every credential under a new master key (server stopped)
   tokendesk version
 `

@@ -291,3 +291,45 @@ func TestEmulateServesTheDemoCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestKeyRotate(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"TOKENDESK_DATA_DIR": dir, "TOKENDESK_ADMIN_EMAIL": "ada@example.com", "TOKENDESK_ADMIN_PASSWORD": "correct horse battery"}
+	inst, err := start(t, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	b.post(inst.base+"/login", url.Values{"email": {"ada@example.com"}, "password": {"correct horse battery"}}, inst.base+"/login")
+	form := url.Values{"name": {"Sealed"}, "environment": {"development"}, "api_key": {"k1"}, "secret": {"the-secret"}, "renewal_rate": {"disabled"}}
+	b.post(inst.base+"/tokens/new/redox", form, inst.base+"/tokens/new/redox")
+	inst.stop()
+	oldKey, _ := os.ReadFile(filepath.Join(dir, "master.key"))
+
+	var out bytes.Buffer
+	getenv := func(k string) string { return env[k] }
+	if err := run(context.Background(), []string{"key", "rotate"}, getenv, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Re-sealed 3 value(s)") {
+		t.Fatalf("output %q", out.String())
+	}
+	newKey, _ := os.ReadFile(filepath.Join(dir, "master.key"))
+	if bytes.Equal(oldKey, newKey) {
+		t.Fatal("the key file did not change")
+	}
+	// The new key opens everything; the old one stops start-up.
+	inst, err = start(t, env)
+	if err != nil {
+		t.Fatalf("start with the new key: %v", err)
+	}
+	_, doc := b.get(inst.base + "/tokens/1")
+	if doc.Find("[data-testid=stored-secret]").Length() != 1 {
+		t.Fatal("the token does not open under the new key")
+	}
+	inst.stop()
+	withOld := map[string]string{"TOKENDESK_DATA_DIR": dir, "TOKENDESK_MASTER_KEY": strings.TrimSpace(string(oldKey))}
+	if _, err := start(t, withOld); !errors.Is(err, secret.ErrWrongKey) {
+		t.Fatalf("the old key still starts the server: %v", err)
+	}
+}
