@@ -382,3 +382,13 @@ type SettingsPage struct {
 	Page
 	AllowDelete bool
 }
+
+// RevokeClientPage confirms revoking an API client's key.
+type RevokeClientPage struct {
+	Page
+	Name      string
+	KeyPrefix string
+	LastUsed  string
+	PostURL   string
+	CancelURL string
+}

@@ -264,7 +264,15 @@ func TestRuntimeAPI(t *testing.T) {
 		t.Fatalf("bad key: %+v", r)
 	}
 	clients, _ := w.store.ListClients(t.Context(), w.beta)
-	w.eve.get("/apps/" + itoa(w.beta) + "/clients")
+	list := w.eve.get("/apps/" + itoa(w.beta) + "/clients")
+	revoke, _ := list.Doc.Find("[data-testid=revoke]").Attr("href")
+	revokePage := w.eve.get(revoke)
+	if !strings.Contains(revokePage.text("[data-testid=revoke-confirm]"), "stops working at once") {
+		t.Fatal("no confirmation before revoking a key")
+	}
+	if r := apiGet(t, w.testServer, betaKey, "Meetings"); r.Status != 200 {
+		t.Fatalf("revoked before confirming: %d", r.Status)
+	}
 	wantRedirect(t, w.eve.post("/apps/"+itoa(w.beta)+"/clients/"+itoa(clients[0].ID)+"/revoke", nil), "/apps/"+itoa(w.beta)+"/clients")
 	if r := apiGet(t, w.testServer, betaKey, "Meetings"); r.Status != 401 {
 		t.Fatalf("revoked key: %d", r.Status)

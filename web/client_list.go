@@ -87,6 +87,34 @@ func (s *Server) createClient(c echo.Context) error {
 	return s.renderClients(c, http.StatusCreated, key, "", "")
 }
 
+// confirmRevokeClient asks before a key stops working: whatever uses it breaks.
+func (s *Server) confirmRevokeClient(c echo.Context) error {
+	appID, base, crumbs, _, err := s.clientScope(c)
+	if err != nil {
+		return err
+	}
+	id, _ := strconv.ParseInt(c.Param("client"), 10, 64)
+	clients, err := s.Store.ListClients(c.Request().Context(), appID)
+	if err != nil {
+		return err
+	}
+	for _, cl := range clients {
+		if cl.ID == id && !cl.Revoked() {
+			// The trail leads back to the client list it came from.
+			if len(crumbs) > 0 {
+				crumbs = crumbs[:len(crumbs)-1]
+			}
+			crumbs = append(crumbs, views.Crumb{Label: "API Clients", URL: base}, views.Crumb{Label: "Revoke"})
+			return render(c, http.StatusOK, views.RevokeClient(views.RevokeClientPage{
+				Page: s.page(c, "Revoke "+cl.Name, views.NavAPI, crumbs...),
+				Name: cl.Name, KeyPrefix: cl.KeyPrefix, LastUsed: views.When(cl.LastUsedAt),
+				PostURL: base + "/" + strconv.FormatInt(cl.ID, 10) + "/revoke", CancelURL: base,
+			}))
+		}
+	}
+	return userError(http.StatusNotFound, "There is no such API client, or it is already revoked.")
+}
+
 // revokeClient stops a key from working, at once.
 func (s *Server) revokeClient(c echo.Context) error {
 	appID, base, _, _, err := s.clientScope(c)

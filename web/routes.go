@@ -66,11 +66,13 @@ func (s *Server) routes() {
 	apps.POST("/:app/delete", s.deleteApp, requireAdmin)
 	apps.GET("/:app/clients", s.listClients)
 	apps.POST("/:app/clients", s.createClient)
+	apps.GET("/:app/clients/:client/revoke", s.confirmRevokeClient)
 	apps.POST("/:app/clients/:client/revoke", s.revokeClient)
 
 	admin := ui.Group("", requireAdmin)
 	admin.GET("/clients", s.listClients)
 	admin.POST("/clients", s.createClient)
+	admin.GET("/clients/:client/revoke", s.confirmRevokeClient)
 	admin.POST("/clients/:client/revoke", s.revokeClient)
 	admin.GET("/users", s.listUsers)
 	admin.POST("/users", s.createUser)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -145,4 +146,56 @@ func TestUnknownPagesAndMethods(t *testing.T) {
 func sentToLogin(p page) bool {
 	loc := p.Header.Get("Location")
 	return p.StatusCode == http.StatusSeeOther && (loc == "/login" || strings.HasPrefix(loc, "/login?next="))
+}
+
+func TestAuditLogIsPagedNewestFirst(t *testing.T) {
+	ts := newTestServer(t)
+	seedTokens(t, ts.store, 60) // 60 creations, one a token
+	ts.signInAdmin()
+	first := ts.get("/audit")
+	if n := first.Doc.Find("[data-testid=audit-row]").Length(); n != 50 {
+		t.Fatalf("first page has %d entries", n)
+	}
+	if !strings.Contains(first.Doc.Find("[data-testid=audit-row] td").Eq(3).Text(), "Token 00059") {
+		t.Fatalf("newest first: %q", first.Doc.Find("[data-testid=audit-row] td").Eq(3).Text())
+	}
+	older, _ := first.Doc.Find("[data-testid=older]").Attr("href")
+	second := ts.get(older)
+	if n := second.Doc.Find("[data-testid=audit-row]").Length(); n != 10 || second.Doc.Find("[data-testid=older]").Length() != 0 {
+		t.Fatalf("second page has %d entries", n)
+	}
+	wantStatus(t, ts.get("/audit?page=-3"), http.StatusOK)
+	wantStatus(t, ts.get("/audit?page=abc"), http.StatusOK)
+}
+
+func TestOpenAPIDocument(t *testing.T) {
+	ts := newTestServer(t)
+	p := ts.get("/api/v1/openapi.json")
+	wantStatus(t, p, http.StatusOK)
+	var doc struct {
+		OpenAPI string                    `json:"openapi"`
+		Paths   map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(p.Body), &doc); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	get, ok := doc.Paths["/api/v1/tokens/{name}"]["get"].(map[string]any)
+	if !strings.HasPrefix(doc.OpenAPI, "3.") || !ok {
+		t.Fatalf("openapi %q, paths %v", doc.OpenAPI, doc.Paths)
+	}
+	responses := get["responses"].(map[string]any)
+	for _, code := range []string{"200", "401", "404", "409", "429"} {
+		if _, ok := responses[code]; !ok {
+			t.Errorf("the document does not describe %s", code)
+		}
+	}
+	// Every route under /api/v1 is described.
+	for _, r := range ts.srv.Routes() {
+		if strings.HasPrefix(r.Path, "/api/v1/") {
+			path := strings.Replace(r.Path, ":name", "{name}", 1)
+			if _, ok := doc.Paths[path]; !ok {
+				t.Errorf("route %s is not in the OpenAPI document", r.Path)
+			}
+		}
+	}
 }
