@@ -330,6 +330,34 @@ func TestEditIsVisibleOnTheNextCall(t *testing.T) {
 	}
 }
 
+// Pasting a token by hand after the obtained one expired: the old expiry
+// and refresh token no longer apply, so the new token is served.
+func TestHandPastedTokenAfterExpiry(t *testing.T) {
+	w := newAppWorld(t)
+	id := saveRedox(t, w.testServer, "/tokens", "Pasted")
+	key := createClient(t, w.testServer, "/clients", "Job")
+	w.clock.Advance(25 * time.Hour)
+	if r := apiGet(t, w.testServer, key, "Pasted"); r.Status != http.StatusConflict {
+		t.Fatalf("expired token served: %d", r.Status)
+	}
+	w.signInAdmin() // a day later the session has long ended
+	w.get("/tokens/" + itoa(id))
+	form := redoxForm("Pasted")
+	form.Set("secret", "")
+	form.Set("renewal_rate", "disabled")
+	form.Set("access_token", "fresh-by-hand")
+	form.Set("version", "1")
+	wantRedirect(t, w.post("/tokens/"+itoa(id), form), "/tokens")
+	r := apiGet(t, w.testServer, key, "Pasted")
+	if r.Status != 200 || r.Token["access_token"] != "fresh-by-hand" || r.Token["expires_at"] != nil {
+		t.Fatalf("pasted token: %d %v", r.Status, r.Token)
+	}
+	values, _ := w.store.TokenValues(t.Context(), id)
+	if _, ok := values["refresh_token"]; ok {
+		t.Fatal("the old grant's refresh token was kept with a hand-pasted token")
+	}
+}
+
 func TestAPIRefusesTokensWithoutAUsableAccessToken(t *testing.T) {
 	w := newAppWorld(t)
 	w.get("/tokens/new/redox")

@@ -40,6 +40,9 @@ type pending struct {
 
 const pendingTTL = 30 * time.Minute
 
+// accessTokenField is where providers keep the OAuth 2.0 access token.
+const accessTokenField = "access_token"
+
 func pendingAAD(userID int64, providerID string, tokenID int64) string {
 	return fmt.Sprintf("tokendesk/pending/%d/%s/%d", userID, providerID, tokenID)
 }
@@ -142,6 +145,11 @@ func (s *Server) spec(p provider.Provider, in token.Input, pd pending, appID int
 			}
 		default:
 			sp.Set[f.Key] = in.Values[f.Key]
+		}
+	}
+	for _, f := range p.Fields {
+		if f.Key == accessTokenField && (in.Values[f.Key] != "" || in.Clear[f.Key]) {
+			sp.HandSet = f.Key
 		}
 	}
 	if g := pd.Grant; g != nil && in.Values[g.Field] == "" && !in.Clear[g.Field] {

@@ -30,6 +30,9 @@ type TokenSpec struct {
 	Grant *Grant
 	// Renewable says the provider can renew the token; only then is it scheduled.
 	Renewable bool
+	// HandSet names the access-token field when a person typed or cleared
+	// it: the previous grant's expiry and refresh token no longer apply.
+	HandSet string
 }
 
 // Grant is an obtained access token: stored in Field, with its refresh
@@ -222,6 +225,15 @@ func (s *Store) UpdateToken(ctx context.Context, id, expect int64, spec TokenSpe
 
 		if err := recordGrant(ctx, tx, id, spec.Grant, now); err != nil {
 			return err
+		}
+		if spec.HandSet != "" && spec.Grant == nil {
+			if _, err := tx.ExecContext(ctx, "UPDATE tokens SET expires_at = NULL WHERE id = ?", id); err != nil {
+				return fmt.Errorf("store: updating token: %w", err)
+			}
+			if _, ok := newValues[RefreshTokenKey]; ok {
+				delete(newValues, RefreshTokenKey)
+				spec.Clear = append(spec.Clear, RefreshTokenKey)
+			}
 		}
 		for _, k := range spec.Clear {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM token_values WHERE token_id = ? AND field = ?", id, k); err != nil {
