@@ -506,3 +506,19 @@ func TestUsersPage(t *testing.T) {
 		t.Fatalf("problem %q", p.text("[data-testid=form-problem]"))
 	}
 }
+
+// A crafted form can only choose existing app designers.
+func TestAppDesignersMustBeDesigners(t *testing.T) {
+	w := newAppWorld(t)
+	admin, _ := w.store.UserByEmail(t.Context(), adminEmail)
+	w.get("/apps")
+	p := w.post("/apps/new", url.Values{"name": {"Gamma"}, "kind": {"process"}, "designer": {"9999", itoa(admin.ID)}})
+	wantStatus(t, p, http.StatusSeeOther)
+	id := mustAtoi(t, strings.TrimPrefix(p.Header.Get("Location"), "/apps/"))
+	app, err := w.store.AppByID(t.Context(), id)
+	if err != nil || len(app.Designers) != 0 {
+		t.Fatalf("designers %v, %v: want none", app.Designers, err)
+	}
+	w.get("/apps/" + itoa(w.alpha))
+	wantRedirect(t, w.post("/apps/"+itoa(w.alpha), url.Values{"name": {"Alpha"}, "designer": {"424242"}}), "/apps/"+itoa(w.alpha))
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -147,5 +146,5 @@ func formatTook(d time.Duration) string {
 	case d < time.Second:
 		return fmt.Sprintf("%d ms", d.Milliseconds())
 	}
-	return strings.TrimSuffix(fmt.Sprintf("%.1f s", d.Seconds()), ".0 s") + ""
+	return fmt.Sprintf("%.1f s", d.Seconds())
 }

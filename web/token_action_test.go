@@ -353,3 +353,11 @@ func htmxPost(ts *testServer, path string, form url.Values) page {
 	req.Header.Set("HX-Request", "true")
 	return ts.do(req)
 }
+
+func TestFormatTook(t *testing.T) {
+	for d, want := range map[time.Duration]string{0: "", 42 * time.Millisecond: "42 ms", 10 * time.Second: "10.0 s", 1500 * time.Millisecond: "1.5 s"} {
+		if got := formatTook(d); got != want {
+			t.Errorf("formatTook(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

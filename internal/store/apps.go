@@ -89,9 +89,12 @@ func (s *Store) UpdateApp(ctx context.Context, id int64, name, kind string, desi
 	})
 }
 
+// setDesigners adds the users among ids that exist and are app designers;
+// anything else a crafted form names is skipped (OR IGNORE does not cover a
+// foreign key that points nowhere).
 func setDesigners(ctx context.Context, tx *sql.Tx, appID int64, users []int64) error {
 	for _, u := range users {
-		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO app_designers (app_id, user_id) VALUES (?, ?)", appID, u); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO app_designers (app_id, user_id) SELECT ?, id FROM users WHERE id = ? AND role = ?", appID, u, RoleDesigner); err != nil {
 			return fmt.Errorf("store: adding designer: %w", err)
 		}
 	}
