@@ -131,7 +131,6 @@ type FormField struct {
 	Placeholder string
 	Options     []Option
 	Required    bool
-	MaxLen      int
 	// Stored describes a write-only value already stored ("Stored · changed … by …").
 	Stored    string
 	Clearable bool
@@ -231,7 +230,6 @@ type UserRow struct {
 	Email    string
 	Role     string
 	Sessions int
-	IsSelf   bool
 	Active   bool
 	URL      string
 }

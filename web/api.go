@@ -58,17 +58,22 @@ func (a *apiState) forget(clientID int64) {
 }
 
 func (a *apiState) record(tokenID, appID, clientID int64, at time.Time) {
+	a.add(store.Usage{TokenID: tokenID, AppID: appID, ClientID: clientID, Count: 1, Last: at})
+}
+
+// add merges counted usage into what waits for the next flush.
+func (a *apiState) add(in store.Usage) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	k := [3]int64{tokenID, appID, clientID}
+	k := [3]int64{in.TokenID, in.AppID, in.ClientID}
 	u, ok := a.usage[k]
 	if !ok {
-		u = &store.Usage{TokenID: tokenID, AppID: appID, ClientID: clientID}
+		u = &store.Usage{TokenID: in.TokenID, AppID: in.AppID, ClientID: in.ClientID}
 		a.usage[k] = u
 	}
-	u.Count++
-	if at.After(u.Last) {
-		u.Last = at
+	u.Count += in.Count
+	if in.Last.After(u.Last) {
+		u.Last = in.Last
 	}
 }
 
@@ -90,9 +95,7 @@ func (s *Server) FlushUsage(ctx context.Context) error {
 	if err := s.Store.RecordUsage(ctx, usage); err != nil {
 		// Put them back: the next flush tries again.
 		for _, u := range usage {
-			for range u.Count {
-				s.api.record(u.TokenID, u.AppID, u.ClientID, u.Last)
-			}
+			s.api.add(u)
 		}
 		return err
 	}

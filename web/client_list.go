@@ -94,25 +94,23 @@ func (s *Server) confirmRevokeClient(c echo.Context) error {
 		return err
 	}
 	id, _ := strconv.ParseInt(c.Param("client"), 10, 64)
-	clients, err := s.Store.ListClients(c.Request().Context(), appID)
+	cl, err := s.Store.ClientByID(c.Request().Context(), appID, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && cl.Revoked()) {
+		return userError(http.StatusNotFound, "There is no such API client, or it is already revoked.")
+	}
 	if err != nil {
 		return err
 	}
-	for _, cl := range clients {
-		if cl.ID == id && !cl.Revoked() {
-			// The trail leads back to the client list it came from.
-			if len(crumbs) > 0 {
-				crumbs = crumbs[:len(crumbs)-1]
-			}
-			crumbs = append(crumbs, views.Crumb{Label: "API Clients", URL: base}, views.Crumb{Label: "Revoke"})
-			return render(c, http.StatusOK, views.RevokeClient(views.RevokeClientPage{
-				Page: s.page(c, "Revoke "+cl.Name, views.NavAPI, crumbs...),
-				Name: cl.Name, KeyPrefix: cl.KeyPrefix, LastUsed: views.When(cl.LastUsedAt),
-				PostURL: base + "/" + strconv.FormatInt(cl.ID, 10) + "/revoke", CancelURL: base,
-			}))
-		}
+	// The trail leads back to the client list it came from.
+	if len(crumbs) > 0 {
+		crumbs = crumbs[:len(crumbs)-1]
 	}
-	return userError(http.StatusNotFound, "There is no such API client, or it is already revoked.")
+	crumbs = append(crumbs, views.Crumb{Label: "API Clients", URL: base}, views.Crumb{Label: "Revoke"})
+	return render(c, http.StatusOK, views.RevokeClient(views.RevokeClientPage{
+		Page: s.page(c, "Revoke "+cl.Name, views.NavAPI, crumbs...),
+		Name: cl.Name, KeyPrefix: cl.KeyPrefix, LastUsed: views.When(cl.LastUsedAt),
+		PostURL: base + "/" + strconv.FormatInt(cl.ID, 10) + "/revoke", CancelURL: base,
+	}))
 }
 
 // revokeClient stops a key from working, at once.

@@ -200,7 +200,7 @@ func (s *Server) fields(f *tokenForm) []views.FormField {
 	for _, field := range f.p.Fields {
 		v := views.FormField{
 			Key: field.Key, Label: field.Label, Control: string(field.Control),
-			Help: field.Help, Note: field.Note, Required: field.Required, MaxLen: field.MaxLen,
+			Help: field.Help, Note: field.Note, Required: field.Required,
 			Error: f.errs[field.Key], Placeholder: field.Placeholder,
 		}
 		switch field.Control {

@@ -19,11 +19,10 @@ func (s *Server) renderUsers(c echo.Context, status int, email, role string, err
 	if err != nil {
 		return err
 	}
-	me := currentUser(c)
 	m := views.UsersPage{Page: s.page(c, "Users", views.NavUsers), NewEmail: email, Errors: errs, Roles: roleOptions(role)}
 	for _, u := range users {
 		m.Rows = append(m.Rows, views.UserRow{ID: u.ID, Email: u.Email, Role: roleLabel(u.Role), Sessions: u.Sessions,
-			IsSelf: u.ID == me.ID, Active: u.Active, URL: "/users/" + strconv.FormatInt(u.ID, 10)})
+			Active: u.Active, URL: "/users/" + strconv.FormatInt(u.ID, 10)})
 	}
 	return render(c, status, views.Users(m))
 }

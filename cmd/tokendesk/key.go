@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/tokendesk/tokendesk/internal/config"
 	"github.com/tokendesk/tokendesk/internal/secret"
 )
 
@@ -24,19 +23,11 @@ import (
 func keyRotate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("tokendesk key rotate", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	dataDir := fs.String("data-dir", "", "as for serve")
-	dbURL := fs.String("database-url", "", "as for serve")
-	keyFile := fs.String("master-key-file", "", "as for serve")
+	storeOpts := addStoreFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("key rotate: %w", err)
 	}
-	var cfgArgs []string
-	for name, v := range map[string]string{"data-dir": *dataDir, "database-url": *dbURL, "master-key-file": *keyFile} {
-		if v != "" {
-			cfgArgs = append(cfgArgs, "--"+name, v)
-		}
-	}
-	cfg, err := config.Load(cfgArgs, getenv, io.Discard)
+	cfg, err := storeOpts.config(getenv)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -217,4 +218,27 @@ func newSetupCode() string {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
 	return string(b[:5]) + "-" + string(b[5:])
+}
+
+// storeFlags are the settings a shell command needs to open the store;
+// they mean what they mean for serve.
+type storeFlags struct{ dataDir, dbURL, keyFile *string }
+
+func addStoreFlags(fs *flag.FlagSet) storeFlags {
+	return storeFlags{
+		dataDir: fs.String("data-dir", "", "as for serve"),
+		dbURL:   fs.String("database-url", "", "as for serve"),
+		keyFile: fs.String("master-key-file", "", "as for serve"),
+	}
+}
+
+// config reads the configuration with these flags over the environment.
+func (f storeFlags) config(getenv func(string) string) (config.Config, error) {
+	var args []string
+	for name, v := range map[string]string{"data-dir": *f.dataDir, "database-url": *f.dbURL, "master-key-file": *f.keyFile} {
+		if v != "" {
+			args = append(args, "--"+name, v)
+		}
+	}
+	return config.Load(args, getenv, io.Discard)
 }

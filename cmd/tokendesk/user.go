@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/tokendesk/tokendesk/internal/auth"
-	"github.com/tokendesk/tokendesk/internal/config"
 	"github.com/tokendesk/tokendesk/internal/store"
 )
 
@@ -22,19 +21,11 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 	fs.SetOutput(io.Discard)
 	email := fs.String("email", "", "the user's email (required)")
 	role := fs.String("role", "admin", "admin or designer")
-	dataDir := fs.String("data-dir", "", "as for serve")
-	dbURL := fs.String("database-url", "", "as for serve")
-	keyFile := fs.String("master-key-file", "", "as for serve")
+	storeOpts := addStoreFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("user add: %w", err)
 	}
-	var cfgArgs []string
-	for name, v := range map[string]string{"data-dir": *dataDir, "database-url": *dbURL, "master-key-file": *keyFile} {
-		if v != "" {
-			cfgArgs = append(cfgArgs, "--"+name, v)
-		}
-	}
-	cfg, err := config.Load(cfgArgs, getenv, io.Discard)
+	cfg, err := storeOpts.config(getenv)
 	if err != nil {
 		return err
 	}

@@ -94,17 +94,6 @@ func (p Provider) Has(key string) bool {
 	return ok
 }
 
-// Credentials lists the fields whose values are sealed.
-func (p Provider) Credentials() []Field {
-	var out []Field
-	for _, f := range p.Fields {
-		if f.Credential {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
 // InScreenOrder sorts field keys as the screen shows them; keys without a
 // field of their own come last, in their given order.
 func (p Provider) InScreenOrder(keys []string) []string {

@@ -92,6 +92,11 @@ func (s *Store) ClientByKey(ctx context.Context, key string) (Client, error) {
 	return c, err
 }
 
+// ClientByID loads one client of one app (0: the global clients).
+func (s *Store) ClientByID(ctx context.Context, appID, id int64) (Client, error) {
+	return scanClient(s.read.QueryRowContext(ctx, "SELECT "+clientCols+" FROM api_clients WHERE id = ? AND ifnull(app_id, 0) = ?", id, appID))
+}
+
 // ListClients lists the clients of one app (0: the global clients).
 func (s *Store) ListClients(ctx context.Context, appID int64) ([]Client, error) {
 	rows, err := s.read.QueryContext(ctx, "SELECT "+clientCols+" FROM api_clients WHERE ifnull(app_id, 0) = ? ORDER BY revoked_at IS NOT NULL, name, id", appID)

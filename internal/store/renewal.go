@@ -192,12 +192,6 @@ func (s *Store) ReleaseLease(ctx context.Context, c Claim, due time.Time) error 
 	return nil
 }
 
-// RescheduleNow makes a token due at now (Renew now, when the worker is busy).
-func (s *Store) RescheduleNow(ctx context.Context, id int64, now time.Time) error {
-	_, err := s.write.ExecContext(ctx, "UPDATE tokens SET next_renewal_at = ? WHERE id = ?", ms(now), id)
-	return err
-}
-
 // CountByStatus counts tokens per renewal status, for the tokendesk_tokens gauge.
 func (s *Store) CountByStatus(ctx context.Context, now time.Time) (map[string]int, error) {
 	n, soon := ms(now), ms(now.Add(token.ExpiresSoon))

@@ -409,19 +409,28 @@ func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, i
 // TokensByIDs loads the tokens of one scope among ids, by name; ids outside
 // the scope are skipped.
 func (s *Store) TokensByIDs(ctx context.Context, appID int64, ids []int64) ([]token.Token, error) {
-	var out []token.Token
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := []any{appID}
 	for _, id := range ids {
-		t, err := s.TokenByID(ctx, id)
-		if errors.Is(err, ErrNotFound) || (err == nil && t.AppID != appID) {
-			continue
-		}
+		args = append(args, id)
+	}
+	rows, err := s.read.QueryContext(ctx, "SELECT "+tokenCols+" FROM tokens WHERE ifnull(app_id, 0) = ? AND id IN (?"+
+		strings.Repeat(", ?", len(ids)-1)+") ORDER BY name_key, id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: tokens by id: %w", err)
+	}
+	defer rows.Close()
+	var out []token.Token
+	for rows.Next() {
+		t, err := scanToken(rows)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, t)
 	}
-	slices.SortFunc(out, func(a, b token.Token) int { return strings.Compare(token.NameKey(a.Name), token.NameKey(b.Name)) })
-	return out, nil
+	return out, rows.Err()
 }
 
 // DeleteTokens removes tokens of one scope (and their values) and audits
