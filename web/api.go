@@ -102,8 +102,11 @@ func (s *Server) FlushUsage(ctx context.Context) error {
 	return nil
 }
 
-// RunBackground flushes usage every few seconds until ctx ends, then once more.
+// RunBackground flushes usage every few seconds until ctx ends, then once
+// more, and keeps the runtime API's index current with other processes'
+// writes.
 func (s *Server) RunBackground(ctx context.Context) {
+	go s.index.Run(ctx, s.Logger)
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
 	for {
@@ -132,7 +135,11 @@ func (s *Server) apiClient(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="tokendesk"`)
 			return userError(http.StatusUnauthorized, "Send an API client key as: Authorization: Bearer <key>.")
 		}
-		cl, err := s.Store.ClientByKey(c.Request().Context(), strings.TrimSpace(key))
+		key = strings.TrimSpace(key)
+		cl, err := store.Client{}, store.ErrNotFound
+		if strings.HasPrefix(key, store.KeyPrefix) {
+			cl, err = s.index.Client(c.Request().Context(), store.HashKey(key))
+		}
 		if errors.Is(err, store.ErrNotFound) {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="tokendesk", error="invalid_token"`)
 			return userError(http.StatusUnauthorized, "This API client key is not valid, or it was revoked.")
@@ -169,7 +176,7 @@ func (s *Server) fetchToken(c echo.Context) error {
 	name := c.Param("name")
 	ctx := c.Request().Context()
 	notFound := userError(http.StatusNotFound, fmt.Sprintf("No access token named “%s” is available to this client.", truncateRunes(name, 100)))
-	t, err := s.Store.ResolveToken(ctx, cl.AppID, name)
+	t, err := s.index.Resolve(ctx, cl.AppID, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound
 	}
@@ -180,10 +187,7 @@ func (s *Server) fetchToken(c echo.Context) error {
 	if !ok {
 		return notFound
 	}
-	values, err := s.Store.TokenValues(ctx, t.ID)
-	if err != nil {
-		return err
-	}
+	values := t.Values
 	now := s.Now()
 	var cred provider.Credential
 	if p.Runtime != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tokendesk/tokendesk/internal/auth"
 	"github.com/tokendesk/tokendesk/internal/config"
+	"github.com/tokendesk/tokendesk/internal/index"
 	"github.com/tokendesk/tokendesk/internal/secret"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/views"
@@ -66,6 +67,7 @@ type Server struct {
 	csrfKey  []byte
 	metrics  *metrics
 	api      *apiState
+	index    *index.Index
 }
 
 // New builds the server and its routes.
@@ -101,6 +103,7 @@ func New(d Deps) *Server {
 		csrfKey:  d.Box.DeriveKey("csrf"),
 		metrics:  newMetrics(d.Registry),
 		api:      newAPIState(d.Config.APIRateLimit),
+		index:    index.New(d.Store, d.Now),
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -85,7 +85,12 @@ func (s *Store) ClientByKey(ctx context.Context, key string) (Client, error) {
 	if !strings.HasPrefix(key, KeyPrefix) {
 		return Client{}, ErrNotFound
 	}
-	c, err := scanClient(s.queryRow(ctx, "SELECT "+clientCols+" FROM api_clients WHERE key_hash = ?", HashKey(key)))
+	return s.ClientByHash(ctx, HashKey(key))
+}
+
+// ClientByHash finds the unrevoked client whose key hashes to hash.
+func (s *Store) ClientByHash(ctx context.Context, hash string) (Client, error) {
+	c, err := scanClient(s.queryRow(ctx, "SELECT "+clientCols+" FROM api_clients WHERE key_hash = ?", hash))
 	if err == nil && c.Revoked() {
 		return Client{}, ErrNotFound
 	}

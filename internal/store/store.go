@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -42,6 +43,8 @@ type Store struct {
 	// stmts caches prepared read statements: SQLite otherwise parses the
 	// SQL of every query again, which dominated the runtime API's CPU.
 	stmts sync.Map // query → *sql.Stmt
+	// writes counts committed write transactions (see Writes).
+	writes atomic.Uint64
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -151,6 +154,7 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
+	s.writes.Add(1)
 	return nil
 }
 

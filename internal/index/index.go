@@ -1,0 +1,281 @@
+// Package index is the runtime API's memory: API clients by key hash, token
+// names resolved per app (shadowing and permissions included) and each
+// token's current values, so that a fetch costs no database statement.
+//
+// It learns what to forget from the database's change log, which triggers
+// fill on every write that can change an answer. A write by this process is
+// seen on the very next call (the store counts its own commits, and a
+// changed count makes the next lookup read the log first); a write by
+// another process sharing the database is seen within one Poll interval.
+package index
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/internal/token"
+)
+
+// Source is the database the index mirrors; *store.Store implements it.
+type Source interface {
+	ClientByHash(ctx context.Context, hash string) (store.Client, error)
+	ResolveToken(ctx context.Context, appID int64, name string) (token.Token, error)
+	TokenValues(ctx context.Context, id int64) (map[string]string, error)
+	ChangesSince(ctx context.Context, after int64, limit int) ([]store.Change, error)
+	LatestChange(ctx context.Context) (int64, error)
+	PruneChanges(ctx context.Context, before time.Time) error
+	Writes() uint64
+}
+
+const (
+	// Poll is how often the change log is read for other processes' writes.
+	Poll = 250 * time.Millisecond
+	// batch is how many changes one read takes; more than that at once and
+	// forgetting everything is cheaper than applying them one by one.
+	batch = 1000
+	// maxNames bounds the resolved names kept (misses included), so that a
+	// client asking for endless made-up names cannot grow the index.
+	maxNames = 200_000
+	// keepChanges is how long the change log keeps a row; a process that
+	// has not read the log for longer than staleAfter starts afresh.
+	keepChanges = 10 * time.Minute
+	staleAfter  = 5 * time.Minute
+)
+
+// Token is what the index holds of one token: enough to answer a fetch.
+type Token struct {
+	token.Token
+	Values map[string]string
+}
+
+type nameKey struct {
+	appID int64
+	key   string
+}
+
+// Index is safe for concurrent use.
+type Index struct {
+	src Source
+	now func() time.Time
+
+	mu      sync.RWMutex
+	clients map[string]store.Client // by key hash; only valid keys
+	names   map[nameKey]int64       // resolved token id; 0: no such token
+	tokens  map[int64]*Token
+	// epoch grows with every forgetting; a lookup that read the database
+	// under an older epoch does not keep what it read (it may be stale).
+	epoch uint64
+
+	sync     sync.Mutex    // one reader of the change log at a time
+	seen     atomic.Int64  // the last change applied; -1 before the first read
+	written  atomic.Uint64 // the source's Writes() when the log was last read
+	syncedAt time.Time     // guarded by sync
+}
+
+// New returns an empty index. It reads nothing yet: the first lookup or
+// Sync finds where the change log stands.
+func New(src Source, now func() time.Time) *Index {
+	if now == nil {
+		now = time.Now
+	}
+	ix := &Index{src: src, now: now}
+	ix.reset()
+	ix.seen.Store(-1) // the log has not been read yet
+	return ix
+}
+
+func (ix *Index) reset() {
+	ix.clients = map[string]store.Client{}
+	ix.names = map[nameKey]int64{}
+	ix.tokens = map[int64]*Token{}
+	ix.epoch++
+}
+
+// Client returns the unrevoked client whose key hashes to hash
+// (store.ErrNotFound otherwise).
+func (ix *Index) Client(ctx context.Context, hash string) (store.Client, error) {
+	if err := ix.fresh(ctx); err != nil {
+		return store.Client{}, err
+	}
+	ix.mu.RLock()
+	c, ok := ix.clients[hash]
+	epoch := ix.epoch
+	ix.mu.RUnlock()
+	if ok {
+		return c, nil
+	}
+	c, err := ix.src.ClientByHash(ctx, hash)
+	if err != nil {
+		return c, err // unknown keys are not remembered: anyone can make them up
+	}
+	ix.keep(epoch, func() { ix.clients[hash] = c })
+	return c, nil
+}
+
+// Resolve finds the token an app's client (appID 0: a global client) gets
+// for name, with its values (store.ErrNotFound when there is none).
+func (ix *Index) Resolve(ctx context.Context, appID int64, name string) (*Token, error) {
+	if err := ix.fresh(ctx); err != nil {
+		return nil, err
+	}
+	k := nameKey{appID, token.NameKey(strings.TrimSpace(name))}
+	ix.mu.RLock()
+	id, known := ix.names[k]
+	t := ix.tokens[id]
+	epoch := ix.epoch
+	ix.mu.RUnlock()
+	switch {
+	case known && id == 0:
+		return nil, store.ErrNotFound
+	case t != nil:
+		return t, nil
+	}
+
+	tok, err := ix.src.ResolveToken(ctx, appID, name)
+	if errors.Is(err, store.ErrNotFound) {
+		ix.keep(epoch, func() { ix.names[k] = 0 })
+		return nil, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	values, err := ix.src.TokenValues(ctx, tok.ID)
+	if err != nil {
+		return nil, err
+	}
+	t = &Token{Token: tok, Values: values}
+	ix.keep(epoch, func() { ix.names[k] = tok.ID; ix.tokens[tok.ID] = t })
+	return t, nil
+}
+
+// keep stores what a lookup read, unless something was forgotten since the
+// lookup began (what it read may predate that change).
+func (ix *Index) keep(epoch uint64, fill func()) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.epoch != epoch {
+		return
+	}
+	if len(ix.names) >= maxNames {
+		clear(ix.names)
+	}
+	fill()
+}
+
+// fresh reads the change log first when this process wrote since it was
+// last read: one atomic load on the hot path otherwise.
+func (ix *Index) fresh(ctx context.Context) error {
+	if !ix.behind() {
+		return nil
+	}
+	ix.sync.Lock()
+	defer ix.sync.Unlock()
+	if !ix.behind() { // another lookup read it meanwhile
+		return nil
+	}
+	return ix.readLog(ctx)
+}
+
+func (ix *Index) behind() bool {
+	return ix.src.Writes() != ix.written.Load() || ix.seen.Load() < 0
+}
+
+// Sync reads the change log and forgets what it names.
+func (ix *Index) Sync(ctx context.Context) error {
+	ix.sync.Lock()
+	defer ix.sync.Unlock()
+	return ix.readLog(ctx)
+}
+
+// readLog does Sync's work; the caller holds ix.sync.
+func (ix *Index) readLog(ctx context.Context) error {
+	// Read the count before the log: a commit after this read makes the
+	// next lookup read the log again.
+	written := ix.src.Writes()
+	if ix.seen.Load() < 0 {
+		latest, err := ix.src.LatestChange(ctx)
+		if err != nil {
+			return err
+		}
+		ix.mu.Lock()
+		defer ix.mu.Unlock()
+		// Whatever was looked up before now may predate a change.
+		ix.reset()
+		ix.seen.Store(latest)
+		ix.written.Store(written)
+		ix.syncedAt = ix.now()
+		return nil
+	}
+	changes, err := ix.src.ChangesSince(ctx, ix.seen.Load(), batch)
+	if err != nil {
+		return err
+	}
+	now := ix.now()
+
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	switch {
+	case now.Sub(ix.syncedAt) > staleAfter || len(changes) == batch:
+		// Too far behind to trust the log (it may have been pruned).
+		ix.reset()
+	case len(changes) > 0:
+		ix.epoch++
+		for _, c := range changes {
+			switch c.Kind {
+			case store.ChangeValue:
+				delete(ix.tokens, c.TokenID)
+			case store.ChangeName:
+				delete(ix.tokens, c.TokenID)
+				clear(ix.names)
+			default:
+				ix.reset()
+			}
+		}
+	}
+	if len(changes) > 0 {
+		ix.seen.Store(changes[len(changes)-1].ID)
+	}
+	ix.written.Store(written)
+	ix.syncedAt = now
+	return nil
+}
+
+// Run reads the change log every Poll until ctx ends, for the writes of
+// other processes, and prunes it now and then.
+func (ix *Index) Run(ctx context.Context, logger *slog.Logger) {
+	t := time.NewTicker(Poll)
+	defer t.Stop()
+	lastPrune := ix.now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := ix.Sync(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("reading the change log", "err", err)
+		}
+		if now := ix.now(); now.Sub(lastPrune) > time.Minute {
+			lastPrune = now
+			if err := ix.src.PruneChanges(ctx, now.Add(-keepChanges)); err != nil && ctx.Err() == nil {
+				logger.Warn("pruning the change log", "err", err)
+			}
+		}
+	}
+}
+
+// Stats is the index's size, for metrics and the README.
+type Stats struct{ Clients, Names, Tokens int }
+
+// Stats counts what the index holds.
+func (ix *Index) Stats() Stats {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return Stats{Clients: len(ix.clients), Names: len(ix.names), Tokens: len(ix.tokens)}
+}

@@ -1,0 +1,90 @@
+-- +goose Up
+-- The change log: one row per write that can change an answer of the
+-- runtime API. Every process keeps an in-memory index of those answers and
+-- reads this log (by id, from where it left off) to know what to forget, so
+-- that a write made by any process is seen by all of them.
+--
+-- kind: 'value'  the token's values or expiry changed (its answer only);
+--       'name'   a token appeared, went, or changed name, scope or provider
+--                (name resolution may change);
+--       'all'    clients, permissions or apps changed.
+-- Triggers write it, so no code path that writes can forget to.
+CREATE TABLE changes (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind     TEXT    NOT NULL CHECK (kind IN ('value', 'name', 'all')),
+    token_id INTEGER,
+    at       INTEGER NOT NULL DEFAULT (unixepoch()) -- seconds, for pruning
+) STRICT;
+
+-- +goose StatementBegin
+CREATE TRIGGER changes_token_insert AFTER INSERT ON tokens BEGIN
+    INSERT INTO changes (kind, token_id) VALUES ('name', NEW.id);
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER changes_token_delete AFTER DELETE ON tokens BEGIN
+    INSERT INTO changes (kind, token_id) VALUES ('name', OLD.id);
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER changes_token_rename AFTER UPDATE ON tokens
+WHEN OLD.name_key IS NOT NEW.name_key OR OLD.app_id IS NOT NEW.app_id OR OLD.provider IS NOT NEW.provider
+BEGIN
+    INSERT INTO changes (kind, token_id) VALUES ('name', NEW.id);
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER changes_token_update AFTER UPDATE ON tokens
+WHEN OLD.version IS NOT NEW.version OR OLD.expires_at IS NOT NEW.expires_at
+  OR OLD.last_renewed_at IS NOT NEW.last_renewed_at OR OLD.name IS NOT NEW.name
+BEGIN
+    INSERT INTO changes (kind, token_id) VALUES ('value', NEW.id);
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER changes_value_insert AFTER INSERT ON token_values BEGIN
+    INSERT INTO changes (kind, token_id) VALUES ('value', NEW.token_id);
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER changes_value_update AFTER UPDATE ON token_values BEGIN
+    INSERT INTO changes (kind, token_id) VALUES ('value', NEW.token_id);
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER changes_value_delete AFTER DELETE ON token_values BEGIN
+    INSERT INTO changes (kind, token_id) VALUES ('value', OLD.token_id);
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER changes_permission_insert AFTER INSERT ON token_permissions BEGIN
+    INSERT INTO changes (kind) VALUES ('all');
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER changes_permission_delete AFTER DELETE ON token_permissions BEGIN
+    INSERT INTO changes (kind) VALUES ('all');
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER changes_client_insert AFTER INSERT ON api_clients BEGIN
+    INSERT INTO changes (kind) VALUES ('all');
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER changes_client_update AFTER UPDATE ON api_clients
+WHEN OLD.revoked_at IS NOT NEW.revoked_at OR OLD.app_id IS NOT NEW.app_id OR OLD.key_hash IS NOT NEW.key_hash
+BEGIN
+    INSERT INTO changes (kind) VALUES ('all');
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER changes_client_delete AFTER DELETE ON api_clients BEGIN
+    INSERT INTO changes (kind) VALUES ('all');
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER changes_app_delete AFTER DELETE ON apps BEGIN
+    INSERT INTO changes (kind) VALUES ('all');
+END;
+-- +goose StatementEnd
