@@ -4,7 +4,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 BIN      := bin/tokendesk
 
-.PHONY: run test build generate check-generated vendor-js screenshots bench demo
+.PHONY: run test build generate check-generated vendor-js screenshots bench bench-api demo
 
 ## run: start the console on http://127.0.0.1:8080 with the embedded SQLite default (./data)
 run:
@@ -56,3 +56,8 @@ screenshots:
 ## bench: benchmarks (timing goals are checked here, never in unit tests)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## bench-api: the runtime API as its own process against a bare net/http handler, under wrk
+bench-api:
+	@command -v wrk >/dev/null 2>&1 || { echo "bench-api needs wrk: apt-get install wrk"; exit 1; }
+	$(GO) test -run '^$$' -bench BenchmarkAPIAgainstBare -benchtime 1x ./cmd/tokendesk/

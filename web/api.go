@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -12,23 +13,28 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/tokendesk/tokendesk/internal/index"
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"golang.org/x/time/rate"
 )
 
-const ctxClient = "api_client"
-
 // apiState is the runtime API's memory: a rate limiter per client key and
-// usage counts waiting to be written (one write per flush, not per fetch).
+// the read audit waiting to be written (one write per flush, not per fetch).
 type apiState struct {
 	limit rate.Limit
 	burst int
 
 	mu       sync.Mutex
 	limiters map[int64]*rate.Limiter
-	usage    map[[3]int64]*store.Usage
+	usage    map[usageKey]*store.Usage
+}
+
+// usageKey is what the read audit counts by.
+type usageKey struct {
+	token, app, client, minute int64
+	outcome                    string
 }
 
 func newAPIState(perSecond float64) *apiState {
@@ -36,7 +42,7 @@ func newAPIState(perSecond float64) *apiState {
 		perSecond = 50
 	}
 	return &apiState{limit: rate.Limit(perSecond), burst: max(1, int(2*perSecond)),
-		limiters: map[int64]*rate.Limiter{}, usage: map[[3]int64]*store.Usage{}}
+		limiters: map[int64]*rate.Limiter{}, usage: map[usageKey]*store.Usage{}}
 }
 
 func (a *apiState) limiter(clientID int64) *rate.Limiter {
@@ -57,18 +63,20 @@ func (a *apiState) forget(clientID int64) {
 	delete(a.limiters, clientID)
 }
 
-func (a *apiState) record(tokenID, appID, clientID int64, at time.Time) {
-	a.add(store.Usage{TokenID: tokenID, AppID: appID, ClientID: clientID, Count: 1, Last: at})
+// record counts one fetch in the read audit.
+func (a *apiState) record(cl store.Client, tokenID int64, outcome string, at time.Time) {
+	a.add(store.Usage{TokenID: tokenID, AppID: cl.AppID, ClientID: cl.ID, Outcome: outcome,
+		Minute: at.Unix() / 60, Count: 1, Last: at})
 }
 
 // add merges counted usage into what waits for the next flush.
 func (a *apiState) add(in store.Usage) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	k := [3]int64{in.TokenID, in.AppID, in.ClientID}
+	k := usageKey{in.TokenID, in.AppID, in.ClientID, in.Minute, in.Outcome}
 	u, ok := a.usage[k]
 	if !ok {
-		u = &store.Usage{TokenID: in.TokenID, AppID: in.AppID, ClientID: in.ClientID}
+		u = &store.Usage{TokenID: in.TokenID, AppID: in.AppID, ClientID: in.ClientID, Outcome: in.Outcome, Minute: in.Minute}
 		a.usage[k] = u
 	}
 	u.Count += in.Count
@@ -127,35 +135,37 @@ func (s *Server) RunBackground(ctx context.Context) {
 }
 
 // apiClient authenticates the request's client key and rate-limits it.
-func (s *Server) apiClient(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		c.Response().Header().Set("Cache-Control", "no-store")
-		key, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
-		if !ok || strings.TrimSpace(key) == "" {
-			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="tokendesk"`)
-			return userError(http.StatusUnauthorized, "Send an API client key as: Authorization: Bearer <key>.")
-		}
-		key = strings.TrimSpace(key)
-		cl, err := store.Client{}, store.ErrNotFound
-		if strings.HasPrefix(key, store.KeyPrefix) {
-			cl, err = s.index.Client(c.Request().Context(), store.HashKey(key))
-		}
-		if errors.Is(err, store.ErrNotFound) {
-			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="tokendesk", error="invalid_token"`)
-			return userError(http.StatusUnauthorized, "This API client key is not valid, or it was revoked.")
-		}
-		if err != nil {
-			return err
-		}
-		r := s.api.limiter(cl.ID).Reserve()
-		if d := r.Delay(); d > 0 {
-			r.Cancel()
-			c.Response().Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(d.Seconds()))))
-			return userError(http.StatusTooManyRequests, fmt.Sprintf("Too many requests with this key; the limit is %g a second. Retry after the time in Retry-After.", float64(s.api.limit)))
-		}
-		c.Set(ctxClient, cl)
-		return next(c)
+// Refusals are counted in the read audit like every fetch.
+func (s *Server) apiClient(c echo.Context, now time.Time) (store.Client, error) {
+	h := c.Response().Header()
+	h[headerCacheControl] = noStoreValue
+	key, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
+	key = strings.TrimSpace(key)
+	if !ok || key == "" {
+		h.Set("WWW-Authenticate", `Bearer realm="tokendesk"`)
+		s.api.record(store.Client{}, 0, "unauthorized", now)
+		return store.Client{}, userError(http.StatusUnauthorized, "Send an API client key as: Authorization: Bearer <key>.")
 	}
+	cl, err := store.Client{}, store.ErrNotFound
+	if strings.HasPrefix(key, store.KeyPrefix) {
+		cl, err = s.index.Client(c.Request().Context(), store.HashKey(key))
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		h.Set("WWW-Authenticate", `Bearer realm="tokendesk", error="invalid_token"`)
+		s.api.record(store.Client{}, 0, "unauthorized", now)
+		return cl, userError(http.StatusUnauthorized, "This API client key is not valid, or it was revoked.")
+	}
+	if err != nil {
+		return cl, err
+	}
+	r := s.api.limiter(cl.ID).ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		s.api.record(cl, 0, "rate_limited", now)
+		h.Set("Retry-After", fmt.Sprint(int(math.Ceil(d.Seconds()))))
+		return cl, userError(http.StatusTooManyRequests, fmt.Sprintf("Too many requests with this key; the limit is %g a second. Retry after the time in Retry-After.", float64(s.api.limit)))
+	}
+	return cl, nil
 }
 
 // tokenAnswer is the runtime API's answer, as DESIGN.md fixes it.
@@ -172,39 +182,59 @@ type tokenAnswer struct {
 // An app's own token shadows a global one; a token the client may not see
 // gets the same 404 as one that does not exist.
 func (s *Server) fetchToken(c echo.Context) error {
-	cl := c.Get(ctxClient).(store.Client)
+	now := s.Now()
+	cl, err := s.apiClient(c, now)
+	if err != nil {
+		return err
+	}
 	name := c.Param("name")
 	ctx := c.Request().Context()
-	notFound := userError(http.StatusNotFound, fmt.Sprintf("No access token named “%s” is available to this client.", truncateRunes(name, 100)))
 	t, err := s.index.Resolve(ctx, cl.AppID, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return notFound
+		s.api.record(cl, 0, "not_found", now)
+		return userError(http.StatusNotFound, fmt.Sprintf("No access token named “%s” is available to this client.", truncateRunes(name, 100)))
 	}
 	if err != nil {
 		return err
 	}
-	p, ok := registry.ByID(t.Provider)
-	if !ok {
-		return notFound
+	body, err := s.answer(t, now)
+	if err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			s.api.record(cl, t.ID, apiCode(he.Code), now)
+		}
+		return err
 	}
-	values := t.Values
-	now := s.Now()
+	s.api.record(cl, t.ID, store.ReadOK, now)
+	return c.JSONBlob(http.StatusOK, body)
+}
+
+// answer is the JSON a consumer gets for t now. Stored access tokens are
+// encoded once per change of the token and kept with it in the index;
+// credentials minted per call (a Zoom JWT) are made afresh.
+func (s *Server) answer(t *index.Token, now time.Time) ([]byte, error) {
+	p, ok := registry.ByID(t.Provider)
+	if !ok { // a provider this version no longer knows
+		return nil, userError(http.StatusNotFound, fmt.Sprintf("No access token named “%s” is available to this client.", truncateRunes(t.Name, 100)))
+	}
 	var cred provider.Credential
 	if p.Runtime != nil {
-		if cred, err = p.Runtime(now, values); err != nil {
-			return err
+		var err error
+		if cred, err = p.Runtime(now, t.Values); err != nil {
+			return nil, err
 		}
 	} else {
-		cred = provider.Credential{AccessToken: values["access_token"], TokenType: "Bearer", ExpiresAt: t.ExpiresAt}
+		cred = provider.Credential{AccessToken: t.Values["access_token"], TokenType: "Bearer", ExpiresAt: t.ExpiresAt}
 		switch {
 		case cred.AccessToken == "":
-			return userError(http.StatusConflict, fmt.Sprintf("“%s” has no access token yet: get one in the console, or wait for its renewal.", t.Name))
+			return nil, userError(http.StatusConflict, fmt.Sprintf("“%s” has no access token yet: get one in the console, or wait for its renewal.", t.Name))
 		case !cred.ExpiresAt.IsZero() && !now.Before(cred.ExpiresAt):
-			return userError(http.StatusConflict, fmt.Sprintf("The access token of “%s” expired at %s and has not been renewed yet.", t.Name, cred.ExpiresAt.Format(time.RFC3339)))
+			return nil, userError(http.StatusConflict, fmt.Sprintf("The access token of “%s” expired at %s and has not been renewed yet.", t.Name, cred.ExpiresAt.Format(time.RFC3339)))
+		}
+		if body := t.Answer(); body != nil {
+			return body, nil
 		}
 	}
-	s.api.record(t.ID, cl.AppID, cl.ID, now)
-
 	ans := tokenAnswer{Name: t.Name, Provider: t.Provider, Scope: "global", AccessToken: cred.AccessToken, TokenType: cred.TokenType}
 	if t.AppID != 0 {
 		ans.Scope = "app"
@@ -213,7 +243,14 @@ func (s *Server) fetchToken(c echo.Context) error {
 		exp := cred.ExpiresAt.UTC().Format(time.RFC3339)
 		ans.ExpiresAt = &exp
 	}
-	return c.JSON(http.StatusOK, ans)
+	body, err := json.Marshal(ans)
+	if err != nil {
+		return nil, err
+	}
+	if p.Runtime == nil {
+		t.SetAnswer(body)
+	}
+	return body, nil
 }
 
 func truncateRunes(s string, n int) string {

@@ -12,7 +12,7 @@ import (
 // routes is the site map: every route tokendesk answers, in one table.
 func (s *Server) routes() {
 	e := s.echo
-	e.Pre(middleware.RequestID())
+	e.Pre(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: newRequestIDs()}))
 	e.Use(s.observe, middleware.Recover(), securityHeaders, bodyLimit())
 
 	// Operations and assets: no session, no CSRF.
@@ -24,7 +24,7 @@ func (s *Server) routes() {
 	// The runtime API: API client keys, no sessions, JSON errors.
 	api := e.Group("/api/v1")
 	api.GET("/openapi.json", s.openAPI)
-	api.GET("/tokens/:name", s.fetchToken, s.apiClient)
+	api.GET(fetchRoute[len("/api/v1"):], s.fetchToken)
 
 	// The console: sessions, CSRF on every unsafe request, never cached.
 	ui := e.Group("", noStore, s.loadSession, s.csrf)
@@ -85,12 +85,15 @@ func (s *Server) routes() {
 	admin.GET("/audit", s.listAudit)
 }
 
+// fetchRoute is the runtime API's hot path.
+const fetchRoute = "/api/v1/tokens/:name"
+
 // PublicRoutes are the routes an anonymous visitor may use (the API
 // authenticates with client keys instead of sessions).
 var PublicRoutes = map[string]bool{
 	"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET " + static.Prefix + "*": true,
 	"GET /login": true, "POST /login": true, "GET /setup": true, "POST /setup": true,
-	"GET /api/v1/openapi.json": true, "GET /api/v1/tokens/:name": true,
+	"GET /api/v1/openapi.json": true, "GET " + fetchRoute: true,
 }
 
 func (s *Server) home(c echo.Context) error {

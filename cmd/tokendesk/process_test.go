@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -55,15 +54,16 @@ func binary(t testing.TB) string {
 
 // process is one tokendesk serve process.
 type process struct {
-	base string
-	cmd  *exec.Cmd
-	logs *lockedBuffer
+	base    string
+	cmd     *exec.Cmd
+	logPath string
 }
 
 var listening = regexp.MustCompile(`msg="tokendesk is listening" addr=(\S+)`)
 
 // startProcess runs `tokendesk serve` on a free loopback port with env
-// (on top of a minimal environment) and waits until it listens.
+// (on top of a minimal environment) and waits until it listens. Its log
+// goes to a file, as a real deployment's would.
 func startProcess(t testing.TB, env map[string]string) *process {
 	t.Helper()
 	cmd := exec.Command(binary(t), "serve", "--addr", "127.0.0.1:0")
@@ -73,37 +73,32 @@ func startProcess(t testing.TB, env map[string]string) *process {
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	stderr, err := cmd.StderrPipe()
+	logPath := filepath.Join(t.TempDir(), "tokendesk.log")
+	logFile, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stdout = cmd.Stderr
+	defer logFile.Close() // the child keeps its own descriptor
+	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &process{cmd: cmd, logs: &lockedBuffer{}}
+	p := &process{cmd: cmd, logPath: logPath}
 	t.Cleanup(func() { p.stop() })
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			line := sc.Text()
-			p.logs.Write([]byte(line + "\n"))
-			if m := listening.FindStringSubmatch(line); m != nil {
-				select {
-				case addr <- m[1]:
-				default:
-				}
-			}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := listening.FindStringSubmatch(p.logs()); m != nil {
+			p.base = "http://" + m[1]
+			return p
 		}
-	}()
-	select {
-	case a := <-addr:
-		p.base = "http://" + a
-	case <-time.After(30 * time.Second):
-		t.Fatalf("tokendesk did not start; its log:\n%s", p.logs.String())
 	}
-	return p
+	t.Fatalf("tokendesk did not start; its log:\n%s", p.logs())
+	return nil
+}
+
+// logs is what the process has logged so far.
+func (p *process) logs() string {
+	b, _ := os.ReadFile(p.logPath)
+	return string(b)
 }
 
 // stop ends the process with SIGTERM and waits for it.

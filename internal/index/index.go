@@ -49,10 +49,24 @@ const (
 )
 
 // Token is what the index holds of one token: enough to answer a fetch.
+// It is never changed once in the index (a change replaces it), so what is
+// derived from it can be kept with it.
 type Token struct {
 	token.Token
 	Values map[string]string
+	answer atomic.Pointer[[]byte]
 }
+
+// Answer is the encoded answer kept by SetAnswer, or nil.
+func (t *Token) Answer() []byte {
+	if b := t.answer.Load(); b != nil {
+		return *b
+	}
+	return nil
+}
+
+// SetAnswer keeps the encoded answer for this version of the token.
+func (t *Token) SetAnswer(b []byte) { t.answer.Store(&b) }
 
 type nameKey struct {
 	appID int64

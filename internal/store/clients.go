@@ -159,22 +159,41 @@ func (s *Store) ResolveToken(ctx context.Context, appID int64, name string) (tok
 		       OR EXISTS (SELECT 1 FROM token_permissions p WHERE p.token_id = t.id AND p.app_id = ?2))`, key, appID))
 }
 
-// Usage is one aggregated count of API fetches.
+// Usage is one aggregated count of API fetches: of one token (0: none was
+// found) by one client (0: the key was not recognised) with one outcome,
+// within one minute.
 type Usage struct {
 	TokenID  int64
 	AppID    int64
 	ClientID int64
+	Outcome  string // ReadOK or the API's error code
+	Minute   int64  // Unix minutes
 	Count    int64
 	Last     time.Time
 }
 
-// RecordUsage adds aggregated API fetches in one transaction.
+// ReadOK is the outcome of a fetch that returned a token.
+const ReadOK = "ok"
+
+// RecordUsage adds aggregated API fetches in one transaction: the read
+// audit (every fetch), and for fetches that returned a token its App
+// Associations and its client's last use.
 func (s *Store) RecordUsage(ctx context.Context, usage []Usage) error {
 	if len(usage) == 0 {
 		return nil
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		for _, u := range usage {
+			_, err := tx.ExecContext(ctx, `
+				INSERT INTO api_reads (minute, client_id, token_id, outcome, count) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (minute, client_id, token_id, outcome) DO UPDATE SET count = count + excluded.count`,
+				u.Minute, u.ClientID, u.TokenID, u.Outcome, u.Count)
+			if err != nil {
+				return fmt.Errorf("store: recording reads: %w", err)
+			}
+			if u.Outcome != ReadOK {
+				continue
+			}
 			if u.TokenID != 0 {
 				_, err := tx.ExecContext(ctx, `
 					INSERT INTO token_usage (token_id, app_id, count, last_used_at)
@@ -194,6 +213,37 @@ func (s *Store) RecordUsage(ctx context.Context, usage []Usage) error {
 		}
 		return nil
 	})
+}
+
+// Reads is one row of the read audit.
+type Reads struct {
+	Minute   time.Time
+	ClientID int64
+	TokenID  int64
+	Outcome  string
+	Count    int64
+}
+
+// TokenReads lists the read audit of a token, newest minute first.
+func (s *Store) TokenReads(ctx context.Context, tokenID int64, limit int) ([]Reads, error) {
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT minute, client_id, token_id, outcome, count FROM api_reads
+		WHERE token_id = ? ORDER BY minute DESC, client_id, outcome LIMIT ?`, tokenID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: reads: %w", err)
+	}
+	defer rows.Close()
+	var out []Reads
+	for rows.Next() {
+		var r Reads
+		var minute int64
+		if err := rows.Scan(&minute, &r.ClientID, &r.TokenID, &r.Outcome, &r.Count); err != nil {
+			return nil, fmt.Errorf("store: reads: %w", err)
+		}
+		r.Minute = time.Unix(minute*60, 0).UTC()
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // Association is one app's use of a token through the API.

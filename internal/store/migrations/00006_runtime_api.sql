@@ -88,3 +88,49 @@ CREATE TRIGGER changes_app_delete AFTER DELETE ON apps BEGIN
     INSERT INTO changes (kind) VALUES ('all');
 END;
 -- +goose StatementEnd
+
+-- The read audit: every runtime API fetch, counted per minute, client,
+-- token and outcome (one row per combination, not per request, so that
+-- keeping it costs the hot path nothing measurable). client_id 0: the key
+-- was not recognised; token_id 0: no token was found.
+CREATE TABLE api_reads (
+    minute    INTEGER NOT NULL, -- Unix minutes
+    client_id INTEGER NOT NULL,
+    token_id  INTEGER NOT NULL,
+    outcome   TEXT    NOT NULL,
+    count     INTEGER NOT NULL,
+    PRIMARY KEY (minute, client_id, token_id, outcome)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX api_reads_token ON api_reads (token_id, minute);
+
+-- What /metrics counts on every scrape, kept so that no scrape reads every
+-- token: totals maintained by triggers, and indexes for the few tokens that
+-- are failing or close to expiry.
+CREATE TABLE token_counts (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    total    INTEGER NOT NULL,
+    disabled INTEGER NOT NULL -- renewal_rate = 'disabled'
+) STRICT;
+INSERT INTO token_counts (id, total, disabled)
+SELECT 1, count(*), count(*) FILTER (WHERE renewal_rate = 'disabled') FROM tokens;
+
+-- +goose StatementBegin
+CREATE TRIGGER token_counts_insert AFTER INSERT ON tokens BEGIN
+    UPDATE token_counts SET total = total + 1, disabled = disabled + (NEW.renewal_rate = 'disabled');
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER token_counts_delete AFTER DELETE ON tokens BEGIN
+    UPDATE token_counts SET total = total - 1, disabled = disabled - (OLD.renewal_rate = 'disabled');
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER token_counts_rate AFTER UPDATE OF renewal_rate ON tokens
+WHEN OLD.renewal_rate IS NOT NEW.renewal_rate
+BEGIN
+    UPDATE token_counts SET disabled = disabled + (NEW.renewal_rate = 'disabled') - (OLD.renewal_rate = 'disabled');
+END;
+-- +goose StatementEnd
+
+CREATE INDEX tokens_failing ON tokens (renewal_rate) WHERE failures > 0;
+CREATE INDEX tokens_expires ON tokens (expires_at) WHERE expires_at IS NOT NULL;

@@ -1,0 +1,135 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tokendesk/tokendesk/internal/secret"
+	"github.com/tokendesk/tokendesk/internal/token"
+)
+
+// openTest opens a store on a real SQLite file in a temporary directory.
+func openTest(t testing.TB) *Store {
+	t.Helper()
+	box, err := secret.NewBox(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "tokendesk.db"), box)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// plan is SQLite's query plan for query, one step a line.
+func plan(t *testing.T, s *Store, query string, args ...any) string {
+	t.Helper()
+	rows, err := s.read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var steps []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		steps = append(steps, detail)
+	}
+	return strings.Join(steps, "\n")
+}
+
+// The queries that run on every worker loop and every /metrics scrape read
+// indexes, never every token.
+func TestHotQueriesUseTheirIndexes(t *testing.T) {
+	s := openTest(t)
+	for name, q := range map[string]string{
+		"next due":        "SELECT min(next_renewal_at) FROM tokens WHERE next_renewal_at IS NOT NULL",
+		"failing":         "SELECT count(*) FROM tokens INDEXED BY tokens_failing WHERE failures > 0 AND renewal_rate != 'disabled'",
+		"expired or soon": "SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE expires_at > 1 AND expires_at < 2",
+	} {
+		// Scanning a partial index reads only the rows it holds.
+		if p := plan(t, s, q); !strings.Contains(p, "INDEX") || strings.Contains(p+"\n", "SCAN tokens\n") {
+			t.Errorf("%s: %s", name, p)
+		}
+	}
+}
+
+// CountByStatus reads maintained totals and indexes; it must still agree
+// with token.Status, token by token, through creates, renewals, failures,
+// rate changes and deletes.
+func TestCountByStatusAgreesWithStatus(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	now := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+
+	type want struct {
+		rate    string
+		expires time.Duration // from now; 0: none
+		fail    bool
+	}
+	cases := []want{
+		{token.Disabled, 0, false}, {token.Disabled, -time.Hour, false}, {token.Disabled, time.Minute, false},
+		{"every_hour", 0, false}, {"every_hour", 2 * time.Hour, false}, {"every_hour", 10 * time.Minute, false},
+		{"every_hour", -time.Minute, false}, {"every_hour", time.Hour, true}, {"every_hour", -time.Hour, true},
+		{token.Disabled, time.Hour, true},
+	}
+	var ids []int64
+	for i, c := range cases {
+		tok, err := s.CreateToken(ctx, TokenSpec{Provider: "redox", Name: fmt.Sprintf("T%d", i), Encrypted: true, Rate: c.rate, Renewable: true,
+			Set: map[string]string{"api_key": "k", "secret": "s"}}, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, tok.ID)
+		if c.expires != 0 {
+			if _, err := s.write.Exec("UPDATE tokens SET expires_at = ? WHERE id = ?", ms(now.Add(c.expires)), tok.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if c.fail {
+			if _, err := s.write.Exec("UPDATE tokens SET failures = 2 WHERE id = ?", tok.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		expect := map[string]int{}
+		for _, id := range ids {
+			tok, err := s.TokenByID(ctx, id)
+			if err != nil {
+				continue // deleted
+			}
+			expect[token.Status(tok.Rate, tok.Renewal, now)]++
+		}
+		got, err := s.CountByStatus(ctx, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(expect) {
+			t.Fatalf("%s: counted %v, token by token %v", when, got, expect)
+		}
+	}
+	check("created")
+	if _, err := s.write.Exec("UPDATE tokens SET renewal_rate = 'disabled' WHERE id = ?", ids[4]); err != nil {
+		t.Fatal(err)
+	}
+	check("a rate changed")
+	if _, err := s.DeleteTokens(ctx, 0, ids[:3], "test"); err != nil {
+		t.Fatal(err)
+	}
+	ids = ids[3:]
+	check("deleted")
+	now = now.Add(20 * time.Minute)
+	check("later")
+}
