@@ -21,28 +21,28 @@ import (
 )
 
 // apiState is the runtime API's memory: a rate limiter per client key and
-// the read audit waiting to be written (one write per flush, not per fetch).
+// the usage counted since the last flush (one write per flush, not per
+// fetch).
 type apiState struct {
 	limit rate.Limit
 	burst int
 
 	mu       sync.Mutex
 	limiters map[int64]*rate.Limiter
-	usage    map[usageKey]*store.Usage
-}
-
-// usageKey is what the read audit counts by.
-type usageKey struct {
-	token, app, client, minute int64
-	outcome                    string
+	usage    store.Usage
 }
 
 func newAPIState(perSecond float64) *apiState {
 	if perSecond <= 0 {
 		perSecond = 50
 	}
-	return &apiState{limit: rate.Limit(perSecond), burst: max(1, int(2*perSecond)),
-		limiters: map[int64]*rate.Limiter{}, usage: map[usageKey]*store.Usage{}}
+	a := &apiState{limit: rate.Limit(perSecond), burst: max(1, int(2*perSecond)), limiters: map[int64]*rate.Limiter{}}
+	a.usage = newUsage()
+	return a
+}
+
+func newUsage() store.Usage {
+	return store.Usage{Reads: map[store.ReadKey]int64{}, Uses: map[store.TokenUseKey]store.TokenUse{}, Clients: map[int64]time.Time{}}
 }
 
 func (a *apiState) limiter(clientID int64) *rate.Limiter {
@@ -63,48 +63,62 @@ func (a *apiState) forget(clientID int64) {
 	delete(a.limiters, clientID)
 }
 
-// record counts one fetch in the read audit.
+// record counts one fetch: always in the read audit; a served one also in
+// App Associations and as its client's last use.
 func (a *apiState) record(cl store.Client, tokenID int64, outcome string, at time.Time) {
-	a.add(store.Usage{TokenID: tokenID, AppID: cl.AppID, ClientID: cl.ID, Outcome: outcome,
-		Minute: at.Unix() / 60, Count: 1, Last: at})
-}
-
-// add merges counted usage into what waits for the next flush.
-func (a *apiState) add(in store.Usage) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	k := usageKey{in.TokenID, in.AppID, in.ClientID, in.Minute, in.Outcome}
-	u, ok := a.usage[k]
-	if !ok {
-		u = &store.Usage{TokenID: in.TokenID, AppID: in.AppID, ClientID: in.ClientID, Outcome: in.Outcome, Minute: in.Minute}
-		a.usage[k] = u
+	a.usage.Reads[store.ReadKey{Minute: at.Unix() / 60, ClientID: cl.ID, TokenID: tokenID, Outcome: outcome}]++
+	if outcome != store.ReadOK {
+		return
 	}
-	u.Count += in.Count
-	if in.Last.After(u.Last) {
-		u.Last = in.Last
-	}
+	k := store.TokenUseKey{TokenID: tokenID, AppID: cl.AppID}
+	use := a.usage.Uses[k]
+	use.Count++
+	use.Last = maxTime(use.Last, at)
+	a.usage.Uses[k] = use
+	a.usage.Clients[cl.ID] = maxTime(a.usage.Clients[cl.ID], at)
 }
 
-func (a *apiState) take() []store.Usage {
+// putBack returns usage that could not be written, for the next flush.
+func (a *apiState) putBack(u store.Usage) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := make([]store.Usage, 0, len(a.usage))
-	for _, u := range a.usage {
-		out = append(out, *u)
+	for k, n := range u.Reads {
+		a.usage.Reads[k] += n
 	}
-	clear(a.usage)
-	return out
+	for k, in := range u.Uses {
+		use := a.usage.Uses[k]
+		use.Count += in.Count
+		use.Last = maxTime(use.Last, in.Last)
+		a.usage.Uses[k] = use
+	}
+	for id, last := range u.Clients {
+		a.usage.Clients[id] = maxTime(a.usage.Clients[id], last)
+	}
 }
 
-// FlushUsage writes the usage counted since the last flush (App
-// Associations, clients' last use).
+func (a *apiState) take() store.Usage {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	u := a.usage
+	a.usage = newUsage()
+	return u
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// FlushUsage writes the usage counted since the last flush (the read
+// audit, App Associations, clients' last use).
 func (s *Server) FlushUsage(ctx context.Context) error {
 	usage := s.api.take()
 	if err := s.Store.RecordUsage(ctx, usage); err != nil {
-		// Put them back: the next flush tries again.
-		for _, u := range usage {
-			s.api.add(u)
-		}
+		s.api.putBack(usage) // the next flush tries again
 		return err
 	}
 	return nil

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -9,6 +10,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -159,54 +162,93 @@ func (s *Store) ResolveToken(ctx context.Context, appID int64, name string) (tok
 		       OR EXISTS (SELECT 1 FROM token_permissions p WHERE p.token_id = t.id AND p.app_id = ?2))`, key, appID))
 }
 
-// Usage is one aggregated count of API fetches: of one token (0: none was
-// found) by one client (0: the key was not recognised) with one outcome,
-// within one minute.
+// Usage is what the runtime API counted since its last flush, aggregated
+// three ways: the read audit (every fetch, per minute, client, token and
+// outcome), App Associations (served fetches per token and app) and each
+// client's last use.
 type Usage struct {
-	TokenID  int64
-	AppID    int64
+	Reads   map[ReadKey]int64
+	Uses    map[TokenUseKey]TokenUse
+	Clients map[int64]time.Time // client id → last served fetch
+}
+
+// ReadKey is one row of the read audit: the fetches of one token (0: none
+// was found) by one client (0: the key was not recognised) with one
+// outcome, within one minute.
+type ReadKey struct {
+	Minute   int64 // Unix minutes
 	ClientID int64
+	TokenID  int64
 	Outcome  string // ReadOK or the API's error code
-	Minute   int64  // Unix minutes
-	Count    int64
-	Last     time.Time
+}
+
+// TokenUseKey is a token fetched by one app's clients (0: global clients).
+type TokenUseKey struct{ TokenID, AppID int64 }
+
+// TokenUse counts served fetches of a token by an app.
+type TokenUse struct {
+	Count int64
+	Last  time.Time
 }
 
 // ReadOK is the outcome of a fetch that returned a token.
 const ReadOK = "ok"
 
-// RecordUsage adds aggregated API fetches in one transaction: the read
-// audit (every fetch), and for fetches that returned a token its App
-// Associations and its client's last use.
-func (s *Store) RecordUsage(ctx context.Context, usage []Usage) error {
-	if len(usage) == 0 {
+// Empty reports whether nothing was counted.
+func (u Usage) Empty() bool { return len(u.Reads) == 0 && len(u.Uses) == 0 && len(u.Clients) == 0 }
+
+// readsPerStatement is how many read-audit rows one INSERT carries: one
+// statement per row made a flush of a busy minute cost more than the
+// fetches it counted.
+const readsPerStatement = 200
+
+// RecordUsage writes counted usage in one transaction.
+func (s *Store) RecordUsage(ctx context.Context, u Usage) error {
+	if u.Empty() {
 		return nil
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		for _, u := range usage {
-			_, err := tx.ExecContext(ctx, `
-				INSERT INTO api_reads (minute, client_id, token_id, outcome, count) VALUES (?, ?, ?, ?, ?)
-				ON CONFLICT (minute, client_id, token_id, outcome) DO UPDATE SET count = count + excluded.count`,
-				u.Minute, u.ClientID, u.TokenID, u.Outcome, u.Count)
-			if err != nil {
+		keys := slices.SortedFunc(maps.Keys(u.Reads), func(a, b ReadKey) int {
+			return cmp.Or(cmp.Compare(a.Minute, b.Minute), cmp.Compare(a.ClientID, b.ClientID), cmp.Compare(a.TokenID, b.TokenID), strings.Compare(a.Outcome, b.Outcome))
+		})
+		for chunk := range slices.Chunk(keys, readsPerStatement) {
+			q := "INSERT INTO api_reads (minute, client_id, token_id, outcome, count) VALUES " +
+				strings.Repeat("(?, ?, ?, ?, ?), ", len(chunk)-1) + "(?, ?, ?, ?, ?)" +
+				" ON CONFLICT (minute, client_id, token_id, outcome) DO UPDATE SET count = count + excluded.count"
+			args := make([]any, 0, 5*len(chunk))
+			for _, k := range chunk {
+				args = append(args, k.Minute, k.ClientID, k.TokenID, k.Outcome, u.Reads[k])
+			}
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 				return fmt.Errorf("store: recording reads: %w", err)
 			}
-			if u.Outcome != ReadOK {
-				continue
+		}
+
+		if len(u.Uses) > 0 {
+			st, err := tx.PrepareContext(ctx, `
+				INSERT INTO token_usage (token_id, app_id, count, last_used_at)
+				SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM tokens WHERE id = ?1)
+				ON CONFLICT (token_id, app_id) DO UPDATE SET count = count + excluded.count,
+					last_used_at = max(last_used_at, excluded.last_used_at)`)
+			if err != nil {
+				return fmt.Errorf("store: recording usage: %w", err)
 			}
-			if u.TokenID != 0 {
-				_, err := tx.ExecContext(ctx, `
-					INSERT INTO token_usage (token_id, app_id, count, last_used_at)
-					SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM tokens WHERE id = ?1)
-					ON CONFLICT (token_id, app_id) DO UPDATE SET count = count + excluded.count,
-						last_used_at = max(last_used_at, excluded.last_used_at)`,
-					u.TokenID, u.AppID, u.Count, ms(u.Last))
-				if err != nil {
+			defer st.Close()
+			for k, use := range u.Uses {
+				if _, err := st.ExecContext(ctx, k.TokenID, k.AppID, use.Count, ms(use.Last)); err != nil {
 					return fmt.Errorf("store: recording usage: %w", err)
 				}
 			}
-			if u.ClientID != 0 {
-				if _, err := tx.ExecContext(ctx, "UPDATE api_clients SET last_used_at = max(ifnull(last_used_at, 0), ?) WHERE id = ?", ms(u.Last), u.ClientID); err != nil {
+		}
+
+		if len(u.Clients) > 0 {
+			st, err := tx.PrepareContext(ctx, "UPDATE api_clients SET last_used_at = max(ifnull(last_used_at, 0), ?) WHERE id = ?")
+			if err != nil {
+				return fmt.Errorf("store: recording client use: %w", err)
+			}
+			defer st.Close()
+			for id, last := range u.Clients {
+				if _, err := st.ExecContext(ctx, ms(last), id); err != nil {
 					return fmt.Errorf("store: recording client use: %w", err)
 				}
 			}
