@@ -138,7 +138,8 @@ func (s *Store) RevokeClient(ctx context.Context, appID, id int64, actor string)
 
 // ResolveToken finds the token a client asks for by name: the client's
 // app's own token first (it shadows a global one), then a global token the
-// app may use. ErrNotFound covers both "no such token" and "not yours", so
+// app may use. Global clients (appID 0, made by administrators) may use
+// every global token: Permission Settings choose among apps. ErrNotFound covers both "no such token" and "not yours", so
 // names do not leak.
 func (s *Store) ResolveToken(ctx context.Context, appID int64, name string) (token.Token, error) {
 	key := token.NameKey(strings.TrimSpace(name))
@@ -150,8 +151,7 @@ func (s *Store) ResolveToken(ctx context.Context, appID int64, name string) (tok
 	}
 	return scanToken(s.queryRow(ctx, "SELECT "+tokenCols+` FROM tokens t
 		WHERE ifnull(t.app_id, 0) = 0 AND t.name_key = ?1
-		  AND (?2 = 0 OR NOT EXISTS (SELECT 1 FROM token_permissions p WHERE p.token_id = t.id)
-		       OR EXISTS (SELECT 1 FROM token_permissions p WHERE p.token_id = t.id AND p.app_id = ?2))`, key, appID))
+		  AND (?2 = 0 OR `+allowedFor("?2")+`)`, key, appID))
 }
 
 // Usage is one aggregated count of API fetches.
