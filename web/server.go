@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -66,6 +67,9 @@ type Server struct {
 	csrfKey  []byte
 	metrics  *metrics
 	api      *apiState
+	// signIns holds a slot per password comparison running (signInSlot).
+	signIns    chan struct{}
+	signInWait time.Duration
 }
 
 // New builds the server and its routes.
@@ -97,11 +101,14 @@ func New(d Deps) *Server {
 			Absolute: sessionAbsolute,
 			Now:      d.Now,
 		},
-		throttle: auth.NewThrottle(d.Now),
-		csrfKey:  d.Box.DeriveKey("csrf"),
-		metrics:  newMetrics(d.Registry),
-		api:      newAPIState(d.Config.APIRateLimit),
+		throttle:   auth.NewThrottle(d.Now),
+		csrfKey:    d.Box.DeriveKey("csrf"),
+		metrics:    newMetrics(d.Registry),
+		api:        newAPIState(d.Config.APIRateLimit),
+		signIns:    make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+		signInWait: 2 * time.Second,
 	}
+	d.Hasher.Prepare()
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
