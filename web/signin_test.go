@@ -1,11 +1,14 @@
 package web
 
 import (
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/tokendesk/tokendesk/internal/config"
 )
 
 // postLogin signs in from a fresh browser without touching ts.last, so
@@ -84,4 +87,39 @@ func TestSignInsBeyondTheBoundAreTurnedAway(t *testing.T) {
 		<-ts.srv.signIns
 	}
 	ts.signInAdmin()
+}
+
+// X-Forwarded-For from anyone but a configured proxy is ignored: a forged
+// header neither dodges the per-address limit nor reaches the log.
+func TestForwardedForIsBelievedOnlyFromTrustedProxies(t *testing.T) {
+	attempts := func(ts *testServer) (last int) {
+		ts.get("/login")
+		csrf := ts.csrf()
+		// 21 different accounts, so only the address limit (20 free) can lock.
+		for i := range 22 {
+			h := http.Header{"X-Forwarded-For": {"203.0.113." + itoa(int64(i+1))}}
+			last = ts.loginAttempt(t, ts.client, csrf, "nobody"+itoa(int64(i))+"@example.com", "wrong password!", h).StatusCode
+		}
+		return last
+	}
+
+	ts := newTestServer(t)
+	if got := attempts(ts); got != http.StatusTooManyRequests {
+		t.Fatalf("forged X-Forwarded-For dodged the address limit: last attempt %d", got)
+	}
+	if logs := ts.logs.String(); strings.Contains(logs, "203.0.113.") || !strings.Contains(logs, "ip=127.0.0.1") {
+		t.Fatal("the log records the forged address, not the real one")
+	}
+
+	// Behind a configured proxy (here: loopback) the forwarded address is the client's.
+	proxied := newTestServer(t, withConfig(func(c *config.Config) {
+		_, n, _ := net.ParseCIDR("127.0.0.0/8")
+		c.TrustedProxies = []*net.IPNet{n}
+	}))
+	if got := attempts(proxied); got != http.StatusUnprocessableEntity {
+		t.Fatalf("behind a trusted proxy, distinct clients were throttled together: %d", got)
+	}
+	if !strings.Contains(proxied.logs.String(), "ip=203.0.113.22") {
+		t.Fatal("the log does not record the forwarded client address")
+	}
 }
