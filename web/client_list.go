@@ -73,6 +73,8 @@ func (s *Server) createClient(c echo.Context) error {
 	}
 	name := strings.TrimSpace(c.FormValue("name"))
 	switch n := utf8.RuneCountInString(name); {
+	case !utf8.ValidString(name):
+		return s.renderClients(c, http.StatusUnprocessableEntity, "", strings.ToValidUTF8(name, "\uFFFD"), "The name contains bytes that are not text (invalid UTF-8). Type it again.")
 	case name == "":
 		return s.renderClients(c, http.StatusUnprocessableEntity, "", name, "Enter a name for the API client.")
 	case n > 100:

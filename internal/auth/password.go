@@ -74,6 +74,9 @@ func (h Hasher) Check(hash, password string) bool {
 // ValidatePassword returns a message for a password that may not be used.
 func ValidatePassword(pw string) string {
 	switch {
+	case !utf8.ValidString(pw):
+		// No browser can type such a password: the account could never sign in.
+		return "The password contains bytes that are not text (invalid UTF-8). Type it again."
 	case utf8.RuneCountInString(pw) < MinPasswordLen:
 		return fmt.Sprintf("Choose a password of at least %d characters.", MinPasswordLen)
 	case len(pw) > MaxPasswordBytes:
@@ -87,6 +90,9 @@ func NormalizeEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", errors.New("Enter an email address.")
+	}
+	if !utf8.ValidString(s) {
+		return "", errors.New("The email address contains bytes that are not text (invalid UTF-8). Type it again.")
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || len(s) > 254 {
