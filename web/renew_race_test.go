@@ -15,7 +15,7 @@ import (
 type failingRenewer struct{ err error }
 
 func (f failingRenewer) RenewNow(context.Context, int64) error { return f.err }
-func (failingRenewer) Wake()                                  {}
+func (failingRenewer) Wake()                                   {}
 
 // Renew now raced by edits (or by another process taking the renewal
 // over) answers with a clear message, not a 500.
