@@ -351,10 +351,18 @@ type ClientsPage struct {
 	Lede    string
 	Rows    []ClientRow
 	PostURL string
-	NewKey  string
 	NewName string
 	Error   string
+}
+
+// ClientKeyPage shows a new API client's key, once.
+type ClientKeyPage struct {
+	Page
+	Heading string
+	Name    string
+	Key     string
 	Example string
+	ListURL string
 }
 
 // PermissionsPage is a global token's Permission Settings and App Associations.

@@ -40,6 +40,10 @@ func HashKey(key string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// ErrDuplicateClient is returned for a client name already used by a live
+// client in the same scope (names ignore case, as token names do).
+var ErrDuplicateClient = errors.New("store: an API client with that name already exists")
+
 // CreateClient makes an API client and returns its key, which is never
 // stored and cannot be shown again.
 func (s *Store) CreateClient(ctx context.Context, appID int64, name, actor string) (Client, string, error) {
@@ -50,6 +54,25 @@ func (s *Store) CreateClient(ctx context.Context, appID int64, name, actor strin
 	now := s.Now()
 	var id int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// Checked inside the write transaction: writes are serialised, so two
+		// clients of one name cannot slip in side by side.
+		rows, err := tx.QueryContext(ctx, "SELECT name FROM api_clients WHERE ifnull(app_id, 0) = ? AND revoked_at IS NULL", appID)
+		if err != nil {
+			return fmt.Errorf("store: creating client: %w", err)
+		}
+		nameKey := token.NameKey(name)
+		for rows.Next() {
+			var other string
+			if err := rows.Scan(&other); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: creating client: %w", err)
+			}
+			if token.NameKey(other) == nameKey {
+				rows.Close()
+				return ErrDuplicateClient
+			}
+		}
+		rows.Close()
 		res, err := tx.ExecContext(ctx, "INSERT INTO api_clients (app_id, name, key_prefix, key_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)",
 			nullID(appID), name, prefix, HashKey(key), ms(now), actor)
 		if err != nil {
