@@ -213,7 +213,7 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	// a rate below one request in 100 s would lock keys out for hours.
 	c.APIRateLimit, err = strconv.ParseFloat(get("TOKENDESK_API_RATE_LIMIT"), 64)
 	if err != nil || math.IsNaN(c.APIRateLimit) || math.IsInf(c.APIRateLimit, 0) || c.APIRateLimit < MinAPIRateLimit || c.APIRateLimit > MaxAPIRateLimit {
-		return c, &Error{name("TOKENDESK_API_RATE_LIMIT"), fmt.Sprintf("%q is not a number of requests a second from %g to %g", get("TOKENDESK_API_RATE_LIMIT"), MinAPIRateLimit, MaxAPIRateLimit)}
+		return c, &Error{name("TOKENDESK_API_RATE_LIMIT"), fmt.Sprintf("%q is not a number of requests a second from %s to %s", get("TOKENDESK_API_RATE_LIMIT"), strconv.FormatFloat(MinAPIRateLimit, 'f', -1, 64), strconv.FormatFloat(MaxAPIRateLimit, 'f', -1, 64))}
 	}
 
 	if c.TrustedProxies, err = parseCIDRs(get("TOKENDESK_TRUSTED_PROXIES")); err != nil {
