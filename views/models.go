@@ -373,6 +373,9 @@ type PermissionsPage struct {
 	PostURL      string
 	Associations []AssociationRow
 	TokenURL     string
+	// Designers of each of Apps (same order): the people who build with
+	// the token through that app.
+	Designers []string
 	// Restricted: only the chosen apps (maybe none) may use the token.
 	Restricted bool
 	Errors     map[string]string

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 )
 
 // A restriction never widens by itself: not when the only permitted app is
@@ -21,6 +23,10 @@ func TestPermissionSettingsNeverFailOpen(t *testing.T) {
 	page := w.get(perms)
 	if rule := page.text("[data-testid=global-clients-rule]"); !strings.Contains(rule, "Global API clients") || !strings.Contains(rule, "every global token") {
 		t.Fatalf("the rule for global clients is not on the page: %q", rule)
+	}
+	// Each app is shown with the people who build with it.
+	if got := page.Doc.Find("[data-testid=app-designers]").Map(func(_ int, s *goquery.Selection) string { return s.Text() }); strings.Join(got, ";") != "(designers: "+deeEmail+");(designers: "+eveEmail+")" {
+		t.Fatalf("designers shown: %q", got)
 	}
 	wantRedirect(t, w.post(perms, url.Values{"access": {"chosen"}, "app": {itoa(w.alpha)}}), perms)
 	if fetch(alphaKey) != 200 || fetch(betaKey) != 404 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/store"
@@ -49,6 +50,10 @@ func (s *Server) renderPermissions(c echo.Context, status int, tokenID int64, na
 	if err != nil {
 		return err
 	}
+	designers, err := s.Store.DesignerEmails(ctx)
+	if err != nil {
+		return err
+	}
 	chosen := map[string]bool{}
 	for _, r := range f.raw {
 		chosen[r] = true
@@ -63,6 +68,7 @@ func (s *Server) renderPermissions(c echo.Context, status int, tokenID int64, na
 	for _, a := range apps {
 		v := strconv.FormatInt(a.ID, 10)
 		m.Apps = append(m.Apps, views.Option{Value: v, Label: a.Name, Selected: chosen[v]})
+		m.Designers = append(m.Designers, strings.Join(designers[a.ID], ", "))
 	}
 	assoc, err := s.Store.TokenAssociations(ctx, tokenID)
 	if err != nil {

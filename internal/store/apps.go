@@ -166,6 +166,25 @@ func (s *Store) ListApps(ctx context.Context, designerID int64) ([]App, error) {
 	return out, rows.Err()
 }
 
+// DesignerEmails lists every application's designers, by app id.
+func (s *Store) DesignerEmails(ctx context.Context) (map[int64][]string, error) {
+	rows, err := s.read.QueryContext(ctx, "SELECT d.app_id, u.email FROM app_designers d JOIN users u ON u.id = d.user_id ORDER BY u.email")
+	if err != nil {
+		return nil, fmt.Errorf("store: designers: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]string{}
+	for rows.Next() {
+		var app int64
+		var email string
+		if err := rows.Scan(&app, &email); err != nil {
+			return nil, fmt.Errorf("store: designers: %w", err)
+		}
+		out[app] = append(out[app], email)
+	}
+	return out, rows.Err()
+}
+
 // IsDesigner reports whether the user designs the app.
 func (s *Store) IsDesigner(ctx context.Context, appID, userID int64) (bool, error) {
 	var one int
