@@ -382,6 +382,8 @@ type PermissionsPage struct {
 	// CutOff are apps that fetched the token and would lose access: the
 	// save waits for a confirmation.
 	CutOff []AssociationRow
+	// Confirm lists the ids of CutOff, sent back to confirm exactly them.
+	Confirm string
 }
 
 // AssociationRow is one app's use of a token through the API.

@@ -110,6 +110,12 @@ func TestCuttingOffAnAppAsksFirst(t *testing.T) {
 	if r := apiGet(t, w.testServer, betaKey, "Shared Feed"); r.Status != 200 {
 		t.Fatal("saved before confirmation")
 	}
+	// A confirmation that does not cover every app cut off asks again.
+	again := w.post(perms, url.Values{"access": {"chosen"}, "app": {itoa(w.alpha)}, "confirm": {itoa(w.alpha)}})
+	wantStatus(t, again, http.StatusOK)
+	if !strings.Contains(again.text("[data-testid=cut-off]"), "Beta") {
+		t.Fatal("a confirmation for other apps cut Beta off unasked")
+	}
 	// Confirming the form as shown saves it.
 	form := url.Values{}
 	form.Set("confirm", ask.Doc.Find("input[name=confirm]").AttrOr("value", ""))

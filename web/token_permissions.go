@@ -22,7 +22,9 @@ const (
 type permissionsForm struct {
 	access  store.Access
 	raw     []string // the app boxes as submitted, kept on a rejected form
-	confirm bool     // the person saw which apps lose access and went on
+	// confirmed are the apps the person was told would lose access, and
+	// went on: an app not among them is asked about again.
+	confirmed map[int64]bool
 	errs    map[string]string
 }
 
@@ -44,7 +46,7 @@ func (s *Server) showPermissions(c echo.Context) error {
 	return s.renderPermissions(c, http.StatusOK, t.ID, t.Name, permissionsForm{access: access, raw: raw}, nil)
 }
 
-func (s *Server) renderPermissions(c echo.Context, status int, tokenID int64, name string, f permissionsForm, cutOff []views.AssociationRow) error {
+func (s *Server) renderPermissions(c echo.Context, status int, tokenID int64, name string, f permissionsForm, cutOff []store.Association) error {
 	ctx := c.Request().Context()
 	apps, err := s.Store.ListApps(ctx, 0)
 	if err != nil {
@@ -63,8 +65,14 @@ func (s *Server) renderPermissions(c echo.Context, status int, tokenID int64, na
 		Page: s.page(c, name+": Permission Settings", views.NavTokens, append(sc.crumbs(),
 			views.Crumb{Label: name, URL: sc.tokenURL(tokenID)}, views.Crumb{Label: "Permission Settings"})...),
 		TokenName: name, PostURL: sc.tokenURL(tokenID) + "/permissions", TokenURL: sc.tokenURL(tokenID),
-		Restricted: f.access.Restricted, Errors: f.errs, CutOff: cutOff,
+		Restricted: f.access.Restricted, Errors: f.errs,
 	}
+	var ids []string
+	for _, a := range cutOff {
+		m.CutOff = append(m.CutOff, views.AssociationRow{App: a.AppName, Count: a.Count, Last: views.When(a.Last)})
+		ids = append(ids, strconv.FormatInt(a.AppID, 10))
+	}
+	m.Confirm = strings.Join(ids, ",")
 	for _, a := range apps {
 		v := strconv.FormatInt(a.ID, 10)
 		m.Apps = append(m.Apps, views.Option{Value: v, Label: a.Name, Selected: chosen[v]})
@@ -87,7 +95,12 @@ func parsePermissions(c echo.Context) (permissionsForm, error) {
 	if err != nil {
 		return permissionsForm{}, userError(http.StatusBadRequest, "The form could not be read.")
 	}
-	f := permissionsForm{raw: form["app"], confirm: form.Get("confirm") != "", errs: map[string]string{}}
+	f := permissionsForm{raw: form["app"], confirmed: map[int64]bool{}, errs: map[string]string{}}
+	for _, r := range strings.Split(form.Get("confirm"), ",") {
+		if id, err := strconv.ParseInt(r, 10, 64); err == nil {
+			f.confirmed[id] = true
+		}
+	}
 	switch form.Get("access") {
 	case accessEvery:
 	case accessChosen:
@@ -134,12 +147,12 @@ func (s *Server) savePermissions(c echo.Context) error {
 	if len(f.errs) > 0 {
 		return s.renderPermissions(c, http.StatusUnprocessableEntity, t.ID, t.Name, f, nil)
 	}
-	if !f.confirm {
-		cutOff, err := s.losingAccess(c, t.ID, f.access)
-		if err != nil {
-			return err
-		}
-		if len(cutOff) > 0 {
+	cutOff, err := s.losingAccess(c, t.ID, f.access)
+	if err != nil {
+		return err
+	}
+	for _, a := range cutOff {
+		if !f.confirmed[a.AppID] {
 			return s.renderPermissions(c, http.StatusOK, t.ID, t.Name, f, cutOff)
 		}
 	}
@@ -166,7 +179,7 @@ func (s *Server) savePermissions(c echo.Context) error {
 
 // losingAccess lists the apps that fetched the token (App Associations)
 // and may use it now but would not under next.
-func (s *Server) losingAccess(c echo.Context, tokenID int64, next store.Access) ([]views.AssociationRow, error) {
+func (s *Server) losingAccess(c echo.Context, tokenID int64, next store.Access) ([]store.Association, error) {
 	ctx := c.Request().Context()
 	now, err := s.Store.TokenAccess(ctx, tokenID)
 	if err != nil {
@@ -176,11 +189,11 @@ func (s *Server) losingAccess(c echo.Context, tokenID int64, next store.Access) 
 	if err != nil {
 		return nil, err
 	}
-	var out []views.AssociationRow
+	var out []store.Association
 	for _, a := range assoc {
 		// App 0 stands for global clients, which Permission Settings do not limit.
 		if a.AppID != 0 && now.Allows(a.AppID) && !next.Allows(a.AppID) {
-			out = append(out, views.AssociationRow{App: a.AppName, Count: a.Count, Last: views.When(a.Last)})
+			out = append(out, a)
 		}
 	}
 	return out, nil
