@@ -20,12 +20,12 @@ const (
 
 // permissionsForm is what a Permission Settings form asks for.
 type permissionsForm struct {
-	access  store.Access
-	raw     []string // the app boxes as submitted, kept on a rejected form
+	access store.Access
+	raw    []string // the app boxes as submitted, kept on a rejected form
 	// confirmed are the apps the person was told would lose access, and
 	// went on: an app not among them is asked about again.
 	confirmed map[int64]bool
-	errs    map[string]string
+	errs      map[string]string
 }
 
 // showPermissions is a global token's Permission Settings (which apps may
