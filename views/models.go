@@ -318,6 +318,19 @@ type AppDeletePage struct {
 	Clients   int
 	PostURL   string
 	CancelURL string
+	// OnlyFor are global tokens only this app may use: after the delete no
+	// app may use them.
+	OnlyFor []string
+	// InUse are the tokens the app's API clients fetched: they lose them.
+	InUse []AppUseRow
+}
+
+// AppUseRow is one token an application fetched through the API.
+type AppUseRow struct {
+	Token string
+	Scope string // "global" or "this app's"
+	Count int64
+	Last  string
 }
 
 // ClientRow is one API client.
@@ -338,10 +351,18 @@ type ClientsPage struct {
 	Lede    string
 	Rows    []ClientRow
 	PostURL string
-	NewKey  string
 	NewName string
 	Error   string
+}
+
+// ClientKeyPage shows a new API client's key, once.
+type ClientKeyPage struct {
+	Page
+	Heading string
+	Name    string
+	Key     string
 	Example string
+	ListURL string
 }
 
 // PermissionsPage is a global token's Permission Settings and App Associations.
@@ -352,6 +373,17 @@ type PermissionsPage struct {
 	PostURL      string
 	Associations []AssociationRow
 	TokenURL     string
+	// Designers of each of Apps (same order): the people who build with
+	// the token through that app.
+	Designers []string
+	// Restricted: only the chosen apps (maybe none) may use the token.
+	Restricted bool
+	Errors     map[string]string
+	// CutOff are apps that fetched the token and would lose access: the
+	// save waits for a confirmation.
+	CutOff []AssociationRow
+	// Confirm lists the ids of CutOff, sent back to confirm exactly them.
+	Confirm string
 }
 
 // AssociationRow is one app's use of a token through the API.

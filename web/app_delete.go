@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/store"
@@ -43,6 +44,20 @@ func (s *Server) confirmDeleteApp(c echo.Context) error {
 		return err
 	}
 	m.Clients = len(clients)
+	if m.OnlyFor, err = s.Store.GlobalTokensOnlyFor(c.Request().Context(), app.ID); err != nil {
+		return err
+	}
+	uses, err := s.Store.AppAssociations(c.Request().Context(), app.ID)
+	if err != nil {
+		return err
+	}
+	for _, u := range uses {
+		scope := "this app's"
+		if u.Global {
+			scope = "global"
+		}
+		m.InUse = append(m.InUse, views.AppUseRow{Token: u.TokenName, Scope: scope, Count: u.Count, Last: views.When(u.Last)})
+	}
 	status := http.StatusOK
 	if !allowed {
 		status = http.StatusForbidden
@@ -63,10 +78,26 @@ func (s *Server) deleteApp(c echo.Context) error {
 	if !allowed {
 		return userError(http.StatusForbidden, "Applications cannot be deleted while “Allow Deleting Application Permanently” is off (Settings).")
 	}
+	orphans, err := s.Store.GlobalTokensOnlyFor(c.Request().Context(), app.ID)
+	if err != nil {
+		return err
+	}
 	names, err := s.Store.DeleteApp(c.Request().Context(), app.ID, currentUser(c).Email)
 	if err != nil {
 		return err
 	}
-	s.flash(c, fmt.Sprintf("Deleted application “%s” and its %d access token(s).", app.Name, len(names)))
+	msg := fmt.Sprintf("Deleted application “%s” and its %d access token(s).", app.Name, len(names))
+	if len(orphans) > 0 {
+		msg += fmt.Sprintf(" No app may use %s now: change their Permission Settings to open them to another app.", strings.Join(quoted(orphans), ", "))
+	}
+	s.flash(c, msg)
 	return c.Redirect(http.StatusSeeOther, "/apps")
+}
+
+func quoted(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = "“" + n + "”"
+	}
+	return out
 }

@@ -34,6 +34,8 @@ func readAppForm(c echo.Context) appInput {
 	}
 	n := utf8.RuneCountInString(in.name)
 	switch {
+	case !utf8.ValidString(in.name):
+		in.errs["name"] = "The name contains bytes that are not text (invalid UTF-8). Type it again."
 	case in.name == "":
 		in.errs["name"] = "Enter a name for the application."
 	case n > 100:

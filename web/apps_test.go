@@ -62,9 +62,8 @@ func (w *appWorld) createApp(name string, designers ...int64) int64 {
 func createClient(t testing.TB, ts *testServer, base, name string) string {
 	t.Helper()
 	ts.get(base)
-	p := ts.post(base, url.Values{"name": {name}})
-	wantStatus(t, p, http.StatusCreated)
-	key := p.text("[data-testid=key]")
+	wantRedirect(t, ts.post(base, url.Values{"name": {name}}), base+"/created")
+	key := ts.get(base + "/created").text("[data-testid=key]")
 	if !strings.HasPrefix(key, store.KeyPrefix) {
 		t.Fatalf("no key shown: %q", key)
 	}

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/store"
@@ -31,10 +28,10 @@ func (s *Server) clientScope(c echo.Context) (appID int64, base string, crumbs [
 }
 
 func (s *Server) listClients(c echo.Context) error {
-	return s.renderClients(c, http.StatusOK, "", "", "")
+	return s.renderClients(c, http.StatusOK, "", "")
 }
 
-func (s *Server) renderClients(c echo.Context, status int, newKey, newName, problem string) error {
+func (s *Server) renderClients(c echo.Context, status int, newName, problem string) error {
 	appID, base, crumbs, heading, err := s.clientScope(c)
 	if err != nil {
 		return err
@@ -48,10 +45,7 @@ func (s *Server) renderClients(c echo.Context, status int, newKey, newName, prob
 	if appID != 0 {
 		nav, lede = views.NavApps, "This app's processes and forms fetch its access tokens, and the global ones it may use, with these keys."
 	}
-	m := views.ClientsPage{Page: s.page(c, heading, nav, crumbs...), Heading: heading, Lede: lede, PostURL: base, NewKey: newKey, NewName: newName, Error: problem}
-	if newKey != "" {
-		m.Example = fmt.Sprintf("Use it as: curl -H 'Authorization: Bearer %s' %s/api/v1/tokens/<Token Name>", newKey, strings.TrimRight(s.Config.BaseURL.String(), "/"))
-	}
+	m := views.ClientsPage{Page: s.page(c, heading, nav, crumbs...), Heading: heading, Lede: lede, PostURL: base, NewName: newName, Error: problem}
 	for _, cl := range clients {
 		row := views.ClientRow{ID: cl.ID, Name: cl.Name, KeyPrefix: cl.KeyPrefix, Created: views.When(cl.CreatedAt) + " by " + cl.CreatedBy,
 			LastUsed: views.When(cl.LastUsedAt), Revoked: cl.Revoked(), RevokeURL: base + "/" + strconv.FormatInt(cl.ID, 10) + "/revoke"}
@@ -61,30 +55,6 @@ func (s *Server) renderClients(c echo.Context, status int, newKey, newName, prob
 		m.Rows = append(m.Rows, row)
 	}
 	return render(c, status, views.Clients(m))
-}
-
-// createClient makes an API client and shows its key, once. The answer is
-// the page itself (not a redirect), so the key never sits in a session or
-// a URL.
-func (s *Server) createClient(c echo.Context) error {
-	appID, _, _, _, err := s.clientScope(c)
-	if err != nil {
-		return err
-	}
-	name := strings.TrimSpace(c.FormValue("name"))
-	switch n := utf8.RuneCountInString(name); {
-	case name == "":
-		return s.renderClients(c, http.StatusUnprocessableEntity, "", name, "Enter a name for the API client.")
-	case n > 100:
-		return s.renderClients(c, http.StatusUnprocessableEntity, "", name, fmt.Sprintf("The name can be at most 100 characters; this one has %d.", n))
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return s.renderClients(c, http.StatusUnprocessableEntity, "", name, "The name cannot contain control characters.")
-	}
-	_, key, err := s.Store.CreateClient(c.Request().Context(), appID, name, currentUser(c).Email)
-	if err != nil {
-		return err
-	}
-	return s.renderClients(c, http.StatusCreated, key, "", "")
 }
 
 // confirmRevokeClient asks before a key stops working: whatever uses it breaks.

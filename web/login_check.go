@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/auth"
@@ -25,25 +27,41 @@ func (s *Server) checkLogin(c echo.Context) error {
 		m := views.LoginPage{Page: s.page(c, "Sign in", ""), Email: email, Error: msg, Next: next}
 		return render(c, status, views.Login(m))
 	}
+	tooMany := func(wait time.Duration) error {
+		secs := int(math.Ceil(wait.Seconds()))
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+		return fail(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. Wait %d seconds, then try again.", secs))
+	}
 	if wait := s.throttle.Wait(keys...); wait > 0 {
-		c.Response().Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
-		return fail(http.StatusTooManyRequests,
-			fmt.Sprintf("Too many failed sign-ins. Wait %d seconds, then try again.", int(math.Ceil(wait.Seconds()))))
+		return tooMany(wait)
 	}
 	if email == "" || password == "" {
 		return fail(http.StatusUnprocessableEntity, "Enter your email and password.")
 	}
+	// The attempt counts before the slow comparison, so parallel guesses
+	// cannot outrun the lock.
+	wait, attempt := s.throttle.Reserve(keys...)
+	if wait > 0 {
+		return tooMany(wait)
+	}
+	release, ok := s.signInSlot(c)
+	if !ok {
+		attempt.Cancel()
+		c.Response().Header().Set("Retry-After", "1")
+		return fail(http.StatusServiceUnavailable, "Many sign-ins are being checked right now. Try again in a moment.")
+	}
+	defer release()
 
 	u, err := s.Store.UserByEmail(c.Request().Context(), email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		attempt.Cancel()
 		return err
 	}
-	if !auth.Check(u.PasswordHash, password) || !u.Active {
-		s.throttle.Failure(keys...)
+	if !s.Hasher.Check(u.PasswordHash, password) || !u.Active {
 		s.Logger.Info("sign-in failed", "email", email, "ip", c.RealIP())
 		return fail(http.StatusUnprocessableEntity, "The email or password is not right.")
 	}
-	s.throttle.Success(keys[0])
+	attempt.Succeeded()
 	if err := s.startSession(c, u.ID); err != nil {
 		return err
 	}
@@ -69,4 +87,28 @@ func (s *Server) startSession(c echo.Context, userID int64) error {
 	}
 	c.Set(ctxSession, sess)
 	return nil
+}
+
+// signInSlot bounds the password comparisons running at once: bcrypt is
+// slow on purpose, and unbounded it starves every other request. A
+// request waits briefly for a slot, then is turned away rather than queued.
+func (s *Server) signInSlot(c echo.Context) (release func(), ok bool) {
+	release = func() { <-s.signIns }
+	select {
+	case s.signIns <- struct{}{}:
+		return release, true
+	default:
+	}
+	if s.signInWait <= 0 {
+		return nil, false
+	}
+	t := time.NewTimer(s.signInWait)
+	defer t.Stop()
+	select {
+	case s.signIns <- struct{}{}:
+		return release, true
+	case <-t.C:
+	case <-c.Request().Context().Done():
+	}
+	return nil, false
 }

@@ -18,6 +18,9 @@ type scope struct {
 	AppID int64
 	App   *store.App
 	Base  string // "/tokens" or "/apps/3/tokens"
+	// Plain: the person may store credentials unencrypted (the server
+	// allows it, and they are an administrator).
+	Plain bool
 }
 
 func scopeOf(c echo.Context) scope {
@@ -71,7 +74,7 @@ func appURL(id int64) string { return "/apps/" + strconv.FormatInt(id, 10) }
 // globalScope is for administrators only.
 func (s *Server) globalScope(next echo.HandlerFunc) echo.HandlerFunc {
 	return requireAdmin(func(c echo.Context) error {
-		c.Set(ctxScope, scope{Base: "/tokens"})
+		c.Set(ctxScope, scope{Base: "/tokens", Plain: s.Config.AllowPlain})
 		return next(c)
 	})
 }
@@ -84,7 +87,7 @@ func (s *Server) appScope(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		c.Set(ctxScope, scope{AppID: app.ID, App: &app, Base: appURL(app.ID) + "/tokens"})
+		c.Set(ctxScope, scope{AppID: app.ID, App: &app, Base: appURL(app.ID) + "/tokens", Plain: s.Config.AllowPlain && currentUser(c).IsAdmin()})
 		return next(c)
 	})
 }

@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -68,6 +70,9 @@ type Server struct {
 	metrics  *metrics
 	api      *apiState
 	index    *index.Index
+	// signIns holds a slot per password comparison running (signInSlot).
+	signIns    chan struct{}
+	signInWait time.Duration
 }
 
 // New builds the server and its routes.
@@ -99,18 +104,37 @@ func New(d Deps) *Server {
 			Absolute: sessionAbsolute,
 			Now:      d.Now,
 		},
-		throttle: auth.NewThrottle(d.Now),
-		csrfKey:  d.Box.DeriveKey("csrf"),
-		metrics:  newMetrics(d.Registry),
-		api:      newAPIState(d.Config.APIRateLimit),
-		index:    index.New(d.Store, d.Now),
+		throttle:   auth.NewThrottle(d.Now),
+		csrfKey:    d.Box.DeriveKey("csrf"),
+		metrics:    newMetrics(d.Registry),
+		api:        newAPIState(d.Config.APIRateLimit),
+		index:      index.New(d.Store, d.Now),
+		signIns:    make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+		signInWait: 2 * time.Second,
 	}
+	d.Hasher.Prepare()
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = ipExtractor(d.Config.TrustedProxies)
 	s.echo = e
 	s.routes()
 	return s
+}
+
+// ipExtractor is how c.RealIP() finds the client's address, which sign-in
+// throttling and logs use. X-Forwarded-For is believed only from the
+// configured proxies (none by default), walking it from the nearest hop;
+// anyone else could forge it to dodge the per-address limit.
+func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // ServeHTTP makes the server an http.Handler.

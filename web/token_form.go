@@ -112,9 +112,9 @@ func storedSecrets(p provider.Provider, tok *token.Token, pd pending) map[string
 }
 
 // spec turns validated input into the state to store.
-func (s *Server) spec(p provider.Provider, in token.Input, pd pending, appID int64) store.TokenSpec {
+func (s *Server) spec(p provider.Provider, in token.Input, pd pending, sc scope) store.TokenSpec {
 	sp := store.TokenSpec{
-		AppID:       appID,
+		AppID:       sc.AppID,
 		Provider:    p.ID,
 		Name:        in.Values[provider.KeyName],
 		Description: in.Values[provider.KeyDescription],
@@ -126,7 +126,9 @@ func (s *Server) spec(p provider.Provider, in token.Input, pd pending, appID int
 	if p.Has(provider.KeyRenewalRate) {
 		sp.Rate = in.Values[provider.KeyRenewalRate]
 	}
-	if s.Config.AllowPlain && p.Has(provider.KeyEncrypt) {
+	// Only administrators may store credentials unencrypted: a designer's
+	// form, forged or not, is always stored encrypted.
+	if sc.Plain && p.Has(provider.KeyEncrypt) {
 		sp.Encrypted = in.Values[provider.KeyEncrypt] != ""
 	}
 	for _, f := range p.Fields {
@@ -216,6 +218,9 @@ func (s *Server) fields(f *tokenForm) []views.FormField {
 			case field.Key == provider.KeyEncrypt && !s.Config.AllowPlain:
 				v.Checked, v.Locked = true, true
 				v.LockNote = "Credentials are always encrypted on this server."
+			case field.Key == provider.KeyEncrypt && !f.sc.Plain:
+				v.Checked, v.Locked = true, true
+				v.LockNote = "Only administrators can store credentials unencrypted; saving here encrypts them."
 			case f.in != nil:
 				v.Checked = f.in.Values[field.Key] != ""
 			case f.tok != nil && field.Key == provider.KeyEncrypt:

@@ -3,7 +3,9 @@ package web
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/renewal"
@@ -33,7 +35,16 @@ func (s *Server) renewToken(c echo.Context) error {
 		}
 		s.flash(c, fmt.Sprintf("Renewed “%s”. The new access token expires %s.", t.Name, views.When(fresh.ExpiresAt)))
 	case errors.Is(err, store.ErrLeased):
-		s.flash(c, fmt.Sprintf("A renewal of “%s” is already under way. Reload this page in a moment to see its outcome.", t.Name))
+		msg, lerr := s.leasedMessage(c, t.ID, t.Name)
+		if lerr != nil {
+			return lerr
+		}
+		s.flash(c, msg)
+	case errors.Is(err, store.ErrStale), errors.Is(err, store.ErrLeaseLost):
+		// Someone saved the token while it was being renewed (again and
+		// again), or another process took the renewal over: their outcome
+		// stands, nothing of this attempt was saved.
+		s.flash(c, fmt.Sprintf("“%s” was changed while Renew now was running, so this renewal was not saved. The page shows the token as it is now; press Renew now again if it still needs renewing.", t.Name))
 	case errors.As(err, &failure):
 		s.flash(c, fmt.Sprintf("Renewing “%s” failed: %s The previous access token stays in place.", t.Name, failure.Message))
 	case errors.Is(err, store.ErrNotFound):
@@ -49,4 +60,31 @@ func (s *Server) wakeRenewer() {
 	if s.Renewer != nil {
 		s.Renewer.Wake()
 	}
+}
+
+// leasedMessage says when a renewal held by someone else frees the token:
+// a process that stopped mid-renewal leaves its lease until it expires.
+func (s *Server) leasedMessage(c echo.Context, id int64, name string) (string, error) {
+	until, err := s.Store.LeaseUntil(c.Request().Context(), id)
+	if err != nil {
+		return "", err
+	}
+	left := until.Sub(s.Now())
+	if until.IsZero() || left <= 0 {
+		return fmt.Sprintf("A renewal of “%s” was just finishing. Press Renew now again if it still needs renewing.", name), nil
+	}
+	return fmt.Sprintf("A renewal of “%s” is already under way (here or in another tokendesk process). Reload this page in a moment to see its outcome. If that process stopped, the token is free again at %s (in %s); Renew now works then.",
+		name, until.UTC().Format("15:04:05 UTC"), roughly(left)), nil
+}
+
+// roughly says a short duration in words, rounded up.
+func roughly(d time.Duration) string {
+	secs := int(math.Ceil(d.Seconds()))
+	switch {
+	case secs <= 1:
+		return "1 second"
+	case secs < 120:
+		return fmt.Sprintf("%d seconds", secs)
+	}
+	return fmt.Sprintf("%d minutes", int(math.Ceil(float64(secs)/60)))
 }

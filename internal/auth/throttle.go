@@ -61,7 +61,10 @@ func (t *Throttle) Wait(keys ...string) time.Duration {
 func (t *Throttle) Failure(keys ...string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	now := t.Now()
+	t.failLocked(t.Now(), keys)
+}
+
+func (t *Throttle) failLocked(now time.Time, keys []string) {
 	if len(t.entries) > 50_000 {
 		t.prune(now)
 	}
@@ -77,6 +80,64 @@ func (t *Throttle) Failure(keys ...string) {
 		if over > 0 {
 			lock := t.Base << min(over-1, 30)
 			a.lockedUntil = now.Add(min(lock, t.Max))
+		}
+	}
+}
+
+// Reservation is one sign-in attempt counted before its password is
+// checked. Left alone it stays a failure; Succeeded or Cancel take it back.
+type Reservation struct {
+	t    *Throttle
+	keys []string
+}
+
+// Reserve counts an attempt as failed against every key before the
+// (slow) password comparison, so that parallel guesses cannot all start
+// before the first failure is recorded: once the free failures are
+// reserved, the next attempt waits. It returns the wait, and nil, when
+// any key is locked; nothing is counted then.
+func (t *Throttle) Reserve(keys ...string) (time.Duration, *Reservation) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.Now()
+	var wait time.Duration
+	for _, k := range keys {
+		if a, ok := t.entries[k]; ok {
+			wait = max(wait, a.lockedUntil.Sub(now))
+		}
+	}
+	if wait > 0 {
+		return wait, nil
+	}
+	t.failLocked(now, keys)
+	return 0, &Reservation{t: t, keys: keys}
+}
+
+// Succeeded ends a reservation whose password was right: the first key
+// (the account) is forgotten, the others get their attempt back.
+func (r *Reservation) Succeeded() {
+	r.t.mu.Lock()
+	defer r.t.mu.Unlock()
+	delete(r.t.entries, r.keys[0])
+	r.t.refundLocked(r.keys[1:])
+}
+
+// Cancel takes back an attempt that did not happen.
+func (r *Reservation) Cancel() {
+	r.t.mu.Lock()
+	defer r.t.mu.Unlock()
+	r.t.refundLocked(r.keys)
+}
+
+func (t *Throttle) refundLocked(keys []string) {
+	for _, k := range keys {
+		a, ok := t.entries[k]
+		if !ok || a.failures == 0 {
+			continue
+		}
+		a.failures--
+		if a.failures <= t.free(k) {
+			a.lockedUntil = time.Time{}
 		}
 	}
 }

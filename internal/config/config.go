@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -37,6 +39,9 @@ type Config struct {
 	RenewalWorkers int
 	// APIRateLimit is how many runtime API requests a second one key may make.
 	APIRateLimit float64
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed;
+	// none by default, so the header is ignored.
+	TrustedProxies []*net.IPNet
 }
 
 // SecureCookies reports whether cookies must carry the Secure flag.
@@ -72,6 +77,7 @@ var settings = []setting{
 	{"TOKENDESK_LOG_LEVEL", "log-level", "log level: debug, info, warn or error", "info"},
 	{"TOKENDESK_RENEWAL_WORKERS", "renewal-workers", "renewals run at once by the background worker", "8"},
 	{"TOKENDESK_API_RATE_LIMIT", "api-rate-limit", "runtime API requests a second per client key (bursts of twice that)", "50"},
+	{"TOKENDESK_TRUSTED_PROXIES", "trusted-proxies", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (default: none, the header is ignored)", ""},
 }
 
 // Error names the setting that stopped start-up.
@@ -134,8 +140,8 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	c.DatabaseURL = get("TOKENDESK_DATABASE_URL")
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = filepath.Join(c.DataDir, "tokendesk.db")
-	} else if u, err := url.Parse(c.DatabaseURL); err == nil && u.Scheme != "" && u.Scheme != "file" && u.Scheme != "sqlite" {
-		return c, &Error{name("TOKENDESK_DATABASE_URL"), fmt.Sprintf("scheme %q is not supported (use a SQLite file path)", u.Scheme)}
+	} else if problem := checkDatabaseURL(c); problem != "" {
+		return c, &Error{name("TOKENDESK_DATABASE_URL"), problem}
 	}
 
 	if v, ok := lookup(getenv, "TOKENDESK_MASTER_KEY"); ok {
@@ -203,9 +209,15 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	}
 	c.RenewalWorkers = n
 
+	// NaN and Inf parse, and NaN passes every comparison's "false" branch;
+	// a rate below one request in 100 s would lock keys out for hours.
 	c.APIRateLimit, err = strconv.ParseFloat(get("TOKENDESK_API_RATE_LIMIT"), 64)
-	if err != nil || c.APIRateLimit <= 0 || c.APIRateLimit > 1e6 {
-		return c, &Error{name("TOKENDESK_API_RATE_LIMIT"), fmt.Sprintf("%q is not a number of requests a second (above 0)", get("TOKENDESK_API_RATE_LIMIT"))}
+	if err != nil || math.IsNaN(c.APIRateLimit) || math.IsInf(c.APIRateLimit, 0) || c.APIRateLimit < MinAPIRateLimit || c.APIRateLimit > MaxAPIRateLimit {
+		return c, &Error{name("TOKENDESK_API_RATE_LIMIT"), fmt.Sprintf("%q is not a number of requests a second from %s to %s", get("TOKENDESK_API_RATE_LIMIT"), strconv.FormatFloat(MinAPIRateLimit, 'f', -1, 64), strconv.FormatFloat(MaxAPIRateLimit, 'f', -1, 64))}
+	}
+
+	if c.TrustedProxies, err = parseCIDRs(get("TOKENDESK_TRUSTED_PROXIES")); err != nil {
+		return c, &Error{name("TOKENDESK_TRUSTED_PROXIES"), err.Error()}
 	}
 
 	c.AdminEmail = strings.TrimSpace(getenv("TOKENDESK_ADMIN_EMAIL"))
@@ -214,6 +226,64 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 		return c, &Error{"TOKENDESK_ADMIN_EMAIL/TOKENDESK_ADMIN_PASSWORD", "must be set together"}
 	}
 	return c, nil
+}
+
+// checkDatabaseURL says what is wrong with a database URL other than a
+// SQLite file. The URL itself is not repeated: it may hold a password.
+func checkDatabaseURL(c Config) string {
+	raw := c.DatabaseURL
+	if i := strings.Index(raw, "://"); i > 0 {
+		if scheme := strings.ToLower(raw[:i]); scheme != "file" && scheme != "sqlite" {
+			return fmt.Sprintf("scheme %q is not supported (use a SQLite file path)", scheme)
+		}
+	}
+	p := c.DatabasePath()
+	query := ""
+	if i := strings.IndexByte(raw, '?'); i >= 0 {
+		query = strings.ToLower(raw[i:])
+	}
+	switch {
+	case p == "" || strings.HasPrefix(p, ":") || strings.Contains(query, "mode=memory"):
+		return "names an in-memory database, which is not supported: tokendesk keeps its data in a SQLite file (use a file path)"
+	case strings.HasSuffix(p, "/") || strings.HasSuffix(p, string(filepath.Separator)):
+		return "names a directory; use a SQLite file path such as ./data/tokendesk.db"
+	}
+	if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+		return "names a directory; use a SQLite file path such as ./data/tokendesk.db"
+	}
+	return ""
+}
+
+// API rate limit bounds, requests a second.
+const (
+	MinAPIRateLimit = 0.01
+	MaxAPIRateLimit = 1e6
+)
+
+// parseCIDRs reads a list of networks separated by commas or spaces; a
+// bare address stands for itself.
+func parseCIDRs(s string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+		if !strings.Contains(f, "/") {
+			ip := net.ParseIP(f)
+			if ip == nil {
+				return nil, fmt.Errorf("%q is not an IP address or CIDR (like 10.0.0.0/8)", f)
+			}
+			bits := 8 * net.IPv6len
+			if ip4 := ip.To4(); ip4 != nil {
+				ip, bits = ip4, 8*net.IPv4len
+			}
+			out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a CIDR (like 10.0.0.0/8)", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // lookup treats an empty variable as unset, as shells commonly export them.

@@ -84,6 +84,20 @@ func TestBadSettingsNameTheSetting(t *testing.T) {
 		{"stray argument", []string{"extra"}, nil, "extra"},
 		{"zero renewal workers", []string{"--renewal-workers", "0"}, nil, "--renewal-workers"},
 		{"renewal workers not a number", nil, map[string]string{"TOKENDESK_RENEWAL_WORKERS": "many"}, "TOKENDESK_RENEWAL_WORKERS"},
+		{"rate limit NaN", nil, map[string]string{"TOKENDESK_API_RATE_LIMIT": "NaN"}, "TOKENDESK_API_RATE_LIMIT"},
+		{"rate limit Inf", nil, map[string]string{"TOKENDESK_API_RATE_LIMIT": "Inf"}, "TOKENDESK_API_RATE_LIMIT"},
+		{"rate limit -Inf", []string{"--api-rate-limit", "-Inf"}, nil, "--api-rate-limit"},
+		{"rate limit tiny", nil, map[string]string{"TOKENDESK_API_RATE_LIMIT": "1e-300"}, "TOKENDESK_API_RATE_LIMIT"},
+		{"rate limit negative", nil, map[string]string{"TOKENDESK_API_RATE_LIMIT": "-5"}, "TOKENDESK_API_RATE_LIMIT"},
+		{"rate limit zero", nil, map[string]string{"TOKENDESK_API_RATE_LIMIT": "0"}, "TOKENDESK_API_RATE_LIMIT"},
+		{"rate limit words", nil, map[string]string{"TOKENDESK_API_RATE_LIMIT": "fast"}, "TOKENDESK_API_RATE_LIMIT"},
+		{"in-memory database", nil, map[string]string{"TOKENDESK_DATABASE_URL": ":memory:"}, "in-memory"},
+		{"in-memory file URL", nil, map[string]string{"TOKENDESK_DATABASE_URL": "file::memory:?cache=shared"}, "in-memory"},
+		{"memory mode", nil, map[string]string{"TOKENDESK_DATABASE_URL": "file:x.db?mode=memory"}, "in-memory"},
+		{"mysql url", []string{"--database-url", "mysql://u:p@db/x"}, nil, "--database-url"},
+		{"directory as database", nil, map[string]string{"TOKENDESK_DATABASE_URL": "."}, "directory"},
+		{"trusted proxy not a CIDR", nil, map[string]string{"TOKENDESK_TRUSTED_PROXIES": "10.0.0.0/8, proxy.example"}, "TOKENDESK_TRUSTED_PROXIES"},
+		{"trusted proxy bad mask", []string{"--trusted-proxies", "10.0.0.0/33"}, nil, "--trusted-proxies"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(tc.args, env(tc.env), io.Discard)
@@ -95,5 +109,37 @@ func TestBadSettingsNameTheSetting(t *testing.T) {
 				t.Fatalf("error %q should be one line naming %s", msg, tc.want)
 			}
 		})
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := Load(nil, env(nil), io.Discard)
+	if err != nil || len(c.TrustedProxies) != 0 {
+		t.Fatalf("default: %v %v, want none", c.TrustedProxies, err)
+	}
+	c, err = Load([]string{"--trusted-proxies", "10.0.0.0/8, 192.168.1.7 ,fd00::/8"}, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range c.TrustedProxies {
+		got = append(got, n.String())
+	}
+	if strings.Join(got, " ") != "10.0.0.0/8 192.168.1.7/32 fd00::/8" {
+		t.Fatalf("trusted proxies %v", got)
+	}
+}
+
+func TestSensibleSettingsPass(t *testing.T) {
+	for _, e := range []map[string]string{
+		{"TOKENDESK_API_RATE_LIMIT": "0.5"},
+		{"TOKENDESK_API_RATE_LIMIT": "1000"},
+		{"TOKENDESK_DATABASE_URL": "file:" + filepath.Join(t.TempDir(), "td.db") + "?_pragma=x"},
+		{"TOKENDESK_DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "td.db")},
+		{"TOKENDESK_DATABASE_URL": filepath.Join(t.TempDir(), "td.db")},
+	} {
+		if _, err := Load(nil, env(e), io.Discard); err != nil {
+			t.Errorf("%v: %v", e, err)
+		}
 	}
 }

@@ -95,7 +95,7 @@ func TestNextLookupSeesThisProcessWrites(t *testing.T) {
 	if got := accessToken(t, ix, other.ID, "Feed"); got != "global-2" {
 		t.Fatalf("Beta before: %q", got)
 	}
-	if err := st.SetTokenPermissions(ctx, global.ID, []int64{app.ID}, "test"); err != nil {
+	if err := st.SetTokenPermissions(ctx, global.ID, store.Access{Restricted: true, Apps: []int64{app.ID}}, "test"); err != nil {
 		t.Fatal(err)
 	}
 	if got := accessToken(t, ix, other.ID, "Feed"); got != "(none)" {

@@ -166,6 +166,25 @@ func (s *Store) ListApps(ctx context.Context, designerID int64) ([]App, error) {
 	return out, rows.Err()
 }
 
+// DesignerEmails lists every application's designers, by app id.
+func (s *Store) DesignerEmails(ctx context.Context) (map[int64][]string, error) {
+	rows, err := s.read.QueryContext(ctx, "SELECT d.app_id, u.email FROM app_designers d JOIN users u ON u.id = d.user_id ORDER BY u.email")
+	if err != nil {
+		return nil, fmt.Errorf("store: designers: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]string{}
+	for rows.Next() {
+		var app int64
+		var email string
+		if err := rows.Scan(&app, &email); err != nil {
+			return nil, fmt.Errorf("store: designers: %w", err)
+		}
+		out[app] = append(out[app], email)
+	}
+	return out, rows.Err()
+}
+
 // IsDesigner reports whether the user designs the app.
 func (s *Store) IsDesigner(ctx context.Context, appID, userID int64) (bool, error) {
 	var one int
@@ -231,8 +250,43 @@ func (s *Store) DeleteApp(ctx context.Context, id int64, actor string) ([]string
 	return names, err
 }
 
-// TokenPermissions lists the apps that may use a global token; empty
-// means every app.
+// ErrUnknownApp is returned when permission settings name an application
+// that does not exist (or was deleted while the form was open).
+var ErrUnknownApp = errors.New("store: no such application")
+
+// Access is a global token's Permission Settings: every app may use it,
+// or (Restricted) only Apps, which may be none.
+type Access struct {
+	Restricted bool
+	Apps       []int64
+}
+
+// Allows reports whether an app may use the token.
+func (a Access) Allows(appID int64) bool {
+	if !a.Restricted {
+		return true
+	}
+	for _, id := range a.Apps {
+		if id == appID {
+			return true
+		}
+	}
+	return false
+}
+
+// TokenAccess reads a global token's Permission Settings.
+func (s *Store) TokenAccess(ctx context.Context, tokenID int64) (Access, error) {
+	var a Access
+	err := s.read.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM token_restrictions WHERE token_id = ?)", tokenID).Scan(&a.Restricted)
+	if err != nil {
+		return a, fmt.Errorf("store: permissions: %w", err)
+	}
+	a.Apps, err = s.TokenPermissions(ctx, tokenID)
+	return a, err
+}
+
+// TokenPermissions lists the apps chosen in a global token's Permission
+// Settings. Whether the choice applies at all is TokenAccess's Restricted.
 func (s *Store) TokenPermissions(ctx context.Context, tokenID int64) ([]int64, error) {
 	rows, err := s.read.QueryContext(ctx, "SELECT app_id FROM token_permissions WHERE token_id = ? ORDER BY app_id", tokenID)
 	if err != nil {
@@ -250,8 +304,10 @@ func (s *Store) TokenPermissions(ctx context.Context, tokenID int64) ([]int64, e
 	return out, rows.Err()
 }
 
-// SetTokenPermissions replaces the apps that may use a global token.
-func (s *Store) SetTokenPermissions(ctx context.Context, tokenID int64, apps []int64, actor string) error {
+// SetTokenPermissions replaces a global token's Permission Settings. Every
+// app named must exist (ErrUnknownApp otherwise, and nothing changes): a
+// restriction never widens because an app is missing.
+func (s *Store) SetTokenPermissions(ctx context.Context, tokenID int64, a Access, actor string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		var name, prov string
 		if err := tx.QueryRowContext(ctx, "SELECT name, provider FROM tokens WHERE id = ? AND app_id IS NULL", tokenID).Scan(&name, &prov); errors.Is(err, sql.ErrNoRows) {
@@ -259,27 +315,51 @@ func (s *Store) SetTokenPermissions(ctx context.Context, tokenID int64, apps []i
 		} else if err != nil {
 			return fmt.Errorf("store: permissions: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM token_permissions WHERE token_id = ?", tokenID); err != nil {
-			return fmt.Errorf("store: permissions: %w", err)
-		}
-		for _, a := range apps {
-			if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO token_permissions (token_id, app_id) SELECT ?, id FROM apps WHERE id = ?", tokenID, a); err != nil {
+		for _, q := range []string{"DELETE FROM token_permissions WHERE token_id = ?", "DELETE FROM token_restrictions WHERE token_id = ?"} {
+			if _, err := tx.ExecContext(ctx, q, tokenID); err != nil {
 				return fmt.Errorf("store: permissions: %w", err)
 			}
 		}
 		detail := "every app may use it"
-		if len(apps) > 0 {
-			detail = fmt.Sprintf("%d app(s) may use it", len(apps))
+		if a.Restricted {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO token_restrictions (token_id) VALUES (?)", tokenID); err != nil {
+				return fmt.Errorf("store: permissions: %w", err)
+			}
+			var names []string
+			for _, app := range a.Apps {
+				var appName string
+				if err := tx.QueryRowContext(ctx, "SELECT name FROM apps WHERE id = ?", app).Scan(&appName); errors.Is(err, sql.ErrNoRows) {
+					return ErrUnknownApp
+				} else if err != nil {
+					return fmt.Errorf("store: permissions: %w", err)
+				}
+				res, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO token_permissions (token_id, app_id) VALUES (?, ?)", tokenID, app)
+				if err != nil {
+					return fmt.Errorf("store: permissions: %w", err)
+				}
+				if n, _ := res.RowsAffected(); n > 0 {
+					names = append(names, appName)
+				}
+			}
+			detail = "no app may use it"
+			if len(names) > 0 {
+				detail = "only " + strings.Join(names, ", ") + " may use it"
+			}
 		}
 		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: "token.permissions", Subject: name, TokenID: tokenID, Provider: prov, Detail: detail})
 	})
 }
 
+// allowedFor is the SQL condition under which app ?N may use global token t.
+func allowedFor(param string) string {
+	return `(NOT EXISTS (SELECT 1 FROM token_restrictions r WHERE r.token_id = t.id)
+		OR EXISTS (SELECT 1 FROM token_permissions p WHERE p.token_id = t.id AND p.app_id = ` + param + `))`
+}
+
 // GlobalTokensFor lists the global tokens an app may use, by name.
 func (s *Store) GlobalTokensFor(ctx context.Context, appID int64) ([]token.Token, error) {
 	rows, err := s.read.QueryContext(ctx, "SELECT "+tokenCols+` FROM tokens t
-		WHERE t.app_id IS NULL AND (NOT EXISTS (SELECT 1 FROM token_permissions p WHERE p.token_id = t.id)
-		   OR EXISTS (SELECT 1 FROM token_permissions p WHERE p.token_id = t.id AND p.app_id = ?))
+		WHERE t.app_id IS NULL AND `+allowedFor("?1")+`
 		ORDER BY t.name_key`, appID)
 	if err != nil {
 		return nil, fmt.Errorf("store: global tokens for app: %w", err)
@@ -292,6 +372,61 @@ func (s *Store) GlobalTokensFor(ctx context.Context, appID int64) ([]token.Token
 			return nil, err
 		}
 		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// GlobalTokensOnlyFor names the global tokens that only this app may use:
+// deleting the app leaves them usable by no app.
+func (s *Store) GlobalTokensOnlyFor(ctx context.Context, appID int64) ([]string, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT t.name FROM tokens t
+		JOIN token_restrictions r ON r.token_id = t.id
+		JOIN token_permissions p ON p.token_id = t.id AND p.app_id = ?
+		WHERE NOT EXISTS (SELECT 1 FROM token_permissions o WHERE o.token_id = t.id AND o.app_id <> p.app_id)
+		ORDER BY t.name_key`, appID)
+	if err != nil {
+		return nil, fmt.Errorf("store: tokens only for app: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// AppUse is one token an application fetched through the API.
+type AppUse struct {
+	TokenName string
+	Global    bool
+	Count     int64
+	Last      time.Time
+}
+
+// AppAssociations lists the tokens an app's API clients fetched, most
+// recent first (App Associations seen from the app).
+func (s *Store) AppAssociations(ctx context.Context, appID int64) ([]AppUse, error) {
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT t.name, t.app_id IS NULL, u.count, u.last_used_at
+		FROM token_usage u JOIN tokens t ON t.id = u.token_id
+		WHERE u.app_id = ? ORDER BY u.last_used_at DESC, t.name_key`, appID)
+	if err != nil {
+		return nil, fmt.Errorf("store: app associations: %w", err)
+	}
+	defer rows.Close()
+	var out []AppUse
+	for rows.Next() {
+		var u AppUse
+		var last int64
+		if err := rows.Scan(&u.TokenName, &u.Global, &u.Count, &last); err != nil {
+			return nil, fmt.Errorf("store: app associations: %w", err)
+		}
+		u.Last = fromMS(last)
+		out = append(out, u)
 	}
 	return out, rows.Err()
 }

@@ -43,6 +43,10 @@ func HashKey(key string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// ErrDuplicateClient is returned for a client name already used by a live
+// client in the same scope (names ignore case, as token names do).
+var ErrDuplicateClient = errors.New("store: an API client with that name already exists")
+
 // CreateClient makes an API client and returns its key, which is never
 // stored and cannot be shown again.
 func (s *Store) CreateClient(ctx context.Context, appID int64, name, actor string) (Client, string, error) {
@@ -53,6 +57,25 @@ func (s *Store) CreateClient(ctx context.Context, appID int64, name, actor strin
 	now := s.Now()
 	var id int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// Checked inside the write transaction: writes are serialised, so two
+		// clients of one name cannot slip in side by side.
+		rows, err := tx.QueryContext(ctx, "SELECT name FROM api_clients WHERE ifnull(app_id, 0) = ? AND revoked_at IS NULL", appID)
+		if err != nil {
+			return fmt.Errorf("store: creating client: %w", err)
+		}
+		nameKey := token.NameKey(name)
+		for rows.Next() {
+			var other string
+			if err := rows.Scan(&other); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: creating client: %w", err)
+			}
+			if token.NameKey(other) == nameKey {
+				rows.Close()
+				return ErrDuplicateClient
+			}
+		}
+		rows.Close()
 		res, err := tx.ExecContext(ctx, "INSERT INTO api_clients (app_id, name, key_prefix, key_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)",
 			nullID(appID), name, prefix, HashKey(key), ms(now), actor)
 		if err != nil {
@@ -146,7 +169,8 @@ func (s *Store) RevokeClient(ctx context.Context, appID, id int64, actor string)
 
 // ResolveToken finds the token a client asks for by name: the client's
 // app's own token first (it shadows a global one), then a global token the
-// app may use. ErrNotFound covers both "no such token" and "not yours", so
+// app may use. Global clients (appID 0, made by administrators) may use
+// every global token: Permission Settings choose among apps. ErrNotFound covers both "no such token" and "not yours", so
 // names do not leak.
 func (s *Store) ResolveToken(ctx context.Context, appID int64, name string) (token.Token, error) {
 	key := token.NameKey(strings.TrimSpace(name))
@@ -158,8 +182,7 @@ func (s *Store) ResolveToken(ctx context.Context, appID int64, name string) (tok
 	}
 	return scanToken(s.queryRow(ctx, "SELECT "+tokenCols+` FROM tokens t
 		WHERE ifnull(t.app_id, 0) = 0 AND t.name_key = ?1
-		  AND (?2 = 0 OR NOT EXISTS (SELECT 1 FROM token_permissions p WHERE p.token_id = t.id)
-		       OR EXISTS (SELECT 1 FROM token_permissions p WHERE p.token_id = t.id AND p.app_id = ?2))`, key, appID))
+		  AND (?2 = 0 OR `+allowedFor("?2")+`)`, key, appID))
 }
 
 // Usage is what the runtime API counted since its last flush, aggregated

@@ -57,6 +57,9 @@ func Open(ctx context.Context, path string, box *secret.Box) (*Store, error) {
 			return nil, fmt.Errorf("store: creating data directory: %w", err)
 		}
 	}
+	if err := privateFiles(path); err != nil {
+		return nil, err
+	}
 	// busy_timeout first, so the following pragmas wait rather than fail.
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
@@ -81,6 +84,24 @@ func Open(ctx context.Context, path string, box *secret.Box) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// privateFiles makes the database file readable by its owner only, like
+// the master key: it holds sealed credentials, hashed keys and sessions.
+// SQLite creates the -wal and -shm files with the database file's mode;
+// ones left from an older start are narrowed too.
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: opening database file: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("store: making %s private: %w", filepath.Base(p), err)
+		}
+	}
+	return nil
 }
 
 func (s *Store) migrate(ctx context.Context) error {

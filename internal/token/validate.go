@@ -72,6 +72,9 @@ func Validate(p provider.Provider, in Input, stored map[string]bool) FieldErrors
 }
 
 func validateField(p provider.Provider, f provider.Field, v string, stored, clear bool) string {
+	if !utf8.ValidString(v) {
+		return fmt.Sprintf("%s contains bytes that are not text (invalid UTF-8). Type or paste it again.", f.Label)
+	}
 	n := utf8.RuneCountInString(v)
 	switch f.Key {
 	case provider.KeyName:

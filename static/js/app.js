@@ -32,4 +32,20 @@
   document.addEventListener("htmx:sendError", function (e) {
     failed(e, "tokendesk did not answer. Check your connection and try again.");
   });
+  // Copy buttons ([data-copy] names the element whose text to copy); they
+  // stay hidden without JavaScript, where the value is selected by hand.
+  document.querySelectorAll("[data-copy]").forEach(function (btn) {
+    if (navigator.clipboard) btn.hidden = false;
+  });
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("[data-copy]");
+    if (!btn) return;
+    var src = document.getElementById(btn.getAttribute("data-copy"));
+    if (!src) return;
+    navigator.clipboard.writeText(src.textContent.trim()).then(function () {
+      btn.textContent = "Copied";
+    }, function () {
+      btn.textContent = "Copy failed: select the text instead";
+    });
+  });
 })();

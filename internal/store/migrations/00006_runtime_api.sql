@@ -67,6 +67,16 @@ CREATE TRIGGER changes_permission_delete AFTER DELETE ON token_permissions BEGIN
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
+CREATE TRIGGER changes_restriction_insert AFTER INSERT ON token_restrictions BEGIN
+    INSERT INTO changes (kind) VALUES ('all');
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER changes_restriction_delete AFTER DELETE ON token_restrictions BEGIN
+    INSERT INTO changes (kind) VALUES ('all');
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
 CREATE TRIGGER changes_client_insert AFTER INSERT ON api_clients BEGIN
     INSERT INTO changes (kind) VALUES ('all');
 END;
