@@ -62,21 +62,22 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkDrain10kDueAtOnce: 10,000 tokens due at the same moment, Redox
-// answering in 50 ms, the default 8 renewals at once.
+// BenchmarkDrain10kDueAtOnce: 10,000 tokens overdue by two minutes (a
+// restart), Redox answering in 50 ms, the default 8 renewals at once and
+// the default backlog spread. The goal: at least 90 % of the ceiling,
+// 8 / 50 ms = 160 renewals a second.
 func BenchmarkDrain10kDueAtOnce(b *testing.B) {
 	const n = 10_000
 	for range b.N {
 		b.StopTimer()
 		f, db := benchFixture(b, n, "1h")
 		f.redox.SetLatency(50 * time.Millisecond)
-		due := time.Now()
+		due := time.Now().Add(-2 * time.Minute)
 		if _, err := db.Exec("UPDATE tokens SET next_renewal_at = ?", due.UnixMilli()); err != nil {
 			b.Fatal(err)
 		}
 		var l lags
 		f.worker.OnStart = l.add
-		f.worker.Spread = 0 // measure the worker itself, not the backlog jitter
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		b.StartTimer()
@@ -99,6 +100,8 @@ func BenchmarkDrain10kDueAtOnce(b *testing.B) {
 		b.StartTimer()
 		b.ReportMetric(drain.Seconds(), "drain-s")
 		b.ReportMetric(float64(n)/drain.Seconds(), "renewals/s")
+		ceiling := float64(f.worker.Parallel) / (50 * time.Millisecond).Seconds()
+		b.ReportMetric(float64(n)/drain.Seconds()/ceiling, "of-ceiling")
 		b.ReportMetric(l.pct(0.50).Seconds(), "lag-p50-s")
 		b.ReportMetric(l.pct(0.99).Seconds(), "lag-p99-s")
 	}

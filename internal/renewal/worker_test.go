@@ -390,6 +390,41 @@ func TestOverdueTokensAfterARestartAreRenewedSpreadOut(t *testing.T) {
 	}
 }
 
+// A backlog waiting out its spread holds no renewal slot: with one slot
+// and a backlog told to wait an hour, a token due now is renewed at once,
+// and stopping the worker gives the waiting claims back.
+func TestBacklogPacingHoldsNoSlot(t *testing.T) {
+	f := newFixture(t)
+	var backlog []int64
+	for i := range 3 {
+		backlog = append(backlog, f.addRedox(fmt.Sprintf("Overdue %d", i), "15m"))
+	}
+	f.runOnce()
+	f.clock.Advance(6 * time.Hour) // the server was down
+	onTime := f.addRedox("Due Now", "15m")
+	w := f.worker
+	w.Parallel, w.Spread, w.Jitter, w.Poll = 1, time.Hour, func() float64 { return 0.99 }, 20*time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.Run(ctx, context.Background()); close(done) }()
+	for deadline := time.Now().Add(10 * time.Second); f.token(onTime).Access == "" && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if f.token(onTime).Access == "" {
+		t.Fatal("the token due now waited behind the paced backlog")
+	}
+	if n := f.redox.Calls("/auth/refreshToken"); n != 0 {
+		t.Fatalf("the backlog did not wait its spread: %d refreshes", n)
+	}
+	// The waiting claims were given back: another run renews them.
+	w.Spread = 0
+	if n := f.runOnce(); n != len(backlog) {
+		t.Fatalf("after the stop, %d of %d backlog tokens could be claimed", n, len(backlog))
+	}
+}
+
 func TestShutdownAbandonsCleanly(t *testing.T) {
 	f := newFixture(t)
 	id := f.addRedox("Hanging", "15m")
