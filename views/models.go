@@ -6,12 +6,14 @@ import "time"
 
 // Page is what every full page needs.
 type Page struct {
-	Title  string
-	User   *User
-	CSRF   string
-	Flash  string
-	Nav    string // the active navigation item
-	Crumbs []Crumb
+	Title string
+	User  *User
+	CSRF  string
+	Flash string
+	// FlashError shows Flash as a failure rather than a success.
+	FlashError bool
+	Nav        string // the active navigation item
+	Crumbs     []Crumb
 }
 
 // User is the signed-in person.
@@ -25,6 +27,10 @@ type Crumb struct {
 	Label string
 	URL   string
 }
+
+// AppsCrumb leads to the applications. Administrators and designers see
+// them under one name, the one the navigation uses.
+var AppsCrumb = Crumb{Label: "App Builder", URL: "/apps"}
 
 // Option is one choice of a select.
 type Option struct {

@@ -28,7 +28,7 @@ func (s *Server) confirmDeleteApp(c echo.Context) error {
 	}
 	m := views.AppDeletePage{
 		Page: s.page(c, "Delete "+app.Name, views.NavApps,
-			views.Crumb{Label: "Applications", URL: "/apps"}, views.Crumb{Label: app.Name, URL: appURL(app.ID)}, views.Crumb{Label: "Delete"}),
+			views.AppsCrumb, views.Crumb{Label: app.Name, URL: appURL(app.ID)}, views.Crumb{Label: "Delete"}),
 		Name: app.Name, Allowed: allowed, PostURL: appURL(app.ID) + "/delete", CancelURL: appURL(app.ID),
 	}
 	toks, _, err := s.Store.ListTokens(c.Request().Context(), store.TokenFilter{AppID: app.ID})

@@ -24,7 +24,7 @@ func (s *Server) showApp(c echo.Context) error {
 
 func (s *Server) renderApp(c echo.Context, status int, app store.App, in *appInput) error {
 	m := views.AppPage{
-		Page: s.page(c, app.Name, views.NavApps, views.Crumb{Label: "Applications", URL: "/apps"}, views.Crumb{Label: app.Name}),
+		Page: s.page(c, app.Name, views.NavApps, views.AppsCrumb, views.Crumb{Label: app.Name}),
 		ID:   app.ID, Name: app.Name, Kind: app.Kind,
 		TokensURL: appURL(app.ID) + "/tokens", ClientsURL: appURL(app.ID) + "/clients",
 		CanEdit: currentUser(c).IsAdmin(), PostURL: appURL(app.ID), DeleteURL: appURL(app.ID) + "/delete",

@@ -26,5 +26,5 @@ func safeNext(next string) string {
 	if len(next) > 1 && next[0] == '/' && next[1] != '/' && next[1] != '\\' {
 		return next
 	}
-	return "/tokens"
+	return "/" // home sends each role to its first screen
 }

@@ -44,7 +44,7 @@ func (sc scope) crumbs() []views.Crumb {
 		return []views.Crumb{{Label: "Access Tokens", URL: sc.Base}}
 	}
 	return []views.Crumb{
-		{Label: "Applications", URL: "/apps"},
+		views.AppsCrumb,
 		{Label: sc.App.Name, URL: appURL(sc.AppID)},
 		{Label: "Access Tokens", URL: sc.Base},
 	}

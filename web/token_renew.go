@@ -23,7 +23,8 @@ func (s *Server) renewToken(c echo.Context) error {
 	}
 	ctx, cancel := withTimeout(c, actionTimeout)
 	defer cancel()
-	err = s.Renewer.RenewNow(ctx, t.ID)
+	// The audit log names the person who pressed the button.
+	err = s.Renewer.RenewNow(store.WithActor(ctx, currentUser(c).Email), t.ID)
 	var failure *renewal.Failure
 	switch {
 	case err == nil:
@@ -35,7 +36,13 @@ func (s *Server) renewToken(c echo.Context) error {
 	case errors.Is(err, store.ErrLeased):
 		s.flash(c, fmt.Sprintf("A renewal of “%s” is already under way. Reload this page in a moment to see its outcome.", t.Name))
 	case errors.As(err, &failure):
-		s.flash(c, fmt.Sprintf("Renewing “%s” failed: %s The previous access token stays in place.", t.Name, failure.Message))
+		msg := fmt.Sprintf("Renewing “%s” failed: %s", t.Name, failure.Message)
+		if _, had := t.Stored["access_token"]; had {
+			msg += " The previous access token stays in place."
+		} else {
+			msg += " The token has no access token yet."
+		}
+		s.flashError(c, msg)
 	case errors.Is(err, store.ErrNotFound):
 		return userError(http.StatusNotFound, "This access token does not exist. It may have been removed.")
 	default:

@@ -15,6 +15,23 @@ const (
 	ActionTokenDelete = "token.delete"
 )
 
+type actorKey struct{}
+
+// WithActor names the person on whose behalf work under ctx is done, such
+// as an administrator pressing Renew now: the audit log then names them
+// rather than the renewal worker.
+func WithActor(ctx context.Context, actor string) context.Context {
+	return context.WithValue(ctx, actorKey{}, actor)
+}
+
+// actorOr is the person WithActor named, or fallback.
+func actorOr(ctx context.Context, fallback string) string {
+	if a, ok := ctx.Value(actorKey{}).(string); ok && a != "" {
+		return a
+	}
+	return fallback
+}
+
 // Audit is one entry of the audit log. Fields holds field keys, never values.
 type Audit struct {
 	ID       int64

@@ -135,7 +135,7 @@ func (s *Store) SaveRenewal(ctx context.Context, c Claim, g Grant, renewable boo
 		set := map[string]string{}
 		applyGrant(set, &g)
 		for field, v := range set {
-			if err := s.putValue(ctx, tx, c.ID, field, v, c.Encrypted, ms(now), RenewalActor); err != nil {
+			if err := s.putValue(ctx, tx, c.ID, field, v, c.Encrypted, ms(now), actorOr(ctx, RenewalActor)); err != nil {
 				return err
 			}
 		}
@@ -151,7 +151,7 @@ func (s *Store) SaveRenewal(ctx context.Context, c Claim, g Grant, renewable boo
 		if g.RefreshToken != "" {
 			fields = append(fields, RefreshTokenKey)
 		}
-		return insertAudit(ctx, tx, Audit{At: now, Actor: RenewalActor, Action: ActionTokenRenew,
+		return insertAudit(ctx, tx, Audit{At: now, Actor: actorOr(ctx, RenewalActor), Action: ActionTokenRenew,
 			Subject: c.Name, TokenID: c.ID, Provider: c.Provider, Fields: fields})
 	})
 }
@@ -173,7 +173,7 @@ func (s *Store) RecordRenewalFailure(ctx context.Context, c Claim, msg string, r
 		if err != nil {
 			return fmt.Errorf("store: recording renewal failure: %w", err)
 		}
-		return insertAudit(ctx, tx, Audit{At: now, Actor: RenewalActor, Action: ActionTokenRenewFailed,
+		return insertAudit(ctx, tx, Audit{At: now, Actor: actorOr(ctx, RenewalActor), Action: ActionTokenRenewFailed,
 			Subject: c.Name, TokenID: c.ID, Provider: c.Provider, Detail: msg})
 	})
 	return failures, err

@@ -1,0 +1,115 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/tokendesk/tokendesk/internal/provider/redox/redoxtest"
+)
+
+// A designer signs in and sees their apps, under the one name the
+// navigation and breadcrumbs use, never a "Not allowed" dead end.
+func TestDesignersLandOnAppBuilder(t *testing.T) {
+	w := newAppWorld(t)
+	d := newTestServerClient(w.testServer)
+	p := d.signIn(deeEmail, designerPassword)
+	to := p.Header.Get("Location")
+	for i := 0; i < 3 && to != "/apps"; i++ {
+		p = d.get(to)
+		if p.StatusCode != http.StatusSeeOther {
+			t.Fatalf("after sign-in %s answers %d: %s", to, p.StatusCode, p.text("h1"))
+		}
+		to = p.Header.Get("Location")
+	}
+	if to != "/apps" {
+		t.Fatalf("designer lands on %q", to)
+	}
+	apps := d.get("/apps")
+	wantStatus(t, apps, http.StatusOK)
+	if apps.text("h1") != "App Builder" || apps.text("[data-testid=nav-apps]") != "App Builder" {
+		t.Fatalf("designer's first screen: %q / nav %q", apps.text("h1"), apps.text("[data-testid=nav-apps]"))
+	}
+	for _, path := range []string{"/apps/" + itoa(w.alpha), "/apps/" + itoa(w.alpha) + "/tokens", "/apps/" + itoa(w.alpha) + "/clients"} {
+		crumb := d.get(path).text("nav[aria-label=Breadcrumb] li")
+		if crumb != "App Builder" {
+			t.Errorf("%s: first breadcrumb %q, want App Builder", path, crumb)
+		}
+	}
+	// Administrators see the same name.
+	if got := w.get("/tokens").text("[data-testid=nav-apps]"); got != "App Builder" {
+		t.Errorf("administrator's nav says %q", got)
+	}
+	if got := w.get("/apps/" + itoa(w.alpha)).text("nav[aria-label=Breadcrumb] li"); got != "App Builder" {
+		t.Errorf("administrator's breadcrumb says %q", got)
+	}
+	// A page a designer may not open leads back to their own first screen.
+	denied := d.get("/users")
+	wantStatus(t, denied, http.StatusForbidden)
+	if href, _ := denied.Doc.Find("[data-testid=error-home]").Attr("href"); href != "/" || denied.text("[data-testid=error-home]") != "Back to App Builder" {
+		t.Errorf("error page link %q %q", href, denied.text("[data-testid=error-home]"))
+	}
+}
+
+// The navigation marks where you are, for screen readers and the eye.
+func TestNavMarksTheCurrentPage(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	for path, want := range map[string]string{"/tokens": "/tokens", "/apps": "/apps", "/users": "/users", "/audit": "/audit", "/clients": "/clients", "/settings": "/settings"} {
+		p := ts.get(path)
+		cur := p.Doc.Find(`nav[aria-label=Main] a[aria-current="page"]`)
+		if cur.Length() != 1 {
+			t.Errorf("%s: %d nav items marked current", path, cur.Length())
+			continue
+		}
+		if href, _ := cur.Attr("href"); href != want {
+			t.Errorf("%s: current nav item is %s", path, href)
+		}
+		if n := p.Doc.Find(`nav[aria-label=Main] a[aria-current]`).Length(); n != 1 {
+			t.Errorf("%s: %d nav items carry aria-current", path, n)
+		}
+	}
+}
+
+// Failures never look like successes.
+func TestFailuresUseTheErrorStyle(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	createTestToken(t, ts, "Lab Feed")
+
+	ts.get("/tokens")
+	p := ts.get("/tokens/remove")
+	wantRedirect(t, p, "/tokens")
+	list := ts.get("/tokens")
+	flash := list.Doc.Find("[data-testid=flash]")
+	if !flash.HasClass("alert") || flash.HasClass("flash") || flash.AttrOr("role", "") != "alert" {
+		t.Fatalf("“select at least one” shown as %q (class %q)", flash.Text(), flash.AttrOr("class", ""))
+	}
+	// A success is still shown as one.
+	id := tokenIDByName(t, ts, "Lab Feed")
+	ts.get("/tokens")
+	wantRedirect(t, ts.post("/tokens/remove", url.Values{"id": {itoa(id)}}), "/tokens")
+	if f := ts.get("/tokens").Doc.Find("[data-testid=flash]"); !f.HasClass("flash") || f.HasClass("alert") {
+		t.Fatalf("success shown with class %q", f.AttrOr("class", ""))
+	}
+}
+
+// A token that never got an access token fails to renew without claiming
+// a previous one stays in place; the failure is shown as an error.
+func TestFailedRenewNowIsAnError(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	id := createTestToken(t, ts, "Lab Feed") // saved without Get OAuth 2.0 Access Token
+	ts.redox.SetFault(redoxtest.Fail500)
+	ts.get("/tokens/" + itoa(id))
+	wantRedirect(t, ts.post("/tokens/"+itoa(id)+"/renew", nil), "/tokens/"+itoa(id))
+	page := ts.get("/tokens/" + itoa(id))
+	flash := page.Doc.Find("[data-testid=flash]")
+	if !flash.HasClass("alert") {
+		t.Fatalf("failed renewal shown with class %q", flash.AttrOr("class", ""))
+	}
+	if txt := flash.Text(); !strings.Contains(txt, "failed") || strings.Contains(txt, "previous access token") {
+		t.Fatalf("flash %q", txt)
+	}
+}
