@@ -63,7 +63,7 @@ func (sc scope) duplicateName(name string) string {
 	if sc.App != nil {
 		where = "An access token of " + sc.App.Name
 	}
-	return where + " named “" + name + "” already exists (names ignore case). Choose another name."
+	return where + " named “" + name + "” already exists (names ignore case, extra spaces and look-alike characters). Choose another name."
 }
 
 func appURL(id int64) string { return "/apps/" + strconv.FormatInt(id, 10) }

@@ -113,3 +113,40 @@ func TestFailedRenewNowIsAnError(t *testing.T) {
 		t.Fatalf("flash %q", txt)
 	}
 }
+
+// Names that look the same are the same name: when saving, and when a
+// consumer fetches a token by name.
+func TestLookAlikeNamesAreOneName(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	saveRedox(t, ts, "/tokens", "Lab Feed")
+	for _, name := range []string{"  Lab   Feed  ", "Ｌａｂ Ｆｅｅｄ"} {
+		ts.get("/tokens/new/zoom")
+		p := ts.post("/tokens/new/zoom", zoomForm(name))
+		wantStatus(t, p, http.StatusUnprocessableEntity)
+		if got := p.text("[data-testid=error-name]"); !strings.Contains(got, "already exists") {
+			t.Errorf("%q: name error %q", name, got)
+		}
+		if v, _ := p.Doc.Find("#f-name").Attr("value"); v == "" {
+			t.Errorf("%q: input not kept", name)
+		}
+	}
+	if n := ts.get("/tokens").Doc.Find("[data-testid=token-row]").Length(); n != 1 {
+		t.Fatalf("%d tokens saved", n)
+	}
+
+	_, key, err := ts.store.CreateClient(t.Context(), 0, "Reporting job", adminEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"Lab Feed", "lab  feed", " Lab Feed ", "Ｌａｂ　Ｆｅｅｄ"} {
+		a := apiGet(t, ts, key, name)
+		if a.Status != http.StatusOK || a.Token["name"] != "Lab Feed" {
+			t.Errorf("fetching %q: %d %v %s", name, a.Status, a.Token["name"], a.Error.Message)
+		}
+	}
+	// Search finds it the same way.
+	if n := ts.get("/tokens?q=" + url.QueryEscape("ｌａｂ   ｆｅｅｄ")).Doc.Find("[data-testid=token-row]").Length(); n != 1 {
+		t.Errorf("search by a look-alike finds %d", n)
+	}
+}

@@ -464,3 +464,68 @@ func (s *Store) DeleteTokens(ctx context.Context, appID int64, ids []int64, acto
 func nullID(id int64) sql.NullInt64 {
 	return sql.NullInt64{Int64: id, Valid: id != 0}
 }
+
+const nameKeyMeta = "name_key_version"
+
+// rekeyNames recomputes the stored name keys of tokens and apps once after
+// token.NameKey changed, so that names stored under the old rule are found
+// and compared by the new one. Two rows that the new rule makes one name
+// cannot both take the key: the row that holds it first keeps it and the
+// other keeps its old key (it stays listed and editable; a rename settles it).
+func (s *Store) rekeyNames(ctx context.Context) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var done []byte
+		err := tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = ?", nameKeyMeta).Scan(&done)
+		if err == nil && string(done) == token.NameKeyVersion {
+			return nil
+		}
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: rekeying names: %w", err)
+		}
+		for _, table := range []string{"tokens", "apps"} {
+			if err := rekeyTable(ctx, tx, table); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, nameKeyMeta, []byte(token.NameKeyVersion))
+		if err != nil {
+			return fmt.Errorf("store: rekeying names: %w", err)
+		}
+		return nil
+	})
+}
+
+func rekeyTable(ctx context.Context, tx *sql.Tx, table string) error {
+	rows, err := tx.QueryContext(ctx, "SELECT id, name, name_key FROM "+table+" ORDER BY id")
+	if err != nil {
+		return fmt.Errorf("store: rekeying %s: %w", table, err)
+	}
+	type change struct {
+		id  int64
+		key string
+	}
+	var changes []change
+	for rows.Next() {
+		var c change
+		var name, old string
+		if err := rows.Scan(&c.id, &name, &old); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: rekeying %s: %w", table, err)
+		}
+		if c.key = token.NameKey(name); c.key != old {
+			changes = append(changes, c)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: rekeying %s: %w", table, err)
+	}
+	for _, c := range changes {
+		_, err := tx.ExecContext(ctx, "UPDATE "+table+" SET name_key = ? WHERE id = ?", c.key, c.id)
+		if err != nil && !isUniqueViolation(err) {
+			return fmt.Errorf("store: rekeying %s: %w", table, err)
+		}
+	}
+	return nil
+}
