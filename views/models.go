@@ -214,11 +214,15 @@ type RemovePage struct {
 
 // AuditRow is one audit log entry.
 type AuditRow struct {
-	At      time.Time
-	Actor   string
-	Action  string
-	Subject string
-	Fields  string
+	At     time.Time
+	Actor  string
+	Action string // a sentence: "Created access token"
+	// Subject is the name of what the entry is about (a token, app, user,
+	// API client or setting); SubjectURL links it while it exists.
+	Subject    string
+	SubjectURL string
+	Scope      string // for tokens: "Global" or "App Alpha"
+	Fields     string
 }
 
 // AuditPage is the Audit Log screen.

@@ -69,7 +69,7 @@ func TestRenewNowAndTheRenewalState(t *testing.T) {
 		t.Fatal("error not cleared after a successful renewal")
 	}
 	audit := ts.get("/audit").text("[data-testid=audit-table] tbody")
-	if !strings.Contains(audit, "Renewed token") || !strings.Contains(audit, "Renewal failed") {
+	if !strings.Contains(audit, "Renewed access token") || !strings.Contains(audit, "Renewal of access token failed") {
 		t.Fatalf("audit log: %q", audit)
 	}
 	// Renew now is recorded as done by the person who pressed it.

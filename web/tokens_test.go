@@ -178,9 +178,9 @@ func TestGlobalTokenLifecycle(t *testing.T) {
 	if len(rows) != 3 {
 		t.Fatalf("audit rows %v", rows)
 	}
-	if rows[0] != "2026-11-22 09:01 UTC | "+adminEmail+" | Changed token | Lab Feed Renamed | Secret" ||
-		rows[1] != "2026-11-22 09:01 UTC | "+adminEmail+" | Changed token | Lab Feed Renamed | Token Name, Renewal Rate" ||
-		rows[2] != "2026-11-22 09:00 UTC | "+adminEmail+" | Created token | Lab Feed | Token Name, Description, Environment, API Key, Secret" {
+	if rows[0] != "2026-11-22 09:01 UTC | "+adminEmail+" | Changed access token | Lab Feed Renamed Redox · Global | Secret" ||
+		rows[1] != "2026-11-22 09:01 UTC | "+adminEmail+" | Changed access token | Lab Feed Renamed Redox · Global | Token Name, Renewal Rate" ||
+		rows[2] != "2026-11-22 09:00 UTC | "+adminEmail+" | Created access token | Lab Feed Redox · Global | Token Name, Description, Environment, API Key, Secret" {
 		t.Fatalf("audit rows %q", rows)
 	}
 	for _, r := range rows {

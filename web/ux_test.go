@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/tokendesk/tokendesk/internal/provider/redox/redoxtest"
 )
 
@@ -148,5 +149,55 @@ func TestLookAlikeNamesAreOneName(t *testing.T) {
 	// Search finds it the same way.
 	if n := ts.get("/tokens?q=" + url.QueryEscape("ｌａｂ   ｆｅｅｄ")).Doc.Find("[data-testid=token-row]").Length(); n != 1 {
 		t.Errorf("search by a look-alike finds %d", n)
+	}
+}
+
+// The audit log reads as sentences, names its subject column for what it
+// holds, links tokens that still exist and shows their scope.
+func TestAuditLogReadsAsSentences(t *testing.T) {
+	w := newAppWorld(t) // created apps Alpha and Beta
+	globalID := saveRedox(t, w.testServer, "/tokens", "Lab Feed")
+	appID := saveRedox(t, w.dee, "/apps/"+itoa(w.alpha)+"/tokens", "Alpha Feed")
+	gone := saveRedox(t, w.testServer, "/tokens", "Old Feed")
+	w.get("/tokens")
+	wantRedirect(t, w.post("/tokens/remove", url.Values{"id": {itoa(gone)}}), "/tokens")
+
+	p := w.get("/audit")
+	if h := p.Doc.Find("[data-testid=audit-table] th").Eq(3).Text(); strings.EqualFold(h, "Token") || !strings.Contains(h, "app") {
+		t.Errorf("subject column is called %q", h)
+	}
+	p.Doc.Find("[data-testid=audit-action]").Each(func(_ int, s *goquery.Selection) {
+		if a := s.Text(); strings.Contains(a, ".") || strings.Contains(a, "_") {
+			t.Errorf("raw action code %q", a)
+		}
+	})
+	var sawApp bool
+	p.Doc.Find("[data-testid=audit-row]").Each(func(_ int, row *goquery.Selection) {
+		subject := row.Find("[data-testid=audit-subject]")
+		name := strings.TrimSpace(subject.Contents().First().Text())
+		href, linked := subject.Find("a").Attr("href")
+		scope := row.Find("[data-testid=audit-scope]").Text()
+		switch name {
+		case "Lab Feed":
+			if href != "/tokens/"+itoa(globalID) || scope != "Redox · Global" {
+				t.Errorf("Lab Feed: link %q scope %q", href, scope)
+			}
+		case "Alpha Feed":
+			if href != "/apps/"+itoa(w.alpha)+"/tokens/"+itoa(appID) || scope != "Redox · App Alpha" {
+				t.Errorf("Alpha Feed: link %q scope %q", href, scope)
+			}
+		case "Old Feed":
+			if linked {
+				t.Errorf("a removed token is linked: %q", href)
+			}
+		case "Alpha":
+			sawApp = true
+			if row.Find("[data-testid=audit-action]").Text() != "Created application" || href != "/apps/"+itoa(w.alpha) {
+				t.Errorf("app row: %q %q", row.Find("[data-testid=audit-action]").Text(), href)
+			}
+		}
+	})
+	if !sawApp {
+		t.Error("creating an app is not in the audit log")
 	}
 }

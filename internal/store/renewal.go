@@ -152,7 +152,7 @@ func (s *Store) SaveRenewal(ctx context.Context, c Claim, g Grant, renewable boo
 			fields = append(fields, RefreshTokenKey)
 		}
 		return insertAudit(ctx, tx, Audit{At: now, Actor: actorOr(ctx, RenewalActor), Action: ActionTokenRenew,
-			Subject: c.Name, TokenID: c.ID, Provider: c.Provider, Fields: fields})
+			Subject: c.Name, TokenID: c.ID, AppID: c.AppID, Provider: c.Provider, Fields: fields})
 	})
 }
 
@@ -174,7 +174,7 @@ func (s *Store) RecordRenewalFailure(ctx context.Context, c Claim, msg string, r
 			return fmt.Errorf("store: recording renewal failure: %w", err)
 		}
 		return insertAudit(ctx, tx, Audit{At: now, Actor: actorOr(ctx, RenewalActor), Action: ActionTokenRenewFailed,
-			Subject: c.Name, TokenID: c.ID, Provider: c.Provider, Detail: msg})
+			Subject: c.Name, TokenID: c.ID, AppID: c.AppID, Provider: c.Provider, Detail: msg})
 	})
 	return failures, err
 }
