@@ -12,6 +12,8 @@ type Page struct {
 	Flash string
 	// FlashError shows Flash as a failure rather than a success.
 	FlashError bool
+	// FlashWarn shows Flash as a warning: done, but look at this.
+	FlashWarn bool
 	Nav        string // the active navigation item
 	Crumbs     []Crumb
 }
@@ -310,6 +312,9 @@ type AppPage struct {
 	TokensURL  string
 	ClientsURL string
 	Usable     []TokenRow // global tokens the app may use
+	// Shadowed lists the global tokens that the app's own tokens of the
+	// same name hide from its API clients.
+	Shadowed []ShadowRow
 	// Administrators edit the app here.
 	CanEdit   bool
 	PostURL   string
@@ -317,6 +322,17 @@ type AppPage struct {
 	Kinds     []Option
 	Errors    map[string]string
 	DeleteURL string
+}
+
+// ShadowRow is a global token hidden by an app token of the same name.
+type ShadowRow struct {
+	Name       string
+	GlobalType string
+	AppType    string
+	AppURL     string // the app token's page
+	// OtherProvider: the two tokens are for different systems, so a
+	// process expecting the global one gets credentials it cannot use.
+	OtherProvider bool
 }
 
 // AppDeletePage confirms deleting an application.

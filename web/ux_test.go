@@ -201,3 +201,43 @@ func TestAuditLogReadsAsSentences(t *testing.T) {
 		t.Error("creating an app is not in the audit log")
 	}
 }
+
+// An app token that hides a global token of another system is saved with
+// a warning, and the app's page says which global tokens are shadowed.
+func TestShadowingAGlobalTokenIsVisible(t *testing.T) {
+	w := newAppWorld(t)
+	saveRedox(t, w.testServer, "/tokens", "Shared Feed")
+	saveRedox(t, w.testServer, "/tokens", "Lab Feed")
+	base := "/apps/" + itoa(w.alpha) + "/tokens"
+
+	w.dee.get(base + "/new/zoom")
+	wantRedirect(t, w.dee.post(base+"/new/zoom", zoomForm("shared  feed")), base)
+	flash := w.dee.get(base).Doc.Find("[data-testid=flash]")
+	if !flash.HasClass("alert-warn") || !strings.Contains(flash.Text(), "shadows the global token “Shared Feed” (Redox)") {
+		t.Fatalf("no warning on save: %q (class %q)", flash.Text(), flash.AttrOr("class", ""))
+	}
+	// The same system under the same name is the documented override: no warning.
+	saveRedox(t, w.dee, base, "Lab Feed")
+	if f := w.dee.last.Find("[data-testid=flash]"); f.HasClass("alert-warn") {
+		t.Fatalf("warned about a same-provider override: %q", f.Text())
+	}
+
+	page := w.dee.get("/apps/" + itoa(w.alpha))
+	rows := page.Doc.Find("[data-testid=shadowed-row]")
+	if rows.Length() != 2 {
+		t.Fatalf("%d shadowed rows: %q", rows.Length(), page.text("[data-testid=shadowed]"))
+	}
+	var other []string
+	rows.Each(func(_ int, r *goquery.Selection) {
+		if r.Find("[data-testid=shadowed-other-provider]").Length() > 0 {
+			other = append(other, strings.TrimSpace(r.Find("a").Text()))
+		}
+	})
+	if len(other) != 1 || other[0] != "shared  feed" {
+		t.Fatalf("other-provider shadows %q", other)
+	}
+	// Beta has no tokens of its own: nothing is shadowed there.
+	if w.eve.get("/apps/"+itoa(w.beta)).Doc.Find("[data-testid=shadowed]").Length() != 0 {
+		t.Fatal("Beta lists shadowed tokens")
+	}
+}

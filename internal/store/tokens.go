@@ -529,3 +529,53 @@ func rekeyTable(ctx context.Context, tx *sql.Tx, table string) error {
 	}
 	return nil
 }
+
+// Shadow is an app's token that hides a global token of the same name from
+// that app's API clients.
+type Shadow struct {
+	App    token.Token
+	Global token.Token
+}
+
+// ShadowedGlobals lists, by name, the global tokens that appID's own tokens
+// shadow (same name key), with the app token that shadows each.
+func (s *Store) ShadowedGlobals(ctx context.Context, appID int64) ([]Shadow, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT a.id, g.id FROM tokens a JOIN tokens g
+		ON ifnull(g.app_id, 0) = 0 AND g.name_key = a.name_key
+		WHERE ifnull(a.app_id, 0) = ? ORDER BY a.name_key`, appID)
+	if err != nil {
+		return nil, fmt.Errorf("store: shadowed tokens: %w", err)
+	}
+	var pairs [][2]int64
+	for rows.Next() {
+		var p [2]int64
+		if err := rows.Scan(&p[0], &p[1]); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: shadowed tokens: %w", err)
+		}
+		pairs = append(pairs, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: shadowed tokens: %w", err)
+	}
+	out := make([]Shadow, 0, len(pairs))
+	for _, p := range pairs {
+		a, err := s.TokenByID(ctx, p[0])
+		if errors.Is(err, ErrNotFound) {
+			continue // removed meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		g, err := s.TokenByID(ctx, p[1])
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Shadow{App: a, Global: g})
+	}
+	return out, nil
+}
