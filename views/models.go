@@ -14,8 +14,8 @@ type Page struct {
 	FlashError bool
 	// FlashWarn shows Flash as a warning: done, but look at this.
 	FlashWarn bool
-	Nav        string // the active navigation item
-	Crumbs     []Crumb
+	Nav       string // the active navigation item
+	Crumbs    []Crumb
 }
 
 // User is the signed-in person.
