@@ -77,7 +77,16 @@ type TokenRow struct {
 	Description string
 	ChangedBy   string
 	ChangedAt   time.Time
+	ChangedAgo  string // "3 hours ago"; the exact time shows on hover
 	Status      string
+}
+
+// SortHeader is a sortable column heading: a link that sorts by it, and
+// its current order for aria-sort ("ascending", "descending" or "").
+type SortHeader struct {
+	Label string
+	URL   string
+	Order string
 }
 
 // StatusClass colours a renewal status badge.
@@ -99,11 +108,22 @@ type TokenListPage struct {
 	Heading string
 	Global  bool
 	// Usable lists, on an app's page, the global tokens the app may use.
-	Usable    []TokenRow
-	Rows      []TokenRow
-	Query     string
-	Types     []Option
-	Filtered  bool
+	Usable   []TokenRow
+	Rows     []TokenRow
+	Query    string
+	Types    []Option
+	Statuses []Option
+	Filtered bool
+	// Failing counts the scope's tokens whose renewal is failing, whatever
+	// the filter; FailingURL lists them.
+	Failing    int
+	FailingURL string
+	// Sort carries the current order through searches; Headers link to
+	// the other orders.
+	Sort      string
+	Dir       string
+	Headers   map[string]SortHeader
+	EditURL   string
 	Total     int
 	First     int
 	Last      int

@@ -67,6 +67,6 @@ func (s *Server) deleteApp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.flash(c, fmt.Sprintf("Deleted application “%s” and its %d access token(s).", app.Name, len(names)))
+	s.flash(c, fmt.Sprintf("Deleted application “%s” and its %s.", app.Name, views.Plural(len(names), "access token", "access tokens")))
 	return c.Redirect(http.StatusSeeOther, "/apps")
 }

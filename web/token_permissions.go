@@ -64,7 +64,7 @@ func (s *Server) savePermissions(c echo.Context) error {
 	if len(apps) == 0 {
 		s.flash(c, fmt.Sprintf("Every app may use “%s”.", t.Name))
 	} else {
-		s.flash(c, fmt.Sprintf("Only the %d chosen app(s) may use “%s”.", len(apps), t.Name))
+		s.flash(c, fmt.Sprintf("Only the %s may use “%s”.", views.Plural(len(apps), "chosen app", "chosen apps"), t.Name))
 	}
 	return c.Redirect(http.StatusSeeOther, scopeOf(c).tokenURL(t.ID)+"/permissions")
 }

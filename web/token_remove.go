@@ -40,7 +40,7 @@ func (s *Server) confirmRemoveTokens(c echo.Context) error {
 				return err
 			}
 			for _, a := range assoc {
-				m.InUse = append(m.InUse, fmt.Sprintf("“%s” was fetched by %s %d time(s), last %s.", t.Name, a.AppName, a.Count, views.When(a.Last)))
+				m.InUse = append(m.InUse, fmt.Sprintf("“%s” was fetched by %s %s, last %s.", t.Name, a.AppName, views.Plural(int(a.Count), "time", "times"), views.When(a.Last)))
 			}
 		}
 	}

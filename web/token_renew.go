@@ -37,7 +37,7 @@ func (s *Server) renewToken(c echo.Context) error {
 		s.flash(c, fmt.Sprintf("A renewal of “%s” is already under way. Reload this page in a moment to see its outcome.", t.Name))
 	case errors.As(err, &failure):
 		msg := fmt.Sprintf("Renewing “%s” failed: %s", t.Name, failure.Message)
-		if _, had := t.Stored["access_token"]; had {
+		if _, had := t.Stored[accessTokenField]; had {
 			msg += " The previous access token stays in place."
 		} else {
 			msg += " The token has no access token yet."

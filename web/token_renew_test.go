@@ -47,7 +47,7 @@ func TestRenewNowAndTheRenewalState(t *testing.T) {
 	if got := page.text("[data-testid=flash]"); got != "Renewing “Lab Feed” failed: Redox is failing (HTTP 500). Nothing was changed; try again later. The previous access token stays in place." {
 		t.Fatalf("flash %q", got)
 	}
-	if got := page.text("[data-testid=last-error]"); !strings.HasPrefix(got, "Redox is failing (HTTP 500).") || !strings.Contains(got, "1 failed attempt(s) in a row") {
+	if got := page.text("[data-testid=last-error]"); !strings.HasPrefix(got, "Redox is failing (HTTP 500).") || !strings.Contains(got, "1 failed attempt in a row") {
 		t.Fatalf("last error %q", got)
 	}
 	if page.text("[data-testid=renewal-status]") != "Renewal failing" || rowOf(t, ts.get("/tokens"), "Lab Feed")["status"] != "Renewal failing" {

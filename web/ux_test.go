@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/tokendesk/tokendesk/internal/provider/redox/redoxtest"
@@ -239,5 +240,124 @@ func TestShadowingAGlobalTokenIsVisible(t *testing.T) {
 	// Beta has no tokens of its own: nothing is shadowed there.
 	if w.eve.get("/apps/"+itoa(w.beta)).Doc.Find("[data-testid=shadowed]").Length() != 0 {
 		t.Fatal("Beta lists shadowed tokens")
+	}
+}
+
+// The token list's toolbar: failing count, status filter, sorting,
+// relative times, Edit Token for one selected row, Remove beside it.
+func TestTokenListToolbar(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	saveRedox(t, ts, "/tokens", "Lab Feed")
+	ts.clock.Advance(time.Hour)
+	failing := saveRedox(t, ts, "/tokens", "Billing Feed")
+	ts.clock.Advance(time.Hour)
+	ts.get("/tokens/new/zoom")
+	wantRedirect(t, ts.post("/tokens/new/zoom", zoomForm("Meetings")), "/tokens")
+	ts.redox.SetFault(redoxtest.Fail500)
+	ts.get("/tokens/" + itoa(failing))
+	wantRedirect(t, ts.post("/tokens/"+itoa(failing)+"/renew", nil), "/tokens/"+itoa(failing))
+	ts.redox.SetFault(redoxtest.NoFault)
+
+	names := func(p page) []string {
+		var out []string
+		p.Doc.Find("[data-testid=token-name]").Each(func(_ int, s *goquery.Selection) { out = append(out, s.Text()) })
+		return out
+	}
+	list := ts.get("/tokens")
+	count := list.Doc.Find("[data-testid=failing-count]")
+	if got := strings.TrimSpace(count.Text()); !strings.HasPrefix(got, "1 token's renewal is failing") {
+		t.Fatalf("failing count %q", got)
+	}
+	href, _ := count.Find("a").Attr("href")
+	if got := names(ts.get(href)); strings.Join(got, "|") != "Billing Feed" {
+		t.Fatalf("failing link %s lists %v", href, got)
+	}
+	if got := names(ts.get("/tokens?status=" + url.QueryEscape("Not renewed"))); strings.Join(got, "|") != "Meetings" {
+		t.Fatalf("Not renewed lists %v", got)
+	}
+	if got := names(ts.get("/tokens?status=Healthy")); strings.Join(got, "|") != "Lab Feed" {
+		t.Fatalf("Healthy lists %v", got)
+	}
+	if got := names(ts.get("/tokens?status=nonsense")); len(got) != 3 {
+		t.Fatalf("an unknown status filters: %v", got)
+	}
+
+	// Sorting: by name (default), type, last change; each way.
+	for q, want := range map[string]string{
+		"":                       "Billing Feed|Lab Feed|Meetings",
+		"?dir=desc":              "Meetings|Lab Feed|Billing Feed",
+		"?sort=type&dir=desc":    "Meetings|Lab Feed|Billing Feed",
+		"?sort=changed":          "Lab Feed|Billing Feed|Meetings",
+		"?sort=changed&dir=desc": "Meetings|Billing Feed|Lab Feed",
+	} {
+		p := ts.get("/tokens" + q)
+		if got := strings.Join(names(p), "|"); got != want {
+			t.Errorf("%q sorts %s, want %s", q, got, want)
+		}
+	}
+	byName := ts.get("/tokens").Doc.Find("[data-testid=sort-name]")
+	if o, _ := byName.Parent().Attr("aria-sort"); o != "ascending" {
+		t.Errorf("name column aria-sort %q", o)
+	}
+	if h, _ := byName.Attr("href"); h != "/tokens?dir=desc" {
+		t.Errorf("name header sorts to %q", h)
+	}
+	// A search keeps the order.
+	if v, _ := ts.get("/tokens?sort=changed&dir=desc").Doc.Find("[data-testid=token-search] input[name=sort]").Attr("value"); v != "changed" {
+		t.Errorf("search form drops the order: %q", v)
+	}
+
+	// Relative times, the exact one on hover.
+	at := ts.get("/tokens").Doc.Find(`[data-testid=token-changed-at]`).First() // Billing Feed, saved an hour ago
+	if at.Text() != "1 hour ago" || at.AttrOr("title", "") != "2026-11-22 10:00 UTC" || at.AttrOr("datetime", "") != "2026-11-22T10:00:00Z" {
+		t.Errorf("time %q title %q datetime %q", at.Text(), at.AttrOr("title", ""), at.AttrOr("datetime", ""))
+	}
+
+	// Add, Edit and Remove sit together; Edit opens exactly one token.
+	bar := list.Doc.Find(".toolbar-buttons")
+	for _, id := range []string{"add-token", "edit-selected", "remove-selected"} {
+		if bar.Find("[data-testid="+id+"]").Length() != 1 {
+			t.Errorf("%s not in the toolbar", id)
+		}
+	}
+	if list.Doc.Find("[data-search-key]#q").Length() != 1 {
+		t.Error(`"/" has no search box to focus`)
+	}
+	wantRedirect(t, ts.get("/tokens/edit?id="+itoa(failing)), "/tokens/"+itoa(failing))
+	wantRedirect(t, ts.get("/tokens/edit?id="+itoa(failing)+"&id=1"), "/tokens")
+	flash := ts.get("/tokens").Doc.Find("[data-testid=flash]")
+	if !flash.HasClass("alert") || !strings.Contains(flash.Text(), "Select exactly one token to edit; 2 tokens are selected.") {
+		t.Errorf("edit with two selected: %q", flash.Text())
+	}
+}
+
+// After Get OAuth 2.0 Access Token the field shows, masked, that a token
+// is there (without the token); Cancel warns before discarding edits.
+func TestObtainedTokenShowsMasked(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	ts.get("/tokens/new/redox")
+	form := redoxForm("Lab Feed")
+	form.Set("action", "get_token")
+	p := ts.post("/tokens/new/redox", form)
+	wantStatus(t, p, http.StatusOK)
+	field := p.Doc.Find("#f-access_token")
+	if field.AttrOr("type", "") != "password" || field.AttrOr("value", "x") != "" || !strings.HasPrefix(field.AttrOr("placeholder", ""), "••••") {
+		t.Fatalf("access token field: type %q value %q placeholder %q", field.AttrOr("type", ""), field.AttrOr("value", ""), field.AttrOr("placeholder", ""))
+	}
+	if p.Doc.Find("form[data-warn-unsaved] [data-testid=cancel][data-confirm-discard]").Length() != 1 {
+		t.Fatal("Cancel does not warn before discarding edits")
+	}
+}
+
+// Counts read as English: "1 chosen app", not "1 chosen app(s)".
+func TestPluralsReadRight(t *testing.T) {
+	w := newAppWorld(t)
+	id := saveRedox(t, w.testServer, "/tokens", "Lab Feed")
+	w.get("/tokens/" + itoa(id) + "/permissions")
+	wantRedirect(t, w.post("/tokens/"+itoa(id)+"/permissions", url.Values{"app": {itoa(w.alpha)}}), "/tokens/"+itoa(id)+"/permissions")
+	if got := w.get("/tokens/" + itoa(id) + "/permissions").text("[data-testid=flash]"); got != "Only the 1 chosen app may use “Lab Feed”." {
+		t.Fatalf("flash %q", got)
 	}
 }

@@ -226,7 +226,7 @@ func (s *Store) DeleteApp(ctx context.Context, id int64, actor string) ([]string
 			}
 		}
 		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: ActionAppDelete, Subject: appName,
-			Detail: fmt.Sprintf("%d app-level token(s) removed", len(tokens))})
+			Detail: plural(len(tokens), "app-level token", "app-level tokens") + " removed"})
 	})
 	return names, err
 }
@@ -269,7 +269,7 @@ func (s *Store) SetTokenPermissions(ctx context.Context, tokenID int64, apps []i
 		}
 		detail := "every app may use it"
 		if len(apps) > 0 {
-			detail = fmt.Sprintf("%d app(s) may use it", len(apps))
+			detail = plural(len(apps), "app may", "apps may") + " use it"
 		}
 		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: "token.permissions", Subject: name, TokenID: tokenID, Provider: prov, Detail: detail})
 	})

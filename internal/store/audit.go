@@ -105,3 +105,11 @@ func (s *Store) ListAudit(ctx context.Context, page, perPage int) ([]Audit, bool
 	}
 	return out, more, rows.Err()
 }
+
+// plural counts n things in an audit detail: "1 app", "2 apps".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

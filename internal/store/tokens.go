@@ -76,8 +76,57 @@ type TokenFilter struct {
 	AppID    int64
 	Query    string // substring of the name, any case
 	Provider string
-	Limit    int // 0: all
-	Offset   int
+	// Status keeps tokens in one renewal status (token.Status*) at Now.
+	Status string
+	Now    time.Time
+	// Sort is one of the Sort* orders (default by name); Desc reverses it.
+	Sort   string
+	Desc   bool
+	Limit  int // 0: all
+	Offset int
+}
+
+// List orders. Each is served by an index (see migrations 00001, 00004).
+const (
+	SortName    = "name"
+	SortType    = "type"
+	SortChanged = "changed"
+)
+
+// statusSQL selects the tokens token.Status would call status at now. It
+// mirrors token.Status: keep the two in step.
+func statusSQL(status string, now time.Time) (string, []any, bool) {
+	const (
+		failing = "(failures > 0 AND renewal_rate != 'disabled')"
+		expired = "(expires_at IS NOT NULL AND expires_at <= ?)"
+		off     = "(renewal_rate IN ('disabled', ''))"
+		soon    = "(expires_at IS NOT NULL AND expires_at < ?)"
+	)
+	n, ss := ms(now), ms(now.Add(token.ExpiresSoon))
+	switch status {
+	case token.StatusFailing:
+		return failing, nil, true
+	case token.StatusExpired:
+		return "NOT " + failing + " AND " + expired, []any{n}, true
+	case token.StatusNotRenewed:
+		return "NOT " + failing + " AND NOT " + expired + " AND " + off, []any{n}, true
+	case token.StatusExpiresSoon:
+		return "NOT " + failing + " AND NOT " + expired + " AND NOT " + off + " AND " + soon, []any{n, ss}, true
+	case token.StatusHealthy:
+		return "NOT " + failing + " AND NOT " + expired + " AND NOT " + off + " AND NOT " + soon, []any{n, ss}, true
+	}
+	return "", nil, false
+}
+
+// CountFailing counts the tokens of a scope whose renewals are failing.
+func (s *Store) CountFailing(ctx context.Context, appID int64) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM tokens
+		WHERE ifnull(app_id, 0) = ? AND failures > 0 AND renewal_rate != 'disabled'`, appID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: counting failing tokens: %w", err)
+	}
+	return n, nil
 }
 
 const tokenCols = `id, ifnull(app_id, 0), provider, name, description, encrypted, renewal_rate, version,
@@ -379,6 +428,10 @@ func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, i
 		where = append(where, "provider = ?")
 		args = append(args, f.Provider)
 	}
+	if cond, a, ok := statusSQL(f.Status, f.Now); ok {
+		where = append(where, cond)
+		args = append(args, a...)
+	}
 	cond := strings.Join(where, " AND ")
 	var total int
 	if err := s.read.QueryRowContext(ctx, "SELECT count(*) FROM tokens WHERE "+cond, args...).Scan(&total); err != nil {
@@ -389,7 +442,7 @@ func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, i
 		limit = -1
 	}
 	rows, err := s.read.QueryContext(ctx,
-		"SELECT "+tokenCols+" FROM tokens WHERE "+cond+" ORDER BY ifnull(app_id, 0), name_key LIMIT ? OFFSET ?",
+		"SELECT "+tokenCols+" FROM tokens WHERE "+cond+" ORDER BY "+listOrder(f.Sort, f.Desc)+" LIMIT ? OFFSET ?",
 		append(args, limit, max(f.Offset, 0))...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: listing tokens: %w", err)
@@ -404,6 +457,23 @@ func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, i
 		out = append(out, t)
 	}
 	return out, total, rows.Err()
+}
+
+// listOrder is the ORDER BY of a list. The scope is fixed by equality, so
+// each order is read straight from its index; naming the scope's
+// expression here as well would make SQLite sort instead.
+func listOrder(sort string, desc bool) string {
+	dir := ""
+	if desc {
+		dir = " DESC"
+	}
+	switch sort {
+	case SortType:
+		return "provider" + dir + ", name_key" + dir
+	case SortChanged:
+		return "updated_at" + dir + ", id" + dir
+	}
+	return "name_key" + dir
 }
 
 // TokensByIDs loads the tokens of one scope among ids, by name; ids outside

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tokendesk/tokendesk/internal/secret"
@@ -48,5 +49,48 @@ func TestNameKeysAreRecomputedAtStart(t *testing.T) {
 	}
 	if got, err := s.ResolveToken(ctx, 0, "LAB FEED"); err != nil || (got.Name != "Lab   Feed" && got.Name != "Lab Feed") {
 		t.Fatalf("lab feed: %v %q", err, got.Name)
+	}
+}
+
+// Every order the token list offers, and the failing count, are served by
+// an index: no full sort of a scope's tokens however many there are.
+func TestListOrdersUseIndexes(t *testing.T) {
+	ctx := context.Background()
+	box, err := secret.NewBox(secret.GenerateKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"), box)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	plan := func(query string, args ...any) string {
+		rows, err := s.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, detail)
+		}
+		return strings.Join(out, "; ")
+	}
+	for _, sort := range []string{SortName, SortType, SortChanged} {
+		for _, desc := range []bool{false, true} {
+			p := plan("SELECT id FROM tokens WHERE ifnull(app_id, 0) = ? ORDER BY "+listOrder(sort, desc)+" LIMIT 100", 0)
+			if strings.Contains(p, "TEMP B-TREE") || !strings.Contains(p, "INDEX") {
+				t.Errorf("sort %s desc=%v: %s", sort, desc, p)
+			}
+		}
+	}
+	if p := plan(`SELECT count(*) FROM tokens WHERE ifnull(app_id, 0) = ? AND failures > 0 AND renewal_rate != 'disabled'`, 0); !strings.Contains(p, "tokens_scope_failing") {
+		t.Errorf("failing count: %s", p)
 	}
 }
