@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/tokendesk/tokendesk/internal/auth"
 	"github.com/tokendesk/tokendesk/internal/provider/redox/redoxtest"
+	"github.com/tokendesk/tokendesk/views"
 )
 
 // A designer signs in and sees their apps, under the one name the
@@ -360,4 +362,38 @@ func TestPluralsReadRight(t *testing.T) {
 	if got := w.get("/tokens/" + itoa(id) + "/permissions").text("[data-testid=flash]"); got != "Only the 1 chosen app may use “Lab Feed”." {
 		t.Fatalf("flash %q", got)
 	}
+}
+
+// Setup and Add user state the password rule before a failure and report
+// every field's problem at once (the browser's one-bubble-at-a-time
+// validation is off).
+func TestPasswordRuleIsStatedUpFront(t *testing.T) {
+	if views.MinPasswordLen != auth.MinPasswordLen {
+		t.Fatalf("views says %d characters, auth requires %d", views.MinPasswordLen, auth.MinPasswordLen)
+	}
+	ts := newTestServer(t, withoutUsers("ABCDE-FGHJK"))
+	setup := ts.get("/setup")
+	wantStatus(t, setup, http.StatusOK)
+	check := func(p page, form, field string) {
+		t.Helper()
+		if p.Doc.Find(form+"[novalidate]").Length() != 1 {
+			t.Errorf("%s: the browser validates one field at a time", form)
+		}
+		if hint := p.text("[data-testid=hint-" + field + "]"); !strings.Contains(hint, "12 characters") {
+			t.Errorf("%s: password rule %q", form, hint)
+		}
+		if d, _ := p.Doc.Find("#" + field).Attr("aria-describedby"); !strings.Contains(d, field+"-hint") {
+			t.Errorf("%s: the rule is not tied to the field (%q)", form, d)
+		}
+	}
+	check(setup, "[data-testid=setup-form]", "password")
+	bad := ts.post("/setup", url.Values{"code": {"ABCDE-FGHJK"}, "email": {"not an email"}, "password": {"short"}})
+	wantStatus(t, bad, http.StatusUnprocessableEntity)
+	if bad.text("[data-testid=error-email]") == "" || bad.text("[data-testid=error-password]") == "" {
+		t.Fatal("setup does not show every field error at once")
+	}
+
+	admin := newTestServer(t)
+	admin.signInAdmin()
+	check(admin.get("/users"), "[data-testid=user-form]", "new-password")
 }
