@@ -41,13 +41,19 @@
   });
   // Times: the exact moment on hover in the browser's own time zone.
   function localTimes() {
-    var fmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZoneName: "short" });
+    var fmt = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
     document.querySelectorAll("time[datetime]").forEach(function (el) {
       var d = new Date(el.getAttribute("datetime"));
       if (!isNaN(d)) el.title = fmt.format(d);
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { syncSelection(); localTimes(); });
+  // On a narrow screen the navigation scrolls sideways: show where you are.
+  function showCurrentNav() {
+    var cur = document.querySelector('nav[aria-label=Main] [aria-current="page"]');
+    var nav = cur && cur.closest("nav");
+    if (nav && nav.scrollWidth > nav.clientWidth) nav.scrollLeft = cur.offsetLeft - nav.offsetLeft - 8;
+  }
+  document.addEventListener("DOMContentLoaded", function () { syncSelection(); localTimes(); showCurrentNav(); });
   // Show that a submitted form is being worked on, and prevent double posts.
   document.addEventListener("submit", function (e) {
     var form = e.target;
