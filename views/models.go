@@ -6,12 +6,16 @@ import "time"
 
 // Page is what every full page needs.
 type Page struct {
-	Title  string
-	User   *User
-	CSRF   string
-	Flash  string
-	Nav    string // the active navigation item
-	Crumbs []Crumb
+	Title string
+	User  *User
+	CSRF  string
+	Flash string
+	// FlashError shows Flash as a failure rather than a success.
+	FlashError bool
+	// FlashWarn shows Flash as a warning: done, but look at this.
+	FlashWarn bool
+	Nav       string // the active navigation item
+	Crumbs    []Crumb
 }
 
 // User is the signed-in person.
@@ -25,6 +29,10 @@ type Crumb struct {
 	Label string
 	URL   string
 }
+
+// AppsCrumb leads to the applications. Administrators and designers see
+// them under one name, the one the navigation uses.
+var AppsCrumb = Crumb{Label: "App Builder", URL: "/apps"}
 
 // Option is one choice of a select.
 type Option struct {
@@ -69,7 +77,16 @@ type TokenRow struct {
 	Description string
 	ChangedBy   string
 	ChangedAt   time.Time
+	ChangedAgo  string // "3 hours ago"; the exact time shows on hover
 	Status      string
+}
+
+// SortHeader is a sortable column heading: a link that sorts by it, and
+// its current order for aria-sort ("ascending", "descending" or "").
+type SortHeader struct {
+	Label string
+	URL   string
+	Order string
 }
 
 // StatusClass colours a renewal status badge.
@@ -91,11 +108,22 @@ type TokenListPage struct {
 	Heading string
 	Global  bool
 	// Usable lists, on an app's page, the global tokens the app may use.
-	Usable    []TokenRow
-	Rows      []TokenRow
-	Query     string
-	Types     []Option
-	Filtered  bool
+	Usable   []TokenRow
+	Rows     []TokenRow
+	Query    string
+	Types    []Option
+	Statuses []Option
+	Filtered bool
+	// Failing counts the scope's tokens whose renewal is failing, whatever
+	// the filter; FailingURL lists them.
+	Failing    int
+	FailingURL string
+	// Sort carries the current order through searches; Headers link to
+	// the other orders.
+	Sort      string
+	Dir       string
+	Headers   map[string]SortHeader
+	EditURL   string
 	Total     int
 	First     int
 	Last      int
@@ -208,11 +236,15 @@ type RemovePage struct {
 
 // AuditRow is one audit log entry.
 type AuditRow struct {
-	At      time.Time
-	Actor   string
-	Action  string
-	Subject string
-	Fields  string
+	At     time.Time
+	Actor  string
+	Action string // a sentence: "Created access token"
+	// Subject is the name of what the entry is about (a token, app, user,
+	// API client or setting); SubjectURL links it while it exists.
+	Subject    string
+	SubjectURL string
+	Scope      string // for tokens: "Global" or "App Alpha"
+	Fields     string
 }
 
 // AuditPage is the Audit Log screen.
@@ -300,6 +332,9 @@ type AppPage struct {
 	TokensURL  string
 	ClientsURL string
 	Usable     []TokenRow // global tokens the app may use
+	// Shadowed lists the global tokens that the app's own tokens of the
+	// same name hide from its API clients.
+	Shadowed []ShadowRow
 	// Administrators edit the app here.
 	CanEdit   bool
 	PostURL   string
@@ -307,6 +342,17 @@ type AppPage struct {
 	Kinds     []Option
 	Errors    map[string]string
 	DeleteURL string
+}
+
+// ShadowRow is a global token hidden by an app token of the same name.
+type ShadowRow struct {
+	Name       string
+	GlobalType string
+	AppType    string
+	AppURL     string // the app token's page
+	// OtherProvider: the two tokens are for different systems, so a
+	// process expecting the global one gets credentials it cannot use.
+	OtherProvider bool
 }
 
 // AppDeletePage confirms deleting an application.

@@ -29,7 +29,7 @@ func (s *Server) confirmDeleteApp(c echo.Context) error {
 	}
 	m := views.AppDeletePage{
 		Page: s.page(c, "Delete "+app.Name, views.NavApps,
-			views.Crumb{Label: "Applications", URL: "/apps"}, views.Crumb{Label: app.Name, URL: appURL(app.ID)}, views.Crumb{Label: "Delete"}),
+			views.AppsCrumb, views.Crumb{Label: app.Name, URL: appURL(app.ID)}, views.Crumb{Label: "Delete"}),
 		Name: app.Name, Allowed: allowed, PostURL: appURL(app.ID) + "/delete", CancelURL: appURL(app.ID),
 	}
 	toks, _, err := s.Store.ListTokens(c.Request().Context(), store.TokenFilter{AppID: app.ID})
@@ -86,7 +86,7 @@ func (s *Server) deleteApp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("Deleted application “%s” and its %d access token(s).", app.Name, len(names))
+	msg := fmt.Sprintf("Deleted application “%s” and its %s.", app.Name, views.Plural(len(names), "access token", "access tokens"))
 	if len(orphans) > 0 {
 		msg += fmt.Sprintf(" No app may use %s now: change their Permission Settings to open them to another app.", strings.Join(quoted(orphans), ", "))
 	}

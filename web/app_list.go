@@ -9,8 +9,8 @@ import (
 	"github.com/tokendesk/tokendesk/views"
 )
 
-// listApps is "Applications" for administrators and "App Builder" (only
-// their own apps) for designers.
+// listApps is App Builder: every app for administrators, their own for
+// designers (one name for both, as in the navigation and breadcrumbs).
 func (s *Server) listApps(c echo.Context) error {
 	return s.renderApps(c, http.StatusOK, nil)
 }
@@ -22,7 +22,7 @@ func (s *Server) renderApps(c echo.Context, status int, in *appInput) error {
 	designer := u.ID
 	heading := "App Builder"
 	if u.IsAdmin() {
-		designer, heading = 0, "Applications"
+		designer = 0
 	}
 	apps, err := s.Store.ListApps(c.Request().Context(), designer)
 	if err != nil {

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
 	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/internal/token"
 	"github.com/tokendesk/tokendesk/views"
 )
 
@@ -24,7 +26,7 @@ func (s *Server) showApp(c echo.Context) error {
 
 func (s *Server) renderApp(c echo.Context, status int, app store.App, in *appInput) error {
 	m := views.AppPage{
-		Page: s.page(c, app.Name, views.NavApps, views.Crumb{Label: "Applications", URL: "/apps"}, views.Crumb{Label: app.Name}),
+		Page: s.page(c, app.Name, views.NavApps, views.AppsCrumb, views.Crumb{Label: app.Name}),
 		ID:   app.ID, Name: app.Name, Kind: app.Kind,
 		TokensURL: appURL(app.ID) + "/tokens", ClientsURL: appURL(app.ID) + "/clients",
 		CanEdit: currentUser(c).IsAdmin(), PostURL: appURL(app.ID), DeleteURL: appURL(app.ID) + "/delete",
@@ -47,6 +49,16 @@ func (s *Server) renderApp(c echo.Context, status int, app store.App, in *appInp
 			typ = p.Name
 		}
 		m.Usable = append(m.Usable, views.TokenRow{Name: t.Name, Type: typ, Description: t.Description})
+	}
+	shadows, err := s.Store.ShadowedGlobals(c.Request().Context(), app.ID)
+	if err != nil {
+		return err
+	}
+	for _, sh := range shadows {
+		m.Shadowed = append(m.Shadowed, views.ShadowRow{
+			Name: sh.App.Name, AppType: providerName(sh.App.Provider), GlobalType: providerName(sh.Global.Provider),
+			AppURL: appURL(app.ID) + "/tokens/" + strconv.FormatInt(sh.App.ID, 10), OtherProvider: sh.App.Provider != sh.Global.Provider,
+		})
 	}
 	if m.CanEdit {
 		if m.Users, err = s.designerOptions(c, chosen); err != nil {
@@ -76,4 +88,28 @@ func (s *Server) updateApp(c echo.Context) error {
 		}
 	}
 	return s.renderApp(c, http.StatusUnprocessableEntity, app, &in)
+}
+
+func providerName(id string) string {
+	if p, ok := registry.ByID(id); ok {
+		return p.Name
+	}
+	return id
+}
+
+// flashSaved says a token was saved; for an app's token that shadows a
+// global token of another provider it warns instead, since the app's
+// processes will now get credentials for a different system.
+func (s *Server) flashSaved(c echo.Context, t token.Token, msg string) {
+	if t.AppID != 0 {
+		g, err := s.Store.ResolveToken(c.Request().Context(), 0, t.Name)
+		if err == nil && g.Provider != t.Provider {
+			s.flashWarn(c, msg+fmt.Sprintf(" It shadows the global token “%s” (%s): this app's processes fetching “%s” now get %s credentials instead.",
+				g.Name, providerName(g.Provider), t.Name, providerName(t.Provider)))
+			return
+		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.Logger.Warn("checking for a shadowed token", "err", err, "request_id", requestID(c))
+		}
+	}
+	s.flash(c, msg)
 }

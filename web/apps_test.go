@@ -292,7 +292,7 @@ func TestRuntimeAPI(t *testing.T) {
 		t.Fatalf("associations %v", assoc)
 	}
 	confirm := w.get("/tokens/remove?id=" + itoa(globalID))
-	if !strings.Contains(confirm.text("[data-testid=in-use]"), "“Shared Feed” was fetched by Beta 1 time(s)") {
+	if !strings.Contains(confirm.text("[data-testid=in-use]"), "“Shared Feed” was fetched by Beta 1 time,") {
 		t.Fatalf("remove confirmation does not warn: %q", confirm.text("[data-testid=in-use]"))
 	}
 	if lu := w.dee.get("/apps/" + itoa(w.alpha) + "/clients").text("[data-testid=client-last-used]"); lu != "2026-11-22 09:00 UTC" {

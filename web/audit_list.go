@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
+	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/views"
 )
 
@@ -22,19 +23,7 @@ func (s *Server) listAudit(c echo.Context) error {
 	}
 	m := views.AuditPage{Page: s.page(c, "Audit Log", views.NavAudit), PageNo: page}
 	for _, a := range entries {
-		p, known := registry.ByID(a.Provider)
-		fields := a.Fields
-		if known {
-			fields = p.InScreenOrder(fields)
-		}
-		labels := make([]string, 0, len(fields))
-		for _, f := range fields {
-			if known {
-				f = p.Label(f)
-			}
-			labels = append(labels, f)
-		}
-		m.Rows = append(m.Rows, views.AuditRow{At: a.At, Actor: a.Actor, Action: auditActionLabel(a.Action), Subject: a.Subject, Fields: strings.Join(labels, ", ")})
+		m.Rows = append(m.Rows, auditRow(a))
 	}
 	if page > 1 {
 		m.PrevURL = "/audit?page=" + strconv.Itoa(page-1)
@@ -45,18 +34,83 @@ func (s *Server) listAudit(c echo.Context) error {
 	return render(c, http.StatusOK, views.Audit(m))
 }
 
-func auditActionLabel(action string) string {
-	switch action {
-	case "token.create":
-		return "Created token"
-	case "token.update":
-		return "Changed token"
-	case "token.delete":
-		return "Removed token"
-	case "token.renew":
-		return "Renewed token"
-	case "token.renew.failed":
-		return "Renewal failed"
+func auditRow(a store.Audit) views.AuditRow {
+	p, known := registry.ByID(a.Provider)
+	fields := a.Fields
+	if known {
+		fields = p.InScreenOrder(fields)
 	}
-	return action
+	labels := make([]string, 0, len(fields)+1)
+	for _, f := range fields {
+		if known {
+			f = p.Label(f)
+		}
+		labels = append(labels, f)
+	}
+	if a.Detail != "" {
+		labels = append(labels, a.Detail)
+	}
+	r := views.AuditRow{At: a.At, Actor: a.Actor, Action: auditSentence(a.Action), Subject: a.Subject, Fields: strings.Join(labels, ", ")}
+	switch {
+	case a.TokenID != 0:
+		r.Scope = "Global"
+		if a.AppID != 0 {
+			r.Scope = "App " + a.AppName
+			if a.AppName == "" {
+				r.Scope = "An app since deleted"
+			}
+		}
+		if known {
+			r.Scope = p.Name + " · " + r.Scope
+		}
+		if a.TokenExists {
+			sc := scope{Base: "/tokens"}
+			if a.AppID != 0 {
+				sc.Base = appURL(a.AppID) + "/tokens"
+			}
+			r.SubjectURL = sc.tokenURL(a.TokenID)
+		}
+	case strings.HasPrefix(a.Action, "app.") && a.AppExists:
+		r.SubjectURL = appURL(a.AppID)
+	case strings.HasPrefix(a.Action, "client.") && a.AppID != 0:
+		r.Scope = "App " + a.AppName
+	}
+	return r
+}
+
+// auditSentences say what each recorded action did, for people.
+var auditSentences = map[string]string{
+	store.ActionTokenCreate:      "Created access token",
+	store.ActionTokenUpdate:      "Changed access token",
+	store.ActionTokenDelete:      "Removed access token",
+	store.ActionTokenRenew:       "Renewed access token",
+	store.ActionTokenRenewFailed: "Renewal of access token failed",
+	"token.permissions":          "Changed Permission Settings of access token",
+	store.ActionAppCreate:        "Created application",
+	store.ActionAppUpdate:        "Changed application",
+	store.ActionAppDelete:        "Deleted application",
+	"client.create":              "Created API client key",
+	"client.revoke":              "Revoked API client key",
+	"user.create":                "Added user",
+	"user.update":                "Changed user",
+	"user.password":              "Reset the password of user",
+	"settings.update":            "Changed setting",
+	"key.rotate":                 "Rotated the master key",
+}
+
+// auditSentence names an action; one this list does not know yet still
+// reads as words ("user.sign_out" → "User: sign out"), never as a code.
+func auditSentence(action string) string {
+	if s, ok := auditSentences[action]; ok {
+		return s
+	}
+	noun, verb, ok := strings.Cut(action, ".")
+	if !ok {
+		return strings.ReplaceAll(action, "_", " ")
+	}
+	words := strings.NewReplacer(".", " ", "_", " ").Replace(verb)
+	if noun != "" {
+		noun = strings.ToUpper(noun[:1]) + noun[1:]
+	}
+	return noun + ": " + words
 }

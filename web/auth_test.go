@@ -76,7 +76,7 @@ func TestOffSiteNextIsIgnored(t *testing.T) {
 	ts := newTestServer(t)
 	ts.get("/login")
 	p := ts.post("/login", url.Values{"email": {adminEmail}, "password": {adminPassword}, "next": {"//evil.example/x"}})
-	wantRedirect(t, p, "/tokens")
+	wantRedirect(t, p, "/")
 }
 
 func TestSessionIsRenewedAtSignIn(t *testing.T) {

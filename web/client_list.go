@@ -23,7 +23,7 @@ func (s *Server) clientScope(c echo.Context) (appID int64, base string, crumbs [
 		return 0, "", nil, "", err
 	}
 	return app.ID, appURL(app.ID) + "/clients",
-		[]views.Crumb{{Label: "Applications", URL: "/apps"}, {Label: app.Name, URL: appURL(app.ID)}, {Label: "API Clients"}},
+		[]views.Crumb{views.AppsCrumb, {Label: app.Name, URL: appURL(app.ID)}, {Label: "API Clients"}},
 		app.Name + " · API Clients", nil
 }
 

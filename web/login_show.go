@@ -32,7 +32,7 @@ func (s *Server) showLogin(c echo.Context) error {
 // backslashes, raw or percent-encoded, or that parses with a scheme or a
 // host, goes to the default page instead.
 func safeNext(next string) string {
-	const home = "/tokens"
+	const home = "/" // home sends each role to its first screen
 	if !strings.HasPrefix(next, "/") || len(next) > 2048 || !utf8.ValidString(next) {
 		return home
 	}

@@ -20,10 +20,10 @@ func TestNextNeverLeadsOffSite(t *testing.T) {
 	ts.get("/login")
 	for _, next := range offSite {
 		p := ts.post("/login", url.Values{"email": {adminEmail}, "password": {adminPassword}, "next": {next}})
-		wantRedirect(t, p, "/tokens")
+		wantRedirect(t, p, "/") // home: each role's first screen
 		// Signed in: GET /login?next=… redirects at once, by the same rule.
 		got := ts.get("/login?next=" + url.QueryEscape(next))
-		if loc := got.Header.Get("Location"); got.StatusCode != http.StatusSeeOther || loc != "/tokens" {
+		if loc := got.Header.Get("Location"); got.StatusCode != http.StatusSeeOther || loc != "/" {
 			t.Fatalf("GET /login?next=%q: %d to %q", next, got.StatusCode, loc)
 		}
 		ts.post("/logout", nil)

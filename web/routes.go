@@ -45,6 +45,7 @@ func (s *Server) routes() {
 		tokens.GET("/new", s.pickProvider)
 		tokens.GET("/new/:provider", s.newToken)
 		tokens.POST("/new/:provider", s.createToken)
+		tokens.GET("/edit", s.editSelectedToken)
 		tokens.GET("/remove", s.confirmRemoveTokens)
 		tokens.POST("/remove", s.removeTokens)
 		tokens.GET("/:id", s.editToken)

@@ -47,7 +47,7 @@ func (sc scope) crumbs() []views.Crumb {
 		return []views.Crumb{{Label: "Access Tokens", URL: sc.Base}}
 	}
 	return []views.Crumb{
-		{Label: "Applications", URL: "/apps"},
+		views.AppsCrumb,
 		{Label: sc.App.Name, URL: appURL(sc.AppID)},
 		{Label: "Access Tokens", URL: sc.Base},
 	}
@@ -66,7 +66,7 @@ func (sc scope) duplicateName(name string) string {
 	if sc.App != nil {
 		where = "An access token of " + sc.App.Name
 	}
-	return where + " named “" + name + "” already exists (names ignore case). Choose another name."
+	return where + " named “" + name + "” already exists (names ignore case, extra spaces and look-alike characters). Choose another name."
 }
 
 func appURL(id int64) string { return "/apps/" + strconv.FormatInt(id, 10) }

@@ -38,7 +38,7 @@ func (s *Server) createToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.flash(c, fmt.Sprintf("Access token “%s” saved.", t.Name))
+	s.flashSaved(c, t, fmt.Sprintf("Access token “%s” saved.", t.Name))
 	s.wakeRenewer()
 	return c.Redirect(http.StatusSeeOther, sc.Base)
 }

@@ -243,6 +243,9 @@ func (s *Server) fields(f *tokenForm) []views.FormField {
 	return out
 }
 
+// secretMask stands in an empty secret field for a value that is there.
+const secretMask = "••••••••••••••••"
+
 // describeSecret says what is stored for a write-only field, never the value.
 func (s *Server) describeSecret(f *tokenForm, field provider.Field, v *views.FormField) {
 	if g := f.pending.Grant; g != nil && g.Field == field.Key {
@@ -250,7 +253,9 @@ func (s *Server) describeSecret(f *tokenForm, field provider.Field, v *views.For
 		if !g.ExpiresAt.IsZero() {
 			v.Stored = "Obtained from " + f.p.Name + " · expires " + views.When(g.ExpiresAt) + " · not saved yet · press Save to keep it"
 		}
-		v.Placeholder = "Leave empty to use the obtained token"
+		// Masked, as the documented field shows it: a token is there. The
+		// value itself never reaches the page.
+		v.Placeholder = secretMask
 		return
 	}
 	if _, ok := f.pending.Secrets[field.Key]; ok {
@@ -267,6 +272,10 @@ func (s *Server) describeSecret(f *tokenForm, field provider.Field, v *views.For
 	}
 	v.Stored = "Stored · changed " + views.When(st.At) + " by " + st.By
 	v.Placeholder = "Leave empty to keep the stored value"
+	if field.Key == accessTokenField {
+		v.Stored += " · leave the field empty to keep it"
+		v.Placeholder = secretMask
+	}
 	v.Clearable = !field.Required
 	if f.in != nil {
 		v.Cleared = f.in.Clear[field.Key]

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,60 +17,143 @@ import (
 
 const tokensPerPage = 100
 
-// listTokens is the Access Tokens screen: search by name, filter by type.
+// tokenStatuses are the Status filter's choices, in the order a person
+// looking for trouble wants them.
+var tokenStatuses = []string{token.StatusFailing, token.StatusExpired, token.StatusExpiresSoon, token.StatusNotRenewed, token.StatusHealthy}
+
+// listQuery is what the list's address asks for.
+type listQuery struct {
+	q, typ, status, sort string
+	desc                 bool
+	page                 int
+}
+
+func readListQuery(c echo.Context) listQuery {
+	lq := listQuery{q: strings.TrimSpace(c.QueryParam("q")), typ: c.QueryParam("type"), status: c.QueryParam("status"),
+		sort: c.QueryParam("sort"), desc: c.QueryParam("dir") == "desc"}
+	lq.page, _ = strconv.Atoi(c.QueryParam("page"))
+	lq.page = max(lq.page, 1)
+	if len(lq.q) > 200 {
+		lq.q = lq.q[:200]
+	}
+	if _, ok := registry.ByID(lq.typ); !ok {
+		lq.typ = ""
+	}
+	known := false
+	for _, st := range tokenStatuses {
+		known = known || st == lq.status
+	}
+	if !known {
+		lq.status = ""
+	}
+	switch lq.sort {
+	case store.SortType, store.SortChanged:
+	default:
+		lq.sort = ""
+	}
+	return lq
+}
+
+// url is the list's address for lq, with the defaults left out.
+func (lq listQuery) url(base string) string {
+	q := url.Values{}
+	for k, v := range map[string]string{"q": lq.q, "type": lq.typ, "status": lq.status, "sort": lq.sort} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if lq.desc {
+		q.Set("dir", "desc")
+	}
+	if lq.page > 1 {
+		q.Set("page", strconv.Itoa(lq.page))
+	}
+	if len(q) == 0 {
+		return base
+	}
+	return base + "?" + q.Encode()
+}
+
+// listTokens is the Access Tokens screen: search by name, filter by type
+// and status, sort by name, type or last change.
 func (s *Server) listTokens(c echo.Context) error {
-	pageNo, _ := strconv.Atoi(c.QueryParam("page"))
-	pageNo = max(pageNo, 1)
-	f := store.TokenFilter{Query: strings.TrimSpace(c.QueryParam("q")), Provider: c.QueryParam("type"),
-		Limit: tokensPerPage, Offset: (pageNo - 1) * tokensPerPage}
-	if len(f.Query) > 200 {
-		f.Query = f.Query[:200]
-	}
-	if _, ok := registry.ByID(f.Provider); !ok {
-		f.Provider = ""
-	}
+	lq := readListQuery(c)
 	sc := scopeOf(c)
-	f.AppID = sc.AppID
-	toks, total, err := s.Store.ListTokens(c.Request().Context(), f)
+	now := s.Now()
+	f := store.TokenFilter{AppID: sc.AppID, Query: lq.q, Provider: lq.typ, Status: lq.status, Now: now,
+		Sort: lq.sort, Desc: lq.desc, Limit: tokensPerPage, Offset: (lq.page - 1) * tokensPerPage}
+	ctx := c.Request().Context()
+	toks, total, err := s.Store.ListTokens(ctx, f)
 	if err != nil {
 		return err
 	}
+	failing, err := s.Store.CountFailing(ctx, sc.AppID)
+	if err != nil {
+		return err
+	}
+	dir := ""
+	if lq.desc {
+		dir = "desc"
+	}
 	m := views.TokenListPage{
-		Page:      s.page(c, sc.heading(), sc.nav(), sc.crumbs()[:len(sc.crumbs())-1]...),
-		Heading:   sc.heading(),
-		Global:    sc.App == nil,
-		Query:     f.Query,
-		Filtered:  f.Query != "" || f.Provider != "",
-		AddURL:    sc.Base + "/new",
-		ListURL:   sc.Base,
-		RemoveURL: sc.Base + "/remove",
-		Rows:      make([]views.TokenRow, 0, len(toks)),
-		Total:     total,
-		First:     f.Offset + 1,
-		Last:      f.Offset + len(toks),
+		Page:       s.page(c, sc.heading(), sc.nav(), sc.crumbs()[:len(sc.crumbs())-1]...),
+		Heading:    sc.heading(),
+		Global:     sc.App == nil,
+		Query:      f.Query,
+		Filtered:   lq.q != "" || lq.typ != "" || lq.status != "",
+		AddURL:     sc.Base + "/new",
+		ListURL:    sc.Base,
+		RemoveURL:  sc.Base + "/remove",
+		EditURL:    sc.Base + "/edit",
+		Rows:       make([]views.TokenRow, 0, len(toks)),
+		Total:      total,
+		First:      f.Offset + 1,
+		Last:       f.Offset + len(toks),
+		Failing:    failing,
+		FailingURL: listQuery{status: token.StatusFailing}.url(sc.Base),
+		Sort:       lq.sort,
+		Dir:        dir,
+		Headers:    map[string]views.SortHeader{},
 	}
-	pageURL := func(n int) string {
-		q := url.Values{}
-		if f.Query != "" {
-			q.Set("q", f.Query)
-		}
-		if f.Provider != "" {
-			q.Set("type", f.Provider)
-		}
-		q.Set("page", strconv.Itoa(n))
-		return sc.Base + "?" + q.Encode()
-	}
-	if pageNo > 1 {
-		m.PrevURL = pageURL(pageNo - 1)
+	if lq.page > 1 {
+		prev := lq
+		prev.page--
+		m.PrevURL = prev.url(sc.Base)
 	}
 	if f.Offset+len(toks) < total {
-		m.NextURL = pageURL(pageNo + 1)
+		next := lq
+		next.page++
+		m.NextURL = next.url(sc.Base)
+	}
+	for key, label := range map[string]string{store.SortName: "Token Name", store.SortType: "Type", store.SortChanged: "Last changed"} {
+		cur := lq.sort
+		if cur == "" {
+			cur = store.SortName
+		}
+		h := views.SortHeader{Label: label}
+		to := lq
+		to.page, to.sort, to.desc = 1, key, false
+		if key == store.SortName {
+			to.sort = ""
+		}
+		if key == cur {
+			h.Order = "ascending"
+			if lq.desc {
+				h.Order = "descending"
+			}
+			to.desc = !lq.desc
+		}
+		h.URL = to.url(sc.Base)
+		m.Headers[key] = h
 	}
 	for _, p := range registry.All() {
-		m.Types = append(m.Types, views.Option{Value: p.ID, Label: p.Name, Selected: p.ID == f.Provider})
+		m.Types = append(m.Types, views.Option{Value: p.ID, Label: p.Name, Selected: p.ID == lq.typ})
+	}
+	for _, st := range tokenStatuses {
+		m.Statuses = append(m.Statuses, views.Option{Value: st, Label: st, Selected: st == lq.status})
 	}
 	for _, t := range toks {
-		m.Rows = append(m.Rows, tokenRow(t, sc.tokenURL(t.ID), s.Now()))
+		m.Rows = append(m.Rows, tokenRow(t, sc.tokenURL(t.ID), now))
 	}
 	return render(c, http.StatusOK, views.TokenList(m))
 }
@@ -82,7 +166,19 @@ func tokenRow(t token.Token, url string, now time.Time) views.TokenRow {
 	return views.TokenRow{
 		ID: t.ID, Name: t.Name, URL: url, Type: typ, Encrypted: t.Encrypted,
 		RenewalRate: token.RateLabel(t.Rate), Description: t.Description,
-		ChangedBy: t.UpdatedBy, ChangedAt: t.UpdatedAt,
+		ChangedBy: t.UpdatedBy, ChangedAt: t.UpdatedAt, ChangedAgo: views.Ago(t.UpdatedAt, now),
 		Status: token.Status(t.Rate, t.Renewal, now),
 	}
+}
+
+// editSelectedToken is the list's Edit Token button: it opens the one
+// selected token (the button works without JavaScript too).
+func (s *Server) editSelectedToken(c echo.Context) error {
+	sc := scopeOf(c)
+	ids := parseIDs(c.QueryParams()["id"])
+	if len(ids) != 1 {
+		s.flashError(c, fmt.Sprintf("Select exactly one token to edit; %s selected.", views.Plural(len(ids), "token is", "tokens are")))
+		return c.Redirect(http.StatusSeeOther, sc.Base)
+	}
+	return c.Redirect(http.StatusSeeOther, sc.tokenURL(ids[0]))
 }

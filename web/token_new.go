@@ -83,7 +83,7 @@ func (s *Server) renewalState(t token.Token, sc scope) *views.RenewalState {
 		r.Expires = "Unknown"
 	}
 	if t.LastError != "" {
-		r.LastError = fmt.Sprintf("%s (%s; %d failed attempt(s) in a row)", t.LastError, views.When(t.LastErrorAt), t.Failures)
+		r.LastError = fmt.Sprintf("%s (%s; %s in a row)", t.LastError, views.When(t.LastErrorAt), views.Plural(t.Failures, "failed attempt", "failed attempts"))
 	}
 	if s.Renewer == nil {
 		r.RenewURL = ""

@@ -15,7 +15,7 @@ func (s *Server) confirmRemoveTokens(c echo.Context) error {
 	sc := scopeOf(c)
 	ids := parseIDs(c.QueryParams()["id"])
 	if len(ids) == 0 {
-		s.flash(c, "Select at least one token to remove.")
+		s.flashError(c, "Select at least one token to remove.")
 		return c.Redirect(http.StatusSeeOther, sc.Base)
 	}
 	toks, err := s.Store.TokensByIDs(c.Request().Context(), sc.AppID, ids)
@@ -23,7 +23,7 @@ func (s *Server) confirmRemoveTokens(c echo.Context) error {
 		return err
 	}
 	if len(toks) == 0 {
-		s.flash(c, "Those tokens no longer exist.")
+		s.flashError(c, "Those tokens no longer exist.")
 		return c.Redirect(http.StatusSeeOther, sc.Base)
 	}
 	m := views.RemovePage{
@@ -40,7 +40,7 @@ func (s *Server) confirmRemoveTokens(c echo.Context) error {
 				return err
 			}
 			for _, a := range assoc {
-				m.InUse = append(m.InUse, fmt.Sprintf("“%s” was fetched by %s %d time(s), last %s.", t.Name, a.AppName, a.Count, views.When(a.Last)))
+				m.InUse = append(m.InUse, fmt.Sprintf("“%s” was fetched by %s %s, last %s.", t.Name, a.AppName, views.Plural(int(a.Count), "time", "times"), views.When(a.Last)))
 			}
 		}
 	}
@@ -56,7 +56,7 @@ func (s *Server) removeTokens(c echo.Context) error {
 	sc := scopeOf(c)
 	ids := parseIDs(form["id"])
 	if len(ids) == 0 {
-		s.flash(c, "Select at least one token to remove.")
+		s.flashError(c, "Select at least one token to remove.")
 		return c.Redirect(http.StatusSeeOther, sc.Base)
 	}
 	names, err := s.Store.DeleteTokens(c.Request().Context(), sc.AppID, ids, currentUser(c).Email)

@@ -25,7 +25,8 @@ func (s *Server) renewToken(c echo.Context) error {
 	}
 	ctx, cancel := withTimeout(c, actionTimeout)
 	defer cancel()
-	err = s.Renewer.RenewNow(ctx, t.ID)
+	// The audit log names the person who pressed the button.
+	err = s.Renewer.RenewNow(store.WithActor(ctx, currentUser(c).Email), t.ID)
 	var failure *renewal.Failure
 	switch {
 	case err == nil:
@@ -46,7 +47,13 @@ func (s *Server) renewToken(c echo.Context) error {
 		// stands, nothing of this attempt was saved.
 		s.flash(c, fmt.Sprintf("“%s” was changed while Renew now was running, so this renewal was not saved. The page shows the token as it is now; press Renew now again if it still needs renewing.", t.Name))
 	case errors.As(err, &failure):
-		s.flash(c, fmt.Sprintf("Renewing “%s” failed: %s The previous access token stays in place.", t.Name, failure.Message))
+		msg := fmt.Sprintf("Renewing “%s” failed: %s", t.Name, failure.Message)
+		if _, had := t.Stored[accessTokenField]; had {
+			msg += " The previous access token stays in place."
+		} else {
+			msg += " The token has no access token yet."
+		}
+		s.flashError(c, msg)
 	case errors.Is(err, store.ErrNotFound):
 		return userError(http.StatusNotFound, "This access token does not exist. It may have been removed.")
 	default:

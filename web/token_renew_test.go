@@ -47,7 +47,7 @@ func TestRenewNowAndTheRenewalState(t *testing.T) {
 	if got := page.text("[data-testid=flash]"); got != "Renewing “Lab Feed” failed: Redox is failing (HTTP 500). Nothing was changed; try again later. The previous access token stays in place." {
 		t.Fatalf("flash %q", got)
 	}
-	if got := page.text("[data-testid=last-error]"); !strings.HasPrefix(got, "Redox is failing (HTTP 500).") || !strings.Contains(got, "1 failed attempt(s) in a row") {
+	if got := page.text("[data-testid=last-error]"); !strings.HasPrefix(got, "Redox is failing (HTTP 500).") || !strings.Contains(got, "1 failed attempt in a row") {
 		t.Fatalf("last error %q", got)
 	}
 	if page.text("[data-testid=renewal-status]") != "Renewal failing" || rowOf(t, ts.get("/tokens"), "Lab Feed")["status"] != "Renewal failing" {
@@ -69,8 +69,12 @@ func TestRenewNowAndTheRenewalState(t *testing.T) {
 		t.Fatal("error not cleared after a successful renewal")
 	}
 	audit := ts.get("/audit").text("[data-testid=audit-table] tbody")
-	if !strings.Contains(audit, "Renewed token") || !strings.Contains(audit, "Renewal failed") || !strings.Contains(audit, "renewal worker") {
+	if !strings.Contains(audit, "Renewed access token") || !strings.Contains(audit, "Renewal of access token failed") {
 		t.Fatalf("audit log: %q", audit)
+	}
+	// Renew now is recorded as done by the person who pressed it.
+	if strings.Contains(audit, "renewal worker") || strings.Count(audit, adminEmail) != 3 {
+		t.Fatalf("Renew now not recorded as the administrator's: %q", audit)
 	}
 	if strings.Contains(ts.logs.String(), after["access_token"]) {
 		t.Fatal("log holds an access token")

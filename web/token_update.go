@@ -55,7 +55,7 @@ func (s *Server) updateToken(c echo.Context) error {
 	if len(changed) == 0 {
 		s.flash(c, fmt.Sprintf("Nothing changed in “%s”.", saved.Name))
 	} else {
-		s.flash(c, fmt.Sprintf("Access token “%s” saved.", saved.Name))
+		s.flashSaved(c, saved, fmt.Sprintf("Access token “%s” saved.", saved.Name))
 	}
 	s.wakeRenewer()
 	return c.Redirect(http.StatusSeeOther, sc.Base)

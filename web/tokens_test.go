@@ -118,8 +118,11 @@ func TestGlobalTokenLifecycle(t *testing.T) {
 	}
 	row := rowOf(t, list, "Lab Feed")
 	if row["type"] != "Redox" || row["encrypted"] != "Yes" || row["rate"] != "Every hour" || row["description"] != "Lab results feed" ||
-		row["changed"] != adminEmail+" 2026-11-22 09:00 UTC" {
+		row["changed"] != adminEmail+" just now" {
 		t.Errorf("row %v", row)
+	}
+	if at, _ := list.Doc.Find("[data-testid=token-changed-at]").Attr("title"); at != "2026-11-22 09:00 UTC" {
+		t.Errorf("exact time on hover %q", at)
 	}
 
 	// The name links to the typed edit form; the type cannot change.
@@ -178,9 +181,9 @@ func TestGlobalTokenLifecycle(t *testing.T) {
 	if len(rows) != 3 {
 		t.Fatalf("audit rows %v", rows)
 	}
-	if rows[0] != "2026-11-22 09:01 UTC | "+adminEmail+" | Changed token | Lab Feed Renamed | Secret" ||
-		rows[1] != "2026-11-22 09:01 UTC | "+adminEmail+" | Changed token | Lab Feed Renamed | Token Name, Renewal Rate" ||
-		rows[2] != "2026-11-22 09:00 UTC | "+adminEmail+" | Created token | Lab Feed | Token Name, Description, Environment, API Key, Secret" {
+	if rows[0] != "2026-11-22 09:01 UTC | "+adminEmail+" | Changed access token | Lab Feed Renamed Redox · Global | Secret" ||
+		rows[1] != "2026-11-22 09:01 UTC | "+adminEmail+" | Changed access token | Lab Feed Renamed Redox · Global | Token Name, Renewal Rate" ||
+		rows[2] != "2026-11-22 09:00 UTC | "+adminEmail+" | Created access token | Lab Feed Redox · Global | Token Name, Description, Environment, API Key, Secret" {
 		t.Fatalf("audit rows %q", rows)
 	}
 	for _, r := range rows {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/views"
 )
 
 // signOutUser ends every session of a user, at once.
@@ -31,6 +32,6 @@ func (s *Server) signOutUser(c echo.Context) error {
 	if u.ID == currentUser(c).ID {
 		return c.Redirect(http.StatusSeeOther, "/login?signed_out=1")
 	}
-	s.flash(c, fmt.Sprintf("Signed %s out of %d session(s).", u.Email, n))
+	s.flash(c, fmt.Sprintf("Signed %s out of %s.", u.Email, views.Plural(int(n), "session", "sessions")))
 	return c.Redirect(http.StatusSeeOther, "/users")
 }

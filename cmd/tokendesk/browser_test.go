@@ -321,6 +321,39 @@ func walkFlows(b *browserRun) {
 	}
 	b.shot("token-renewal")
 
+	// The list's toolbar: "/" jumps to search; Edit Token wants exactly one
+	// selected row (the script disables it otherwise; without the script the
+	// server says so); times show the exact moment on hover.
+	b.visit("/tokens")
+	if b.js {
+		b.do(chromedp.Click(chromedp.CSS("h1"), chromedp.NodeVisible), chromedp.KeyEvent("/"))
+		if id, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.activeElement.id`)); id != "q" {
+			t.Fatalf(`"/" focused %q, not the search box`, id)
+		}
+		if off, _ := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.querySelector("[data-testid=edit-selected]").disabled`)); !off {
+			t.Fatal("Edit Token is enabled with nothing selected")
+		}
+		title, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector("time[datetime]").title`))
+		if title == "" || strings.HasSuffix(title, " UTC") && len(title) == len("2006-01-02 15:04 UTC") {
+			t.Fatalf("time title not in the browser's format: %q", title)
+		}
+	}
+	b.do(chromedp.Click(chromedp.CSS(`input[aria-label="Select Lab Feed"]`), chromedp.NodeVisible))
+	b.press("[data-testid=edit-selected]", "#f-name")
+	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.ID("f-name"))); v != "Lab Feed" {
+		t.Fatalf("Edit Token opened %q", v)
+	}
+	if b.js {
+		// Cancel asks before discarding an edit, and stays if told to.
+		b.fill(map[string]string{"f-description": " and more"})
+		b.do(chromedp.Evaluate[chromedp.Void](`window.__asked = ""; window.confirm = (m) => { window.__asked = m; return false; }`))
+		b.do(chromedp.Click(chromedp.CSS("[data-testid=cancel]"), chromedp.NodeVisible))
+		asked, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`window.__asked`))
+		if !strings.Contains(asked, "Discard") || !strings.Contains(b.location(), "/tokens/") {
+			t.Fatalf("Cancel with unsaved edits: asked %q, now at %s", asked, b.location())
+		}
+	}
+
 	// Remove a token: select it, confirm, gone.
 	b.visit("/tokens")
 	b.do(chromedp.Click(chromedp.CSS(`input[aria-label="Select Meetings"]`), chromedp.NodeVisible))
@@ -348,6 +381,30 @@ func walkFlows(b *browserRun) {
 		t.Fatalf("the token list overflows at 360 px: %v", err)
 	}
 	b.shot("tokens-360px")
+	// 390 px: a compact header; the table scrolls sideways (with a hint) to
+	// reach Status; the Users table scrolls too.
+	b.do(chromedp.EmulateViewport(390, 844))
+	b.visit("/tokens")
+	header, _ := chromedp.Run(b.ctx, chromedp.Evaluate[float64](`document.querySelector("header.top").getBoundingClientRect().height`))
+	if header > 110 {
+		t.Errorf("the header takes %.0f px at 390 px", header)
+	}
+	if b.js {
+		hint, _ := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`(() => { const h = document.querySelector(".scroll-hint"); const w = document.querySelector(".table-wrap"); return h.offsetHeight > 0 && w.scrollWidth > w.clientWidth; })()`))
+		if !hint {
+			t.Error("no sideways scroll (or no hint) for the token table at 390 px")
+		}
+		status, _ := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`(() => { const w = document.querySelector(".table-wrap"); w.scrollLeft = w.scrollWidth; const r = document.querySelector("[data-testid=token-status]").getBoundingClientRect(); return r.right <= window.innerWidth && r.left >= 0; })()`))
+		if !status {
+			t.Error("Status cannot be scrolled into view at 390 px")
+		}
+		b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector(".table-wrap").scrollLeft = 0`))
+	}
+	b.shot("tokens-390px")
+	b.visit("/users")
+	b.shot("users-390px")
+	b.visit("/audit")
+	b.shot("audit-390px")
 	b.do(chromedp.EmulateViewport(1280, 900))
 	if b.shots != "" && b.js {
 		b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {

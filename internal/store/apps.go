@@ -57,7 +57,7 @@ func (s *Store) CreateApp(ctx context.Context, name, kind string, designers []in
 		if err := setDesigners(ctx, tx, id, designers); err != nil {
 			return err
 		}
-		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: ActionAppCreate, Subject: name})
+		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: ActionAppCreate, Subject: name, AppID: id})
 	})
 	if err != nil {
 		return App{}, err
@@ -85,7 +85,7 @@ func (s *Store) UpdateApp(ctx context.Context, id int64, name, kind string, desi
 		if err := setDesigners(ctx, tx, id, designers); err != nil {
 			return err
 		}
-		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: ActionAppUpdate, Subject: name})
+		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: ActionAppUpdate, AppID: id, Subject: name})
 	})
 }
 
@@ -245,7 +245,7 @@ func (s *Store) DeleteApp(ctx context.Context, id int64, actor string) ([]string
 			}
 		}
 		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: ActionAppDelete, Subject: appName,
-			Detail: fmt.Sprintf("%d app-level token(s) removed", len(tokens))})
+			Detail: plural(len(tokens), "app-level token", "app-level tokens") + " removed"})
 	})
 	return names, err
 }

@@ -15,6 +15,23 @@ const (
 	ActionTokenDelete = "token.delete"
 )
 
+type actorKey struct{}
+
+// WithActor names the person on whose behalf work under ctx is done, such
+// as an administrator pressing Renew now: the audit log then names them
+// rather than the renewal worker.
+func WithActor(ctx context.Context, actor string) context.Context {
+	return context.WithValue(ctx, actorKey{}, actor)
+}
+
+// actorOr is the person WithActor named, or fallback.
+func actorOr(ctx context.Context, fallback string) string {
+	if a, ok := ctx.Value(actorKey{}).(string); ok && a != "" {
+		return a
+	}
+	return fallback
+}
+
 // Audit is one entry of the audit log. Fields holds field keys, never values.
 type Audit struct {
 	ID       int64
@@ -27,13 +44,18 @@ type Audit struct {
 	Provider string
 	Fields   []string
 	Detail   string
+	// Read back only: whether the token (or app) still exists, and the
+	// name of the app the entry belongs to ("" for global ones).
+	TokenExists bool
+	AppExists   bool
+	AppName     string
 }
 
 func insertAudit(ctx context.Context, tx *sql.Tx, a Audit) error {
 	_, err := tx.ExecContext(ctx, `
-		INSERT INTO audit_log (at, actor, action, subject, token_id, provider, fields, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		ms(a.At), a.Actor, a.Action, a.Subject, nullID(a.TokenID), a.Provider, strings.Join(a.Fields, ","), a.Detail)
+		INSERT INTO audit_log (at, actor, action, subject, token_id, app_id, provider, fields, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ms(a.At), a.Actor, a.Action, a.Subject, nullID(a.TokenID), nullID(a.AppID), a.Provider, strings.Join(a.Fields, ","), a.Detail)
 	if err != nil {
 		return fmt.Errorf("store: writing audit entry: %w", err)
 	}
@@ -52,8 +74,12 @@ func (s *Store) ListAudit(ctx context.Context, page, perPage int) ([]Audit, bool
 		page = 1
 	}
 	rows, err := s.read.QueryContext(ctx, `
-		SELECT id, at, actor, action, subject, ifnull(token_id, 0), provider, fields, detail
-		FROM audit_log ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`, perPage+1, (page-1)*perPage)
+		SELECT a.id, a.at, a.actor, a.action, a.subject, ifnull(a.token_id, 0), a.provider, a.fields, a.detail,
+		       t.id IS NOT NULL, ifnull(ifnull(t.app_id, a.app_id), 0), ap.id IS NOT NULL, ifnull(ap.name, '')
+		FROM audit_log a
+		LEFT JOIN tokens t ON t.id = a.token_id
+		LEFT JOIN apps ap ON ap.id = CASE WHEN t.id IS NOT NULL THEN t.app_id ELSE a.app_id END
+		ORDER BY a.at DESC, a.id DESC LIMIT ? OFFSET ?`, perPage+1, (page-1)*perPage)
 	if err != nil {
 		return nil, false, fmt.Errorf("store: reading audit log: %w", err)
 	}
@@ -63,7 +89,8 @@ func (s *Store) ListAudit(ctx context.Context, page, perPage int) ([]Audit, bool
 		var a Audit
 		var at int64
 		var fields string
-		if err := rows.Scan(&a.ID, &at, &a.Actor, &a.Action, &a.Subject, &a.TokenID, &a.Provider, &fields, &a.Detail); err != nil {
+		if err := rows.Scan(&a.ID, &at, &a.Actor, &a.Action, &a.Subject, &a.TokenID, &a.Provider, &fields, &a.Detail,
+			&a.TokenExists, &a.AppID, &a.AppExists, &a.AppName); err != nil {
 			return nil, false, fmt.Errorf("store: reading audit log: %w", err)
 		}
 		a.At = fromMS(at)
@@ -77,4 +104,12 @@ func (s *Store) ListAudit(ctx context.Context, page, perPage int) ([]Audit, bool
 		out = out[:perPage]
 	}
 	return out, more, rows.Err()
+}
+
+// plural counts n things in an audit detail: "1 app", "2 apps".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

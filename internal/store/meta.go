@@ -73,7 +73,7 @@ func (s *Store) RotateKey(ctx context.Context, next *secret.Box) (int, error) {
 			return fmt.Errorf("store: rotating key: %w", err)
 		}
 		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: "tokendesk key rotate", Action: "key.rotate", Subject: "master key",
-			Detail: fmt.Sprintf("%d value(s) re-sealed", n)})
+			Detail: plural(n, "value", "values") + " re-sealed"})
 	})
 	if err != nil {
 		return 0, err

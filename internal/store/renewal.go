@@ -137,7 +137,7 @@ func (s *Store) SaveRenewal(ctx context.Context, c Claim, g Grant, renewable boo
 		set := map[string]string{}
 		applyGrant(set, &g)
 		for field, v := range set {
-			if err := s.putValue(ctx, tx, c.ID, field, v, c.Encrypted, ms(now), RenewalActor); err != nil {
+			if err := s.putValue(ctx, tx, c.ID, field, v, c.Encrypted, ms(now), actorOr(ctx, RenewalActor)); err != nil {
 				return err
 			}
 		}
@@ -153,8 +153,8 @@ func (s *Store) SaveRenewal(ctx context.Context, c Claim, g Grant, renewable boo
 		if g.RefreshToken != "" {
 			fields = append(fields, RefreshTokenKey)
 		}
-		return insertAudit(ctx, tx, Audit{At: now, Actor: RenewalActor, Action: ActionTokenRenew,
-			Subject: c.Name, TokenID: c.ID, Provider: c.Provider, Fields: fields})
+		return insertAudit(ctx, tx, Audit{At: now, Actor: actorOr(ctx, RenewalActor), Action: ActionTokenRenew,
+			Subject: c.Name, TokenID: c.ID, AppID: c.AppID, Provider: c.Provider, Fields: fields})
 	})
 }
 
@@ -175,8 +175,8 @@ func (s *Store) RecordRenewalFailure(ctx context.Context, c Claim, msg string, r
 		if err != nil {
 			return fmt.Errorf("store: recording renewal failure: %w", err)
 		}
-		return insertAudit(ctx, tx, Audit{At: now, Actor: RenewalActor, Action: ActionTokenRenewFailed,
-			Subject: c.Name, TokenID: c.ID, Provider: c.Provider, Detail: msg})
+		return insertAudit(ctx, tx, Audit{At: now, Actor: actorOr(ctx, RenewalActor), Action: ActionTokenRenewFailed,
+			Subject: c.Name, TokenID: c.ID, AppID: c.AppID, Provider: c.Provider, Detail: msg})
 	})
 	return failures, err
 }

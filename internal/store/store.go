@@ -116,7 +116,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("store: applying migrations: %w", err)
 	}
-	return nil
+	return s.rekeyNames(ctx)
 }
 
 // Close closes both pools.

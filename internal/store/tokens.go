@@ -76,8 +76,57 @@ type TokenFilter struct {
 	AppID    int64
 	Query    string // substring of the name, any case
 	Provider string
-	Limit    int // 0: all
-	Offset   int
+	// Status keeps tokens in one renewal status (token.Status*) at Now.
+	Status string
+	Now    time.Time
+	// Sort is one of the Sort* orders (default by name); Desc reverses it.
+	Sort   string
+	Desc   bool
+	Limit  int // 0: all
+	Offset int
+}
+
+// List orders. Each is served by an index (see migrations 00001, 00004).
+const (
+	SortName    = "name"
+	SortType    = "type"
+	SortChanged = "changed"
+)
+
+// statusSQL selects the tokens token.Status would call status at now. It
+// mirrors token.Status: keep the two in step.
+func statusSQL(status string, now time.Time) (string, []any, bool) {
+	const (
+		failing = "(failures > 0 AND renewal_rate != 'disabled')"
+		expired = "(expires_at IS NOT NULL AND expires_at <= ?)"
+		off     = "(renewal_rate IN ('disabled', ''))"
+		soon    = "(expires_at IS NOT NULL AND expires_at < ?)"
+	)
+	n, ss := ms(now), ms(now.Add(token.ExpiresSoon))
+	switch status {
+	case token.StatusFailing:
+		return failing, nil, true
+	case token.StatusExpired:
+		return "NOT " + failing + " AND " + expired, []any{n}, true
+	case token.StatusNotRenewed:
+		return "NOT " + failing + " AND NOT " + expired + " AND " + off, []any{n}, true
+	case token.StatusExpiresSoon:
+		return "NOT " + failing + " AND NOT " + expired + " AND NOT " + off + " AND " + soon, []any{n, ss}, true
+	case token.StatusHealthy:
+		return "NOT " + failing + " AND NOT " + expired + " AND NOT " + off + " AND NOT " + soon, []any{n, ss}, true
+	}
+	return "", nil, false
+}
+
+// CountFailing counts the tokens of a scope whose renewals are failing.
+func (s *Store) CountFailing(ctx context.Context, appID int64) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM tokens
+		WHERE ifnull(app_id, 0) = ? AND failures > 0 AND renewal_rate != 'disabled'`, appID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: counting failing tokens: %w", err)
+	}
+	return n, nil
 }
 
 const tokenCols = `id, ifnull(app_id, 0), provider, name, description, encrypted, renewal_rate, version,
@@ -379,6 +428,10 @@ func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, i
 		where = append(where, "provider = ?")
 		args = append(args, f.Provider)
 	}
+	if cond, a, ok := statusSQL(f.Status, f.Now); ok {
+		where = append(where, cond)
+		args = append(args, a...)
+	}
 	cond := strings.Join(where, " AND ")
 	var total int
 	if err := s.read.QueryRowContext(ctx, "SELECT count(*) FROM tokens WHERE "+cond, args...).Scan(&total); err != nil {
@@ -389,7 +442,7 @@ func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, i
 		limit = -1
 	}
 	rows, err := s.read.QueryContext(ctx,
-		"SELECT "+tokenCols+" FROM tokens WHERE "+cond+" ORDER BY ifnull(app_id, 0), name_key LIMIT ? OFFSET ?",
+		"SELECT "+tokenCols+" FROM tokens WHERE "+cond+" ORDER BY "+listOrder(f.Sort, f.Desc)+" LIMIT ? OFFSET ?",
 		append(args, limit, max(f.Offset, 0))...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: listing tokens: %w", err)
@@ -404,6 +457,23 @@ func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, i
 		out = append(out, t)
 	}
 	return out, total, rows.Err()
+}
+
+// listOrder is the ORDER BY of a list. The scope is fixed by equality, so
+// each order is read straight from its index; naming the scope's
+// expression here as well would make SQLite sort instead.
+func listOrder(sort string, desc bool) string {
+	dir := ""
+	if desc {
+		dir = " DESC"
+	}
+	switch sort {
+	case SortType:
+		return "provider" + dir + ", name_key" + dir
+	case SortChanged:
+		return "updated_at" + dir + ", id" + dir
+	}
+	return "name_key" + dir
 }
 
 // TokensByIDs loads the tokens of one scope among ids, by name; ids outside
@@ -463,4 +533,119 @@ func (s *Store) DeleteTokens(ctx context.Context, appID int64, ids []int64, acto
 
 func nullID(id int64) sql.NullInt64 {
 	return sql.NullInt64{Int64: id, Valid: id != 0}
+}
+
+const nameKeyMeta = "name_key_version"
+
+// rekeyNames recomputes the stored name keys of tokens and apps once after
+// token.NameKey changed, so that names stored under the old rule are found
+// and compared by the new one. Two rows that the new rule makes one name
+// cannot both take the key: the row that holds it first keeps it and the
+// other keeps its old key (it stays listed and editable; a rename settles it).
+func (s *Store) rekeyNames(ctx context.Context) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var done []byte
+		err := tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = ?", nameKeyMeta).Scan(&done)
+		if err == nil && string(done) == token.NameKeyVersion {
+			return nil
+		}
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: rekeying names: %w", err)
+		}
+		for _, table := range []string{"tokens", "apps"} {
+			if err := rekeyTable(ctx, tx, table); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, nameKeyMeta, []byte(token.NameKeyVersion))
+		if err != nil {
+			return fmt.Errorf("store: rekeying names: %w", err)
+		}
+		return nil
+	})
+}
+
+func rekeyTable(ctx context.Context, tx *sql.Tx, table string) error {
+	rows, err := tx.QueryContext(ctx, "SELECT id, name, name_key FROM "+table+" ORDER BY id")
+	if err != nil {
+		return fmt.Errorf("store: rekeying %s: %w", table, err)
+	}
+	type change struct {
+		id  int64
+		key string
+	}
+	var changes []change
+	for rows.Next() {
+		var c change
+		var name, old string
+		if err := rows.Scan(&c.id, &name, &old); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: rekeying %s: %w", table, err)
+		}
+		if c.key = token.NameKey(name); c.key != old {
+			changes = append(changes, c)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: rekeying %s: %w", table, err)
+	}
+	for _, c := range changes {
+		_, err := tx.ExecContext(ctx, "UPDATE "+table+" SET name_key = ? WHERE id = ?", c.key, c.id)
+		if err != nil && !isUniqueViolation(err) {
+			return fmt.Errorf("store: rekeying %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// Shadow is an app's token that hides a global token of the same name from
+// that app's API clients.
+type Shadow struct {
+	App    token.Token
+	Global token.Token
+}
+
+// ShadowedGlobals lists, by name, the global tokens that appID's own tokens
+// shadow (same name key), with the app token that shadows each.
+func (s *Store) ShadowedGlobals(ctx context.Context, appID int64) ([]Shadow, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT a.id, g.id FROM tokens a JOIN tokens g
+		ON ifnull(g.app_id, 0) = 0 AND g.name_key = a.name_key
+		WHERE ifnull(a.app_id, 0) = ? ORDER BY a.name_key`, appID)
+	if err != nil {
+		return nil, fmt.Errorf("store: shadowed tokens: %w", err)
+	}
+	var pairs [][2]int64
+	for rows.Next() {
+		var p [2]int64
+		if err := rows.Scan(&p[0], &p[1]); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: shadowed tokens: %w", err)
+		}
+		pairs = append(pairs, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: shadowed tokens: %w", err)
+	}
+	out := make([]Shadow, 0, len(pairs))
+	for _, p := range pairs {
+		a, err := s.TokenByID(ctx, p[0])
+		if errors.Is(err, ErrNotFound) {
+			continue // removed meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		g, err := s.TokenByID(ctx, p[1])
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Shadow{App: a, Global: g})
+	}
+	return out, nil
 }

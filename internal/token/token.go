@@ -3,6 +3,7 @@
 package token
 
 import (
+	"strings"
 	"time"
 
 	"github.com/tokendesk/tokendesk/internal/provider"
@@ -46,10 +47,19 @@ type Renewal struct {
 	LastErrorAt   time.Time
 }
 
-// NameKey folds a token name for case-insensitive uniqueness in any script.
+// NameKey is what makes two names the same name: case is ignored in any
+// script, compatibility look-alikes fold together (NFKC: "Ｌａｂ" and "Lab",
+// a no-break space and a space), and runs of white space count as one
+// space, leading and trailing ones as none. Uniqueness and look-ups by name
+// (the runtime API, search) compare keys, so "  Lab   Feed " is "Lab Feed".
 func NameKey(name string) string {
-	return cases.Fold().String(norm.NFC.String(name))
+	folded := norm.NFKC.String(cases.Fold().String(norm.NFKC.String(name)))
+	return strings.Join(strings.Fields(folded), " ")
 }
+
+// NameKeyVersion changes whenever NameKey does, so that stored keys are
+// recomputed once (see store.Open).
+const NameKeyVersion = "2"
 
 // RateOptions turns rate keys into select options, in the documented order.
 func RateOptions(keys ...string) []provider.Option {

@@ -1,12 +1,59 @@
 // Progressive enhancement only: every page works without this file.
 (function () {
   "use strict";
-  // "Select all" in token lists.
+  // "Select all" in token lists, and the toolbar buttons that need a
+  // selection: Edit Token exactly one row, Remove Tokens at least one.
+  // Without this script the server says what to select instead.
+  function syncSelection() {
+    var n = document.querySelectorAll("input[name=id]:checked").length;
+    document.querySelectorAll("[data-needs-one]").forEach(function (b) { b.disabled = n !== 1; });
+    document.querySelectorAll("[data-needs-some]").forEach(function (b) { b.disabled = n === 0; });
+  }
   document.addEventListener("change", function (e) {
     var all = e.target.closest("[data-select-all]");
-    if (!all) return;
-    document.querySelectorAll("input[name=id]").forEach(function (box) { box.checked = all.checked; });
+    if (all) {
+      document.querySelectorAll("input[name=id]").forEach(function (box) { box.checked = all.checked; });
+    }
+    if (e.target.name === "id" || all) syncSelection();
   });
+  // "/" jumps to the search box, unless the person is typing somewhere.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
+    var t = e.target;
+    if (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName)) return;
+    var q = document.querySelector("[data-search-key]");
+    if (!q) return;
+    e.preventDefault();
+    q.focus();
+    q.select();
+  });
+  // Cancel on a form with unsaved edits asks before throwing them away.
+  var dirty = false;
+  document.addEventListener("input", function (e) {
+    if (e.target.closest("[data-warn-unsaved]")) dirty = true;
+  });
+  document.addEventListener("change", function (e) {
+    if (e.target.closest("[data-warn-unsaved]")) dirty = true;
+  });
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest("[data-confirm-discard]");
+    if (link && dirty && !window.confirm(link.getAttribute("data-confirm-discard"))) e.preventDefault();
+  });
+  // Times: the exact moment on hover in the browser's own time zone.
+  function localTimes() {
+    var fmt = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+    document.querySelectorAll("time[datetime]").forEach(function (el) {
+      var d = new Date(el.getAttribute("datetime"));
+      if (!isNaN(d)) el.title = fmt.format(d);
+    });
+  }
+  // On a narrow screen the navigation scrolls sideways: show where you are.
+  function showCurrentNav() {
+    var cur = document.querySelector('nav[aria-label=Main] [aria-current="page"]');
+    var nav = cur && cur.closest("nav");
+    if (nav && nav.scrollWidth > nav.clientWidth) nav.scrollLeft = cur.offsetLeft - nav.offsetLeft - 8;
+  }
+  document.addEventListener("DOMContentLoaded", function () { syncSelection(); localTimes(); showCurrentNav(); });
   // Show that a submitted form is being worked on, and prevent double posts.
   document.addEventListener("submit", function (e) {
     var form = e.target;

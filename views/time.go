@@ -1,0 +1,52 @@
+package views
+
+import (
+	"fmt"
+	"time"
+)
+
+// Ago says how long before now t was ("3 hours ago"), for lists where the
+// exact time (When, shown on hover) matters less than its age.
+func Ago(t, now time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	d := now.Sub(t)
+	future := d < 0
+	if future {
+		d = -d
+	}
+	var s string
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		s = Plural(int(d/time.Minute), "minute", "minutes")
+	case d < 24*time.Hour:
+		s = Plural(int(d/time.Hour), "hour", "hours")
+	case d < 60*24*time.Hour:
+		s = Plural(int(d/(24*time.Hour)), "day", "days")
+	default:
+		return t.UTC().Format("2006-01-02")
+	}
+	if future {
+		return "in " + s
+	}
+	return s + " ago"
+}
+
+// ISO is t for machines (the datetime attribute a script reads).
+func ISO(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// Plural counts n things: "1 app", "2 apps".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
