@@ -179,15 +179,47 @@ func TestScheduleRenewAndReschedule(t *testing.T) {
 
 func TestRenewsBeforeExpiry(t *testing.T) {
 	f := newFixture(t)
-	f.redox.SetTTL(20 * time.Minute) // shorter than the rate
+	f.redox.SetTTL(30 * time.Minute) // shorter than the rate
 	id := f.addRedox("Short Lived", "1h")
 	f.runOnce()
 	if got := f.token(id); !got.Next.Equal(got.Expires.Add(-5 * time.Minute)) {
 		t.Fatalf("next %v, expires %v: want 5 minutes before expiry", got.Next, got.Expires)
 	}
-	f.clock.Advance(15 * time.Minute)
+	f.clock.Advance(25 * time.Minute)
 	if n := f.runOnce(); n != 1 {
 		t.Fatal("not renewed before expiry")
+	}
+}
+
+// Issue 9 item 11: a token living less than the 5-minute margin used to be
+// due again the moment it arrived (11 token requests in 30 s).
+func TestTokensLivingUnderFiveMinutesDoNotRenewInAStorm(t *testing.T) {
+	for _, ttl := range []time.Duration{time.Minute, 5 * time.Minute} {
+		t.Run(ttl.String(), func(t *testing.T) {
+			f := newFixture(t)
+			f.redox.SetTTL(ttl)
+			id := f.addRedox("Short Lived", "15m")
+			calls := func() int { return f.redox.Calls("/auth/authenticate") + f.redox.Calls("/auth/refreshToken") }
+			for range 30 {
+				f.runOnce()
+				f.clock.Advance(time.Second)
+			}
+			if n := calls(); n != 1 {
+				t.Fatalf("%d token requests in 30 s for a %s token, want 1", n, ttl)
+			}
+			// Over a simulated hour: renewed before every expiry, about once per lifetime.
+			for range 3600 {
+				f.clock.Advance(time.Second)
+				f.runOnce()
+				if got := f.token(id); !f.clock.Now().Before(got.Expires) {
+					t.Fatalf("token expired at %v before it was renewed", got.Expires)
+				}
+			}
+			perLife := float64(calls()) / (float64(time.Hour+30*time.Second) / float64(ttl))
+			if perLife > 1.2 {
+				t.Fatalf("%d token requests in an hour: %.2f per token lifetime", calls(), perLife)
+			}
+		})
 	}
 }
 
