@@ -332,6 +332,36 @@ func TestAdministratorsEditWinsOverARacingRenewal(t *testing.T) {
 	}
 }
 
+// Issue 9 item 10: a description-only edit racing a renewal used to throw
+// the renewal away and ask Redox again with the same refresh token.
+func TestDescriptionEditRacingARenewalKeepsItsResult(t *testing.T) {
+	f := newFixture(t)
+	id := f.addRedox("Lab Feed", "15m")
+	f.runOnce() // first token, with a refresh token
+	f.clock.Advance(15 * time.Minute)
+	calls := func() int { return f.redox.Calls("/auth/authenticate") + f.redox.Calls("/auth/refreshToken") }
+	before := calls()
+	tok, _ := f.store.TokenByID(context.Background(), id)
+	f.worker.env.HTTP = &http.Client{Transport: &racingTransport{edit: func() {
+		spec := store.TokenSpec{Provider: redox.ID, Name: "Lab Feed", Description: "only the description", Rate: "15m", Encrypted: true, Renewable: true}
+		if _, _, err := f.store.UpdateToken(context.Background(), id, tok.Version, spec, "ada@example.com"); err != nil {
+			t.Error(err)
+		}
+	}}}
+	f.runOnce()
+	if n := calls() - before; n != 1 {
+		t.Fatalf("%d calls to Redox for one renewal raced by a description edit, want 1", n)
+	}
+	after, _ := f.store.TokenByID(context.Background(), id)
+	got := f.token(id)
+	if after.Description != "only the description" || !got.Last.Equal(f.clock.Now()) || got.Failures != 0 {
+		t.Fatalf("edit or renewal lost: %q, last renewed %v, failures %d", after.Description, got.Last, got.Failures)
+	}
+	if f.redox.KeyOf(got.Access) != "key-1" {
+		t.Fatal("the renewed access token was not saved")
+	}
+}
+
 func TestTwoWorkersRenewEachTokenOnce(t *testing.T) {
 	f := newFixture(t)
 	const n = 200
