@@ -158,6 +158,7 @@ type ActionFragment struct {
 type ActionResult struct {
 	OK      bool
 	Summary string
+	Warning string // a success's qualification
 	Steps   []ActionStep
 }
 
@@ -173,6 +174,7 @@ type TokenFormPage struct {
 	Page
 	Heading   string
 	Summary   string
+	Notice    string // the provider's standing warning (retired by the vendor)
 	PostURL   string
 	Version   int64
 	Fields    []FormField

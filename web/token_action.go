@@ -56,7 +56,7 @@ func (s *Server) runAction(c echo.Context, f *tokenForm, action string) error {
 			secrets = append(secrets, values[fd.Key])
 		}
 	}
-	view := &views.ActionResult{OK: res.OK, Summary: provider.Redact(res.Summary, secrets...)}
+	view := &views.ActionResult{OK: res.OK, Summary: provider.Redact(res.Summary, secrets...), Warning: provider.Redact(res.Warning, secrets...)}
 	for _, st := range res.Steps {
 		view.Steps = append(view.Steps, views.ActionStep{Text: provider.Redact(st.Text, secrets...), OK: st.OK, Duration: formatTook(st.Took)})
 	}

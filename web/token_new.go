@@ -34,6 +34,7 @@ func (s *Server) renderTokenForm(c echo.Context, status int, f *tokenForm) error
 	heading := f.p.Name + " Access Token"
 	m := views.TokenFormPage{
 		Summary:   f.p.Summary,
+		Notice:    f.p.Notice,
 		Fields:    s.fields(f),
 		Problem:   f.problem,
 		CancelURL: f.sc.Base,

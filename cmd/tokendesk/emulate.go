@@ -61,8 +61,9 @@ func emulate(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, `Redox and Zoom emulators on %[1]s
 
   Redox                          API Key %[2]s   Secret %[3]s
-  Zoom (JWT app)                 API Key %[4]s   API Secret %[5]s
   Zoom (Server-to-Server OAuth)  Account ID %[6]s   Client ID %[7]s   Client Secret %[8]s
+  Zoom (JWT app)                 API Key %[4]s   API Secret %[5]s
+                                 (refused with code 124, as real Zoom has refused every JWT app since 2023)
 
 Point tokendesk at them:
   TOKENDESK_REDOX_URL=%[1]s TOKENDESK_ZOOM_API_URL=%[1]s TOKENDESK_ZOOM_OAUTH_URL=%[1]s tokendesk serve

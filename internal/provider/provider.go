@@ -76,6 +76,12 @@ type Provider struct {
 	// Runtime mints the credential consumers get; nil hands out the stored
 	// access token.
 	Runtime RuntimeCredential
+	// Retired, when set, is the status its tokens show instead of their
+	// renewal state ("Retired by Zoom"): the vendor no longer accepts them.
+	Retired string
+	// Notice is a warning the provider's form shows above its fields (why
+	// it was retired, and what to use instead).
+	Notice string
 }
 
 // Field returns the field with key.

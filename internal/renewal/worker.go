@@ -222,7 +222,7 @@ func (w *Worker) renew(ctx context.Context, c store.Claim) error {
 	for attempt := 0; ; attempt++ {
 		values, err := w.store.TokenValues(ctx, c.ID)
 		if err != nil {
-			return w.fail(ctx, c, p, "The stored credentials could not be read: "+errMessage(err), start)
+			return w.fail(ctx, c, p, "The stored credentials could not be read: "+errMessage(err), start, 0)
 		}
 		if used == nil || !maps.Equal(used, values) {
 			g, err = p.Renew(ctx, w.env, values)
@@ -233,7 +233,7 @@ func (w *Worker) renew(ctx context.Context, c store.Claim) error {
 				return ctx.Err()
 			}
 			if err != nil {
-				return w.fail(ctx, c, p, provider.Redact(err.Error(), secretValues(p, values)...), start)
+				return w.fail(ctx, c, p, provider.Redact(err.Error(), secretValues(p, values)...), start, retryAfter(err))
 			}
 			used = values
 		}
@@ -268,8 +268,19 @@ func (w *Worker) renew(ctx context.Context, c store.Claim) error {
 	}
 }
 
-func (w *Worker) fail(ctx context.Context, c store.Claim, p provider.Provider, msg string, start time.Time) error {
-	retry := w.Now().Add(token.Backoff(c.Rate, c.Failures+1, w.Jitter))
+// retryAfter is the wait a throttling provider asked for (zero if none).
+func retryAfter(err error) time.Duration {
+	var ce *provider.CallError
+	if errors.As(err, &ce) && ce.Throttled() {
+		return ce.RetryAfter
+	}
+	return 0
+}
+
+// fail records a failed renewal and schedules the retry after the backoff,
+// and never before the wait a throttling provider asked for.
+func (w *Worker) fail(ctx context.Context, c store.Claim, p provider.Provider, msg string, start time.Time, notBefore time.Duration) error {
+	retry := w.Now().Add(max(token.Backoff(c.Rate, c.Failures+1, w.Jitter), notBefore))
 	n, err := w.store.RecordRenewalFailure(context.WithoutCancel(ctx), c, msg, retry, w.Now())
 	w.metrics.renewals.WithLabelValues(c.Provider, "failure").Inc()
 	w.metrics.duration.Observe(w.Now().Sub(start).Seconds())

@@ -523,3 +523,26 @@ func gaugeValue(t *testing.T, reg *prometheus.Registry, status string) float64 {
 	t.Fatalf("no tokendesk_tokens{status=%q}", status)
 	return 0
 }
+
+// Issue 10 item 4: a throttled renewal is retried no sooner than the
+// provider's Retry-After, however short the backoff would be.
+func TestThrottledRenewalWaitsForRetryAfter(t *testing.T) {
+	f := newFixture(t)
+	id := f.addRedox("Lab Feed", "15m")
+	f.runOnce()
+	f.clock.Advance(15 * time.Minute)
+	f.redox.SetFault(redoxtest.Throttle)
+	f.redox.SetRetryAfter(600)
+	f.runOnce()
+	got := f.token(id)
+	if want := f.clock.Now().Add(10 * time.Minute); !got.Next.Equal(want) {
+		t.Fatalf("next try %v, want %v (Retry-After 600 s)", got.Next, want)
+	}
+	if got.LastError != "Redox is limiting requests; try again in 10 min." {
+		t.Fatalf("last error %q", got.LastError)
+	}
+	f.clock.Advance(9 * time.Minute)
+	if n := f.runOnce(); n != 0 {
+		t.Fatal("retried before Retry-After")
+	}
+}

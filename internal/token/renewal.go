@@ -3,6 +3,8 @@ package token
 import (
 	"math/rand/v2"
 	"time"
+
+	"github.com/tokendesk/tokendesk/internal/provider"
 )
 
 // ExpiryMargin: a token this close to expiring is renewed whatever its rate.
@@ -92,6 +94,15 @@ const (
 	StatusExpired     = "Expired"
 	StatusNotRenewed  = "Not renewed"
 )
+
+// StatusOf is Status, except that the tokens of a provider the vendor
+// retired say so ("Retired by Zoom") rather than "Not renewed".
+func StatusOf(p provider.Provider, rateKey string, r Renewal, now time.Time) string {
+	if p.Retired != "" {
+		return p.Retired
+	}
+	return Status(rateKey, r, now)
+}
 
 // Status sums up a token's renewal state for a person.
 func Status(rateKey string, r Renewal, now time.Time) string {

@@ -10,8 +10,8 @@ import (
 
 var all = []provider.Provider{
 	redox.Provider,
+	zoom.S2SProvider, // Zoom's current method comes before the retired JWT app
 	zoom.Provider,
-	zoom.S2SProvider,
 }
 
 // All returns every provider, in the order the picker shows them.

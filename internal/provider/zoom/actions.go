@@ -2,6 +2,8 @@ package zoom
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/tokendesk/tokendesk/internal/provider"
@@ -29,12 +31,27 @@ func testJWT(ctx context.Context, env provider.Env, values map[string]string) pr
 	res := provider.Result{Steps: []provider.Step{{Text: "Signed a JWT (HS256) with the API Secret, valid for 60 s", OK: true}}}
 	u, steps, err := clientFor(env).Me(ctx, jwt, secret)
 	res.Steps = append(res.Steps, steps...)
-	if err != nil {
+	var ce *provider.CallError
+	switch {
+	case errors.As(err, &ce) && ce.Code == codeInvalidToken:
+		// Zoom's "Invalid access token." speaks of the JWT tokendesk signed,
+		// not of anything the person typed.
+		res.Summary = fmt.Sprintf("Zoom did not accept the token signed with this API Key and API Secret (code %d, HTTP %d). "+
+			"Either value may be wrong, but Zoom retired JWT apps in 2023 and refuses every such token now: "+
+			"use a Zoom (Server-to-Server OAuth) token instead.", ce.Code, ce.Status)
+		return res
+	case err != nil:
 		res.Summary = err.Error()
 		return res
 	}
 	return connected(res, u)
 }
+
+// Zoom's error codes (spec/provider-apis.md §2a).
+const (
+	codeInvalidToken = 124  // invalid or expired access token
+	codeMissingScope = 4711 // valid token without the scopes the call needs
+)
 
 func connected(res provider.Result, u User) provider.Result {
 	res.OK = true
@@ -82,7 +99,17 @@ func testS2S(ctx context.Context, env provider.Env, values map[string]string) pr
 	}
 	u, steps, err := c.Me(ctx, tok.AccessToken, values[KeyClientSecret])
 	res.Steps = append(res.Steps, steps...)
-	if err != nil {
+	var ce *provider.CallError
+	switch {
+	case errors.As(err, &ce) && ce.Code == codeMissingScope:
+		// The token is good: the app was built without user-read scopes.
+		res.OK = true
+		res.Steps = append(res.Steps, provider.Step{Text: "Authentication succeeded: Zoom issued an access token for these credentials", OK: true})
+		res.Summary = "Connected to Zoom: the credentials are valid and an access token was obtained."
+		res.Warning = "This app lacks a user-read scope (such as user:read:user:admin), so Zoom would not name the account; " +
+			"add one in the Zoom App Marketplace if your processes read users."
+		return res
+	case err != nil:
 		res.Summary = err.Error()
 		return res
 	}
