@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -14,7 +15,10 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
+	"github.com/tokendesk/tokendesk/internal/renewal"
 	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/internal/token"
+	"golang.org/x/sync/singleflight"
 	"golang.org/x/time/rate"
 )
 
@@ -29,6 +33,9 @@ type apiState struct {
 	mu       sync.Mutex
 	limiters map[int64]*rate.Limiter
 	usage    map[[3]int64]*store.Usage
+
+	// flight makes consumers asking for one stale token share one renewal.
+	flight singleflight.Group
 }
 
 func newAPIState(perSecond float64) *apiState {
@@ -190,15 +197,10 @@ func (s *Server) fetchToken(c echo.Context) error {
 		if cred, err = p.Runtime(now, values); err != nil {
 			return err
 		}
-	} else {
-		cred = provider.Credential{AccessToken: values["access_token"], TokenType: "Bearer", ExpiresAt: t.ExpiresAt}
-		switch {
-		case cred.AccessToken == "":
-			return userError(http.StatusConflict, fmt.Sprintf("“%s” has no access token yet: get one in the console, or wait for its renewal.", t.Name))
-		case !cred.ExpiresAt.IsZero() && !now.Before(cred.ExpiresAt):
-			return userError(http.StatusConflict, fmt.Sprintf("The access token of “%s” expired at %s and has not been renewed yet.", t.Name, cred.ExpiresAt.Format(time.RFC3339)))
-		}
+	} else if cred, err = s.freshCredential(ctx, t, p, values); err != nil {
+		return err
 	}
+	now = s.Now()
 	s.api.record(t.ID, cl.AppID, cl.ID, now)
 
 	ans := tokenAnswer{Name: t.Name, Provider: t.Provider, Scope: "global", AccessToken: cred.AccessToken, TokenType: cred.TokenType}
@@ -210,6 +212,85 @@ func (s *Server) fetchToken(c echo.Context) error {
 		ans.ExpiresAt = &exp
 	}
 	return c.JSON(http.StatusOK, ans)
+}
+
+// staleWithin: a stored token this close to its expiry is not handed out;
+// a consumer could not use it before it expired.
+const staleWithin = 5 * time.Second
+
+// freshCredential is the stored access token, never an expired one. If
+// renewal has not kept up (a 5-minute token, a worker behind, a token
+// never obtained), a fresh token is obtained at once through the renewal
+// worker: one provider call per token however many consumers ask at once
+// (singleflight in this process, the renewal lease across processes).
+func (s *Server) freshCredential(ctx context.Context, t token.Token, p provider.Provider, values map[string]string) (provider.Credential, error) {
+	usable := func(t token.Token, values map[string]string) (provider.Credential, bool) {
+		c := provider.Credential{AccessToken: values["access_token"], TokenType: "Bearer", ExpiresAt: t.ExpiresAt}
+		return c, c.AccessToken != "" && (c.ExpiresAt.IsZero() || s.Now().Before(c.ExpiresAt.Add(-staleWithin)))
+	}
+	fresh := func(t token.Token) bool { return !t.ExpiresAt.IsZero() && s.Now().Before(t.ExpiresAt.Add(-staleWithin)) }
+	if c, ok := usable(t, values); ok {
+		return c, nil
+	}
+	if p.Renew != nil && s.Renewer != nil {
+		// The renewal outlives a consumer that gives up: others may wait on it.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), actionTimeout)
+		defer cancel()
+		_, err, _ := s.api.flight.Do(strconv.FormatInt(t.ID, 10), func() (any, error) {
+			// A flight that ended just before this one began may have
+			// renewed the token already.
+			if cur, err := s.Store.TokenByID(rctx, t.ID); err != nil || fresh(cur) {
+				return nil, err
+			}
+			return nil, s.renewForConsumer(rctx, t.ID)
+		})
+		var failure *renewal.Failure
+		if err != nil && !errors.As(err, &failure) {
+			return provider.Credential{}, err
+		}
+		fresh, ferr := s.Store.TokenByID(ctx, t.ID)
+		if ferr != nil {
+			return provider.Credential{}, ferr
+		}
+		vals, ferr := s.Store.TokenValues(ctx, t.ID)
+		if ferr != nil {
+			return provider.Credential{}, ferr
+		}
+		if c, ok := usable(fresh, vals); ok {
+			return c, nil
+		}
+		if failure != nil {
+			return provider.Credential{}, userError(http.StatusConflict, fmt.Sprintf("“%s” needed a new access token and obtaining one failed: %s", t.Name, failure.Message))
+		}
+		t = fresh
+	}
+	if values["access_token"] == "" {
+		return provider.Credential{}, userError(http.StatusConflict, fmt.Sprintf("“%s” has no access token yet: get one in the console, or wait for its renewal.", t.Name))
+	}
+	return provider.Credential{}, userError(http.StatusConflict, fmt.Sprintf("The access token of “%s” expired at %s and has not been renewed yet.", t.Name, t.ExpiresAt.Format(time.RFC3339)))
+}
+
+// renewForConsumer renews token id now; if another worker holds its lease,
+// it waits for that renewal instead of starting a second one.
+func (s *Server) renewForConsumer(ctx context.Context, id int64) error {
+	for {
+		err := s.Renewer.RenewNow(ctx, id)
+		if !errors.Is(err, store.ErrLeased) {
+			return err
+		}
+		select {
+		case <-time.After(50 * time.Millisecond):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		t, terr := s.Store.TokenByID(ctx, id)
+		if terr != nil {
+			return terr
+		}
+		if !t.ExpiresAt.IsZero() && s.Now().Before(t.ExpiresAt.Add(-staleWithin)) {
+			return nil // the other renewal finished
+		}
+	}
 }
 
 func truncateRunes(s string, n int) string {
