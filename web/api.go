@@ -228,7 +228,9 @@ func (s *Server) freshCredential(ctx context.Context, t token.Token, p provider.
 		c := provider.Credential{AccessToken: values["access_token"], TokenType: "Bearer", ExpiresAt: t.ExpiresAt}
 		return c, c.AccessToken != "" && (c.ExpiresAt.IsZero() || s.Now().Before(c.ExpiresAt.Add(-staleWithin)))
 	}
-	fresh := func(t token.Token) bool { return !t.ExpiresAt.IsZero() && s.Now().Before(t.ExpiresAt.Add(-staleWithin)) }
+	fresh := func(t token.Token) bool {
+		return !t.ExpiresAt.IsZero() && s.Now().Before(t.ExpiresAt.Add(-staleWithin))
+	}
 	if c, ok := usable(t, values); ok {
 		return c, nil
 	}
