@@ -76,6 +76,9 @@ type Provider struct {
 	// Runtime mints the credential consumers get; nil hands out the stored
 	// access token.
 	Runtime RuntimeCredential
+	// Generate returns values tokendesk creates itself from the values to
+	// be saved (a key pair on first save); nil when there are none to add.
+	Generate func(values map[string]string) (map[string]string, error)
 	// Retired, when set, is the status its tokens show instead of their
 	// renewal state ("Retired by Zoom"): the vendor no longer accepts them.
 	Retired string

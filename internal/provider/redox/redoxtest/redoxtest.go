@@ -1,6 +1,6 @@
 // Package redoxtest is a faithful emulator of Redox's legacy API-key
-// authentication and Data Model endpoint, built from spec/provider-apis.md
-// §1a and §5. It is strict about the documented request shape, so a client
+// authentication, its OAuth 2.0 signed-JWT token endpoint (/v2/auth/token)
+// and Data Model endpoint, built from spec/provider-apis.md §1a, §1b and §5. It is strict about the documented request shape, so a client
 // that passes against it speaks the real wire format.
 package redoxtest
 
@@ -43,6 +43,11 @@ type Server struct {
 	latency time.Duration
 	// singleUse makes a refresh token work once (undocumented; off by default).
 	singleUse bool
+	// OAuth 2.0 (Source Auth v2): verification keys by client ID and kid,
+	// and the jti values already used.
+	oauthKeys map[[2]string]any
+	jtis      map[string]bool
+	baseURL   string
 }
 
 type grant struct {
@@ -84,6 +89,14 @@ func (s *Server) SetClock(now func() time.Time) { s.mu.Lock(); s.now = now; s.mu
 
 // SetTTL changes the lifetime of issued access tokens.
 func (s *Server) SetTTL(d time.Duration) { s.mu.Lock(); s.ttl = d; s.mu.Unlock() }
+
+// SetBaseURL fixes the URL the emulator is reached at (the aud it expects);
+// by default it is taken from the request's Host.
+func (s *Server) SetBaseURL(u string) {
+	s.mu.Lock()
+	s.baseURL = strings.TrimRight(u, "/")
+	s.mu.Unlock()
+}
 
 // SetLatency makes every answer take at least d (benchmarks).
 func (s *Server) SetLatency(d time.Duration) { s.mu.Lock(); s.latency = d; s.mu.Unlock() }
@@ -150,6 +163,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.authenticate(w, r, fault)
 	case "/auth/refreshToken":
 		s.refreshToken(w, r, fault)
+	case "/v2/auth/token":
+		s.oauthToken(w, r, fault)
 	case "/endpoint", "/query":
 		s.endpoint(w, r)
 	default:
