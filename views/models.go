@@ -175,6 +175,7 @@ type TokenFormPage struct {
 	Heading   string
 	Summary   string
 	Notice    string // the provider's standing warning (retired by the vendor)
+	KeyPair   *KeyPair
 	PostURL   string
 	Version   int64
 	Fields    []FormField
@@ -391,4 +392,11 @@ type RevokeClientPage struct {
 	LastUsed  string
 	PostURL   string
 	CancelURL string
+}
+
+// KeyPair is what a token's page shows of the key pair tokendesk keeps for
+// it, to be registered at the provider.
+type KeyPair struct {
+	PublicKeyPEM string
+	JWKSURL      string
 }

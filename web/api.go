@@ -166,6 +166,8 @@ type tokenAnswer struct {
 	AccessToken string  `json:"access_token"`
 	TokenType   string  `json:"token_type"`
 	ExpiresAt   *string `json:"expires_at"`
+	// SourceID is Redox's source, for the Redox-Source-Id header.
+	SourceID string `json:"source_id,omitempty"`
 }
 
 // fetchToken answers the current bearer credential of a token, by name.
@@ -203,7 +205,8 @@ func (s *Server) fetchToken(c echo.Context) error {
 	now = s.Now()
 	s.api.record(t.ID, cl.AppID, cl.ID, now)
 
-	ans := tokenAnswer{Name: t.Name, Provider: t.Provider, Scope: "global", AccessToken: cred.AccessToken, TokenType: cred.TokenType}
+	ans := tokenAnswer{Name: t.Name, Provider: t.Provider, Scope: "global", AccessToken: cred.AccessToken, TokenType: cred.TokenType,
+		SourceID: values["source_id"]}
 	if t.AppID != 0 {
 		ans.Scope = "app"
 	}
@@ -220,8 +223,8 @@ const staleWithin = 5 * time.Second
 
 // freshCredential is the stored access token, never an expired one. If
 // renewal has not kept up (a 5-minute token, a worker behind, a token
-// never obtained), a fresh token is obtained at once through the renewal
-// worker: one provider call per token however many consumers ask at once
+// never obtained) and the token is renewed at all (not Disabled), a fresh
+// token is obtained at once through the renewal worker: one provider call per token however many consumers ask at once
 // (singleflight in this process, the renewal lease across processes).
 func (s *Server) freshCredential(ctx context.Context, t token.Token, p provider.Provider, values map[string]string) (provider.Credential, error) {
 	usable := func(t token.Token, values map[string]string) (provider.Credential, bool) {
@@ -234,7 +237,8 @@ func (s *Server) freshCredential(ctx context.Context, t token.Token, p provider.
 	if c, ok := usable(t, values); ok {
 		return c, nil
 	}
-	if p.Renew != nil && s.Renewer != nil {
+	// Renewal Rate Disabled means tokendesk never calls the provider on its own.
+	if p.Renew != nil && s.Renewer != nil && t.Rate != token.Disabled {
 		// The renewal outlives a consumer that gives up: others may wait on it.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), actionTimeout)
 		defer cancel()

@@ -20,6 +20,7 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})))
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
+	e.GET("/jwks/:id", s.showJWKS) // a token's public keys, for the provider to fetch
 
 	// The runtime API: API client keys, no sessions, JSON errors.
 	api := e.Group("/api/v1")
@@ -91,6 +92,7 @@ var PublicRoutes = map[string]bool{
 	"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET " + static.Prefix + "*": true,
 	"GET /login": true, "POST /login": true, "GET /setup": true, "POST /setup": true,
 	"GET /api/v1/openapi.json": true, "GET /api/v1/tokens/:name": true,
+	"GET /jwks/:id": true,
 }
 
 func (s *Server) home(c echo.Context) error {

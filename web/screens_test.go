@@ -195,7 +195,7 @@ func TestAddTokenAsksForTheProviderFirst(t *testing.T) {
 	wantStatus(t, pick, http.StatusOK)
 	var names []string
 	pick.Doc.Find("[data-testid=provider-choices] a strong").Each(func(_ int, s *goquery.Selection) { names = append(names, s.Text()) })
-	if strings.Join(names, ",") != "Redox,Zoom (Server-to-Server OAuth),Zoom" {
+	if strings.Join(names, ",") != "Redox,Redox (OAuth 2.0),Zoom (Server-to-Server OAuth),Zoom" {
 		t.Fatalf("provider choices %v", names)
 	}
 	redox, _ := pick.Doc.Find(`[data-testid=provider-choices] a:contains("Redox")`).Attr("href")

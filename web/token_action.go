@@ -104,6 +104,21 @@ func (s *Server) actionValues(c echo.Context, f *tokenForm) (map[string]string, 
 			values[fd.Key] = stored[fd.Key]
 		}
 	}
+	// Values tokendesk keeps itself (a generated key pair) have no field:
+	// a saved token's buttons use the stored ones.
+	if f.tok != nil && f.p.Generate != nil {
+		if stored == nil {
+			var err error
+			if stored, err = s.Store.TokenValues(c.Request().Context(), f.tok.ID); err != nil {
+				return nil, err
+			}
+		}
+		for k, v := range stored {
+			if !f.p.Has(k) {
+				values[k] = v
+			}
+		}
+	}
 	return values, nil
 }
 

@@ -60,6 +60,13 @@ func (s *Server) renderTokenForm(c echo.Context, status int, f *tokenForm) error
 			m.PermissionsURL = f.sc.tokenURL(f.tok.ID) + "/permissions"
 		}
 	}
+	if f.tok != nil {
+		kp, err := s.keyPair(c.Request().Context(), f.p, f.tok.ID)
+		if err != nil {
+			return err
+		}
+		m.KeyPair = kp
+	}
 	m.Heading = heading
 	m.Pending = s.sealPending(c, f.p, tokenID, f.pending)
 	return render(c, status, views.TokenForm(m))

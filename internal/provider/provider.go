@@ -79,6 +79,9 @@ type Provider struct {
 	// Generate returns values tokendesk creates itself from the values to
 	// be saved (a key pair on first save); nil when there are none to add.
 	Generate func(values map[string]string) (map[string]string, error)
+	// PublicKeys derives what may be published about a token's key pair
+	// (PEM, JWKS document); ok is false when it has none.
+	PublicKeys func(values map[string]string) (pemText string, jwks []byte, ok bool)
 	// Retired, when set, is the status its tokens show instead of their
 	// renewal state ("Retired by Zoom"): the vendor no longer accepts them.
 	Retired string

@@ -7,6 +7,18 @@
     if (!all) return;
     document.querySelectorAll("input[name=id]").forEach(function (box) { box.checked = all.checked; });
   });
+  // Copy buttons next to read-only values (a JWKS URL, a public key).
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("[data-copy]");
+    if (!btn) return;
+    var field = document.getElementById(btn.getAttribute("data-copy"));
+    if (!field) return;
+    field.select();
+    if (navigator.clipboard) navigator.clipboard.writeText(field.value);
+    else document.execCommand("copy");
+    btn.setAttribute("aria-live", "polite");
+    btn.textContent = "Copied";
+  });
   // Show that a submitted form is being worked on, and prevent double posts.
   document.addEventListener("submit", function (e) {
     var form = e.target;

@@ -44,7 +44,8 @@ const (
 // ActionGetToken is the Get OAuth 2.0 Access Token button.
 const ActionGetToken = "get_token"
 
-// Provider is the Redox (OAuth 2.0) screen, in the order issue 10 names.
+// Provider is the Redox (OAuth 2.0) screen, in the order issue 10 names;
+// the optional Source ID follows the credentials.
 var Provider = provider.Provider{
 	ID:      ID,
 	Name:    "Redox (OAuth 2.0)",
@@ -98,18 +99,22 @@ var Provider = provider.Provider{
 			Help: "Specifies an OAuth 2.0 access token from Redox.",
 			Note: "An OAuth 2.0 access token. This value comes from Redox.",
 		},
-		{
-			Key: ActionGetToken, Label: "Get OAuth 2.0 Access Token", Control: provider.Button, Action: ActionGetToken,
-			Help: "Signs a JWT assertion and sends it to Redox to get an OAuth 2.0 access token.",
-		},
 		func() provider.Field {
 			f := token.RenewalRateField("15m", token.Disabled, "15m", "30m", "1h")
 			f.Note = "Redox's OAuth 2.0 access tokens live 5 minutes, shorter than any rate: tokendesk renews each one after 270 seconds " +
 				"whatever the rate (Disabled stops that), and processes asking for an expired token get a fresh one."
 			return f
 		}(),
+		{
+			Key: ActionGetToken, Label: "Get OAuth 2.0 Access Token", Control: provider.Button, Action: ActionGetToken,
+			Help: "Signs a JWT assertion and sends it to Redox to get an OAuth 2.0 access token.",
+		},
 	},
 	Actions:  map[string]provider.Action{ActionGetToken: getToken},
 	Renew:    renew,
 	Generate: generate,
+	PublicKeys: func(values map[string]string) (string, []byte, bool) {
+		k, ok := Public(values)
+		return k.PEM, k.JWKS, ok
+	},
 }
