@@ -49,7 +49,9 @@ func TestRedoxOAuthFromPickerToRuntimeAPI(t *testing.T) {
 	form := ts.get("/tokens/new/redox-oauth")
 	wantStatus(t, form, http.StatusOK)
 	var labels []string
-	form.Doc.Find("#token-form label[for]").Each(func(_ int, s *goquery.Selection) { labels = append(labels, strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s.Text()), "*"))) })
+	form.Doc.Find("#token-form label[for]").Each(func(_ int, s *goquery.Selection) {
+		labels = append(labels, strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s.Text()), "*")))
+	})
 	want := "Token Name,Description,Environment,Region,Client ID,Key ID,Signing Method,Shared Secret,Source ID,OAuth 2.0 Access Token,Renewal Rate"
 	if strings.Join(labels, ",") != want {
 		t.Fatalf("labels\n%v\nwant\n%s", strings.Join(labels, ","), want)
