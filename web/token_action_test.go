@@ -257,7 +257,7 @@ func TestZoomServerToServerScopeWarningAndThrottling(t *testing.T) {
 	ts := newTestServer(t)
 	ts.signInAdmin()
 	ts.get("/tokens/new/zoom-s2s")
-	form := url.Values{"name": {"Zoom S2S"}, "account_id": {zoomAccount}, "client_id": {zoomClient}, "client_secret": {zoomClientSecret}, "renewal_rate": {"1h"}, "action": {"test_connection"}}
+	form := url.Values{"name": {"Zoom S2S"}, "region": {"zoom"}, "account_id": {zoomAccount}, "client_id": {zoomClient}, "client_secret": {zoomClientSecret}, "renewal_rate": {"1h"}, "action": {"test_connection"}}
 	ts.zoom.SetScopes(zoomClient, "meeting:write:admin")
 	p := ts.post("/tokens/new/zoom-s2s", form)
 	wantStatus(t, p, http.StatusOK)
@@ -279,7 +279,7 @@ func TestZoomServerToServer(t *testing.T) {
 	ts := newTestServer(t)
 	ts.signInAdmin()
 	ts.get("/tokens/new/zoom-s2s")
-	form := url.Values{"name": {"Zoom S2S"}, "account_id": {zoomAccount}, "client_id": {zoomClient}, "client_secret": {zoomClientSecret}, "renewal_rate": {"1h"}}
+	form := url.Values{"name": {"Zoom S2S"}, "region": {"zoom"}, "account_id": {zoomAccount}, "client_id": {zoomClient}, "client_secret": {zoomClientSecret}, "renewal_rate": {"1h"}}
 	form.Set("action", "test_connection")
 	p := ts.post("/tokens/new/zoom-s2s", form)
 	if s, _ := resultOf(p, "test_connection"); !strings.HasPrefix(s, "Connected to Zoom as Ada Lovelace") {

@@ -270,7 +270,7 @@ func TestEmulateServesTheDemoCredentials(t *testing.T) {
 	} {
 		form := url.Values{"name": {"Demo"}, "environment": {"development"}, "renewal_rate": {"1h"}, "action": {tc.action},
 			"api_key": {demoRedoxKey}, "secret": {demoRedoxSecret}, "api_secret": {demoZoomSecret},
-			"account_id": {demoZoomAccount}, "client_id": {demoZoomClient}, "client_secret": {demoZoomClientSecret}}
+			"account_id": {demoZoomAccount}, "client_id": {demoZoomClient}, "client_secret": {demoZoomClientSecret}, "region": {"zoom"}}
 		if tc.provider == "zoom" {
 			form.Set("api_key", demoZoomKey)
 		}

@@ -115,3 +115,17 @@ func TestServerToServer(t *testing.T) {
 		t.Fatalf("4711: %+v", res)
 	}
 }
+
+func TestRegionChoosesZoomOrZoomGov(t *testing.T) {
+	real := provider.Env{ZoomAPIURL: APIURL, ZoomOAuthURL: OAuthURL}
+	if c := clientFor(real, map[string]string{KeyRegion: RegionZoomGov}); c.APIURL != GovAPIURL || c.OAuthURL != GovOAuthURL {
+		t.Fatalf("ZoomGov: %+v", c)
+	}
+	if c := clientFor(real, map[string]string{}); c.APIURL != APIURL || c.OAuthURL != OAuthURL {
+		t.Fatalf("Zoom: %+v", c)
+	}
+	emu := provider.Env{ZoomAPIURL: "http://127.0.0.1:9", ZoomOAuthURL: "http://127.0.0.1:9"}
+	if c := clientFor(emu, map[string]string{KeyRegion: RegionZoomGov}); c.APIURL != "http://127.0.0.1:9" {
+		t.Fatalf("override: %+v", c)
+	}
+}
