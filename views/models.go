@@ -399,4 +399,11 @@ type RevokeClientPage struct {
 type KeyPair struct {
 	PublicKeyPEM string
 	JWKSURL      string
+	KeyID        string   // the current key's
+	Previous     []string // Key IDs of earlier keys still published
+	CSRF         string
+	NewURL       string // POST: a new key pair
+	RetireURL    string // POST kid: stop publishing an earlier key
+	NewKeyID     string // typed into a refused New key pair form
+	Error        string
 }

@@ -35,10 +35,10 @@ func (s *Server) showJWKS(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	_, jwks, ok := p.PublicKeys(values)
+	keys, ok := p.PublicKeys(values)
 	if !ok {
 		return notFound
 	}
 	c.Response().Header().Set("Cache-Control", "public, max-age=300")
-	return c.Blob(http.StatusOK, "application/jwk-set+json", jwks)
+	return c.Blob(http.StatusOK, "application/jwk-set+json", keys.JWKS)
 }

@@ -177,3 +177,81 @@ func TestRedoxOAuthSharedSecret(t *testing.T) {
 		t.Fatalf("jwks for HS384: %d", status)
 	}
 }
+
+// Issue 10 item 1: "New key pair" signs with a new key under a new Key ID
+// and keeps the old key in the JWKS until the administrator retires it.
+func TestRedoxOAuthKeyRotationWithoutAnOutage(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	ts.get("/tokens/new/redox-oauth")
+	wantRedirect(t, ts.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "es384")), "/tokens")
+	id := tokenIDByName(t, ts, "FHIR Feed")
+	jwks := func() map[string]bool {
+		_, _, body := anonymousGet(t, ts.http.URL+"/jwks/"+itoa(id)+".json")
+		var doc struct{ Keys []map[string]string }
+		json.Unmarshal(body, &doc)
+		out := map[string]bool{}
+		for _, k := range doc.Keys {
+			out[k["kid"]] = true
+		}
+		return out
+	}
+	_, _, first := anonymousGet(t, ts.http.URL+"/jwks/"+itoa(id)+".json")
+	ts.redox.RegisterJWKS("rdx-client-1", first)
+	before, _ := ts.store.TokenValues(t.Context(), id)
+
+	ts.get("/tokens/" + itoa(id))
+	// A Key ID already published is refused, with the input kept and nothing saved.
+	bad := ts.post("/tokens/"+itoa(id)+"/keys", url.Values{"new_key_id": {"kid-1"}})
+	wantStatus(t, bad, http.StatusUnprocessableEntity)
+	if e := bad.text("[data-testid=error-new_key_id]"); !strings.Contains(e, "already published") {
+		t.Fatalf("error %q", e)
+	}
+	if v, _ := bad.Doc.Find("#new-key-id").Attr("value"); v != "kid-1" {
+		t.Fatal("input not kept")
+	}
+	if blank := ts.post("/tokens/"+itoa(id)+"/keys", url.Values{"new_key_id": {" "}}); blank.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("blank key id: %d", blank.StatusCode)
+	}
+	if v, _ := ts.store.TokenValues(t.Context(), id); v["private_key"] != before["private_key"] {
+		t.Fatal("a refused New key pair changed the key")
+	}
+
+	wantRedirect(t, ts.post("/tokens/"+itoa(id)+"/keys", url.Values{"new_key_id": {"kid-2"}}), "/tokens/"+itoa(id))
+	if got := jwks(); !got["kid-1"] || !got["kid-2"] || len(got) != 2 {
+		t.Fatalf("JWKS after New key pair: %v", got)
+	}
+	after, _ := ts.store.TokenValues(t.Context(), id)
+	if after["private_key"] == before["private_key"] || after["key_id"] != "kid-2" {
+		t.Fatal("no new key pair")
+	}
+	// Redox re-reads the JWKS URL: the new key signs, and works.
+	_, _, second := anonymousGet(t, ts.http.URL+"/jwks/"+itoa(id)+".json")
+	ts.redox.RegisterJWKS("rdx-client-1", second)
+	key := createClient(t, ts, "/clients", "FHIR")
+	if a := apiGet(t, ts, key, "FHIR Feed"); a.Status != 200 {
+		t.Fatalf("token with the new key: %d %s", a.Status, a.Error.Message)
+	}
+	p := ts.get("/tokens/" + itoa(id))
+	if p.Doc.Find("[data-testid=retire-kid-1]").Length() != 1 {
+		t.Fatal("no Retire button for the earlier key")
+	}
+	wantRedirect(t, ts.post("/tokens/"+itoa(id)+"/keys/retire", url.Values{"kid": {"kid-1"}}), "/tokens/"+itoa(id))
+	if got := jwks(); got["kid-1"] || !got["kid-2"] {
+		t.Fatalf("JWKS after retiring kid-1: %v", got)
+	}
+	if r := ts.post("/tokens/"+itoa(id)+"/keys/retire", url.Values{"kid": {"kid-1"}}); r.StatusCode != http.StatusNotFound {
+		t.Fatalf("retiring twice: %d", r.StatusCode)
+	}
+	// Without the CSRF field, nothing happens.
+	req, _ := http.NewRequest(http.MethodPost, ts.http.URL+"/tokens/"+itoa(id)+"/keys", strings.NewReader("new_key_id=kid-3"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := ts.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("without CSRF: %d", resp.StatusCode)
+	}
+}

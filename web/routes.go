@@ -51,6 +51,8 @@ func (s *Server) routes() {
 		tokens.GET("/:id", s.editToken)
 		tokens.POST("/:id", s.updateToken)
 		tokens.POST("/:id/renew", s.renewToken)
+		tokens.POST("/:id/keys", s.newKeyPair)
+		tokens.POST("/:id/keys/retire", s.retireKey)
 	}
 	global := ui.Group("/tokens", s.globalScope)
 	global.GET("/:id/permissions", s.showPermissions)

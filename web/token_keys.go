@@ -44,11 +44,11 @@ func (s *Server) keyPair(ctx context.Context, p provider.Provider, id int64) (*v
 	if err != nil {
 		return nil, err
 	}
-	pemText, _, ok := p.PublicKeys(values)
+	keys, ok := p.PublicKeys(values)
 	if !ok {
 		return nil, nil
 	}
-	return &views.KeyPair{PublicKeyPEM: pemText, JWKSURL: s.jwksURL(id)}, nil
+	return &views.KeyPair{PublicKeyPEM: keys.PEM, JWKSURL: s.jwksURL(id), KeyID: values["key_id"], Previous: keys.Previous}, nil
 }
 
 func (s *Server) jwksURL(id int64) string {

@@ -65,6 +65,10 @@ func (s *Server) renderTokenForm(c echo.Context, status int, f *tokenForm) error
 		if err != nil {
 			return err
 		}
+		if kp != nil {
+			kp.CSRF, kp.NewURL, kp.RetireURL = m.CSRF, f.sc.tokenURL(f.tok.ID)+"/keys", f.sc.tokenURL(f.tok.ID)+"/keys/retire"
+			kp.NewKeyID, kp.Error = f.keyInput, f.keyErr
+		}
 		m.KeyPair = kp
 	}
 	m.Heading = heading

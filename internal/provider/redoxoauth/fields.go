@@ -113,8 +113,10 @@ var Provider = provider.Provider{
 	Actions:  map[string]provider.Action{ActionGetToken: getToken},
 	Renew:    renew,
 	Generate: generate,
-	PublicKeys: func(values map[string]string) (string, []byte, bool) {
+	PublicKeys: func(values map[string]string) (provider.PublishedKeys, bool) {
 		k, ok := Public(values)
-		return k.PEM, k.JWKS, ok
+		return provider.PublishedKeys{PEM: k.PEM, JWKS: k.JWKS, Previous: k.Previous}, ok
 	},
+	NewKeyPair: Rotate,
+	RetireKey:  Retire,
 }

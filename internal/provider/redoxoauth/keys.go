@@ -82,7 +82,73 @@ func parsePrivateKey(pemText string) (crypto.Signer, error) {
 // PublicKeys is what may be shown and published about a token's key pair.
 type PublicKeys struct {
 	PEM  string // the public key, PKIX PEM
-	JWKS []byte // {"keys":[…]} with the key under its Key ID
+	JWKS []byte // {"keys":[…]}: the key under its Key ID, then the keys not yet retired
+	// Previous are the Key IDs of earlier key pairs still published.
+	Previous []string
+}
+
+// KeyPrevious holds earlier key pairs still published in the JWKS after a
+// "New key pair", so that rotating is not an outage: JSON [{kid, pem}].
+const KeyPrevious = "previous_keys"
+
+type previousKey struct {
+	KID string `json:"kid"`
+	PEM string `json:"pem"`
+}
+
+func previousKeys(values map[string]string) []previousKey {
+	var out []previousKey
+	json.Unmarshal([]byte(values[KeyPrevious]), &out)
+	return out
+}
+
+func encodePrevious(keys []previousKey) string {
+	if len(keys) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(keys)
+	return string(b)
+}
+
+// ErrSameKeyID: a new key pair needs a Key ID of its own.
+var ErrSameKeyID = errors.New("the new key pair needs a Key ID that no published key uses")
+
+// Rotate makes a new key pair under newKeyID and keeps the current one in
+// the JWKS, under its Key ID, until it is retired. It returns the values
+// to store.
+func Rotate(values map[string]string, newKeyID string) (map[string]string, error) {
+	cur, err := parsePrivateKey(values[KeyPrivateKey])
+	if err != nil || methodOf(values) == HS384 {
+		return nil, errNoKey
+	}
+	prev := previousKeys(values)
+	if newKeyID == "" || newKeyID == values[KeyKeyID] {
+		return nil, ErrSameKeyID
+	}
+	for _, k := range prev {
+		if k.KID == newKeyID {
+			return nil, ErrSameKeyID
+		}
+	}
+	fresh, err := generate(map[string]string{KeySigning: keyMethod(cur)})
+	if err != nil {
+		return nil, err
+	}
+	prev = append(prev, previousKey{KID: values[KeyKeyID], PEM: values[KeyPrivateKey]})
+	return map[string]string{KeyPrivateKey: fresh[KeyPrivateKey], KeyKeyID: newKeyID, KeyPrevious: encodePrevious(prev)}, nil
+}
+
+// Retire stops publishing the earlier key pair kid; ok is false when there
+// is no such key.
+func Retire(values map[string]string, kid string) (map[string]string, bool) {
+	prev := previousKeys(values)
+	for i, k := range prev {
+		if k.KID == kid {
+			prev = append(prev[:i], prev[i+1:]...)
+			return map[string]string{KeyPrevious: encodePrevious(prev)}, true
+		}
+	}
+	return nil, false
 }
 
 // Public derives the publishable half of a token's key pair from its
@@ -100,7 +166,27 @@ func Public(values map[string]string) (PublicKeys, bool) {
 	if err != nil {
 		return PublicKeys{}, false
 	}
-	jwk := map[string]string{"kid": values[KeyKeyID], "use": "sig"}
+	jwk, ok := publicJWK(k, values[KeyKeyID])
+	if !ok {
+		return PublicKeys{}, false
+	}
+	out := PublicKeys{PEM: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))}
+	keys := []any{jwk}
+	for _, p := range previousKeys(values) {
+		if pk, err := parsePrivateKey(p.PEM); err == nil {
+			if j, ok := publicJWK(pk, p.KID); ok {
+				keys = append(keys, j)
+				out.Previous = append(out.Previous, p.KID)
+			}
+		}
+	}
+	out.JWKS, _ = json.Marshal(map[string]any{"keys": keys})
+	return out, true
+}
+
+// publicJWK is the public half of k as a JWK under kid.
+func publicJWK(k crypto.Signer, kid string) (map[string]string, bool) {
+	jwk := map[string]string{"kid": kid, "use": "sig"}
 	b64 := func(n *big.Int, size int) string {
 		return base64.RawURLEncoding.EncodeToString(n.FillBytes(make([]byte, size)))
 	}
@@ -113,8 +199,7 @@ func Public(values map[string]string) (PublicKeys, bool) {
 		jwk["kty"], jwk["alg"], jwk["crv"] = "EC", "ES384", "P-384"
 		jwk["x"], jwk["y"] = b64(pub.X, 48), b64(pub.Y, 48)
 	default:
-		return PublicKeys{}, false
+		return nil, false
 	}
-	jwks, _ := json.Marshal(map[string]any{"keys": []any{jwk}})
-	return PublicKeys{PEM: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), JWKS: jwks}, true
+	return jwk, true
 }
