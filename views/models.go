@@ -186,6 +186,7 @@ type ActionFragment struct {
 type ActionResult struct {
 	OK      bool
 	Summary string
+	Warning string // a success's qualification
 	Steps   []ActionStep
 }
 
@@ -201,6 +202,8 @@ type TokenFormPage struct {
 	Page
 	Heading   string
 	Summary   string
+	Notice    string // the provider's standing warning (retired by the vendor)
+	KeyPair   *KeyPair
 	PostURL   string
 	Version   int64
 	Fields    []FormField
@@ -467,4 +470,18 @@ type RevokeClientPage struct {
 	LastUsed  string
 	PostURL   string
 	CancelURL string
+}
+
+// KeyPair is what a token's page shows of the key pair tokendesk keeps for
+// it, to be registered at the provider.
+type KeyPair struct {
+	PublicKeyPEM string
+	JWKSURL      string
+	KeyID        string   // the current key's
+	Previous     []string // Key IDs of earlier keys still published
+	CSRF         string
+	NewURL       string // POST: a new key pair
+	RetireURL    string // POST kid: stop publishing an earlier key
+	NewKeyID     string // typed into a refused New key pair form
+	Error        string
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,7 +17,10 @@ import (
 	"github.com/tokendesk/tokendesk/internal/index"
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
+	"github.com/tokendesk/tokendesk/internal/renewal"
 	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/internal/token"
+	"golang.org/x/sync/singleflight"
 	"golang.org/x/time/rate"
 )
 
@@ -30,6 +34,9 @@ type apiState struct {
 	mu       sync.Mutex
 	limiters map[int64]*rate.Limiter
 	usage    store.Usage
+
+	// flight makes consumers asking for one stale token share one renewal.
+	flight singleflight.Group
 }
 
 func newAPIState(perSecond float64) *apiState {
@@ -190,6 +197,8 @@ type tokenAnswer struct {
 	AccessToken string  `json:"access_token"`
 	TokenType   string  `json:"token_type"`
 	ExpiresAt   *string `json:"expires_at"`
+	// SourceID is Redox's source, for the Redox-Source-Id header.
+	SourceID string `json:"source_id,omitempty"`
 }
 
 // fetchToken answers the current bearer credential of a token, by name.
@@ -211,7 +220,7 @@ func (s *Server) fetchToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := s.answer(t, now)
+	body, err := s.answer(ctx, t, now)
 	if err != nil {
 		var he *echo.HTTPError
 		if errors.As(err, &he) {
@@ -226,30 +235,32 @@ func (s *Server) fetchToken(c echo.Context) error {
 // answer is the JSON a consumer gets for t now. Stored access tokens are
 // encoded once per change of the token and kept with it in the index;
 // credentials minted per call (a Zoom JWT) are made afresh.
-func (s *Server) answer(t *index.Token, now time.Time) ([]byte, error) {
+func (s *Server) answer(ctx context.Context, t *index.Token, now time.Time) ([]byte, error) {
 	p, ok := registry.ByID(t.Provider)
 	if !ok { // a provider this version no longer knows
 		return nil, userError(http.StatusNotFound, fmt.Sprintf("No access token named “%s” is available to this client.", truncateRunes(t.Name, 100)))
 	}
 	var cred provider.Credential
+	cacheable := false
 	if p.Runtime != nil {
 		var err error
 		if cred, err = p.Runtime(now, t.Values); err != nil {
 			return nil, err
 		}
 	} else {
-		cred = provider.Credential{AccessToken: t.Values["access_token"], TokenType: "Bearer", ExpiresAt: t.ExpiresAt}
-		switch {
-		case cred.AccessToken == "":
-			return nil, userError(http.StatusConflict, fmt.Sprintf("“%s” has no access token yet: get one in the console, or wait for its renewal.", t.Name))
-		case !cred.ExpiresAt.IsZero() && !now.Before(cred.ExpiresAt):
-			return nil, userError(http.StatusConflict, fmt.Sprintf("The access token of “%s” expired at %s and has not been renewed yet.", t.Name, cred.ExpiresAt.Format(time.RFC3339)))
-		}
-		if body := t.Answer(); body != nil {
+		if body := t.Answer(); body != nil && usableAt(t.ExpiresAt, now) {
 			return body, nil
 		}
+		var err error
+		if cred, err = s.freshCredential(ctx, t.Token, p, t.Values); err != nil {
+			return nil, err
+		}
+		// Only an answer made from this version of the token is kept with
+		// it: a token just renewed on demand is already a newer version.
+		cacheable = cred.AccessToken == t.Values["access_token"] && cred.ExpiresAt.Equal(t.ExpiresAt)
 	}
-	ans := tokenAnswer{Name: t.Name, Provider: t.Provider, Scope: "global", AccessToken: cred.AccessToken, TokenType: cred.TokenType}
+	ans := tokenAnswer{Name: t.Name, Provider: t.Provider, Scope: "global", AccessToken: cred.AccessToken, TokenType: cred.TokenType,
+		SourceID: t.Values["source_id"]}
 	if t.AppID != 0 {
 		ans.Scope = "app"
 	}
@@ -261,10 +272,98 @@ func (s *Server) answer(t *index.Token, now time.Time) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.Runtime == nil {
+	if cacheable {
 		t.SetAnswer(body)
 	}
 	return body, nil
+}
+
+// staleWithin: a stored token this close to its expiry is not handed out;
+// a consumer could not use it before it expired.
+const staleWithin = 5 * time.Second
+
+// usableAt reports whether a token expiring at exp may still be handed out
+// at now (zero: it does not say when it expires).
+func usableAt(exp, now time.Time) bool {
+	return exp.IsZero() || now.Before(exp.Add(-staleWithin))
+}
+
+// freshCredential is the stored access token, never an expired one. If
+// renewal has not kept up (a 5-minute token, a worker behind, a token
+// never obtained) and the token is renewed at all (not Disabled), a fresh
+// token is obtained at once through the renewal worker: one provider call per token however many consumers ask at once
+// (singleflight in this process, the renewal lease across processes).
+func (s *Server) freshCredential(ctx context.Context, t token.Token, p provider.Provider, values map[string]string) (provider.Credential, error) {
+	usable := func(t token.Token, values map[string]string) (provider.Credential, bool) {
+		c := provider.Credential{AccessToken: values["access_token"], TokenType: "Bearer", ExpiresAt: t.ExpiresAt}
+		return c, c.AccessToken != "" && usableAt(c.ExpiresAt, s.Now())
+	}
+	fresh := func(t token.Token) bool {
+		return !t.ExpiresAt.IsZero() && usableAt(t.ExpiresAt, s.Now())
+	}
+	if c, ok := usable(t, values); ok {
+		return c, nil
+	}
+	// Renewal Rate Disabled means tokendesk never calls the provider on its own.
+	if p.Renew != nil && s.Renewer != nil && t.Rate != token.Disabled {
+		// The renewal outlives a consumer that gives up: others may wait on it.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), actionTimeout)
+		defer cancel()
+		_, err, _ := s.api.flight.Do(strconv.FormatInt(t.ID, 10), func() (any, error) {
+			// A flight that ended just before this one began may have
+			// renewed the token already.
+			if cur, err := s.Store.TokenByID(rctx, t.ID); err != nil || fresh(cur) {
+				return nil, err
+			}
+			return nil, s.renewForConsumer(rctx, t.ID)
+		})
+		var failure *renewal.Failure
+		if err != nil && !errors.As(err, &failure) {
+			return provider.Credential{}, err
+		}
+		fresh, ferr := s.Store.TokenByID(ctx, t.ID)
+		if ferr != nil {
+			return provider.Credential{}, ferr
+		}
+		vals, ferr := s.Store.TokenValues(ctx, t.ID)
+		if ferr != nil {
+			return provider.Credential{}, ferr
+		}
+		if c, ok := usable(fresh, vals); ok {
+			return c, nil
+		}
+		if failure != nil {
+			return provider.Credential{}, userError(http.StatusConflict, fmt.Sprintf("“%s” needed a new access token and obtaining one failed: %s", t.Name, failure.Message))
+		}
+		t = fresh
+	}
+	if values["access_token"] == "" {
+		return provider.Credential{}, userError(http.StatusConflict, fmt.Sprintf("“%s” has no access token yet: get one in the console, or wait for its renewal.", t.Name))
+	}
+	return provider.Credential{}, userError(http.StatusConflict, fmt.Sprintf("The access token of “%s” expired at %s and has not been renewed yet.", t.Name, t.ExpiresAt.Format(time.RFC3339)))
+}
+
+// renewForConsumer renews token id now; if another worker holds its lease,
+// it waits for that renewal instead of starting a second one.
+func (s *Server) renewForConsumer(ctx context.Context, id int64) error {
+	for {
+		err := s.Renewer.RenewNow(ctx, id)
+		if !errors.Is(err, store.ErrLeased) {
+			return err
+		}
+		select {
+		case <-time.After(50 * time.Millisecond):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		t, terr := s.Store.TokenByID(ctx, id)
+		if terr != nil {
+			return terr
+		}
+		if !t.ExpiresAt.IsZero() && usableAt(t.ExpiresAt, s.Now()) {
+			return nil // the other renewal finished
+		}
+	}
 }
 
 func truncateRunes(s string, n int) string {

@@ -20,6 +20,7 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})))
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
+	e.GET("/jwks/:id", s.showJWKS) // a token's public keys, for the provider to fetch
 
 	// The runtime API: API client keys, no sessions, JSON errors.
 	api := e.Group("/api/v1")
@@ -51,6 +52,8 @@ func (s *Server) routes() {
 		tokens.GET("/:id", s.editToken)
 		tokens.POST("/:id", s.updateToken)
 		tokens.POST("/:id/renew", s.renewToken)
+		tokens.POST("/:id/keys", s.newKeyPair)
+		tokens.POST("/:id/keys/retire", s.retireKey)
 	}
 	global := ui.Group("/tokens", s.globalScope)
 	global.GET("/:id/permissions", s.showPermissions)
@@ -97,6 +100,7 @@ var PublicRoutes = map[string]bool{
 	"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET " + static.Prefix + "*": true,
 	"GET /login": true, "POST /login": true, "GET /setup": true, "POST /setup": true,
 	"GET /api/v1/openapi.json": true, "GET " + fetchRoute: true,
+	"GET /jwks/:id": true,
 }
 
 func (s *Server) home(c echo.Context) error {

@@ -46,6 +46,9 @@ var documentedScreens = map[string]struct {
 		fields: []documented{
 			{label: "Token Name", control: "text", help: "Specifies the unique name for your connection to Zoom service."},
 			{label: "Description", control: "textarea", help: "A description for your access token."},
+			// Issue 10 item 5: Zoom or ZoomGov, per token.
+			{label: "Region", control: "select", options: []string{"Zoom", "ZoomGov"}, def: "Zoom",
+				help: "Specifies the Zoom cloud of your account: Zoom (zoom.us) or ZoomGov (zoomgov.com)."},
 			{label: "Account ID", control: "text", help: "Specifies the Account ID of your Zoom Server-to-Server OAuth app."},
 			{label: "Client ID", control: "text", help: "Specifies the Client ID of your Zoom Server-to-Server OAuth app."},
 			{label: "Client Secret", control: "password", help: "Specifies the Client Secret of your Zoom Server-to-Server OAuth app."},
@@ -195,7 +198,7 @@ func TestAddTokenAsksForTheProviderFirst(t *testing.T) {
 	wantStatus(t, pick, http.StatusOK)
 	var names []string
 	pick.Doc.Find("[data-testid=provider-choices] a strong").Each(func(_ int, s *goquery.Selection) { names = append(names, s.Text()) })
-	if strings.Join(names, ",") != "Redox,Zoom,Zoom (Server-to-Server OAuth)" {
+	if strings.Join(names, ",") != "Redox,Redox (OAuth 2.0),Zoom (Server-to-Server OAuth),Zoom" {
 		t.Fatalf("provider choices %v", names)
 	}
 	redox, _ := pick.Doc.Find(`[data-testid=provider-choices] a:contains("Redox")`).Attr("href")

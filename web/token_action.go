@@ -56,7 +56,7 @@ func (s *Server) runAction(c echo.Context, f *tokenForm, action string) error {
 			secrets = append(secrets, values[fd.Key])
 		}
 	}
-	view := &views.ActionResult{OK: res.OK, Summary: provider.Redact(res.Summary, secrets...)}
+	view := &views.ActionResult{OK: res.OK, Summary: provider.Redact(res.Summary, secrets...), Warning: provider.Redact(res.Warning, secrets...)}
 	for _, st := range res.Steps {
 		view.Steps = append(view.Steps, views.ActionStep{Text: provider.Redact(st.Text, secrets...), OK: st.OK, Duration: formatTook(st.Took)})
 	}
@@ -102,6 +102,21 @@ func (s *Server) actionValues(c echo.Context, f *tokenForm) (map[string]string, 
 				}
 			}
 			values[fd.Key] = stored[fd.Key]
+		}
+	}
+	// Values tokendesk keeps itself (a generated key pair) have no field:
+	// a saved token's buttons use the stored ones.
+	if f.tok != nil && f.p.Generate != nil {
+		if stored == nil {
+			var err error
+			if stored, err = s.Store.TokenValues(c.Request().Context(), f.tok.ID); err != nil {
+				return nil, err
+			}
+		}
+		for k, v := range stored {
+			if !f.p.Has(k) {
+				values[k] = v
+			}
 		}
 	}
 	return values, nil

@@ -177,6 +177,7 @@ func TestButtonsNeedTheirCredentials(t *testing.T) {
 
 func TestZoomTestConnectionSavesNothing(t *testing.T) {
 	ts := newTestServer(t)
+	ts.zoom.SetDeprecated(false) // the documented screen, as Zoom took JWTs before 2023
 	ts.signInAdmin()
 	ts.get("/tokens/new/zoom")
 	form := zoomForm("Meetings")
@@ -197,7 +198,7 @@ func TestZoomTestConnectionSavesNothing(t *testing.T) {
 	form.Set("api_secret", "wrong-secret-1")
 	bad := ts.post("/tokens/new/zoom", form)
 	wantStatus(t, bad, http.StatusUnprocessableEntity)
-	if s, _ := resultOf(bad, "test_connection"); s != "Zoom refused the request: code 124, “Invalid access token.” (HTTP 401)." {
+	if s, _ := resultOf(bad, "test_connection"); !strings.HasPrefix(s, "Zoom did not accept the token signed with this API Key and API Secret (code 124, HTTP 401).") {
 		t.Fatalf("bad secret: %q", s)
 	}
 
@@ -225,11 +226,60 @@ func TestZoomTestConnectionSavesNothing(t *testing.T) {
 	}
 }
 
+// Issue 10 item 3: the JWT screen keeps its documented fields but says
+// that Zoom retired JWT apps, and Test Connection shows what real Zoom
+// answers today.
+func TestZoomJWTScreenSaysItIsRetired(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	p := ts.get("/tokens/new/zoom")
+	if n := p.text("[data-testid=provider-notice]"); !strings.Contains(n, "Zoom retired JWT apps in 2023") || !strings.Contains(n, "Zoom (Server-to-Server OAuth)") {
+		t.Fatalf("notice %q", n)
+	}
+	if p.Doc.Find("label[for]:contains('API Secret')").Length() != 1 {
+		t.Fatal("the documented fields are gone")
+	}
+	if d := ts.get("/tokens/new").text(`[data-testid=provider-choices]`); !strings.Contains(d, "Retired by Zoom in 2023") {
+		t.Fatalf("picker does not mark the JWT card retired: %q", d)
+	}
+	form := zoomForm("Meetings")
+	form.Set("action", "test_connection")
+	res := ts.post("/tokens/new/zoom", form)
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	if s, _ := resultOf(res, "test_connection"); !strings.Contains(s, "Zoom retired JWT apps in 2023") {
+		t.Fatalf("summary %q", s)
+	}
+}
+
+// Issue 10 items 3 and 4 through the router: 4711 is a success with a
+// warning; 429 names the wait.
+func TestZoomServerToServerScopeWarningAndThrottling(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	ts.get("/tokens/new/zoom-s2s")
+	form := url.Values{"name": {"Zoom S2S"}, "region": {"zoom"}, "account_id": {zoomAccount}, "client_id": {zoomClient}, "client_secret": {zoomClientSecret}, "renewal_rate": {"1h"}, "action": {"test_connection"}}
+	ts.zoom.SetScopes(zoomClient, "meeting:write:admin")
+	p := ts.post("/tokens/new/zoom-s2s", form)
+	wantStatus(t, p, http.StatusOK)
+	if s, _ := resultOf(p, "test_connection"); s != "Connected to Zoom: the credentials are valid and an access token was obtained." {
+		t.Fatalf("4711 summary %q", s)
+	}
+	if w := p.text("[data-testid=result-test_connection] [data-testid=result-warning]"); !strings.Contains(w, "lacks a user-read scope") {
+		t.Fatalf("warning %q", w)
+	}
+	ts.zoom.SetFault(zoomtest.Throttle)
+	p = ts.post("/tokens/new/zoom-s2s", form)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	if s, _ := resultOf(p, "test_connection"); s != "Zoom is limiting requests; try again in 30 s." {
+		t.Fatalf("429 summary %q", s)
+	}
+}
+
 func TestZoomServerToServer(t *testing.T) {
 	ts := newTestServer(t)
 	ts.signInAdmin()
 	ts.get("/tokens/new/zoom-s2s")
-	form := url.Values{"name": {"Zoom S2S"}, "account_id": {zoomAccount}, "client_id": {zoomClient}, "client_secret": {zoomClientSecret}, "renewal_rate": {"1h"}}
+	form := url.Values{"name": {"Zoom S2S"}, "region": {"zoom"}, "account_id": {zoomAccount}, "client_id": {zoomClient}, "client_secret": {zoomClientSecret}, "renewal_rate": {"1h"}}
 	form.Set("action", "test_connection")
 	p := ts.post("/tokens/new/zoom-s2s", form)
 	if s, _ := resultOf(p, "test_connection"); !strings.HasPrefix(s, "Connected to Zoom as Ada Lovelace") {

@@ -29,7 +29,11 @@ func (s *Server) createToken(c echo.Context) error {
 		f.pending = keepTyped(p, in, f.pending)
 		return s.renderTokenForm(c, http.StatusUnprocessableEntity, f)
 	}
-	t, err := s.Store.CreateToken(c.Request().Context(), s.spec(p, in, f.pending, sc), currentUser(c).Email)
+	spec := s.spec(p, in, f.pending, sc)
+	if err := s.addGenerated(c.Request().Context(), p, &spec, 0); err != nil {
+		return err
+	}
+	t, err := s.Store.CreateToken(c.Request().Context(), spec, currentUser(c).Email)
 	if errors.Is(err, store.ErrDuplicateName) {
 		f.errs = token.FieldErrors{provider.KeyName: sc.duplicateName(in.Values[provider.KeyName])}
 		f.pending = keepTyped(p, in, f.pending)

@@ -25,6 +25,8 @@ type tokenForm struct {
 	results map[string]*views.ActionResult
 	problem string
 	version int64
+	// keyErr and keyInput are a refused "New key pair" (its Key ID).
+	keyErr, keyInput string
 }
 
 // pending carries what a person entered or obtained but has not saved yet

@@ -160,14 +160,15 @@ func (s *Server) listTokens(c echo.Context) error {
 
 func tokenRow(t token.Token, url string, now time.Time) views.TokenRow {
 	typ := t.Provider
-	if p, ok := registry.ByID(t.Provider); ok {
+	p, ok := registry.ByID(t.Provider)
+	if ok {
 		typ = p.Name
 	}
 	return views.TokenRow{
 		ID: t.ID, Name: t.Name, URL: url, Type: typ, Encrypted: t.Encrypted,
 		RenewalRate: token.RateLabel(t.Rate), Description: t.Description,
 		ChangedBy: t.UpdatedBy, ChangedAt: t.UpdatedAt, ChangedAgo: views.Ago(t.UpdatedAt, now),
-		Status: token.Status(t.Rate, t.Renewal, now),
+		Status: token.StatusOf(p, t.Rate, t.Renewal, now),
 	}
 }
 

@@ -34,6 +34,7 @@ func (s *Server) renderTokenForm(c echo.Context, status int, f *tokenForm) error
 	heading := f.p.Name + " Access Token"
 	m := views.TokenFormPage{
 		Summary:   f.p.Summary,
+		Notice:    f.p.Notice,
 		Fields:    s.fields(f),
 		Problem:   f.problem,
 		CancelURL: f.sc.Base,
@@ -58,6 +59,17 @@ func (s *Server) renderTokenForm(c echo.Context, status int, f *tokenForm) error
 		if f.sc.App == nil {
 			m.PermissionsURL = f.sc.tokenURL(f.tok.ID) + "/permissions"
 		}
+	}
+	if f.tok != nil {
+		kp, err := s.keyPair(c.Request().Context(), f.p, f.tok.ID)
+		if err != nil {
+			return err
+		}
+		if kp != nil {
+			kp.CSRF, kp.NewURL, kp.RetireURL = m.CSRF, f.sc.tokenURL(f.tok.ID)+"/keys", f.sc.tokenURL(f.tok.ID)+"/keys/retire"
+			kp.NewKeyID, kp.Error = f.keyInput, f.keyErr
+		}
+		m.KeyPair = kp
 	}
 	m.Heading = heading
 	m.Pending = s.sealPending(c, f.p, tokenID, f.pending)

@@ -37,7 +37,11 @@ func (s *Server) updateToken(c echo.Context) error {
 		f.pending = keepTyped(p, in, f.pending)
 		return s.renderTokenForm(c, http.StatusUnprocessableEntity, f)
 	}
-	saved, changed, err := s.Store.UpdateToken(c.Request().Context(), t.ID, version, s.spec(p, in, f.pending, sc), currentUser(c).Email)
+	spec := s.spec(p, in, f.pending, sc)
+	if err := s.addGenerated(c.Request().Context(), p, &spec, t.ID); err != nil {
+		return err
+	}
+	saved, changed, err := s.Store.UpdateToken(c.Request().Context(), t.ID, version, spec, currentUser(c).Email)
 	switch {
 	case errors.Is(err, store.ErrStale):
 		f.problem = fmt.Sprintf("%s changed this token at %s, after you opened it, so your changes were not saved. "+

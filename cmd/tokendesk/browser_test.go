@@ -11,6 +11,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -182,6 +185,7 @@ func TestInTheBrowser(t *testing.T) {
 	zoom.AddAccount(zoomtest.User{ID: "u1", FirstName: "Demo", LastName: "Admin", Email: "demo.admin@zoom.example", AccountID: demoZoomAccount}).
 		AddJWTApp(demoZoomAccount, demoZoomKey, demoZoomSecret).
 		AddS2SApp(demoZoomAccount, demoZoomClient, demoZoomClientSecret)
+	zoom.SetDeprecated(false) // the documented JWT screen, as Zoom took JWTs before 2023
 
 	for _, js := range []bool{true, false} {
 		name := "javascript on"
@@ -221,6 +225,7 @@ func TestInTheBrowser(t *testing.T) {
 				}))
 			}
 			walkFlows(b)
+			walkRedoxOAuth(b, redox)
 			if js && len(b.visits) < 12 {
 				t.Fatalf("axe-core checked only %d pages", len(b.visits))
 			}
@@ -413,6 +418,55 @@ func walkFlows(b *browserRun) {
 		}))
 		b.visit("/tokens")
 		b.shot("tokens-dark")
+	}
+}
+
+// walkRedoxOAuth adds a Redox (OAuth 2.0) token from the picker: save
+// (tokendesk generates the key pair), register its JWKS in "the Redox
+// dashboard" (the emulator), get a token with the stored key, save.
+func walkRedoxOAuth(b *browserRun, redox *redoxtest.Server) {
+	t := b.t
+	b.visit("/tokens/new")
+	b.press(`[data-testid=provider-choices] li:nth-child(2) a`, "#f-client_id")
+	if h := b.text("[data-testid=form-heading]"); h != "Redox (OAuth 2.0) Access Token" {
+		t.Fatalf("second card opens %q", h)
+	}
+	b.fill(map[string]string{"f-name": "FHIR Feed", "f-client_id": "browser-client", "f-key_id": "browser-kid", "f-source_id": "src-7"})
+	b.press("[data-testid=save]", "[data-testid=flash]")
+	if f := b.text("[data-testid=flash]"); f != "Access token “FHIR Feed” saved." {
+		t.Fatalf("flash %q", f)
+	}
+	b.visit(tokenLink(b, "FHIR Feed"))
+	jwksURL, err := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("[data-testid=jwks-url]")))
+	if err != nil || !strings.HasSuffix(jwksURL, ".json") {
+		t.Fatalf("jwks url %q %v", jwksURL, err)
+	}
+	if s, err := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("[data-testid=public-key]"))); !strings.HasPrefix(s, "-----BEGIN PUBLIC KEY-----") {
+		t.Fatalf("public key %q %v", s, err)
+	}
+	b.shot("redox-oauth-key-pair")
+	// What Redox would fetch (this test serves on a port picked at start,
+	// which the base URL, derived from the :0 address, cannot know).
+	u, err := url.Parse(jwksURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(b.base + u.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwks, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err := redox.RegisterJWKS("browser-client", jwks); err != nil {
+		t.Fatalf("%v: %s", err, jwks)
+	}
+	b.press("[data-testid=action-get_token]", "[data-testid=result-summary]")
+	if s := b.text("[data-testid=result-summary]"); !strings.HasPrefix(s, "Obtained an OAuth 2.0 access token from Redox") {
+		t.Fatalf("Get OAuth 2.0 Access Token: %q", s)
+	}
+	b.press("[data-testid=save]", "[data-testid=flash]")
+	if f := b.text("[data-testid=flash]"); f != "Access token “FHIR Feed” saved." {
+		t.Fatalf("flash after getting the token %q", f)
 	}
 }
 

@@ -18,6 +18,9 @@ import (
 const (
 	demoRedoxKey         = "demo-redox-api-key"
 	demoRedoxSecret      = "demo-redox-secret"
+	demoRedoxClient      = "demo-redox-client-id"
+	demoRedoxKeyID       = "demo-redox-kid"
+	demoRedoxShared      = "demo-redox-shared-secret"
 	demoZoomKey          = "demo-zoom-api-key"
 	demoZoomSecret       = "demo-zoom-api-secret"
 	demoZoomAccount      = "demo-zoom-account"
@@ -41,7 +44,9 @@ func emulate(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	base := "http://" + ln.Addr().String()
 
-	redox := redoxtest.New().AddKey(demoRedoxKey, demoRedoxSecret)
+	redox := redoxtest.New().AddKey(demoRedoxKey, demoRedoxSecret).
+		AddOAuthKey(demoRedoxClient, demoRedoxKeyID, []byte(demoRedoxShared))
+	redox.SetBaseURL(base)
 	zoom := zoomtest.New().
 		AddAccount(zoomtest.User{ID: "demo-user", FirstName: "Demo", LastName: "Admin", Email: "demo.admin@zoom.example", AccountID: demoZoomAccount}).
 		AddJWTApp(demoZoomAccount, demoZoomKey, demoZoomSecret).
@@ -52,6 +57,7 @@ func emulate(ctx context.Context, args []string, stdout io.Writer) error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/auth/", redox)
+	mux.Handle("/v2/auth/token", redox)
 	mux.Handle("/endpoint", redox)
 	mux.Handle("/query", redox)
 	mux.Handle("/oauth/token", zoom)
@@ -61,12 +67,15 @@ func emulate(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, `Redox and Zoom emulators on %[1]s
 
   Redox                          API Key %[2]s   Secret %[3]s
-  Zoom (JWT app)                 API Key %[4]s   API Secret %[5]s
+  Redox (OAuth 2.0)              Client ID %[9]s   Key ID %[10]s   Signing Method HS384, Shared Secret %[11]s
   Zoom (Server-to-Server OAuth)  Account ID %[6]s   Client ID %[7]s   Client Secret %[8]s
+  Zoom (JWT app)                 API Key %[4]s   API Secret %[5]s
+                                 (refused with code 124, as real Zoom has refused every JWT app since 2023)
 
 Point tokendesk at them:
   TOKENDESK_REDOX_URL=%[1]s TOKENDESK_ZOOM_API_URL=%[1]s TOKENDESK_ZOOM_OAUTH_URL=%[1]s tokendesk serve
-`, base, demoRedoxKey, demoRedoxSecret, demoZoomKey, demoZoomSecret, demoZoomAccount, demoZoomClient, demoZoomClientSecret)
+`, base, demoRedoxKey, demoRedoxSecret, demoZoomKey, demoZoomSecret, demoZoomAccount, demoZoomClient, demoZoomClientSecret,
+		demoRedoxClient, demoRedoxKeyID, demoRedoxShared)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -263,13 +263,22 @@ func TestEmulateServesTheDemoCredentials(t *testing.T) {
 	b.post(inst.base+"/login", url.Values{"email": {"demo@tokendesk.test"}, "password": {"demo password 123"}}, inst.base+"/login")
 	for _, tc := range []struct{ provider, action, want string }{
 		{"redox", "get_token", "Obtained an OAuth 2.0 access token from Redox"},
-		{"zoom", "test_connection", "Connected to Zoom as Demo Admin"},
+		{"redox-oauth", "get_token", "Obtained an OAuth 2.0 access token from Redox"},
+		// The demo follows real Zoom, which refuses JWT apps since 2023.
+		{"zoom", "test_connection", "Zoom retired JWT apps in 2023"},
 		{"zoom-s2s", "get_token", "Obtained an OAuth 2.0 access token from Zoom"},
 		{"zoom-s2s", "test_connection", "Connected to Zoom as Demo Admin"},
 	} {
 		form := url.Values{"name": {"Demo"}, "environment": {"development"}, "renewal_rate": {"1h"}, "action": {tc.action},
 			"api_key": {demoRedoxKey}, "secret": {demoRedoxSecret}, "api_secret": {demoZoomSecret},
-			"account_id": {demoZoomAccount}, "client_id": {demoZoomClient}, "client_secret": {demoZoomClientSecret}}
+			"account_id": {demoZoomAccount}, "client_id": {demoZoomClient}, "client_secret": {demoZoomClientSecret}, "region": {"zoom"}}
+		if tc.provider == "redox-oauth" {
+			form.Set("region", "us")
+			form.Set("client_id", demoRedoxClient)
+			form.Set("key_id", demoRedoxKeyID)
+			form.Set("signing_method", "hs384")
+			form.Set("shared_secret", demoRedoxShared)
+		}
 		if tc.provider == "zoom" {
 			form.Set("api_key", demoZoomKey)
 		}

@@ -25,6 +25,8 @@ type Env struct {
 type Result struct {
 	OK      bool
 	Summary string
+	// Warning qualifies a success: what worked, but not entirely.
+	Warning string
 	Steps   []Step
 	// Grant is the token obtained, if the action obtains one.
 	Grant *Grant

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -28,6 +29,54 @@ type CallError struct {
 	Host    string
 	Status  int // 0 when no answer came
 	Message string
+	// Code is the provider's own error code, where it sends one (Zoom's 124, 4711).
+	Code int
+	// RetryAfter is how long the provider asked us to wait (HTTP 429).
+	RetryAfter time.Duration
+}
+
+// Throttled reports whether the provider was limiting requests.
+func (e *CallError) Throttled() bool { return e.Status == http.StatusTooManyRequests }
+
+// Refused reports whether the provider answered and turned the request
+// down: not a network failure, not a failure of its own (5xx), not
+// throttling. Only a refusal says the credentials themselves are wrong.
+func (e *CallError) Refused() bool {
+	return e.Status >= 400 && e.Status < 500 && !e.Throttled()
+}
+
+// DefaultRetryAfter is the wait assumed when a 429 names none.
+const DefaultRetryAfter = 30 * time.Second
+
+// Throttle turns a 429 answer into a CallError naming the wait, from
+// Retry-After in seconds or as an HTTP date; nil for any other status.
+func Throttle(service, host string, ex Exchange, now time.Time) *CallError {
+	if ex.Status != http.StatusTooManyRequests {
+		return nil
+	}
+	wait := DefaultRetryAfter
+	if v := strings.TrimSpace(ex.Header.Get("Retry-After")); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			wait = time.Duration(n) * time.Second
+		} else if at, err := http.ParseTime(v); err == nil {
+			wait = max(at.Sub(now), 0)
+		}
+	}
+	return &CallError{Service: service, Host: host, Status: ex.Status, RetryAfter: wait,
+		Message: fmt.Sprintf("%s is limiting requests; try again in %s.", service, FormatWait(wait))}
+}
+
+// FormatWait says a wait the way a person reads it: "30 s", "2 min".
+func FormatWait(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return "a moment"
+	case d < 2*time.Minute:
+		return fmt.Sprintf("%d s", int(d.Round(time.Second)/time.Second))
+	case d < 2*time.Hour:
+		return fmt.Sprintf("%d min", int((d+time.Minute-1)/time.Minute))
+	}
+	return fmt.Sprintf("%d h", int((d+time.Hour-1)/time.Hour))
 }
 
 func (e *CallError) Error() string { return e.Message }

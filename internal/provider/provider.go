@@ -76,6 +76,30 @@ type Provider struct {
 	// Runtime mints the credential consumers get; nil hands out the stored
 	// access token.
 	Runtime RuntimeCredential
+	// Generate returns values tokendesk creates itself from the values to
+	// be saved (a key pair on first save); nil when there are none to add.
+	Generate func(values map[string]string) (map[string]string, error)
+	// PublicKeys derives what may be published about a token's key pair;
+	// ok is false when it has none.
+	PublicKeys func(values map[string]string) (keys PublishedKeys, ok bool)
+	// NewKeyPair replaces the key pair by a new one under newKeyID, keeping
+	// the old one published until RetireKey; it returns the values to store.
+	NewKeyPair func(values map[string]string, newKeyID string) (map[string]string, error)
+	// RetireKey stops publishing an earlier key pair; ok is false if unknown.
+	RetireKey func(values map[string]string, keyID string) (set map[string]string, ok bool)
+	// Retired, when set, is the status its tokens show instead of their
+	// renewal state ("Retired by Zoom"): the vendor no longer accepts them.
+	Retired string
+	// Notice is a warning the provider's form shows above its fields (why
+	// it was retired, and what to use instead).
+	Notice string
+}
+
+// PublishedKeys is the public half of a token's key pairs.
+type PublishedKeys struct {
+	PEM      string   // the current public key
+	JWKS     []byte   // every published key, current first
+	Previous []string // Key IDs of earlier key pairs not yet retired
 }
 
 // Field returns the field with key.

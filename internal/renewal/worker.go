@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	mrand "math/rand/v2"
 	"os"
 	"sync"
@@ -235,32 +236,40 @@ func (w *Worker) renew(ctx context.Context, c store.Claim) error {
 		w.OnStart(lag)
 	}
 
+	var used map[string]string // the values the grant in hand was obtained with
+	var g provider.Grant
 	for attempt := 0; ; attempt++ {
 		values, err := w.store.TokenValues(ctx, c.ID)
 		if err != nil {
-			return w.fail(ctx, c, p, "The stored credentials could not be read: "+errMessage(err), start)
+			return w.fail(ctx, c, p, "The stored credentials could not be read: "+errMessage(err), start, 0)
 		}
-		g, err := p.Renew(ctx, w.env, values)
-		if ctx.Err() != nil {
-			// Shutting down: abandon cleanly, the token stays as it was.
-			w.release(ctx, c)
-			w.metrics.renewals.WithLabelValues(c.Provider, "abandoned").Inc()
-			return ctx.Err()
-		}
-		if err != nil {
-			return w.fail(ctx, c, p, provider.Redact(err.Error(), secretValues(p, values)...), start)
+		if used == nil || !maps.Equal(used, values) {
+			g, err = p.Renew(ctx, w.env, values)
+			if ctx.Err() != nil {
+				// Shutting down: abandon cleanly, the token stays as it was.
+				w.release(ctx, c)
+				w.metrics.renewals.WithLabelValues(c.Provider, "abandoned").Inc()
+				return ctx.Err()
+			}
+			if err != nil {
+				return w.fail(ctx, c, p, provider.Redact(err.Error(), secretValues(p, values)...), start, retryAfter(err))
+			}
+			used = values
 		}
 		err = w.store.SaveRenewal(ctx, c, store.Grant{Field: g.Field, AccessToken: g.AccessToken, RefreshToken: g.RefreshToken, ExpiresAt: g.ExpiresAt}, true, w.Now())
 		switch {
 		case errors.Is(err, store.ErrStale) && attempt < maxRedo:
-			// An administrator edited the token meanwhile: their edit wins and
-			// the renewal is redone with the new credentials.
+			// An administrator edited the token meanwhile: their edit wins.
+			// The provider is asked again only if the edit changed what the
+			// renewal used (credentials, region, key, refresh token); after a
+			// description or rate edit the grant in hand is saved, since
+			// asking again would spend a refresh token for nothing.
 			t, terr := w.store.TokenByID(ctx, c.ID)
 			if terr != nil {
 				return terr
 			}
 			c.Version, c.Rate, c.Encrypted = t.Version, t.Rate, t.Encrypted
-			w.logger.Info("token edited during renewal; renewing again with the new credentials", "token_id", c.ID)
+			w.logger.Info("token edited during renewal; saving again under the edit", "token_id", c.ID)
 			continue
 		case errors.Is(err, store.ErrLeaseLost), errors.Is(err, store.ErrNotFound):
 			w.metrics.renewals.WithLabelValues(c.Provider, "lost").Inc()
@@ -278,8 +287,19 @@ func (w *Worker) renew(ctx context.Context, c store.Claim) error {
 	}
 }
 
-func (w *Worker) fail(ctx context.Context, c store.Claim, p provider.Provider, msg string, start time.Time) error {
-	retry := w.Now().Add(token.Backoff(c.Rate, c.Failures+1, w.Jitter))
+// retryAfter is the wait a throttling provider asked for (zero if none).
+func retryAfter(err error) time.Duration {
+	var ce *provider.CallError
+	if errors.As(err, &ce) && ce.Throttled() {
+		return ce.RetryAfter
+	}
+	return 0
+}
+
+// fail records a failed renewal and schedules the retry after the backoff,
+// and never before the wait a throttling provider asked for.
+func (w *Worker) fail(ctx context.Context, c store.Claim, p provider.Provider, msg string, start time.Time, notBefore time.Duration) error {
+	retry := w.Now().Add(max(token.Backoff(c.Rate, c.Failures+1, w.Jitter), notBefore))
 	n, err := w.store.RecordRenewalFailure(context.WithoutCancel(ctx), c, msg, retry, w.Now())
 	w.metrics.renewals.WithLabelValues(c.Provider, "failure").Inc()
 	w.metrics.duration.Observe(w.Now().Sub(start).Seconds())

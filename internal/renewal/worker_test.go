@@ -179,15 +179,47 @@ func TestScheduleRenewAndReschedule(t *testing.T) {
 
 func TestRenewsBeforeExpiry(t *testing.T) {
 	f := newFixture(t)
-	f.redox.SetTTL(20 * time.Minute) // shorter than the rate
+	f.redox.SetTTL(30 * time.Minute) // shorter than the rate
 	id := f.addRedox("Short Lived", "1h")
 	f.runOnce()
 	if got := f.token(id); !got.Next.Equal(got.Expires.Add(-5 * time.Minute)) {
 		t.Fatalf("next %v, expires %v: want 5 minutes before expiry", got.Next, got.Expires)
 	}
-	f.clock.Advance(15 * time.Minute)
+	f.clock.Advance(25 * time.Minute)
 	if n := f.runOnce(); n != 1 {
 		t.Fatal("not renewed before expiry")
+	}
+}
+
+// Issue 9 item 11: a token living less than the 5-minute margin used to be
+// due again the moment it arrived (11 token requests in 30 s).
+func TestTokensLivingUnderFiveMinutesDoNotRenewInAStorm(t *testing.T) {
+	for _, ttl := range []time.Duration{time.Minute, 5 * time.Minute} {
+		t.Run(ttl.String(), func(t *testing.T) {
+			f := newFixture(t)
+			f.redox.SetTTL(ttl)
+			id := f.addRedox("Short Lived", "15m")
+			calls := func() int { return f.redox.Calls("/auth/authenticate") + f.redox.Calls("/auth/refreshToken") }
+			for range 30 {
+				f.runOnce()
+				f.clock.Advance(time.Second)
+			}
+			if n := calls(); n != 1 {
+				t.Fatalf("%d token requests in 30 s for a %s token, want 1", n, ttl)
+			}
+			// Over a simulated hour: renewed before every expiry, about once per lifetime.
+			for range 3600 {
+				f.clock.Advance(time.Second)
+				f.runOnce()
+				if got := f.token(id); !f.clock.Now().Before(got.Expires) {
+					t.Fatalf("token expired at %v before it was renewed", got.Expires)
+				}
+			}
+			perLife := float64(calls()) / (float64(time.Hour+30*time.Second) / float64(ttl))
+			if perLife > 1.2 {
+				t.Fatalf("%d token requests in an hour: %.2f per token lifetime", calls(), perLife)
+			}
+		})
 	}
 }
 
@@ -297,6 +329,36 @@ func TestAdministratorsEditWinsOverARacingRenewal(t *testing.T) {
 	}
 	if after.Version != tok.Version+1 {
 		t.Fatalf("version %d: renewals must not bump it", after.Version)
+	}
+}
+
+// Issue 9 item 10: a description-only edit racing a renewal used to throw
+// the renewal away and ask Redox again with the same refresh token.
+func TestDescriptionEditRacingARenewalKeepsItsResult(t *testing.T) {
+	f := newFixture(t)
+	id := f.addRedox("Lab Feed", "15m")
+	f.runOnce() // first token, with a refresh token
+	f.clock.Advance(15 * time.Minute)
+	calls := func() int { return f.redox.Calls("/auth/authenticate") + f.redox.Calls("/auth/refreshToken") }
+	before := calls()
+	tok, _ := f.store.TokenByID(context.Background(), id)
+	f.worker.env.HTTP = &http.Client{Transport: &racingTransport{edit: func() {
+		spec := store.TokenSpec{Provider: redox.ID, Name: "Lab Feed", Description: "only the description", Rate: "15m", Encrypted: true, Renewable: true}
+		if _, _, err := f.store.UpdateToken(context.Background(), id, tok.Version, spec, "ada@example.com"); err != nil {
+			t.Error(err)
+		}
+	}}}
+	f.runOnce()
+	if n := calls() - before; n != 1 {
+		t.Fatalf("%d calls to Redox for one renewal raced by a description edit, want 1", n)
+	}
+	after, _ := f.store.TokenByID(context.Background(), id)
+	got := f.token(id)
+	if after.Description != "only the description" || !got.Last.Equal(f.clock.Now()) || got.Failures != 0 {
+		t.Fatalf("edit or renewal lost: %q, last renewed %v, failures %d", after.Description, got.Last, got.Failures)
+	}
+	if f.redox.KeyOf(got.Access) != "key-1" {
+		t.Fatal("the renewed access token was not saved")
 	}
 }
 
@@ -495,4 +557,27 @@ func gaugeValue(t *testing.T, reg *prometheus.Registry, status string) float64 {
 	}
 	t.Fatalf("no tokendesk_tokens{status=%q}", status)
 	return 0
+}
+
+// Issue 10 item 4: a throttled renewal is retried no sooner than the
+// provider's Retry-After, however short the backoff would be.
+func TestThrottledRenewalWaitsForRetryAfter(t *testing.T) {
+	f := newFixture(t)
+	id := f.addRedox("Lab Feed", "15m")
+	f.runOnce()
+	f.clock.Advance(15 * time.Minute)
+	f.redox.SetFault(redoxtest.Throttle)
+	f.redox.SetRetryAfter(600)
+	f.runOnce()
+	got := f.token(id)
+	if want := f.clock.Now().Add(10 * time.Minute); !got.Next.Equal(want) {
+		t.Fatalf("next try %v, want %v (Retry-After 600 s)", got.Next, want)
+	}
+	if got.LastError != "Redox is limiting requests; try again in 10 min." {
+		t.Fatalf("last error %q", got.LastError)
+	}
+	f.clock.Advance(9 * time.Minute)
+	if n := f.runOnce(); n != 0 {
+		t.Fatal("retried before Retry-After")
+	}
 }

@@ -3,10 +3,24 @@ package token
 import (
 	"math/rand/v2"
 	"time"
+
+	"github.com/tokendesk/tokendesk/internal/provider"
 )
 
 // ExpiryMargin: a token this close to expiring is renewed whatever its rate.
+// Tokens that live less than five margins are renewed at LifetimeShare of
+// their life instead: a 300-second Redox token is renewed after 270 s, not
+// the moment it arrives.
 const ExpiryMargin = 5 * time.Minute
+
+// LifetimeShare is how much of a short-lived token's life is used before it
+// is renewed.
+const LifetimeShare = 0.9
+
+// MinRenewalGap is the least time between two renewals of one token, so
+// that a provider handing out tokens that are already (or almost) expired
+// is not asked again in a loop.
+const MinRenewalGap = 10 * time.Second
 
 // ExpiresSoon is when the list starts warning about an expiry.
 const ExpiresSoon = 15 * time.Minute
@@ -16,8 +30,9 @@ const BackoffStart = 30 * time.Second
 
 // NextRenewal says when a token is next due: its last renewal (or the
 // moment it got its token) plus its rate, or earlier when its token would
-// otherwise expire. Zero means never (Disabled, or nothing to renew). A
-// renewable token that never got a token is due at once.
+// otherwise expire (see RenewBefore). Zero means never (Disabled, or
+// nothing to renew). A renewable token that never got a token is due at
+// once.
 func NextRenewal(rateKey string, renewable bool, lastRenewed, expires, now time.Time) time.Time {
 	r, ok := RateByKey(rateKey)
 	if !ok || r.Key == Disabled || !renewable {
@@ -28,11 +43,28 @@ func NextRenewal(rateKey string, renewable bool, lastRenewed, expires, now time.
 	}
 	next := r.Next(lastRenewed)
 	if !expires.IsZero() {
-		if early := expires.Add(-ExpiryMargin); early.Before(next) {
+		if early := RenewBefore(lastRenewed, expires); early.Before(next) {
 			next = early
 		}
 	}
 	return next
+}
+
+// RenewBefore is when a token obtained at got and expiring at expires
+// should be replaced: ExpiryMargin before expiry for long-lived tokens,
+// after LifetimeShare of their life for short-lived ones, and never sooner
+// than MinRenewalGap after got.
+func RenewBefore(got, expires time.Time) time.Time {
+	life := expires.Sub(got)
+	margin := ExpiryMargin
+	if life < 5*ExpiryMargin {
+		margin = time.Duration(float64(max(life, 0)) * (1 - LifetimeShare))
+	}
+	at := expires.Add(-margin)
+	if floor := got.Add(MinRenewalGap); at.Before(floor) {
+		at = floor
+	}
+	return at
 }
 
 // Backoff is how long to wait after the n-th consecutive failure:
@@ -62,6 +94,15 @@ const (
 	StatusExpired     = "Expired"
 	StatusNotRenewed  = "Not renewed"
 )
+
+// StatusOf is Status, except that the tokens of a provider the vendor
+// retired say so ("Retired by Zoom") rather than "Not renewed".
+func StatusOf(p provider.Provider, rateKey string, r Renewal, now time.Time) string {
+	if p.Retired != "" {
+		return p.Retired
+	}
+	return Status(rateKey, r, now)
+}
 
 // Status sums up a token's renewal state for a person.
 func Status(rateKey string, r Renewal, now time.Time) string {

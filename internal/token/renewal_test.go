@@ -48,6 +48,10 @@ func TestNextRenewalRules(t *testing.T) {
 		{"expiry later than the rate", "1h", true, t0, t0.Add(24 * time.Hour), t0.Add(time.Hour)},
 		{"disabled ignores expiry", "disabled", true, t0, t0.Add(4 * time.Minute), time.Time{}},
 		{"unknown rate", "5m", true, t0, time.Time{}, time.Time{}},
+		{"5-minute token: after 270 s", "15m", true, t0, t0.Add(5 * time.Minute), t0.Add(270 * time.Second)},
+		{"60-second token: after 54 s, not at once", "15m", true, t0, t0.Add(time.Minute), t0.Add(54 * time.Second)},
+		{"token already expired when obtained: not in a loop", "15m", true, t0, t0.Add(-time.Minute), t0.Add(MinRenewalGap)},
+		{"2-second token: not in a loop", "15m", true, t0, t0.Add(2 * time.Second), t0.Add(MinRenewalGap)},
 	} {
 		if got := NextRenewal(tc.rate, tc.renewable, tc.last, tc.expiry, t0); !got.Equal(tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)

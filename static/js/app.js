@@ -89,7 +89,10 @@
     if (!btn) return;
     var src = document.getElementById(btn.getAttribute("data-copy"));
     if (!src) return;
-    navigator.clipboard.writeText(src.textContent.trim()).then(function () {
+    // An input or text area (a JWKS URL, a PEM key) copies its value.
+    var text = src.value !== undefined ? src.value : src.textContent;
+    if (src.select) src.select();
+    navigator.clipboard.writeText(text.trim()).then(function () {
       btn.textContent = "Copied";
     }, function () {
       btn.textContent = "Copy failed: select the text instead";

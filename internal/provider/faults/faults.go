@@ -5,6 +5,7 @@ package faults
 
 import (
 	"net/http"
+	"strconv"
 	"sync"
 )
 
@@ -17,18 +18,36 @@ const (
 	Fail500         // every call answers HTTP 500
 	Hang            // every call waits until the client gives up
 	Malformed       // successful answers are not valid JSON
+	Throttle        // every call answers HTTP 429 with Retry-After
 )
+
+// DefaultRetryAfter is the wait, in seconds, the Throttle fault asks for.
+const DefaultRetryAfter = 30
 
 // Switch holds an emulator's current fault. Its zero value is ready.
 type Switch struct {
-	mu      sync.Mutex
-	fault   Fault
-	closed  bool
-	release chan struct{}
+	mu         sync.Mutex
+	fault      Fault
+	retryAfter int
+	closed     bool
+	release    chan struct{}
 }
 
 // Set switches a fault on (None switches it off).
 func (s *Switch) Set(f Fault) { s.mu.Lock(); s.fault = f; s.mu.Unlock() }
+
+// SetRetryAfter changes the Retry-After (seconds) that Throttle sends.
+func (s *Switch) SetRetryAfter(seconds int) { s.mu.Lock(); s.retryAfter = seconds; s.mu.Unlock() }
+
+// RetryAfter is the Retry-After header value Throttle sends.
+func (s *Switch) RetryAfter() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.retryAfter == 0 {
+		return strconv.Itoa(DefaultRetryAfter)
+	}
+	return strconv.Itoa(s.retryAfter)
+}
 
 // Current is the fault in force.
 func (s *Switch) Current() Fault { s.mu.Lock(); defer s.mu.Unlock(); return s.fault }

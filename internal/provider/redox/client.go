@@ -71,6 +71,9 @@ func (c *Client) call(ctx context.Context, path string, body []byte, rejected fu
 	fail := func(msg string) (Token, []provider.Step, error) {
 		return Token{}, steps, &provider.CallError{Service: "Redox", Host: req.URL.Host, Status: ex.Status, Message: msg}
 	}
+	if te := provider.Throttle("Redox", req.URL.Host, ex, time.Now()); te != nil {
+		return Token{}, steps, te
+	}
 	if ex.Status != http.StatusOK {
 		if msg := rejected(ex.Status); msg != "" {
 			return fail(msg)
@@ -110,8 +113,10 @@ func getToken(ctx context.Context, env provider.Env, values map[string]string) p
 	return res
 }
 
-// renew refreshes with the refresh token; if Redox refuses it (or there is
-// none), it authenticates again with the API Key and Secret.
+// renew refreshes with the refresh token; if Redox refuses it in any way
+// (or there is none), it authenticates again with the API Key and Secret in
+// the same renewal. A network failure, a 5xx or throttling is no refusal:
+// logging in again would fail the same way, or make the throttling worse.
 func renew(ctx context.Context, env provider.Env, values map[string]string) (provider.Grant, error) {
 	c := &Client{BaseURL: env.RedoxURL, HTTP: env.HTTP}
 	if rt := values[KeyRefresh]; rt != "" {
@@ -120,7 +125,7 @@ func renew(ctx context.Context, env provider.Env, values map[string]string) (pro
 			return provider.Grant{Field: KeyAccessToken, AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, ExpiresAt: tok.Expires}, nil
 		}
 		var ce *provider.CallError
-		if !errors.As(err, &ce) || (ce.Status != http.StatusUnauthorized && ce.Status != http.StatusForbidden) {
+		if !errors.As(err, &ce) || !ce.Refused() {
 			return provider.Grant{}, err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ func TestClientAgainstTheEmulator(t *testing.T) {
 	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 	emu.SetClock(func() time.Time { return now })
 	emu.AddKey("key-1", "secret-1")
+	emu.SetSingleUseRefresh(true)
 	c := &Client{BaseURL: base, HTTP: &http.Client{Timeout: provider.DefaultTimeout}}
 	ctx := context.Background()
 
@@ -54,7 +56,56 @@ func TestClientAgainstTheEmulator(t *testing.T) {
 	emu.SetFault(redoxtest.Malformed)
 	_, _, err = c.Authenticate(ctx, "key-1", "secret-1")
 	wantMessage(t, err, 200, "not with the JSON token it documents")
+
+	// Throttling is no refusal: it names the wait Redox asked for.
+	emu.SetFault(redoxtest.Throttle)
+	emu.SetRetryAfter(45)
+	_, _, err = c.Authenticate(ctx, "key-1", "secret-1")
+	wantMessage(t, err, 429, "Redox is limiting requests; try again in 45 s.")
+	var ce *provider.CallError
+	if errors.As(err, &ce); ce.RetryAfter != 45*time.Second || ce.Refused() {
+		t.Fatalf("retry after %v, refused %v", ce.RetryAfter, ce.Refused())
+	}
 	emu.SetFault(redoxtest.NoFault)
+}
+
+// Issue 10 item 6: any refusal of the refresh token falls back to a fresh
+// login in the same renewal; a 5xx or 429 does not (it would fail alike).
+func TestRenewFallsBackToLoginOnAnyRefusal(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		refresh   http.HandlerFunc
+		wantLogin bool
+	}{
+		{"401", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "Invalid request", 401) }, true},
+		{"400", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "Invalid request", 400) }, true},
+		{"404", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "Not Found", 404) }, true},
+		{"500", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "oops", 500) }, false},
+		{"429", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Retry-After", "30")
+			http.Error(w, "Too Many Requests", 429)
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			emu := redoxtest.New().AddKey("key-1", "secret-1")
+			mux := http.NewServeMux()
+			mux.Handle("/", emu)
+			mux.Handle("/auth/refreshToken", tc.refresh)
+			hs := httptest.NewServer(mux)
+			defer hs.Close()
+			env := provider.Env{HTTP: &http.Client{Timeout: provider.DefaultTimeout}, RedoxURL: hs.URL}
+			g, err := renew(context.Background(), env, map[string]string{KeyAPIKey: "key-1", KeySecret: "secret-1", KeyRefresh: "old"})
+			if got := emu.Calls("/auth/authenticate"); (got == 1) != tc.wantLogin {
+				t.Fatalf("%d logins after a %s refresh, want login %v", got, tc.name, tc.wantLogin)
+			}
+			if tc.wantLogin && (err != nil || emu.KeyOf(g.AccessToken) != "key-1") {
+				t.Fatalf("renewal after fallback: %+v %v", g, err)
+			}
+			if !tc.wantLogin && err == nil {
+				t.Fatal("a failing refresh renewed")
+			}
+		})
+	}
 }
 
 func TestClientTimesOutAfterTenSeconds(t *testing.T) {

@@ -5,13 +5,15 @@ package registry
 import (
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/redox"
+	"github.com/tokendesk/tokendesk/internal/provider/redoxoauth"
 	"github.com/tokendesk/tokendesk/internal/provider/zoom"
 )
 
 var all = []provider.Provider{
 	redox.Provider,
+	redoxoauth.Provider,
+	zoom.S2SProvider, // Zoom's current method comes before the retired JWT app
 	zoom.Provider,
-	zoom.S2SProvider,
 }
 
 // All returns every provider, in the order the picker shows them.

@@ -2,13 +2,34 @@ package zoom
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tokendesk/tokendesk/internal/provider"
 )
 
-func clientFor(env provider.Env) *Client {
-	return &Client{APIURL: env.ZoomAPIURL, OAuthURL: env.ZoomOAuthURL, HTTP: env.HTTP}
+// The real services' URLs, per region.
+const (
+	APIURL      = "https://api.zoom.us"
+	OAuthURL    = "https://zoom.us"
+	GovAPIURL   = "https://api.zoomgov.com"
+	GovOAuthURL = "https://zoomgov.com"
+)
+
+// clientFor reaches the token's region, unless TOKENDESK_ZOOM_*_URL point
+// the process elsewhere (an emulator, a test).
+func clientFor(env provider.Env, values map[string]string) *Client {
+	c := &Client{APIURL: env.ZoomAPIURL, OAuthURL: env.ZoomOAuthURL, HTTP: env.HTTP}
+	defaults := (c.APIURL == "" || strings.TrimRight(c.APIURL, "/") == APIURL) && (c.OAuthURL == "" || strings.TrimRight(c.OAuthURL, "/") == OAuthURL)
+	switch {
+	case defaults && values[KeyRegion] == RegionZoomGov:
+		c.APIURL, c.OAuthURL = GovAPIURL, GovOAuthURL
+	case defaults:
+		c.APIURL, c.OAuthURL = APIURL, OAuthURL
+	}
+	return c
 }
 
 func now(env provider.Env) time.Time {
@@ -27,14 +48,29 @@ func testJWT(ctx context.Context, env provider.Env, values map[string]string) pr
 		return provider.Result{Summary: "Could not sign a token with this API Secret."}
 	}
 	res := provider.Result{Steps: []provider.Step{{Text: "Signed a JWT (HS256) with the API Secret, valid for 60 s", OK: true}}}
-	u, steps, err := clientFor(env).Me(ctx, jwt, secret)
+	u, steps, err := clientFor(env, values).Me(ctx, jwt, secret)
 	res.Steps = append(res.Steps, steps...)
-	if err != nil {
+	var ce *provider.CallError
+	switch {
+	case errors.As(err, &ce) && ce.Code == codeInvalidToken:
+		// Zoom's "Invalid access token." speaks of the JWT tokendesk signed,
+		// not of anything the person typed.
+		res.Summary = fmt.Sprintf("Zoom did not accept the token signed with this API Key and API Secret (code %d, HTTP %d). "+
+			"Either value may be wrong, but Zoom retired JWT apps in 2023 and refuses every such token now: "+
+			"use a Zoom (Server-to-Server OAuth) token instead.", ce.Code, ce.Status)
+		return res
+	case err != nil:
 		res.Summary = err.Error()
 		return res
 	}
 	return connected(res, u)
 }
+
+// Zoom's error codes (spec/provider-apis.md §2a).
+const (
+	codeInvalidToken = 124  // invalid or expired access token
+	codeMissingScope = 4711 // valid token without the scopes the call needs
+)
 
 func connected(res provider.Result, u User) provider.Result {
 	res.OK = true
@@ -47,7 +83,7 @@ func connected(res provider.Result, u User) provider.Result {
 
 // getS2SToken is Server-to-Server OAuth's Get OAuth 2.0 Access Token.
 func getS2SToken(ctx context.Context, env provider.Env, values map[string]string) provider.Result {
-	tok, steps, err := clientFor(env).RequestAccountToken(ctx, now(env), values[KeyAccountID], values[KeyClientID], values[KeyClientSecret])
+	tok, steps, err := clientFor(env, values).RequestAccountToken(ctx, now(env), values[KeyAccountID], values[KeyClientID], values[KeyClientSecret])
 	res := provider.Result{Steps: steps}
 	if err != nil {
 		res.Summary = err.Error()
@@ -73,7 +109,7 @@ func scopeNote(scope string) string {
 // testS2S is Server-to-Server OAuth's Test Connection: get a token with
 // the form's credentials and ask Zoom who it belongs to. Nothing is kept.
 func testS2S(ctx context.Context, env provider.Env, values map[string]string) provider.Result {
-	c := clientFor(env)
+	c := clientFor(env, values)
 	tok, steps, err := c.RequestAccountToken(ctx, now(env), values[KeyAccountID], values[KeyClientID], values[KeyClientSecret])
 	res := provider.Result{Steps: steps}
 	if err != nil {
@@ -82,7 +118,17 @@ func testS2S(ctx context.Context, env provider.Env, values map[string]string) pr
 	}
 	u, steps, err := c.Me(ctx, tok.AccessToken, values[KeyClientSecret])
 	res.Steps = append(res.Steps, steps...)
-	if err != nil {
+	var ce *provider.CallError
+	switch {
+	case errors.As(err, &ce) && ce.Code == codeMissingScope:
+		// The token is good: the app was built without user-read scopes.
+		res.OK = true
+		res.Steps = append(res.Steps, provider.Step{Text: "Authentication succeeded: Zoom issued an access token for these credentials", OK: true})
+		res.Summary = "Connected to Zoom: the credentials are valid and an access token was obtained."
+		res.Warning = "This app lacks a user-read scope (such as user:read:user:admin), so Zoom would not name the account; " +
+			"add one in the Zoom App Marketplace if your processes read users."
+		return res
+	case err != nil:
 		res.Summary = err.Error()
 		return res
 	}
@@ -92,7 +138,7 @@ func testS2S(ctx context.Context, env provider.Env, values map[string]string) pr
 // renewS2S requests a new account token: Server-to-Server OAuth has no
 // refresh token, the same grant is simply asked again.
 func renewS2S(ctx context.Context, env provider.Env, values map[string]string) (provider.Grant, error) {
-	tok, _, err := clientFor(env).RequestAccountToken(ctx, now(env), values[KeyAccountID], values[KeyClientID], values[KeyClientSecret])
+	tok, _, err := clientFor(env, values).RequestAccountToken(ctx, now(env), values[KeyAccountID], values[KeyClientID], values[KeyClientSecret])
 	if err != nil {
 		return provider.Grant{}, err
 	}

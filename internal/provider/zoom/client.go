@@ -80,18 +80,23 @@ func (c *Client) Me(ctx context.Context, bearer string, secrets ...string) (User
 	if err != nil {
 		return User{}, steps, err
 	}
-	fail := func(msg string) (User, []provider.Step, error) {
-		return User{}, steps, &provider.CallError{Service: "Zoom", Host: req.URL.Host, Status: ex.Status, Message: msg}
+	if te := provider.Throttle("Zoom", req.URL.Host, ex, time.Now()); te != nil {
+		return User{}, steps, te
 	}
 	if ex.Status != http.StatusOK {
 		var e struct {
 			Code    int    `json:"code"`
 			Message string `json:"message"`
 		}
-		if json.Unmarshal(ex.Body, &e) == nil && e.Message != "" {
-			return fail(fmt.Sprintf("Zoom refused the request: code %d, “%s” (HTTP %d).", e.Code, provider.Redact(e.Message, append(secrets, bearer)...), ex.Status))
+		ce := &provider.CallError{Service: "Zoom", Host: req.URL.Host, Status: ex.Status, Message: provider.StatusProblem("Zoom", ex.Status)}
+		if ex.Status < 500 && json.Unmarshal(ex.Body, &e) == nil && e.Message != "" {
+			ce.Code = e.Code
+			ce.Message = fmt.Sprintf("Zoom refused the request: code %d, “%s” (HTTP %d).", e.Code, provider.Redact(e.Message, append(secrets, bearer)...), ex.Status)
 		}
-		return fail(provider.StatusProblem("Zoom", ex.Status))
+		return User{}, steps, ce
+	}
+	fail := func(msg string) (User, []provider.Step, error) {
+		return User{}, steps, &provider.CallError{Service: "Zoom", Host: req.URL.Host, Status: ex.Status, Message: msg}
 	}
 	var u User
 	if err := json.Unmarshal(ex.Body, &u); err != nil || (u.ID == "" && u.Email == "") {
@@ -120,16 +125,23 @@ func (c *Client) RequestAccountToken(ctx context.Context, now time.Time, account
 	fail := func(msg string) (AccountToken, []provider.Step, error) {
 		return AccountToken{}, steps, &provider.CallError{Service: "Zoom", Host: req.URL.Host, Status: ex.Status, Message: msg}
 	}
+	if te := provider.Throttle("Zoom", req.URL.Host, ex, now); te != nil {
+		return AccountToken{}, steps, te
+	}
 	if ex.Status != http.StatusOK {
 		var e struct {
 			Reason string `json:"reason"`
 			Error  string `json:"error"`
 		}
-		if json.Unmarshal(ex.Body, &e) == nil && (e.Reason != "" || e.Error != "") {
-			return fail(fmt.Sprintf("Zoom refused the credentials: “%s” (%s, HTTP %d).",
-				provider.Redact(e.Reason, clientSecret), provider.Redact(e.Error, clientSecret), ex.Status))
+		// A 5xx is Zoom failing, whatever JSON it carries: name the status.
+		if ex.Status >= 500 || json.Unmarshal(ex.Body, &e) != nil || (e.Reason == "" && e.Error == "") {
+			return fail(provider.StatusProblem("Zoom", ex.Status))
 		}
-		return fail(provider.StatusProblem("Zoom", ex.Status))
+		if e.Reason == "" {
+			return fail(fmt.Sprintf("Zoom refused the credentials (%s, HTTP %d).", provider.Redact(e.Error, clientSecret), ex.Status))
+		}
+		return fail(fmt.Sprintf("Zoom refused the credentials: “%s” (%s, HTTP %d).",
+			provider.Redact(e.Reason, clientSecret), provider.Redact(e.Error, clientSecret), ex.Status))
 	}
 	var w struct {
 		AccessToken string          `json:"access_token"`

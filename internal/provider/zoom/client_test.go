@@ -38,6 +38,7 @@ func TestSignJWT(t *testing.T) {
 
 func TestJWTTestConnection(t *testing.T) {
 	s, env := emulator(t)
+	s.SetDeprecated(false) // as Zoom took JWTs before September 2023
 	res := testJWT(context.Background(), env, map[string]string{KeyAPIKey: "jwt-key", KeyAPISecret: "jwt-secret"})
 	if !res.OK || res.Summary != "Connected to Zoom as Ada Lovelace <ada@example.com> in account acc-1." {
 		t.Fatalf("%+v", res)
@@ -46,12 +47,15 @@ func TestJWTTestConnection(t *testing.T) {
 		t.Fatalf("steps %+v", res.Steps)
 	}
 	res = testJWT(context.Background(), env, map[string]string{KeyAPIKey: "jwt-key", KeyAPISecret: "wrong-secret"})
-	if res.OK || res.Summary != "Zoom refused the request: code 124, “Invalid access token.” (HTTP 401)." {
+	// Issue 9 item 21: the message speaks of the secret the person typed,
+	// not of an "access token" they never saw.
+	if res.OK || !strings.HasPrefix(res.Summary, "Zoom did not accept the token signed with this API Key and API Secret (code 124, HTTP 401).") ||
+		!strings.Contains(res.Summary, "Server-to-Server OAuth") {
 		t.Fatalf("bad secret: %+v", res)
 	}
 	s.SetDeprecated(true)
-	if res = testJWT(context.Background(), env, map[string]string{KeyAPIKey: "jwt-key", KeyAPISecret: "jwt-secret"}); res.OK {
-		t.Fatal("JWT accepted after deprecation")
+	if res = testJWT(context.Background(), env, map[string]string{KeyAPIKey: "jwt-key", KeyAPISecret: "jwt-secret"}); res.OK || !strings.Contains(res.Summary, "Zoom retired JWT apps in 2023") {
+		t.Fatalf("JWT after deprecation: %+v", res)
 	}
 	s.SetDeprecated(false)
 	s.SetFault(zoomtest.Malformed)
@@ -59,8 +63,12 @@ func TestJWTTestConnection(t *testing.T) {
 		t.Fatalf("malformed: %+v", res)
 	}
 	s.SetFault(zoomtest.Fail500)
-	if res = testJWT(context.Background(), env, map[string]string{KeyAPIKey: "jwt-key", KeyAPISecret: "jwt-secret"}); res.OK || !strings.Contains(res.Summary, "Zoom refused the request: code 500") {
+	// Issue 9 item 21: a 500, JSON or not, names the status.
+	if res = testJWT(context.Background(), env, map[string]string{KeyAPIKey: "jwt-key", KeyAPISecret: "jwt-secret"}); res.OK || res.Summary != "Zoom is failing (HTTP 500). Nothing was changed; try again later." {
 		t.Fatalf("500: %+v", res)
+	}
+	if res = testS2S(context.Background(), env, map[string]string{KeyAccountID: "acc-1", KeyClientID: "client-1", KeyClientSecret: "client-secret"}); res.OK || res.Summary != "Zoom is failing (HTTP 500). Nothing was changed; try again later." {
+		t.Fatalf("500 on the OAuth server: %+v", res)
 	}
 }
 
@@ -91,5 +99,33 @@ func TestServerToServer(t *testing.T) {
 	s.SetFault(zoomtest.Malformed)
 	if res = getS2SToken(context.Background(), env, good); res.OK || !strings.Contains(res.Summary, "could not be read") {
 		t.Fatalf("malformed: %+v", res)
+	}
+	s.SetFault(zoomtest.Throttle)
+	if res = getS2SToken(context.Background(), env, good); res.OK || res.Summary != "Zoom is limiting requests; try again in 30 s." {
+		t.Fatalf("throttled: %+v", res)
+	}
+	s.SetFault(zoomtest.NoFault)
+
+	// Issue 10 item 3: an app without user-read scopes has good credentials:
+	// Zoom's 400 code 4711 is a success with a warning, not a failure.
+	s.SetScopes("client-1", "meeting:write:admin")
+	res = testS2S(context.Background(), env, good)
+	if !res.OK || res.Summary != "Connected to Zoom: the credentials are valid and an access token was obtained." ||
+		!strings.Contains(res.Warning, "lacks a user-read scope") {
+		t.Fatalf("4711: %+v", res)
+	}
+}
+
+func TestRegionChoosesZoomOrZoomGov(t *testing.T) {
+	real := provider.Env{ZoomAPIURL: APIURL, ZoomOAuthURL: OAuthURL}
+	if c := clientFor(real, map[string]string{KeyRegion: RegionZoomGov}); c.APIURL != GovAPIURL || c.OAuthURL != GovOAuthURL {
+		t.Fatalf("ZoomGov: %+v", c)
+	}
+	if c := clientFor(real, map[string]string{}); c.APIURL != APIURL || c.OAuthURL != OAuthURL {
+		t.Fatalf("Zoom: %+v", c)
+	}
+	emu := provider.Env{ZoomAPIURL: "http://127.0.0.1:9", ZoomOAuthURL: "http://127.0.0.1:9"}
+	if c := clientFor(emu, map[string]string{KeyRegion: RegionZoomGov}); c.APIURL != "http://127.0.0.1:9" {
+		t.Fatalf("override: %+v", c)
 	}
 }

@@ -22,7 +22,11 @@ var Provider = provider.Provider{
 	ID:      ID,
 	Name:    "Zoom",
 	Summary: "Configure an access token to connect to Zoom.",
-	Detail:  "Zoom JWT app: an API Key and API Secret from which a short-lived token is signed for every call.",
+	Detail: "Retired by Zoom in 2023: Zoom refuses every JWT app token since September 2023. " +
+		"Kept for the documented screen and existing tokens; use Zoom (Server-to-Server OAuth) for new ones.",
+	Retired: "Retired by Zoom",
+	Notice: "Zoom retired JWT apps in 2023 and now refuses the tokens signed with an API Key and API Secret. " +
+		"Create a Server-to-Server OAuth app in the Zoom App Marketplace and add a \"Zoom (Server-to-Server OAuth)\" token instead.",
 	Fields: []provider.Field{
 		provider.NameField("Specifies the unique name for your connection to Zoom service."),
 		provider.DescriptionField(),

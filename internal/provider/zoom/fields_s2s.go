@@ -14,6 +14,13 @@ const (
 	KeyClientID     = "client_id"
 	KeyClientSecret = "client_secret"
 	KeyAccessToken  = "access_token"
+	KeyRegion       = "region"
+)
+
+// Zoom's clouds: the commercial one and ZoomGov (spec/provider-apis.md §2b).
+const (
+	RegionZoom    = "zoom"
+	RegionZoomGov = "zoomgov"
 )
 
 // ActionGetToken is the Get OAuth 2.0 Access Token button.
@@ -31,6 +38,12 @@ var S2SProvider = provider.Provider{
 	Fields: []provider.Field{
 		provider.NameField("Specifies the unique name for your connection to Zoom service."),
 		provider.DescriptionField(),
+		{
+			Key: KeyRegion, Label: "Region", Control: provider.Select, Credential: true,
+			Options: []provider.Option{{Value: RegionZoom, Label: "Zoom"}, {Value: RegionZoomGov, Label: "ZoomGov"}},
+			Default: RegionZoom,
+			Help:    "Specifies the Zoom cloud of your account: Zoom (zoom.us) or ZoomGov (zoomgov.com).",
+		},
 		{
 			Key: KeyAccountID, Label: "Account ID", Control: provider.Text, Required: true, Credential: true, MaxLen: 128,
 			Help: "Specifies the Account ID of your Zoom Server-to-Server OAuth app.",

@@ -1,6 +1,6 @@
 // Package redoxtest is a faithful emulator of Redox's legacy API-key
-// authentication and Data Model endpoint, built from spec/provider-apis.md
-// §1a and §5. It is strict about the documented request shape, so a client
+// authentication, its OAuth 2.0 signed-JWT token endpoint (/v2/auth/token)
+// and Data Model endpoint, built from spec/provider-apis.md §1a, §1b and §5. It is strict about the documented request shape, so a client
 // that passes against it speaks the real wire format.
 package redoxtest
 
@@ -26,6 +26,7 @@ const (
 	Fail500   = faults.Fail500   // every call answers HTTP 500
 	Hang      = faults.Hang      // every call waits until the client gives up
 	Malformed = faults.Malformed // token answers are not valid JSON
+	Throttle  = faults.Throttle  // every call answers 429 with Retry-After
 )
 
 // Server is the emulator. Its zero value is not usable; call New.
@@ -40,6 +41,13 @@ type Server struct {
 	refresh map[string]string // refreshToken → apiKey
 	calls   map[string]int    // path → calls
 	latency time.Duration
+	// singleUse makes a refresh token work once (undocumented; off by default).
+	singleUse bool
+	// OAuth 2.0 (Source Auth v2): verification keys by client ID and kid,
+	// and the jti values already used.
+	oauthKeys map[[2]string]any
+	jtis      map[string]bool
+	baseURL   string
 }
 
 type grant struct {
@@ -72,14 +80,29 @@ func (s *Server) Revoke(apiKey string) {
 	s.revoked[apiKey] = true
 }
 
+// SetSingleUseRefresh makes each refresh token work only once. Redox does
+// not document whether a used one stays valid, so it does by default.
+func (s *Server) SetSingleUseRefresh(on bool) { s.mu.Lock(); s.singleUse = on; s.mu.Unlock() }
+
 // SetClock injects the emulator's clock.
 func (s *Server) SetClock(now func() time.Time) { s.mu.Lock(); s.now = now; s.mu.Unlock() }
 
 // SetTTL changes the lifetime of issued access tokens.
 func (s *Server) SetTTL(d time.Duration) { s.mu.Lock(); s.ttl = d; s.mu.Unlock() }
 
+// SetBaseURL fixes the URL the emulator is reached at (the aud it expects);
+// by default it is taken from the request's Host.
+func (s *Server) SetBaseURL(u string) {
+	s.mu.Lock()
+	s.baseURL = strings.TrimRight(u, "/")
+	s.mu.Unlock()
+}
+
 // SetLatency makes every answer take at least d (benchmarks).
 func (s *Server) SetLatency(d time.Duration) { s.mu.Lock(); s.latency = d; s.mu.Unlock() }
+
+// SetRetryAfter sets the Retry-After, in seconds, of the Throttle fault.
+func (s *Server) SetRetryAfter(seconds int) { s.faults.SetRetryAfter(seconds) }
 
 // SetFault switches a fault mode on (NoFault switches it off).
 func (s *Server) SetFault(f Fault) { s.faults.Set(f) }
@@ -128,12 +151,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case Hang:
 		s.faults.Wait(r)
 		return
+	case Throttle:
+		// Redox: 10,000 requests per 5 minutes per IP, rolling window.
+		w.Header().Set("X-RateLimit-Limit", "10000")
+		w.Header().Set("Retry-After", s.faults.RetryAfter())
+		http.Error(w, "Too Many Requests", http.StatusTooManyRequests)
+		return
 	}
 	switch r.URL.Path {
 	case "/auth/authenticate":
 		s.authenticate(w, r, fault)
 	case "/auth/refreshToken":
 		s.refreshToken(w, r, fault)
+	case "/v2/auth/token":
+		s.oauthToken(w, r, fault)
 	case "/endpoint", "/query":
 		s.endpoint(w, r)
 	default:
@@ -198,8 +229,8 @@ func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request, fault Faul
 	s.mu.Lock()
 	owner, ok := s.refresh[req.RefreshToken]
 	ok = ok && owner == req.APIKey && !s.revoked[req.APIKey]
-	if ok {
-		delete(s.refresh, req.RefreshToken) // refresh tokens rotate: each works once
+	if ok && s.singleUse {
+		delete(s.refresh, req.RefreshToken)
 	}
 	s.mu.Unlock()
 	if !ok {

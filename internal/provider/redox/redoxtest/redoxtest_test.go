@@ -77,8 +77,22 @@ func TestWireFormat(t *testing.T) {
 	if status != 200 || next["accessToken"] == tok["accessToken"] || next["expires"] != "2015-03-26T20:52:36.000Z" {
 		t.Fatalf("refresh: %d %s", status, body)
 	}
+	// Whether a used refresh token stays valid is undocumented: it does by
+	// default, and a knob makes them single-use.
+	if status, _, _ = post(t, base+"/auth/refreshToken", "application/json", `{"apiKey":"key-1","refreshToken":"`+tok["refreshToken"]+`"}`); status != 200 {
+		t.Fatalf("used refresh token refused by default: %d", status)
+	}
+	s.SetSingleUseRefresh(true)
+	status, body, _ = post(t, base+"/auth/refreshToken", "application/json", `{"apiKey":"key-1","refreshToken":"`+next["refreshToken"]+`"}`)
+	json.Unmarshal([]byte(body), &next)
+	if status != 200 {
+		t.Fatalf("refresh: %d", status)
+	}
+	if status, _, _ = post(t, base+"/auth/refreshToken", "application/json", `{"apiKey":"key-1","refreshToken":"`+tok["refreshToken"]+`"}`); status != 200 {
+		t.Fatalf("a refresh token used before the knob: %d", status)
+	}
 	if status, _, _ = post(t, base+"/auth/refreshToken", "application/json", `{"apiKey":"key-1","refreshToken":"`+tok["refreshToken"]+`"}`); status != 401 {
-		t.Fatalf("used refresh token accepted again: %d", status)
+		t.Fatalf("used refresh token accepted again with single-use on: %d", status)
 	}
 	if status, _, _ = post(t, base+"/auth/refreshToken", "application/json", `{"apiKey":"other","refreshToken":"`+next["refreshToken"]+`"}`); status != 401 {
 		t.Fatalf("refresh token accepted for another key: %d", status)

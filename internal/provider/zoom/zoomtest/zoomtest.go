@@ -31,6 +31,7 @@ const (
 	NoFault   = faults.None
 	Fail500   = faults.Fail500   // every call answers HTTP 500
 	Hang      = faults.Hang      // every call waits until the client gives up
+	Throttle  = faults.Throttle  // every call answers 429 with Retry-After
 	Malformed = faults.Malformed // token answers are not valid JSON
 )
 
@@ -50,10 +51,14 @@ type User struct {
 	RoleName  string `json:"role_name"`
 }
 
-type s2sApp struct{ secret, accountID string }
+type s2sApp struct{ secret, accountID, scope string }
+
+// DefaultScopes are granted to a Server-to-Server app unless SetScopes says otherwise.
+const DefaultScopes = "user:read:admin meeting:write:admin"
 
 type issued struct {
 	clientID, accountID string
+	scope               string
 	expires             time.Time
 	revoked             bool
 }
@@ -75,12 +80,13 @@ type Server struct {
 	latest     map[string]string // client id → newest token
 }
 
-// New returns an emulator with Zoom's one-hour token lifetime; issuing a
-// new Server-to-Server token invalidates the client's earlier ones, as
-// Zoom does.
+// New returns an emulator with Zoom's one-hour token lifetime, as real Zoom
+// is today: several Server-to-Server tokens of one app live at once, and
+// every JWT app token is refused with code 124 (JWT apps were retired in
+// 2023; SetDeprecated(false) brings them back for the documented screen).
 func New() *Server {
 	return &Server{
-		now: time.Now, ttl: time.Hour, invalidate: true,
+		now: time.Now, ttl: time.Hour, deprecated: true,
 		users: map[string]User{}, jwtApps: map[string]string{}, jwtAccount: map[string]string{},
 		s2s: map[string]s2sApp{}, tokens: map[string]*issued{}, latest: map[string]string{},
 	}
@@ -121,8 +127,19 @@ func (s *Server) AddJWTApp(accountID, apiKey, apiSecret string) *Server {
 func (s *Server) AddS2SApp(accountID, clientID, clientSecret string) *Server {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.s2s[clientID] = s2sApp{secret: clientSecret, accountID: accountID}
+	s.s2s[clientID] = s2sApp{secret: clientSecret, accountID: accountID, scope: DefaultScopes}
 	return s
+}
+
+// SetScopes changes the scopes a Server-to-Server app's tokens carry; one
+// without a user:read scope gets 400 code 4711 from /v2/users/me.
+func (s *Server) SetScopes(clientID, scope string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if app, ok := s.s2s[clientID]; ok {
+		app.scope = scope
+		s.s2s[clientID] = app
+	}
 }
 
 // RevokeClient removes a Server-to-Server app and kills its tokens.
@@ -142,9 +159,12 @@ func (s *Server) RevokeClient(clientID string) {
 func (s *Server) SetClock(now func() time.Time) { s.mu.Lock(); s.now = now; s.mu.Unlock() }
 func (s *Server) SetTTL(d time.Duration)        { s.mu.Lock(); s.ttl = d; s.mu.Unlock() }
 func (s *Server) SetFault(f Fault)              { s.faults.Set(f) }
-func (s *Server) SetDeprecated(on bool)         { s.mu.Lock(); s.deprecated = on; s.mu.Unlock() }
-func (s *Server) SetInvalidateOlder(on bool)    { s.mu.Lock(); s.invalidate = on; s.mu.Unlock() }
-func (s *Server) SetBaseURL(u string)           { s.mu.Lock(); s.baseURL = u; s.mu.Unlock() }
+
+// SetRetryAfter sets the Retry-After, in seconds, of the Throttle fault.
+func (s *Server) SetRetryAfter(seconds int)  { s.faults.SetRetryAfter(seconds) }
+func (s *Server) SetDeprecated(on bool)      { s.mu.Lock(); s.deprecated = on; s.mu.Unlock() }
+func (s *Server) SetInvalidateOlder(on bool) { s.mu.Lock(); s.invalidate = on; s.mu.Unlock() }
+func (s *Server) SetBaseURL(u string)        { s.mu.Lock(); s.baseURL = u; s.mu.Unlock() }
 
 // Close releases requests held by the Hang fault.
 func (s *Server) Close() { s.faults.Close() }
@@ -158,6 +178,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case Hang:
 		s.faults.Wait(r)
+		return
+	case Throttle:
+		h := w.Header()
+		h.Set("Retry-After", s.faults.RetryAfter())
+		h.Set("X-RateLimit-Category", "Light")
+		h.Set("X-RateLimit-Type", "QPS")
+		h.Set("X-RateLimit-Limit", "30")
+		h.Set("X-RateLimit-Remaining", "0")
+		writeJSON(w, http.StatusTooManyRequests, map[string]any{"code": 429, "message": "You have reached the maximum per-second rate limit for this API. Try again later."})
 		return
 	}
 	switch r.URL.Path {
@@ -233,7 +262,7 @@ func (s *Server) oauthToken(w http.ResponseWriter, r *http.Request, fault Fault)
 		}
 	}
 	tok := newToken()
-	s.tokens[tok] = &issued{clientID: clientID, accountID: app.accountID, expires: s.now().Add(s.ttl)}
+	s.tokens[tok] = &issued{clientID: clientID, accountID: app.accountID, scope: app.scope, expires: s.now().Add(s.ttl)}
 	s.latest[clientID] = tok
 	if fault == Malformed {
 		w.Header().Set("Content-Type", "application/json")
@@ -242,7 +271,7 @@ func (s *Server) oauthToken(w http.ResponseWriter, r *http.Request, fault Fault)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token": tok, "token_type": "bearer", "expires_in": int(s.ttl / time.Second),
-		"scope": "user:read:admin meeting:write:admin", "api_url": s.baseURL,
+		"scope": app.scope, "api_url": s.baseURL,
 	})
 }
 
@@ -264,6 +293,9 @@ func (s *Server) account(r *http.Request) (string, string) {
 			return "", "Invalid access token."
 		case !s.now().Before(t.expires):
 			return "", "Access token is expired."
+		}
+		if !strings.Contains(t.scope, "user:read") {
+			return "", missingScope
 		}
 		return t.accountID, ""
 	}
@@ -297,12 +329,19 @@ func (s *Server) account(r *http.Request) (string, string) {
 	return s.jwtAccount[iss], ""
 }
 
+// missingScope marks a valid token without user-read scopes.
+const missingScope = "missing scope"
+
 func (s *Server) withUser(w http.ResponseWriter, r *http.Request, fault Fault, answer func(User) any) {
 	if r.Method != http.MethodGet {
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"code": 405, "message": "Method Not Allowed"})
 		return
 	}
 	acc, problem := s.account(r)
+	if problem == missingScope {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"code": 4711, "message": "Invalid access token, does not contain scopes:[user:read:user, user:read:user:admin]"})
+		return
+	}
 	if problem != "" {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"code": 124, "message": problem})

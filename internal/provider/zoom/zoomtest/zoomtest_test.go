@@ -44,6 +44,44 @@ func setup(t *testing.T) (*Server, string, *time.Time) {
 	return s, base, &now
 }
 
+// Real Zoom refuses every JWT app token since September 2023, and so does
+// the emulator unless a test of the legacy screen turns them back on.
+func TestJWTAppsAreRefusedByDefault(t *testing.T) {
+	_, base, now := setup(t)
+	good := sign(t, jwt.SigningMethodHS256, []byte("jwt-secret"), jwt.MapClaims{"iss": "jwt-key", "exp": now.Add(time.Minute).Unix()})
+	status, body := call(t, "GET", base+"/v2/users/me", nil, map[string]string{"Authorization": "Bearer " + good})
+	if status != 401 || body["code"] != float64(124) {
+		t.Fatalf("a JWT by default: %d %v", status, body)
+	}
+}
+
+func TestScopesAndThrottling(t *testing.T) {
+	s, base, _ := setup(t)
+	form := "grant_type=account_credentials&account_id=acc-1"
+	hdr := map[string]string{"Authorization": basic("client-1", "client-secret"), "Content-Type": "application/x-www-form-urlencoded"}
+	s.SetScopes("client-1", "meeting:write:admin")
+	status, tok := call(t, "POST", base+"/oauth/token", strings.NewReader(form), hdr)
+	if status != 200 || tok["scope"] != "meeting:write:admin" {
+		t.Fatalf("token: %d %v", status, tok)
+	}
+	status, me := call(t, "GET", base+"/v2/users/me", nil, map[string]string{"Authorization": "Bearer " + tok["access_token"].(string)})
+	if status != 400 || me["code"] != float64(4711) {
+		t.Fatalf("me without user-read scope: %d %v", status, me)
+	}
+
+	s.SetFault(Throttle)
+	req, _ := http.NewRequest("GET", base+"/v2/users/me", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "30" || resp.Header.Get("X-RateLimit-Category") == "" ||
+		resp.Header.Get("X-RateLimit-Type") == "" || resp.Header.Get("X-RateLimit-Limit") == "" || resp.Header.Get("X-RateLimit-Remaining") != "0" {
+		t.Fatalf("throttled: %d %v", resp.StatusCode, resp.Header)
+	}
+}
+
 func sign(t *testing.T, method jwt.SigningMethod, key any, claims jwt.MapClaims) string {
 	t.Helper()
 	s, err := jwt.NewWithClaims(method, claims).SignedString(key)
@@ -55,6 +93,7 @@ func sign(t *testing.T, method jwt.SigningMethod, key any, claims jwt.MapClaims)
 
 func TestJWTApps(t *testing.T) {
 	s, base, now := setup(t)
+	s.SetDeprecated(false) // the legacy screen's tests: JWTs as Zoom took them before 2023
 	me := base + "/v2/users/me"
 	exp := now.Add(time.Minute).Unix()
 	good := sign(t, jwt.SigningMethodHS256, []byte("jwt-secret"), jwt.MapClaims{"iss": "jwt-key", "exp": exp})
@@ -129,9 +168,19 @@ func TestServerToServerOAuth(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("query-string grant: %d %v", status, tok)
 	}
-	// ... and issuing it invalidated the first token.
-	if status, me := call(t, "GET", base+"/v2/users/me", nil, map[string]string{"Authorization": "Bearer " + first}); status != 401 || me["message"] != "Invalid access token." {
+	// ... and several tokens live at once, as Zoom documents ...
+	if status, me := call(t, "GET", base+"/v2/users/me", nil, map[string]string{"Authorization": "Bearer " + first}); status != 200 {
 		t.Fatalf("older token after a new one: %d %v", status, me)
+	}
+	// ... unless the knob makes a new token invalidate the older ones.
+	s.SetInvalidateOlder(true)
+	first = tok["access_token"].(string)
+	status, tok = call(t, "POST", tokenURL+"?"+body, nil, map[string]string{"Authorization": basic("client-1", "client-secret")})
+	if status != 200 {
+		t.Fatalf("third token: %d %v", status, tok)
+	}
+	if status, me := call(t, "GET", base+"/v2/users/me", nil, map[string]string{"Authorization": "Bearer " + first}); status != 401 || me["message"] != "Invalid access token." {
+		t.Fatalf("older token after a new one, invalidating: %d %v", status, me)
 	}
 	second := tok["access_token"].(string)
 	*now = now.Add(time.Hour)
