@@ -203,7 +203,7 @@ func (s *Store) CountByStatus(ctx context.Context, now time.Time) (map[string]in
 	var total, disabled, failing, expired, expiredDisabled, expiresSoon int
 	err := s.read.QueryRowContext(ctx, `
 		SELECT c.total, c.disabled,
-		  (SELECT count(*) FROM tokens INDEXED BY tokens_failing WHERE failures > 0 AND renewal_rate != 'disabled'),
+		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_failing WHERE failures > 0 AND renewal_rate != 'disabled'),
 		  (SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE expires_at IS NOT NULL AND expires_at <= ?1
 		      AND NOT (failures > 0 AND renewal_rate != 'disabled')),
 		  (SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE expires_at IS NOT NULL AND expires_at <= ?1

@@ -53,7 +53,7 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 	s := openTest(t)
 	for name, q := range map[string]string{
 		"next due":        "SELECT min(next_renewal_at) FROM tokens WHERE next_renewal_at IS NOT NULL",
-		"failing":         "SELECT count(*) FROM tokens INDEXED BY tokens_failing WHERE failures > 0 AND renewal_rate != 'disabled'",
+		"failing":         "SELECT count(*) FROM tokens INDEXED BY tokens_scope_failing WHERE failures > 0 AND renewal_rate != 'disabled'",
 		"expired or soon": "SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE expires_at > 1 AND expires_at < 2",
 	} {
 		// Scanning a partial index reads only the rows it holds.

@@ -142,5 +142,5 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-CREATE INDEX tokens_failing ON tokens (renewal_rate) WHERE failures > 0;
+-- Failing tokens are found through tokens_scope_failing (migration 00004).
 CREATE INDEX tokens_expires ON tokens (expires_at) WHERE expires_at IS NOT NULL;
