@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -169,7 +170,7 @@ func (s *Server) apiClient(c echo.Context, now time.Time) (store.Client, error) 
 	}
 	cl, err := store.Client{}, store.ErrNotFound
 	if strings.HasPrefix(key, store.KeyPrefix) {
-		cl, err = s.index.Client(c.Request().Context(), store.HashKey(key))
+		cl, err = s.index.Client(c.Request().Context(), sha256.Sum256([]byte(key)))
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		h.Set("WWW-Authenticate", `Bearer realm="tokendesk", error="invalid_token"`)
@@ -188,6 +189,8 @@ func (s *Server) apiClient(c echo.Context, now time.Time) (store.Client, error) 
 	}
 	return cl, nil
 }
+
+var jsonContentType = []string{echo.MIMEApplicationJSON}
 
 // tokenAnswer is the runtime API's answer, as DESIGN.md fixes it.
 type tokenAnswer struct {
@@ -229,7 +232,11 @@ func (s *Server) fetchToken(c echo.Context) error {
 		return err
 	}
 	s.api.record(cl, t.ID, store.ReadOK, now)
-	return c.JSONBlob(http.StatusOK, body)
+	w := c.Response()
+	w.Header()[echo.HeaderContentType] = jsonContentType
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(body)
+	return err
 }
 
 // answer is the JSON a consumer gets for t now. Stored access tokens are

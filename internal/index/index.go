@@ -11,6 +11,8 @@ package index
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"strings"
@@ -79,9 +81,12 @@ type Index struct {
 	now func() time.Time
 
 	mu      sync.RWMutex
-	clients map[string]store.Client // by key hash; only valid keys
-	names   map[nameKey]int64       // resolved token id; 0: no such token
-	tokens  map[int64]*Token
+	clients map[[sha256.Size]byte]store.Client // by SHA-256 of the key; only valid keys
+	names   map[nameKey]int64                  // resolved token id by folded name; 0: no such token
+	// asked holds names exactly as consumers sent them, so that the usual
+	// case (the same spelling every time) skips folding (NFKC and case).
+	asked  map[nameKey]int64
+	tokens map[int64]*Token
 	// epoch grows with every forgetting; a lookup that read the database
 	// under an older epoch does not keep what it read (it may be stale).
 	epoch uint64
@@ -105,15 +110,16 @@ func New(src Source, now func() time.Time) *Index {
 }
 
 func (ix *Index) reset() {
-	ix.clients = map[string]store.Client{}
+	ix.clients = map[[sha256.Size]byte]store.Client{}
 	ix.names = map[nameKey]int64{}
+	ix.asked = map[nameKey]int64{}
 	ix.tokens = map[int64]*Token{}
 	ix.epoch++
 }
 
-// Client returns the unrevoked client whose key hashes to hash
-// (store.ErrNotFound otherwise).
-func (ix *Index) Client(ctx context.Context, hash string) (store.Client, error) {
+// Client returns the unrevoked client whose key has the SHA-256 sum
+// hash (store.ErrNotFound otherwise).
+func (ix *Index) Client(ctx context.Context, hash [sha256.Size]byte) (store.Client, error) {
 	if err := ix.fresh(ctx); err != nil {
 		return store.Client{}, err
 	}
@@ -124,7 +130,7 @@ func (ix *Index) Client(ctx context.Context, hash string) (store.Client, error) 
 	if ok {
 		return c, nil
 	}
-	c, err := ix.src.ClientByHash(ctx, hash)
+	c, err := ix.src.ClientByHash(ctx, hex.EncodeToString(hash[:]))
 	if err != nil {
 		return c, err // unknown keys are not remembered: anyone can make them up
 	}
@@ -138,9 +144,9 @@ func (ix *Index) Resolve(ctx context.Context, appID int64, name string) (*Token,
 	if err := ix.fresh(ctx); err != nil {
 		return nil, err
 	}
-	k := nameKey{appID, token.NameKey(strings.TrimSpace(name))}
+	as := nameKey{appID, name}
 	ix.mu.RLock()
-	id, known := ix.names[k]
+	id, known := ix.asked[as]
 	t := ix.tokens[id]
 	epoch := ix.epoch
 	ix.mu.RUnlock()
@@ -151,9 +157,23 @@ func (ix *Index) Resolve(ctx context.Context, appID int64, name string) (*Token,
 		return t, nil
 	}
 
+	k := nameKey{appID, token.NameKey(strings.TrimSpace(name))}
+	ix.mu.RLock()
+	id, known = ix.names[k]
+	t = ix.tokens[id]
+	ix.mu.RUnlock()
+	switch {
+	case known && id == 0:
+		ix.keep(epoch, func() { ix.asked[as] = 0 })
+		return nil, store.ErrNotFound
+	case t != nil:
+		ix.keep(epoch, func() { ix.asked[as] = id })
+		return t, nil
+	}
+
 	tok, err := ix.src.ResolveToken(ctx, appID, name)
 	if errors.Is(err, store.ErrNotFound) {
-		ix.keep(epoch, func() { ix.names[k] = 0 })
+		ix.keep(epoch, func() { ix.names[k] = 0; ix.asked[as] = 0 })
 		return nil, err
 	}
 	if err != nil {
@@ -164,7 +184,7 @@ func (ix *Index) Resolve(ctx context.Context, appID int64, name string) (*Token,
 		return nil, err
 	}
 	t = &Token{Token: tok, Values: values}
-	ix.keep(epoch, func() { ix.names[k] = tok.ID; ix.tokens[tok.ID] = t })
+	ix.keep(epoch, func() { ix.names[k] = tok.ID; ix.asked[as] = tok.ID; ix.tokens[tok.ID] = t })
 	return t, nil
 }
 
@@ -176,8 +196,9 @@ func (ix *Index) keep(epoch uint64, fill func()) {
 	if ix.epoch != epoch {
 		return
 	}
-	if len(ix.names) >= maxNames {
+	if len(ix.names) >= maxNames || len(ix.asked) >= maxNames {
 		clear(ix.names)
+		clear(ix.asked)
 	}
 	fill()
 }
@@ -247,6 +268,7 @@ func (ix *Index) readLog(ctx context.Context) error {
 			case store.ChangeName:
 				delete(ix.tokens, c.TokenID)
 				clear(ix.names)
+				clear(ix.asked)
 			default:
 				ix.reset()
 			}
@@ -291,5 +313,5 @@ type Stats struct{ Clients, Names, Tokens int }
 func (ix *Index) Stats() Stats {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return Stats{Clients: len(ix.clients), Names: len(ix.names), Tokens: len(ix.tokens)}
+	return Stats{Clients: len(ix.clients), Names: len(ix.names) + len(ix.asked), Tokens: len(ix.tokens)}
 }
