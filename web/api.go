@@ -192,6 +192,16 @@ func (s *Server) apiClient(c echo.Context, now time.Time) (store.Client, error) 
 
 var jsonContentType = []string{echo.MIMEApplicationJSON}
 
+// answerFields are the stored values an answer is made of: the access
+// token and what the service said about it, or, for a provider that mints
+// a credential per call (a Zoom JWT), everything it signs with.
+func answerFields(providerID string) []string {
+	if p, ok := registry.ByID(providerID); ok && p.Runtime != nil {
+		return nil
+	}
+	return []string{"access_token", "source_id"}
+}
+
 // tokenAnswer is the runtime API's answer, as DESIGN.md fixes it.
 type tokenAnswer struct {
 	Name        string  `json:"name"`

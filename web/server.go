@@ -108,7 +108,7 @@ func New(d Deps) *Server {
 		csrfKey:    d.Box.DeriveKey("csrf"),
 		metrics:    newMetrics(d.Registry),
 		api:        newAPIState(d.Config.APIRateLimit),
-		index:      index.New(d.Store, d.Now),
+		index:      index.New(d.Store, d.Now, answerFields),
 		signIns:    make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 		signInWait: 2 * time.Second,
 	}

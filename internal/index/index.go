@@ -28,7 +28,7 @@ import (
 type Source interface {
 	ClientByHash(ctx context.Context, hash string) (store.Client, error)
 	ResolveToken(ctx context.Context, appID int64, name string) (token.Token, error)
-	TokenValues(ctx context.Context, id int64) (map[string]string, error)
+	TokenValuesOf(ctx context.Context, id int64, fields []string) (map[string]string, error)
 	ChangesSince(ctx context.Context, after int64, limit int) ([]store.Change, error)
 	LatestChange(ctx context.Context) (int64, error)
 	PruneChanges(ctx context.Context, before time.Time) error
@@ -75,10 +75,15 @@ type nameKey struct {
 	key   string
 }
 
+// Fields names the values of a provider's tokens that an answer needs
+// (nil: all of them). Only those are opened and kept.
+type Fields func(provider string) []string
+
 // Index is safe for concurrent use.
 type Index struct {
-	src Source
-	now func() time.Time
+	src    Source
+	now    func() time.Time
+	fields Fields
 
 	mu      sync.RWMutex
 	clients map[[sha256.Size]byte]store.Client // by SHA-256 of the key; only valid keys
@@ -99,11 +104,14 @@ type Index struct {
 
 // New returns an empty index. It reads nothing yet: the first lookup or
 // Sync finds where the change log stands.
-func New(src Source, now func() time.Time) *Index {
+func New(src Source, now func() time.Time, fields Fields) *Index {
 	if now == nil {
 		now = time.Now
 	}
-	ix := &Index{src: src, now: now}
+	if fields == nil {
+		fields = func(string) []string { return nil }
+	}
+	ix := &Index{src: src, now: now, fields: fields}
 	ix.reset()
 	ix.seen.Store(-1) // the log has not been read yet
 	return ix
@@ -147,7 +155,7 @@ func (ix *Index) Resolve(ctx context.Context, appID int64, name string) (*Token,
 	as := nameKey{appID, name}
 	ix.mu.RLock()
 	id, known := ix.asked[as]
-	t := ix.tokens[id]
+	t := ix.known(id, known)
 	epoch := ix.epoch
 	ix.mu.RUnlock()
 	switch {
@@ -160,7 +168,7 @@ func (ix *Index) Resolve(ctx context.Context, appID int64, name string) (*Token,
 	k := nameKey{appID, token.NameKey(strings.TrimSpace(name))}
 	ix.mu.RLock()
 	id, known = ix.names[k]
-	t = ix.tokens[id]
+	t = ix.known(id, known)
 	ix.mu.RUnlock()
 	switch {
 	case known && id == 0:
@@ -179,13 +187,27 @@ func (ix *Index) Resolve(ctx context.Context, appID int64, name string) (*Token,
 	if err != nil {
 		return nil, err
 	}
-	values, err := ix.src.TokenValues(ctx, tok.ID)
+	values, err := ix.src.TokenValuesOf(ctx, tok.ID, ix.fields(tok.Provider))
 	if err != nil {
 		return nil, err
 	}
-	t = &Token{Token: tok, Values: values}
+	// Only what an answer and an on-demand renewal need: a description of
+	// 2,000 characters or the audit stamps have no business in memory.
+	slim := token.Token{ID: tok.ID, AppID: tok.AppID, Provider: tok.Provider, Name: tok.Name,
+		Encrypted: tok.Encrypted, Rate: tok.Rate, Version: tok.Version}
+	slim.ExpiresAt = tok.ExpiresAt
+	t = &Token{Token: slim, Values: values}
 	ix.keep(epoch, func() { ix.names[k] = tok.ID; ix.asked[as] = tok.ID; ix.tokens[tok.ID] = t })
 	return t, nil
+}
+
+// known is the token a name resolved to, if the name is known and the
+// token still held; the caller holds ix.mu.
+func (ix *Index) known(id int64, known bool) *Token {
+	if !known || id == 0 {
+		return nil
+	}
+	return ix.tokens[id]
 }
 
 // keep stores what a lookup read, unless something was forgotten since the

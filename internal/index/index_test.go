@@ -50,7 +50,7 @@ func accessToken(t *testing.T, ix *index.Index, appID int64, name string) string
 func TestNextLookupSeesThisProcessWrites(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t, filepath.Join(t.TempDir(), "t.db"))
-	ix := index.New(st, nil)
+	ix := index.New(st, nil, nil)
 
 	app, err := st.CreateApp(ctx, "Alpha", "process", nil, "test")
 	if err != nil {
@@ -117,7 +117,7 @@ func TestSyncSeesOtherProcessWrites(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
 	mine, theirs := openStore(t, path), openStore(t, path)
-	ix := index.New(mine, nil)
+	ix := index.New(mine, nil, nil)
 
 	a, err := mine.CreateToken(ctx, redox("A", "a-1"), "test")
 	if err != nil {

@@ -348,6 +348,11 @@ type querier interface {
 // open is an error: silently returning garbage or nothing would hide
 // tampering or a wrong key.
 func (s *Store) readValues(ctx context.Context, q querier, tokenID int64) (map[string]string, error) {
+	return s.readValuesOf(ctx, q, tokenID, nil)
+}
+
+// readValuesOf reads and opens the values of fields (all when none).
+func (s *Store) readValuesOf(ctx context.Context, q querier, tokenID int64, fields []string) (map[string]string, error) {
 	rows, err := q.QueryContext(ctx, valuesQuery, tokenID)
 	if err != nil {
 		return nil, fmt.Errorf("store: reading values: %w", err)
@@ -360,6 +365,9 @@ func (s *Store) readValues(ctx context.Context, q querier, tokenID int64) (map[s
 		var sealed bool
 		if err := rows.Scan(&field, &value, &sealed); err != nil {
 			return nil, fmt.Errorf("store: reading values: %w", err)
+		}
+		if len(fields) > 0 && !slices.Contains(fields, field) {
+			continue
 		}
 		if sealed {
 			plain, err := s.box.Open(value, valueAAD(tokenID, field))
@@ -389,6 +397,16 @@ type stmtQuerier struct{ st *sql.Stmt }
 
 func (q stmtQuerier) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
 	return q.st.QueryContext(ctx, args...)
+}
+
+// TokenValuesOf is TokenValues limited to fields: the other sealed
+// values are not opened. No fields means all of them.
+func (s *Store) TokenValuesOf(ctx context.Context, id int64, fields []string) (map[string]string, error) {
+	st, err := s.readStmt(ctx, valuesQuery)
+	if err != nil {
+		return nil, err
+	}
+	return s.readValuesOf(ctx, stmtQuerier{st}, id, fields)
 }
 
 // TokenByID loads a token with the stamps of its stored values.
