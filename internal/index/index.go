@@ -42,8 +42,10 @@ const (
 	// forgetting everything is cheaper than applying them one by one.
 	batch = 1000
 	// maxNames bounds the resolved names kept (misses included), so that a
-	// client asking for endless made-up names cannot grow the index.
-	maxNames = 200_000
+	// client asking for endless made-up names cannot grow the index; names
+	// longer than maxNameBytes (no token has one) are not kept at all.
+	maxNames     = 200_000
+	maxNameBytes = 512
 	// keepChanges is how long the change log keeps a row; a process that
 	// has not read the log for longer than staleAfter starts afresh.
 	keepChanges = 10 * time.Minute
@@ -181,7 +183,9 @@ func (ix *Index) Resolve(ctx context.Context, appID int64, name string) (*Token,
 
 	tok, err := ix.src.ResolveToken(ctx, appID, name)
 	if errors.Is(err, store.ErrNotFound) {
-		ix.keep(epoch, func() { ix.names[k] = 0; ix.asked[as] = 0 })
+		if len(name) <= maxNameBytes {
+			ix.keep(epoch, func() { ix.names[k] = 0; ix.asked[as] = 0 })
+		}
 		return nil, err
 	}
 	if err != nil {
