@@ -174,10 +174,14 @@ func (ix *Index) Resolve(ctx context.Context, appID int64, name string) (*Token,
 	ix.mu.RUnlock()
 	switch {
 	case known && id == 0:
-		ix.keep(epoch, func() { ix.asked[as] = 0 })
+		if len(name) <= maxNameBytes {
+			ix.keep(epoch, func() { ix.asked[as] = 0 })
+		}
 		return nil, store.ErrNotFound
 	case t != nil:
-		ix.keep(epoch, func() { ix.asked[as] = id })
+		if len(name) <= maxNameBytes {
+			ix.keep(epoch, func() { ix.asked[as] = id })
+		}
 		return t, nil
 	}
 
@@ -201,7 +205,13 @@ func (ix *Index) Resolve(ctx context.Context, appID int64, name string) (*Token,
 		Encrypted: tok.Encrypted, Rate: tok.Rate, Version: tok.Version}
 	slim.ExpiresAt = tok.ExpiresAt
 	t = &Token{Token: slim, Values: values}
-	ix.keep(epoch, func() { ix.names[k] = tok.ID; ix.asked[as] = tok.ID; ix.tokens[tok.ID] = t })
+	ix.keep(epoch, func() {
+		ix.names[k] = tok.ID
+		ix.tokens[tok.ID] = t
+		if len(name) <= maxNameBytes {
+			ix.asked[as] = tok.ID
+		}
+	})
 	return t, nil
 }
 
