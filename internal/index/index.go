@@ -155,6 +155,12 @@ func (ix *Index) Resolve(ctx context.Context, appID int64, name string) (*Token,
 		return nil, err
 	}
 	as := nameKey{appID, name}
+	// Spellings are remembered only up to a length no token name has.
+	rememberAs := func(id int64) {
+		if len(name) <= maxNameBytes {
+			ix.asked[as] = id
+		}
+	}
 	ix.mu.RLock()
 	id, known := ix.asked[as]
 	t := ix.known(id, known)
@@ -174,21 +180,17 @@ func (ix *Index) Resolve(ctx context.Context, appID int64, name string) (*Token,
 	ix.mu.RUnlock()
 	switch {
 	case known && id == 0:
-		if len(name) <= maxNameBytes {
-			ix.keep(epoch, func() { ix.asked[as] = 0 })
-		}
+		ix.keep(epoch, func() { rememberAs(0) })
 		return nil, store.ErrNotFound
 	case t != nil:
-		if len(name) <= maxNameBytes {
-			ix.keep(epoch, func() { ix.asked[as] = id })
-		}
+		ix.keep(epoch, func() { rememberAs(id) })
 		return t, nil
 	}
 
 	tok, err := ix.src.ResolveToken(ctx, appID, name)
 	if errors.Is(err, store.ErrNotFound) {
-		if len(name) <= maxNameBytes {
-			ix.keep(epoch, func() { ix.names[k] = 0; ix.asked[as] = 0 })
+		if len(name) <= maxNameBytes { // a made-up long name is not remembered at all
+			ix.keep(epoch, func() { ix.names[k] = 0; rememberAs(0) })
 		}
 		return nil, err
 	}
@@ -205,13 +207,7 @@ func (ix *Index) Resolve(ctx context.Context, appID int64, name string) (*Token,
 		Encrypted: tok.Encrypted, Rate: tok.Rate, Version: tok.Version}
 	slim.ExpiresAt = tok.ExpiresAt
 	t = &Token{Token: slim, Values: values}
-	ix.keep(epoch, func() {
-		ix.names[k] = tok.ID
-		ix.tokens[tok.ID] = t
-		if len(name) <= maxNameBytes {
-			ix.asked[as] = tok.ID
-		}
-	})
+	ix.keep(epoch, func() { ix.names[k] = tok.ID; ix.tokens[tok.ID] = t; rememberAs(tok.ID) })
 	return t, nil
 }
 
