@@ -3,6 +3,8 @@ package index_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"path/filepath"
 	"testing"
 	"time"
@@ -147,5 +149,22 @@ func TestSyncSeesOtherProcessWrites(t *testing.T) {
 	}
 	if got := accessToken(t, ix, 0, "A"); got != "a-2" {
 		t.Fatalf("after Sync: %q", got)
+	}
+}
+
+// Names no token can have are looked up but never remembered, so made-up
+// names cannot fill the index.
+func TestMadeUpLongNamesAreNotRemembered(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "t.db"))
+	ix := index.New(st, nil, nil)
+	long := strings.Repeat("x", 4096)
+	for i := range 10 {
+		if _, err := ix.Resolve(context.Background(), 0, fmt.Sprint(i, long)); !errors.Is(err, store.ErrNotFound) {
+			t.Fatal(err)
+		}
+	}
+	accessToken(t, ix, 0, "Short And Missing")
+	if s := ix.Stats(); s.Names != 2 { // the short miss, folded and as asked
+		t.Fatalf("index holds %+v", s)
 	}
 }
