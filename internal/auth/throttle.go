@@ -47,7 +47,11 @@ func Key(kind, value string) string { return kind + ":" + value }
 func (t *Throttle) Wait(keys ...string) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	now := t.Now()
+	return t.waitLocked(t.Now(), keys)
+}
+
+// waitLocked is the longest lock among keys; the caller holds t.mu.
+func (t *Throttle) waitLocked(now time.Time, keys []string) time.Duration {
 	var wait time.Duration
 	for _, k := range keys {
 		if a, ok := t.entries[k]; ok {
@@ -100,13 +104,7 @@ func (t *Throttle) Reserve(keys ...string) (time.Duration, *Reservation) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.Now()
-	var wait time.Duration
-	for _, k := range keys {
-		if a, ok := t.entries[k]; ok {
-			wait = max(wait, a.lockedUntil.Sub(now))
-		}
-	}
-	if wait > 0 {
+	if wait := t.waitLocked(now, keys); wait > 0 {
 		return wait, nil
 	}
 	t.failLocked(now, keys)
