@@ -88,6 +88,19 @@ func (a *apiState) record(cl store.Client, tokenID int64, outcome string, at tim
 	a.usage.Clients[cl.ID] = maxTime(a.usage.Clients[cl.ID], at)
 }
 
+// forgetApp drops what was counted for a deleted app's clients: written
+// later, it would be credited to whichever app is created next with the
+// same id.
+func (a *apiState) forgetApp(appID int64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for k := range a.usage.Uses {
+		if k.AppID == appID {
+			delete(a.usage.Uses, k)
+		}
+	}
+}
+
 // putBack returns usage that could not be written, for the next flush.
 func (a *apiState) putBack(u store.Usage) {
 	a.mu.Lock()

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"testing"
 
@@ -48,5 +49,37 @@ func TestReadAuditCountsEveryFetch(t *testing.T) {
 	slices.Sort(got)
 	if want := []string{"not_found×1", "rate_limited×1", "unauthorized×1"}; !slices.Equal(got, want) {
 		t.Fatalf("refused fetches %v, want %v", got, want)
+	}
+}
+
+// Fetches counted for an app that is deleted before they are written are
+// not credited to the next app, which SQLite may give the same id.
+func TestADeletedAppsFetchesAreNotCreditedToItsSuccessor(t *testing.T) {
+	w := newAppWorld(t)
+	w.get("/settings")
+	wantRedirect(t, w.post("/settings", url.Values{"allow_delete": {"on"}}), "/settings")
+	global := saveRedox(t, w.testServer, "/tokens", "Shared")
+	old := w.createApp("Old")
+	key := createClient(t, w.testServer, "/apps/"+itoa(old)+"/clients", "Old job")
+	if r := apiGet(t, w.testServer, key, "Shared"); r.Status != http.StatusOK {
+		t.Fatalf("fetch: %d", r.Status)
+	}
+	w.get("/apps/" + itoa(old) + "/delete")
+	wantRedirect(t, w.post("/apps/"+itoa(old)+"/delete", nil), "/apps")
+	successor := w.createApp("New")
+	if successor != old {
+		t.Logf("the new app got id %d, not the deleted app's %d", successor, old)
+	}
+	if err := w.srv.FlushUsage(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	assoc, err := w.store.TokenAssociations(t.Context(), global)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range assoc {
+		if a.AppID == successor {
+			t.Fatalf("“%s” is credited with the deleted app's fetch: %+v", a.AppName, assoc)
+		}
 	}
 }

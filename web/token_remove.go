@@ -65,7 +65,7 @@ func (s *Server) removeTokens(c echo.Context) error {
 	}
 	switch len(names) {
 	case 0:
-		s.flash(c, "Those tokens were already removed.")
+		s.flashWarn(c, "Nothing was removed: those tokens are not in this list (already removed, or never here).")
 	case 1:
 		s.flash(c, fmt.Sprintf("Removed access token “%s”.", names[0]))
 	default:

@@ -251,6 +251,7 @@ func (s *Store) RecordUsage(ctx context.Context, u Usage) error {
 			st, err := tx.PrepareContext(ctx, `
 				INSERT INTO token_usage (token_id, app_id, count, last_used_at)
 				SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM tokens WHERE id = ?1)
+				  AND (?2 = 0 OR EXISTS (SELECT 1 FROM apps WHERE id = ?2))
 				ON CONFLICT (token_id, app_id) DO UPDATE SET count = count + excluded.count,
 					last_used_at = max(last_used_at, excluded.last_used_at)`)
 			if err != nil {
