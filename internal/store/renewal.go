@@ -209,7 +209,8 @@ func (s *Store) CountByStatus(ctx context.Context, now time.Time) (map[string]in
 		  (SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE expires_at IS NOT NULL AND expires_at <= ?1
 		      AND renewal_rate = 'disabled'),
 		  (SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE expires_at > ?1 AND expires_at < ?2
-		      AND renewal_rate != 'disabled' AND failures = 0)
+		      AND renewal_rate != 'disabled' AND failures = 0
+		      AND NOT (next_renewal_at IS NOT NULL AND next_renewal_at < expires_at AND next_renewal_at > ?1))
 		FROM token_counts c`, n, soon).Scan(&total, &disabled, &failing, &expired, &expiredDisabled, &expiresSoon)
 	if err != nil {
 		return nil, fmt.Errorf("store: counting statuses: %w", err)

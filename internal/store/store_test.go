@@ -76,12 +76,17 @@ func TestCountByStatusAgreesWithStatus(t *testing.T) {
 		rate    string
 		expires time.Duration // from now; 0: none
 		fail    bool
+		next    time.Duration // next renewal from now; 0: as scheduled
 	}
 	cases := []want{
-		{token.Disabled, 0, false}, {token.Disabled, -time.Hour, false}, {token.Disabled, time.Minute, false},
-		{"every_hour", 0, false}, {"every_hour", 2 * time.Hour, false}, {"every_hour", 10 * time.Minute, false},
-		{"every_hour", -time.Minute, false}, {"every_hour", time.Hour, true}, {"every_hour", -time.Hour, true},
-		{token.Disabled, time.Hour, true},
+		{token.Disabled, 0, false, 0}, {token.Disabled, -time.Hour, false, 0}, {token.Disabled, time.Minute, false, 0},
+		{"every_hour", 0, false, 0}, {"every_hour", 2 * time.Hour, false, 0}, {"every_hour", 10 * time.Minute, false, 0},
+		{"every_hour", -time.Minute, false, 0}, {"every_hour", time.Hour, true, 0}, {"every_hour", -time.Hour, true, 0},
+		{token.Disabled, time.Hour, true, 0},
+		// A 5-minute token renewed at 90 % of its life is on schedule, not "expires soon"...
+		{"every_hour", 4 * time.Minute, false, 3 * time.Minute},
+		// ...unless that renewal is late.
+		{"every_hour", 4 * time.Minute, false, -time.Minute},
 	}
 	var ids []int64
 	for i, c := range cases {
@@ -93,6 +98,11 @@ func TestCountByStatusAgreesWithStatus(t *testing.T) {
 		ids = append(ids, tok.ID)
 		if c.expires != 0 {
 			if _, err := s.write.Exec("UPDATE tokens SET expires_at = ? WHERE id = ?", ms(now.Add(c.expires)), tok.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if c.next != 0 {
+			if _, err := s.write.Exec("UPDATE tokens SET next_renewal_at = ? WHERE id = ?", ms(now.Add(c.next)), tok.ID); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -121,6 +131,9 @@ func TestCountByStatusAgreesWithStatus(t *testing.T) {
 		}
 	}
 	check("created")
+	if got, _ := s.CountByStatus(ctx, now); got[token.StatusExpiresSoon] != 2 {
+		t.Fatalf("expiring soon: %v", got)
+	}
 	if _, err := s.write.Exec("UPDATE tokens SET renewal_rate = 'disabled' WHERE id = ?", ids[4]); err != nil {
 		t.Fatal(err)
 	}

@@ -100,7 +100,8 @@ func statusSQL(status string, now time.Time) (string, []any, bool) {
 		failing = "(failures > 0 AND renewal_rate != 'disabled')"
 		expired = "(expires_at IS NOT NULL AND expires_at <= ?)"
 		off     = "(renewal_rate IN ('disabled', ''))"
-		soon    = "(expires_at IS NOT NULL AND expires_at < ?)"
+		// About to expire with no renewal planned before then (token.Renewal.RenewalPlanned).
+		soon = "(expires_at IS NOT NULL AND expires_at < ? AND NOT (next_renewal_at IS NOT NULL AND next_renewal_at < expires_at AND next_renewal_at > ?))"
 	)
 	n, ss := ms(now), ms(now.Add(token.ExpiresSoon))
 	switch status {
@@ -111,9 +112,9 @@ func statusSQL(status string, now time.Time) (string, []any, bool) {
 	case token.StatusNotRenewed:
 		return "NOT " + failing + " AND NOT " + expired + " AND " + off, []any{n}, true
 	case token.StatusExpiresSoon:
-		return "NOT " + failing + " AND NOT " + expired + " AND NOT " + off + " AND " + soon, []any{n, ss}, true
+		return "NOT " + failing + " AND NOT " + expired + " AND NOT " + off + " AND " + soon, []any{n, ss, n}, true
 	case token.StatusHealthy:
-		return "NOT " + failing + " AND NOT " + expired + " AND NOT " + off + " AND NOT " + soon, []any{n, ss}, true
+		return "NOT " + failing + " AND NOT " + expired + " AND NOT " + off + " AND NOT " + soon, []any{n, ss, n}, true
 	}
 	return "", nil, false
 }

@@ -104,6 +104,13 @@ func StatusOf(p provider.Provider, rateKey string, r Renewal, now time.Time) str
 	return Status(rateKey, r, now)
 }
 
+// RenewalPlanned reports whether a renewal is scheduled before the token
+// expires and is not late yet: a 5-minute token renewed at 90 % of its
+// life is never "about to expire", it is on schedule.
+func (r Renewal) RenewalPlanned(now time.Time) bool {
+	return !r.NextRenewalAt.IsZero() && r.NextRenewalAt.Before(r.ExpiresAt) && now.Before(r.NextRenewalAt)
+}
+
 // Status sums up a token's renewal state for a person.
 func Status(rateKey string, r Renewal, now time.Time) string {
 	expired := !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt)
@@ -114,7 +121,7 @@ func Status(rateKey string, r Renewal, now time.Time) string {
 		return StatusExpired
 	case rateKey == Disabled || rateKey == "":
 		return StatusNotRenewed
-	case !r.ExpiresAt.IsZero() && r.ExpiresAt.Sub(now) < ExpiresSoon:
+	case !r.ExpiresAt.IsZero() && r.ExpiresAt.Sub(now) < ExpiresSoon && !r.RenewalPlanned(now):
 		return StatusExpiresSoon
 	}
 	return StatusHealthy
