@@ -256,7 +256,7 @@ func (w *Worker) renew(ctx context.Context, c store.Claim) error {
 			}
 			used = values
 		}
-		err = w.store.SaveRenewal(ctx, c, store.Grant{Field: g.Field, AccessToken: g.AccessToken, RefreshToken: g.RefreshToken, ExpiresAt: g.ExpiresAt}, true, w.Now())
+		err = w.store.SaveRenewal(ctx, c, token.FromGrant(p, g), w.Now())
 		switch {
 		case errors.Is(err, store.ErrStale) && attempt < maxRedo:
 			// An administrator edited the token meanwhile: their edit wins.
@@ -322,7 +322,10 @@ func secretValues(p provider.Provider, values map[string]string) []string {
 			out = append(out, values[f.Key])
 		}
 	}
-	return append(out, values[store.RefreshTokenKey])
+	if p.Tokens.Refresh != "" {
+		out = append(out, values[p.Tokens.Refresh])
+	}
+	return out
 }
 
 func errMessage(err error) string {

@@ -3,6 +3,7 @@ package renewal
 import (
 	"context"
 	"fmt"
+	"github.com/tokendesk/tokendesk/internal/token"
 	"io"
 	"log/slog"
 	"net/http"
@@ -88,7 +89,7 @@ func (f *fixture) newWorker(st *store.Store, owner string, m *Metrics) *Worker {
 
 func (f *fixture) addRedox(name, rate string) int64 {
 	f.t.Helper()
-	tok, err := f.store.CreateToken(context.Background(), store.TokenSpec{
+	tok, err := f.store.CreateToken(context.Background(), token.Change{
 		Provider: redox.ID, Name: name, Rate: rate, Encrypted: true, Renewable: true,
 		Set: map[string]string{redox.KeyEnvironment: "development", redox.KeyAPIKey: "key-1", redox.KeySecret: "secret-1"},
 	}, "ada@example.com")
@@ -157,7 +158,7 @@ func TestScheduleRenewAndReschedule(t *testing.T) {
 
 	// Changing the rate reschedules at once; Disabled unschedules.
 	tok, _ := f.store.TokenByID(context.Background(), id)
-	spec := store.TokenSpec{Provider: redox.ID, Name: "Lab Feed", Rate: "1h", Encrypted: true, Renewable: true}
+	spec := token.Change{Provider: redox.ID, Name: "Lab Feed", Rate: "1h", Encrypted: true, Renewable: true}
 	if _, _, err := f.store.UpdateToken(context.Background(), id, tok.Version, spec, "ada@example.com"); err != nil {
 		t.Fatal(err)
 	}
@@ -279,10 +280,10 @@ func TestRefusedRefreshFallsBackToTheAPIKey(t *testing.T) {
 	id := f.addRedox("Lab Feed", "15m")
 	f.runOnce()
 	// Someone else used the refresh token (Redox rotates them): refresh is refused.
-	f.store.CreateToken(context.Background(), store.TokenSpec{Provider: redox.ID, Name: "Other", Rate: "disabled"}, "x")
+	f.store.CreateToken(context.Background(), token.Change{Provider: redox.ID, Name: "Other", Rate: "disabled"}, "x")
 	tok, _ := f.store.TokenByID(context.Background(), id)
-	spec := store.TokenSpec{Provider: redox.ID, Name: "Lab Feed", Rate: "15m", Encrypted: true, Renewable: true,
-		Set: map[string]string{store.RefreshTokenKey: "00000000-0000-4000-8000-000000000000"}}
+	spec := token.Change{Provider: redox.ID, Name: "Lab Feed", Rate: "15m", Encrypted: true, Renewable: true,
+		Set: map[string]string{redox.KeyRefresh: "00000000-0000-4000-8000-000000000000"}}
 	f.store.UpdateToken(context.Background(), id, tok.Version, spec, "ada@example.com")
 	f.clock.Advance(15 * time.Minute)
 	f.runOnce()
@@ -312,7 +313,7 @@ func TestAdministratorsEditWinsOverARacingRenewal(t *testing.T) {
 	id := f.addRedox("Lab Feed", "15m")
 	tok, _ := f.store.TokenByID(context.Background(), id)
 	f.worker.env.HTTP = &http.Client{Transport: &racingTransport{edit: func() {
-		spec := store.TokenSpec{Provider: redox.ID, Name: "Lab Feed", Description: "new credentials", Rate: "15m", Encrypted: true, Renewable: true,
+		spec := token.Change{Provider: redox.ID, Name: "Lab Feed", Description: "new credentials", Rate: "15m", Encrypted: true, Renewable: true,
 			Set: map[string]string{redox.KeyAPIKey: "key-2", redox.KeySecret: "secret-2"}}
 		if _, _, err := f.store.UpdateToken(context.Background(), id, tok.Version, spec, "ada@example.com"); err != nil {
 			t.Error(err)
@@ -343,7 +344,7 @@ func TestDescriptionEditRacingARenewalKeepsItsResult(t *testing.T) {
 	before := calls()
 	tok, _ := f.store.TokenByID(context.Background(), id)
 	f.worker.env.HTTP = &http.Client{Transport: &racingTransport{edit: func() {
-		spec := store.TokenSpec{Provider: redox.ID, Name: "Lab Feed", Description: "only the description", Rate: "15m", Encrypted: true, Renewable: true}
+		spec := token.Change{Provider: redox.ID, Name: "Lab Feed", Description: "only the description", Rate: "15m", Encrypted: true, Renewable: true}
 		if _, _, err := f.store.UpdateToken(context.Background(), id, tok.Version, spec, "ada@example.com"); err != nil {
 			t.Error(err)
 		}
