@@ -108,19 +108,17 @@ func TestRenewFallsBackToLoginOnAnyRefusal(t *testing.T) {
 	}
 }
 
-func TestClientTimesOutAfterTenSeconds(t *testing.T) {
+// A hanging Redox is given up on after the client's timeout (10 s in
+// production, provider.DefaultTimeout; a short one here), and the person is
+// told so.
+func TestClientGivesUpOnAHangingRedox(t *testing.T) {
 	t.Parallel()
 	emu, base := redoxtest.Start(t)
 	emu.SetFault(redoxtest.Hang)
-	c := &Client{BaseURL: base, HTTP: &http.Client{Timeout: provider.DefaultTimeout}}
-	start := time.Now()
+	c := &Client{BaseURL: base, HTTP: &http.Client{Timeout: 300 * time.Millisecond}}
 	_, steps, err := c.Authenticate(context.Background(), "k", "s")
-	waited := time.Since(start)
 	host := strings.TrimPrefix(base, "http://")
-	wantMessage(t, err, 0, "no answer from "+host+" within 10s")
-	if waited < 10*time.Second || waited > 15*time.Second {
-		t.Fatalf("gave up after %s", waited)
-	}
+	wantMessage(t, err, 0, "no answer from "+host+" within 300ms")
 	if len(steps) != 1 || steps[0].OK {
 		t.Fatalf("steps %+v", steps)
 	}
