@@ -287,7 +287,7 @@ func (s *Server) answer(ctx context.Context, t *index.Token, now time.Time) ([]b
 		}
 		// Only an answer made from this version of the token is kept with
 		// it: a token just renewed on demand is already a newer version.
-		cacheable = cred.AccessToken == t.Values["access_token"] && cred.ExpiresAt.Equal(t.ExpiresAt)
+		cacheable = cred.AccessToken == t.Values[p.Tokens.Access] && cred.ExpiresAt.Equal(t.ExpiresAt)
 	}
 	ans := tokenAnswer{Name: t.Name, Provider: t.Provider, Scope: "global", AccessToken: cred.AccessToken, TokenType: cred.TokenType,
 		SourceID: t.Values["source_id"]}
@@ -325,7 +325,7 @@ func usableAt(exp, now time.Time) bool {
 // (singleflight in this process, the renewal lease across processes).
 func (s *Server) freshCredential(ctx context.Context, t token.Token, p provider.Provider, values map[string]string) (provider.Credential, error) {
 	usable := func(t token.Token, values map[string]string) (provider.Credential, bool) {
-		c := provider.Credential{AccessToken: values["access_token"], TokenType: "Bearer", ExpiresAt: t.ExpiresAt}
+		c := provider.Credential{AccessToken: values[p.Tokens.Access], TokenType: "Bearer", ExpiresAt: t.ExpiresAt}
 		return c, c.AccessToken != "" && usableAt(c.ExpiresAt, s.Now())
 	}
 	fresh := func(t token.Token) bool {
@@ -367,7 +367,7 @@ func (s *Server) freshCredential(ctx context.Context, t token.Token, p provider.
 		}
 		t = fresh
 	}
-	if values["access_token"] == "" {
+	if values[p.Tokens.Access] == "" {
 		return provider.Credential{}, userError(http.StatusConflict, fmt.Sprintf("“%s” has no access token yet: get one in the console, or wait for its renewal.", t.Name))
 	}
 	return provider.Credential{}, userError(http.StatusConflict, fmt.Sprintf("The access token of “%s” expired at %s and has not been renewed yet.", t.Name, t.ExpiresAt.Format(time.RFC3339)))

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"github.com/tokendesk/tokendesk/internal/token"
 	"net/http"
 	"net/url"
 	"runtime"
@@ -13,7 +14,6 @@ import (
 	"github.com/tokendesk/tokendesk/internal/provider/redox"
 	"github.com/tokendesk/tokendesk/internal/provider/redox/redoxtest"
 	"github.com/tokendesk/tokendesk/internal/renewal"
-	"github.com/tokendesk/tokendesk/internal/store"
 )
 
 func redoxTokenCalls(ts *testServer) int {
@@ -128,7 +128,7 @@ func BenchmarkShortLivedFetch(b *testing.B) {
 	names := make([]string, tokens)
 	for i := range names {
 		names[i] = "Feed " + itoa(int64(i))
-		if _, err := ts.store.CreateToken(context.Background(), store.TokenSpec{
+		if _, err := ts.store.CreateToken(context.Background(), token.Change{
 			Provider: redox.ID, Name: names[i], Rate: "15m", Encrypted: true, Renewable: true,
 			Set: map[string]string{redox.KeyEnvironment: "development", redox.KeyAPIKey: redoxKey, redox.KeySecret: redoxSecret},
 		}, adminEmail); err != nil {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"github.com/tokendesk/tokendesk/internal/token"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,7 +15,7 @@ import (
 func seedTokens(tb testing.TB, st *store.Store, n int) {
 	tb.Helper()
 	for i := range n {
-		_, err := st.CreateToken(context.Background(), store.TokenSpec{
+		_, err := st.CreateToken(context.Background(), token.Change{
 			Provider: "redox", Name: fmt.Sprintf("Token %05d", i), Description: "Seeded for the list benchmark",
 			Encrypted: true, Rate: "1h",
 			Set: map[string]string{"environment": "development", "api_key": fmt.Sprintf("key-%d", i), "secret": "s"},

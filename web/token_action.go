@@ -28,7 +28,7 @@ func (s *Server) runAction(c echo.Context, f *tokenForm, action string) error {
 
 	// Only the credentials the call needs must be valid; the name can wait.
 	f.errs = nil
-	for key, msg := range token.Validate(f.p, *f.in, storedSecrets(f.p, f.tok, f.pending)) {
+	for key, msg := range token.Validate(f.p, *f.in, token.SecretsHeld(f.p, f.tok, f.pending.Secrets, f.pending.Grant)) {
 		if fd, _ := f.p.Field(key); fd.Required && fd.Credential {
 			if f.errs == nil {
 				f.errs = token.FieldErrors{}
@@ -130,7 +130,7 @@ func (s *Server) actionResponse(c echo.Context, f *tokenForm, action string, sta
 	}
 	m := views.ActionFragment{Action: action, Result: *f.results[action], Pending: s.sealPending(c, f.p, f.tokenID(), f.pending)}
 	for _, fv := range s.fields(f) {
-		if fv.Error != "" || (f.pending.Grant != nil && fv.Key == f.pending.Grant.Field) {
+		if fv.Error != "" || (f.pending.Grant != nil && fv.Key == f.p.Tokens.Access) {
 			m.Fields = append(m.Fields, fv)
 		}
 	}

@@ -24,16 +24,16 @@ func (s *Server) createToken(c echo.Context) error {
 		return s.runAction(c, f, action)
 	}
 
-	f.errs = token.Validate(p, in, storedSecrets(p, nil, f.pending))
+	f.errs = token.Validate(p, in, token.SecretsHeld(p, nil, f.pending.Secrets, f.pending.Grant))
 	if f.errs != nil {
 		f.pending = keepTyped(p, in, f.pending)
 		return s.renderTokenForm(c, http.StatusUnprocessableEntity, f)
 	}
-	spec := s.spec(p, in, f.pending, sc)
-	if err := s.addGenerated(c.Request().Context(), p, &spec, 0); err != nil {
+	ch, err := s.change(c, p, in, f.pending, nil)
+	if err != nil {
 		return err
 	}
-	t, err := s.Store.CreateToken(c.Request().Context(), spec, currentUser(c).Email)
+	t, err := s.Store.CreateToken(c.Request().Context(), ch, currentUser(c).Email)
 	if errors.Is(err, store.ErrDuplicateName) {
 		f.errs = token.FieldErrors{provider.KeyName: sc.duplicateName(in.Values[provider.KeyName])}
 		f.pending = keepTyped(p, in, f.pending)

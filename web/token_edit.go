@@ -55,7 +55,7 @@ func (s *Server) visibleValues(c echo.Context, t token.Token, p provider.Provide
 	}
 	out := map[string]string{}
 	for _, f := range p.Fields {
-		if !f.Secret && !isCommon(f.Key) {
+		if !f.Secret && !provider.Common(f.Key) {
 			out[f.Key] = all[f.Key]
 		}
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/provider"
-	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/token"
 	"github.com/tokendesk/tokendesk/views"
 )
@@ -41,9 +40,6 @@ type pending struct {
 }
 
 const pendingTTL = 30 * time.Minute
-
-// accessTokenField is where providers keep the OAuth 2.0 access token.
-const accessTokenField = "access_token"
 
 func pendingAAD(userID int64, providerID string, tokenID int64) string {
 	return fmt.Sprintf("tokendesk/pending/%d/%s/%d", userID, providerID, tokenID)
@@ -91,83 +87,15 @@ func keepTyped(p provider.Provider, in token.Input, pd pending) pending {
 	return pd
 }
 
-// storedSecrets names the secret fields that hold a value, saved or pending.
-func storedSecrets(p provider.Provider, tok *token.Token, pd pending) map[string]bool {
-	out := map[string]bool{}
-	for _, f := range p.Fields {
-		if !f.Secret {
-			continue
-		}
-		if tok != nil {
-			if _, ok := tok.Stored[f.Key]; ok {
-				out[f.Key] = true
-			}
-		}
-		if _, ok := pd.Secrets[f.Key]; ok {
-			out[f.Key] = true
-		}
-		if pd.Grant != nil && f.Key == pd.Grant.Field {
-			out[f.Key] = true
-		}
+// change turns a validated form into the change it asks of the token
+// (tok is nil for a new one).
+func (s *Server) change(c echo.Context, p provider.Provider, in token.Input, pd pending, tok *token.Token) (token.Change, error) {
+	var stored func() (map[string]string, error)
+	if tok != nil {
+		stored = func() (map[string]string, error) { return s.Store.TokenValues(c.Request().Context(), tok.ID) }
 	}
-	return out
-}
-
-// spec turns validated input into the state to store.
-func (s *Server) spec(p provider.Provider, in token.Input, pd pending, sc scope) store.TokenSpec {
-	sp := store.TokenSpec{
-		AppID:       sc.AppID,
-		Provider:    p.ID,
-		Name:        in.Values[provider.KeyName],
-		Description: in.Values[provider.KeyDescription],
-		Rate:        token.Disabled,
-		Encrypted:   true,
-		Set:         map[string]string{},
-		Renewable:   p.Renew != nil,
-	}
-	if p.Has(provider.KeyRenewalRate) {
-		sp.Rate = in.Values[provider.KeyRenewalRate]
-	}
-	// Only administrators may store credentials unencrypted: a designer's
-	// form, forged or not, is always stored encrypted.
-	if sc.Plain && p.Has(provider.KeyEncrypt) {
-		sp.Encrypted = in.Values[provider.KeyEncrypt] != ""
-	}
-	for _, f := range p.Fields {
-		switch {
-		case isCommon(f.Key) || f.Control == provider.Button:
-		case f.Secret:
-			v := in.Values[f.Key]
-			if v == "" {
-				v = pd.Secrets[f.Key]
-			}
-			switch {
-			case v != "":
-				sp.Set[f.Key] = v
-			case in.Clear[f.Key]:
-				sp.Clear = append(sp.Clear, f.Key)
-			}
-		default:
-			sp.Set[f.Key] = in.Values[f.Key]
-		}
-	}
-	for _, f := range p.Fields {
-		if f.Key == accessTokenField && (in.Values[f.Key] != "" || in.Clear[f.Key]) {
-			sp.HandSet = f.Key
-		}
-	}
-	if g := pd.Grant; g != nil && in.Values[g.Field] == "" && !in.Clear[g.Field] {
-		sp.Grant = &store.Grant{Field: g.Field, AccessToken: g.AccessToken, RefreshToken: g.RefreshToken, ExpiresAt: g.ExpiresAt}
-	}
-	return sp
-}
-
-func isCommon(key string) bool {
-	switch key {
-	case provider.KeyName, provider.KeyDescription, provider.KeyRenewalRate, provider.KeyEncrypt:
-		return true
-	}
-	return false
+	sc := scopeOf(c)
+	return token.FromForm(p, token.Form{Input: in, AppID: sc.AppID, AllowPlain: sc.Plain, Kept: pd.Secrets, Grant: pd.Grant}, stored)
 }
 
 // postURL is where the form is submitted.
@@ -250,7 +178,7 @@ const secretMask = "••••••••••••••••"
 
 // describeSecret says what is stored for a write-only field, never the value.
 func (s *Server) describeSecret(f *tokenForm, field provider.Field, v *views.FormField) {
-	if g := f.pending.Grant; g != nil && g.Field == field.Key {
+	if g := f.pending.Grant; g != nil && f.p.Tokens.Access == field.Key {
 		v.Stored = "Obtained from " + f.p.Name + " · not saved yet · press Save to keep it"
 		if !g.ExpiresAt.IsZero() {
 			v.Stored = "Obtained from " + f.p.Name + " · expires " + views.When(g.ExpiresAt) + " · not saved yet · press Save to keep it"
@@ -274,7 +202,7 @@ func (s *Server) describeSecret(f *tokenForm, field provider.Field, v *views.For
 	}
 	v.Stored = "Stored · changed " + views.When(st.At) + " by " + st.By
 	v.Placeholder = "Leave empty to keep the stored value"
-	if field.Key == accessTokenField {
+	if field.Key == f.p.Tokens.Access {
 		v.Stored += " · leave the field empty to keep it"
 		v.Placeholder = secretMask
 	}

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/token"
 )
@@ -50,7 +51,7 @@ func (s *Server) newKeyPair(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.saveKeyValues(c, t, p.Renew != nil, set); err != nil {
+	if err := s.saveKeyValues(c, t, p, set); err != nil {
 		return err
 	}
 	s.flash(c, fmt.Sprintf("New key pair under Key ID “%s”: it signs from now on. Register it in the Redox dashboard (a registered JWKS URL already lists it); "+
@@ -75,17 +76,8 @@ func keyIDProblem(kid string) string {
 
 // saveKeyValues stores key values as an edit of the token (versioned and
 // audited by field name); empty values are removed.
-func (s *Server) saveKeyValues(c echo.Context, t token.Token, renewable bool, set map[string]string) error {
-	spec := store.TokenSpec{AppID: t.AppID, Provider: t.Provider, Name: t.Name, Description: t.Description,
-		Encrypted: t.Encrypted, Rate: t.Rate, Renewable: renewable, Set: map[string]string{}}
-	for k, v := range set {
-		if v == "" {
-			spec.Clear = append(spec.Clear, k)
-		} else {
-			spec.Set[k] = v
-		}
-	}
-	_, _, err := s.Store.UpdateToken(c.Request().Context(), t.ID, t.Version, spec, currentUser(c).Email)
+func (s *Server) saveKeyValues(c echo.Context, t token.Token, p provider.Provider, set map[string]string) error {
+	_, _, err := s.Store.UpdateToken(c.Request().Context(), t.ID, t.Version, token.KeyValues(p, t, set), currentUser(c).Email)
 	if errors.Is(err, store.ErrStale) {
 		return userError(http.StatusConflict, "Someone saved this token a moment ago; reload the page and try again.")
 	}

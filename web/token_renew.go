@@ -48,7 +48,7 @@ func (s *Server) renewToken(c echo.Context) error {
 		s.flash(c, fmt.Sprintf("“%s” was changed while Renew now was running, so this renewal was not saved. The page shows the token as it is now; press Renew now again if it still needs renewing.", t.Name))
 	case errors.As(err, &failure):
 		msg := fmt.Sprintf("Renewing “%s” failed: %s", t.Name, failure.Message)
-		if _, had := t.Stored[accessTokenField]; had {
+		if _, had := t.Stored[p.Tokens.Access]; had {
 			msg += " The previous access token stays in place."
 		} else {
 			msg += " The token has no access token yet."

@@ -32,16 +32,16 @@ func (s *Server) updateToken(c echo.Context) error {
 		return s.runAction(c, f, action)
 	}
 
-	f.errs = token.Validate(p, in, storedSecrets(p, &t, f.pending))
+	f.errs = token.Validate(p, in, token.SecretsHeld(p, &t, f.pending.Secrets, f.pending.Grant))
 	if f.errs != nil {
 		f.pending = keepTyped(p, in, f.pending)
 		return s.renderTokenForm(c, http.StatusUnprocessableEntity, f)
 	}
-	spec := s.spec(p, in, f.pending, sc)
-	if err := s.addGenerated(c.Request().Context(), p, &spec, t.ID); err != nil {
+	ch, err := s.change(c, p, in, f.pending, &t)
+	if err != nil {
 		return err
 	}
-	saved, changed, err := s.Store.UpdateToken(c.Request().Context(), t.ID, version, spec, currentUser(c).Email)
+	saved, changed, err := s.Store.UpdateToken(c.Request().Context(), t.ID, version, ch, currentUser(c).Email)
 	switch {
 	case errors.Is(err, store.ErrStale):
 		f.problem = fmt.Sprintf("%s changed this token at %s, after you opened it, so your changes were not saved. "+

@@ -169,15 +169,22 @@ func TestAuditLogReadsAsSentences(t *testing.T) {
 	if h := p.Doc.Find("[data-testid=audit-table] th").Eq(3).Text(); strings.EqualFold(h, "Token") || !strings.Contains(h, "app") {
 		t.Errorf("subject column is called %q", h)
 	}
-	p.Doc.Find("[data-testid=audit-action]").Each(func(_ int, s *goquery.Selection) {
+	// Both loops below only look at rows that are there: make sure they are.
+	actions := p.Doc.Find("[data-testid=audit-action]")
+	if actions.Length() < 5 {
+		t.Fatalf("%d audit entries shown after three saves, a removal and two apps", actions.Length())
+	}
+	actions.Each(func(_ int, s *goquery.Selection) {
 		if a := s.Text(); strings.Contains(a, ".") || strings.Contains(a, "_") {
 			t.Errorf("raw action code %q", a)
 		}
 	})
 	var sawApp bool
+	seen := map[string]bool{}
 	p.Doc.Find("[data-testid=audit-row]").Each(func(_ int, row *goquery.Selection) {
 		subject := row.Find("[data-testid=audit-subject]")
 		name := strings.TrimSpace(subject.Contents().First().Text())
+		seen[name] = true
 		href, linked := subject.Find("a").Attr("href")
 		scope := row.Find("[data-testid=audit-scope]").Text()
 		switch name {
@@ -202,6 +209,11 @@ func TestAuditLogReadsAsSentences(t *testing.T) {
 	})
 	if !sawApp {
 		t.Error("creating an app is not in the audit log")
+	}
+	for _, name := range []string{"Lab Feed", "Alpha Feed", "Old Feed"} {
+		if !seen[name] {
+			t.Errorf("no audit entry names %q", name)
+		}
 	}
 }
 

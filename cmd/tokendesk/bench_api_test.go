@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/token"
 )
 
@@ -69,7 +68,7 @@ func BenchmarkAPIAgainstBare(b *testing.B) {
 	names := make([]string, benchTokens)
 	for i := range names {
 		names[i] = fmt.Sprintf("Bench Token %05d", i)
-		if _, err := st.CreateToken(ctx, store.TokenSpec{Provider: "redox", Name: names[i], Encrypted: true, Rate: token.Disabled,
+		if _, err := st.CreateToken(ctx, token.Change{Provider: "redox", Name: names[i], Encrypted: true, Rate: token.Disabled,
 			Set: map[string]string{"api_key": "k", "secret": "s", "access_token": fmt.Sprintf("13d5faa8-aacd-4a0d-a666-%012d", i)}}, "bench"); err != nil {
 			b.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/tokendesk/tokendesk/internal/token"
 	"io"
 	"net/http"
 	"net/url"
@@ -179,7 +180,7 @@ func TestAnotherProcessSeesWritesWithinASecond(t *testing.T) {
 	key64, box := newMasterKey(t)
 	st := openDataDir(t, dir, box)
 
-	tok, err := st.CreateToken(ctx, store.TokenSpec{Provider: "redox", Name: "Lab Feed", Encrypted: true, Rate: "disabled",
+	tok, err := st.CreateToken(ctx, token.Change{Provider: "redox", Name: "Lab Feed", Encrypted: true, Rate: "disabled",
 		Set: map[string]string{"api_key": "k", "secret": "s", "access_token": "first"}}, "test")
 	if err != nil {
 		t.Fatal(err)
@@ -211,8 +212,8 @@ func TestAnotherProcessSeesWritesWithinASecond(t *testing.T) {
 		}
 	}
 
-	if _, _, err := st.UpdateToken(ctx, tok.ID, tok.Version, store.TokenSpec{Provider: "redox", Name: "Lab Feed", Encrypted: true, Rate: "disabled",
-		Set: map[string]string{"access_token": "second"}, HandSet: "access_token"}, "test"); err != nil {
+	if _, _, err := st.UpdateToken(ctx, tok.ID, tok.Version, token.Change{Provider: "redox", Name: "Lab Feed", Encrypted: true, Rate: "disabled",
+		Set: map[string]string{"access_token": "second"}, ForgetExpiry: true}, "test"); err != nil {
 		t.Fatal(err)
 	}
 	within("an edit", func(code int, got string) bool { return code == http.StatusOK && got == "second" }, "Lab Feed")
@@ -220,7 +221,7 @@ func TestAnotherProcessSeesWritesWithinASecond(t *testing.T) {
 	if code, _ := p.fetch(t, apiKey, "Billing"); code != http.StatusNotFound {
 		t.Fatalf("Billing before it exists: %d", code)
 	}
-	if _, err := st.CreateToken(ctx, store.TokenSpec{Provider: "redox", Name: "Billing", Encrypted: true, Rate: "disabled",
+	if _, err := st.CreateToken(ctx, token.Change{Provider: "redox", Name: "Billing", Encrypted: true, Rate: "disabled",
 		Set: map[string]string{"api_key": "k", "secret": "s", "access_token": "billing"}}, "test"); err != nil {
 		t.Fatal(err)
 	}

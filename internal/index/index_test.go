@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/tokendesk/tokendesk/internal/index"
+	"github.com/tokendesk/tokendesk/internal/provider"
+	redoxp "github.com/tokendesk/tokendesk/internal/provider/redox"
 	"github.com/tokendesk/tokendesk/internal/secret"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/token"
@@ -29,8 +31,8 @@ func openStore(t *testing.T, path string) *store.Store {
 	return st
 }
 
-func redox(name, access string) store.TokenSpec {
-	return store.TokenSpec{Provider: "redox", Name: name, Encrypted: true, Rate: token.Disabled,
+func redox(name, access string) token.Change {
+	return token.Change{Provider: "redox", Name: name, Encrypted: true, Rate: token.Disabled,
 		Set: map[string]string{"api_key": "k", "secret": "s", "access_token": access}}
 }
 
@@ -76,7 +78,7 @@ func TestNextLookupSeesThisProcessWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SaveRenewal(ctx, c, store.Grant{Field: "access_token", AccessToken: "global-2", ExpiresAt: now.Add(time.Hour)}, true, now); err != nil {
+	if err := st.SaveRenewal(ctx, c, token.FromGrant(redoxp.Provider, provider.Grant{AccessToken: "global-2", ExpiresAt: now.Add(time.Hour)}), now); err != nil {
 		t.Fatal(err)
 	}
 	if got := accessToken(t, ix, app.ID, "Feed"); got != "global-2" {
@@ -84,7 +86,7 @@ func TestNextLookupSeesThisProcessWrites(t *testing.T) {
 	}
 
 	// An app token of the same name now shadows the global one.
-	own, err := st.CreateToken(ctx, store.TokenSpec{AppID: app.ID, Provider: "redox", Name: "Feed", Encrypted: true, Rate: token.Disabled,
+	own, err := st.CreateToken(ctx, token.Change{AppID: app.ID, Provider: "redox", Name: "Feed", Encrypted: true, Rate: token.Disabled,
 		Set: map[string]string{"api_key": "k", "secret": "s", "access_token": "own"}}, "test")
 	if err != nil {
 		t.Fatal(err)
@@ -134,8 +136,8 @@ func TestSyncSeesOtherProcessWrites(t *testing.T) {
 		t.Fatalf("index holds %+v", s)
 	}
 
-	if _, _, err := theirs.UpdateToken(ctx, a.ID, a.Version, store.TokenSpec{Provider: "redox", Name: "A", Encrypted: true, Rate: token.Disabled,
-		Set: map[string]string{"access_token": "a-2"}, HandSet: "access_token"}, "other"); err != nil {
+	if _, _, err := theirs.UpdateToken(ctx, a.ID, a.Version, token.Change{Provider: "redox", Name: "A", Encrypted: true, Rate: token.Disabled,
+		Set: map[string]string{"access_token": "a-2"}, ForgetExpiry: true}, "other"); err != nil {
 		t.Fatal(err)
 	}
 	if got := accessToken(t, ix, 0, "A"); got != "a-1" {

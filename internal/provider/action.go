@@ -39,9 +39,11 @@ type Step struct {
 	Took time.Duration
 }
 
-// Grant is an OAuth 2.0 access token obtained from a provider.
+// Grant is an OAuth 2.0 access token obtained from a provider: the one
+// form of an obtained token from the provider's answer through the form
+// that has not been saved yet to the store. Where a provider keeps its
+// parts is the provider's Tokens declaration.
 type Grant struct {
-	Field        string    `json:"f"` // the field the access token fills
 	AccessToken  string    `json:"a"`
 	RefreshToken string    `json:"r,omitempty"`
 	ExpiresAt    time.Time `json:"x"`

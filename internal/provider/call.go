@@ -132,7 +132,7 @@ func transportProblem(err error, host string, timeout time.Duration) string {
 	var ne net.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-		return fmt.Sprintf("no answer from %s within %s", host, timeout.Round(time.Second))
+		return fmt.Sprintf("no answer from %s within %s", host, roundTimeout(timeout))
 	case errors.Is(err, context.Canceled):
 		return "the request was cancelled"
 	case errors.As(err, &dnsErr):
@@ -145,6 +145,15 @@ func transportProblem(err error, host string, timeout time.Duration) string {
 		return fmt.Sprintf("%s closed the connection", host)
 	}
 	return fmt.Sprintf("could not reach %s", host)
+}
+
+// roundTimeout says a timeout as it was set: whole seconds, or
+// milliseconds for a short one (tests inject those).
+func roundTimeout(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Second)
 }
 
 // redactURL drops query strings, which some providers accept tokens in.

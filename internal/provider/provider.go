@@ -30,6 +30,16 @@ const (
 	KeyEncrypt     = "encrypt"
 )
 
+// Common reports whether key is one of the fields every provider shares:
+// a token's own settings rather than a value stored with it.
+func Common(key string) bool {
+	switch key {
+	case KeyName, KeyDescription, KeyRenewalRate, KeyEncrypt:
+		return true
+	}
+	return false
+}
+
 // Option is one choice of a Select.
 type Option struct {
 	Value string
@@ -70,6 +80,8 @@ type Provider struct {
 	Fields []Field
 	// Actions wires the screen's buttons, by Field.Action.
 	Actions map[string]Action
+	// Tokens says which values carry an obtained grant.
+	Tokens TokenFields
 	// Renew obtains a fresh access token from stored values; nil when the
 	// provider has nothing to renew (a Zoom JWT app signs per call).
 	Renew Renewer
@@ -93,6 +105,21 @@ type Provider struct {
 	// Notice is a warning the provider's form shows above its fields (why
 	// it was retired, and what to use instead).
 	Notice string
+}
+
+// TokenFields says where a provider keeps the OAuth 2.0 grant it obtains,
+// and so which rules apply when a person types a token by hand.
+type TokenFields struct {
+	// Access is the field holding the access token ("" when the provider
+	// keeps none: a Zoom JWT app signs a token per call).
+	Access string
+	// Refresh is the value the refresh token is kept under ("" when the
+	// provider issues none). It has no field of its own: never shown.
+	Refresh string
+	// TypedExpiry is the expiry rule for an access token typed by hand:
+	// false (every provider today) means nothing is known about when it
+	// expires, so the expiry of the grant it replaces is dropped.
+	TypedExpiry bool
 }
 
 // PublishedKeys is the public half of a token's key pairs.
@@ -140,16 +167,16 @@ func (p Provider) Label(key string) string {
 	if f, ok := p.Field(key); ok {
 		return f.Label
 	}
-	if l, ok := hiddenLabels[key]; ok {
-		return l
+	switch key {
+	case "":
+	case p.Tokens.Refresh:
+		return "Refresh Token"
+	case "expires_at":
+		return "Token Expiry"
+	case KeyEncrypt:
+		return "Encrypt"
 	}
 	return key
-}
-
-var hiddenLabels = map[string]string{
-	"refresh_token": "Refresh Token",
-	"expires_at":    "Token Expiry",
-	KeyEncrypt:      "Encrypt",
 }
 
 // NameField is Token Name with the provider's documented wording.

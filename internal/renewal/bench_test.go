@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/tokendesk/tokendesk/internal/token"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -12,7 +13,6 @@ import (
 	"time"
 
 	"github.com/tokendesk/tokendesk/internal/provider/redox"
-	"github.com/tokendesk/tokendesk/internal/store"
 )
 
 // lags collects renewal lags from the worker's OnStart hook.
@@ -40,7 +40,7 @@ func (l *lags) n() int { l.mu.Lock(); defer l.mu.Unlock(); return len(l.d) }
 func benchFixture(b *testing.B, n int, rate string) (*fixture, *sql.DB) {
 	fx := newFixtureOn(b, &clock{real: true})
 	for i := range n {
-		_, err := fx.store.CreateToken(context.Background(), store.TokenSpec{
+		_, err := fx.store.CreateToken(context.Background(), token.Change{
 			Provider: redox.ID, Name: fmt.Sprintf("Bench %06d", i), Rate: rate, Encrypted: true, Renewable: true,
 			Set: map[string]string{redox.KeyEnvironment: "development", redox.KeyAPIKey: "key-1", redox.KeySecret: "secret-1"},
 		}, "bench")

@@ -39,6 +39,39 @@ const (
 	maxWaiting = 512
 )
 
+// Clock is the worker's time: what time it is, and its waits (a backlog's
+// pacing, the sleep until the next token is due). The real one is the
+// wall clock; tests move a fake one, so that none waits on the wall clock.
+type Clock interface {
+	Now() time.Time
+	// After returns a channel that receives once d has passed on this
+	// clock, and a function that gives up the wait.
+	After(d time.Duration) (<-chan time.Time, func())
+}
+
+// RealClock is the wall clock.
+type RealClock struct{}
+
+// Now is time.Now.
+func (RealClock) Now() time.Time { return time.Now() }
+
+// After waits on a timer.
+func (RealClock) After(d time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTimer(d)
+	return t.C, func() { t.Stop() }
+}
+
+// TimeFrom is a clock that reads the time from now and waits on the wall
+// clock: for callers that keep their own time but never run the worker's
+// waiting loop (Renew now, RunOnce).
+func TimeFrom(now func() time.Time) Clock { return timeFrom(now) }
+
+type timeFrom func() time.Time
+
+func (f timeFrom) Now() time.Time { return f() }
+
+func (timeFrom) After(d time.Duration) (<-chan time.Time, func()) { return RealClock{}.After(d) }
+
 // Worker renews due tokens. Create it with New; Run it in a goroutine.
 type Worker struct {
 	store     *store.Store
@@ -47,8 +80,9 @@ type Worker struct {
 	logger    *slog.Logger
 	metrics   *Metrics
 
-	// Now is the clock; Jitter returns [0,1) (tests make both predictable).
-	Now    func() time.Time
+	// Clock tells the time and times every wait; Jitter returns [0,1).
+	// Tests make both predictable.
+	Clock  Clock
 	Jitter func() float64
 	// Owner names this worker in leases; unique per process.
 	Owner    string
@@ -74,7 +108,7 @@ func New(st *store.Store, providers func(string) (provider.Provider, bool), env 
 	rand.Read(b)
 	return &Worker{
 		store: st, providers: providers, env: env, logger: logger, metrics: m,
-		Now: time.Now, Jitter: mrand.Float64,
+		Clock: RealClock{}, Jitter: mrand.Float64,
 		Owner:    fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b)),
 		Parallel: DefaultParallel, Batch: DefaultBatch, Lease: DefaultLease, Spread: DefaultSpread, Poll: DefaultPoll,
 		wake: make(chan struct{}, 1),
@@ -102,7 +136,7 @@ func (w *Worker) Run(ctx context.Context, drain context.Context) {
 	slots := make(chan struct{}, max(w.Parallel, 1))
 	held := make(chan struct{}, max(w.Parallel, 1)+maxWaiting)
 	for ctx.Err() == nil {
-		claims, err := w.store.ClaimDue(ctx, w.Owner, w.Now(), w.Lease, w.Batch)
+		claims, err := w.store.ClaimDue(ctx, w.Owner, w.Clock.Now(), w.Lease, w.Batch)
 		if err != nil && ctx.Err() == nil {
 			w.logger.Error("claiming due tokens", "err", err)
 		}
@@ -143,7 +177,7 @@ func (w *Worker) Run(ctx context.Context, drain context.Context) {
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		claims, err := w.store.ClaimDue(ctx, w.Owner, w.Now(), w.Lease, w.Batch)
+		claims, err := w.store.ClaimDue(ctx, w.Owner, w.Clock.Now(), w.Lease, w.Batch)
 		if err != nil {
 			return total, err
 		}
@@ -167,7 +201,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 
 // RenewNow renews one token immediately, for the "Renew now" button.
 func (w *Worker) RenewNow(ctx context.Context, id int64) error {
-	c, err := w.store.ClaimOne(ctx, id, w.Owner, w.Now(), w.Lease)
+	c, err := w.store.ClaimOne(ctx, id, w.Owner, w.Clock.Now(), w.Lease)
 	if err != nil {
 		return err
 	}
@@ -178,7 +212,7 @@ func (w *Worker) RenewNow(ctx context.Context, id int64) error {
 const backlog = time.Minute
 
 func (w *Worker) spread(c store.Claim) time.Duration {
-	if w.Spread <= 0 || w.Now().Sub(c.DueAt) < backlog {
+	if w.Spread <= 0 || w.Clock.Now().Sub(c.DueAt) < backlog {
 		return 0
 	}
 	return time.Duration(w.Jitter() * float64(w.Spread))
@@ -188,10 +222,10 @@ func (w *Worker) pause(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
 		return ctx.Err() == nil
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
+	elapsed, stop := w.Clock.After(d)
+	defer stop()
 	select {
-	case <-t.C:
+	case <-elapsed:
 		return true
 	case <-ctx.Done():
 		return false
@@ -202,12 +236,12 @@ func (w *Worker) pause(ctx context.Context, d time.Duration) bool {
 func (w *Worker) sleep(ctx context.Context) {
 	d := w.Poll
 	if next, err := w.store.NextDue(ctx); err == nil && !next.IsZero() {
-		d = min(d, max(next.Sub(w.Now()), 10*time.Millisecond))
+		d = min(d, max(next.Sub(w.Clock.Now()), 10*time.Millisecond))
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
+	elapsed, stop := w.Clock.After(d)
+	defer stop()
 	select {
-	case <-t.C:
+	case <-elapsed:
 	case <-w.wake:
 	case <-ctx.Done():
 	}
@@ -224,7 +258,7 @@ var ErrNothingToRenew = errors.New("this kind of token has nothing to renew")
 
 // renew runs one claimed renewal to a recorded outcome.
 func (w *Worker) renew(ctx context.Context, c store.Claim) error {
-	start := w.Now()
+	start := w.Clock.Now()
 	p, ok := w.providers(c.Provider)
 	if !ok || p.Renew == nil {
 		w.release(ctx, c)
@@ -256,7 +290,7 @@ func (w *Worker) renew(ctx context.Context, c store.Claim) error {
 			}
 			used = values
 		}
-		err = w.store.SaveRenewal(ctx, c, store.Grant{Field: g.Field, AccessToken: g.AccessToken, RefreshToken: g.RefreshToken, ExpiresAt: g.ExpiresAt}, true, w.Now())
+		err = w.store.SaveRenewal(ctx, c, token.FromGrant(p, g), w.Clock.Now())
 		switch {
 		case errors.Is(err, store.ErrStale) && attempt < maxRedo:
 			// An administrator edited the token meanwhile: their edit wins.
@@ -279,7 +313,7 @@ func (w *Worker) renew(ctx context.Context, c store.Claim) error {
 			w.release(ctx, c)
 			return err
 		}
-		took := w.Now().Sub(start)
+		took := w.Clock.Now().Sub(start)
 		w.metrics.renewals.WithLabelValues(c.Provider, "success").Inc()
 		w.metrics.duration.Observe(took.Seconds())
 		w.logger.Info("token renewed", "token_id", c.ID, "provider", c.Provider, "expires", g.ExpiresAt)
@@ -299,10 +333,10 @@ func retryAfter(err error) time.Duration {
 // fail records a failed renewal and schedules the retry after the backoff,
 // and never before the wait a throttling provider asked for.
 func (w *Worker) fail(ctx context.Context, c store.Claim, p provider.Provider, msg string, start time.Time, notBefore time.Duration) error {
-	retry := w.Now().Add(max(token.Backoff(c.Rate, c.Failures+1, w.Jitter), notBefore))
-	n, err := w.store.RecordRenewalFailure(context.WithoutCancel(ctx), c, msg, retry, w.Now())
+	retry := w.Clock.Now().Add(max(token.Backoff(c.Rate, c.Failures+1, w.Jitter), notBefore))
+	n, err := w.store.RecordRenewalFailure(context.WithoutCancel(ctx), c, msg, retry, w.Clock.Now())
 	w.metrics.renewals.WithLabelValues(c.Provider, "failure").Inc()
-	w.metrics.duration.Observe(w.Now().Sub(start).Seconds())
+	w.metrics.duration.Observe(w.Clock.Now().Sub(start).Seconds())
 	w.logger.Warn("token renewal failed", "token_id", c.ID, "provider", c.Provider, "failures", n, "retry_at", retry, "problem", msg)
 	if err != nil {
 		return err
@@ -322,7 +356,10 @@ func secretValues(p provider.Provider, values map[string]string) []string {
 			out = append(out, values[f.Key])
 		}
 	}
-	return append(out, values[store.RefreshTokenKey])
+	if p.Tokens.Refresh != "" {
+		out = append(out, values[p.Tokens.Refresh])
+	}
+	return out
 }
 
 func errMessage(err error) string {

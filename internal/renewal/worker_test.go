@@ -3,10 +3,12 @@ package renewal
 import (
 	"context"
 	"fmt"
+	"github.com/tokendesk/tokendesk/internal/token"
 	"io"
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -22,10 +24,18 @@ import (
 	"github.com/tokendesk/tokendesk/internal/store"
 )
 
+// clock is the tests' time: it moves only when a test advances it, and
+// the worker's waits end when it passes their deadline.
 type clock struct {
-	mu   sync.Mutex
-	now  time.Time
-	real bool // benchmarks run on the wall clock
+	mu      sync.Mutex
+	now     time.Time
+	waiters []*waiter
+	real    bool // benchmarks run on the wall clock
+}
+
+type waiter struct {
+	at time.Time
+	ch chan time.Time
 }
 
 func (c *clock) Now() time.Time {
@@ -36,7 +46,64 @@ func (c *clock) Now() time.Time {
 	defer c.mu.Unlock()
 	return c.now
 }
-func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+func (c *clock) After(d time.Duration) (<-chan time.Time, func()) {
+	if c.real {
+		return RealClock{}.After(d)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w := &waiter{at: c.now.Add(d), ch: make(chan time.Time, 1)}
+	if d <= 0 {
+		w.ch <- c.now
+		return w.ch, func() {}
+	}
+	c.waiters = append(c.waiters, w)
+	return w.ch, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.waiters = slices.DeleteFunc(c.waiters, func(o *waiter) bool { return o == w })
+	}
+}
+
+// Advance moves the time on, ending the waits it passes.
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	c.waiters = slices.DeleteFunc(c.waiters, func(w *waiter) bool {
+		if w.at.After(c.now) {
+			return false
+		}
+		w.ch <- c.now
+		return true
+	})
+}
+
+// waiting counts the waits that end d or more from now.
+func (c *clock) waiting(d time.Duration) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, w := range c.waiters {
+		if !w.at.Before(c.now.Add(d)) {
+			n++
+		}
+	}
+	return n
+}
+
+// eventually waits for something the worker does in its own goroutines.
+// The bound only keeps a broken worker from hanging the test run; nothing
+// is measured against the wall clock.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	for give := time.Now().Add(time.Minute); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(give) {
+			t.Fatalf("%s never happened", what)
+		}
+	}
+}
 
 type fixture struct {
 	t      testing.TB
@@ -82,13 +149,13 @@ func (f *fixture) open() *store.Store {
 
 func (f *fixture) newWorker(st *store.Store, owner string, m *Metrics) *Worker {
 	w := New(st, registry.ByID, f.env, slog.New(slog.NewTextHandler(io.Discard, nil)), m)
-	w.Now, w.Jitter, w.Owner, w.Spread = f.clock.Now, func() float64 { return 0.5 }, owner, 0
+	w.Clock, w.Jitter, w.Owner, w.Spread = f.clock, func() float64 { return 0.5 }, owner, 0
 	return w
 }
 
 func (f *fixture) addRedox(name, rate string) int64 {
 	f.t.Helper()
-	tok, err := f.store.CreateToken(context.Background(), store.TokenSpec{
+	tok, err := f.store.CreateToken(context.Background(), token.Change{
 		Provider: redox.ID, Name: name, Rate: rate, Encrypted: true, Renewable: true,
 		Set: map[string]string{redox.KeyEnvironment: "development", redox.KeyAPIKey: "key-1", redox.KeySecret: "secret-1"},
 	}, "ada@example.com")
@@ -157,7 +224,7 @@ func TestScheduleRenewAndReschedule(t *testing.T) {
 
 	// Changing the rate reschedules at once; Disabled unschedules.
 	tok, _ := f.store.TokenByID(context.Background(), id)
-	spec := store.TokenSpec{Provider: redox.ID, Name: "Lab Feed", Rate: "1h", Encrypted: true, Renewable: true}
+	spec := token.Change{Provider: redox.ID, Name: "Lab Feed", Rate: "1h", Encrypted: true, Renewable: true}
 	if _, _, err := f.store.UpdateToken(context.Background(), id, tok.Version, spec, "ada@example.com"); err != nil {
 		t.Fatal(err)
 	}
@@ -279,10 +346,10 @@ func TestRefusedRefreshFallsBackToTheAPIKey(t *testing.T) {
 	id := f.addRedox("Lab Feed", "15m")
 	f.runOnce()
 	// Someone else used the refresh token (Redox rotates them): refresh is refused.
-	f.store.CreateToken(context.Background(), store.TokenSpec{Provider: redox.ID, Name: "Other", Rate: "disabled"}, "x")
+	f.store.CreateToken(context.Background(), token.Change{Provider: redox.ID, Name: "Other", Rate: "disabled"}, "x")
 	tok, _ := f.store.TokenByID(context.Background(), id)
-	spec := store.TokenSpec{Provider: redox.ID, Name: "Lab Feed", Rate: "15m", Encrypted: true, Renewable: true,
-		Set: map[string]string{store.RefreshTokenKey: "00000000-0000-4000-8000-000000000000"}}
+	spec := token.Change{Provider: redox.ID, Name: "Lab Feed", Rate: "15m", Encrypted: true, Renewable: true,
+		Set: map[string]string{redox.KeyRefresh: "00000000-0000-4000-8000-000000000000"}}
 	f.store.UpdateToken(context.Background(), id, tok.Version, spec, "ada@example.com")
 	f.clock.Advance(15 * time.Minute)
 	f.runOnce()
@@ -312,7 +379,7 @@ func TestAdministratorsEditWinsOverARacingRenewal(t *testing.T) {
 	id := f.addRedox("Lab Feed", "15m")
 	tok, _ := f.store.TokenByID(context.Background(), id)
 	f.worker.env.HTTP = &http.Client{Transport: &racingTransport{edit: func() {
-		spec := store.TokenSpec{Provider: redox.ID, Name: "Lab Feed", Description: "new credentials", Rate: "15m", Encrypted: true, Renewable: true,
+		spec := token.Change{Provider: redox.ID, Name: "Lab Feed", Description: "new credentials", Rate: "15m", Encrypted: true, Renewable: true,
 			Set: map[string]string{redox.KeyAPIKey: "key-2", redox.KeySecret: "secret-2"}}
 		if _, _, err := f.store.UpdateToken(context.Background(), id, tok.Version, spec, "ada@example.com"); err != nil {
 			t.Error(err)
@@ -343,7 +410,7 @@ func TestDescriptionEditRacingARenewalKeepsItsResult(t *testing.T) {
 	before := calls()
 	tok, _ := f.store.TokenByID(context.Background(), id)
 	f.worker.env.HTTP = &http.Client{Transport: &racingTransport{edit: func() {
-		spec := store.TokenSpec{Provider: redox.ID, Name: "Lab Feed", Description: "only the description", Rate: "15m", Encrypted: true, Renewable: true}
+		spec := token.Change{Provider: redox.ID, Name: "Lab Feed", Description: "only the description", Rate: "15m", Encrypted: true, Renewable: true}
 		if _, _, err := f.store.UpdateToken(context.Background(), id, tok.Version, spec, "ada@example.com"); err != nil {
 			t.Error(err)
 		}
@@ -433,19 +500,24 @@ func TestOverdueTokensAfterARestartAreRenewedSpreadOut(t *testing.T) {
 	w.Spread, w.Jitter, w.Poll = 200*time.Millisecond, func() float64 { return 0.99 }, 20*time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	start := time.Now()
 	go func() { w.Run(ctx, context.Background()); close(done) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for f.redox.Calls("/auth/refreshToken") < 20 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	defer func() { cancel(); <-done }()
+
+	// Each overdue token waits its share of the spread (0.99 × 200 ms).
+	eventually(t, "20 overdue renewals waiting out their spread", func() bool { return f.clock.waiting(190*time.Millisecond) == 20 })
+	f.clock.Advance(197 * time.Millisecond)
+	if n := f.redox.Calls("/auth/refreshToken"); n != 0 {
+		t.Fatalf("%d overdue renewals started before their spread had passed", n)
 	}
+	f.clock.Advance(time.Millisecond)
+	eventually(t, "20 renewals after the spread", func() bool { return f.redox.Calls("/auth/refreshToken") == 20 })
+	eventually(t, "20 renewals counted", func() bool {
+		return testutil.ToFloat64(w.metrics.renewals.WithLabelValues("redox", "success")) == 40
+	})
 	cancel()
 	<-done
-	if f.redox.Calls("/auth/refreshToken") != 20 {
-		t.Fatalf("renewed %d of 20 overdue tokens", f.redox.Calls("/auth/refreshToken"))
-	}
-	if time.Since(start) < 190*time.Millisecond {
-		t.Fatal("overdue renewals were not spread out")
+	if n := f.redox.Calls("/auth/refreshToken"); n != 20 {
+		t.Fatalf("%d refreshes for 20 overdue tokens", n)
 	}
 	if v := testutil.ToFloat64(w.metrics.renewals.WithLabelValues("redox", "success")); v != 40 {
 		t.Fatalf("success metric %v", v)
@@ -469,17 +541,17 @@ func TestBacklogPacingHoldsNoSlot(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { w.Run(ctx, context.Background()); close(done) }()
-	for deadline := time.Now().Add(10 * time.Second); f.token(onTime).Access == "" && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
-	}
-	cancel()
-	<-done
-	if f.token(onTime).Access == "" {
-		t.Fatal("the token due now waited behind the paced backlog")
+
+	// The clock does not move: the token due now needs no wait at all.
+	eventually(t, "the token due now renewed", func() bool { return f.token(onTime).Access != "" })
+	if n := f.clock.waiting(59 * time.Minute); n != len(backlog) {
+		t.Fatalf("%d backlog renewals waiting their spread, want %d", n, len(backlog))
 	}
 	if n := f.redox.Calls("/auth/refreshToken"); n != 0 {
 		t.Fatalf("the backlog did not wait its spread: %d refreshes", n)
 	}
+	cancel()
+	<-done
 	// The waiting claims were given back: another run renews them.
 	w.Spread = 0
 	if n := f.runOnce(); n != len(backlog) {
@@ -500,9 +572,7 @@ func TestShutdownAbandonsCleanly(t *testing.T) {
 	drain, stopDrain := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { w.Run(ctx, drain); close(done) }()
-	for f.redox.Calls("/auth/refreshToken") == 0 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	eventually(t, "the renewal reaching Redox", func() bool { return f.redox.Calls("/auth/refreshToken") > 0 })
 	cancel()    // shutdown begins
 	stopDrain() // and the grace period is over
 	select {

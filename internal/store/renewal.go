@@ -111,17 +111,20 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, error) {
 	return fromNullMS(next), nil
 }
 
-// SaveRenewal stores a renewed grant in one write that succeeds only if
-// the token was not edited since it was claimed (ErrStale: redo it with
-// the new credentials) and the lease is still ours (ErrLeaseLost).
+// SaveRenewal applies a renewal (a change carrying the grant obtained) in
+// one write that succeeds only if the token was not edited since it was
+// claimed (ErrStale: redo it with the new credentials) and the lease is
+// still ours (ErrLeaseLost). The token's settings stay as they are.
 // Renewals do not bump the version, so they never make an
 // administrator's open form stale: an edit always wins.
-func (s *Store) SaveRenewal(ctx context.Context, c Claim, g Grant, renewable bool, now time.Time) error {
+func (s *Store) SaveRenewal(ctx context.Context, c Claim, ch token.Change, now time.Time) error {
+	if ch.Grant == nil {
+		return errors.New("store: a renewal without a grant")
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		var version int64
 		var owner sql.NullString
-		var rate string
-		err := tx.QueryRowContext(ctx, "SELECT version, lease_owner, renewal_rate FROM tokens WHERE id = ?", c.ID).Scan(&version, &owner, &rate)
+		err := tx.QueryRowContext(ctx, "SELECT version, lease_owner, encrypted FROM tokens WHERE id = ?", c.ID).Scan(&version, &owner, &ch.Encrypted)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -134,27 +137,18 @@ func (s *Store) SaveRenewal(ctx context.Context, c Claim, g Grant, renewable boo
 		if version != c.Version {
 			return ErrStale
 		}
-		set := map[string]string{}
-		applyGrant(set, &g)
-		for field, v := range set {
-			if err := s.putValue(ctx, tx, c.ID, field, v, c.Encrypted, ms(now), actorOr(ctx, RenewalActor)); err != nil {
-				return err
-			}
+		actor := actorOr(ctx, RenewalActor)
+		if err := s.apply(ctx, tx, c.ID, ch, nil, false, now, actor); err != nil {
+			return err
 		}
-		next := token.NextRenewal(rate, renewable, now, g.ExpiresAt, now)
-		_, err = tx.ExecContext(ctx, `
-			UPDATE tokens SET expires_at = ?, last_renewed_at = ?, next_renewal_at = ?, failures = 0,
-			       last_error = '', last_error_at = NULL, lease_owner = NULL, lease_until = NULL
-			WHERE id = ?`, nullMS(g.ExpiresAt), ms(now), nullMS(next), c.ID)
-		if err != nil {
+		if err := schedule(ctx, tx, c.ID, ch.Renewable, now); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE tokens SET lease_owner = NULL, lease_until = NULL WHERE id = ?", c.ID); err != nil {
 			return fmt.Errorf("store: saving renewal: %w", err)
 		}
-		fields := []string{g.Field}
-		if g.RefreshToken != "" {
-			fields = append(fields, RefreshTokenKey)
-		}
-		return insertAudit(ctx, tx, Audit{At: now, Actor: actorOr(ctx, RenewalActor), Action: ActionTokenRenew,
-			Subject: c.Name, TokenID: c.ID, AppID: c.AppID, Provider: c.Provider, Fields: fields})
+		return insertAudit(ctx, tx, Audit{At: now, Actor: actor, Action: ActionTokenRenew,
+			Subject: c.Name, TokenID: c.ID, AppID: c.AppID, Provider: c.Provider, Fields: ch.Fields()})
 	})
 }
 

@@ -90,7 +90,7 @@ func TestCountByStatusAgreesWithStatus(t *testing.T) {
 	}
 	var ids []int64
 	for i, c := range cases {
-		tok, err := s.CreateToken(ctx, TokenSpec{Provider: "redox", Name: fmt.Sprintf("T%d", i), Encrypted: true, Rate: c.rate, Renewable: true,
+		tok, err := s.CreateToken(ctx, token.Change{Provider: "redox", Name: fmt.Sprintf("T%d", i), Encrypted: true, Rate: c.rate, Renewable: true,
 			Set: map[string]string{"api_key": "k", "secret": "s"}}, "test")
 		if err != nil {
 			t.Fatal(err)

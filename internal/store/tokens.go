@@ -14,62 +14,11 @@ import (
 	"github.com/tokendesk/tokendesk/internal/token"
 )
 
-// TokenSpec is the state a person asked a token to have.
-type TokenSpec struct {
-	AppID       int64 // 0: global
-	Provider    string
-	Name        string
-	Description string
-	Encrypted   bool
-	Rate        string
-	// Set holds provider field values to store (credentials and settings).
-	Set map[string]string
-	// Clear names stored values to remove.
-	Clear []string
-	// Grant is an access token just obtained from the provider.
-	Grant *Grant
-	// Renewable says the provider can renew the token; only then is it scheduled.
-	Renewable bool
-	// HandSet names the access-token field when a person typed or cleared
-	// it: the previous grant's expiry and refresh token no longer apply.
-	HandSet string
-}
-
-// Grant is an obtained access token: stored in Field, with its refresh
-// token and expiry, and counted as a renewal.
-type Grant struct {
-	Field        string
-	AccessToken  string
-	RefreshToken string
-	ExpiresAt    time.Time
-}
-
-// RefreshTokenKey is where a grant's refresh token is kept.
-const RefreshTokenKey = "refresh_token"
-
-// applyGrant folds g into the values to set.
-func applyGrant(set map[string]string, g *Grant) {
-	if g == nil {
-		return
-	}
-	set[g.Field] = g.AccessToken
-	if g.RefreshToken != "" {
-		set[RefreshTokenKey] = g.RefreshToken
-	}
-}
-
-// recordGrant stores a grant's expiry and marks the token renewed now.
-func recordGrant(ctx context.Context, tx *sql.Tx, id int64, g *Grant, now int64) error {
-	if g == nil {
-		return nil
-	}
-	_, err := tx.ExecContext(ctx, `UPDATE tokens SET expires_at = ?, last_renewed_at = ?, failures = 0, last_error = '', last_error_at = NULL WHERE id = ?`,
-		nullMS(g.ExpiresAt), now, id)
-	if err != nil {
-		return fmt.Errorf("store: recording grant: %w", err)
-	}
-	return nil
-}
+// TokenSpec is the change a token's writes take.
+//
+// Deprecated: an alias kept so that branches written against the old name
+// still build; use token.Change.
+type TokenSpec = token.Change
 
 // TokenFilter narrows a token list.
 type TokenFilter struct {
@@ -158,16 +107,16 @@ func valueAAD(tokenID int64, field string) string {
 
 // CreateToken stores a new token and its values, and audits it, in one
 // transaction. ErrDuplicateName when the scope already has the name.
-func (s *Store) CreateToken(ctx context.Context, spec TokenSpec, actor string) (token.Token, error) {
-	now := ms(s.Now())
+func (s *Store) CreateToken(ctx context.Context, ch token.Change, actor string) (token.Token, error) {
+	now := s.Now()
 	var id int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `
 			INSERT INTO tokens (app_id, provider, name, name_key, description, encrypted, renewal_rate,
 			                    created_at, created_by, updated_at, updated_by)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			nullID(spec.AppID), spec.Provider, spec.Name, token.NameKey(spec.Name), spec.Description,
-			spec.Encrypted, spec.Rate, now, actor, now, actor)
+			nullID(ch.AppID), ch.Provider, ch.Name, token.NameKey(ch.Name), ch.Description,
+			ch.Encrypted, ch.Rate, ms(now), actor, ms(now), actor)
 		if isUniqueViolation(err) {
 			return ErrDuplicateName
 		}
@@ -175,23 +124,14 @@ func (s *Store) CreateToken(ctx context.Context, spec TokenSpec, actor string) (
 			return fmt.Errorf("store: creating token: %w", err)
 		}
 		id, _ = res.LastInsertId()
-		if spec.Set == nil {
-			spec.Set = map[string]string{}
-		}
-		applyGrant(spec.Set, spec.Grant)
-		if err := recordGrant(ctx, tx, id, spec.Grant, now); err != nil {
+		if err := s.apply(ctx, tx, id, ch, nil, false, now, actor); err != nil {
 			return err
 		}
-		for _, field := range slices.Sorted(maps.Keys(spec.Set)) {
-			if err := s.putValue(ctx, tx, id, field, spec.Set[field], spec.Encrypted, now, actor); err != nil {
-				return err
-			}
-		}
-		if err := schedule(ctx, tx, id, spec.Renewable, s.Now()); err != nil {
+		if err := schedule(ctx, tx, id, ch.Renewable, now); err != nil {
 			return err
 		}
-		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: ActionTokenCreate,
-			Subject: spec.Name, TokenID: id, AppID: spec.AppID, Provider: spec.Provider, Fields: createdFields(spec)})
+		return insertAudit(ctx, tx, Audit{At: now, Actor: actor, Action: ActionTokenCreate,
+			Subject: ch.Name, TokenID: id, AppID: ch.AppID, Provider: ch.Provider, Fields: createdFields(ch)})
 	})
 	if err != nil {
 		return token.Token{}, err
@@ -199,24 +139,24 @@ func (s *Store) CreateToken(ctx context.Context, spec TokenSpec, actor string) (
 	return s.TokenByID(ctx, id)
 }
 
-func createdFields(spec TokenSpec) []string {
+func createdFields(ch token.Change) []string {
 	fields := []string{"name"}
-	if spec.Description != "" {
+	if ch.Description != "" {
 		fields = append(fields, "description")
 	}
-	for _, k := range slices.Sorted(maps.Keys(spec.Set)) {
-		if spec.Set[k] != "" {
+	for _, k := range ch.Fields() {
+		if ch.Set[k] != "" {
 			fields = append(fields, k)
 		}
 	}
 	return fields
 }
 
-// UpdateToken saves spec over token id if it is still at version expect.
+// UpdateToken applies ch to token id if it is still at version expect.
 // It returns the keys of the fields that changed. ErrStale when someone
 // saved the token meanwhile; nothing is written then.
-func (s *Store) UpdateToken(ctx context.Context, id, expect int64, spec TokenSpec, actor string) (token.Token, []string, error) {
-	now := ms(s.Now())
+func (s *Store) UpdateToken(ctx context.Context, id, expect int64, ch token.Change, actor string) (token.Token, []string, error) {
+	now := s.Now()
 	var changed []string
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		old, err := scanToken(tx.QueryRowContext(ctx, "SELECT "+tokenCols+" FROM tokens WHERE id = ?", id))
@@ -230,96 +170,114 @@ func (s *Store) UpdateToken(ctx context.Context, id, expect int64, spec TokenSpe
 		if err != nil {
 			return err
 		}
-
-		if old.Name != spec.Name {
-			changed = append(changed, "name")
-		}
-		if old.Description != spec.Description {
-			changed = append(changed, "description")
-		}
-		if old.Rate != spec.Rate {
-			changed = append(changed, "renewal_rate")
-		}
-		if old.Encrypted != spec.Encrypted {
-			changed = append(changed, "encrypt")
-		}
-		if spec.Set == nil {
-			spec.Set = map[string]string{}
-		}
-		applyGrant(spec.Set, spec.Grant)
-		newValues := maps.Clone(oldValues)
-		for _, k := range slices.Sorted(maps.Keys(spec.Set)) {
-			if v, ok := oldValues[k]; !ok || v != spec.Set[k] {
-				changed = append(changed, k)
-			}
-			newValues[k] = spec.Set[k]
-		}
-		for _, k := range spec.Clear {
-			if _, ok := oldValues[k]; ok {
-				changed = append(changed, k)
-				delete(newValues, k)
-			}
-		}
+		changed = changedFields(old, oldValues, ch)
 
 		_, err = tx.ExecContext(ctx, `
 			UPDATE tokens SET name = ?, name_key = ?, description = ?, encrypted = ?, renewal_rate = ?,
 			       version = version + 1, updated_at = ?, updated_by = ?
 			WHERE id = ? AND version = ?`,
-			spec.Name, token.NameKey(spec.Name), spec.Description, spec.Encrypted, spec.Rate, now, actor, id, expect)
+			ch.Name, token.NameKey(ch.Name), ch.Description, ch.Encrypted, ch.Rate, ms(now), actor, id, expect)
 		if isUniqueViolation(err) {
 			return ErrDuplicateName
 		}
 		if err != nil {
 			return fmt.Errorf("store: updating token: %w", err)
 		}
-
-		if err := recordGrant(ctx, tx, id, spec.Grant, now); err != nil {
+		// Values switch between sealed and plain when Encrypt changes.
+		if err := s.apply(ctx, tx, id, ch, oldValues, old.Encrypted != ch.Encrypted, now, actor); err != nil {
 			return err
-		}
-		if spec.HandSet != "" && spec.Grant == nil {
-			if _, err := tx.ExecContext(ctx, "UPDATE tokens SET expires_at = NULL WHERE id = ?", id); err != nil {
-				return fmt.Errorf("store: updating token: %w", err)
-			}
-			if _, ok := newValues[RefreshTokenKey]; ok {
-				delete(newValues, RefreshTokenKey)
-				spec.Clear = append(spec.Clear, RefreshTokenKey)
-			}
-		}
-		for _, k := range spec.Clear {
-			if _, err := tx.ExecContext(ctx, "DELETE FROM token_values WHERE token_id = ? AND field = ?", id, k); err != nil {
-				return fmt.Errorf("store: clearing value: %w", err)
-			}
-		}
-		for _, k := range slices.Sorted(maps.Keys(newValues)) {
-			_, set := spec.Set[k]
-			// Values switch between sealed and plain when Encrypt changes.
-			if set || old.Encrypted != spec.Encrypted {
-				if err := s.putValue(ctx, tx, id, k, newValues[k], spec.Encrypted, now, actor); err != nil {
-					return err
-				}
-			}
 		}
 		if len(changed) == 0 {
 			return nil
 		}
-		if err := schedule(ctx, tx, id, spec.Renewable, s.Now()); err != nil {
+		if err := schedule(ctx, tx, id, ch.Renewable, now); err != nil {
 			return err
 		}
 		// A token whose renewals were failing is retried at once after an
 		// edit: the edit is most likely the fix.
-		if old.Failures > 0 && spec.Rate != token.Disabled && spec.Renewable {
-			if _, err := tx.ExecContext(ctx, "UPDATE tokens SET next_renewal_at = ? WHERE id = ?", now, id); err != nil {
+		if old.Failures > 0 && ch.Rate != token.Disabled && ch.Renewable {
+			if _, err := tx.ExecContext(ctx, "UPDATE tokens SET next_renewal_at = ? WHERE id = ?", ms(now), id); err != nil {
 				return fmt.Errorf("store: scheduling: %w", err)
 			}
 		}
-		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: ActionTokenUpdate,
-			Subject: spec.Name, TokenID: id, AppID: old.AppID, Provider: old.Provider, Fields: changed})
+		return insertAudit(ctx, tx, Audit{At: now, Actor: actor, Action: ActionTokenUpdate,
+			Subject: ch.Name, TokenID: id, AppID: old.AppID, Provider: old.Provider, Fields: changed})
 	})
 	if err != nil {
 		return token.Token{}, nil, err
 	}
 	t, err := s.TokenByID(ctx, id)
 	return t, changed, err
+}
+
+// changedFields names what ch changes on a token, in the audit log's order:
+// settings, then set values, then values a person cleared.
+func changedFields(old token.Token, oldValues map[string]string, ch token.Change) []string {
+	var changed []string
+	if old.Name != ch.Name {
+		changed = append(changed, "name")
+	}
+	if old.Description != ch.Description {
+		changed = append(changed, "description")
+	}
+	if old.Rate != ch.Rate {
+		changed = append(changed, "renewal_rate")
+	}
+	if old.Encrypted != ch.Encrypted {
+		changed = append(changed, "encrypt")
+	}
+	for _, k := range ch.Fields() {
+		if v, ok := oldValues[k]; !ok || v != ch.Set[k] {
+			changed = append(changed, k)
+		}
+	}
+	for _, k := range ch.Clear {
+		if _, ok := oldValues[k]; ok {
+			changed = append(changed, k)
+		}
+	}
+	return changed
+}
+
+// apply writes a change's values and grant to token id inside tx: the one
+// path every write of a token's values takes (create, edit, renewal).
+// oldValues are the values stored before (nil for a new token); reseal
+// rewrites every kept value, when the token's Encrypt setting changed.
+func (s *Store) apply(ctx context.Context, tx *sql.Tx, id int64, ch token.Change, oldValues map[string]string, reseal bool, now time.Time, actor string) error {
+	if g := ch.Grant; g != nil {
+		_, err := tx.ExecContext(ctx, `UPDATE tokens SET expires_at = ?, last_renewed_at = ?, failures = 0, last_error = '', last_error_at = NULL WHERE id = ?`,
+			nullMS(g.ExpiresAt), ms(now), id)
+		if err != nil {
+			return fmt.Errorf("store: recording grant: %w", err)
+		}
+	}
+	if ch.ForgetExpiry {
+		if _, err := tx.ExecContext(ctx, "UPDATE tokens SET expires_at = NULL WHERE id = ?", id); err != nil {
+			return fmt.Errorf("store: updating token: %w", err)
+		}
+	}
+	values := maps.Clone(oldValues)
+	if values == nil {
+		values = map[string]string{}
+	}
+	for _, k := range slices.Concat(ch.Clear, ch.Forget) {
+		if _, set := ch.Set[k]; set {
+			continue
+		}
+		delete(values, k)
+		if _, err := tx.ExecContext(ctx, "DELETE FROM token_values WHERE token_id = ? AND field = ?", id, k); err != nil {
+			return fmt.Errorf("store: clearing value: %w", err)
+		}
+	}
+	maps.Copy(values, ch.Set)
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		if _, set := ch.Set[k]; set || reseal {
+			if err := s.putValue(ctx, tx, id, k, values[k], ch.Encrypted, ms(now), actor); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // putValue writes one value, sealed unless the token stores plain text.

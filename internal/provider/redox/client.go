@@ -109,7 +109,7 @@ func getToken(ctx context.Context, env provider.Env, values map[string]string) p
 		provider.Step{Text: "Received an access token and a refresh token, valid until " + tok.Expires.Format("2006-01-02 15:04 UTC"), OK: true},
 	)
 	res.Summary = "Obtained an OAuth 2.0 access token from Redox, valid until " + tok.Expires.Format("2006-01-02 15:04 UTC") + ". Press Save to keep it."
-	res.Grant = &provider.Grant{Field: KeyAccessToken, AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, ExpiresAt: tok.Expires}
+	res.Grant = &provider.Grant{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, ExpiresAt: tok.Expires}
 	return res
 }
 
@@ -122,7 +122,7 @@ func renew(ctx context.Context, env provider.Env, values map[string]string) (pro
 	if rt := values[KeyRefresh]; rt != "" {
 		tok, _, err := c.Refresh(ctx, values[KeyAPIKey], rt)
 		if err == nil {
-			return provider.Grant{Field: KeyAccessToken, AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, ExpiresAt: tok.Expires}, nil
+			return provider.Grant{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, ExpiresAt: tok.Expires}, nil
 		}
 		var ce *provider.CallError
 		if !errors.As(err, &ce) || !ce.Refused() {
@@ -133,5 +133,5 @@ func renew(ctx context.Context, env provider.Env, values map[string]string) (pro
 	if err != nil {
 		return provider.Grant{}, err
 	}
-	return provider.Grant{Field: KeyAccessToken, AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, ExpiresAt: tok.Expires}, nil
+	return provider.Grant{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, ExpiresAt: tok.Expires}, nil
 }

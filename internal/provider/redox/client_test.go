@@ -108,19 +108,17 @@ func TestRenewFallsBackToLoginOnAnyRefusal(t *testing.T) {
 	}
 }
 
-func TestClientTimesOutAfterTenSeconds(t *testing.T) {
+// A hanging Redox is given up on after the client's timeout (10 s in
+// production, provider.DefaultTimeout; a short one here), and the person is
+// told so.
+func TestClientGivesUpOnAHangingRedox(t *testing.T) {
 	t.Parallel()
 	emu, base := redoxtest.Start(t)
 	emu.SetFault(redoxtest.Hang)
-	c := &Client{BaseURL: base, HTTP: &http.Client{Timeout: provider.DefaultTimeout}}
-	start := time.Now()
+	c := &Client{BaseURL: base, HTTP: &http.Client{Timeout: 300 * time.Millisecond}}
 	_, steps, err := c.Authenticate(context.Background(), "k", "s")
-	waited := time.Since(start)
 	host := strings.TrimPrefix(base, "http://")
-	wantMessage(t, err, 0, "no answer from "+host+" within 10s")
-	if waited < 10*time.Second || waited > 15*time.Second {
-		t.Fatalf("gave up after %s", waited)
-	}
+	wantMessage(t, err, 0, "no answer from "+host+" within 300ms")
 	if len(steps) != 1 || steps[0].OK {
 		t.Fatalf("steps %+v", steps)
 	}
@@ -145,7 +143,7 @@ func TestGetTokenButton(t *testing.T) {
 	emu.AddKey("key-1", "secret-1")
 	env := provider.Env{HTTP: &http.Client{Timeout: provider.DefaultTimeout}, RedoxURL: base}
 	res := getToken(context.Background(), env, map[string]string{KeyAPIKey: "key-1", KeySecret: "secret-1"})
-	if !res.OK || res.Grant == nil || res.Grant.Field != KeyAccessToken || res.Grant.RefreshToken == "" {
+	if !res.OK || res.Grant == nil || res.Grant.RefreshToken == "" {
 		t.Fatalf("result %+v", res)
 	}
 	if len(res.Steps) != 3 || !strings.Contains(res.Steps[1].Text, "Authentication succeeded") {

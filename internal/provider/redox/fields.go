@@ -58,6 +58,7 @@ var Provider = provider.Provider{
 		token.RenewalRateField("1h", token.Disabled, "15m", "30m", "1h"),
 	},
 	Actions: map[string]provider.Action{ActionGetToken: getToken},
+	Tokens:  provider.TokenFields{Access: KeyAccessToken, Refresh: KeyRefresh},
 	Renew:   renew,
 }
 

@@ -183,7 +183,7 @@ func getToken(ctx context.Context, env provider.Env, values map[string]string) p
 		provider.Step{Text: "Authentication succeeded: Redox accepted the signed assertion", OK: true},
 		provider.Step{Text: "Received an access token valid until " + until + " (no refresh token: tokendesk signs a new assertion each time)", OK: true})
 	res.Summary = "Obtained an OAuth 2.0 access token from Redox, valid until " + until + ". Press Save to keep it."
-	res.Grant = &provider.Grant{Field: KeyAccessToken, AccessToken: g.AccessToken, ExpiresAt: g.ExpiresAt}
+	res.Grant = &provider.Grant{AccessToken: g.AccessToken, ExpiresAt: g.ExpiresAt}
 	return res
 }
 
@@ -193,5 +193,5 @@ func renew(ctx context.Context, env provider.Env, values map[string]string) (pro
 	if err != nil {
 		return provider.Grant{}, err
 	}
-	return provider.Grant{Field: KeyAccessToken, AccessToken: g.AccessToken, ExpiresAt: g.ExpiresAt}, nil
+	return provider.Grant{AccessToken: g.AccessToken, ExpiresAt: g.ExpiresAt}, nil
 }

@@ -111,6 +111,7 @@ var Provider = provider.Provider{
 		},
 	},
 	Actions:  map[string]provider.Action{ActionGetToken: getToken},
+	Tokens:   provider.TokenFields{Access: KeyAccessToken},
 	Renew:    renew,
 	Generate: generate,
 	PublicKeys: func(values map[string]string) (provider.PublishedKeys, bool) {

@@ -95,7 +95,7 @@ func getS2SToken(ctx context.Context, env provider.Env, values map[string]string
 		provider.Step{Text: "Authentication succeeded: Zoom accepted the Client ID and Client Secret for this account", OK: true},
 		provider.Step{Text: "Received an access token valid until " + until + provider.Redact(scopeNote(tok.Scope)), OK: true})
 	res.Summary = "Obtained an OAuth 2.0 access token from Zoom, valid until " + until + ". Press Save to keep it."
-	res.Grant = &provider.Grant{Field: KeyAccessToken, AccessToken: tok.AccessToken, ExpiresAt: tok.ExpiresAt}
+	res.Grant = &provider.Grant{AccessToken: tok.AccessToken, ExpiresAt: tok.ExpiresAt}
 	return res
 }
 
@@ -142,7 +142,7 @@ func renewS2S(ctx context.Context, env provider.Env, values map[string]string) (
 	if err != nil {
 		return provider.Grant{}, err
 	}
-	return provider.Grant{Field: KeyAccessToken, AccessToken: tok.AccessToken, ExpiresAt: tok.ExpiresAt}, nil
+	return provider.Grant{AccessToken: tok.AccessToken, ExpiresAt: tok.ExpiresAt}, nil
 }
 
 // RuntimeJWTLifetime is how long a JWT handed to a consumer lives.

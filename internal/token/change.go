@@ -1,0 +1,196 @@
+package token
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/tokendesk/tokendesk/internal/provider"
+)
+
+// Change is one change to a token, whatever asked for it (a saved form, a
+// button's grant, a renewal, a key rotation): the store applies it in one
+// transaction through one path. Only this file decides what goes in one,
+// so the rules of an obtained or a hand-typed access token live here and
+// nowhere else.
+type Change struct {
+	// The token's own settings. A renewal keeps them as they are (the
+	// store ignores them there); every other change states them all.
+	AppID       int64 // 0: global
+	Provider    string
+	Name        string
+	Description string
+	Encrypted   bool
+	Rate        string
+
+	// Set holds values to store (credentials, settings, an obtained grant).
+	Set map[string]string
+	// Clear names stored values a person asked to remove.
+	Clear []string
+	// Forget names stored values that no longer apply because of this
+	// change (the refresh token of a grant whose access token was replaced
+	// by hand). They are removed without counting as a person's change.
+	Forget []string
+	// Grant is an access token just obtained from the provider: its expiry
+	// is recorded and the token counts as renewed now.
+	Grant *provider.Grant
+	// ForgetExpiry drops the recorded expiry: the access token was typed or
+	// cleared by hand, and nothing says when a typed one expires.
+	ForgetExpiry bool
+	// Renewable says the provider can renew the token; only then is it scheduled.
+	Renewable bool
+}
+
+// Form is a provider form a person submitted, with what it carried
+// forward from earlier requests.
+type Form struct {
+	Input Input // normalised and validated
+	AppID int64
+	// AllowPlain: the person may store values unencrypted (an
+	// administrator, on a server that allows it). Otherwise a form, forged
+	// or not, is always stored encrypted.
+	AllowPlain bool
+	// Kept are secrets typed in an earlier, rejected attempt.
+	Kept map[string]string
+	// Grant was obtained by one of the form's buttons and not saved yet.
+	Grant *provider.Grant
+}
+
+// FromForm turns a submitted form (create or edit) into the change it asks
+// for. stored reads the token's stored values; it is nil for a new token
+// and called only when the provider derives values from them (a key pair).
+func FromForm(p provider.Provider, f Form, stored func() (map[string]string, error)) (Change, error) {
+	in := f.Input
+	ch := Change{
+		AppID:       f.AppID,
+		Provider:    p.ID,
+		Name:        in.Values[provider.KeyName],
+		Description: in.Values[provider.KeyDescription],
+		Rate:        Disabled,
+		Encrypted:   true,
+		Set:         map[string]string{},
+		Renewable:   p.Renew != nil,
+	}
+	if p.Has(provider.KeyRenewalRate) {
+		ch.Rate = in.Values[provider.KeyRenewalRate]
+	}
+	if f.AllowPlain && p.Has(provider.KeyEncrypt) {
+		ch.Encrypted = in.Values[provider.KeyEncrypt] != ""
+	}
+	for _, fd := range p.Fields {
+		switch {
+		case provider.Common(fd.Key) || fd.Control == provider.Button:
+		case fd.Secret:
+			// An empty secret keeps what is stored (or was typed before).
+			v := in.Values[fd.Key]
+			if v == "" {
+				v = f.Kept[fd.Key]
+			}
+			switch {
+			case v != "":
+				ch.Set[fd.Key] = v
+			case in.Clear[fd.Key]:
+				ch.Clear = append(ch.Clear, fd.Key)
+			}
+		default:
+			ch.Set[fd.Key] = in.Values[fd.Key]
+		}
+	}
+	if access := p.Tokens.Access; access != "" {
+		switch {
+		case in.Values[access] != "" || in.Clear[access]:
+			ch.typed(p)
+		case f.Grant != nil:
+			ch.obtained(p, *f.Grant)
+		}
+	}
+	if p.Generate != nil {
+		values := map[string]string{}
+		if stored != nil {
+			old, err := stored()
+			if err != nil {
+				return Change{}, err
+			}
+			maps.Copy(values, old)
+		}
+		maps.Copy(values, ch.Set)
+		gen, err := p.Generate(values)
+		if err != nil {
+			return Change{}, err
+		}
+		maps.Copy(ch.Set, gen)
+	}
+	return ch, nil
+}
+
+// FromGrant is a grant obtained for a saved token outside its form (the
+// renewal worker, an OAuth callback): only the grant's values change.
+func FromGrant(p provider.Provider, g provider.Grant) Change {
+	ch := Change{Provider: p.ID, Set: map[string]string{}, Renewable: p.Renew != nil}
+	ch.obtained(p, g)
+	return ch
+}
+
+// KeyValues is a change of the values a provider keeps itself (a new key
+// pair, a retired one) on token t: empty values are removed.
+func KeyValues(p provider.Provider, t Token, set map[string]string) Change {
+	ch := Change{AppID: t.AppID, Provider: t.Provider, Name: t.Name, Description: t.Description,
+		Encrypted: t.Encrypted, Rate: t.Rate, Renewable: p.Renew != nil, Set: map[string]string{}}
+	for _, k := range slices.Sorted(maps.Keys(set)) {
+		if v := set[k]; v == "" {
+			ch.Clear = append(ch.Clear, k)
+		} else {
+			ch.Set[k] = v
+		}
+	}
+	return ch
+}
+
+// obtained stores a grant where the provider keeps it. A grant without a
+// refresh token leaves the stored one (Redox rotates them only sometimes).
+func (ch *Change) obtained(p provider.Provider, g provider.Grant) {
+	ch.Set[p.Tokens.Access] = g.AccessToken
+	if g.RefreshToken != "" && p.Tokens.Refresh != "" {
+		ch.Set[p.Tokens.Refresh] = g.RefreshToken
+	}
+	ch.Grant = &g
+}
+
+// typed applies the rule of an access token typed or cleared by hand: the
+// expiry and the refresh token of the grant it replaces no longer apply.
+func (ch *Change) typed(p provider.Provider) {
+	if !p.Tokens.TypedExpiry {
+		ch.ForgetExpiry = true
+	}
+	if p.Tokens.Refresh != "" {
+		ch.Forget = append(ch.Forget, p.Tokens.Refresh)
+	}
+}
+
+// Fields names the values a change sets, in order, for the audit log.
+func (ch Change) Fields() []string {
+	return slices.Sorted(maps.Keys(ch.Set))
+}
+
+// SecretsHeld names the secret fields of p that hold a value: stored on
+// token t (nil for a new one), kept from an earlier attempt, or obtained
+// by a button and not saved yet. An empty secret field then keeps it.
+func SecretsHeld(p provider.Provider, t *Token, kept map[string]string, g *provider.Grant) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range p.Fields {
+		if !f.Secret {
+			continue
+		}
+		if t != nil {
+			if _, ok := t.Stored[f.Key]; ok {
+				out[f.Key] = true
+			}
+		}
+		if _, ok := kept[f.Key]; ok {
+			out[f.Key] = true
+		}
+		if g != nil && f.Key == p.Tokens.Access {
+			out[f.Key] = true
+		}
+	}
+	return out
+}
