@@ -120,13 +120,14 @@ type TokenListPage struct {
 	FailingURL string
 	// Sort carries the current order through searches; Headers link to
 	// the other orders.
-	Sort      string
-	Dir       string
-	Headers   map[string]SortHeader
-	EditURL   string
+	Sort    string
+	Dir     string
+	Headers map[string]SortHeader
+	EditURL string
+	// Total is the scope's token count, kept by the database; -1 when a
+	// search or filter is on (counting matches would read them all).
 	Total     int
-	First     int
-	Last      int
+	Shown     int
 	PrevURL   string
 	NextURL   string
 	AddURL    string

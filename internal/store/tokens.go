@@ -74,16 +74,18 @@ func recordGrant(ctx context.Context, tx *sql.Tx, id int64, g *Grant, now int64)
 // TokenFilter narrows a token list.
 type TokenFilter struct {
 	AppID    int64
-	Query    string // substring of the name, any case
+	Query    string // the start of the name, any case (token.NameKey)
 	Provider string
 	// Status keeps tokens in one renewal status (token.Status*) at Now.
 	Status string
 	Now    time.Time
 	// Sort is one of the Sort* orders (default by name); Desc reverses it.
-	Sort   string
-	Desc   bool
-	Limit  int // 0: all
-	Offset int
+	Sort  string
+	Desc  bool
+	Limit int // 0: all
+	// After or Before, from a TokenPage, asks for the page after its Last
+	// or before its First token.
+	After, Before *TokenCursor
 }
 
 // List orders. Each is served by an index (see migrations 00001, 00004).
@@ -414,15 +416,59 @@ func (s *Store) TokenByID(ctx context.Context, id int64) (token.Token, error) {
 	return t, rows.Err()
 }
 
-// ListTokens returns one page of the tokens of one scope matching f, by
-// name, and how many match in all.
-func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, int, error) {
-	// ifnull(app_id, 0) matches the unique index, which then also orders by name.
+// ListTokens returns one page of the tokens of one scope matching f, in
+// f's order, read from an index: the page starts after f.After (or ends
+// before f.Before), so that no page costs more than the ones before it.
+func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, TokenPage, error) {
+	query, args := tokenListQuery(f)
+	rows, err := s.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, TokenPage{}, fmt.Errorf("store: listing tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []token.Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, TokenPage{}, err
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, TokenPage{}, fmt.Errorf("store: listing tokens: %w", err)
+	}
+	more := f.Limit > 0 && len(out) > f.Limit
+	if more {
+		out = out[:f.Limit]
+	}
+	var pg TokenPage
+	back := f.Before != nil
+	if back {
+		slices.Reverse(out)
+		pg.HasPrev, pg.HasNext = more, true
+	} else {
+		pg.HasPrev, pg.HasNext = f.After != nil, more
+	}
+	if len(out) > 0 {
+		pg.First, pg.Last = TokenCursorOf(out[0]), TokenCursorOf(out[len(out)-1])
+	} else if back {
+		// Nothing before the cursor any more (tokens went): start over.
+		pg.HasNext = false
+	}
+	return out, pg, nil
+}
+
+// tokenListQuery is the statement that reads one page of a token list
+// (one row more than the page, to know whether another follows).
+func tokenListQuery(f TokenFilter) (string, []any) {
+	// ifnull(app_id, 0) matches the indexes, which then also give the order.
 	where := []string{"ifnull(app_id, 0) = ?"}
 	args := []any{f.AppID}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		where = append(where, "instr(name_key, ?) > 0")
-		args = append(args, token.NameKey(q))
+	if q := token.NameKey(f.Query); q != "" {
+		// Names starting with q: a range of the name index. U+10FFFF is the
+		// largest code point, so every key with the prefix sorts below it.
+		where = append(where, "name_key >= ? AND name_key < ?")
+		args = append(args, q, q+"\U0010FFFF")
 	}
 	if f.Provider != "" {
 		where = append(where, "provider = ?")
@@ -432,48 +478,85 @@ func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, i
 		where = append(where, cond)
 		args = append(args, a...)
 	}
-	cond := strings.Join(where, " AND ")
-	var total int
-	if err := s.read.QueryRowContext(ctx, "SELECT count(*) FROM tokens WHERE "+cond, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("store: counting tokens: %w", err)
+	desc := f.Desc
+	at := f.After
+	if f.Before != nil {
+		desc, at = !desc, f.Before
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = -1
-	}
-	rows, err := s.read.QueryContext(ctx,
-		"SELECT "+tokenCols+" FROM tokens WHERE "+cond+" ORDER BY "+listOrder(f.Sort, f.Desc)+" LIMIT ? OFFSET ?",
-		append(args, limit, max(f.Offset, 0))...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: listing tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []token.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, 0, err
+	cols, vals := listKeys(f.Sort, at)
+	if at != nil {
+		op := " > "
+		if desc {
+			op = " < "
 		}
-		out = append(out, t)
+		where = append(where, "("+strings.Join(cols, ", ")+")"+op+"("+strings.Repeat("?, ", len(cols)-1)+"?)")
+		args = append(args, vals...)
 	}
-	return out, total, rows.Err()
+	limit := -1
+	if f.Limit > 0 {
+		limit = f.Limit + 1 // one more says whether another page follows
+	}
+	return "SELECT " + tokenCols + " FROM tokens WHERE " + strings.Join(where, " AND ") + " ORDER BY " + listOrder(f.Sort, desc) + " LIMIT ?",
+		append(args, limit)
+}
+
+// TokenCursor is a token's place in a list: the keys of its sort orders.
+type TokenCursor struct {
+	Name     string `json:"n"` // the folded name (name_key)
+	Provider string `json:"p"`
+	Changed  int64  `json:"c"` // updated_at, Unix ms
+	ID       int64  `json:"i"`
+}
+
+// TokenCursorOf is where t stands in a list.
+func TokenCursorOf(t token.Token) TokenCursor {
+	return TokenCursor{Name: token.NameKey(t.Name), Provider: t.Provider, Changed: ms(t.UpdatedAt), ID: t.ID}
+}
+
+// TokenPage says where a page of a token list starts and ends, and whether
+// pages lie before and after it.
+type TokenPage struct {
+	First, Last      TokenCursor
+	HasPrev, HasNext bool
+}
+
+// listKeys are the columns that order a list (unique within a scope) and
+// c's values for them.
+func listKeys(sort string, c *TokenCursor) ([]string, []any) {
+	if c == nil {
+		c = &TokenCursor{}
+	}
+	switch sort {
+	case SortType:
+		return []string{"provider", "name_key"}, []any{c.Provider, c.Name}
+	case SortChanged:
+		return []string{"updated_at", "id"}, []any{c.Changed, c.ID}
+	}
+	return []string{"name_key"}, []any{c.Name}
 }
 
 // listOrder is the ORDER BY of a list. The scope is fixed by equality, so
 // each order is read straight from its index; naming the scope's
 // expression here as well would make SQLite sort instead.
 func listOrder(sort string, desc bool) string {
-	dir := ""
+	cols, _ := listKeys(sort, nil)
 	if desc {
-		dir = " DESC"
+		for i := range cols {
+			cols[i] += " DESC"
+		}
 	}
-	switch sort {
-	case SortType:
-		return "provider" + dir + ", name_key" + dir
-	case SortChanged:
-		return "updated_at" + dir + ", id" + dir
+	return strings.Join(cols, ", ")
+}
+
+// ScopeTokenCount is how many tokens a scope (0: global) holds, from the
+// count kept by triggers (migration 00008), not by counting them.
+func (s *Store) ScopeTokenCount(ctx context.Context, appID int64) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, "SELECT ifnull((SELECT total FROM scope_token_counts WHERE scope = ?), 0)", appID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: counting tokens: %w", err)
 	}
-	return "name_key" + dir
+	return n, nil
 }
 
 // TokensByIDs loads the tokens of one scope among ids, by name; ids outside
