@@ -255,7 +255,6 @@ type AuditRow struct {
 type AuditPage struct {
 	Page
 	Rows    []AuditRow
-	PageNo  int
 	PrevURL string
 	NextURL string
 }
