@@ -277,6 +277,8 @@ type UsersPage struct {
 	NewRole  string
 	Roles    []Option
 	Errors   map[string]string
+	// PrevURL and NextURL lead to the neighbouring pages ("" at either end).
+	PrevURL, NextURL string
 }
 
 // ErrorPage explains a failed request.
@@ -402,6 +404,8 @@ type ClientsPage struct {
 	PostURL string
 	NewName string
 	Error   string
+	// PrevURL and NextURL lead to the neighbouring pages ("" at either end).
+	PrevURL, NextURL string
 }
 
 // ClientKeyPage shows a new API client's key, once.

@@ -111,3 +111,54 @@ func TestListOrdersUseIndexes(t *testing.T) {
 		t.Errorf("failing count: %s", p)
 	}
 }
+
+// The audit log, the API clients and the users are each read a page at a
+// time from an index in order, forward and back.
+func TestOtherListsUseIndexes(t *testing.T) {
+	ctx := context.Background()
+	box, err := secret.NewBox(secret.GenerateKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"), box)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	plan := func(query string, args ...any) string {
+		rows, err := s.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, detail)
+		}
+		return strings.Join(out, "; ")
+	}
+	audit := &AuditCursor{At: 5, ID: 5}
+	client := &ClientCursor{Name: "x", ID: 3}
+	for name, q := range map[string]func() (string, []any){
+		"audit first":   func() (string, []any) { return auditQuery(AuditQuery{Limit: 50}) },
+		"audit after":   func() (string, []any) { return auditQuery(AuditQuery{Limit: 50, After: audit}) },
+		"audit before":  func() (string, []any) { return auditQuery(AuditQuery{Limit: 50, Before: audit}) },
+		"clients first": func() (string, []any) { return clientPageQuery(0, 100, nil, nil) },
+		"clients after": func() (string, []any) { return clientPageQuery(7, 100, client, nil) },
+		"clients back":  func() (string, []any) { return clientPageQuery(7, 100, nil, client) },
+		"users first":   func() (string, []any) { return usersPageQuery(100, "", "") },
+		"users after":   func() (string, []any) { return usersPageQuery(100, "m@x", "") },
+		"users back":    func() (string, []any) { return usersPageQuery(100, "", "m@x") },
+	} {
+		query, args := q()
+		p := plan(query, args...)
+		if strings.Contains(p, "TEMP B-TREE") || !strings.Contains(p, "INDEX") {
+			t.Errorf("%s: %s", name, p)
+		}
+	}
+}
