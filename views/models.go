@@ -336,7 +336,9 @@ type AppPage struct {
 	Designers  []string
 	TokensURL  string
 	ClientsURL string
-	Usable     []TokenRow // global tokens the app may use
+	Usable     []TokenRow // global tokens the app may use (one page of them)
+	// UsablePrevURL and UsableNextURL page through Usable.
+	UsablePrevURL, UsableNextURL string
 	// Shadowed lists the global tokens that the app's own tokens of the
 	// same name hide from its API clients.
 	Shadowed []ShadowRow

@@ -88,3 +88,57 @@ func TestUsersAndClientsArePaged(t *testing.T) {
 		}
 	}
 }
+
+// The app list's token counts are kept by the database as tokens come and
+// go; an app's page shows the global tokens it may use a page at a time.
+func TestAppCountsAndUsableTokensPage(t *testing.T) {
+	w := newAppWorld(t)
+	ctx := t.Context()
+	for i := range 3 {
+		saveRedox(t, w.testServer, "/apps/"+itoa(w.alpha)+"/tokens", fmt.Sprintf("Alpha %d", i))
+	}
+	saveRedox(t, w.testServer, "/apps/"+itoa(w.beta)+"/tokens", "Beta only")
+	counts := func() map[string]string {
+		out := map[string]string{}
+		w.get("/apps").Doc.Find("[data-testid=app-row]").Each(func(_ int, s *goquery.Selection) {
+			out[s.Find("[data-testid=app-name]").Text()] = s.Find("td").Eq(2).Text()
+		})
+		return out
+	}
+	if got := counts(); got["Alpha"] != "3" || got["Beta"] != "1" {
+		t.Fatalf("counts %v", got)
+	}
+	toks, _, err := w.store.ListTokens(ctx, store.TokenFilter{AppID: w.alpha, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.DeleteTokens(ctx, w.alpha, []int64{toks[0].ID}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if got := counts(); got["Alpha"] != "2" || got["Beta"] != "1" {
+		t.Fatalf("counts after a removal %v", got)
+	}
+
+	// 120 global tokens, one of them only for Beta: Alpha's page pages
+	// through the other 119.
+	seedTokens(t, w.store, 120)
+	hidden, err := w.store.ResolveToken(ctx, 0, "Token 00060")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.store.SetTokenPermissions(ctx, hidden.ID, store.Access{Restricted: true, Apps: []int64{w.beta}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	pages := walkPages(t, w.testServer, "/apps/"+itoa(w.alpha), "[data-testid=usable-name]")
+	var all []string
+	for _, p := range pages {
+		if len(p) > usablePerPage {
+			t.Fatalf("a page of %d usable tokens", len(p))
+		}
+		all = append(all, p...)
+	}
+	if len(pages) != 3 || len(all) != 119 || all[0] != "Token 00000" || all[118] != "Token 00119" || strings.Contains(strings.Join(all, ","), "Token 00060") {
+		t.Fatalf("%d pages, %d usable tokens", len(pages), len(all))
+	}
+	wantStatus(t, w.get("/apps/"+itoa(w.alpha)+"?after=e30"), http.StatusBadRequest)
+}

@@ -154,6 +154,9 @@ func TestOtherListsUseIndexes(t *testing.T) {
 		"users first":   func() (string, []any) { return usersPageQuery(100, "", "") },
 		"users after":   func() (string, []any) { return usersPageQuery(100, "m@x", "") },
 		"users back":    func() (string, []any) { return usersPageQuery(100, "", "m@x") },
+		"usable first":  func() (string, []any) { return globalTokensForQuery(3, 50, "", false) },
+		"usable after":  func() (string, []any) { return globalTokensForQuery(3, 50, "token 1", false) },
+		"usable back":   func() (string, []any) { return globalTokensForQuery(3, 50, "token 1", true) },
 	} {
 		query, args := q()
 		p := plan(query, args...)
