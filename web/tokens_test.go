@@ -444,7 +444,8 @@ func TestKeysetPagingInEveryOrder(t *testing.T) {
 	ts := newTestServer(t)
 	seedTokens(t, ts.store, 230)
 	ts.signInAdmin()
-	for _, order := range []string{"", "?sort=type", "?sort=changed", "?dir=desc", "?sort=type&dir=desc", "?sort=changed&dir=desc", "?q=token%20001"} {
+	for _, order := range []string{"", "?sort=type", "?sort=changed", "?dir=desc", "?sort=type&dir=desc", "?sort=changed&dir=desc", "?q=token%20001",
+		"?q=token%20001&sort=changed", "?q=token%20001&sort=type&dir=desc", "?q=token&sort=changed&dir=desc", "?q=token&sort=type"} {
 		t.Run(order, func(t *testing.T) {
 			var forward [][]string
 			p := ts.get("/tokens" + order)
@@ -471,9 +472,9 @@ func TestKeysetPagingInEveryOrder(t *testing.T) {
 				}
 			}
 			want := 230
-			if strings.Contains(order, "q=") {
-				want = 100 // Token 00100 … Token 00199
-			}
+			if strings.Contains(order, "q=token%20001") {
+				want = 100 // Token 00100 … Token 00199: read and sorted
+			} // "token" matches all 230: the order's index is walked
 			if len(all) != want {
 				t.Fatalf("%d tokens over %d pages, want %d", len(all), len(forward), want)
 			}

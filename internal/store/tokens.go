@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -113,7 +114,9 @@ func statusSQL(status string, now time.Time) (string, []any, bool) {
 	case token.StatusNotRenewed:
 		return "NOT " + failing + " AND NOT " + expired + " AND " + off, []any{n}, true
 	case token.StatusExpiresSoon:
-		return "NOT " + failing + " AND NOT " + expired + " AND NOT " + off + " AND " + soon, []any{n, ss}, true
+		// "expires_at > ?" restates NOT expired so that it bounds the range
+		// of the expiry index too.
+		return "NOT " + failing + " AND NOT " + expired + " AND NOT " + off + " AND " + soon + " AND expires_at > ?", []any{n, ss, n}, true
 	case token.StatusHealthy:
 		return "NOT " + failing + " AND NOT " + expired + " AND NOT " + off + " AND NOT " + soon, []any{n, ss}, true
 	}
@@ -420,7 +423,11 @@ func (s *Store) TokenByID(ctx context.Context, id int64) (token.Token, error) {
 // f's order, read from an index: the page starts after f.After (or ends
 // before f.Before), so that no page costs more than the ones before it.
 func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, TokenPage, error) {
-	query, args := tokenListQuery(f)
+	narrow, err := s.narrowIsSmall(ctx, f)
+	if err != nil {
+		return nil, TokenPage{}, err
+	}
+	query, args := tokenListQuery(f, narrow)
 	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, TokenPage{}, fmt.Errorf("store: listing tokens: %w", err)
@@ -458,9 +465,73 @@ func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, T
 	return out, pg, nil
 }
 
+// A filtered list can be read two ways: walk the index of its order and
+// skip what does not match (cheap when matches are dense), or read the
+// matches from the index of a narrowing condition (a name prefix, an
+// expiry range, the failing tokens) and sort them (cheap when they are
+// few). The list picks by counting, at most to a threshold, the entries of
+// the narrowing range; INDEXED BY then holds SQLite to that plan, whatever
+// statistics it has. At the threshold sqrt(pageSize × scope) both ways read
+// about as many rows.
+
+// listNarrowing names the index of f's narrowing condition and the
+// condition that ranges over it ("" when f has none, or when the order's
+// own index is the narrowing one).
+func listNarrowing(f TokenFilter) (index, cond string, args []any) {
+	if q := token.NameKey(f.Query); q != "" && f.Sort != SortType && f.Sort != SortChanged {
+		return "", "", nil // the name order's index is the prefix range itself
+	} else if q != "" {
+		return "tokens_scope_name", "name_key >= ? AND name_key < ?", []any{q, q + "\U0010FFFF"}
+	}
+	n, ss := ms(f.Now), ms(f.Now.Add(token.ExpiresSoon))
+	switch f.Status {
+	case token.StatusFailing:
+		return "tokens_scope_failing", "failures > 0", nil
+	case token.StatusExpired:
+		return "tokens_scope_expires", "expires_at IS NOT NULL AND expires_at <= ?", []any{n}
+	case token.StatusExpiresSoon:
+		return "tokens_scope_expires", "expires_at IS NOT NULL AND expires_at > ? AND expires_at < ?", []any{n, ss}
+	}
+	return "", "", nil
+}
+
+// narrowIsSmall reports whether f's narrowing range holds few enough
+// tokens to read and sort them all rather than walk the order's index.
+func (s *Store) narrowIsSmall(ctx context.Context, f TokenFilter) (bool, error) {
+	index, cond, args := listNarrowing(f)
+	if index == "" {
+		return false, nil
+	}
+	total, err := s.ScopeTokenCount(ctx, f.AppID)
+	if err != nil {
+		return false, err
+	}
+	limit := max(f.Limit, 1)
+	threshold := max(int(math.Sqrt(float64(limit*total))), 2*limit)
+	var n int
+	err = s.read.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM tokens INDEXED BY "+index+
+		" WHERE ifnull(app_id, 0) = ? AND "+cond+" LIMIT ?)", append(append([]any{f.AppID}, args...), threshold)...).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: sizing a token list: %w", err)
+	}
+	return n < threshold, nil
+}
+
+// orderIndex is the index that gives a list's order within a scope.
+func orderIndex(sort string) string {
+	switch sort {
+	case SortType:
+		return "tokens_scope_provider"
+	case SortChanged:
+		return "tokens_scope_updated"
+	}
+	return "tokens_scope_name"
+}
+
 // tokenListQuery is the statement that reads one page of a token list
-// (one row more than the page, to know whether another follows).
-func tokenListQuery(f TokenFilter) (string, []any) {
+// (one row more than the page, to know whether another follows): from the
+// narrowing index when narrow, else from the order's index.
+func tokenListQuery(f TokenFilter, narrow bool) (string, []any) {
 	// ifnull(app_id, 0) matches the indexes, which then also give the order.
 	where := []string{"ifnull(app_id, 0) = ?"}
 	args := []any{f.AppID}
@@ -496,7 +567,11 @@ func tokenListQuery(f TokenFilter) (string, []any) {
 	if f.Limit > 0 {
 		limit = f.Limit + 1 // one more says whether another page follows
 	}
-	return "SELECT " + tokenCols + " FROM tokens WHERE " + strings.Join(where, " AND ") + " ORDER BY " + listOrder(f.Sort, desc) + " LIMIT ?",
+	index := orderIndex(f.Sort)
+	if narrowIndex, _, _ := listNarrowing(f); narrow && narrowIndex != "" {
+		index = narrowIndex
+	}
+	return "SELECT " + tokenCols + " FROM tokens INDEXED BY " + index + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + listOrder(f.Sort, desc) + " LIMIT ?",
 		append(args, limit)
 }
 

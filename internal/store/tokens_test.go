@@ -92,7 +92,7 @@ func TestListOrdersUseIndexes(t *testing.T) {
 		for _, desc := range []bool{false, true} {
 			for _, f := range []TokenFilter{{}, {After: at}, {Before: at}, {Provider: "redox"}, {Status: token.StatusHealthy}, {Status: token.StatusNotRenewed, After: at}} {
 				f.Sort, f.Desc, f.Limit, f.Now = sort, desc, 100, now
-				q, args := tokenListQuery(f)
+				q, args := tokenListQuery(f, false)
 				p := plan(q, args...)
 				if strings.Contains(p, "TEMP B-TREE") || !strings.Contains(p, "USING INDEX") {
 					t.Errorf("sort %s desc=%v %+v: %s", sort, desc, f, p)
@@ -100,9 +100,23 @@ func TestListOrdersUseIndexes(t *testing.T) {
 			}
 		}
 	}
+	// A filter that narrows to few tokens reads them from its own index
+	// (and sorts only them); a list can be read either way.
+	for _, f := range []TokenFilter{{Status: token.StatusFailing}, {Status: token.StatusExpired, Sort: SortType},
+		{Status: token.StatusExpiresSoon, Sort: SortChanged, Desc: true, After: at}, {Query: "token 0", Sort: SortChanged}, {Query: "token 0", Sort: SortType, Before: at}} {
+		f.Now, f.Limit = now, 100
+		index, _, _ := listNarrowing(f)
+		q, args := tokenListQuery(f, true)
+		if p := plan(q, args...); !strings.Contains(p, "INDEX "+index) {
+			t.Errorf("narrowed %+v: %s", f, p)
+		}
+		if _, _, err := s.ListTokens(ctx, f); err != nil {
+			t.Errorf("%+v: %v", f, err)
+		}
+	}
 	// A search is a range of the name index, never a scan of every name.
 	for _, desc := range []bool{false, true} {
-		q, args := tokenListQuery(TokenFilter{Query: "Token 05", Desc: desc, After: at, Limit: 100})
+		q, args := tokenListQuery(TokenFilter{Query: "Token 05", Desc: desc, After: at, Limit: 100}, false)
 		if p := plan(q, args...); !strings.Contains(p, "tokens_scope_name (<expr>=? AND name_key>? AND name_key<?)") || strings.Contains(p, "TEMP B-TREE") {
 			t.Errorf("search desc=%v: %s", desc, p)
 		}
