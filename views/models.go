@@ -120,13 +120,14 @@ type TokenListPage struct {
 	FailingURL string
 	// Sort carries the current order through searches; Headers link to
 	// the other orders.
-	Sort      string
-	Dir       string
-	Headers   map[string]SortHeader
-	EditURL   string
+	Sort    string
+	Dir     string
+	Headers map[string]SortHeader
+	EditURL string
+	// Total is the scope's token count, kept by the database; -1 when a
+	// search or filter is on (counting matches would read them all).
 	Total     int
-	First     int
-	Last      int
+	Shown     int
 	PrevURL   string
 	NextURL   string
 	AddURL    string
@@ -254,7 +255,6 @@ type AuditRow struct {
 type AuditPage struct {
 	Page
 	Rows    []AuditRow
-	PageNo  int
 	PrevURL string
 	NextURL string
 }
@@ -277,6 +277,8 @@ type UsersPage struct {
 	NewRole  string
 	Roles    []Option
 	Errors   map[string]string
+	// PrevURL and NextURL lead to the neighbouring pages ("" at either end).
+	PrevURL, NextURL string
 }
 
 // ErrorPage explains a failed request.
@@ -334,7 +336,9 @@ type AppPage struct {
 	Designers  []string
 	TokensURL  string
 	ClientsURL string
-	Usable     []TokenRow // global tokens the app may use
+	Usable     []TokenRow // global tokens the app may use (one page of them)
+	// UsablePrevURL and UsableNextURL page through Usable.
+	UsablePrevURL, UsableNextURL string
 	// Shadowed lists the global tokens that the app's own tokens of the
 	// same name hide from its API clients.
 	Shadowed []ShadowRow
@@ -402,6 +406,8 @@ type ClientsPage struct {
 	PostURL string
 	NewName string
 	Error   string
+	// PrevURL and NextURL lead to the neighbouring pages ("" at either end).
+	PrevURL, NextURL string
 }
 
 // ClientKeyPage shows a new API client's key, once.

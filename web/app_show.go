@@ -39,16 +39,8 @@ func (s *Server) renderApp(c echo.Context, status int, app store.App, in *appInp
 	if in != nil {
 		m.Name, m.Kind, m.Errors, chosen = in.name, in.kind, in.errs, in.chosen
 	}
-	usable, err := s.Store.GlobalTokensFor(c.Request().Context(), app.ID)
-	if err != nil {
+	if err := s.usableTokens(c, &m); err != nil {
 		return err
-	}
-	for _, t := range usable {
-		typ := t.Provider
-		if p, ok := registry.ByID(t.Provider); ok {
-			typ = p.Name
-		}
-		m.Usable = append(m.Usable, views.TokenRow{Name: t.Name, Type: typ, Description: t.Description})
 	}
 	shadows, err := s.Store.ShadowedGlobals(c.Request().Context(), app.ID)
 	if err != nil {
@@ -66,6 +58,44 @@ func (s *Server) renderApp(c echo.Context, status int, app store.App, in *appInp
 		}
 	}
 	return render(c, status, views.App(m))
+}
+
+// usablePerPage is how many of the global tokens an app may use its page
+// shows at a time.
+const usablePerPage = 50
+
+// usableTokens fills in one page of the global tokens the app may use, by
+// name, with links to the neighbouring pages (cursor: a name key).
+func (s *Server) usableTokens(c echo.Context, m *views.AppPage) error {
+	after, before, err := readCursor(c, func(key string) bool { return key != "" })
+	if err != nil {
+		return err
+	}
+	from, back := "", before != nil
+	if after != nil {
+		from = *after
+	} else if back {
+		from = *before
+	}
+	usable, more, err := s.Store.GlobalTokensFor(c.Request().Context(), m.ID, usablePerPage, from, back)
+	if err != nil {
+		return err
+	}
+	for _, t := range usable {
+		m.Usable = append(m.Usable, views.TokenRow{Name: t.Name, Type: providerName(t.Provider), Description: t.Description})
+	}
+	if len(usable) == 0 {
+		return nil
+	}
+	base := appURL(m.ID)
+	first, last := token.NameKey(usable[0].Name), token.NameKey(usable[len(usable)-1].Name)
+	if (back && more) || after != nil {
+		m.UsablePrevURL = base + "?before=" + encodeCursor(first) + "#usable"
+	}
+	if more || back {
+		m.UsableNextURL = base + "?after=" + encodeCursor(last) + "#usable"
+	}
+	return nil
 }
 
 // updateApp renames an application and chooses its designers.

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -13,23 +12,29 @@ import (
 
 const auditPerPage = 50
 
-// listAudit is the Audit Log, newest first.
+// listAudit is the Audit Log, newest first, a page at a time: "Next" goes
+// to older entries, "Previous" back to newer ones.
 func (s *Server) listAudit(c echo.Context) error {
-	page, _ := strconv.Atoi(c.QueryParam("page"))
-	page = max(page, 1)
-	entries, more, err := s.Store.ListAudit(c.Request().Context(), page, auditPerPage)
+	after, before, err := readCursor(c, func(cur store.AuditCursor) bool { return cur.ID > 0 })
 	if err != nil {
 		return err
 	}
-	m := views.AuditPage{Page: s.page(c, "Audit Log", views.NavAudit), PageNo: page}
+	entries, pg, err := s.Store.AuditLog(c.Request().Context(), store.AuditQuery{Limit: auditPerPage, After: after, Before: before})
+	if err != nil {
+		return err
+	}
+	if before != nil && len(entries) == 0 {
+		return c.Redirect(http.StatusSeeOther, "/audit")
+	}
+	m := views.AuditPage{Page: s.page(c, "Audit Log", views.NavAudit)}
 	for _, a := range entries {
 		m.Rows = append(m.Rows, auditRow(a))
 	}
-	if page > 1 {
-		m.PrevURL = "/audit?page=" + strconv.Itoa(page-1)
+	if pg.HasPrev {
+		m.PrevURL = "/audit?before=" + encodeCursor(pg.First)
 	}
-	if more {
-		m.NextURL = "/audit?page=" + strconv.Itoa(page+1)
+	if pg.HasNext {
+		m.NextURL = "/audit?after=" + encodeCursor(pg.Last)
 	}
 	return render(c, http.StatusOK, views.Audit(m))
 }

@@ -27,6 +27,8 @@ func (s *Server) clientScope(c echo.Context) (appID int64, base string, crumbs [
 		app.Name + " · API Clients", nil
 }
 
+const clientsPerPage = 100
+
 func (s *Server) listClients(c echo.Context) error {
 	return s.renderClients(c, http.StatusOK, "", "")
 }
@@ -36,7 +38,11 @@ func (s *Server) renderClients(c echo.Context, status int, newName, problem stri
 	if err != nil {
 		return err
 	}
-	clients, err := s.Store.ListClients(c.Request().Context(), appID)
+	after, before, err := readCursor(c, func(cur store.ClientCursor) bool { return cur.ID > 0 })
+	if err != nil {
+		return err
+	}
+	clients, pg, err := s.Store.ClientsPage(c.Request().Context(), appID, clientsPerPage, after, before)
 	if err != nil {
 		return err
 	}
@@ -53,6 +59,12 @@ func (s *Server) renderClients(c echo.Context, status int, newName, problem stri
 			row.LastUsed = "Never"
 		}
 		m.Rows = append(m.Rows, row)
+	}
+	if pg.HasPrev {
+		m.PrevURL = base + "?before=" + encodeCursor(pg.First)
+	}
+	if pg.HasNext {
+		m.NextURL = base + "?after=" + encodeCursor(pg.Last)
 	}
 	return render(c, status, views.Clients(m))
 }

@@ -164,6 +164,21 @@ func TestAuditLogIsPagedNewestFirst(t *testing.T) {
 	if n := second.Doc.Find("[data-testid=audit-row]").Length(); n != 10 || second.Doc.Find("[data-testid=older]").Length() != 0 {
 		t.Fatalf("second page has %d entries", n)
 	}
+	newer, _ := second.Doc.Find("[data-testid=newer]").Attr("href")
+	back := ts.get(newer)
+	if n := back.Doc.Find("[data-testid=audit-row]").Length(); n != 50 || back.Doc.Find("[data-testid=newer]").Length() != 0 ||
+		!strings.Contains(back.Doc.Find("[data-testid=audit-row] td").Eq(3).Text(), "Token 00059") {
+		t.Fatalf("back to the newest page: %d entries", n)
+	}
+	// A page link edited by hand is a clear 400.
+	for _, bad := range []string{"/audit?after=eyJ0IjoxfQ", "/audit?before=xyz", "/audit?after=eyJ0IjoxLCJpIjoxLCJ6IjoxfQ"} {
+		p := ts.get(bad)
+		wantStatus(t, p, http.StatusBadRequest)
+		if !strings.Contains(p.Doc.Text(), "page link is damaged") {
+			t.Errorf("%s: no clear message", bad)
+		}
+	}
+	// Old page numbers show the newest entries.
 	wantStatus(t, ts.get("/audit?page=-3"), http.StatusOK)
 	wantStatus(t, ts.get("/audit?page=abc"), http.StatusOK)
 }

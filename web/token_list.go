@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -25,14 +24,14 @@ var tokenStatuses = []string{token.StatusFailing, token.StatusExpired, token.Sta
 type listQuery struct {
 	q, typ, status, sort string
 	desc                 bool
-	page                 int
+	// after or before is the page's cursor (a store.TokenCursor, encoded).
+	after, before string
 }
 
 func readListQuery(c echo.Context) listQuery {
 	lq := listQuery{q: strings.TrimSpace(c.QueryParam("q")), typ: c.QueryParam("type"), status: c.QueryParam("status"),
 		sort: c.QueryParam("sort"), desc: c.QueryParam("dir") == "desc"}
-	lq.page, _ = strconv.Atoi(c.QueryParam("page"))
-	lq.page = max(lq.page, 1)
+	lq.after, lq.before = c.QueryParam("after"), c.QueryParam("before")
 	if len(lq.q) > 200 {
 		lq.q = lq.q[:200]
 	}
@@ -65,8 +64,11 @@ func (lq listQuery) url(base string) string {
 	if lq.desc {
 		q.Set("dir", "desc")
 	}
-	if lq.page > 1 {
-		q.Set("page", strconv.Itoa(lq.page))
+	if lq.after != "" {
+		q.Set("after", lq.after)
+	}
+	if lq.before != "" {
+		q.Set("before", lq.before)
 	}
 	if len(q) == 0 {
 		return base
@@ -80,16 +82,42 @@ func (s *Server) listTokens(c echo.Context) error {
 	lq := readListQuery(c)
 	sc := scopeOf(c)
 	now := s.Now()
-	f := store.TokenFilter{AppID: sc.AppID, Query: lq.q, Provider: lq.typ, Status: lq.status, Now: now,
-		Sort: lq.sort, Desc: lq.desc, Limit: tokensPerPage, Offset: (lq.page - 1) * tokensPerPage}
-	ctx := c.Request().Context()
-	toks, total, err := s.Store.ListTokens(ctx, f)
+	sortKey := lq.sort
+	after, before, err := readCursor(c, func(cur store.TokenCursor) bool {
+		switch sortKey {
+		case store.SortType:
+			return cur.Provider != "" && cur.Name != ""
+		case store.SortChanged:
+			return cur.ID > 0
+		}
+		return cur.Name != ""
+	})
 	if err != nil {
 		return err
+	}
+	f := store.TokenFilter{AppID: sc.AppID, Query: lq.q, Provider: lq.typ, Status: lq.status, Now: now,
+		Sort: lq.sort, Desc: lq.desc, Limit: tokensPerPage, After: after, Before: before}
+	ctx := c.Request().Context()
+	toks, pg, err := s.Store.ListTokens(ctx, f)
+	if err != nil {
+		return err
+	}
+	if before != nil && len(toks) == 0 {
+		// The tokens before this place went away: the first page is what is left.
+		first := lq
+		first.before = ""
+		return c.Redirect(http.StatusSeeOther, first.url(sc.Base))
 	}
 	failing, err := s.Store.CountFailing(ctx, sc.AppID)
 	if err != nil {
 		return err
+	}
+	filtered := lq.q != "" || lq.typ != "" || lq.status != ""
+	total := -1 // unknown: counting the matches would read them all
+	if !filtered {
+		if total, err = s.Store.ScopeTokenCount(ctx, sc.AppID); err != nil {
+			return err
+		}
 	}
 	dir := ""
 	if lq.desc {
@@ -100,29 +128,28 @@ func (s *Server) listTokens(c echo.Context) error {
 		Heading:    sc.heading(),
 		Global:     sc.App == nil,
 		Query:      f.Query,
-		Filtered:   lq.q != "" || lq.typ != "" || lq.status != "",
+		Filtered:   filtered,
 		AddURL:     sc.Base + "/new",
 		ListURL:    sc.Base,
 		RemoveURL:  sc.Base + "/remove",
 		EditURL:    sc.Base + "/edit",
 		Rows:       make([]views.TokenRow, 0, len(toks)),
 		Total:      total,
-		First:      f.Offset + 1,
-		Last:       f.Offset + len(toks),
+		Shown:      len(toks),
 		Failing:    failing,
 		FailingURL: listQuery{status: token.StatusFailing}.url(sc.Base),
 		Sort:       lq.sort,
 		Dir:        dir,
 		Headers:    map[string]views.SortHeader{},
 	}
-	if lq.page > 1 {
+	if pg.HasPrev {
 		prev := lq
-		prev.page--
+		prev.after, prev.before = "", encodeCursor(pg.First)
 		m.PrevURL = prev.url(sc.Base)
 	}
-	if f.Offset+len(toks) < total {
+	if pg.HasNext {
 		next := lq
-		next.page++
+		next.after, next.before = encodeCursor(pg.Last), ""
 		m.NextURL = next.url(sc.Base)
 	}
 	for key, label := range map[string]string{store.SortName: "Token Name", store.SortType: "Type", store.SortChanged: "Last changed"} {
@@ -132,7 +159,7 @@ func (s *Server) listTokens(c echo.Context) error {
 		}
 		h := views.SortHeader{Label: label}
 		to := lq
-		to.page, to.sort, to.desc = 1, key, false
+		to.after, to.before, to.sort, to.desc = "", "", key, false
 		if key == store.SortName {
 			to.sort = ""
 		}

@@ -9,13 +9,26 @@ import (
 	"github.com/tokendesk/tokendesk/views"
 )
 
+const usersPerPage = 100
+
 // listUsers shows who can sign in, and adds users.
 func (s *Server) listUsers(c echo.Context) error {
 	return s.renderUsers(c, http.StatusOK, "", store.RoleDesigner, nil)
 }
 
 func (s *Server) renderUsers(c echo.Context, status int, email, role string, errs map[string]string) error {
-	users, err := s.Store.ListUsers(c.Request().Context())
+	after, before, err := readCursor(c, func(email string) bool { return email != "" })
+	if err != nil {
+		return err
+	}
+	var a, b string
+	if after != nil {
+		a = *after
+	}
+	if before != nil {
+		b = *before
+	}
+	users, pg, err := s.Store.UsersPage(c.Request().Context(), usersPerPage, a, b)
 	if err != nil {
 		return err
 	}
@@ -23,6 +36,12 @@ func (s *Server) renderUsers(c echo.Context, status int, email, role string, err
 	for _, u := range users {
 		m.Rows = append(m.Rows, views.UserRow{ID: u.ID, Email: u.Email, Role: roleLabel(u.Role), Sessions: u.Sessions,
 			Active: u.Active, URL: "/users/" + strconv.FormatInt(u.ID, 10)})
+	}
+	if pg.HasPrev {
+		m.PrevURL = "/users?before=" + encodeCursor(pg.First)
+	}
+	if pg.HasNext {
+		m.NextURL = "/users?after=" + encodeCursor(pg.Last)
 	}
 	return render(c, status, views.Users(m))
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -140,9 +142,10 @@ func prefixed(p, cols string) string {
 // ListApps returns the applications a user may open, by name: all of them
 // for designerID 0 (administrators), else the ones the user designs.
 func (s *Store) ListApps(ctx context.Context, designerID int64) ([]App, error) {
-	q := `SELECT a.id, a.name, a.kind, a.created_at, a.created_by,
-	             (SELECT count(*) FROM tokens t WHERE t.app_id = a.id)
-	      FROM apps a`
+	// The counts are kept by triggers (migration 00008): counting here
+	// would read every token of every app.
+	q := `SELECT a.id, a.name, a.kind, a.created_at, a.created_by, ifnull(c.total, 0)
+	      FROM apps a LEFT JOIN scope_token_counts c ON c.scope = a.id`
 	var args []any
 	if designerID != 0 {
 		q += " JOIN app_designers d ON d.app_id = a.id AND d.user_id = ?"
@@ -356,24 +359,52 @@ func allowedFor(param string) string {
 		OR EXISTS (SELECT 1 FROM token_permissions p WHERE p.token_id = t.id AND p.app_id = ` + param + `))`
 }
 
-// GlobalTokensFor lists the global tokens an app may use, by name.
-func (s *Store) GlobalTokensFor(ctx context.Context, appID int64) ([]token.Token, error) {
-	rows, err := s.read.QueryContext(ctx, "SELECT "+tokenCols+` FROM tokens t
-		WHERE t.app_id IS NULL AND `+allowedFor("?1")+`
-		ORDER BY t.name_key`, appID)
+// GlobalTokensFor lists up to limit global tokens an app may use, by
+// name: those after the name key after, or (with back) the last ones
+// before it; more says whether further tokens lie that way.
+func (s *Store) GlobalTokensFor(ctx context.Context, appID int64, limit int, after string, back bool) (toks []token.Token, more bool, err error) {
+	limit = max(limit, 1)
+	q, args := globalTokensForQuery(appID, limit, after, back)
+	rows, err := s.read.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: global tokens for app: %w", err)
+		return nil, false, fmt.Errorf("store: global tokens for app: %w", err)
 	}
 	defer rows.Close()
-	var out []token.Token
 	for rows.Next() {
 		t, err := scanToken(rows)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		out = append(out, t)
+		toks = append(toks, t)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("store: global tokens for app: %w", err)
+	}
+	if more = len(toks) > limit; more {
+		toks = toks[:limit]
+	}
+	if back {
+		slices.Reverse(toks)
+	}
+	return toks, more, nil
+}
+
+// globalTokensForQuery walks the global scope of tokens_scope_name in
+// order from a name key (one row more than limit).
+func globalTokensForQuery(appID int64, limit int, from string, back bool) (string, []any) {
+	cond, order := "", "t.name_key"
+	args := []any{appID}
+	switch {
+	case back:
+		cond, order = " AND t.name_key < ?2", "t.name_key DESC"
+		args = append(args, from)
+	case from != "":
+		cond = " AND t.name_key > ?2"
+		args = append(args, from)
+	}
+	return "SELECT " + tokenCols + ` FROM tokens t
+		WHERE ifnull(t.app_id, 0) = 0` + cond + ` AND ` + allowedFor("?1") + `
+		ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(limit+1), args
 }
 
 // GlobalTokensOnlyFor names the global tokens that only this app may use:

@@ -345,3 +345,73 @@ func (s *Store) TokenAssociations(ctx context.Context, tokenID int64) ([]Associa
 	}
 	return out, rows.Err()
 }
+
+// ClientCursor is a client's place in its scope's list: live keys first,
+// then by name.
+type ClientCursor struct {
+	Revoked bool   `json:"r"`
+	Name    string `json:"n"`
+	ID      int64  `json:"i"`
+}
+
+// ClientPage says where a page of clients starts and ends, and whether
+// pages lie before and after it.
+type ClientPage struct {
+	First, Last      ClientCursor
+	HasPrev, HasNext bool
+}
+
+// clientPageQuery reads one page of a scope's clients from
+// api_clients_scope_list (one row more, to know whether another follows).
+func clientPageQuery(appID int64, limit int, after, before *ClientCursor) (string, []any) {
+	where, order := "", "revoked_at IS NOT NULL, name, id"
+	args := []any{appID}
+	switch {
+	case after != nil:
+		where, args = " AND (revoked_at IS NOT NULL, name, id) > (?, ?, ?)", append(args, after.Revoked, after.Name, after.ID)
+	case before != nil:
+		where, args = " AND (revoked_at IS NOT NULL, name, id) < (?, ?, ?)", append(args, before.Revoked, before.Name, before.ID)
+		order = "revoked_at IS NOT NULL DESC, name DESC, id DESC"
+	}
+	return "SELECT " + clientCols + " FROM api_clients WHERE ifnull(app_id, 0) = ?" + where + " ORDER BY " + order + " LIMIT ?",
+		append(args, limit+1)
+}
+
+// ClientsPage lists one page of the clients of one app (0: the global
+// clients), after or before a cursor.
+func (s *Store) ClientsPage(ctx context.Context, appID int64, limit int, after, before *ClientCursor) ([]Client, ClientPage, error) {
+	limit = max(limit, 1)
+	q, args := clientPageQuery(appID, limit, after, before)
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, ClientPage{}, fmt.Errorf("store: listing clients: %w", err)
+	}
+	defer rows.Close()
+	var out []Client
+	for rows.Next() {
+		c, err := scanClient(rows)
+		if err != nil {
+			return nil, ClientPage{}, err
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, ClientPage{}, fmt.Errorf("store: listing clients: %w", err)
+	}
+	more := len(out) > limit
+	if more {
+		out = out[:limit]
+	}
+	var pg ClientPage
+	if before != nil {
+		slices.Reverse(out)
+		pg.HasPrev, pg.HasNext = more, len(out) > 0
+	} else {
+		pg.HasPrev, pg.HasNext = after != nil, more
+	}
+	if len(out) > 0 {
+		at := func(c Client) ClientCursor { return ClientCursor{Revoked: c.Revoked(), Name: c.Name, ID: c.ID} }
+		pg.First, pg.Last = at(out[0]), at(out[len(out)-1])
+	}
+	return out, pg, nil
+}

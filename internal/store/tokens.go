@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,25 +15,21 @@ import (
 	"github.com/tokendesk/tokendesk/internal/token"
 )
 
-// TokenSpec is the change a token's writes take.
-//
-// Deprecated: an alias kept so that branches written against the old name
-// still build; use token.Change.
-type TokenSpec = token.Change
-
 // TokenFilter narrows a token list.
 type TokenFilter struct {
 	AppID    int64
-	Query    string // substring of the name, any case
+	Query    string // the start of the name, any case (token.NameKey)
 	Provider string
 	// Status keeps tokens in one renewal status (token.Status*) at Now.
 	Status string
 	Now    time.Time
 	// Sort is one of the Sort* orders (default by name); Desc reverses it.
-	Sort   string
-	Desc   bool
-	Limit  int // 0: all
-	Offset int
+	Sort  string
+	Desc  bool
+	Limit int // 0: all
+	// After or Before, from a TokenPage, asks for the page after its Last
+	// or before its First token.
+	After, Before *TokenCursor
 }
 
 // List orders. Each is served by an index (see migrations 00001, 00004).
@@ -61,7 +58,9 @@ func statusSQL(status string, now time.Time) (string, []any, bool) {
 	case token.StatusNotRenewed:
 		return "NOT " + failing + " AND NOT " + expired + " AND " + off, []any{n}, true
 	case token.StatusExpiresSoon:
-		return "NOT " + failing + " AND NOT " + expired + " AND NOT " + off + " AND " + soon, []any{n, ss, n}, true
+		// "expires_at > ?" restates NOT expired so that it bounds the range
+		// of the expiry index too.
+		return "NOT " + failing + " AND NOT " + expired + " AND NOT " + off + " AND " + soon + " AND expires_at > ?", []any{n, ss, n, n}, true
 	case token.StatusHealthy:
 		return "NOT " + failing + " AND NOT " + expired + " AND NOT " + off + " AND NOT " + soon, []any{n, ss, n}, true
 	}
@@ -391,15 +390,127 @@ func (s *Store) TokenByID(ctx context.Context, id int64) (token.Token, error) {
 	return t, rows.Err()
 }
 
-// ListTokens returns one page of the tokens of one scope matching f, by
-// name, and how many match in all.
-func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, int, error) {
-	// ifnull(app_id, 0) matches the unique index, which then also orders by name.
+// ListTokens returns one page of the tokens of one scope matching f, in
+// f's order, read from an index: the page starts after f.After (or ends
+// before f.Before), so that no page costs more than the ones before it.
+func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, TokenPage, error) {
+	narrow, err := s.narrowIsSmall(ctx, f)
+	if err != nil {
+		return nil, TokenPage{}, err
+	}
+	query, args := tokenListQuery(f, narrow)
+	rows, err := s.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, TokenPage{}, fmt.Errorf("store: listing tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []token.Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, TokenPage{}, err
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, TokenPage{}, fmt.Errorf("store: listing tokens: %w", err)
+	}
+	more := f.Limit > 0 && len(out) > f.Limit
+	if more {
+		out = out[:f.Limit]
+	}
+	var pg TokenPage
+	back := f.Before != nil
+	if back {
+		slices.Reverse(out)
+		pg.HasPrev, pg.HasNext = more, true
+	} else {
+		pg.HasPrev, pg.HasNext = f.After != nil, more
+	}
+	if len(out) > 0 {
+		pg.First, pg.Last = TokenCursorOf(out[0]), TokenCursorOf(out[len(out)-1])
+	} else if back {
+		// Nothing before the cursor any more (tokens went): start over.
+		pg.HasNext = false
+	}
+	return out, pg, nil
+}
+
+// A filtered list can be read two ways: walk the index of its order and
+// skip what does not match (cheap when matches are dense), or read the
+// matches from the index of a narrowing condition (a name prefix, an
+// expiry range, the failing tokens) and sort them (cheap when they are
+// few). The list picks by counting, at most to a threshold, the entries of
+// the narrowing range; INDEXED BY then holds SQLite to that plan, whatever
+// statistics it has. At the threshold sqrt(pageSize × scope) both ways read
+// about as many rows.
+
+// listNarrowing names the index of f's narrowing condition and the
+// condition that ranges over it ("" when f has none, or when the order's
+// own index is the narrowing one).
+func listNarrowing(f TokenFilter) (index, cond string, args []any) {
+	if q := token.NameKey(f.Query); q != "" && f.Sort != SortType && f.Sort != SortChanged {
+		return "", "", nil // the name order's index is the prefix range itself
+	} else if q != "" {
+		return "tokens_scope_name", "name_key >= ? AND name_key < ?", []any{q, q + "\U0010FFFF"}
+	}
+	n, ss := ms(f.Now), ms(f.Now.Add(token.ExpiresSoon))
+	switch f.Status {
+	case token.StatusFailing:
+		return "tokens_scope_failing", "failures > 0", nil
+	case token.StatusExpired:
+		return "tokens_scope_expires", "expires_at IS NOT NULL AND expires_at <= ?", []any{n}
+	case token.StatusExpiresSoon:
+		return "tokens_scope_expires", "expires_at IS NOT NULL AND expires_at > ? AND expires_at < ?", []any{n, ss}
+	}
+	return "", "", nil
+}
+
+// narrowIsSmall reports whether f's narrowing range holds few enough
+// tokens to read and sort them all rather than walk the order's index.
+func (s *Store) narrowIsSmall(ctx context.Context, f TokenFilter) (bool, error) {
+	index, cond, args := listNarrowing(f)
+	if index == "" {
+		return false, nil
+	}
+	total, err := s.ScopeTokenCount(ctx, f.AppID)
+	if err != nil {
+		return false, err
+	}
+	limit := max(f.Limit, 1)
+	threshold := max(int(math.Sqrt(float64(limit*total))), 2*limit)
+	var n int
+	err = s.read.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM tokens INDEXED BY "+index+
+		" WHERE ifnull(app_id, 0) = ? AND "+cond+" LIMIT ?)", append(append([]any{f.AppID}, args...), threshold)...).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: sizing a token list: %w", err)
+	}
+	return n < threshold, nil
+}
+
+// orderIndex is the index that gives a list's order within a scope.
+func orderIndex(sort string) string {
+	switch sort {
+	case SortType:
+		return "tokens_scope_provider"
+	case SortChanged:
+		return "tokens_scope_updated"
+	}
+	return "tokens_scope_name"
+}
+
+// tokenListQuery is the statement that reads one page of a token list
+// (one row more than the page, to know whether another follows): from the
+// narrowing index when narrow, else from the order's index.
+func tokenListQuery(f TokenFilter, narrow bool) (string, []any) {
+	// ifnull(app_id, 0) matches the indexes, which then also give the order.
 	where := []string{"ifnull(app_id, 0) = ?"}
 	args := []any{f.AppID}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		where = append(where, "instr(name_key, ?) > 0")
-		args = append(args, token.NameKey(q))
+	if q := token.NameKey(f.Query); q != "" {
+		// Names starting with q: a range of the name index. U+10FFFF is the
+		// largest code point, so every key with the prefix sorts below it.
+		where = append(where, "name_key >= ? AND name_key < ?")
+		args = append(args, q, q+"\U0010FFFF")
 	}
 	if f.Provider != "" {
 		where = append(where, "provider = ?")
@@ -409,48 +520,89 @@ func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, i
 		where = append(where, cond)
 		args = append(args, a...)
 	}
-	cond := strings.Join(where, " AND ")
-	var total int
-	if err := s.read.QueryRowContext(ctx, "SELECT count(*) FROM tokens WHERE "+cond, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("store: counting tokens: %w", err)
+	desc := f.Desc
+	at := f.After
+	if f.Before != nil {
+		desc, at = !desc, f.Before
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = -1
-	}
-	rows, err := s.read.QueryContext(ctx,
-		"SELECT "+tokenCols+" FROM tokens WHERE "+cond+" ORDER BY "+listOrder(f.Sort, f.Desc)+" LIMIT ? OFFSET ?",
-		append(args, limit, max(f.Offset, 0))...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: listing tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []token.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, 0, err
+	cols, vals := listKeys(f.Sort, at)
+	if at != nil {
+		op := " > "
+		if desc {
+			op = " < "
 		}
-		out = append(out, t)
+		where = append(where, "("+strings.Join(cols, ", ")+")"+op+"("+strings.Repeat("?, ", len(cols)-1)+"?)")
+		args = append(args, vals...)
 	}
-	return out, total, rows.Err()
+	limit := -1
+	if f.Limit > 0 {
+		limit = f.Limit + 1 // one more says whether another page follows
+	}
+	index := orderIndex(f.Sort)
+	if narrowIndex, _, _ := listNarrowing(f); narrow && narrowIndex != "" {
+		index = narrowIndex
+	}
+	return "SELECT " + tokenCols + " FROM tokens INDEXED BY " + index + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + listOrder(f.Sort, desc) + " LIMIT ?",
+		append(args, limit)
+}
+
+// TokenCursor is a token's place in a list: the keys of its sort orders.
+type TokenCursor struct {
+	Name     string `json:"n"` // the folded name (name_key)
+	Provider string `json:"p"`
+	Changed  int64  `json:"c"` // updated_at, Unix ms
+	ID       int64  `json:"i"`
+}
+
+// TokenCursorOf is where t stands in a list.
+func TokenCursorOf(t token.Token) TokenCursor {
+	return TokenCursor{Name: token.NameKey(t.Name), Provider: t.Provider, Changed: ms(t.UpdatedAt), ID: t.ID}
+}
+
+// TokenPage says where a page of a token list starts and ends, and whether
+// pages lie before and after it.
+type TokenPage struct {
+	First, Last      TokenCursor
+	HasPrev, HasNext bool
+}
+
+// listKeys are the columns that order a list (unique within a scope) and
+// c's values for them.
+func listKeys(sort string, c *TokenCursor) ([]string, []any) {
+	if c == nil {
+		c = &TokenCursor{}
+	}
+	switch sort {
+	case SortType:
+		return []string{"provider", "name_key"}, []any{c.Provider, c.Name}
+	case SortChanged:
+		return []string{"updated_at", "id"}, []any{c.Changed, c.ID}
+	}
+	return []string{"name_key"}, []any{c.Name}
 }
 
 // listOrder is the ORDER BY of a list. The scope is fixed by equality, so
 // each order is read straight from its index; naming the scope's
 // expression here as well would make SQLite sort instead.
 func listOrder(sort string, desc bool) string {
-	dir := ""
+	cols, _ := listKeys(sort, nil)
 	if desc {
-		dir = " DESC"
+		for i := range cols {
+			cols[i] += " DESC"
+		}
 	}
-	switch sort {
-	case SortType:
-		return "provider" + dir + ", name_key" + dir
-	case SortChanged:
-		return "updated_at" + dir + ", id" + dir
+	return strings.Join(cols, ", ")
+}
+
+// ScopeTokenCount is how many tokens a scope (0: global) holds, from the
+// count kept by triggers (migration 00008), not by counting them.
+func (s *Store) ScopeTokenCount(ctx context.Context, appID int64) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, "SELECT ifnull((SELECT total FROM scope_token_counts WHERE scope = ?), 0)", appID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: counting tokens: %w", err)
 	}
-	return "name_key" + dir
+	return n, nil
 }
 
 // TokensByIDs loads the tokens of one scope among ids, by name; ids outside

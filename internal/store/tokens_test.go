@@ -5,8 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tokendesk/tokendesk/internal/secret"
+	"github.com/tokendesk/tokendesk/internal/token"
 )
 
 // Names stored under the old key rule are found by the new one after the
@@ -43,9 +45,9 @@ func TestNameKeysAreRecomputedAtStart(t *testing.T) {
 	if err != nil || got.Name != "Ｚｏｏｍ" {
 		t.Fatalf("look-alike not found after restart: %v %q", err, got.Name)
 	}
-	toks, total, err := s.ListTokens(ctx, TokenFilter{})
-	if err != nil || total != 3 || len(toks) != 3 {
-		t.Fatalf("rows lost: %d %v", total, err)
+	toks, _, err := s.ListTokens(ctx, TokenFilter{})
+	if total, _ := s.ScopeTokenCount(ctx, 0); err != nil || total != 3 || len(toks) != 3 {
+		t.Fatalf("rows lost: %d %d %v", len(toks), total, err)
 	}
 	if got, err := s.ResolveToken(ctx, 0, "LAB FEED"); err != nil || (got.Name != "Lab   Feed" && got.Name != "Lab Feed") {
 		t.Fatalf("lab feed: %v %q", err, got.Name)
@@ -82,15 +84,98 @@ func TestListOrdersUseIndexes(t *testing.T) {
 		}
 		return strings.Join(out, "; ")
 	}
+	// Every page of every order, searched or not, reads its rows from an
+	// index in order: no temporary B-tree, no scan of the table.
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	at := &TokenCursor{Name: "token 05000", Provider: "redox", Changed: 1, ID: 5000}
 	for _, sort := range []string{SortName, SortType, SortChanged} {
 		for _, desc := range []bool{false, true} {
-			p := plan("SELECT id FROM tokens WHERE ifnull(app_id, 0) = ? ORDER BY "+listOrder(sort, desc)+" LIMIT 100", 0)
-			if strings.Contains(p, "TEMP B-TREE") || !strings.Contains(p, "INDEX") {
-				t.Errorf("sort %s desc=%v: %s", sort, desc, p)
+			for _, f := range []TokenFilter{{}, {After: at}, {Before: at}, {Provider: "redox"}, {Status: token.StatusHealthy}, {Status: token.StatusNotRenewed, After: at}} {
+				f.Sort, f.Desc, f.Limit, f.Now = sort, desc, 100, now
+				q, args := tokenListQuery(f, false)
+				p := plan(q, args...)
+				if strings.Contains(p, "TEMP B-TREE") || !strings.Contains(p, "USING INDEX") {
+					t.Errorf("sort %s desc=%v %+v: %s", sort, desc, f, p)
+				}
 			}
+		}
+	}
+	// A filter that narrows to few tokens reads them from its own index
+	// (and sorts only them); a list can be read either way.
+	for _, f := range []TokenFilter{{Status: token.StatusFailing}, {Status: token.StatusExpired, Sort: SortType},
+		{Status: token.StatusExpiresSoon, Sort: SortChanged, Desc: true, After: at}, {Query: "token 0", Sort: SortChanged}, {Query: "token 0", Sort: SortType, Before: at}} {
+		f.Now, f.Limit = now, 100
+		index, _, _ := listNarrowing(f)
+		q, args := tokenListQuery(f, true)
+		if p := plan(q, args...); !strings.Contains(p, "INDEX "+index) {
+			t.Errorf("narrowed %+v: %s", f, p)
+		}
+		if _, _, err := s.ListTokens(ctx, f); err != nil {
+			t.Errorf("%+v: %v", f, err)
+		}
+	}
+	// A search is a range of the name index, never a scan of every name.
+	for _, desc := range []bool{false, true} {
+		q, args := tokenListQuery(TokenFilter{Query: "Token 05", Desc: desc, After: at, Limit: 100}, false)
+		if p := plan(q, args...); !strings.Contains(p, "tokens_scope_name (<expr>=? AND name_key>? AND name_key<?)") || strings.Contains(p, "TEMP B-TREE") {
+			t.Errorf("search desc=%v: %s", desc, p)
 		}
 	}
 	if p := plan(`SELECT count(*) FROM tokens WHERE ifnull(app_id, 0) = ? AND failures > 0 AND renewal_rate != 'disabled'`, 0); !strings.Contains(p, "tokens_scope_failing") {
 		t.Errorf("failing count: %s", p)
+	}
+}
+
+// The audit log, the API clients and the users are each read a page at a
+// time from an index in order, forward and back.
+func TestOtherListsUseIndexes(t *testing.T) {
+	ctx := context.Background()
+	box, err := secret.NewBox(secret.GenerateKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"), box)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	plan := func(query string, args ...any) string {
+		rows, err := s.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, detail)
+		}
+		return strings.Join(out, "; ")
+	}
+	audit := &AuditCursor{At: 5, ID: 5}
+	client := &ClientCursor{Name: "x", ID: 3}
+	for name, q := range map[string]func() (string, []any){
+		"audit first":   func() (string, []any) { return auditQuery(AuditQuery{Limit: 50}) },
+		"audit after":   func() (string, []any) { return auditQuery(AuditQuery{Limit: 50, After: audit}) },
+		"audit before":  func() (string, []any) { return auditQuery(AuditQuery{Limit: 50, Before: audit}) },
+		"clients first": func() (string, []any) { return clientPageQuery(0, 100, nil, nil) },
+		"clients after": func() (string, []any) { return clientPageQuery(7, 100, client, nil) },
+		"clients back":  func() (string, []any) { return clientPageQuery(7, 100, nil, client) },
+		"users first":   func() (string, []any) { return usersPageQuery(100, "", "") },
+		"users after":   func() (string, []any) { return usersPageQuery(100, "m@x", "") },
+		"users back":    func() (string, []any) { return usersPageQuery(100, "", "m@x") },
+		"usable first":  func() (string, []any) { return globalTokensForQuery(3, 50, "", false) },
+		"usable after":  func() (string, []any) { return globalTokensForQuery(3, 50, "token 1", false) },
+		"usable back":   func() (string, []any) { return globalTokensForQuery(3, 50, "token 1", true) },
+	} {
+		query, args := q()
+		p := plan(query, args...)
+		if strings.Contains(p, "TEMP B-TREE") || !strings.Contains(p, "INDEX") {
+			t.Errorf("%s: %s", name, p)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -173,4 +174,66 @@ func (s *Store) CountActiveAdmins(ctx context.Context) (int, error) {
 	var n int
 	err := s.read.QueryRowContext(ctx, "SELECT count(*) FROM users WHERE role = 'admin' AND active = 1").Scan(&n)
 	return n, err
+}
+
+// UserPage says where a page of users starts and ends (by email), and
+// whether pages lie before and after it.
+type UserPage struct {
+	First, Last      string
+	HasPrev, HasNext bool
+}
+
+// usersPageQuery reads one page of users by email from the email index
+// (one row more, to know whether another follows).
+func usersPageQuery(limit int, after, before string) (string, []any) {
+	where, order := "", "u.email"
+	var args []any
+	switch {
+	case after != "":
+		where, args = "WHERE u.email > ?", []any{after}
+	case before != "":
+		where, args, order = "WHERE u.email < ?", []any{before}, "u.email DESC"
+	}
+	return `SELECT u.id, u.email, u.password_hash, u.role, u.active, u.created_at,
+		       (SELECT count(*) FROM sessions s WHERE s.user_id = u.id)
+		FROM users u ` + where + ` ORDER BY ` + order + ` LIMIT ?`, append(args, limit+1)
+}
+
+// UsersPage lists one page of users, by email, after or before an email.
+func (s *Store) UsersPage(ctx context.Context, limit int, after, before string) ([]UserListing, UserPage, error) {
+	limit = max(limit, 1)
+	q, args := usersPageQuery(limit, after, before)
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, UserPage{}, fmt.Errorf("store: listing users: %w", err)
+	}
+	defer rows.Close()
+	var out []UserListing
+	for rows.Next() {
+		var l UserListing
+		var created int64
+		if err := rows.Scan(&l.ID, &l.Email, &l.PasswordHash, &l.Role, &l.Active, &created, &l.Sessions); err != nil {
+			return nil, UserPage{}, fmt.Errorf("store: listing users: %w", err)
+		}
+		l.CreatedAt = fromMS(created)
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, UserPage{}, fmt.Errorf("store: listing users: %w", err)
+	}
+	more := len(out) > limit
+	if more {
+		out = out[:limit]
+	}
+	var pg UserPage
+	if before != "" {
+		slices.Reverse(out)
+		pg.HasPrev, pg.HasNext = more, len(out) > 0
+	} else {
+		pg.HasPrev, pg.HasNext = after != "", more
+	}
+	if len(out) > 0 {
+		pg.First, pg.Last = out[0].Email, out[len(out)-1].Email
+	}
+	return out, pg, nil
 }
