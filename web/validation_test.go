@@ -30,6 +30,8 @@ func TestBadInputIsRefusedNextToItsField(t *testing.T) {
 		{"tab in name", "redox", map[string]string{"name": "Lab\tFeed"}, "name", "the invisible character U+0009"},
 		{"zero-width space in name", "zoom", map[string]string{"name": "Zoom\u200bLab"}, "name", "U+200B"},
 		{"name too long", "redox", map[string]string{"name": long(101)}, "name", "at most 100 characters; this one has 101"},
+		{"Cyrillic letter in a Latin name", "redox", map[string]string{"name": "Redox H\u0405"}, "name", "mixes Latin and Cyrillic letters (“R” is Latin, “Ѕ” is Cyrillic)"},
+		{"Greek letter in a Latin name", "zoom", map[string]string{"name": "Z\u03bfom"}, "name", "mixes Latin and Greek letters"},
 		{"description too long", "redox", map[string]string{"description": long(2001)}, "description", "at most 2000 characters; this one has 2001"},
 		{"NUL in description", "redox", map[string]string{"description": "a\x00b"}, "description", "control character (the invisible character U+0000)"},
 		{"escape in description", "zoom", map[string]string{"description": "a\x1b[31mred"}, "description", "U+001B"},

@@ -89,7 +89,7 @@ func validateField(p provider.Provider, f provider.Field, v string, stored, clea
 				return fmt.Sprintf("Token Name can have only letters, numbers and spaces; remove %s.", describeRune(r))
 			}
 		}
-		return ""
+		return mixedScripts(v)
 	case provider.KeyDescription:
 		if n > maxDescLen {
 			return fmt.Sprintf("Description can be at most %d characters; this one has %d.", maxDescLen, n)
