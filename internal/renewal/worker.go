@@ -14,6 +14,7 @@ import (
 	"maps"
 	mrand "math/rand/v2"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -377,8 +378,9 @@ type Metrics struct {
 }
 
 // NewMetrics registers the worker's metrics, and a tokendesk_tokens gauge
-// by status computed from the database at each scrape.
-func NewMetrics(reg prometheus.Registerer, st *store.Store, now func() time.Time) *Metrics {
+// by status computed from the database at each scrape. retired maps the
+// providers their vendor retired to the status their tokens show.
+func NewMetrics(reg prometheus.Registerer, st *store.Store, now func() time.Time, retired map[string]string) *Metrics {
 	m := &Metrics{
 		renewals: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tokendesk_renewals_total", Help: "Token renewals by provider and outcome (success, failure, abandoned, lost).",
@@ -392,14 +394,15 @@ func NewMetrics(reg prometheus.Registerer, st *store.Store, now func() time.Time
 			Buckets: prometheus.ExponentialBuckets(0.05, 2, 16),
 		}),
 	}
-	reg.MustRegister(m.renewals, m.duration, m.lag, &statusCollector{store: st, now: now,
+	reg.MustRegister(m.renewals, m.duration, m.lag, &statusCollector{store: st, now: now, retired: retired,
 		desc: prometheus.NewDesc("tokendesk_tokens", "Access tokens by renewal status.", []string{"status"}, nil)})
 	return m
 }
 
 type statusCollector struct {
-	store *store.Store
-	now   func() time.Time
+	store   *store.Store
+	now     func() time.Time
+	retired map[string]string
 	desc  *prometheus.Desc
 }
 
@@ -408,12 +411,18 @@ func (c *statusCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	counts, err := c.store.CountByStatus(ctx, c.now())
+	counts, err := c.store.CountByStatus(ctx, c.now(), c.retired)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(c.desc, err)
 		return
 	}
-	for _, s := range []string{token.StatusHealthy, token.StatusExpiresSoon, token.StatusFailing, token.StatusExpired, token.StatusNotRenewed} {
+	statuses := []string{token.StatusHealthy, token.StatusExpiresSoon, token.StatusFailing, token.StatusExpired, token.StatusNotRenewed}
+	for _, s := range c.retired {
+		if !slices.Contains(statuses, s) {
+			statuses = append(statuses, s)
+		}
+	}
+	for _, s := range statuses {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[s]), s)
 	}
 }

@@ -132,7 +132,7 @@ func newFixtureOn(t testing.TB, c *clock) *fixture {
 	f.redox.AddKey("key-1", "secret-1").AddKey("key-2", "secret-2")
 	f.env = provider.Env{HTTP: &http.Client{Timeout: provider.DefaultTimeout}, RedoxURL: base, Now: f.clock.Now}
 	f.reg = prometheus.NewRegistry()
-	f.worker = f.newWorker(f.store, "worker-a", NewMetrics(f.reg, f.store, f.clock.Now))
+	f.worker = f.newWorker(f.store, "worker-a", NewMetrics(f.reg, f.store, f.clock.Now, nil))
 	return f
 }
 
@@ -437,7 +437,7 @@ func TestTwoWorkersRenewEachTokenOnce(t *testing.T) {
 	}
 	other := f.open() // a second process on the same database file
 	a := f.worker
-	b := f.newWorker(other, "worker-b", NewMetrics(prometheus.NewRegistry(), other, f.clock.Now))
+	b := f.newWorker(other, "worker-b", NewMetrics(prometheus.NewRegistry(), other, f.clock.Now, nil))
 	a.Batch, b.Batch = 7, 7
 	var wg sync.WaitGroup
 	var total atomic.Int64

@@ -192,7 +192,11 @@ func (s *Store) ReleaseLease(ctx context.Context, c Claim, due time.Time) error 
 // gauge. It reads maintained totals and, through indexes, only the tokens
 // that are failing or expired or about to: a scrape costs the same with
 // 100,000 healthy tokens as with ten. The rules are token.Status's.
-func (s *Store) CountByStatus(ctx context.Context, now time.Time) (map[string]int, error) {
+//
+// retired maps the providers whose vendor retired them to the status their
+// tokens show instead ("Retired by Zoom"); such tokens are never renewed,
+// so they are taken from "Not renewed".
+func (s *Store) CountByStatus(ctx context.Context, now time.Time, retired map[string]string) (map[string]int, error) {
 	n, soon := ms(now), ms(now.Add(token.ExpiresSoon))
 	var total, disabled, failing, expired, expiredDisabled, expiresSoon int
 	err := s.read.QueryRowContext(ctx, `
@@ -210,12 +214,25 @@ func (s *Store) CountByStatus(ctx context.Context, now time.Time) (map[string]in
 		return nil, fmt.Errorf("store: counting statuses: %w", err)
 	}
 	notRenewed := disabled - expiredDisabled
+	retiredCounts := map[string]int{}
+	for prov, status := range retired {
+		var n int
+		err := s.read.QueryRowContext(ctx, "SELECT ifnull((SELECT total FROM provider_counts WHERE provider = ?), 0)", prov).Scan(&n)
+		if err != nil {
+			return nil, fmt.Errorf("store: counting statuses: %w", err)
+		}
+		retiredCounts[status] += n
+		notRenewed -= n
+	}
 	out := map[string]int{
 		token.StatusFailing:     failing,
 		token.StatusExpired:     expired,
 		token.StatusNotRenewed:  notRenewed,
 		token.StatusExpiresSoon: expiresSoon,
 		token.StatusHealthy:     total - failing - expired - notRenewed - expiresSoon,
+	}
+	for status, n := range retiredCounts {
+		out[status] += n
 	}
 	for k, v := range out {
 		if v == 0 {

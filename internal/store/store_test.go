@@ -122,7 +122,7 @@ func TestCountByStatusAgreesWithStatus(t *testing.T) {
 			}
 			expect[token.Status(tok.Rate, tok.Renewal, now)]++
 		}
-		got, err := s.CountByStatus(ctx, now)
+		got, err := s.CountByStatus(ctx, now, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +131,7 @@ func TestCountByStatusAgreesWithStatus(t *testing.T) {
 		}
 	}
 	check("created")
-	if got, _ := s.CountByStatus(ctx, now); got[token.StatusExpiresSoon] != 2 {
+	if got, _ := s.CountByStatus(ctx, now, nil); got[token.StatusExpiresSoon] != 2 {
 		t.Fatalf("expiring soon: %v", got)
 	}
 	if _, err := s.write.Exec("UPDATE tokens SET renewal_rate = 'disabled' WHERE id = ?", ids[4]); err != nil {
@@ -145,4 +145,24 @@ func TestCountByStatusAgreesWithStatus(t *testing.T) {
 	check("deleted")
 	now = now.Add(20 * time.Minute)
 	check("later")
+}
+
+// Tokens of a provider its vendor retired are counted under the
+// retirement, not as "Not renewed".
+func TestCountByStatusCountsRetiredProviders(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	for i, prov := range []string{"zoom", "zoom", "redox"} {
+		if _, err := s.CreateToken(ctx, token.Change{Provider: prov, Name: fmt.Sprintf("T%d", i), Encrypted: true, Rate: token.Disabled,
+			Set: map[string]string{"api_key": "k"}}, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.CountByStatus(ctx, time.Now(), map[string]string{"zoom": "Retired by Zoom"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["Retired by Zoom"] != 2 || got[token.StatusNotRenewed] != 1 {
+		t.Fatalf("counted %v", got)
+	}
 }

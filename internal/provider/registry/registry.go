@@ -28,3 +28,15 @@ func ByID(id string) (provider.Provider, bool) {
 	}
 	return provider.Provider{}, false
 }
+
+// Retired maps the providers whose vendor retired them to the status their
+// tokens show ("Retired by Zoom").
+func Retired() map[string]string {
+	out := map[string]string{}
+	for _, p := range all {
+		if p.Retired != "" {
+			out[p.ID] = p.Retired
+		}
+	}
+	return out
+}

@@ -142,5 +142,25 @@ BEGIN
 END;
 -- +goose StatementEnd
 
+-- Tokens per provider, for the providers whose vendor retired them (their
+-- tokens show the retirement instead of a renewal status).
+CREATE TABLE provider_counts (
+    provider TEXT PRIMARY KEY,
+    total    INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+INSERT INTO provider_counts (provider, total) SELECT provider, count(*) FROM tokens GROUP BY provider;
+
+-- +goose StatementBegin
+CREATE TRIGGER provider_counts_insert AFTER INSERT ON tokens BEGIN
+    INSERT INTO provider_counts (provider, total) VALUES (NEW.provider, 1)
+    ON CONFLICT (provider) DO UPDATE SET total = total + 1;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER provider_counts_delete AFTER DELETE ON tokens BEGIN
+    UPDATE provider_counts SET total = total - 1 WHERE provider = OLD.provider;
+END;
+-- +goose StatementEnd
+
 -- Failing tokens are found through tokens_scope_failing (migration 00004).
 CREATE INDEX tokens_expires ON tokens (expires_at) WHERE expires_at IS NOT NULL;
