@@ -403,7 +403,7 @@ type statusCollector struct {
 	store   *store.Store
 	now     func() time.Time
 	retired map[string]string
-	desc  *prometheus.Desc
+	desc    *prometheus.Desc
 }
 
 func (c *statusCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
