@@ -333,6 +333,9 @@ func retryAfter(err error) time.Duration {
 // fail records a failed renewal and schedules the retry after the backoff,
 // and never before the wait a throttling provider asked for.
 func (w *Worker) fail(ctx context.Context, c store.Claim, p provider.Provider, msg string, start time.Time, notBefore time.Duration) error {
+	// A provider's wait is bounded however it reached us (Throttle bounds
+	// it too): days without renewals is not what anyone asked for.
+	notBefore = min(max(notBefore, 0), provider.MaxRetryAfter)
 	retry := w.Clock.Now().Add(max(token.Backoff(c.Rate, c.Failures+1, w.Jitter), notBefore))
 	n, err := w.store.RecordRenewalFailure(context.WithoutCancel(ctx), c, msg, retry, w.Clock.Now())
 	w.metrics.renewals.WithLabelValues(c.Provider, "failure").Inc()
