@@ -246,7 +246,15 @@ func (s *Server) fetchToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := s.answer(ctx, t, now)
+	body, err := s.answer(ctx, cl, t, now)
+	var ae *apiError
+	if errors.As(err, &ae) {
+		s.api.record(cl, t.ID, ae.code, now)
+		if ae.retry > 0 {
+			c.Response().Header().Set("Retry-After", retrySeconds(ae.retry))
+		}
+		return c.JSON(ae.status, map[string]any{"error": map[string]string{"code": ae.code, "message": ae.message}})
+	}
 	if err != nil {
 		var he *echo.HTTPError
 		if errors.As(err, &he) {
@@ -265,7 +273,7 @@ func (s *Server) fetchToken(c echo.Context) error {
 // answer is the JSON a consumer gets for t now. Stored access tokens are
 // encoded once per change of the token and kept with it in the index;
 // credentials minted per call (a Zoom JWT) are made afresh.
-func (s *Server) answer(ctx context.Context, t *index.Token, now time.Time) ([]byte, error) {
+func (s *Server) answer(ctx context.Context, cl store.Client, t *index.Token, now time.Time) ([]byte, error) {
 	p, ok := registry.ByID(t.Provider)
 	if !ok { // a provider this version no longer knows
 		return nil, userError(http.StatusNotFound, fmt.Sprintf("No access token named “%s” is available to this client.", truncateRunes(t.Name, 100)))
@@ -282,7 +290,7 @@ func (s *Server) answer(ctx context.Context, t *index.Token, now time.Time) ([]b
 			return body, nil
 		}
 		var err error
-		if cred, err = s.freshCredential(ctx, t.Token, p, t.Values); err != nil {
+		if cred, err = s.freshCredential(ctx, cl, t.Token, p, t.Values); err != nil {
 			return nil, err
 		}
 		// Only an answer made from this version of the token is kept with
@@ -318,12 +326,48 @@ func usableAt(exp, now time.Time) bool {
 	return exp.IsZero() || now.Before(exp.Add(-staleWithin))
 }
 
+// apiError is a runtime API refusal that is not the client's fault and
+// says when to come back: a provider throttling or failing, a token
+// changing under the request. The handler answers it as JSON with
+// Retry-After, never as a 500 page.
+type apiError struct {
+	status  int
+	code    string
+	message string
+	retry   time.Duration // zero: no Retry-After
+}
+
+func (e *apiError) Error() string { return e.message }
+
+// unavailable is a 503 asking the consumer to come back after retry.
+func unavailable(code string, retry time.Duration, msg string) *apiError {
+	return &apiError{status: http.StatusServiceUnavailable, code: code, message: msg, retry: max(retry, time.Second)}
+}
+
+// retrySeconds says a wait as Retry-After does: whole seconds, rounded up.
+func retrySeconds(d time.Duration) string {
+	return strconv.FormatInt(int64(math.Ceil(d.Seconds())), 10)
+}
+
+// errBackingOff: the token's last renewal failed and its retry time has
+// not come; the provider is not asked again before it.
+var errBackingOff = errors.New("renewal backing off")
+
+// busyRetry is the wait suggested when a token changed under the request
+// (edited, or renewed by another process) more often than was retried.
+const busyRetry = 2 * time.Second
+
 // freshCredential is the stored access token, never an expired one. If
 // renewal has not kept up (a 5-minute token, a worker behind, a token
 // never obtained) and the token is renewed at all (not Disabled), a fresh
-// token is obtained at once through the renewal worker: one provider call per token however many consumers ask at once
-// (singleflight in this process, the renewal lease across processes).
-func (s *Server) freshCredential(ctx context.Context, t token.Token, p provider.Provider, values map[string]string) (provider.Credential, error) {
+// token is obtained at once through the renewal worker: one provider call
+// per token however many consumers ask at once (singleflight in this
+// process, the renewal lease across processes). After a failed renewal
+// the provider is not asked again before the token's retry time (its
+// backoff, or the wait a throttling provider asked for): consumers polling
+// a failing token must not spend the provider's rate limit for the whole
+// install.
+func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.Token, p provider.Provider, values map[string]string) (provider.Credential, error) {
 	usable := func(t token.Token, values map[string]string) (provider.Credential, bool) {
 		c := provider.Credential{AccessToken: values[p.Tokens.Access], TokenType: "Bearer", ExpiresAt: t.ExpiresAt}
 		return c, c.AccessToken != "" && usableAt(c.ExpiresAt, s.Now())
@@ -336,36 +380,68 @@ func (s *Server) freshCredential(ctx context.Context, t token.Token, p provider.
 	}
 	// Renewal Rate Disabled means tokendesk never calls the provider on its own.
 	if p.Renew != nil && s.Renewer != nil && t.Rate != token.Disabled {
-		// The renewal outlives a consumer that gives up: others may wait on it.
+		// The renewal outlives a consumer that gives up: others may wait on
+		// it. Its audit entries name the client that caused it.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), actionTimeout)
 		defer cancel()
+		rctx = store.WithActor(rctx, fmt.Sprintf("API client “%s”", cl.Name))
 		_, err, _ := s.api.flight.Do(strconv.FormatInt(t.ID, 10), func() (any, error) {
 			// A flight that ended just before this one began may have
-			// renewed the token already.
-			if cur, err := s.Store.TokenByID(rctx, t.ID); err != nil || fresh(cur) {
+			// renewed the token already, or failed and set a retry time.
+			cur, err := s.Store.TokenByID(rctx, t.ID)
+			if err != nil || fresh(cur) {
 				return nil, err
+			}
+			if backingOff(cur, s.Now()) {
+				return nil, errBackingOff
 			}
 			return nil, s.renewForConsumer(rctx, t.ID)
 		})
 		var failure *renewal.Failure
-		if err != nil && !errors.As(err, &failure) {
+		switch {
+		case err == nil, errors.As(err, &failure), errors.Is(err, errBackingOff):
+		case errors.Is(err, store.ErrNotFound):
+			return provider.Credential{}, s.gone(t)
+		case errors.Is(err, store.ErrStale), errors.Is(err, store.ErrLeaseLost), errors.Is(err, context.DeadlineExceeded):
+			// Edited again and again, or renewed by another process, or a
+			// renewal elsewhere that did not finish in time: what is stored
+			// now may serve; otherwise come back shortly.
+		default:
 			return provider.Credential{}, err
 		}
-		fresh, ferr := s.Store.TokenByID(ctx, t.ID)
+		cur, ferr := s.Store.TokenByID(ctx, t.ID)
+		if errors.Is(ferr, store.ErrNotFound) {
+			return provider.Credential{}, s.gone(t)
+		}
 		if ferr != nil {
 			return provider.Credential{}, ferr
 		}
 		vals, ferr := s.Store.TokenValues(ctx, t.ID)
+		if errors.Is(ferr, store.ErrNotFound) {
+			return provider.Credential{}, s.gone(t)
+		}
 		if ferr != nil {
 			return provider.Credential{}, ferr
 		}
-		if c, ok := usable(fresh, vals); ok {
+		if c, ok := usable(cur, vals); ok {
 			return c, nil
 		}
-		if failure != nil {
-			return provider.Credential{}, userError(http.StatusConflict, fmt.Sprintf("“%s” needed a new access token and obtaining one failed: %s", t.Name, failure.Message))
+		now := s.Now()
+		if failure != nil || errors.Is(err, errBackingOff) {
+			wait := busyRetry
+			if cur.NextRenewalAt.After(now) {
+				wait = cur.NextRenewalAt.Sub(now)
+			}
+			msg := fmt.Sprintf("“%s” needs a new access token and obtaining one failed: %s tokendesk asks again after %s; retry after the time in Retry-After.",
+				t.Name, cur.LastError, cur.NextRenewalAt.UTC().Format(time.RFC3339))
+			return provider.Credential{}, unavailable("renewal_failed", wait, msg)
 		}
-		t = fresh
+		if err != nil {
+			return provider.Credential{}, unavailable("busy", busyRetry,
+				fmt.Sprintf("“%s” was changed or renewed elsewhere while this request obtained a new access token; retry after the time in Retry-After.", t.Name))
+		}
+		t = cur
+		values = vals
 	}
 	if values[p.Tokens.Access] == "" {
 		return provider.Credential{}, userError(http.StatusConflict, fmt.Sprintf("“%s” has no access token yet: get one in the console, or wait for its renewal.", t.Name))
@@ -373,8 +449,20 @@ func (s *Server) freshCredential(ctx context.Context, t token.Token, p provider.
 	return provider.Credential{}, userError(http.StatusConflict, fmt.Sprintf("The access token of “%s” expired at %s and has not been renewed yet.", t.Name, t.ExpiresAt.Format(time.RFC3339)))
 }
 
+// backingOff reports whether t's last renewal failed and its retry time
+// (backoff or a provider's Retry-After) has not come yet.
+func backingOff(t token.Token, now time.Time) bool {
+	return t.Failures > 0 && t.NextRenewalAt.After(now)
+}
+
+// gone is the answer for a token deleted while it was being fetched.
+func (s *Server) gone(t token.Token) error {
+	return userError(http.StatusNotFound, fmt.Sprintf("No access token named “%s” is available to this client.", truncateRunes(t.Name, 100)))
+}
+
 // renewForConsumer renews token id now; if another worker holds its lease,
-// it waits for that renewal instead of starting a second one.
+// it waits for that renewal instead of starting a second one, and never
+// starts one while the token is backing off after a failure.
 func (s *Server) renewForConsumer(ctx context.Context, id int64) error {
 	for {
 		err := s.Renewer.RenewNow(ctx, id)
@@ -392,6 +480,9 @@ func (s *Server) renewForConsumer(ctx context.Context, id int64) error {
 		}
 		if !t.ExpiresAt.IsZero() && usableAt(t.ExpiresAt, s.Now()) {
 			return nil // the other renewal finished
+		}
+		if backingOff(t, s.Now()) {
+			return errBackingOff // the other renewal failed
 		}
 	}
 }
