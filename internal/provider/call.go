@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 )
 
 // DefaultTimeout bounds every call to a provider.
@@ -182,8 +183,15 @@ func redactURL(u *url.URL) string {
 	return c.String()
 }
 
-// Redact removes every secret from a message that came from a provider
-// and bounds its length, in case the provider echoed what it was sent.
+// maxQuoted bounds how much of a provider's own text is quoted.
+const maxQuoted = 200
+
+// Redact makes text a provider supplied (an error_description, a reason,
+// a value it echoed) fit to quote: every secret removed, control
+// characters made spaces, and at most maxQuoted characters, cut between
+// characters. It is for the provider's part of a message only: applied to
+// tokendesk's own sentences it would cut advice short and replace their
+// words with [redacted] wherever a secret happens to be a word ("wrong").
 func Redact(msg string, secrets ...string) string {
 	for _, s := range secrets {
 		if len(s) >= 4 {
@@ -195,11 +203,12 @@ func Redact(msg string, secrets ...string) string {
 			return ' '
 		}
 		return r
-	}, msg)
-	if len(msg) > 200 {
-		msg = msg[:200] + "…"
+	}, strings.ToValidUTF8(msg, "\uFFFD"))
+	msg = strings.TrimSpace(msg)
+	if utf8.RuneCountInString(msg) > maxQuoted {
+		msg = string([]rune(msg)[:maxQuoted]) + "…"
 	}
-	return strings.TrimSpace(msg)
+	return msg
 }
 
 // StatusProblem describes an unexpected HTTP status from service.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // A call that runs out of time names the timeout that applied: the 10 s
@@ -62,5 +63,18 @@ func TestRetryAfterIsBounded(t *testing.T) {
 				t.Fatalf("message %q", ce.Message)
 			}
 		})
+	}
+}
+
+// What a provider says is quoted without secrets, on one line, and cut to
+// 200 characters between characters, never inside one.
+func TestRedactQuotesAProvidersWords(t *testing.T) {
+	long := strings.Repeat("é", 300)
+	got := Redact(long)
+	if !utf8.ValidString(got) || utf8.RuneCountInString(got) != 201 || !strings.HasSuffix(got, "…") {
+		t.Fatalf("%d runes, valid %v: %q", utf8.RuneCountInString(got), utf8.ValidString(got), got)
+	}
+	if got := Redact("bad secret s3cr3t-value\nsent", "s3cr3t-value", "abc"); got != "bad secret [redacted] sent" {
+		t.Fatalf("%q", got)
 	}
 }

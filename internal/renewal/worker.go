@@ -286,7 +286,9 @@ func (w *Worker) renew(ctx context.Context, c store.Claim) error {
 				return ctx.Err()
 			}
 			if err != nil {
-				return w.fail(ctx, c, p, provider.Redact(err.Error(), secretValues(p, values)...), start, retryAfter(err))
+				// Providers redact what a vendor said where they quote it;
+				// the rest is tokendesk's own wording, kept whole.
+				return w.fail(ctx, c, p, err.Error(), start, retryAfter(err))
 			}
 			used = values
 		}
@@ -351,19 +353,6 @@ func (w *Worker) fail(ctx context.Context, c store.Claim, p provider.Provider, m
 type Failure struct{ Message string }
 
 func (f *Failure) Error() string { return f.Message }
-
-func secretValues(p provider.Provider, values map[string]string) []string {
-	var out []string
-	for _, f := range p.Fields {
-		if f.Secret {
-			out = append(out, values[f.Key])
-		}
-	}
-	if p.Tokens.Refresh != "" {
-		out = append(out, values[p.Tokens.Refresh])
-	}
-	return out
-}
 
 func errMessage(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) {
