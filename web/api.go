@@ -18,6 +18,7 @@ import (
 	"github.com/tokendesk/tokendesk/internal/index"
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
+	"github.com/tokendesk/tokendesk/internal/provider/zoom"
 	"github.com/tokendesk/tokendesk/internal/renewal"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/token"
@@ -206,13 +207,9 @@ func (s *Server) apiClient(c echo.Context, now time.Time) (store.Client, error) 
 var jsonContentType = []string{echo.MIMEApplicationJSON}
 
 // answerFields are the stored values an answer is made of: the access
-// token and what the service said about it, or, for a provider that mints
-// a credential per call (a Zoom JWT), everything it signs with.
-func answerFields(providerID string) []string {
-	if p, ok := registry.ByID(providerID); ok && p.Runtime != nil {
-		return nil
-	}
-	return []string{"access_token", "source_id"}
+// token and what the service said about using it.
+func answerFields(string) []string {
+	return []string{"access_token", "source_id", zoom.KeyAPIURL}
 }
 
 // tokenAnswer is the runtime API's answer, as DESIGN.md fixes it.
@@ -225,6 +222,9 @@ type tokenAnswer struct {
 	ExpiresAt   *string `json:"expires_at"`
 	// SourceID is Redox's source, for the Redox-Source-Id header.
 	SourceID string `json:"source_id,omitempty"`
+	// APIURL is where the token is used, as the service said (Zoom: a
+	// regional cluster, or https://api.zoomgov.com for ZoomGov).
+	APIURL string `json:"api_url,omitempty"`
 }
 
 // fetchToken answers the current bearer credential of a token, by name.
@@ -278,27 +278,24 @@ func (s *Server) answer(ctx context.Context, cl store.Client, t *index.Token, no
 	if !ok { // a provider this version no longer knows
 		return nil, userError(http.StatusNotFound, fmt.Sprintf("No access token named “%s” is available to this client.", truncateRunes(t.Name, 100)))
 	}
-	var cred provider.Credential
-	cacheable := false
-	if p.Runtime != nil {
-		var err error
-		if cred, err = p.Runtime(now, t.Values); err != nil {
-			return nil, err
-		}
-	} else {
-		if body := t.Answer(); body != nil && usableAt(t.ExpiresAt, now) {
-			return body, nil
-		}
-		var err error
-		if cred, err = s.freshCredential(ctx, cl, t.Token, p, t.Values); err != nil {
-			return nil, err
-		}
-		// Only an answer made from this version of the token is kept with
-		// it: a token just renewed on demand is already a newer version.
-		cacheable = cred.AccessToken == t.Values[p.Tokens.Access] && cred.ExpiresAt.Equal(t.ExpiresAt)
+	if p.Retired != "" {
+		// A credential the vendor refuses (a Zoom JWT: code 124) is worse
+		// than none: the consumer learns what to do instead.
+		return nil, &apiError{status: http.StatusGone, code: "retired",
+			message: fmt.Sprintf("“%s”: %s. %s", t.Name, p.Retired, p.Notice)}
 	}
+	if body := t.Answer(); body != nil && usableAt(t.ExpiresAt, now) {
+		return body, nil
+	}
+	cred, values, err := s.freshCredential(ctx, cl, t.Token, p, t.Values)
+	if err != nil {
+		return nil, err
+	}
+	// Only an answer made from this version of the token is kept with it:
+	// a token just renewed on demand is already a newer version.
+	cacheable := cred.AccessToken == t.Values[p.Tokens.Access] && cred.ExpiresAt.Equal(t.ExpiresAt)
 	ans := tokenAnswer{Name: t.Name, Provider: t.Provider, Scope: "global", AccessToken: cred.AccessToken, TokenType: cred.TokenType,
-		SourceID: t.Values["source_id"]}
+		SourceID: values["source_id"], APIURL: values[zoom.KeyAPIURL]}
 	if t.AppID != 0 {
 		ans.Scope = "app"
 	}
@@ -357,7 +354,8 @@ var errBackingOff = errors.New("renewal backing off")
 // (edited, or renewed by another process) more often than was retried.
 const busyRetry = 2 * time.Second
 
-// freshCredential is the stored access token, never an expired one. If
+// freshCredential is the stored access token, never an expired one, with
+// the values it was read with. If
 // renewal has not kept up (a 5-minute token, a worker behind, a token
 // never obtained) and the token is renewed at all (not Disabled), a fresh
 // token is obtained at once through the renewal worker: one provider call
@@ -367,7 +365,7 @@ const busyRetry = 2 * time.Second
 // backoff, or the wait a throttling provider asked for): consumers polling
 // a failing token must not spend the provider's rate limit for the whole
 // install.
-func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.Token, p provider.Provider, values map[string]string) (provider.Credential, error) {
+func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.Token, p provider.Provider, values map[string]string) (provider.Credential, map[string]string, error) {
 	usable := func(t token.Token, values map[string]string) (provider.Credential, bool) {
 		c := provider.Credential{AccessToken: values[p.Tokens.Access], TokenType: "Bearer", ExpiresAt: t.ExpiresAt}
 		return c, c.AccessToken != "" && usableAt(c.ExpiresAt, s.Now())
@@ -376,7 +374,7 @@ func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.T
 		return !t.ExpiresAt.IsZero() && usableAt(t.ExpiresAt, s.Now())
 	}
 	if c, ok := usable(t, values); ok {
-		return c, nil
+		return c, values, nil
 	}
 	// Renewal Rate Disabled means tokendesk never calls the provider on its own.
 	if p.Renew != nil && s.Renewer != nil && t.Rate != token.Disabled {
@@ -401,30 +399,30 @@ func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.T
 		switch {
 		case err == nil, errors.As(err, &failure), errors.Is(err, errBackingOff):
 		case errors.Is(err, store.ErrNotFound):
-			return provider.Credential{}, s.gone(t)
+			return provider.Credential{}, nil, s.gone(t)
 		case errors.Is(err, store.ErrStale), errors.Is(err, store.ErrLeaseLost), errors.Is(err, context.DeadlineExceeded):
 			// Edited again and again, or renewed by another process, or a
 			// renewal elsewhere that did not finish in time: what is stored
 			// now may serve; otherwise come back shortly.
 		default:
-			return provider.Credential{}, err
+			return provider.Credential{}, nil, err
 		}
 		cur, ferr := s.Store.TokenByID(ctx, t.ID)
 		if errors.Is(ferr, store.ErrNotFound) {
-			return provider.Credential{}, s.gone(t)
+			return provider.Credential{}, nil, s.gone(t)
 		}
 		if ferr != nil {
-			return provider.Credential{}, ferr
+			return provider.Credential{}, nil, ferr
 		}
 		vals, ferr := s.Store.TokenValues(ctx, t.ID)
 		if errors.Is(ferr, store.ErrNotFound) {
-			return provider.Credential{}, s.gone(t)
+			return provider.Credential{}, nil, s.gone(t)
 		}
 		if ferr != nil {
-			return provider.Credential{}, ferr
+			return provider.Credential{}, nil, ferr
 		}
 		if c, ok := usable(cur, vals); ok {
-			return c, nil
+			return c, vals, nil
 		}
 		now := s.Now()
 		if failure != nil || errors.Is(err, errBackingOff) {
@@ -434,19 +432,19 @@ func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.T
 			}
 			msg := fmt.Sprintf("“%s” needs a new access token and obtaining one failed: %s tokendesk asks again after %s; retry after the time in Retry-After.",
 				t.Name, cur.LastError, cur.NextRenewalAt.UTC().Format(time.RFC3339))
-			return provider.Credential{}, unavailable("renewal_failed", wait, msg)
+			return provider.Credential{}, nil, unavailable("renewal_failed", wait, msg)
 		}
 		if err != nil {
-			return provider.Credential{}, unavailable("busy", busyRetry,
+			return provider.Credential{}, nil, unavailable("busy", busyRetry,
 				fmt.Sprintf("“%s” was changed or renewed elsewhere while this request obtained a new access token; retry after the time in Retry-After.", t.Name))
 		}
 		t = cur
 		values = vals
 	}
 	if values[p.Tokens.Access] == "" {
-		return provider.Credential{}, userError(http.StatusConflict, fmt.Sprintf("“%s” has no access token yet: get one in the console, or wait for its renewal.", t.Name))
+		return provider.Credential{}, nil, userError(http.StatusConflict, fmt.Sprintf("“%s” has no access token yet: get one in the console, or wait for its renewal.", t.Name))
 	}
-	return provider.Credential{}, userError(http.StatusConflict, fmt.Sprintf("The access token of “%s” expired at %s and has not been renewed yet.", t.Name, t.ExpiresAt.Format(time.RFC3339)))
+	return provider.Credential{}, nil, userError(http.StatusConflict, fmt.Sprintf("The access token of “%s” expired at %s and has not been renewed yet.", t.Name, t.ExpiresAt.Format(time.RFC3339)))
 }
 
 // backingOff reports whether t's last renewal failed and its retry time
