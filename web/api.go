@@ -270,9 +270,8 @@ func (s *Server) fetchToken(c echo.Context) error {
 	return err
 }
 
-// answer is the JSON a consumer gets for t now. Stored access tokens are
-// encoded once per change of the token and kept with it in the index;
-// credentials minted per call (a Zoom JWT) are made afresh.
+// answer is the JSON a consumer gets for t now. It is encoded once per
+// change of the token and kept with it in the index.
 func (s *Server) answer(ctx context.Context, cl store.Client, t *index.Token, now time.Time) ([]byte, error) {
 	p, ok := registry.ByID(t.Provider)
 	if !ok { // a provider this version no longer knows
