@@ -322,10 +322,11 @@ func usableAt(exp, now time.Time) bool {
 	return exp.IsZero() || now.Before(exp.Add(-staleWithin))
 }
 
-// apiError is a runtime API refusal that is not the client's fault and
-// says when to come back: a provider throttling or failing, a token
-// changing under the request. The handler answers it as JSON with
-// Retry-After, never as a 500 page.
+// apiError is a runtime API refusal that is not the client's fault: a
+// provider throttling or failing, a token changing under the request
+// (both say when to come back), a token its service retired. The handler
+// answers it as JSON, with Retry-After where there is a wait, never as a
+// 500 page.
 type apiError struct {
 	status  int
 	code    string
@@ -425,12 +426,12 @@ func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.T
 		}
 		now := s.Now()
 		if failure != nil || errors.Is(err, errBackingOff) {
-			wait := busyRetry
+			wait, again := busyRetry, "Retry after the time in Retry-After."
 			if cur.NextRenewalAt.After(now) {
 				wait = cur.NextRenewalAt.Sub(now)
+				again = fmt.Sprintf("tokendesk asks again after %s; retry after the time in Retry-After.", cur.NextRenewalAt.UTC().Format(time.RFC3339))
 			}
-			msg := fmt.Sprintf("“%s” needs a new access token and obtaining one failed: %s tokendesk asks again after %s; retry after the time in Retry-After.",
-				t.Name, cur.LastError, cur.NextRenewalAt.UTC().Format(time.RFC3339))
+			msg := fmt.Sprintf("“%s” needs a new access token and obtaining one failed: %s %s", t.Name, cur.LastError, again)
 			return provider.Credential{}, nil, unavailable("renewal_failed", wait, msg)
 		}
 		if err != nil {
