@@ -18,6 +18,7 @@ import (
 	"github.com/tokendesk/tokendesk/internal/index"
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
+	"github.com/tokendesk/tokendesk/internal/provider/zoom"
 	"github.com/tokendesk/tokendesk/internal/renewal"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/token"
@@ -206,13 +207,9 @@ func (s *Server) apiClient(c echo.Context, now time.Time) (store.Client, error) 
 var jsonContentType = []string{echo.MIMEApplicationJSON}
 
 // answerFields are the stored values an answer is made of: the access
-// token and what the service said about it, or, for a provider that mints
-// a credential per call (a Zoom JWT), everything it signs with.
-func answerFields(providerID string) []string {
-	if p, ok := registry.ByID(providerID); ok && p.Runtime != nil {
-		return nil
-	}
-	return []string{"access_token", "source_id"}
+// token and what the service said about using it.
+func answerFields(string) []string {
+	return []string{"access_token", "source_id", zoom.KeyAPIURL}
 }
 
 // tokenAnswer is the runtime API's answer, as DESIGN.md fixes it.
@@ -225,6 +222,9 @@ type tokenAnswer struct {
 	ExpiresAt   *string `json:"expires_at"`
 	// SourceID is Redox's source, for the Redox-Source-Id header.
 	SourceID string `json:"source_id,omitempty"`
+	// APIURL is where the token is used, as the service said (Zoom: a
+	// regional cluster, or https://api.zoomgov.com for ZoomGov).
+	APIURL string `json:"api_url,omitempty"`
 }
 
 // fetchToken answers the current bearer credential of a token, by name.
@@ -246,7 +246,15 @@ func (s *Server) fetchToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := s.answer(ctx, t, now)
+	body, err := s.answer(ctx, cl, t, now)
+	var ae *apiError
+	if errors.As(err, &ae) {
+		s.api.record(cl, t.ID, ae.code, now)
+		if ae.retry > 0 {
+			c.Response().Header().Set("Retry-After", retrySeconds(ae.retry))
+		}
+		return c.JSON(ae.status, map[string]any{"error": map[string]string{"code": ae.code, "message": ae.message}})
+	}
 	if err != nil {
 		var he *echo.HTTPError
 		if errors.As(err, &he) {
@@ -262,35 +270,31 @@ func (s *Server) fetchToken(c echo.Context) error {
 	return err
 }
 
-// answer is the JSON a consumer gets for t now. Stored access tokens are
-// encoded once per change of the token and kept with it in the index;
-// credentials minted per call (a Zoom JWT) are made afresh.
-func (s *Server) answer(ctx context.Context, t *index.Token, now time.Time) ([]byte, error) {
+// answer is the JSON a consumer gets for t now. It is encoded once per
+// change of the token and kept with it in the index.
+func (s *Server) answer(ctx context.Context, cl store.Client, t *index.Token, now time.Time) ([]byte, error) {
 	p, ok := registry.ByID(t.Provider)
 	if !ok { // a provider this version no longer knows
 		return nil, userError(http.StatusNotFound, fmt.Sprintf("No access token named “%s” is available to this client.", truncateRunes(t.Name, 100)))
 	}
-	var cred provider.Credential
-	cacheable := false
-	if p.Runtime != nil {
-		var err error
-		if cred, err = p.Runtime(now, t.Values); err != nil {
-			return nil, err
-		}
-	} else {
-		if body := t.Answer(); body != nil && usableAt(t.ExpiresAt, now) {
-			return body, nil
-		}
-		var err error
-		if cred, err = s.freshCredential(ctx, t.Token, p, t.Values); err != nil {
-			return nil, err
-		}
-		// Only an answer made from this version of the token is kept with
-		// it: a token just renewed on demand is already a newer version.
-		cacheable = cred.AccessToken == t.Values[p.Tokens.Access] && cred.ExpiresAt.Equal(t.ExpiresAt)
+	if p.Retired != "" {
+		// A credential the vendor refuses (a Zoom JWT: code 124) is worse
+		// than none: the consumer learns what to do instead.
+		return nil, &apiError{status: http.StatusGone, code: "retired",
+			message: fmt.Sprintf("“%s”: %s. %s", t.Name, p.Retired, p.Notice)}
 	}
+	if body := t.Answer(); body != nil && usableAt(t.ExpiresAt, now) {
+		return body, nil
+	}
+	cred, values, err := s.freshCredential(ctx, cl, t.Token, p, t.Values)
+	if err != nil {
+		return nil, err
+	}
+	// Only an answer made from this version of the token is kept with it:
+	// a token just renewed on demand is already a newer version.
+	cacheable := cred.AccessToken == t.Values[p.Tokens.Access] && cred.ExpiresAt.Equal(t.ExpiresAt)
 	ans := tokenAnswer{Name: t.Name, Provider: t.Provider, Scope: "global", AccessToken: cred.AccessToken, TokenType: cred.TokenType,
-		SourceID: t.Values["source_id"]}
+		SourceID: values["source_id"], APIURL: values[zoom.KeyAPIURL]}
 	if t.AppID != 0 {
 		ans.Scope = "app"
 	}
@@ -318,12 +322,50 @@ func usableAt(exp, now time.Time) bool {
 	return exp.IsZero() || now.Before(exp.Add(-staleWithin))
 }
 
-// freshCredential is the stored access token, never an expired one. If
+// apiError is a runtime API refusal that is not the client's fault: a
+// provider throttling or failing, a token changing under the request
+// (both say when to come back), a token its service retired. The handler
+// answers it as JSON, with Retry-After where there is a wait, never as a
+// 500 page.
+type apiError struct {
+	status  int
+	code    string
+	message string
+	retry   time.Duration // zero: no Retry-After
+}
+
+func (e *apiError) Error() string { return e.message }
+
+// unavailable is a 503 asking the consumer to come back after retry.
+func unavailable(code string, retry time.Duration, msg string) *apiError {
+	return &apiError{status: http.StatusServiceUnavailable, code: code, message: msg, retry: max(retry, time.Second)}
+}
+
+// retrySeconds says a wait as Retry-After does: whole seconds, rounded up.
+func retrySeconds(d time.Duration) string {
+	return strconv.FormatInt(int64(math.Ceil(d.Seconds())), 10)
+}
+
+// errBackingOff: the token's last renewal failed and its retry time has
+// not come; the provider is not asked again before it.
+var errBackingOff = errors.New("renewal backing off")
+
+// busyRetry is the wait suggested when a token changed under the request
+// (edited, or renewed by another process) more often than was retried.
+const busyRetry = 2 * time.Second
+
+// freshCredential is the stored access token, never an expired one, with
+// the values it was read with. If
 // renewal has not kept up (a 5-minute token, a worker behind, a token
 // never obtained) and the token is renewed at all (not Disabled), a fresh
-// token is obtained at once through the renewal worker: one provider call per token however many consumers ask at once
-// (singleflight in this process, the renewal lease across processes).
-func (s *Server) freshCredential(ctx context.Context, t token.Token, p provider.Provider, values map[string]string) (provider.Credential, error) {
+// token is obtained at once through the renewal worker: one provider call
+// per token however many consumers ask at once (singleflight in this
+// process, the renewal lease across processes). After a failed renewal
+// the provider is not asked again before the token's retry time (its
+// backoff, or the wait a throttling provider asked for): consumers polling
+// a failing token must not spend the provider's rate limit for the whole
+// install.
+func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.Token, p provider.Provider, values map[string]string) (provider.Credential, map[string]string, error) {
 	usable := func(t token.Token, values map[string]string) (provider.Credential, bool) {
 		c := provider.Credential{AccessToken: values[p.Tokens.Access], TokenType: "Bearer", ExpiresAt: t.ExpiresAt}
 		return c, c.AccessToken != "" && usableAt(c.ExpiresAt, s.Now())
@@ -332,49 +374,93 @@ func (s *Server) freshCredential(ctx context.Context, t token.Token, p provider.
 		return !t.ExpiresAt.IsZero() && usableAt(t.ExpiresAt, s.Now())
 	}
 	if c, ok := usable(t, values); ok {
-		return c, nil
+		return c, values, nil
 	}
 	// Renewal Rate Disabled means tokendesk never calls the provider on its own.
 	if p.Renew != nil && s.Renewer != nil && t.Rate != token.Disabled {
-		// The renewal outlives a consumer that gives up: others may wait on it.
+		// The renewal outlives a consumer that gives up: others may wait on
+		// it. Its audit entries name the client that caused it.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), actionTimeout)
 		defer cancel()
+		rctx = store.WithActor(rctx, fmt.Sprintf("API client “%s”", cl.Name))
 		_, err, _ := s.api.flight.Do(strconv.FormatInt(t.ID, 10), func() (any, error) {
 			// A flight that ended just before this one began may have
-			// renewed the token already.
-			if cur, err := s.Store.TokenByID(rctx, t.ID); err != nil || fresh(cur) {
+			// renewed the token already, or failed and set a retry time.
+			cur, err := s.Store.TokenByID(rctx, t.ID)
+			if err != nil || fresh(cur) {
 				return nil, err
+			}
+			if backingOff(cur, s.Now()) {
+				return nil, errBackingOff
 			}
 			return nil, s.renewForConsumer(rctx, t.ID)
 		})
 		var failure *renewal.Failure
-		if err != nil && !errors.As(err, &failure) {
-			return provider.Credential{}, err
+		switch {
+		case err == nil, errors.As(err, &failure), errors.Is(err, errBackingOff):
+		case errors.Is(err, store.ErrNotFound):
+			return provider.Credential{}, nil, s.gone(t)
+		case errors.Is(err, store.ErrStale), errors.Is(err, store.ErrLeaseLost), errors.Is(err, context.DeadlineExceeded):
+			// Edited again and again, or renewed by another process, or a
+			// renewal elsewhere that did not finish in time: what is stored
+			// now may serve; otherwise come back shortly.
+		default:
+			return provider.Credential{}, nil, err
 		}
-		fresh, ferr := s.Store.TokenByID(ctx, t.ID)
+		cur, ferr := s.Store.TokenByID(ctx, t.ID)
+		if errors.Is(ferr, store.ErrNotFound) {
+			return provider.Credential{}, nil, s.gone(t)
+		}
 		if ferr != nil {
-			return provider.Credential{}, ferr
+			return provider.Credential{}, nil, ferr
 		}
 		vals, ferr := s.Store.TokenValues(ctx, t.ID)
+		if errors.Is(ferr, store.ErrNotFound) {
+			return provider.Credential{}, nil, s.gone(t)
+		}
 		if ferr != nil {
-			return provider.Credential{}, ferr
+			return provider.Credential{}, nil, ferr
 		}
-		if c, ok := usable(fresh, vals); ok {
-			return c, nil
+		if c, ok := usable(cur, vals); ok {
+			return c, vals, nil
 		}
-		if failure != nil {
-			return provider.Credential{}, userError(http.StatusConflict, fmt.Sprintf("“%s” needed a new access token and obtaining one failed: %s", t.Name, failure.Message))
+		now := s.Now()
+		if failure != nil || errors.Is(err, errBackingOff) {
+			wait, again := busyRetry, "Retry after the time in Retry-After."
+			if cur.NextRenewalAt.After(now) {
+				wait = cur.NextRenewalAt.Sub(now)
+				again = fmt.Sprintf("tokendesk asks again after %s; retry after the time in Retry-After.", cur.NextRenewalAt.UTC().Format(time.RFC3339))
+			}
+			msg := fmt.Sprintf("“%s” needs a new access token and obtaining one failed: %s %s", t.Name, cur.LastError, again)
+			return provider.Credential{}, nil, unavailable("renewal_failed", wait, msg)
 		}
-		t = fresh
+		if err != nil {
+			return provider.Credential{}, nil, unavailable("busy", busyRetry,
+				fmt.Sprintf("“%s” was changed or renewed elsewhere while this request obtained a new access token; retry after the time in Retry-After.", t.Name))
+		}
+		t = cur
+		values = vals
 	}
 	if values[p.Tokens.Access] == "" {
-		return provider.Credential{}, userError(http.StatusConflict, fmt.Sprintf("“%s” has no access token yet: get one in the console, or wait for its renewal.", t.Name))
+		return provider.Credential{}, nil, userError(http.StatusConflict, fmt.Sprintf("“%s” has no access token yet: get one in the console, or wait for its renewal.", t.Name))
 	}
-	return provider.Credential{}, userError(http.StatusConflict, fmt.Sprintf("The access token of “%s” expired at %s and has not been renewed yet.", t.Name, t.ExpiresAt.Format(time.RFC3339)))
+	return provider.Credential{}, nil, userError(http.StatusConflict, fmt.Sprintf("The access token of “%s” expired at %s and has not been renewed yet.", t.Name, t.ExpiresAt.Format(time.RFC3339)))
+}
+
+// backingOff reports whether t's last renewal failed and its retry time
+// (backoff or a provider's Retry-After) has not come yet.
+func backingOff(t token.Token, now time.Time) bool {
+	return t.Failures > 0 && t.NextRenewalAt.After(now)
+}
+
+// gone is the answer for a token deleted while it was being fetched.
+func (s *Server) gone(t token.Token) error {
+	return userError(http.StatusNotFound, fmt.Sprintf("No access token named “%s” is available to this client.", truncateRunes(t.Name, 100)))
 }
 
 // renewForConsumer renews token id now; if another worker holds its lease,
-// it waits for that renewal instead of starting a second one.
+// it waits for that renewal instead of starting a second one, and never
+// starts one while the token is backing off after a failure.
 func (s *Server) renewForConsumer(ctx context.Context, id int64) error {
 	for {
 		err := s.Renewer.RenewNow(ctx, id)
@@ -392,6 +478,9 @@ func (s *Server) renewForConsumer(ctx context.Context, id int64) error {
 		}
 		if !t.ExpiresAt.IsZero() && usableAt(t.ExpiresAt, s.Now()) {
 			return nil // the other renewal finished
+		}
+		if backingOff(t, s.Now()) {
+			return errBackingOff // the other renewal failed
 		}
 	}
 }

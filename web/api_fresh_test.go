@@ -2,13 +2,17 @@ package web
 
 import (
 	"context"
-	"github.com/tokendesk/tokendesk/internal/token"
 	"net/http"
 	"net/url"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/internal/token"
 
 	"github.com/tokendesk/tokendesk/internal/config"
 	"github.com/tokendesk/tokendesk/internal/provider/redox"
@@ -102,8 +106,8 @@ func TestExpiredTokenIsRenewedOnceForManyConsumers(t *testing.T) {
 	}
 }
 
-// When the fresh token cannot be obtained, the consumer hears why, and
-// never gets the expired one.
+// When the fresh token cannot be obtained, the consumer hears why and when
+// to come back, and never gets the expired one.
 func TestExpiredTokenThatCannotBeRenewed(t *testing.T) {
 	ts := newTestServer(t)
 	ts.signInAdmin()
@@ -112,8 +116,139 @@ func TestExpiredTokenThatCannotBeRenewed(t *testing.T) {
 	ts.clock.Advance(25 * time.Hour)
 	ts.redox.SetFault(redoxtest.Throttle)
 	a := apiGet(t, ts, key, "Lab Feed")
-	if a.Status != http.StatusConflict || a.Error.Message != "“Lab Feed” needed a new access token and obtaining one failed: Redox is limiting requests; try again in 30 s." {
-		t.Fatalf("%d %q", a.Status, a.Error.Message)
+	if a.Status != http.StatusServiceUnavailable || a.Header.Get("Retry-After") != "30" || a.Error.Code != "renewal_failed" ||
+		!strings.HasPrefix(a.Error.Message, "“Lab Feed” needs a new access token and obtaining one failed: Redox is limiting requests; try again in 30 s.") {
+		t.Fatalf("%d Retry-After %q %s %q", a.Status, a.Header.Get("Retry-After"), a.Error.Code, a.Error.Message)
+	}
+}
+
+func auditOf(t *testing.T, ts *testServer, action string) []store.Audit {
+	t.Helper()
+	entries, _, err := ts.store.ListAudit(context.Background(), 1, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []store.Audit
+	for _, e := range entries {
+		if e.Action == action {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Finding 2: consumers polling a token whose renewal fails do not make a
+// provider call each. After one failure the provider is not asked again
+// before the token's retry time (backoff, or the provider's Retry-After);
+// every consumer meanwhile gets 503 with Retry-After; and the audit log
+// names the API client whose fetch caused the renewal.
+func TestOnDemandRenewalHonoursBackoffAndRetryAfter(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		breakIt   func(ts *testServer)
+		fetches   int
+		wait      time.Duration
+		wantError string
+	}{
+		{"key refused", func(ts *testServer) { ts.redox.Revoke(redoxKey) }, 30, 30 * time.Second, "Redox rejected the API Key and Secret"},
+		{"429 Retry-After 600", func(ts *testServer) { ts.redox.SetFault(redoxtest.Throttle); ts.redox.SetRetryAfter(600) }, 20, 600 * time.Second,
+			"Redox is limiting requests; try again in 10 min."},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t, withConfig(func(c *config.Config) { c.APIRateLimit = 1e9 }))
+			ts.signInAdmin()
+			saveRedox(t, ts, "/tokens", "Lab Feed")
+			key := createClient(t, ts, "/clients", "Feeder")
+			ts.clock.Advance(25 * time.Hour) // expired; no worker ran
+			tt.breakIt(ts)
+			before := redoxTokenCalls(ts)
+			var calls int
+			for i := range tt.fetches {
+				a := apiGet(t, ts, key, "Lab Feed")
+				if i == 0 {
+					calls = redoxTokenCalls(ts) - before
+				}
+				if a.Status != http.StatusServiceUnavailable || a.Error.Code != "renewal_failed" || !strings.Contains(a.Error.Message, tt.wantError) {
+					t.Fatalf("fetch %d: %d %s %q", i+1, a.Status, a.Error.Code, a.Error.Message)
+				}
+				if got, want := a.Header.Get("Retry-After"), strconv.Itoa(int(tt.wait.Seconds())); got != want {
+					t.Fatalf("fetch %d: Retry-After %q, want %q", i+1, got, want)
+				}
+			}
+			if calls == 0 || redoxTokenCalls(ts)-before != calls {
+				t.Fatalf("%d fetches made %d provider calls; the first made %d", tt.fetches, redoxTokenCalls(ts)-before, calls)
+			}
+			failed := auditOf(t, ts, store.ActionTokenRenewFailed)
+			if len(failed) != 1 || failed[0].Actor != "API client “Feeder”" {
+				t.Fatalf("audit: %+v", failed)
+			}
+			tok, err := ts.store.TokenByID(context.Background(), failed[0].TokenID)
+			if err != nil || tok.Failures != 1 || !tok.NextRenewalAt.Equal(ts.clock.Now().Add(tt.wait)) {
+				t.Fatalf("failures %d, next try in %v: %v", tok.Failures, tok.NextRenewalAt.Sub(ts.clock.Now()), err)
+			}
+
+			// At the retry time the next fetch asks the provider again.
+			ts.redox.SetFault(redoxtest.NoFault)
+			ts.redox.AddKey(redoxKey, redoxSecret)
+			ts.clock.Advance(tt.wait - time.Second)
+			if a := apiGet(t, ts, key, "Lab Feed"); a.Status != http.StatusServiceUnavailable || a.Header.Get("Retry-After") != "1" {
+				t.Fatalf("a second early: %d Retry-After %q", a.Status, a.Header.Get("Retry-After"))
+			}
+			ts.clock.Advance(time.Second)
+			if a := apiGet(t, ts, key, "Lab Feed"); a.Status != http.StatusOK {
+				t.Fatalf("at the retry time: %d %q", a.Status, a.Error.Message)
+			}
+			if renewed := auditOf(t, ts, store.ActionTokenRenew); len(renewed) == 0 || renewed[0].Actor != "API client “Feeder”" {
+				t.Fatalf("audit: %+v", renewed)
+			}
+		})
+	}
+}
+
+// renewerFunc stands in for the worker's Renew now, to make what happens
+// to a token during a fetch certain.
+type renewerFunc func(ctx context.Context, id int64) error
+
+func (f renewerFunc) RenewNow(ctx context.Context, id int64) error { return f(ctx, id) }
+func (renewerFunc) Wake()                                          {}
+
+// Finding 12: what goes wrong during an on-demand renewal that is not the
+// provider's doing is a JSON answer an API client can act on, never a 500.
+func TestOnDemandRenewalInterrupted(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		renew      func(ts *testServer, worker *renewal.Worker) renewerFunc
+		status     int
+		code       string
+		retryAfter string
+	}{
+		{"token deleted meanwhile", func(ts *testServer, w *renewal.Worker) renewerFunc {
+			return func(ctx context.Context, id int64) error {
+				if _, err := ts.store.DeleteTokens(ctx, 0, []int64{id}, adminEmail); err != nil {
+					return err
+				}
+				return w.RenewNow(ctx, id)
+			}
+		}, http.StatusNotFound, "not_found", ""},
+		{"lease lost to another process", func(*testServer, *renewal.Worker) renewerFunc {
+			return func(context.Context, int64) error { return store.ErrLeaseLost }
+		}, http.StatusServiceUnavailable, "busy", "2"},
+		{"edited again and again", func(*testServer, *renewal.Worker) renewerFunc {
+			return func(context.Context, int64) error { return store.ErrStale }
+		}, http.StatusServiceUnavailable, "busy", "2"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t)
+			ts.signInAdmin()
+			saveRedox(t, ts, "/tokens", "Lab Feed")
+			key := createClient(t, ts, "/clients", "Feeder")
+			ts.clock.Advance(25 * time.Hour)
+			ts.srv.Renewer = tt.renew(ts, ts.srv.Renewer.(*renewal.Worker))
+			a := apiGet(t, ts, key, "Lab Feed")
+			if a.Status != tt.status || a.Error.Code != tt.code || a.Header.Get("Retry-After") != tt.retryAfter || a.Error.Message == "" {
+				t.Fatalf("%d %s Retry-After %q %q", a.Status, a.Error.Code, a.Header.Get("Retry-After"), a.Error.Message)
+			}
+		})
 	}
 }
 

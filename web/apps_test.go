@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/tokendesk/tokendesk/internal/config"
 	"github.com/tokendesk/tokendesk/internal/store"
 )
@@ -230,16 +229,10 @@ func TestRuntimeAPI(t *testing.T) {
 		}
 	}
 
-	// Zoom JWT: a fresh short-lived JWT, never the API Secret.
-	z := apiGet(t, w.testServer, betaKey, "Meetings")
-	jwtStr, _ := z.Token["access_token"].(string)
-	parsed, err := jwt.Parse(jwtStr, func(*jwt.Token) (any, error) { return []byte(zoomSecret), nil }, jwt.WithoutClaimsValidation())
-	if z.Status != 200 || err != nil || parsed.Claims.(jwt.MapClaims)["iss"] != zoomKey || strings.Contains(jwtStr, zoomSecret) {
-		t.Fatalf("zoom: %d %v %v", z.Status, z.Token, err)
-	}
-	w.zoom.SetDeprecated(false) // the minted JWT is what Zoom took before 2023
-	if !zoomAccepts(t, w.zoomURL, jwtStr) {
-		t.Fatal("Zoom refuses the minted JWT")
+	// Zoom JWT: retired by Zoom, so no JWT (which Zoom refuses) but a 410
+	// naming the replacement (api_zoom_test.go).
+	if z := apiGet(t, w.testServer, betaKey, "Meetings"); z.Status != http.StatusGone || z.Error.Code != "retired" {
+		t.Fatalf("zoom: %d %v", z.Status, z.Error)
 	}
 
 	// Permission settings: restrict the global token to Alpha; Beta gets the
@@ -270,11 +263,11 @@ func TestRuntimeAPI(t *testing.T) {
 	if !strings.Contains(revokePage.text("[data-testid=revoke-confirm]"), "stops working at once") {
 		t.Fatal("no confirmation before revoking a key")
 	}
-	if r := apiGet(t, w.testServer, betaKey, "Meetings"); r.Status != 200 {
+	if r := apiGet(t, w.testServer, betaKey, "Restricted"); r.Status != 200 {
 		t.Fatalf("revoked before confirming: %d", r.Status)
 	}
 	wantRedirect(t, w.eve.post("/apps/"+itoa(w.beta)+"/clients/"+itoa(clients[0].ID)+"/revoke", nil), "/apps/"+itoa(w.beta)+"/clients")
-	if r := apiGet(t, w.testServer, betaKey, "Meetings"); r.Status != 401 {
+	if r := apiGet(t, w.testServer, betaKey, "Restricted"); r.Status != 401 {
 		t.Fatalf("revoked key: %d", r.Status)
 	}
 

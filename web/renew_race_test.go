@@ -27,7 +27,8 @@ func TestRenewNowRacedByAnEditSaysSo(t *testing.T) {
 			id := saveRedox(t, ts, "/tokens", "Lab Feed")
 			ts.get("/tokens/" + itoa(id))
 			wantRedirect(t, ts.post("/tokens/"+itoa(id)+"/renew", nil), "/tokens/"+itoa(id))
-			if got := ts.get("/tokens/" + itoa(id)).text("[data-testid=flash]"); !strings.Contains(got, "“Lab Feed” was changed while Renew now was running") {
+			// Nothing was renewed: a warning, not the green of a success.
+			if got := ts.get("/tokens/" + itoa(id)).text("[data-testid=flash].alert-warn"); !strings.Contains(got, "“Lab Feed” was changed while Renew now was running") {
 				t.Fatalf("flash %q", got)
 			}
 		})
@@ -46,7 +47,7 @@ func TestRenewNowSaysWhenALeftLeaseFreesTheToken(t *testing.T) {
 	ts.clock.Advance(30 * time.Second)
 	ts.get("/tokens/" + itoa(id))
 	wantRedirect(t, ts.post("/tokens/"+itoa(id)+"/renew", nil), "/tokens/"+itoa(id))
-	got := ts.get("/tokens/" + itoa(id)).text("[data-testid=flash]")
+	got := ts.get("/tokens/" + itoa(id)).text("[data-testid=flash].alert-warn")
 	if !strings.Contains(got, "free again at 09:02:00 UTC (in 90 seconds)") {
 		t.Fatalf("flash %q", got)
 	}

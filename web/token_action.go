@@ -50,15 +50,11 @@ func (s *Server) runAction(c echo.Context, f *tokenForm, action string) error {
 	env := provider.Env{HTTP: s.HTTPClient, RedoxURL: s.Config.RedoxURL, ZoomAPIURL: s.Config.ZoomAPIURL, ZoomOAuthURL: s.Config.ZoomOAuthURL, Now: s.Now}
 	res := f.p.Actions[action](ctx, env, values)
 
-	var secrets []string
-	for _, fd := range f.p.Fields {
-		if fd.Secret {
-			secrets = append(secrets, values[fd.Key])
-		}
-	}
-	view := &views.ActionResult{OK: res.OK, Summary: provider.Redact(res.Summary, secrets...), Warning: provider.Redact(res.Warning, secrets...)}
+	// Providers redact what a vendor said where they quote it
+	// (provider.Redact); the rest is tokendesk's own wording, shown whole.
+	view := &views.ActionResult{OK: res.OK, Summary: res.Summary, Warning: res.Warning}
 	for _, st := range res.Steps {
-		view.Steps = append(view.Steps, views.ActionStep{Text: provider.Redact(st.Text, secrets...), OK: st.OK, Duration: formatTook(st.Took)})
+		view.Steps = append(view.Steps, views.ActionStep{Text: st.Text, OK: st.OK, Duration: formatTook(st.Took)})
 	}
 	f.results = map[string]*views.ActionResult{action: view}
 	if res.Grant != nil {

@@ -40,12 +40,13 @@ func (s *Server) renewToken(c echo.Context) error {
 		if lerr != nil {
 			return lerr
 		}
-		s.flash(c, msg)
+		// Not a failure, but not done either: nothing was renewed.
+		s.flashWarn(c, msg)
 	case errors.Is(err, store.ErrStale), errors.Is(err, store.ErrLeaseLost):
 		// Someone saved the token while it was being renewed (again and
 		// again), or another process took the renewal over: their outcome
 		// stands, nothing of this attempt was saved.
-		s.flash(c, fmt.Sprintf("“%s” was changed while Renew now was running, so this renewal was not saved. The page shows the token as it is now; press Renew now again if it still needs renewing.", t.Name))
+		s.flashWarn(c, fmt.Sprintf("“%s” was changed while Renew now was running, so this renewal was not saved. The page shows the token as it is now; press Renew now again if it still needs renewing.", t.Name))
 	case errors.As(err, &failure):
 		msg := fmt.Sprintf("Renewing “%s” failed: %s", t.Name, failure.Message)
 		if _, had := t.Stored[p.Tokens.Access]; had {

@@ -47,6 +47,10 @@ type Grant struct {
 	AccessToken  string    `json:"a"`
 	RefreshToken string    `json:"r,omitempty"`
 	ExpiresAt    time.Time `json:"x"`
+	// Extra are non-secret values the service gave with the token that
+	// consumers need to use it (Zoom's api_url), by value key. They are
+	// stored with the token and returned by the runtime API.
+	Extra map[string]string `json:"e,omitempty"`
 }
 
 // Renewer obtains a new grant from a token's stored values. Its error
@@ -59,8 +63,3 @@ type Credential struct {
 	TokenType   string
 	ExpiresAt   time.Time
 }
-
-// RuntimeCredential produces the bearer credential handed to consumers from
-// a token's stored values. Providers that keep an obtained access token
-// leave it nil and the stored token is handed out.
-type RuntimeCredential func(now time.Time, values map[string]string) (Credential, error)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 )
 
 // DefaultTimeout bounds every call to a provider.
@@ -48,22 +49,41 @@ func (e *CallError) Refused() bool {
 // DefaultRetryAfter is the wait assumed when a 429 names none.
 const DefaultRetryAfter = 30 * time.Second
 
+// MaxRetryAfter bounds the wait a provider may ask for. A Retry-After of
+// days (a misconfigured proxy, a typo, a hostile answer) would otherwise
+// stop a token's renewals for that long, and a large enough number of
+// seconds does not fit a time.Duration at all.
+const MaxRetryAfter = time.Hour
+
 // Throttle turns a 429 answer into a CallError naming the wait, from
-// Retry-After in seconds or as an HTTP date; nil for any other status.
+// Retry-After in seconds or as an HTTP date, at most MaxRetryAfter; nil
+// for any other status.
 func Throttle(service, host string, ex Exchange, now time.Time) *CallError {
 	if ex.Status != http.StatusTooManyRequests {
 		return nil
 	}
-	wait := DefaultRetryAfter
-	if v := strings.TrimSpace(ex.Header.Get("Retry-After")); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-			wait = time.Duration(n) * time.Second
-		} else if at, err := http.ParseTime(v); err == nil {
-			wait = max(at.Sub(now), 0)
-		}
-	}
+	wait := ParseRetryAfter(ex.Header.Get("Retry-After"), now)
 	return &CallError{Service: service, Host: host, Status: ex.Status, RetryAfter: wait,
 		Message: fmt.Sprintf("%s is limiting requests; try again in %s.", service, FormatWait(wait))}
+}
+
+// ParseRetryAfter reads a Retry-After value (RFC 9110 §10.2.3: a number of
+// seconds or an HTTP date) as a wait from now between zero and
+// MaxRetryAfter; DefaultRetryAfter when it is missing or unreadable.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return DefaultRetryAfter
+	}
+	if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+		return time.Duration(min(n, uint64(MaxRetryAfter/time.Second))) * time.Second
+	} else if errors.Is(err, strconv.ErrRange) {
+		return MaxRetryAfter // all digits, too many of them
+	}
+	if at, err := http.ParseTime(v); err == nil {
+		return min(max(at.Sub(now), 0), MaxRetryAfter)
+	}
+	return DefaultRetryAfter
 }
 
 // FormatWait says a wait the way a person reads it: "30 s", "2 min".
@@ -163,8 +183,15 @@ func redactURL(u *url.URL) string {
 	return c.String()
 }
 
-// Redact removes every secret from a message that came from a provider
-// and bounds its length, in case the provider echoed what it was sent.
+// maxQuoted bounds how much of a provider's own text is quoted.
+const maxQuoted = 200
+
+// Redact makes text a provider supplied (an error_description, a reason,
+// a value it echoed) fit to quote: every secret removed, control
+// characters made spaces, and at most maxQuoted characters, cut between
+// characters. It is for the provider's part of a message only: applied to
+// tokendesk's own sentences it would cut advice short and replace their
+// words with [redacted] wherever a secret happens to be a word ("wrong").
 func Redact(msg string, secrets ...string) string {
 	for _, s := range secrets {
 		if len(s) >= 4 {
@@ -176,11 +203,12 @@ func Redact(msg string, secrets ...string) string {
 			return ' '
 		}
 		return r
-	}, msg)
-	if len(msg) > 200 {
-		msg = msg[:200] + "…"
+	}, strings.ToValidUTF8(msg, "\uFFFD"))
+	msg = strings.TrimSpace(msg)
+	if utf8.RuneCountInString(msg) > maxQuoted {
+		msg = string([]rune(msg)[:maxQuoted]) + "…"
 	}
-	return strings.TrimSpace(msg)
+	return msg
 }
 
 // StatusProblem describes an unexpected HTTP status from service.

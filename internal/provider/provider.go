@@ -85,9 +85,6 @@ type Provider struct {
 	// Renew obtains a fresh access token from stored values; nil when the
 	// provider has nothing to renew (a Zoom JWT app signs per call).
 	Renew Renewer
-	// Runtime mints the credential consumers get; nil hands out the stored
-	// access token.
-	Runtime RuntimeCredential
 	// Generate returns values tokendesk creates itself from the values to
 	// be saved (a key pair on first save); nil when there are none to add.
 	Generate func(values map[string]string) (map[string]string, error)

@@ -287,7 +287,9 @@ func (w *Worker) renew(ctx context.Context, c store.Claim) error {
 				return ctx.Err()
 			}
 			if err != nil {
-				return w.fail(ctx, c, p, provider.Redact(err.Error(), secretValues(p, values)...), start, retryAfter(err))
+				// Providers redact what a vendor said where they quote it;
+				// the rest is tokendesk's own wording, kept whole.
+				return w.fail(ctx, c, p, err.Error(), start, retryAfter(err))
 			}
 			used = values
 		}
@@ -334,6 +336,9 @@ func retryAfter(err error) time.Duration {
 // fail records a failed renewal and schedules the retry after the backoff,
 // and never before the wait a throttling provider asked for.
 func (w *Worker) fail(ctx context.Context, c store.Claim, p provider.Provider, msg string, start time.Time, notBefore time.Duration) error {
+	// A provider's wait is bounded however it reached us (Throttle bounds
+	// it too): days without renewals is not what anyone asked for.
+	notBefore = min(max(notBefore, 0), provider.MaxRetryAfter)
 	retry := w.Clock.Now().Add(max(token.Backoff(c.Rate, c.Failures+1, w.Jitter), notBefore))
 	n, err := w.store.RecordRenewalFailure(context.WithoutCancel(ctx), c, msg, retry, w.Clock.Now())
 	w.metrics.renewals.WithLabelValues(c.Provider, "failure").Inc()
@@ -349,19 +354,6 @@ func (w *Worker) fail(ctx context.Context, c store.Claim, p provider.Provider, m
 type Failure struct{ Message string }
 
 func (f *Failure) Error() string { return f.Message }
-
-func secretValues(p provider.Provider, values map[string]string) []string {
-	var out []string
-	for _, f := range p.Fields {
-		if f.Secret {
-			out = append(out, values[f.Key])
-		}
-	}
-	if p.Tokens.Refresh != "" {
-		out = append(out, values[p.Tokens.Refresh])
-	}
-	return out
-}
 
 func errMessage(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) {

@@ -651,3 +651,24 @@ func TestThrottledRenewalWaitsForRetryAfter(t *testing.T) {
 		t.Fatal("retried before Retry-After")
 	}
 }
+
+// A Retry-After of years is bounded: the token is retried within the
+// hour, and its error does not promise a wait of 277,778 hours.
+func TestHugeRetryAfterIsBounded(t *testing.T) {
+	for _, seconds := range []int{999999999, 2000000000} {
+		f := newFixture(t)
+		id := f.addRedox("Lab Feed", "15m")
+		f.runOnce()
+		f.clock.Advance(15 * time.Minute)
+		f.redox.SetFault(redoxtest.Throttle)
+		f.redox.SetRetryAfter(seconds)
+		f.runOnce()
+		got := f.token(id)
+		if want := f.clock.Now().Add(time.Hour); !got.Next.Equal(want) {
+			t.Fatalf("Retry-After %d: next try %v, want %v", seconds, got.Next, want)
+		}
+		if got.LastError != "Redox is limiting requests; try again in 60 min." {
+			t.Fatalf("last error %q", got.LastError)
+		}
+	}
+}

@@ -152,6 +152,9 @@ func (ch *Change) obtained(p provider.Provider, g provider.Grant) {
 	if g.RefreshToken != "" && p.Tokens.Refresh != "" {
 		ch.Set[p.Tokens.Refresh] = g.RefreshToken
 	}
+	for k, v := range g.Extra {
+		ch.Set[k] = v
+	}
 	ch.Grant = &g
 }
 

@@ -185,11 +185,17 @@ func TestFromGrant(t *testing.T) {
 			set:    map[string]string{"token": "a-2"},
 			fields: []string{"token"},
 		},
+		{
+			name:   "what the service said about using the token is stored with it",
+			grant:  provider.Grant{AccessToken: "a-2", ExpiresAt: expires, Extra: map[string]string{"api_url": "https://api.zoomgov.com"}},
+			set:    map[string]string{"token": "a-2", "api_url": "https://api.zoomgov.com"},
+			fields: []string{"api_url", "token"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ch := FromGrant(oauthProvider(), tt.grant)
-			if !reflect.DeepEqual(ch.Set, tt.set) || ch.Grant == nil || *ch.Grant != tt.grant || !ch.Renewable ||
+			if !reflect.DeepEqual(ch.Set, tt.set) || ch.Grant == nil || !reflect.DeepEqual(*ch.Grant, tt.grant) || !ch.Renewable ||
 				ch.ForgetExpiry || len(ch.Clear)+len(ch.Forget) != 0 {
 				t.Fatalf("change %+v", ch)
 			}

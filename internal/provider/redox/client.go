@@ -100,7 +100,7 @@ func getToken(ctx context.Context, env provider.Env, values map[string]string) p
 	tok, steps, err := c.Authenticate(ctx, values[KeyAPIKey], values[KeySecret])
 	res := provider.Result{Steps: steps}
 	if err != nil {
-		res.Summary = provider.Redact(err.Error(), values[KeySecret])
+		res.Summary = err.Error() // Redox's own words in it are redacted where quoted
 		return res
 	}
 	res.OK = true

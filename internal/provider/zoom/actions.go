@@ -95,7 +95,7 @@ func getS2SToken(ctx context.Context, env provider.Env, values map[string]string
 		provider.Step{Text: "Authentication succeeded: Zoom accepted the Client ID and Client Secret for this account", OK: true},
 		provider.Step{Text: "Received an access token valid until " + until + provider.Redact(scopeNote(tok.Scope)), OK: true})
 	res.Summary = "Obtained an OAuth 2.0 access token from Zoom, valid until " + until + ". Press Save to keep it."
-	res.Grant = &provider.Grant{AccessToken: tok.AccessToken, ExpiresAt: tok.ExpiresAt}
+	res.Grant = grantOf(tok)
 	return res
 }
 
@@ -142,18 +142,11 @@ func renewS2S(ctx context.Context, env provider.Env, values map[string]string) (
 	if err != nil {
 		return provider.Grant{}, err
 	}
-	return provider.Grant{AccessToken: tok.AccessToken, ExpiresAt: tok.ExpiresAt}, nil
+	return *grantOf(tok), nil
 }
 
-// RuntimeJWTLifetime is how long a JWT handed to a consumer lives.
-const RuntimeJWTLifetime = 5 * time.Minute
-
-// mintJWT gives consumers a fresh short-lived JWT, so that no process ever
-// holds the API Secret.
-func mintJWT(now time.Time, values map[string]string) (provider.Credential, error) {
-	tok, err := SignJWT(values[KeyAPIKey], values[KeyAPISecret], now, RuntimeJWTLifetime)
-	if err != nil {
-		return provider.Credential{}, err
-	}
-	return provider.Credential{AccessToken: tok, TokenType: "Bearer", ExpiresAt: now.Add(RuntimeJWTLifetime).UTC().Truncate(time.Second)}, nil
+// grantOf keeps, with the token, the API URL consumers must call with it:
+// a ZoomGov token is refused by api.zoom.us.
+func grantOf(tok AccountToken) *provider.Grant {
+	return &provider.Grant{AccessToken: tok.AccessToken, ExpiresAt: tok.ExpiresAt, Extra: map[string]string{KeyAPIURL: tok.APIURL}}
 }

@@ -51,6 +51,9 @@ type AccountToken struct {
 	AccessToken string
 	ExpiresAt   time.Time
 	Scope       string
+	// APIURL is where the token is used: Zoom's api_url (a regional
+	// cluster), or the API URL this client reached when Zoom names none.
+	APIURL string
 }
 
 // SignJWT mints the short-lived HS256 token a JWT app sends on every call:
@@ -148,6 +151,7 @@ func (c *Client) RequestAccountToken(ctx context.Context, now time.Time, account
 		TokenType   string          `json:"token_type"`
 		ExpiresIn   json.RawMessage `json:"expires_in"`
 		Scope       string          `json:"scope"`
+		APIURL      string          `json:"api_url"`
 	}
 	if err := json.Unmarshal(ex.Body, &w); err != nil {
 		return fail("Zoom answered HTTP 200, but not with the JSON token it documents; the answer could not be read.")
@@ -159,7 +163,18 @@ func (c *Client) RequestAccountToken(ctx context.Context, now time.Time, account
 	if !ok {
 		return fail("Zoom answered with an expires_in that is not a number of seconds.")
 	}
-	return AccountToken{AccessToken: w.AccessToken, ExpiresAt: now.Add(time.Duration(secs) * time.Second).UTC(), Scope: w.Scope}, steps, nil
+	return AccountToken{AccessToken: w.AccessToken, ExpiresAt: now.Add(time.Duration(secs) * time.Second).UTC(), Scope: w.Scope,
+		APIURL: apiURL(w.APIURL, c.APIURL)}, steps, nil
+}
+
+// apiURL is the api_url Zoom named, if it is a plain http(s) base URL, or
+// else the API URL this client uses (the region's).
+func apiURL(named, fallback string) string {
+	u, err := url.Parse(named)
+	if err != nil || len(named) > 2048 || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return strings.TrimRight(fallback, "/")
+	}
+	return strings.TrimRight(named, "/")
 }
 
 // seconds reads expires_in, which some servers send as a string.

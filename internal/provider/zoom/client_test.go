@@ -2,7 +2,9 @@ package zoom
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +129,38 @@ func TestRegionChoosesZoomOrZoomGov(t *testing.T) {
 	emu := provider.Env{ZoomAPIURL: "http://127.0.0.1:9", ZoomOAuthURL: "http://127.0.0.1:9"}
 	if c := clientFor(emu, map[string]string{KeyRegion: RegionZoomGov}); c.APIURL != "http://127.0.0.1:9" {
 		t.Fatalf("override: %+v", c)
+	}
+}
+
+// The token keeps where it is used: Zoom's api_url when it names a plain
+// base URL, else the API URL of the region tokendesk reached.
+func TestAccountTokenKeepsTheAPIURL(t *testing.T) {
+	for _, tt := range []struct{ named, want string }{
+		{"https://eu01api-www4local.zoom.us", "https://eu01api-www4local.zoom.us"},
+		{"https://api.zoomgov.com/", "https://api.zoomgov.com"},
+		{"", "FALLBACK"},
+		{"javascript:alert(1)", "FALLBACK"},
+		{"https://user:pw@api.zoom.us", "FALLBACK"},
+		{"https://api.zoom.us/?x=1", "FALLBACK"},
+	} {
+		t.Run(tt.named, func(t *testing.T) {
+			hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body := map[string]any{"access_token": "tok", "token_type": "bearer", "expires_in": 3600}
+				if tt.named != "" {
+					body["api_url"] = tt.named
+				}
+				json.NewEncoder(w).Encode(body)
+			}))
+			defer hs.Close()
+			c := &Client{APIURL: hs.URL + "/", OAuthURL: hs.URL}
+			tok, _, err := c.RequestAccountToken(t.Context(), time.Now(), "acc", "id", "secret")
+			want := strings.Replace(tt.want, "FALLBACK", hs.URL, 1)
+			if err != nil || tok.APIURL != want {
+				t.Fatalf("api_url %q: kept %q, want %q (%v)", tt.named, tok.APIURL, want, err)
+			}
+			if g := grantOf(tok); g.Extra[KeyAPIURL] != want {
+				t.Fatalf("grant %+v", g)
+			}
+		})
 	}
 }

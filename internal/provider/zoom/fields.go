@@ -46,6 +46,7 @@ var Provider = provider.Provider{
 		},
 		provider.EncryptField("Stores the access token in the tokendesk database as encrypted data."),
 	},
+	// No runtime credential: a JWT signed for a consumer would be refused
+	// by Zoom (code 124), so the runtime API says the token is retired.
 	Actions: map[string]provider.Action{ActionTestConnection: testJWT},
-	Runtime: mintJWT,
 }

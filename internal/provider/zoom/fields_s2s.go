@@ -15,6 +15,8 @@ const (
 	KeyClientSecret = "client_secret"
 	KeyAccessToken  = "access_token"
 	KeyRegion       = "region"
+	// KeyAPIURL keeps the api_url of the last token obtained.
+	KeyAPIURL = "api_url"
 )
 
 // Zoom's clouds: the commercial one and ZoomGov (spec/provider-apis.md §2b).
