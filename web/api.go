@@ -18,7 +18,6 @@ import (
 	"github.com/tokendesk/tokendesk/internal/index"
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
-	"github.com/tokendesk/tokendesk/internal/provider/zoom"
 	"github.com/tokendesk/tokendesk/internal/renewal"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/token"
@@ -206,10 +205,14 @@ func (s *Server) apiClient(c echo.Context, now time.Time) (store.Client, error) 
 
 var jsonContentType = []string{echo.MIMEApplicationJSON}
 
-// answerFields are the stored values an answer is made of: the access
-// token and what the service said about using it.
-func answerFields(string) []string {
-	return []string{"access_token", "source_id", zoom.KeyAPIURL}
+// answerFields are the stored values an answer is made of, as the
+// provider declares them: the access token and what goes with it.
+func answerFields(providerID string) []string {
+	p, ok := registry.ByID(providerID)
+	if !ok {
+		return nil
+	}
+	return append([]string{p.Tokens.Access}, p.Tokens.Answer...)
 }
 
 // tokenAnswer is the runtime API's answer, as DESIGN.md fixes it.
@@ -220,11 +223,29 @@ type tokenAnswer struct {
 	AccessToken string  `json:"access_token"`
 	TokenType   string  `json:"token_type"`
 	ExpiresAt   *string `json:"expires_at"`
-	// SourceID is Redox's source, for the Redox-Source-Id header.
-	SourceID string `json:"source_id,omitempty"`
-	// APIURL is where the token is used, as the service said (Zoom: a
-	// regional cluster, or https://api.zoomgov.com for ZoomGov).
-	APIURL string `json:"api_url,omitempty"`
+	// With are the values the provider hands out with the token, in its
+	// order (Redox's source_id; Zoom's api_url: a regional cluster, or
+	// https://api.zoomgov.com for ZoomGov). Empty ones are left out.
+	With [][2]string `json:"-"`
+}
+
+// MarshalJSON writes the fixed fields, then the provider's own.
+func (a tokenAnswer) MarshalJSON() ([]byte, error) {
+	type fixed tokenAnswer // the fields, without this method
+	b, err := json.Marshal(fixed(a))
+	if err != nil {
+		return nil, err
+	}
+	b = b[:len(b)-1] // reopen the object
+	for _, kv := range a.With {
+		if kv[1] == "" {
+			continue
+		}
+		k, _ := json.Marshal(kv[0])
+		v, _ := json.Marshal(kv[1])
+		b = append(append(append(append(b, ','), k...), ':'), v...)
+	}
+	return append(b, '}'), nil
 }
 
 // fetchToken answers the current bearer credential of a token, by name.
@@ -293,8 +314,10 @@ func (s *Server) answer(ctx context.Context, cl store.Client, t *index.Token, no
 	// Only an answer made from this version of the token is kept with it:
 	// a token just renewed on demand is already a newer version.
 	cacheable := cred.AccessToken == t.Values[p.Tokens.Access] && cred.ExpiresAt.Equal(t.ExpiresAt)
-	ans := tokenAnswer{Name: t.Name, Provider: t.Provider, Scope: "global", AccessToken: cred.AccessToken, TokenType: cred.TokenType,
-		SourceID: values["source_id"], APIURL: values[zoom.KeyAPIURL]}
+	ans := tokenAnswer{Name: t.Name, Provider: t.Provider, Scope: "global", AccessToken: cred.AccessToken, TokenType: cred.TokenType}
+	for _, k := range p.Tokens.Answer {
+		ans.With = append(ans.With, [2]string{k, values[k]})
+	}
 	if t.AppID != 0 {
 		ans.Scope = "app"
 	}

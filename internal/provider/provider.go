@@ -113,6 +113,11 @@ type TokenFields struct {
 	// Refresh is the value the refresh token is kept under ("" when the
 	// provider issues none). It has no field of its own: never shown.
 	Refresh string
+	// Answer names further values handed to consumers with the access
+	// token, under the same names: what the service said about using it
+	// (Zoom's api_url) or what a consumer must send with it (Redox's
+	// source_id).
+	Answer []string
 	// TypedExpiry is the expiry rule for an access token typed by hand:
 	// false (every provider today) means nothing is known about when it
 	// expires, so the expiry of the grant it replaces is dropped.

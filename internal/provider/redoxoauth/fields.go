@@ -111,7 +111,7 @@ var Provider = provider.Provider{
 		},
 	},
 	Actions:  map[string]provider.Action{ActionGetToken: getToken},
-	Tokens:   provider.TokenFields{Access: KeyAccessToken},
+	Tokens:   provider.TokenFields{Access: KeyAccessToken, Answer: []string{KeySourceID}},
 	Renew:    renew,
 	Generate: generate,
 	PublicKeys: func(values map[string]string) (provider.PublishedKeys, bool) {
