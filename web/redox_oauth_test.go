@@ -1,10 +1,12 @@
 package web
 
 import (
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -79,7 +81,8 @@ func TestRedoxOAuthFromPickerToRuntimeAPI(t *testing.T) {
 	page := ts.get("/tokens/" + itoa(id))
 	jwksURL, _ := page.Doc.Find("[data-testid=jwks-url]").Attr("value")
 	pemText := page.text("[data-testid=public-key]")
-	if jwksURL != ts.srv.Config.BaseURL.String()+"/jwks/"+itoa(id)+".json" || !strings.HasPrefix(pemText, "-----BEGIN PUBLIC KEY-----") {
+	jwksPath := strings.TrimPrefix(jwksURL, ts.srv.Config.BaseURL.String())
+	if !strings.HasPrefix(jwksPath, "/jwks/") || !strings.HasSuffix(jwksPath, ".json") || len(jwksPath) < 30 || !strings.HasPrefix(pemText, "-----BEGIN PUBLIC KEY-----") {
 		t.Fatalf("jwks url %q, pem %q", jwksURL, pemText)
 	}
 	if page.Doc.Find("[data-testid=copy-jwks-url]").Length() != 1 || page.Doc.Find("[data-testid=copy-public-key]").Length() != 1 {
@@ -96,17 +99,19 @@ func TestRedoxOAuthFromPickerToRuntimeAPI(t *testing.T) {
 	}
 
 	// The JWKS is public and read-only, and holds only the public key.
-	status, hdr, jwks := anonymousGet(t, ts.http.URL+"/jwks/"+itoa(id)+".json")
+	status, hdr, jwks := anonymousGet(t, ts.http.URL+jwksPath)
 	var doc struct{ Keys []map[string]string }
 	json.Unmarshal(jwks, &doc)
 	if status != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "application/jwk-set+json") || len(doc.Keys) != 1 ||
 		doc.Keys[0]["kid"] != "kid-1" || doc.Keys[0]["alg"] != "RS384" || doc.Keys[0]["d"] != "" || doc.Keys[0]["p"] != "" {
 		t.Fatalf("jwks %d %s", status, jwks)
 	}
-	if status, _, _ := anonymousGet(t, ts.http.URL+"/jwks/999.json"); status != 404 {
-		t.Fatalf("jwks of no token: %d", status)
+	for _, other := range []string{"/jwks/999.json", "/jwks/" + itoa(id) + ".json"} {
+		if status, _, _ := anonymousGet(t, ts.http.URL+other); status != 404 {
+			t.Fatalf("jwks at %s: %d", other, status)
+		}
 	}
-	resp, _ := http.Post(ts.http.URL+"/jwks/"+itoa(id)+".json", "application/json", nil)
+	resp, _ := http.Post(ts.http.URL+jwksPath, "application/json", nil)
 	if resp.StatusCode < 400 {
 		t.Fatalf("POST to the JWKS: %d", resp.StatusCode)
 	}
@@ -178,25 +183,42 @@ func TestRedoxOAuthSharedSecret(t *testing.T) {
 	}
 }
 
-// Issue 10 item 1: "New key pair" signs with a new key under a new Key ID
-// and keeps the old key in the JWKS until the administrator retires it.
+// jwksPathOf reads the JWKS URL a token's page shows, as a path.
+func jwksPathOf(t *testing.T, ts *testServer, tokenPath string) string {
+	t.Helper()
+	u, ok := ts.get(tokenPath).Doc.Find("[data-testid=jwks-url]").Attr("value")
+	if !ok {
+		t.Fatalf("%s shows no JWKS URL", tokenPath)
+	}
+	return strings.TrimPrefix(u, ts.srv.Config.BaseURL.String())
+}
+
+// kidsAt lists the Key IDs the JWKS at path publishes.
+func kidsAt(t *testing.T, ts *testServer, path string) map[string]bool {
+	t.Helper()
+	_, _, body := anonymousGet(t, ts.http.URL+path)
+	var doc struct{ Keys []map[string]string }
+	json.Unmarshal(body, &doc)
+	out := map[string]bool{}
+	for _, k := range doc.Keys {
+		out[k["kid"]] = true
+	}
+	return out
+}
+
+// Issue 10 item 1 and the review's finding 3a: "New key pair" publishes a
+// new key under a new Key ID beside the current one, which keeps signing
+// until "Sign with the new key"; the old key stays in the JWKS until the
+// administrator retires it.
 func TestRedoxOAuthKeyRotationWithoutAnOutage(t *testing.T) {
 	ts := newTestServer(t)
 	ts.signInAdmin()
 	ts.get("/tokens/new/redox-oauth")
 	wantRedirect(t, ts.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "es384")), "/tokens")
 	id := tokenIDByName(t, ts, "FHIR Feed")
-	jwks := func() map[string]bool {
-		_, _, body := anonymousGet(t, ts.http.URL+"/jwks/"+itoa(id)+".json")
-		var doc struct{ Keys []map[string]string }
-		json.Unmarshal(body, &doc)
-		out := map[string]bool{}
-		for _, k := range doc.Keys {
-			out[k["kid"]] = true
-		}
-		return out
-	}
-	_, _, first := anonymousGet(t, ts.http.URL+"/jwks/"+itoa(id)+".json")
+	path := jwksPathOf(t, ts, "/tokens/"+itoa(id))
+	jwks := func() map[string]bool { return kidsAt(t, ts, path) }
+	_, _, first := anonymousGet(t, ts.http.URL+path)
 	ts.redox.RegisterJWKS("rdx-client-1", first)
 	before, _ := ts.store.TokenValues(t.Context(), id)
 
@@ -221,14 +243,36 @@ func TestRedoxOAuthKeyRotationWithoutAnOutage(t *testing.T) {
 	if got := jwks(); !got["kid-1"] || !got["kid-2"] || len(got) != 2 {
 		t.Fatalf("JWKS after New key pair: %v", got)
 	}
+	// Published, not signing: Redox has not read the new key yet, and the
+	// token keeps working with the current one.
 	after, _ := ts.store.TokenValues(t.Context(), id)
-	if after["private_key"] == before["private_key"] || after["key_id"] != "kid-2" {
-		t.Fatal("no new key pair")
+	if after["private_key"] != before["private_key"] || after["key_id"] != "kid-1" {
+		t.Fatal("the new key pair signs before anyone could register it")
 	}
-	// Redox re-reads the JWKS URL: the new key signs, and works.
-	_, _, second := anonymousGet(t, ts.http.URL+"/jwks/"+itoa(id)+".json")
-	ts.redox.RegisterJWKS("rdx-client-1", second)
 	key := createClient(t, ts, "/clients", "FHIR")
+	if a := apiGet(t, ts, key, "FHIR Feed"); a.Status != 200 {
+		t.Fatalf("token right after New key pair: %d %s", a.Status, a.Error.Message)
+	}
+	waiting := ts.get("/tokens/" + itoa(id))
+	if !strings.Contains(waiting.text("[data-testid=next-key]"), "kid-2") || waiting.Doc.Find("[data-testid=use-new-key]").Text() != "Sign with the new key" {
+		t.Fatalf("page does not offer the switch: %q", waiting.text("[data-testid=key-pair]"))
+	}
+	if r := ts.post("/tokens/"+itoa(id)+"/keys", url.Values{"new_key_id": {"kid-3"}}); r.StatusCode != http.StatusConflict {
+		t.Fatalf("a second new key pair while one waits: %d", r.StatusCode)
+	}
+
+	// Redox re-reads the JWKS URL; the administrator switches.
+	_, _, second := anonymousGet(t, ts.http.URL+path)
+	ts.redox.RegisterJWKS("rdx-client-1", second)
+	wantRedirect(t, ts.post("/tokens/"+itoa(id)+"/keys/use", nil), "/tokens/"+itoa(id))
+	switched, _ := ts.store.TokenValues(t.Context(), id)
+	if switched["private_key"] == before["private_key"] || switched["key_id"] != "kid-2" {
+		t.Fatal("Sign with the new key did not switch")
+	}
+	if got := jwks(); !got["kid-1"] || !got["kid-2"] || len(got) != 2 {
+		t.Fatalf("JWKS after the switch: %v", got)
+	}
+	ts.clock.Advance(10 * time.Minute)
 	if a := apiGet(t, ts, key, "FHIR Feed"); a.Status != 200 {
 		t.Fatalf("token with the new key: %d %s", a.Status, a.Error.Message)
 	}
@@ -237,6 +281,7 @@ func TestRedoxOAuthKeyRotationWithoutAnOutage(t *testing.T) {
 		t.Fatal("no Retire button for the earlier key")
 	}
 	wantRedirect(t, ts.post("/tokens/"+itoa(id)+"/keys/retire", url.Values{"kid": {"kid-1"}}), "/tokens/"+itoa(id))
+	ts.get("/tokens/" + itoa(id))
 	if got := jwks(); got["kid-1"] || !got["kid-2"] {
 		t.Fatalf("JWKS after retiring kid-1: %v", got)
 	}
@@ -253,5 +298,90 @@ func TestRedoxOAuthKeyRotationWithoutAnOutage(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("without CSRF: %d", resp.StatusCode)
+	}
+}
+
+// The review's finding 1: a deleted token's JWKS URL must never serve
+// another token's keys. SQLite hands the highest id out again, so with
+// /jwks/<id>.json a designer's new token took over the URL an
+// administrator had registered in Redox; the URL now carries a random
+// slug made once, and a deleted token's slug answers 404 for ever.
+func TestRedoxOAuthJWKSURLIsNeverTakenOver(t *testing.T) {
+	w := newAppWorld(t)
+	w.get("/tokens/new/redox-oauth")
+	wantRedirect(t, w.post("/tokens/new/redox-oauth", redoxOAuthForm("Admin Feed", "rs384")), "/tokens")
+	adminID := tokenIDByName(t, w.testServer, "Admin Feed")
+	adminPath := jwksPathOf(t, w.testServer, "/tokens/"+itoa(adminID))
+	if strings.Contains(adminPath, itoa(adminID)) {
+		t.Fatalf("the JWKS URL %s carries the token's id", adminPath)
+	}
+	if got := kidsAt(t, w.testServer, adminPath); !got["kid-1"] {
+		t.Fatalf("admin JWKS %v", got)
+	}
+	w.get("/tokens/remove?id=" + itoa(adminID))
+	wantRedirect(t, w.post("/tokens/remove", url.Values{"id": {itoa(adminID)}}), "/tokens")
+
+	base := "/apps/" + itoa(w.alpha) + "/tokens"
+	w.dee.get(base + "/new/redox-oauth")
+	wantRedirect(t, w.dee.post(base+"/new/redox-oauth", redoxOAuthForm("Dee Feed", "rs384")), base)
+	var deeID int64
+	w.dee.get(base).Doc.Find("[data-testid=token-row] input[name=id]").Each(func(_ int, s *goquery.Selection) {
+		v, _ := s.Attr("value")
+		deeID = mustAtoi(t, v)
+	})
+	if deeID != adminID {
+		t.Logf("the designer's token got id %d, not the reused %d: the test still checks the URLs", deeID, adminID)
+	}
+	deePath := jwksPathOf(t, w.dee, base+"/"+itoa(deeID))
+	if deePath == adminPath {
+		t.Fatal("the designer's token took over the deleted token's JWKS URL")
+	}
+	if status, _, body := anonymousGet(t, w.http.URL+adminPath); status != 404 {
+		t.Fatalf("the deleted token's JWKS URL answers %d: %s", status, body)
+	}
+	if got := kidsAt(t, w.testServer, deePath); !got["kid-1"] || len(got) != 1 {
+		t.Fatalf("designer JWKS %v", got)
+	}
+}
+
+// The review's finding 9: the JWKS is served from the document kept when
+// the keys last changed (no decryption, no key parsing per anonymous
+// request), with an ETag for conditional requests and the cache header.
+func TestRedoxOAuthJWKSServedWithoutDecrypting(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	ts.get("/tokens/new/redox-oauth")
+	wantRedirect(t, ts.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "es384")), "/tokens")
+	id := tokenIDByName(t, ts, "FHIR Feed")
+	path := jwksPathOf(t, ts, "/tokens/"+itoa(id))
+
+	status, hdr, body := anonymousGet(t, ts.http.URL+path)
+	etag := hdr.Get("ETag")
+	if status != 200 || etag == "" || hdr.Get("Cache-Control") != "public, max-age=300" {
+		t.Fatalf("JWKS %d, ETag %q, Cache-Control %q", status, etag, hdr.Get("Cache-Control"))
+	}
+	req, _ := http.NewRequest(http.MethodGet, ts.http.URL+path, nil)
+	req.Header.Set("If-None-Match", etag)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotModified {
+		t.Fatalf("If-None-Match with the current ETag: %d", resp.StatusCode)
+	}
+
+	// With the sealed private key unreadable, the public document is still
+	// served as it was: the route does not open sealed values.
+	db, err := sql.Open("sqlite", filepath.Join(ts.dir, "tokendesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE token_values SET value = x'00' WHERE token_id = ? AND field = 'private_key'`, id); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, again := anonymousGet(t, ts.http.URL+path); status != 200 || string(again) != string(body) {
+		t.Fatalf("JWKS with the sealed values unreadable: %d %s", status, again)
 	}
 }

@@ -116,8 +116,10 @@ var Provider = provider.Provider{
 	Generate: generate,
 	PublicKeys: func(values map[string]string) (provider.PublishedKeys, bool) {
 		k, ok := Public(values)
-		return provider.PublishedKeys{PEM: k.PEM, JWKS: k.JWKS, Previous: k.Previous}, ok
+		return provider.PublishedKeys{PEM: k.PEM, JWKS: k.JWKS, Previous: k.Previous, Next: k.Next}, ok
 	},
-	NewKeyPair: Rotate,
-	RetireKey:  Retire,
+	NewKeyPair:   Rotate,
+	UseNewKey:    UseNext,
+	RetireKey:    Retire,
+	KeyPublished: Published,
 }
