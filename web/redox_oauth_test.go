@@ -385,3 +385,89 @@ func TestRedoxOAuthJWKSServedWithoutDecrypting(t *testing.T) {
 		t.Fatalf("JWKS with the sealed values unreadable: %d %s", status, again)
 	}
 }
+
+// The review's finding 3b and 3c: the form never replaces a registered key
+// pair in place. A changed Signing Method or Key ID is refused next to its
+// field, pointing to New key pair (which keeps the old key published), and
+// a Key ID the JWKS already publishes for another key is refused.
+func TestRedoxOAuthFormNeverReplacesARegisteredKeyPair(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	ts.get("/tokens/new/redox-oauth")
+	wantRedirect(t, ts.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "rs384")), "/tokens")
+	id := tokenIDByName(t, ts, "FHIR Feed")
+	ts.get("/tokens/" + itoa(id))
+	wantRedirect(t, ts.post("/tokens/"+itoa(id)+"/keys", url.Values{"new_key_id": {"kid-2"}}), "/tokens/"+itoa(id))
+	wantRedirect(t, ts.post("/tokens/"+itoa(id)+"/keys/use", nil), "/tokens/"+itoa(id))
+	path := jwksPathOf(t, ts, "/tokens/"+itoa(id))
+	_, _, jwksBefore := anonymousGet(t, ts.http.URL+path)
+	before, _ := ts.store.TokenValues(t.Context(), id)
+
+	for _, tc := range []struct {
+		name, field, value, want string
+	}{
+		{"a Key ID the JWKS publishes for an earlier key", "key_id", "kid-1", "already published"},
+		{"another Key ID", "key_id", "kid-9", "New key pair"},
+		{"another key-pair method", "signing_method", "es384", "New key pair"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			page := ts.get("/tokens/" + itoa(id))
+			version, _ := page.Doc.Find("input[name=version]").Attr("value")
+			f := redoxOAuthForm("FHIR Feed", "rs384")
+			f.Set("key_id", "kid-2")
+			f.Set("description", "edited")
+			f.Set("version", version)
+			f.Set(tc.field, tc.value)
+			res := ts.post("/tokens/"+itoa(id), f)
+			wantStatus(t, res, http.StatusUnprocessableEntity)
+			if e := res.text("[data-testid=error-" + tc.field + "]"); !strings.Contains(e, tc.want) {
+				t.Fatalf("error next to %s: %q", tc.field, e)
+			}
+			if v := res.text("#f-description"); v != "edited" {
+				t.Fatalf("input not kept: %q", v)
+			}
+			after, _ := ts.store.TokenValues(t.Context(), id)
+			if after["private_key"] != before["private_key"] || after["key_id"] != "kid-2" || after["signing_method"] != "rs384" {
+				t.Fatal("a refused edit changed the key pair")
+			}
+			if tok, _ := ts.store.TokenByID(t.Context(), id); tok.Description != "FHIR feed" {
+				t.Fatal("a refused edit was saved")
+			}
+			if _, _, now := anonymousGet(t, ts.http.URL+path); string(now) != string(jwksBefore) {
+				t.Fatal("a refused edit changed the JWKS")
+			}
+		})
+	}
+}
+
+// The review's item 4: HS384 without a Shared Secret is a field error on
+// save, not a renewal failure later.
+func TestRedoxOAuthHS384NeedsItsSharedSecret(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	ts.get("/tokens/new/redox-oauth")
+	res := ts.post("/tokens/new/redox-oauth", redoxOAuthForm("Shared", "hs384"))
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	if e := res.text("[data-testid=error-shared_secret]"); !strings.HasPrefix(e, "Enter the Shared Secret: HS384 signs with the secret") {
+		t.Fatalf("error next to Shared Secret: %q", e)
+	}
+	if v, _ := res.Doc.Find("#f-client_id").Attr("value"); v != "rdx-client-1" {
+		t.Fatalf("input not kept: %q", v)
+	}
+	if list := ts.get("/tokens"); strings.Contains(list.text("[data-testid=token-list]")+list.Doc.Find("[data-testid=token-row]").Text(), "Shared") {
+		t.Fatal("saved without its secret")
+	}
+	// With the secret it saves, and a later edit keeps the stored secret.
+	f := redoxOAuthForm("Shared", "hs384")
+	f.Set("shared_secret", "shared-secret-0123456789")
+	wantRedirect(t, ts.post("/tokens/new/redox-oauth", f), "/tokens")
+	id := tokenIDByName(t, ts, "Shared")
+	edit := redoxOAuthForm("Shared", "hs384")
+	edit.Set("version", "1")
+	ts.get("/tokens/" + itoa(id))
+	wantRedirect(t, ts.post("/tokens/"+itoa(id), edit), "/tokens")
+	// Clearing it while HS384 stays chosen is refused.
+	edit.Set("version", "2")
+	edit.Set("clear_shared_secret", "on")
+	wantStatus(t, ts.post("/tokens/"+itoa(id), edit), http.StatusUnprocessableEntity)
+}

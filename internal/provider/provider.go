@@ -58,6 +58,9 @@ type Field struct {
 	// Note is further documented guidance (accepted values, limitations).
 	Note     string
 	Required bool
+	// RequiredWhen makes the field required while another field holds a
+	// value (Shared Secret, while Signing Method is HS384).
+	RequiredWhen *Condition
 	// Secret values are write-only once stored: never rendered back.
 	Secret bool
 	// Credential values are stored in the token's sealed values, not in
@@ -68,6 +71,12 @@ type Field struct {
 	Action string
 	// Placeholder is shown in empty inputs.
 	Placeholder string
+}
+
+// Condition is another field's value, and why it matters.
+type Condition struct {
+	Key, Value string
+	Why        string // completes "Enter the <Label>: …"
 }
 
 // Provider is one kind of external system.

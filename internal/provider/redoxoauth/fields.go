@@ -88,6 +88,8 @@ var Provider = provider.Provider{
 		},
 		{
 			Key: KeySharedSecret, Label: "Shared Secret", Control: provider.Password, Secret: true, Credential: true, MaxLen: 512,
+			RequiredWhen: &provider.Condition{Key: KeySigning, Value: HS384,
+				Why: "HS384 signs with the secret registered in the Redox dashboard (or choose a key pair kept by tokendesk)."},
 			Help: "Specifies the secret shared with Redox. Used by HS384 only.",
 		},
 		{
