@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/tokendesk/tokendesk/internal/renewal"
 )
 
 func redoxOAuthForm(name, method string) url.Values {
@@ -470,4 +471,59 @@ func TestRedoxOAuthHS384NeedsItsSharedSecret(t *testing.T) {
 	edit.Set("version", "2")
 	edit.Set("clear_shared_secret", "on")
 	wantStatus(t, ts.post("/tokens/"+itoa(id), edit), http.StatusUnprocessableEntity)
+}
+
+// The review's finding 10: a new key pair waits, visibly and without
+// failing, for someone to register it in Redox; the first token obtained
+// with it starts the renewals.
+func TestRedoxOAuthNewKeyWaitsForRegistration(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	ts.get("/tokens/new/redox-oauth")
+	wantRedirect(t, ts.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "rs384")), "/tokens")
+	id := tokenIDByName(t, ts, "FHIR Feed")
+
+	worker := ts.srv.Renewer.(*renewal.Worker)
+	ts.clock.Advance(time.Hour)
+	if _, err := worker.RunOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	page := ts.get("/tokens/" + itoa(id))
+	if got := page.text("[data-testid=renewal-status]"); got != "Waiting for the key to be registered in Redox" {
+		t.Fatalf("status %q", got)
+	}
+	if got := page.text("[data-testid=key-awaiting]"); !strings.Contains(got, "add the JWKS URL") || !strings.Contains(got, "Get OAuth 2.0 Access Token") {
+		t.Fatalf("the page does not say what to do: %q", got)
+	}
+	if page.Doc.Find("[data-testid=last-error]").Length() != 0 {
+		t.Fatal("a waiting key shows an error")
+	}
+	if tok, _ := ts.store.TokenByID(t.Context(), id); tok.Failures != 0 || !tok.NextRenewalAt.IsZero() {
+		t.Fatalf("waiting token: %d failures, next renewal %v", tok.Failures, tok.NextRenewalAt)
+	}
+
+	// Registered, Get OAuth 2.0 Access Token and Save: renewals start.
+	ts.redox.RegisterJWKS("rdx-client-1", func() []byte {
+		_, _, b := anonymousGet(t, ts.http.URL+jwksPathOf(t, ts, "/tokens/"+itoa(id)))
+		return b
+	}())
+	f := redoxOAuthForm("FHIR Feed", "rs384")
+	f.Set("version", "1")
+	f.Set("action", "get_token")
+	ts.get("/tokens/" + itoa(id))
+	res := ts.post("/tokens/"+itoa(id), f)
+	if s, _ := resultOf(res, "get_token"); !strings.HasPrefix(s, "Obtained an OAuth 2.0 access token") {
+		t.Fatalf("get token: %q", s)
+	}
+	f.Del("action")
+	pending, _ := res.Doc.Find("input[name=pending]").Attr("value")
+	f.Set("pending", pending)
+	wantRedirect(t, ts.post("/tokens/"+itoa(id), f), "/tokens")
+	page = ts.get("/tokens/" + itoa(id))
+	if page.Doc.Find("[data-testid=key-awaiting]").Length() != 0 || page.text("[data-testid=renewal-status]") != "Healthy" {
+		t.Fatalf("after the first token: %q", page.text("[data-testid=renewal-status]"))
+	}
+	if tok, _ := ts.store.TokenByID(t.Context(), id); tok.NextRenewalAt.IsZero() {
+		t.Fatal("no renewal scheduled after the first token")
+	}
 }

@@ -11,6 +11,10 @@ import (
 	"github.com/tokendesk/tokendesk/views"
 )
 
+// keyAwaitingStatus is the renewal status of a token whose new key pair
+// nobody has registered at the provider yet.
+const keyAwaitingStatus = "Waiting for the key to be registered in Redox"
+
 // keyPair is what a token's page shows of its key pair for registration at
 // the provider: the public key and the JWKS URL; nil when it has none.
 func (s *Server) keyPair(ctx context.Context, p provider.Provider, id int64) (*views.KeyPair, error) {
