@@ -527,3 +527,58 @@ func TestRedoxOAuthNewKeyWaitsForRegistration(t *testing.T) {
 		t.Fatal("no renewal scheduled after the first token")
 	}
 }
+
+// The emulator reads a registered JWKS URL as Redox does, so the demo can
+// register a key pair and rotate it without a success real Redox would
+// not give: before registration Redox does not know the key.
+func TestRedoxOAuthEmulatorReadsARegisteredJWKSURL(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	ts.get("/tokens/new/redox-oauth")
+	wantRedirect(t, ts.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "rs384")), "/tokens")
+	id := tokenIDByName(t, ts, "FHIR Feed")
+	getToken := func() string {
+		t.Helper()
+		version, _ := ts.get("/tokens/" + itoa(id)).Doc.Find("input[name=version]").Attr("value")
+		f := redoxOAuthForm("FHIR Feed", "rs384")
+		f.Set("version", version)
+		f.Set("action", "get_token")
+		s, _ := resultOf(ts.post("/tokens/"+itoa(id), f), "get_token")
+		return s
+	}
+	if s := getToken(); !strings.Contains(s, "Public key not found") {
+		t.Fatalf("before registration: %q", s)
+	}
+
+	status, _, _ := postForm(t, ts.redoxURL+"/dashboard/jwks", url.Values{
+		"client_id": {"rdx-client-1"}, "jwks_url": {ts.http.URL + jwksPathOf(t, ts, "/tokens/"+itoa(id))}})
+	if status != http.StatusOK {
+		t.Fatalf("registering the JWKS URL: %d", status)
+	}
+	if s := getToken(); !strings.HasPrefix(s, "Obtained an OAuth 2.0 access token") {
+		t.Fatalf("after registration: %q", s)
+	}
+	// A rotated key is found through the same URL.
+	ts.get("/tokens/" + itoa(id))
+	wantRedirect(t, ts.post("/tokens/"+itoa(id)+"/keys", url.Values{"new_key_id": {"kid-2"}, "new_signing_method": {"es384"}}), "/tokens/"+itoa(id))
+	wantRedirect(t, ts.post("/tokens/"+itoa(id)+"/keys/use", nil), "/tokens/"+itoa(id))
+	version, _ := ts.get("/tokens/" + itoa(id)).Doc.Find("input[name=version]").Attr("value")
+	f := redoxOAuthForm("FHIR Feed", "es384")
+	f.Set("key_id", "kid-2")
+	f.Set("version", version)
+	f.Set("action", "get_token")
+	if s, _ := resultOf(ts.post("/tokens/"+itoa(id), f), "get_token"); !strings.HasPrefix(s, "Obtained an OAuth 2.0 access token") {
+		t.Fatalf("with the new ES384 key: %q", s)
+	}
+}
+
+func postForm(t *testing.T, u string, form url.Values) (int, http.Header, []byte) {
+	t.Helper()
+	resp, err := http.PostForm(u, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b
+}
