@@ -485,6 +485,8 @@ type KeyPair struct {
 	JWKSURL      string
 	KeyID        string   // the current key's
 	Previous     []string // Key IDs of earlier keys still published
+	Next         string   // Key ID of a new key published but not signing yet
+	Awaiting     bool     // nobody has obtained a token with the key yet
 	CSRF         string
 	NewURL       string // POST: a new key pair
 	RetireURL    string // POST kid: stop publishing an earlier key

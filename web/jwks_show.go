@@ -3,42 +3,34 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/tokendesk/tokendesk/internal/provider/registry"
 	"github.com/tokendesk/tokendesk/internal/store"
 )
 
-// showJWKS publishes a token's public key as a JWKS document, for the
+// showJWKS publishes a token's public keys as a JWKS document, for the
 // provider to fetch (Redox's dashboard takes a JWKS URL). It is public and
-// read-only, and it holds nothing but public keys.
+// read-only: the document is kept as written when the keys last changed,
+// so an anonymous request decrypts nothing, and the random slug in its URL
+// belongs to one token for ever.
 func (s *Server) showJWKS(c echo.Context) error {
-	notFound := userError(http.StatusNotFound, "No key set here.")
-	id, err := strconv.ParseInt(strings.TrimSuffix(c.Param("id"), ".json"), 10, 64)
-	if err != nil || id <= 0 {
-		return notFound
+	slug, ok := strings.CutSuffix(c.Param("id"), ".json")
+	if !ok || slug == "" || len(slug) > 64 {
+		return userError(http.StatusNotFound, "No key set here.")
 	}
-	t, err := s.Store.TokenByID(c.Request().Context(), id)
+	set, err := s.Store.JWKSBySlug(c.Request().Context(), slug)
 	if errors.Is(err, store.ErrNotFound) {
-		return notFound
+		return userError(http.StatusNotFound, "No key set here.")
 	}
 	if err != nil {
 		return err
 	}
-	p, ok := registry.ByID(t.Provider)
-	if !ok || p.PublicKeys == nil {
-		return notFound
+	h := c.Response().Header()
+	h.Set("Cache-Control", "public, max-age=300")
+	h.Set("ETag", set.ETag)
+	if c.Request().Header.Get("If-None-Match") == set.ETag {
+		return c.NoContent(http.StatusNotModified)
 	}
-	values, err := s.Store.TokenValues(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	keys, ok := p.PublicKeys(values)
-	if !ok {
-		return notFound
-	}
-	c.Response().Header().Set("Cache-Control", "public, max-age=300")
-	return c.Blob(http.StatusOK, "application/jwk-set+json", keys.JWKS)
+	return c.Blob(http.StatusOK, "application/jwk-set+json", set.Document)
 }

@@ -53,6 +53,7 @@ func (s *Server) routes() {
 		tokens.POST("/:id", s.updateToken)
 		tokens.POST("/:id/renew", s.renewToken)
 		tokens.POST("/:id/keys", s.newKeyPair)
+		tokens.POST("/:id/keys/use", s.useNewKey)
 		tokens.POST("/:id/keys/retire", s.retireKey)
 	}
 	global := ui.Group("/tokens", s.globalScope)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -15,15 +14,16 @@ import (
 	"github.com/tokendesk/tokendesk/internal/token"
 )
 
-// newKeyPair is "New key pair": a fresh key pair signs from now on, under
-// a new Key ID, and the old one stays in the JWKS until it is retired, so
-// that rotating the key is not an outage.
+// newKeyPair is "New key pair": a fresh key pair under a new Key ID is
+// published in the JWKS beside the current one, which keeps signing until
+// the administrator presses "Sign with the new key" (useNewKey), so that
+// rotating the key is not an outage.
 func (s *Server) newKeyPair(c echo.Context) error {
 	t, p, err := s.tokenParam(c)
 	if err != nil {
 		return err
 	}
-	if p.NewKeyPair == nil || p.PublicKeys == nil {
+	if p.NewKeyPair == nil || p.PublicKeys == nil || p.KeyPublished == nil {
 		return userError(http.StatusBadRequest, "This kind of token has no key pair.")
 	}
 	ctx := c.Request().Context()
@@ -35,10 +35,17 @@ func (s *Server) newKeyPair(c echo.Context) error {
 	if !ok {
 		return userError(http.StatusBadRequest, "This token signs with a shared secret: it has no key pair to replace.")
 	}
+	if keys.Next != "" {
+		return userError(http.StatusConflict, fmt.Sprintf("A new key pair (%s) is already published and waiting: press “Sign with the new key” first.", truncateRunes(keys.Next, 100)))
+	}
 	kid := strings.TrimSpace(c.FormValue("new_key_id"))
+	method := c.FormValue("new_signing_method")
 	problem := keyIDProblem(kid)
-	if problem == "" && (kid == values["key_id"] || slices.Contains(keys.Previous, kid)) {
+	if problem == "" && p.KeyPublished(values, kid) {
 		problem = fmt.Sprintf("The Key ID “%s” is already published; choose one of its own for the new key pair.", kid)
+	}
+	if problem == "" && method != "" && method != "rs384" && method != "es384" {
+		problem = "Choose RS384 or ES384 for the new key pair."
 	}
 	if problem != "" {
 		saved, err := s.visibleValues(c, t, p)
@@ -47,15 +54,15 @@ func (s *Server) newKeyPair(c echo.Context) error {
 		}
 		return s.renderTokenForm(c, http.StatusUnprocessableEntity, &tokenForm{sc: scopeOf(c), p: p, tok: &t, saved: saved, keyErr: problem, keyInput: kid})
 	}
-	set, err := p.NewKeyPair(values, kid)
+	set, err := p.NewKeyPair(values, kid, method)
 	if err != nil {
 		return err
 	}
-	if err := s.saveKeyValues(c, t, p, set); err != nil {
+	if err := s.saveKeyValues(c, t, p, values, set); err != nil {
 		return err
 	}
-	s.flash(c, fmt.Sprintf("New key pair under Key ID “%s”: it signs from now on. Register it in the Redox dashboard (a registered JWKS URL already lists it); "+
-		"the previous key (%s) stays in the JWKS until you retire it.", kid, values["key_id"]))
+	s.flash(c, fmt.Sprintf("New key pair under Key ID “%s”: it is published in the JWKS, and the current key (%s) keeps signing. "+
+		"Once Redox has it (a registered JWKS URL lists it within 5 minutes; a public key must be added in the Redox dashboard), press “Sign with the new key”.", kid, values["key_id"]))
 	return c.Redirect(http.StatusSeeOther, scopeOf(c).tokenURL(t.ID))
 }
 
@@ -76,8 +83,8 @@ func keyIDProblem(kid string) string {
 
 // saveKeyValues stores key values as an edit of the token (versioned and
 // audited by field name); empty values are removed.
-func (s *Server) saveKeyValues(c echo.Context, t token.Token, p provider.Provider, set map[string]string) error {
-	_, _, err := s.Store.UpdateToken(c.Request().Context(), t.ID, t.Version, token.KeyValues(p, t, set), currentUser(c).Email)
+func (s *Server) saveKeyValues(c echo.Context, t token.Token, p provider.Provider, stored, set map[string]string) error {
+	_, _, err := s.Store.UpdateToken(c.Request().Context(), t.ID, t.Version, token.KeyValues(p, t, stored, set), currentUser(c).Email)
 	if errors.Is(err, store.ErrStale) {
 		return userError(http.StatusConflict, "Someone saved this token a moment ago; reload the page and try again.")
 	}

@@ -25,7 +25,7 @@ func (s *Server) retireKey(c echo.Context) error {
 	if !ok {
 		return userError(http.StatusNotFound, "This token publishes no earlier key under that Key ID; it may have been retired already.")
 	}
-	if err := s.saveKeyValues(c, t, p, set); err != nil {
+	if err := s.saveKeyValues(c, t, p, values, set); err != nil {
 		return err
 	}
 	s.flash(c, fmt.Sprintf("Retired the key “%s”: it is no longer in the JWKS.", truncateRunes(kid, 100)))

@@ -33,6 +33,11 @@ func (s *Server) updateToken(c echo.Context) error {
 	}
 
 	f.errs = token.Validate(p, in, token.SecretsHeld(p, &t, f.pending.Secrets, f.pending.Grant))
+	if f.errs == nil {
+		if f.errs, err = s.keyFieldErrors(c.Request().Context(), p, in, &t); err != nil {
+			return err
+		}
+	}
 	if f.errs != nil {
 		f.pending = keepTyped(p, in, f.pending)
 		return s.renderTokenForm(c, http.StatusUnprocessableEntity, f)

@@ -58,6 +58,7 @@ func emulate(ctx context.Context, args []string, stdout io.Writer) error {
 	mux := http.NewServeMux()
 	mux.Handle("/auth/", redox)
 	mux.Handle("/v2/auth/token", redox)
+	mux.Handle("/dashboard/", redox)
 	mux.Handle("/endpoint", redox)
 	mux.Handle("/query", redox)
 	mux.Handle("/oauth/token", zoom)
@@ -68,6 +69,8 @@ func emulate(ctx context.Context, args []string, stdout io.Writer) error {
 
   Redox                          API Key %[2]s   Secret %[3]s
   Redox (OAuth 2.0)              Client ID %[9]s   Key ID %[10]s   Signing Method HS384, Shared Secret %[11]s
+                                 With an RS384/ES384 key pair, any Client ID: register the token's JWKS URL (shown on its page)
+                                 at %[1]s/dashboard/jwks, as in the Redox dashboard; until then Redox answers "Public key not found".
   Zoom (Server-to-Server OAuth)  Account ID %[6]s   Client ID %[7]s   Client Secret %[8]s
   Zoom (JWT app)                 API Key %[4]s   API Secret %[5]s
                                  (refused with code 124, as real Zoom has refused every JWT app since 2023)

@@ -58,6 +58,9 @@ type Field struct {
 	// Note is further documented guidance (accepted values, limitations).
 	Note     string
 	Required bool
+	// RequiredWhen makes the field required while another field holds a
+	// value (Shared Secret, while Signing Method is HS384).
+	RequiredWhen *Condition
 	// Secret values are write-only once stored: never rendered back.
 	Secret bool
 	// Credential values are stored in the token's sealed values, not in
@@ -68,6 +71,12 @@ type Field struct {
 	Action string
 	// Placeholder is shown in empty inputs.
 	Placeholder string
+}
+
+// Condition is another field's value, and why it matters.
+type Condition struct {
+	Key, Value string
+	Why        string // completes "Enter the <Label>: …"
 }
 
 // Provider is one kind of external system.
@@ -91,9 +100,15 @@ type Provider struct {
 	// PublicKeys derives what may be published about a token's key pair;
 	// ok is false when it has none.
 	PublicKeys func(values map[string]string) (keys PublishedKeys, ok bool)
-	// NewKeyPair replaces the key pair by a new one under newKeyID, keeping
-	// the old one published until RetireKey; it returns the values to store.
-	NewKeyPair func(values map[string]string, newKeyID string) (map[string]string, error)
+	// NewKeyPair publishes a new key pair under newKeyID (of method, ""
+	// for the current kind) beside the current one, which signs until
+	// UseNewKey; it returns the values to store.
+	NewKeyPair func(values map[string]string, newKeyID, method string) (map[string]string, error)
+	// UseNewKey makes the published new key pair sign, keeping the old one
+	// published until RetireKey; ok is false when none is waiting.
+	UseNewKey func(values map[string]string) (set map[string]string, ok bool)
+	// KeyPublished reports whether the token's key set publishes keyID.
+	KeyPublished func(values map[string]string, keyID string) bool
 	// RetireKey stops publishing an earlier key pair; ok is false if unknown.
 	RetireKey func(values map[string]string, keyID string) (set map[string]string, ok bool)
 	// Retired, when set, is the status its tokens show instead of their
@@ -129,6 +144,7 @@ type PublishedKeys struct {
 	PEM      string   // the current public key
 	JWKS     []byte   // every published key, current first
 	Previous []string // Key IDs of earlier key pairs not yet retired
+	Next     string   // Key ID of a new key pair published but not signing yet
 }
 
 // Field returns the field with key.

@@ -255,6 +255,11 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, id int64, ch token.Change
 			return fmt.Errorf("store: updating token: %w", err)
 		}
 	}
+	if ch.Publish {
+		if err := putJWKS(ctx, tx, id, ch.Published, now); err != nil {
+			return err
+		}
+	}
 	values := maps.Clone(oldValues)
 	if values == nil {
 		values = map[string]string{}

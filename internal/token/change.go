@@ -38,7 +38,17 @@ type Change struct {
 	ForgetExpiry bool
 	// Renewable says the provider can renew the token; only then is it scheduled.
 	Renewable bool
+	// Publish says the token's published key set changed (a key pair was
+	// made, rotated or retired): the store writes Published, the public
+	// JWKS document (empty when the token publishes no key), beside it.
+	Publish   bool
+	Published []byte
 }
+
+// KeyAwaiting is set on a token whose new key pair nobody has registered
+// at the provider yet: it is not renewed on a schedule (every renewal
+// would fail) until a grant proves the key registered.
+const KeyAwaiting = "key_awaiting_registration"
 
 // Form is a provider form a person submitted, with what it carried
 // forward from earlier requests.
@@ -118,8 +128,26 @@ func FromForm(p provider.Provider, f Form, stored func() (map[string]string, err
 			return Change{}, err
 		}
 		maps.Copy(ch.Set, gen)
+		maps.Copy(values, gen)
+		ch.publish(p, values)
+		if ch.Grant != nil {
+			delete(ch.Set, KeyAwaiting)
+		} else if values[KeyAwaiting] != "" {
+			ch.Renewable = false
+		}
 	}
 	return ch, nil
+}
+
+// publish puts the key set of a token holding values into the change.
+func (ch *Change) publish(p provider.Provider, values map[string]string) {
+	if p.PublicKeys == nil {
+		return
+	}
+	ch.Publish, ch.Published = true, nil
+	if keys, ok := p.PublicKeys(values); ok {
+		ch.Published = keys.JWKS
+	}
 }
 
 // FromGrant is a grant obtained for a saved token outside its form (the
@@ -131,17 +159,27 @@ func FromGrant(p provider.Provider, g provider.Grant) Change {
 }
 
 // KeyValues is a change of the values a provider keeps itself (a new key
-// pair, a retired one) on token t: empty values are removed.
-func KeyValues(p provider.Provider, t Token, set map[string]string) Change {
+// pair, a retired one) on token t holding stored: empty values are removed.
+func KeyValues(p provider.Provider, t Token, stored, set map[string]string) Change {
 	ch := Change{AppID: t.AppID, Provider: t.Provider, Name: t.Name, Description: t.Description,
 		Encrypted: t.Encrypted, Rate: t.Rate, Renewable: p.Renew != nil, Set: map[string]string{}}
+	values := maps.Clone(stored)
+	if values == nil {
+		values = map[string]string{}
+	}
 	for _, k := range slices.Sorted(maps.Keys(set)) {
 		if v := set[k]; v == "" {
 			ch.Clear = append(ch.Clear, k)
+			delete(values, k)
 		} else {
 			ch.Set[k] = v
+			values[k] = v
 		}
 	}
+	if values[KeyAwaiting] != "" {
+		ch.Renewable = false
+	}
+	ch.publish(p, values)
 	return ch
 }
 
@@ -156,6 +194,10 @@ func (ch *Change) obtained(p provider.Provider, g provider.Grant) {
 		ch.Set[k] = v
 	}
 	ch.Grant = &g
+	if p.PublicKeys != nil {
+		// A grant proves the key pair registered: renewals may start.
+		ch.Forget = append(ch.Forget, KeyAwaiting)
+	}
 }
 
 // typed applies the rule of an access token typed or cleared by hand: the

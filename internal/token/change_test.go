@@ -215,7 +215,7 @@ func TestFromGrant(t *testing.T) {
 
 func TestKeyValuesKeepsTheSettingsAndRemovesEmptyValues(t *testing.T) {
 	tok := Token{ID: 3, AppID: 2, Provider: "test", Name: "Lab Feed", Description: "d", Encrypted: true, Rate: "1h"}
-	ch := KeyValues(oauthProvider(), tok, map[string]string{"private_key": "new", "previous_keys": "", "key_id": "k2"})
+	ch := KeyValues(oauthProvider(), tok, nil, map[string]string{"private_key": "new", "previous_keys": "", "key_id": "k2"})
 	want := Change{AppID: 2, Provider: "test", Name: "Lab Feed", Description: "d", Encrypted: true, Rate: "1h", Renewable: true,
 		Set: map[string]string{"private_key": "new", "key_id": "k2"}, Clear: []string{"previous_keys"}}
 	if !reflect.DeepEqual(ch, want) {

@@ -63,6 +63,8 @@ func Validate(p provider.Provider, in Input, stored map[string]bool) FieldErrors
 		v := in.Values[f.Key]
 		if msg := validateField(p, f, v, stored[f.Key], in.Clear[f.Key]); msg != "" {
 			errs[f.Key] = msg
+		} else if c := f.RequiredWhen; c != nil && in.Values[c.Key] == c.Value && v == "" && (!stored[f.Key] || in.Clear[f.Key]) {
+			errs[f.Key] = fmt.Sprintf("Enter the %s: %s", f.Label, c.Why)
 		}
 	}
 	if len(errs) == 0 {

@@ -88,6 +88,8 @@ var Provider = provider.Provider{
 		},
 		{
 			Key: KeySharedSecret, Label: "Shared Secret", Control: provider.Password, Secret: true, Credential: true, MaxLen: 512,
+			RequiredWhen: &provider.Condition{Key: KeySigning, Value: HS384,
+				Why: "HS384 signs with the secret registered in the Redox dashboard (or choose a key pair kept by tokendesk)."},
 			Help: "Specifies the secret shared with Redox. Used by HS384 only.",
 		},
 		{
@@ -116,8 +118,10 @@ var Provider = provider.Provider{
 	Generate: generate,
 	PublicKeys: func(values map[string]string) (provider.PublishedKeys, bool) {
 		k, ok := Public(values)
-		return provider.PublishedKeys{PEM: k.PEM, JWKS: k.JWKS, Previous: k.Previous}, ok
+		return provider.PublishedKeys{PEM: k.PEM, JWKS: k.JWKS, Previous: k.Previous, Next: k.Next}, ok
 	},
-	NewKeyPair: Rotate,
-	RetireKey:  Retire,
+	NewKeyPair:   Rotate,
+	UseNewKey:    UseNext,
+	RetireKey:    Retire,
+	KeyPublished: Published,
 }

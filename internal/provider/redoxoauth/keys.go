@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+
+	"github.com/tokendesk/tokendesk/internal/token"
 )
 
 // rsaBits is the size of generated RSA keys.
@@ -43,7 +45,12 @@ func generate(values map[string]string) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redoxoauth: encoding the private key: %w", err)
 	}
-	return map[string]string{KeyPrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))}, nil
+	// Nobody registered the new key at Redox yet: the token waits for that
+	// instead of failing scheduled renewals.
+	return map[string]string{
+		KeyPrivateKey:     string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		token.KeyAwaiting: "1",
+	}, nil
 }
 
 func methodOf(values map[string]string) string {
@@ -85,6 +92,8 @@ type PublicKeys struct {
 	JWKS []byte // {"keys":[…]}: the key under its Key ID, then the keys not yet retired
 	// Previous are the Key IDs of earlier key pairs still published.
 	Previous []string
+	// Next is the Key ID of a new key pair published but not signing yet.
+	Next string
 }
 
 // KeyPrevious holds earlier key pairs still published in the JWKS after a
@@ -110,32 +119,89 @@ func encodePrevious(keys []previousKey) string {
 	return string(b)
 }
 
+// KeyNext holds a new key pair published in the JWKS but not signing
+// yet, so that Redox (and caches of the JWKS) know it before it is used:
+// JSON {kid, pem}.
+const KeyNext = "next_key"
+
+func nextKey(values map[string]string) (previousKey, bool) {
+	var k previousKey
+	if json.Unmarshal([]byte(values[KeyNext]), &k) != nil || k.KID == "" {
+		return previousKey{}, false
+	}
+	return k, true
+}
+
 // ErrSameKeyID: a new key pair needs a Key ID of its own.
 var ErrSameKeyID = errors.New("the new key pair needs a Key ID that no published key uses")
 
-// Rotate makes a new key pair under newKeyID and keeps the current one in
-// the JWKS, under its Key ID, until it is retired. It returns the values
-// to store.
-func Rotate(values map[string]string, newKeyID string) (map[string]string, error) {
+// ErrNextWaiting: a new key pair is already published and not signing yet.
+var ErrNextWaiting = errors.New("a new key pair is already waiting to sign")
+
+// Published reports whether kid names a key the token's JWKS publishes
+// (the current key, one waiting to sign, or an earlier one not retired).
+func Published(values map[string]string, kid string) bool {
+	if methodOf(values) != HS384 && values[KeyPrivateKey] != "" && values[KeyKeyID] == kid {
+		return true
+	}
+	if n, ok := nextKey(values); ok && n.KID == kid {
+		return true
+	}
+	for _, k := range previousKeys(values) {
+		if k.KID == kid {
+			return true
+		}
+	}
+	return false
+}
+
+// Rotate makes a new key pair (method RS384 or ES384; "" keeps the current
+// kind) under newKeyID and publishes it beside the current one, which
+// keeps signing until UseNext: consumers of the JWKS and the Redox
+// dashboard learn the new key before anything is signed with it. It
+// returns the values to store.
+func Rotate(values map[string]string, newKeyID, method string) (map[string]string, error) {
 	cur, err := parsePrivateKey(values[KeyPrivateKey])
 	if err != nil || methodOf(values) == HS384 {
 		return nil, errNoKey
 	}
-	prev := previousKeys(values)
-	if newKeyID == "" || newKeyID == values[KeyKeyID] {
+	if _, waiting := nextKey(values); waiting {
+		return nil, ErrNextWaiting
+	}
+	if newKeyID == "" || Published(values, newKeyID) {
 		return nil, ErrSameKeyID
 	}
-	for _, k := range prev {
-		if k.KID == newKeyID {
-			return nil, ErrSameKeyID
-		}
+	if method != RS384 && method != ES384 {
+		method = keyMethod(cur)
 	}
-	fresh, err := generate(map[string]string{KeySigning: keyMethod(cur)})
+	fresh, err := generate(map[string]string{KeySigning: method})
 	if err != nil {
 		return nil, err
 	}
-	prev = append(prev, previousKey{KID: values[KeyKeyID], PEM: values[KeyPrivateKey]})
-	return map[string]string{KeyPrivateKey: fresh[KeyPrivateKey], KeyKeyID: newKeyID, KeyPrevious: encodePrevious(prev)}, nil
+	b, _ := json.Marshal(previousKey{KID: newKeyID, PEM: fresh[KeyPrivateKey]})
+	return map[string]string{KeyNext: string(b)}, nil
+}
+
+// UseNext makes the waiting key pair sign from now on, under its Key ID
+// and method; the one it replaces stays in the JWKS until it is retired.
+// ok is false when no key pair is waiting.
+func UseNext(values map[string]string) (map[string]string, bool) {
+	next, ok := nextKey(values)
+	if !ok {
+		return nil, false
+	}
+	k, err := parsePrivateKey(next.PEM)
+	if err != nil {
+		return nil, false
+	}
+	prev := previousKeys(values)
+	if values[KeyPrivateKey] != "" {
+		prev = append(prev, previousKey{KID: values[KeyKeyID], PEM: values[KeyPrivateKey]})
+	}
+	return map[string]string{
+		KeyPrivateKey: next.PEM, KeyKeyID: next.KID, KeySigning: keyMethod(k),
+		KeyPrevious: encodePrevious(prev), KeyNext: "",
+	}, true
 }
 
 // Retire stops publishing the earlier key pair kid; ok is false when there
@@ -172,6 +238,14 @@ func Public(values map[string]string) (PublicKeys, bool) {
 	}
 	out := PublicKeys{PEM: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))}
 	keys := []any{jwk}
+	if n, ok := nextKey(values); ok {
+		if nk, err := parsePrivateKey(n.PEM); err == nil {
+			if j, ok := publicJWK(nk, n.KID); ok {
+				keys = append(keys, j)
+				out.Next = n.KID
+			}
+		}
+	}
 	for _, p := range previousKeys(values) {
 		if pk, err := parsePrivateKey(p.PEM); err == nil {
 			if j, ok := publicJWK(pk, p.KID); ok {

@@ -42,27 +42,99 @@ func (s *Server) AddOAuthKey(clientID, kid string, key any) *Server {
 // RegisterJWKS registers every key of a JWKS document for clientID, as
 // pasting a JWKS URL into the Redox dashboard does.
 func (s *Server) RegisterJWKS(clientID string, jwks []byte) error {
+	keys, err := parseJWKS(jwks)
+	if err != nil {
+		return err
+	}
+	for kid, k := range keys {
+		s.AddOAuthKey(clientID, kid, k)
+	}
+	return nil
+}
+
+// RegisterJWKSURL registers a JWKS URL for clientID, as the Redox
+// dashboard does: the emulator fetches it when an assertion names a kid it
+// does not know yet, so keys published there later are found too.
+func (s *Server) RegisterJWKSURL(clientID, jwksURL string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.jwksURLs == nil {
+		s.jwksURLs = map[string]string{}
+	}
+	s.jwksURLs[clientID] = jwksURL
+}
+
+// parseJWKS reads the public keys of a JWKS document by kid.
+func parseJWKS(jwks []byte) (map[string]any, error) {
 	var doc struct {
 		Keys []map[string]string `json:"keys"`
 	}
 	if err := json.Unmarshal(jwks, &doc); err != nil || len(doc.Keys) == 0 {
-		return fmt.Errorf("redoxtest: not a JWKS document")
+		return nil, fmt.Errorf("redoxtest: not a JWKS document")
 	}
 	num := func(v string) *big.Int {
 		b, _ := base64.RawURLEncoding.DecodeString(v)
 		return new(big.Int).SetBytes(b)
 	}
+	out := map[string]any{}
 	for _, k := range doc.Keys {
 		switch k["kty"] {
 		case "RSA":
-			s.AddOAuthKey(clientID, k["kid"], &rsa.PublicKey{N: num(k["n"]), E: int(num(k["e"]).Int64())})
+			out[k["kid"]] = &rsa.PublicKey{N: num(k["n"]), E: int(num(k["e"]).Int64())}
 		case "EC":
-			s.AddOAuthKey(clientID, k["kid"], &ecdsa.PublicKey{Curve: elliptic.P384(), X: num(k["x"]), Y: num(k["y"])})
+			out[k["kid"]] = &ecdsa.PublicKey{Curve: elliptic.P384(), X: num(k["x"]), Y: num(k["y"])}
 		default:
-			return fmt.Errorf("redoxtest: unsupported key type %q", k["kty"])
+			return nil, fmt.Errorf("redoxtest: unsupported key type %q", k["kty"])
 		}
 	}
-	return nil
+	return out, nil
+}
+
+// fetchJWKS reads the JWKS URL registered for clientID and registers its
+// keys; it reports whether it found any.
+func (s *Server) fetchJWKS(clientID string) bool {
+	s.mu.Lock()
+	u := s.jwksURLs[clientID]
+	s.mu.Unlock()
+	if u == "" {
+		return false
+	}
+	c := &http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(u)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return false
+	}
+	return s.RegisterJWKS(clientID, body) == nil
+}
+
+// dashboardJWKS stands in for the Redox dashboard's key settings: GET shows
+// a form, POST client_id and jwks_url registers the URL.
+func (s *Server) dashboardJWKS(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<!doctype html><title>Redox emulator: register a JWKS URL</title>
+<h1>Register a JWKS URL (Redox dashboard, emulated)</h1>
+<form method="post"><p><label>Client ID <input name="client_id"></label></p>
+<p><label>JWKS URL <input name="jwks_url" size="80"></label></p><button>Register</button></form>`)
+	case http.MethodPost:
+		clientID, u := r.FormValue("client_id"), r.FormValue("jwks_url")
+		if pu, err := url.Parse(u); clientID == "" || err != nil || (pu.Scheme != "http" && pu.Scheme != "https") {
+			http.Error(w, "Enter a client ID and an http(s) JWKS URL.", http.StatusBadRequest)
+			return
+		}
+		s.RegisterJWKSURL(clientID, u)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintf(w, "Registered the JWKS URL for client %s: its keys are read when an assertion names them.\n", clientID)
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
+	}
 }
 
 func oauthError(w http.ResponseWriter, description string) {
@@ -147,6 +219,11 @@ func (s *Server) verify(assertion, aud string, now time.Time) (clientID string, 
 	s.mu.Lock()
 	key, known := s.oauthKeys[[2]string{iss, kid}]
 	s.mu.Unlock()
+	if !known && s.fetchJWKS(iss) {
+		s.mu.Lock()
+		key, known = s.oauthKeys[[2]string{iss, kid}]
+		s.mu.Unlock()
+	}
 	if !known {
 		return say("Public key not found, check client_id, kid and Redox dashboard settings")
 	}

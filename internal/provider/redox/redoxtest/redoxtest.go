@@ -46,6 +46,7 @@ type Server struct {
 	// OAuth 2.0 (Source Auth v2): verification keys by client ID and kid,
 	// and the jti values already used.
 	oauthKeys map[[2]string]any
+	jwksURLs  map[string]string // client ID → JWKS URL registered in the "dashboard"
 	jtis      map[string]bool
 	baseURL   string
 }
@@ -165,6 +166,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.refreshToken(w, r, fault)
 	case "/v2/auth/token":
 		s.oauthToken(w, r, fault)
+	case "/dashboard/jwks":
+		s.dashboardJWKS(w, r)
 	case "/endpoint", "/query":
 		s.endpoint(w, r)
 	default:
