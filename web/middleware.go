@@ -30,6 +30,10 @@ const (
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// fetched and fetchTook are the runtime API's served fetches, looked
+	// up once: label hashing showed in a fetch's profile.
+	fetched   prometheus.Counter
+	fetchTook prometheus.Observer
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -43,6 +47,8 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		}, []string{"method", "route"}),
 	}
 	reg.MustRegister(m.requests, m.duration)
+	m.fetched = m.requests.WithLabelValues(http.MethodGet, fetchRoute, "200")
+	m.fetchTook = m.duration.WithLabelValues(http.MethodGet, fetchRoute)
 	return m
 }
 
@@ -65,8 +71,13 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			route = "unmatched"
 		}
 		elapsed := time.Since(start)
-		s.metrics.requests.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Inc()
-		s.metrics.duration.WithLabelValues(c.Request().Method, route).Observe(elapsed.Seconds())
+		if route == fetchRoute && status == http.StatusOK {
+			s.metrics.fetched.Inc()
+			s.metrics.fetchTook.Observe(elapsed.Seconds())
+		} else {
+			s.metrics.requests.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Inc()
+			s.metrics.duration.WithLabelValues(c.Request().Method, route).Observe(elapsed.Seconds())
+		}
 		level := slog.LevelInfo
 		switch {
 		case status >= 500:
@@ -123,6 +134,23 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		c.Response().Header()[headerCacheControl] = noStoreValue
 		return next(c)
+	}
+}
+
+// requestIDs gives every request an id (kept from X-Request-Id when a
+// proxy sent a sane one) in the response's X-Request-Id header, assigned
+// with its canonical key: no canonicalisation on the hot path.
+func requestIDs() echo.MiddlewareFunc {
+	next := newRequestIDs()
+	return func(h echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			rid := c.Request().Header.Get(echo.HeaderXRequestID)
+			if rid == "" || len(rid) > 64 || strings.ContainsFunc(rid, func(r rune) bool { return r < '!' || r > '~' }) {
+				rid = next()
+			}
+			c.Response().Header()[echo.HeaderXRequestID] = []string{rid}
+			return h(c)
+		}
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 // routes is the site map: every route tokendesk answers, in one table.
 func (s *Server) routes() {
 	e := s.echo
-	e.Pre(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: newRequestIDs()}))
+	e.Pre(requestIDs())
 	e.Use(s.observe, middleware.Recover(), securityHeaders, bodyLimit())
 
 	// Operations and assets: no session, no CSRF.
