@@ -58,32 +58,8 @@ func TestNameKeysAreRecomputedAtStart(t *testing.T) {
 // an index: no full sort of a scope's tokens however many there are.
 func TestListOrdersUseIndexes(t *testing.T) {
 	ctx := context.Background()
-	box, err := secret.NewBox(secret.GenerateKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"), box)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	plan := func(query string, args ...any) string {
-		rows, err := s.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, detail)
-		}
-		return strings.Join(out, "; ")
-	}
+	s := openTest(t)
+	plan := func(query string, args ...any) string { return plan(t, s, query, args...) }
 	// Every page of every order, searched or not, reads its rows from an
 	// index in order: no temporary B-tree, no scan of the table.
 	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
@@ -129,33 +105,8 @@ func TestListOrdersUseIndexes(t *testing.T) {
 // The audit log, the API clients and the users are each read a page at a
 // time from an index in order, forward and back.
 func TestOtherListsUseIndexes(t *testing.T) {
-	ctx := context.Background()
-	box, err := secret.NewBox(secret.GenerateKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"), box)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	plan := func(query string, args ...any) string {
-		rows, err := s.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, detail)
-		}
-		return strings.Join(out, "; ")
-	}
+	s := openTest(t)
+	plan := func(query string, args ...any) string { return plan(t, s, query, args...) }
 	audit := &AuditCursor{At: 5, ID: 5}
 	client := &ClientCursor{Name: "x", ID: 3}
 	for name, q := range map[string]func() (string, []any){

@@ -29,13 +29,7 @@ var Provider = provider.Provider{
 	Fields: []provider.Field{
 		provider.NameField("Specifies the unique name for your connection to Redox."),
 		provider.DescriptionField(),
-		{
-			Key: KeyEnvironment, Label: "Environment", Control: provider.Select,
-			Options: []provider.Option{{Value: "development", Label: "Development"}},
-			Default: "development",
-			Help:    "Specifies the type of Redox environment to use.",
-			Note:    "Development - The environment uses to create and test your source and destination records. Only the Development environment type is supported.",
-		},
+		EnvironmentField(),
 		{
 			Key: KeyAPIKey, Label: "API Key", Control: provider.Text, Required: true, Credential: true, MaxLen: 256,
 			Help: "Specifies the API key to call the Redox service.",
@@ -64,3 +58,15 @@ var Provider = provider.Provider{
 
 // ActionGetToken is the Get OAuth 2.0 Access Token button.
 const ActionGetToken = "get_token"
+
+// EnvironmentField is the documented Environment field, which every Redox
+// screen shares: only Development is supported.
+func EnvironmentField() provider.Field {
+	return provider.Field{
+		Key: KeyEnvironment, Label: "Environment", Control: provider.Select,
+		Options: []provider.Option{{Value: "development", Label: "Development"}},
+		Default: "development",
+		Help:    "Specifies the type of Redox environment to use.",
+		Note:    "Development - The environment uses to create and test your source and destination records. Only the Development environment type is supported.",
+	}
+}

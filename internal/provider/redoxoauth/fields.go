@@ -7,6 +7,7 @@ package redoxoauth
 
 import (
 	"github.com/tokendesk/tokendesk/internal/provider"
+	"github.com/tokendesk/tokendesk/internal/provider/redox"
 	"github.com/tokendesk/tokendesk/internal/token"
 )
 
@@ -15,7 +16,7 @@ const ID = "redox-oauth"
 
 // Keys of the provider's fields and of the values tokendesk keeps itself.
 const (
-	KeyEnvironment  = "environment"
+	KeyEnvironment  = redox.KeyEnvironment
 	KeyRegion       = "region"
 	KeyClientID     = "client_id"
 	KeyKeyID        = "key_id"
@@ -55,13 +56,7 @@ var Provider = provider.Provider{
 	Fields: []provider.Field{
 		provider.NameField("Specifies the unique name for your connection to Redox."),
 		provider.DescriptionField(),
-		{
-			Key: KeyEnvironment, Label: "Environment", Control: provider.Select,
-			Options: []provider.Option{{Value: "development", Label: "Development"}},
-			Default: "development",
-			Help:    "Specifies the type of Redox environment to use.",
-			Note:    "Development - The environment uses to create and test your source and destination records. Only the Development environment type is supported.",
-		},
+		redox.EnvironmentField(),
 		{
 			Key: KeyRegion, Label: "Region", Control: provider.Select, Credential: true,
 			Options: []provider.Option{{Value: RegionUS, Label: "United States"}, {Value: RegionCanada, Label: "Canada"}},
