@@ -32,8 +32,8 @@ func readListQuery(c echo.Context) listQuery {
 	lq := listQuery{q: strings.TrimSpace(c.QueryParam("q")), typ: c.QueryParam("type"), status: c.QueryParam("status"),
 		sort: c.QueryParam("sort"), desc: c.QueryParam("dir") == "desc"}
 	lq.after, lq.before = c.QueryParam("after"), c.QueryParam("before")
-	if len(lq.q) > 200 {
-		lq.q = lq.q[:200]
+	if r := []rune(lq.q); len(r) > 200 { // by character: never half of one
+		lq.q = string(r[:200])
 	}
 	if _, ok := registry.ByID(lq.typ); !ok {
 		lq.typ = ""

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/tokendesk/tokendesk/internal/config"
@@ -509,5 +510,18 @@ func TestTamperedCursorIsABadRequest(t *testing.T) {
 		if !strings.Contains(p.Doc.Text(), "page link is damaged") {
 			t.Errorf("%s: no clear message", q)
 		}
+	}
+}
+
+// A search longer than the box allows is cut by character, never in the
+// middle of one, and old page numbers are ignored rather than overflowing.
+func TestOversizedListQueries(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	p := ts.get("/tokens?q=" + url.QueryEscape(strings.Repeat("é", 300)) + "&page=9223372036854775807")
+	wantStatus(t, p, http.StatusOK)
+	q, _ := p.Doc.Find("input[name=q]").Attr("value")
+	if !utf8.ValidString(q) || utf8.RuneCountInString(q) != 200 {
+		t.Fatalf("search kept as %d characters, valid UTF-8 %v", utf8.RuneCountInString(q), utf8.ValidString(q))
 	}
 }
