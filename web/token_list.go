@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,9 +17,44 @@ import (
 
 const tokensPerPage = 100
 
-// tokenStatuses are the Status filter's choices, in the order a person
-// looking for trouble wants them.
+// tokenStatuses are the Status filter's renewal states, in the order a
+// person looking for trouble wants them.
 var tokenStatuses = []string{token.StatusFailing, token.StatusExpired, token.StatusExpiresSoon, token.StatusNotRenewed, token.StatusHealthy}
+
+// listStatuses are the Status filter's choices: the renewal states, then
+// what the tokens of a retired provider show ("Retired by Zoom").
+func listStatuses() []string {
+	out := slices.Clone(tokenStatuses)
+	for _, p := range registry.All() {
+		if p.Retired != "" && !slices.Contains(out, p.Retired) {
+			out = append(out, p.Retired)
+		}
+	}
+	return out
+}
+
+// noProvider is no provider's id: a filter on it matches nothing.
+const noProvider = "-"
+
+// statusFilter narrows f to a status: a retired provider's status is that
+// provider's tokens; a renewal status leaves retired providers out.
+func statusFilter(f *store.TokenFilter, status string) {
+	for _, p := range registry.All() {
+		switch {
+		case p.Retired == "":
+		case p.Retired == status:
+			if f.Provider != "" && f.Provider != p.ID {
+				f.Provider = noProvider // another type was chosen too: nothing matches both
+			} else {
+				f.Provider = p.ID
+			}
+			return
+		default:
+			f.Retired = append(f.Retired, p.ID)
+		}
+	}
+	f.Status = status
+}
 
 // listQuery is what the list's address asks for.
 type listQuery struct {
@@ -38,11 +74,7 @@ func readListQuery(c echo.Context) listQuery {
 	if _, ok := registry.ByID(lq.typ); !ok {
 		lq.typ = ""
 	}
-	known := false
-	for _, st := range tokenStatuses {
-		known = known || st == lq.status
-	}
-	if !known {
+	if !slices.Contains(listStatuses(), lq.status) {
 		lq.status = ""
 	}
 	switch lq.sort {
@@ -95,8 +127,11 @@ func (s *Server) listTokens(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := store.TokenFilter{AppID: sc.AppID, Query: lq.q, Provider: lq.typ, Status: lq.status, Now: now,
+	f := store.TokenFilter{AppID: sc.AppID, Query: lq.q, Provider: lq.typ, Now: now,
 		Sort: lq.sort, Desc: lq.desc, Limit: tokensPerPage, After: after, Before: before}
+	if lq.status != "" {
+		statusFilter(&f, lq.status)
+	}
 	ctx := c.Request().Context()
 	toks, pg, err := s.Store.ListTokens(ctx, f)
 	if err != nil {
@@ -176,7 +211,7 @@ func (s *Server) listTokens(c echo.Context) error {
 	for _, p := range registry.All() {
 		m.Types = append(m.Types, views.Option{Value: p.ID, Label: p.Name, Selected: p.ID == lq.typ})
 	}
-	for _, st := range tokenStatuses {
+	for _, st := range listStatuses() {
 		m.Statuses = append(m.Statuses, views.Option{Value: st, Label: st, Selected: st == lq.status})
 	}
 	for _, t := range toks {

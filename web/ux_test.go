@@ -287,8 +287,15 @@ func TestTokenListToolbar(t *testing.T) {
 	if got := names(ts.get(href)); strings.Join(got, "|") != "Billing Feed" {
 		t.Fatalf("failing link %s lists %v", href, got)
 	}
-	if got := names(ts.get("/tokens?status=" + url.QueryEscape("Not renewed"))); strings.Join(got, "|") != "Meetings" {
+	// A Zoom JWT token shows "Retired by Zoom", and is filtered as it shows.
+	if got := names(ts.get("/tokens?status=" + url.QueryEscape("Retired by Zoom"))); strings.Join(got, "|") != "Meetings" {
+		t.Fatalf("Retired by Zoom lists %v", got)
+	}
+	if got := names(ts.get("/tokens?status=" + url.QueryEscape("Not renewed"))); len(got) != 0 {
 		t.Fatalf("Not renewed lists %v", got)
+	}
+	if got := names(ts.get("/tokens?type=redox&status=" + url.QueryEscape("Retired by Zoom"))); len(got) != 0 {
+		t.Fatalf("Redox tokens retired by Zoom: %v", got)
 	}
 	if got := names(ts.get("/tokens?status=Healthy")); strings.Join(got, "|") != "Lab Feed" {
 		t.Fatalf("Healthy lists %v", got)

@@ -22,6 +22,9 @@ type TokenFilter struct {
 	Provider string
 	// Status keeps tokens in one renewal status (token.Status*) at Now.
 	Status string
+	// Retired are the providers whose vendor retired them: their tokens
+	// show that instead of a renewal status, so Status never matches them.
+	Retired []string
 	Now    time.Time
 	// Sort is one of the Sort* orders (default by name); Desc reverses it.
 	Sort  string
@@ -524,6 +527,12 @@ func tokenListQuery(f TokenFilter, narrow bool) (string, []any) {
 	if cond, a, ok := statusSQL(f.Status, f.Now); ok {
 		where = append(where, cond)
 		args = append(args, a...)
+		if len(f.Retired) > 0 {
+			where = append(where, "provider NOT IN (?"+strings.Repeat(", ?", len(f.Retired)-1)+")")
+			for _, p := range f.Retired {
+				args = append(args, p)
+			}
+		}
 	}
 	desc := f.Desc
 	at := f.After
