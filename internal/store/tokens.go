@@ -25,7 +25,7 @@ type TokenFilter struct {
 	// Retired are the providers whose vendor retired them: their tokens
 	// show that instead of a renewal status, so Status never matches them.
 	Retired []string
-	Now    time.Time
+	Now     time.Time
 	// Sort is one of the Sort* orders (default by name); Desc reverses it.
 	Sort  string
 	Desc  bool
