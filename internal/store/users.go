@@ -98,10 +98,15 @@ func (s *Store) UserListingByID(ctx context.Context, id int64) (UserListing, err
 
 // ListUsers returns every user, by email, with their active session counts.
 func (s *Store) ListUsers(ctx context.Context) ([]UserListing, error) {
-	rows, err := s.read.QueryContext(ctx, `
-		SELECT u.id, u.email, u.password_hash, u.role, u.active, u.created_at,
-		       (SELECT count(*) FROM sessions s WHERE s.user_id = u.id)
-		FROM users u ORDER BY u.email`)
+	return s.userListings(ctx, "SELECT "+userListingCols+" FROM users u ORDER BY u.email")
+}
+
+const userListingCols = `u.id, u.email, u.password_hash, u.role, u.active, u.created_at,
+		       (SELECT count(*) FROM sessions s WHERE s.user_id = u.id)`
+
+// userListings runs a query selecting userListingCols.
+func (s *Store) userListings(ctx context.Context, query string, args ...any) ([]UserListing, error) {
+	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: listing users: %w", err)
 	}
@@ -116,7 +121,10 @@ func (s *Store) ListUsers(ctx context.Context) ([]UserListing, error) {
 		l.CreatedAt = fromMS(created)
 		out = append(out, l)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: listing users: %w", err)
+	}
+	return out, nil
 }
 
 func isUniqueViolation(err error) bool {
@@ -194,8 +202,7 @@ func usersPageQuery(limit int, after, before string) (string, []any) {
 	case before != "":
 		where, args, order = "WHERE u.email < ?", []any{before}, "u.email DESC"
 	}
-	return `SELECT u.id, u.email, u.password_hash, u.role, u.active, u.created_at,
-		       (SELECT count(*) FROM sessions s WHERE s.user_id = u.id)
+	return `SELECT ` + userListingCols + `
 		FROM users u ` + where + ` ORDER BY ` + order + ` LIMIT ?`, append(args, limit+1)
 }
 
@@ -203,23 +210,9 @@ func usersPageQuery(limit int, after, before string) (string, []any) {
 func (s *Store) UsersPage(ctx context.Context, limit int, after, before string) ([]UserListing, UserPage, error) {
 	limit = max(limit, 1)
 	q, args := usersPageQuery(limit, after, before)
-	rows, err := s.read.QueryContext(ctx, q, args...)
+	out, err := s.userListings(ctx, q, args...)
 	if err != nil {
-		return nil, UserPage{}, fmt.Errorf("store: listing users: %w", err)
-	}
-	defer rows.Close()
-	var out []UserListing
-	for rows.Next() {
-		var l UserListing
-		var created int64
-		if err := rows.Scan(&l.ID, &l.Email, &l.PasswordHash, &l.Role, &l.Active, &created, &l.Sessions); err != nil {
-			return nil, UserPage{}, fmt.Errorf("store: listing users: %w", err)
-		}
-		l.CreatedAt = fromMS(created)
-		out = append(out, l)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, UserPage{}, fmt.Errorf("store: listing users: %w", err)
+		return nil, UserPage{}, err
 	}
 	more := len(out) > limit
 	if more {
