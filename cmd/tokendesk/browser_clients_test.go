@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"strings"
 	"testing"
@@ -26,20 +25,7 @@ func TestNewClientKeyInTheBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer inst.stop()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium), chromedp.NoSandbox,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(390, 844),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	ctx, cancelTime := context.WithTimeout(ctx, 60*time.Second)
-	defer cancelTime()
+	ctx := newChromium(t, chromium, 390, 844, 60*time.Second)
 	b := &browserRun{t: t, ctx: ctx, base: inst.base, js: true, axe: axe, shots: os.Getenv("TOKENDESK_SCREENSHOTS"), visits: map[string]bool{}}
 	b.do(chromedp.EmulateViewport(390, 844))
 

@@ -42,6 +42,26 @@ func chromiumPath() string {
 }
 
 // axeSource is axe-core from the npm lockfile (npm ci).
+// newChromium starts a headless Chromium of its own (profile in a temp
+// dir, flags this closed network needs) for the test, and returns its
+// context, which ends after timeout or with the test.
+func newChromium(t *testing.T, path string, width, height int, timeout time.Duration) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path), chromedp.NoSandbox,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(width, height),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(alloc)
+	ctx, cancelTime := context.WithTimeout(ctx, timeout)
+	t.Cleanup(func() { cancelTime(); cancel(); cancelAlloc() })
+	return ctx
+}
+
 func axeSource(t *testing.T) string {
 	b, err := os.ReadFile(filepath.Join("..", "..", "node_modules", "axe-core", "axe.min.js"))
 	if err != nil {
@@ -202,20 +222,7 @@ func TestInTheBrowser(t *testing.T) {
 			}
 			defer inst.stop()
 
-			opts := append(chromedp.DefaultExecAllocatorOptions[:],
-				chromedp.ExecPath(chromium), chromedp.NoSandbox,
-				chromedp.Flag("disable-background-networking", true),
-				chromedp.Flag("disable-component-update", true),
-				chromedp.Flag("disable-sync", true),
-				chromedp.UserDataDir(t.TempDir()),
-				chromedp.WindowSize(1280, 900),
-			)
-			alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-			defer cancelAlloc()
-			ctx, cancel := chromedp.NewContext(alloc)
-			defer cancel()
-			ctx, cancelTime := context.WithTimeout(ctx, 90*time.Second)
-			defer cancelTime()
+			ctx := newChromium(t, chromium, 1280, 900, 90*time.Second)
 
 			b := &browserRun{t: t, ctx: ctx, base: inst.base, js: js, axe: axe, shots: shots, visits: map[string]bool{}}
 			if !js {
