@@ -262,7 +262,7 @@ func (s *Server) fetchToken(c echo.Context) error {
 	t, err := s.index.Resolve(ctx, cl.AppID, name)
 	if errors.Is(err, store.ErrNotFound) {
 		s.api.record(cl, 0, "not_found", now)
-		return userError(http.StatusNotFound, fmt.Sprintf("No access token named “%s” is available to this client.", truncateRunes(name, 100)))
+		return notAvailable(name)
 	}
 	if err != nil {
 		return err
@@ -296,7 +296,7 @@ func (s *Server) fetchToken(c echo.Context) error {
 func (s *Server) answer(ctx context.Context, cl store.Client, t *index.Token, now time.Time) ([]byte, error) {
 	p, ok := registry.ByID(t.Provider)
 	if !ok { // a provider this version no longer knows
-		return nil, userError(http.StatusNotFound, fmt.Sprintf("No access token named “%s” is available to this client.", truncateRunes(t.Name, 100)))
+		return nil, notAvailable(t.Name)
 	}
 	if p.Retired != "" {
 		// A credential the vendor refuses (a Zoom JWT: code 124) is worse
@@ -422,7 +422,7 @@ func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.T
 		switch {
 		case err == nil, errors.As(err, &failure), errors.Is(err, errBackingOff):
 		case errors.Is(err, store.ErrNotFound):
-			return provider.Credential{}, nil, s.gone(t)
+			return provider.Credential{}, nil, notAvailable(t.Name)
 		case errors.Is(err, store.ErrStale), errors.Is(err, store.ErrLeaseLost), errors.Is(err, context.DeadlineExceeded):
 			// Edited again and again, or renewed by another process, or a
 			// renewal elsewhere that did not finish in time: what is stored
@@ -432,14 +432,14 @@ func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.T
 		}
 		cur, ferr := s.Store.TokenByID(ctx, t.ID)
 		if errors.Is(ferr, store.ErrNotFound) {
-			return provider.Credential{}, nil, s.gone(t)
+			return provider.Credential{}, nil, notAvailable(t.Name)
 		}
 		if ferr != nil {
 			return provider.Credential{}, nil, ferr
 		}
-		vals, ferr := s.Store.TokenValues(ctx, t.ID)
+		vals, ferr := s.Store.TokenValuesOf(ctx, t.ID, answerFields(t.Provider)) // as the index: only what an answer needs
 		if errors.Is(ferr, store.ErrNotFound) {
-			return provider.Credential{}, nil, s.gone(t)
+			return provider.Credential{}, nil, notAvailable(t.Name)
 		}
 		if ferr != nil {
 			return provider.Credential{}, nil, ferr
@@ -476,9 +476,10 @@ func backingOff(t token.Token, now time.Time) bool {
 	return t.Failures > 0 && t.NextRenewalAt.After(now)
 }
 
-// gone is the answer for a token deleted while it was being fetched.
-func (s *Server) gone(t token.Token) error {
-	return userError(http.StatusNotFound, fmt.Sprintf("No access token named “%s” is available to this client.", truncateRunes(t.Name, 100)))
+// notAvailable is the one 404 of the runtime API: a token that does not
+// exist and one the client may not use read the same, so names do not leak.
+func notAvailable(name string) error {
+	return userError(http.StatusNotFound, fmt.Sprintf("No access token named “%s” is available to this client.", truncateRunes(name, 100)))
 }
 
 // renewForConsumer renews token id now; if another worker holds its lease,
