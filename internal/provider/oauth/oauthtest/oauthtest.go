@@ -174,7 +174,11 @@ func Start(tb interface{ Cleanup(func()) }, opts Options) (*Server, string) {
 
 // SetBaseURL tells the emulator where it is served (the private_key_jwt
 // audience is <base>/token). Without it the request's Host is used.
-func (s *Server) SetBaseURL(u string) { s.mu.Lock(); s.baseURL = strings.TrimSuffix(u, "/"); s.mu.Unlock() }
+func (s *Server) SetBaseURL(u string) {
+	s.mu.Lock()
+	s.baseURL = strings.TrimSuffix(u, "/")
+	s.mu.Unlock()
+}
 
 // AuthURL, TokenURL and UserinfoURL are the endpoints under the base URL.
 func (s *Server) AuthURL() string     { return s.base(nil) + "/authorize" }
@@ -252,7 +256,11 @@ func (s *Server) SetRetryAfter(seconds int) { s.faults.SetRetryAfter(seconds) }
 func (s *Server) SetClock(now func() time.Time) { s.mu.Lock(); s.opts.Clock = now; s.mu.Unlock() }
 
 // SetRefreshSingleUse switches refresh token rotation on or off.
-func (s *Server) SetRefreshSingleUse(on bool) { s.mu.Lock(); s.opts.RefreshReusable = !on; s.mu.Unlock() }
+func (s *Server) SetRefreshSingleUse(on bool) {
+	s.mu.Lock()
+	s.opts.RefreshReusable = !on
+	s.mu.Unlock()
+}
 
 // Close releases requests held by the Hang fault.
 func (s *Server) Close() { s.faults.Close() }

@@ -299,7 +299,10 @@ func TestAuthorizeErrors(t *testing.T) {
 		{"missing response_type", good(func(q url.Values) { q.Del("response_type") }), false, "invalid_request"},
 		{"implicit grant", good(func(q url.Values) { q.Set("response_type", "token") }), false, "unsupported_response_type"},
 		{"scope not allowed", good(func(q url.Values) { q.Set("scope", "files.read admin") }), false, "invalid_scope"},
-		{"plain PKCE", good(func(q url.Values) { q.Set("code_challenge", challenge(verifier)); q.Set("code_challenge_method", "plain") }), false, "invalid_request"},
+		{"plain PKCE", good(func(q url.Values) {
+			q.Set("code_challenge", challenge(verifier))
+			q.Set("code_challenge_method", "plain")
+		}), false, "invalid_request"},
 		{"PKCE without method (means plain)", good(func(q url.Values) { q.Set("code_challenge", challenge(verifier)) }), false, "invalid_request"},
 		{"method without challenge", good(func(q url.Values) { q.Set("code_challenge_method", "S256") }), false, "invalid_request"},
 		{"state twice", good(func(q url.Values) { q.Add("state", "again") }), false, "invalid_request"},
@@ -362,7 +365,10 @@ func TestTokenErrors(t *testing.T) {
 		{"missing code", "web", "web secret/+", func() url.Values { return codeGrant(func(url.Values) {}) }, 400, "invalid_request"},
 		{"unknown code", "web", "web secret/+", func() url.Values { return codeGrant(func(v url.Values) { v.Set("code", "made-up") }) }, 400, "invalid_grant"},
 		{"wrong redirect_uri", "web", "web secret/+", func() url.Values {
-			return codeGrant(func(v url.Values) { v.Set("code", f.code(t, "web")); v.Set("redirect_uri", "https://app.example/other") })
+			return codeGrant(func(v url.Values) {
+				v.Set("code", f.code(t, "web"))
+				v.Set("redirect_uri", "https://app.example/other")
+			})
 		}, 400, "invalid_grant"},
 		{"missing redirect_uri", "web", "web secret/+", func() url.Values {
 			return codeGrant(func(v url.Values) { v.Set("code", f.code(t, "web")); v.Del("redirect_uri") })
