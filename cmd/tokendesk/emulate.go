@@ -35,6 +35,7 @@ const (
 	demoOAuthSecret      = "demo-oauth-client-secret"
 	demoOAuthPostClient  = "demo-oauth-post-client-id"
 	demoOAuthPostSecret  = "demo-oauth-post-client-secret"
+	demoOAuthJWTClient   = "demo-oauth-jwt-client-id"
 	// oauthPrefix is where the generic OAuth 2.0 authorization server is
 	// served, beside Zoom's own /oauth/ paths.
 	oauthPrefix = "/oauth2"
@@ -79,7 +80,9 @@ func emulate(ctx context.Context, args []string, stdout io.Writer) error {
 		AddClient(oauthtest.Client{ID: demoOAuthClient, Secret: demoOAuthSecret, Name: "tokendesk demo (HTTP Basic)",
 			RedirectURIs: []string{redirectURI}, AuthMethod: oauthtest.ClientSecretBasic, ClientCredentials: true}).
 		AddClient(oauthtest.Client{ID: demoOAuthPostClient, Secret: demoOAuthPostSecret, Name: "tokendesk demo (secret in the request body)",
-			RedirectURIs: []string{redirectURI}, AuthMethod: oauthtest.ClientSecretPost, ClientCredentials: true})
+			RedirectURIs: []string{redirectURI}, AuthMethod: oauthtest.ClientSecretPost, ClientCredentials: true}).
+		AddClient(oauthtest.Client{ID: demoOAuthJWTClient, Name: "tokendesk demo (Signed JWT)",
+			RedirectURIs: []string{redirectURI}, AuthMethod: oauthtest.PrivateKeyJWT, ClientCredentials: true})
 	oauth.SetBaseURL(base + oauthPrefix)
 	defer redox.Close()
 	defer zoom.Close()
@@ -112,7 +115,9 @@ func emulate(ctx context.Context, args []string, stdout io.Writer) error {
   OAuth 2.0                      Authorization URL %[14]s   Token URL %[15]s   (user info: %[16]s)
                                  HTTP Basic:               Client ID %[17]s   Client Secret %[18]s
                                  In the request body:      Client ID %[19]s   Client Secret %[20]s
-                                 Both may also use Client Credentials; any scope is allowed. Refresh tokens are
+                                 Signed JWT:               Client ID %[23]s   then register the token's JWKS URL
+                                                           (shown on its page) at %[24]s
+                                 All may also use Client Credentials; any scope is allowed. Refresh tokens are
                                  single use (each renewal gets a new one) and last %[21]d days.
   Redirect URI registered for the OAuth 2.0 and Zoom user OAuth apps: %[22]s
 
@@ -121,7 +126,7 @@ Point tokendesk at them:
 `, base, demoRedoxKey, demoRedoxSecret, demoZoomKey, demoZoomSecret, demoZoomAccount, demoZoomClient, demoZoomClientSecret,
 		demoRedoxClient, demoRedoxKeyID, demoRedoxShared, demoZoomUserClient, demoZoomUserSecret,
 		oauth.AuthURL(), oauth.TokenURL(), oauth.UserinfoURL(), demoOAuthClient, demoOAuthSecret, demoOAuthPostClient, demoOAuthPostSecret,
-		int(demoRefreshTTL/(24*time.Hour)), redirectURI)
+		int(demoRefreshTTL/(24*time.Hour)), redirectURI, demoOAuthJWTClient, base+oauthPrefix+"/dashboard/jwks")
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -97,6 +97,24 @@ func TestEmulateServesAnAuthorizationCodeFlow(t *testing.T) {
 	}
 }
 
+// The demo's Signed JWT client: its JWKS URL is registered on the printed
+// dashboard page, as in a service's app settings.
+func TestEmulatePrintsWhereToRegisterAJWKSURL(t *testing.T) {
+	base, out := startEmulate(t)
+	dashboard := base + "/oauth2/dashboard/jwks"
+	if !strings.Contains(out.String(), demoOAuthJWTClient) || !strings.Contains(out.String(), dashboard) {
+		t.Fatalf("emulate does not print the Signed JWT client and %s:\n%s", dashboard, out.String())
+	}
+	resp, err := http.PostForm(dashboard, url.Values{"client_id": {demoOAuthJWTClient}, "jwks_url": {"http://127.0.0.1:8080/jwks/1.json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("registering the demo client's JWKS URL: %d", resp.StatusCode)
+	}
+}
+
 func TestEmulateRefusesABadConsoleURL(t *testing.T) {
 	err := emulate(context.Background(), []string{"--addr", "127.0.0.1:0", "--console-url", "console.test"}, &lockedBuffer{})
 	if err == nil || !strings.Contains(err.Error(), "--console-url") {

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"math/big"
 	"net/http"
@@ -186,3 +187,39 @@ func ParseJWKS(doc []byte) (map[string]crypto.PublicKey, error) {
 	}
 	return out, nil
 }
+
+// dashboardJWKS stands in for a service's app settings, where the JWKS URL
+// of a private_key_jwt client is pasted: GET shows the form, POST sets it.
+func (s *Server) dashboardJWKS(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		dashboardTemplate.Execute(w, nil)
+	case http.MethodPost:
+		clientID, u := r.PostFormValue("client_id"), r.PostFormValue("jwks_url")
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			errorPage(w, http.StatusBadRequest, "Enter an http(s) JWKS URL", "The JWKS URL is the one the token's page shows.")
+			return
+		}
+		if !s.SetJWKSURL(clientID, u) {
+			errorPage(w, http.StatusBadRequest, "Unknown client", "No client registered for Signed JWT (private_key_jwt) has this Client ID.")
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		dashboardTemplate.Execute(w, map[string]string{"Done": clientID})
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		errorPage(w, http.StatusMethodNotAllowed, "Method not allowed", "")
+	}
+}
+
+var dashboardTemplate = template.Must(template.New("jwks").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Register a JWKS URL · OAuth 2.0 emulator</title></head>
+<body><main><h1>Register a JWKS URL</h1>
+{{if .}}<p role="status" data-testid="jwks-registered">Registered: assertions of {{.Done}} are verified with the keys at that URL.</p>{{end}}
+<form method="post">
+<p><label for="client_id">Client ID</label> <input id="client_id" name="client_id" required></p>
+<p><label for="jwks_url">JWKS URL</label> <input id="jwks_url" name="jwks_url" type="url" size="80" required></p>
+<button type="submit">Register</button>
+</form></main></body></html>
+`))

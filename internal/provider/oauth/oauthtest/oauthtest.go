@@ -14,6 +14,8 @@
 //	POST /authorize/decision  the consent page's Allow / Deny
 //	POST /token               authorization_code, refresh_token, client_credentials
 //	GET  /userinfo (and /me)  a small JSON user for a valid bearer token
+//	GET, POST /dashboard/jwks a form that sets a private_key_jwt client's JWKS URL, as a
+//	                          service's app settings page does
 package oauthtest
 
 import (
@@ -207,6 +209,21 @@ func (s *Server) AddClient(c Client) *Server {
 	return s
 }
 
+// SetJWKSURL sets the JWKS URL a private_key_jwt client's assertions are
+// verified with, as pasting it into a service's app settings does. It
+// reports whether clientID is a registered private_key_jwt client.
+func (s *Server) SetJWKSURL(clientID, jwksURL string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.clients[clientID]
+	if !ok || c.AuthMethod != PrivateKeyJWT {
+		return false
+	}
+	c.JWKSURL = jwksURL
+	delete(s.jwks, clientID)
+	return true
+}
+
 // RevokeGrant withdraws the consent a refresh token belongs to: it and
 // every token issued under the same grant stop working, so the next
 // refresh answers invalid_grant.
@@ -273,6 +290,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case "/authorize/decision":
 		s.decide(w, r)
+		return
+	case "/dashboard/jwks":
+		s.dashboardJWKS(w, r)
 		return
 	case "/token", "/userinfo", "/me":
 	default:

@@ -632,13 +632,7 @@ func TestPrivateKeyJWT(t *testing.T) {
 	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	f.s.AddClient(Client{ID: "signed", AuthMethod: PrivateKeyJWT, ClientCredentials: true, PublicKeys: []crypto.PublicKey{&rsaKey.PublicKey, &ec384.PublicKey}})
 
-	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		b, _ := ec256.PublicKey.Bytes() // uncompressed point: 0x04 || X || Y
-		enc := base64.RawURLEncoding.EncodeToString
-		json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]string{{"kty": "EC", "crv": "P-256", "kid": "k1", "x": enc(b[1:33]), "y": enc(b[33:])}}})
-	}))
-	t.Cleanup(jwks.Close)
-	f.s.AddClient(Client{ID: "jwks", AuthMethod: PrivateKeyJWT, ClientCredentials: true, JWKSURL: jwks.URL})
+	f.s.AddClient(Client{ID: "jwks", AuthMethod: PrivateKeyJWT, ClientCredentials: true, JWKSURL: jwksServer(t, "k1", ec256)})
 
 	n := 0
 	claims := func(iss string, change func(jwt.MapClaims)) jwt.MapClaims {
@@ -696,5 +690,68 @@ func TestPrivateKeyJWT(t *testing.T) {
 				t.Fatalf("got %d %v, want %d %q", a.status, a.body, tc.status, tc.errStr)
 			}
 		})
+	}
+}
+
+// jwksServer publishes key's public half under kid, as the console's JWKS
+// URL does.
+func jwksServer(t *testing.T, kid string, key *ecdsa.PrivateKey) string {
+	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		b, _ := key.PublicKey.Bytes() // uncompressed point: 0x04 || X || Y
+		enc := base64.RawURLEncoding.EncodeToString
+		json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]string{{"kty": "EC", "crv": "P-256", "kid": kid, "x": enc(b[1:33]), "y": enc(b[33:])}}})
+	}))
+	t.Cleanup(jwks.Close)
+	return jwks.URL
+}
+
+// A person pastes the console's JWKS URL into the service's app settings
+// (the emulator's /dashboard/jwks), and the key pair tokendesk keeps then
+// authenticates the client.
+func TestDashboardRegistersAJWKSURL(t *testing.T) {
+	f := setup(t, Options{})
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	f.s.AddClient(Client{ID: "later", AuthMethod: PrivateKeyJWT, ClientCredentials: true})
+	n := 0
+	obtain := func() answer {
+		n++
+		tok := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{"iss": "later", "sub": "later", "aud": f.s.TokenURL(),
+			"exp": f.clock.t.Add(time.Minute).Unix(), "jti": strings.Repeat("j", n)})
+		tok.Header["kid"] = "console-key"
+		assertion, _ := tok.SignedString(key)
+		return f.post(t, "", "", url.Values{"grant_type": {"client_credentials"}, "client_assertion_type": {assertionType}, "client_assertion": {assertion}})
+	}
+	if got := obtain(); got.status != 401 || got.str("error") != "invalid_client" {
+		t.Fatalf("before the JWKS URL is registered: %d %v", got.status, got.body)
+	}
+	resp, err := http.Get(f.base + "/dashboard/jwks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := goquery.NewDocumentFromReader(resp.Body)
+	resp.Body.Close()
+	if doc.Find(`label[for=client_id]`).Text() != "Client ID" || doc.Find(`label[for=jwks_url]`).Text() != "JWKS URL" {
+		t.Fatal("the dashboard form has no labelled Client ID and JWKS URL")
+	}
+	for _, tc := range []struct {
+		name, client, jwks string
+		status             int
+	}{
+		{"not a URL", "later", "keys.json", 400},
+		{"not a private_key_jwt client", "web", jwksServer(t, "console-key", key), 400},
+		{"registered", "later", jwksServer(t, "console-key", key), 200},
+	} {
+		resp, err := http.PostForm(f.base+"/dashboard/jwks", url.Values{"client_id": {tc.client}, "jwks_url": {tc.jwks}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, _ := goquery.NewDocumentFromReader(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || (tc.status == 200) != (doc.Find(`[data-testid=jwks-registered]`).Length() == 1) {
+			t.Fatalf("%s: %d", tc.name, resp.StatusCode)
+		}
+	}
+	if got := obtain(); got.status != 200 || got.str("access_token") == "" {
+		t.Fatalf("after the JWKS URL is registered: %d %v", got.status, got.body)
 	}
 }
