@@ -68,7 +68,7 @@ func start(t *testing.T, env map[string]string) (*instance, error) {
 	case err := <-errc:
 		cancel()
 		return nil, err
-	case <-time.After(20 * time.Second):
+	case <-time.After(120 * time.Second): // start-up under -race on a loaded 2-core machine takes 20-45 s
 		cancel()
 		t.Fatal("tokendesk did not start")
 	}
