@@ -43,7 +43,7 @@ DEMO_ADDR ?= 127.0.0.1:8080
 EMU_ADDR  ?= 127.0.0.1:9090
 demo: build
 	@echo "== tokendesk demo: sign in at http://$(DEMO_ADDR) as demo@tokendesk.test / demo password 123"
-	@./$(BIN) emulate --addr $(EMU_ADDR) & EMU=$$!; trap 'kill $$EMU 2>/dev/null' EXIT INT TERM; sleep 0.5; \
+	@./$(BIN) emulate --addr $(EMU_ADDR) --console-url http://$(DEMO_ADDR) & EMU=$$!; trap 'kill $$EMU 2>/dev/null' EXIT INT TERM; sleep 0.5; \
 	TOKENDESK_DATA_DIR=./data-demo TOKENDESK_ADDR=$(DEMO_ADDR) \
 	TOKENDESK_ADMIN_EMAIL=demo@tokendesk.test TOKENDESK_ADMIN_PASSWORD='demo password 123' \
 	TOKENDESK_REDOX_URL=http://$(EMU_ADDR) TOKENDESK_ZOOM_API_URL=http://$(EMU_ADDR) TOKENDESK_ZOOM_OAUTH_URL=http://$(EMU_ADDR) \

@@ -8,8 +8,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
+	"github.com/tokendesk/tokendesk/internal/provider/oauth/oauthtest"
 	"github.com/tokendesk/tokendesk/internal/provider/redox/redoxtest"
 	"github.com/tokendesk/tokendesk/internal/provider/zoom/zoomtest"
 )
@@ -26,18 +29,38 @@ const (
 	demoZoomAccount      = "demo-zoom-account"
 	demoZoomClient       = "demo-zoom-client-id"
 	demoZoomClientSecret = "demo-zoom-client-secret"
+	demoZoomUserClient   = "demo-zoom-user-client-id"
+	demoZoomUserSecret   = "demo-zoom-user-client-secret"
+	demoOAuthClient      = "demo-oauth-client-id"
+	demoOAuthSecret      = "demo-oauth-client-secret"
+	demoOAuthPostClient  = "demo-oauth-post-client-id"
+	demoOAuthPostSecret  = "demo-oauth-post-client-secret"
+	demoOAuthJWTClient   = "demo-oauth-jwt-client-id"
+	// oauthPrefix is where the generic OAuth 2.0 authorization server is
+	// served, beside Zoom's own /oauth/ paths.
+	oauthPrefix = "/oauth2"
+	// consoleCallback is the console's fixed OAuth 2.0 redirect path.
+	consoleCallback = "/oauth/callback"
+	// demoRefreshTTL is the demo authorization server's refresh token
+	// lifetime (Box's), so the console has an end of the grant to show.
+	demoRefreshTTL = 60 * 24 * time.Hour
 )
 
-// emulate serves the Redox and Zoom emulators on one loopback port, so the
-// console can be pointed at them on a machine that cannot reach the real
-// services.
+// emulate serves the Redox, Zoom and OAuth 2.0 emulators on one loopback
+// port, so the console can be pointed at them on a machine that cannot
+// reach the real services.
 func emulate(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("tokendesk emulate", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	addr := fs.String("addr", "127.0.0.1:9090", "address to serve the emulators on")
+	console := fs.String("console-url", "http://127.0.0.1:8080", "the console's base URL: the demo OAuth apps redirect to its "+consoleCallback)
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("emulate: %w", err)
 	}
+	if u, err := url.Parse(*console); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("emulate: --console-url must be an http(s) URL such as http://127.0.0.1:8080, not %q", *console)
+	}
+	redirectURI := strings.TrimSuffix(*console, "/") + consoleCallback
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("emulate: cannot listen on %s: %w", *addr, err)
@@ -50,10 +73,20 @@ func emulate(ctx context.Context, args []string, stdout io.Writer) error {
 	zoom := zoomtest.New().
 		AddAccount(zoomtest.User{ID: "demo-user", FirstName: "Demo", LastName: "Admin", Email: "demo.admin@zoom.example", AccountID: demoZoomAccount}).
 		AddJWTApp(demoZoomAccount, demoZoomKey, demoZoomSecret).
-		AddS2SApp(demoZoomAccount, demoZoomClient, demoZoomClientSecret)
+		AddS2SApp(demoZoomAccount, demoZoomClient, demoZoomClientSecret).
+		AddUserApp(demoZoomAccount, demoZoomUserClient, demoZoomUserSecret, redirectURI)
 	zoom.SetBaseURL(base)
+	oauth := oauthtest.New(oauthtest.Options{RefreshTTL: demoRefreshTTL}).
+		AddClient(oauthtest.Client{ID: demoOAuthClient, Secret: demoOAuthSecret, Name: "tokendesk demo (HTTP Basic)",
+			RedirectURIs: []string{redirectURI}, AuthMethod: oauthtest.ClientSecretBasic, ClientCredentials: true}).
+		AddClient(oauthtest.Client{ID: demoOAuthPostClient, Secret: demoOAuthPostSecret, Name: "tokendesk demo (secret in the request body)",
+			RedirectURIs: []string{redirectURI}, AuthMethod: oauthtest.ClientSecretPost, ClientCredentials: true}).
+		AddClient(oauthtest.Client{ID: demoOAuthJWTClient, Name: "tokendesk demo (Signed JWT)",
+			RedirectURIs: []string{redirectURI}, AuthMethod: oauthtest.PrivateKeyJWT, ClientCredentials: true})
+	oauth.SetBaseURL(base + oauthPrefix)
 	defer redox.Close()
 	defer zoom.Close()
+	defer oauth.Close()
 
 	mux := http.NewServeMux()
 	mux.Handle("/auth/", redox)
@@ -62,6 +95,8 @@ func emulate(ctx context.Context, args []string, stdout io.Writer) error {
 	mux.Handle("/endpoint", redox)
 	mux.Handle("/query", redox)
 	mux.Handle("/oauth/token", zoom)
+	mux.Handle("/oauth/authorize", zoom)
+	mux.Handle(oauthPrefix+"/", http.StripPrefix(oauthPrefix, oauth))
 	mux.Handle("/v2/", zoom)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
@@ -75,10 +110,23 @@ func emulate(ctx context.Context, args []string, stdout io.Writer) error {
   Zoom (JWT app)                 API Key %[4]s   API Secret %[5]s
                                  (refused with code 124, as real Zoom has refused every JWT app since 2023)
 
+  Zoom user OAuth                Client ID %[12]s   Client Secret %[13]s
+                                 Authorization URL %[1]s/oauth/authorize   Token URL %[1]s/oauth/token
+  OAuth 2.0                      Authorization URL %[14]s   Token URL %[15]s   (user info: %[16]s)
+                                 HTTP Basic:               Client ID %[17]s   Client Secret %[18]s
+                                 In the request body:      Client ID %[19]s   Client Secret %[20]s
+                                 Signed JWT:               Client ID %[23]s   then register the token's JWKS URL
+                                                           (shown on its page) at %[24]s
+                                 All may also use Client Credentials; any scope is allowed. Refresh tokens are
+                                 single use (each renewal gets a new one) and last %[21]d days.
+  Redirect URI registered for the OAuth 2.0 and Zoom user OAuth apps: %[22]s
+
 Point tokendesk at them:
   TOKENDESK_REDOX_URL=%[1]s TOKENDESK_ZOOM_API_URL=%[1]s TOKENDESK_ZOOM_OAUTH_URL=%[1]s tokendesk serve
 `, base, demoRedoxKey, demoRedoxSecret, demoZoomKey, demoZoomSecret, demoZoomAccount, demoZoomClient, demoZoomClientSecret,
-		demoRedoxClient, demoRedoxKeyID, demoRedoxShared)
+		demoRedoxClient, demoRedoxKeyID, demoRedoxShared, demoZoomUserClient, demoZoomUserSecret,
+		oauth.AuthURL(), oauth.TokenURL(), oauth.UserinfoURL(), demoOAuthClient, demoOAuthSecret, demoOAuthPostClient, demoOAuthPostSecret,
+		int(demoRefreshTTL/(24*time.Hour)), redirectURI, demoOAuthJWTClient, base+oauthPrefix+"/dashboard/jwks")
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

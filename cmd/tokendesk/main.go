@@ -2,7 +2,7 @@
 //
 //	tokendesk [serve] [flags]    run the console (the default)
 //	tokendesk user add --email E [--role admin|designer]   create a user; the password is read from standard input
-//	tokendesk emulate [--addr A] serve the Redox and Zoom emulators
+//	tokendesk emulate [--addr A] [--console-url U] serve the Redox, Zoom and OAuth 2.0 emulators
 //	tokendesk key rotate         re-seal every credential under a new master key
 //	tokendesk version
 package main
@@ -69,7 +69,7 @@ const usage = `tokendesk keeps the access tokens your apps use to reach external
 
   tokendesk [serve] [flags]                      run the console (see serve --help)
   tokendesk user add --email E [--role R]        create a user; password from standard input
-  tokendesk emulate [--addr 127.0.0.1:9090]      serve the Redox and Zoom emulators
+  tokendesk emulate [--addr 127.0.0.1:9090]      serve the Redox, Zoom and OAuth 2.0 emulators (--console-url: where they redirect)
   tokendesk key rotate                           re-seal every credential under a new master key (server stopped)
   tokendesk version
 `

@@ -1,6 +1,7 @@
 // Package zoomtest is a faithful emulator of Zoom's REST API users
-// endpoints, its legacy JWT-app authentication and Server-to-Server OAuth,
-// built from spec/provider-apis.md §2 and §5. It is strict about the
+// endpoints, its legacy JWT-app authentication, Server-to-Server OAuth and
+// user-level OAuth (authorization code, rotating refresh tokens), built from
+// spec/provider-apis.md §2 and §5. It is strict about the
 // documented shapes (HS256 only, Basic client credentials, the grant in the
 // form body or query string), so clients are proven against the real format.
 package zoomtest
@@ -78,6 +79,7 @@ type Server struct {
 	s2s        map[string]s2sApp // client id → app
 	tokens     map[string]*issued
 	latest     map[string]string // client id → newest token
+	userAuth                     // user-level OAuth apps (§2c), in userauth.go
 }
 
 // New returns an emulator with Zoom's one-hour token lifetime, as real Zoom
@@ -89,6 +91,7 @@ func New() *Server {
 		now: time.Now, ttl: time.Hour, deprecated: true,
 		users: map[string]User{}, jwtApps: map[string]string{}, jwtAccount: map[string]string{},
 		s2s: map[string]s2sApp{}, tokens: map[string]*issued{}, latest: map[string]string{},
+		userAuth: newUserAuth(),
 	}
 }
 
@@ -140,13 +143,24 @@ func (s *Server) SetScopes(clientID, scope string) {
 		app.scope = scope
 		s.s2s[clientID] = app
 	}
+	if app, ok := s.userApps[clientID]; ok {
+		app.scope = scope
+		s.userApps[clientID] = app
+	}
 }
 
-// RevokeClient removes a Server-to-Server app and kills its tokens.
+// RevokeClient removes a Server-to-Server or user-level app and kills its
+// tokens (a user-level app's refresh tokens then answer invalid_grant).
 func (s *Server) RevokeClient(clientID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.s2s, clientID)
+	delete(s.userApps, clientID)
+	for _, rt := range s.refreshTokens {
+		if rt.clientID == clientID {
+			rt.revoked = true
+		}
+	}
 	for _, t := range s.tokens {
 		if t.clientID == clientID {
 			t.revoked = true
@@ -171,6 +185,11 @@ func (s *Server) Close() { s.faults.Close() }
 
 // ServeHTTP implements the documented endpoints.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/oauth/authorize" {
+		// A person's browser shows the consent page: faults are for API clients.
+		s.authorize(w, r)
+		return
+	}
 	fault := s.faults.Current()
 	switch fault {
 	case Fail500:
@@ -237,11 +256,15 @@ func (s *Server) oauthToken(w http.ResponseWriter, r *http.Request, fault Fault)
 		oauthError(w, "invalid_client", "Invalid client_id or client_secret")
 		return
 	}
-	if gt := params.Get("grant_type"); gt != "account_credentials" {
-		if gt == "" {
-			oauthError(w, "invalid_request", "Missing grant_type")
-			return
-		}
+	switch gt := params.Get("grant_type"); gt {
+	case "account_credentials":
+	case "authorization_code", "refresh_token":
+		s.userToken(w, params, clientID, secret, fault)
+		return
+	case "":
+		oauthError(w, "invalid_request", "Missing grant_type")
+		return
+	default:
 		oauthError(w, "unsupported_grant_type", "Unsupported grant type")
 		return
 	}

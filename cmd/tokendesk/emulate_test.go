@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/oauth2"
+)
+
+// startEmulate runs `tokendesk emulate` with args until the test ends and
+// returns its base URL and what it printed.
+func startEmulate(t *testing.T, args ...string) (string, *lockedBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &lockedBuffer{}
+	errc := make(chan error, 1)
+	go func() { errc <- emulate(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), out) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-errc; err != nil {
+			t.Error(err)
+		}
+	})
+	for i := 0; i < 100; i++ {
+		if line, _, ok := strings.Cut(out.String(), "\n"); ok {
+			return strings.TrimPrefix(line, "Redox and Zoom emulators on "), out
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("emulate printed %q", out.String())
+	return "", nil
+}
+
+// A person following `make demo` clicks through a whole authorization-code
+// flow: the printed authorization URL shows a consent page, Allow sends the
+// browser back to the console's callback, and the printed client
+// credentials exchange the code and renew the token. The same for the
+// demo Zoom user-level app.
+func TestEmulateServesAnAuthorizationCodeFlow(t *testing.T) {
+	const console = "http://console.test:8123"
+	base, out := startEmulate(t, "--console-url", console)
+	for _, tc := range []struct {
+		name, authURL, tokenURL, id, secret string
+		style                               oauth2.AuthStyle
+	}{
+		{"OAuth 2.0, HTTP Basic", base + "/oauth2/authorize", base + "/oauth2/token", demoOAuthClient, demoOAuthSecret, oauth2.AuthStyleInHeader},
+		{"OAuth 2.0, secret in the body", base + "/oauth2/authorize", base + "/oauth2/token", demoOAuthPostClient, demoOAuthPostSecret, oauth2.AuthStyleInParams},
+		{"Zoom user OAuth", base + "/oauth/authorize", base + "/oauth/token", demoZoomUserClient, demoZoomUserSecret, oauth2.AuthStyleInHeader},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, printed := range []string{tc.authURL, tc.tokenURL, tc.id, tc.secret, console + "/oauth/callback"} {
+				if !strings.Contains(out.String(), printed) {
+					t.Fatalf("emulate does not print %q:\n%s", printed, out.String())
+				}
+			}
+			conf := &oauth2.Config{ClientID: tc.id, ClientSecret: tc.secret, RedirectURL: console + "/oauth/callback",
+				Endpoint: oauth2.Endpoint{AuthURL: tc.authURL, TokenURL: tc.tokenURL, AuthStyle: tc.style}}
+			v := oauth2.GenerateVerifier()
+			resp, err := http.Get(conf.AuthCodeURL("demo-state", oauth2.S256ChallengeOption(v)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc, _ := goquery.NewDocumentFromReader(resp.Body)
+			resp.Body.Close()
+			action, ok := doc.Find("form").Attr("action")
+			request, _ := doc.Find(`input[name=request]`).Attr("value")
+			if resp.StatusCode != 200 || !ok || doc.Find(`button[value=allow]`).Text() != "Allow" {
+				t.Fatalf("no consent page: %d", resp.StatusCode)
+			}
+			target, _ := resp.Request.URL.Parse(action)
+			stop := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			resp, err = stop.PostForm(target.String(), url.Values{"request": {request}, "decision": {"allow"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			loc, _ := url.Parse(resp.Header.Get("Location"))
+			if resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc.String(), console+"/oauth/callback?") || loc.Query().Get("state") != "demo-state" {
+				t.Fatalf("Allow sent the browser to %d %s", resp.StatusCode, loc)
+			}
+			ctx := context.Background()
+			tok, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(v))
+			if err != nil || tok.RefreshToken == "" {
+				t.Fatalf("exchange: %v %+v", err, tok)
+			}
+			tok.Expiry = time.Now().Add(-time.Minute)
+			fresh, err := conf.TokenSource(ctx, tok).Token()
+			if err != nil || fresh.RefreshToken == tok.RefreshToken {
+				t.Fatalf("renewal: %v", err)
+			}
+		})
+	}
+}
+
+// The demo's Signed JWT client: its JWKS URL is registered on the printed
+// dashboard page, as in a service's app settings.
+func TestEmulatePrintsWhereToRegisterAJWKSURL(t *testing.T) {
+	base, out := startEmulate(t)
+	dashboard := base + "/oauth2/dashboard/jwks"
+	if !strings.Contains(out.String(), demoOAuthJWTClient) || !strings.Contains(out.String(), dashboard) {
+		t.Fatalf("emulate does not print the Signed JWT client and %s:\n%s", dashboard, out.String())
+	}
+	resp, err := http.PostForm(dashboard, url.Values{"client_id": {demoOAuthJWTClient}, "jwks_url": {"http://127.0.0.1:8080/jwks/1.json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("registering the demo client's JWKS URL: %d", resp.StatusCode)
+	}
+}
+
+func TestEmulateRefusesABadConsoleURL(t *testing.T) {
+	err := emulate(context.Background(), []string{"--addr", "127.0.0.1:0", "--console-url", "console.test"}, &lockedBuffer{})
+	if err == nil || !strings.Contains(err.Error(), "--console-url") {
+		t.Fatalf("a console URL without a scheme: %v", err)
+	}
+}
