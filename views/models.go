@@ -489,6 +489,9 @@ type RevokeClientPage struct {
 // KeyPair is what a token's page shows of the key pair tokendesk keeps for
 // it, to be registered at the provider.
 type KeyPair struct {
+	// Where the key is registered, for providers other than Redox ("the
+	// app's settings at Box"); the Key ID is then shown with a copy button.
+	Where        string
 	PublicKeyPEM string
 	JWKSURL      string
 	KeyID        string   // the current key's
