@@ -157,4 +157,3 @@ func TestOAuthCallbackRefusesABadState(t *testing.T) {
 		t.Fatal("an access token was stored")
 	}
 }
-
