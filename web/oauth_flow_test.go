@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/tokendesk/tokendesk/internal/provider/oauth/oauthtest"
 )
 
@@ -172,4 +173,69 @@ func keysOf(m map[string]string) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// The OAuth 2.0 form has the labels of issue 11, in its order, with the
+// full Renewal Rate list (default Disabled); bad input is a field error
+// (422) with the input kept, and nothing leaves for the service.
+func TestOAuthFormLabelsAndFieldErrors(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	form := ts.get("/tokens/new/oauth2")
+	var labels []string
+	form.Doc.Find("#token-form label[for]").Each(func(_ int, s *goquery.Selection) {
+		labels = append(labels, strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s.Text()), "*")))
+	})
+	want := "Token Name,Description,Grant Type,Client ID,Client Secret,Client Authentication,Authorization URL,Token URL,Scope,Audience," +
+		"Additional Parameters,PKCE,Redirect URI,OAuth 2.0 Access Token,Renewal Rate,Encrypt"
+	if strings.Join(labels, ",") != want {
+		t.Fatalf("labels\n%s\nwant\n%s", strings.Join(labels, ","), want)
+	}
+	var rates []string
+	form.Doc.Find("#f-renewal_rate option").Each(func(_ int, s *goquery.Selection) { rates = append(rates, s.Text()) })
+	if len(rates) != 13 || rates[0] != "Disabled" || rates[12] != "Every Sunday at midnight" {
+		t.Fatalf("rates %v", rates)
+	}
+	if sel, _ := form.Doc.Find("#f-renewal_rate option[selected]").Attr("value"); sel != "disabled" {
+		t.Fatalf("default rate %q", sel)
+	}
+	var auths []string
+	form.Doc.Find("#f-client_auth option").Each(func(_ int, s *goquery.Selection) { auths = append(auths, s.Text()) })
+	if strings.Join(auths, "|") != "HTTP Basic|In the request body|Signed JWT (private_key_jwt) with a key pair kept by tokendesk" {
+		t.Fatalf("client authentication %v", auths)
+	}
+	if typ, _ := form.Doc.Find("#f-client_secret").Attr("type"); typ != "password" {
+		t.Fatal("Client Secret is not a password input")
+	}
+	if form.Doc.Find("[data-testid=action-get_token]").Text() == "" {
+		t.Fatal("no Get OAuth 2.0 Access Token button")
+	}
+
+	for _, tc := range []struct{ field, value, want string }{
+		{"auth_url", "ftp://auth.example.com", "Enter a full URL starting with https://"},
+		{"token_url", "https://user:pw@auth.example.com/token", "Leave credentials out of the URL"},
+		{"params", "access_type offline", "Line 1 is not name=value"},
+		{"params", "redirect_uri=https://evil.example", "tokendesk sets itself"},
+	} {
+		for _, action := range []string{"get_token", ""} {
+			f := url.Values{"name": {"Bad Input"}, "grant_type": {"authorization_code"}, "client_id": {"c"}, "client_secret": {"s3cr3t-typed"},
+				"client_auth": {"client_secret_basic"}, "auth_url": {"https://auth.example.com/authorize"}, "token_url": {"https://auth.example.com/token"},
+				"renewal_rate": {"disabled"}, "action": {action}}
+			f.Set(tc.field, tc.value)
+			p := ts.post("/tokens/new/oauth2", f)
+			wantStatus(t, p, http.StatusUnprocessableEntity)
+			if got := p.text("[data-testid=error-" + tc.field + "]"); !strings.Contains(got, tc.want) {
+				t.Fatalf("%s=%q (action %q): error %q", tc.field, tc.value, action, got)
+			}
+			if tc.field != "params" {
+				if v, _ := p.Doc.Find("#f-" + tc.field).Attr("value"); v != tc.value {
+					t.Fatalf("input not kept: %q", v)
+				}
+			}
+			noSecrets(t, "the form", p.Body, "s3cr3t-typed")
+		}
+	}
+	if n := len(ts.get("/tokens").Doc.Find("[data-testid=token-row]").Nodes); n != 0 {
+		t.Fatalf("%d tokens saved", n)
+	}
 }
