@@ -108,12 +108,22 @@ func (s *Server) startConsent(c echo.Context, f *tokenForm, action string, value
 		return err
 	}
 	s.Logger.Info("oauth consent started", "provider", f.p.ID, "token_id", tokenID, "request_id", requestID(c))
+	return s.continueToConsent(c, serviceName(f.p, values), to)
+}
+
+// continueToConsent sends the browser from a form to the service. Not by
+// a 303: the console's CSP (form-action 'self') rightly stops a form's
+// redirect to another site, so the answer is a page that moves on by
+// itself (a Refresh header, no script needed) and says where to; htmx is
+// told to navigate instead of swapping.
+func (s *Server) continueToConsent(c echo.Context, service, to string) error {
 	if c.Request().Header.Get("HX-Request") == "true" {
-		// htmx cannot follow a redirect to another site: the browser goes.
 		c.Response().Header().Set("HX-Redirect", to)
 		return c.NoContent(http.StatusOK)
 	}
-	return c.Redirect(http.StatusSeeOther, to)
+	c.Response().Header().Set("Refresh", "0; url="+to)
+	return render(c, http.StatusOK, views.ConsentContinue(views.ConsentContinuePage{
+		Page: s.page(c, "Continuing to "+service, scopeOf(c).nav()), Service: service, URL: to}))
 }
 
 // consentProblem is a reason, for the person, that no trip could start.

@@ -65,24 +65,36 @@ func noSecrets(t *testing.T, where, s string, secrets ...string) {
 	}
 }
 
+// consentURL is where the answer to Get OAuth 2.0 Access Token (or
+// Reconnect) sends the browser: a page that moves on by its Refresh
+// header, with a link to the same place.
+func consentURL(t *testing.T, p page) string {
+	t.Helper()
+	wantStatus(t, p, http.StatusOK)
+	to, ok := strings.CutPrefix(p.Header.Get("Refresh"), "0; url=")
+	href, _ := p.Doc.Find("[data-testid=consent-continue-link]").Attr("href")
+	if !ok || to == "" || href != to {
+		t.Fatalf("Refresh %q, link %q", p.Header.Get("Refresh"), href)
+	}
+	return to
+}
+
 // consent runs Get OAuth 2.0 Access Token on form at path through the
 // emulator (auto-approving) and returns the page the callback leads to.
-func consent(t *testing.T, ts *testServer, path string, form url.Values) (start *http.Response, back *url.URL, result page) {
+func consent(t *testing.T, ts *testServer, path string, form url.Values) (start string, back *url.URL, result page) {
 	t.Helper()
 	f := url.Values{}
 	for k, v := range form {
 		f[k] = v
 	}
 	f.Set("action", "get_token")
-	p := ts.post(path, f)
-	wantStatus(t, p, http.StatusSeeOther)
-	loc := p.Header.Get("Location")
+	loc := consentURL(t, ts.post(path, f))
 	noSecrets(t, "the authorization URL", loc, oauthSecret)
 	back = browse(t, loc)
 	cb := ts.get(back.Path + "?" + back.RawQuery)
 	wantStatus(t, cb, http.StatusSeeOther)
 	noSecrets(t, "the callback's redirect", cb.Header.Get("Location"), oauthSecret, back.Query().Get("code"))
-	return p.Response, back, ts.get(cb.Header.Get("Location"))
+	return loc, back, ts.get(cb.Header.Get("Location"))
 }
 
 // The whole authorization code flow, with JavaScript off: Get OAuth 2.0
@@ -110,9 +122,9 @@ func TestOAuthAuthorizationCodeFlowEndToEnd(t *testing.T) {
 	in := oauthForm("Drive Sync", emu, "authorization_code", "client_secret_basic")
 	in.Set("description", "nightly export")
 	start, back, p := consent(t, ts, "/tokens/new/oauth2", in)
-	auth, _ := url.Parse(start.Header.Get("Location"))
+	auth, _ := url.Parse(start)
 	q := auth.Query()
-	if !strings.HasPrefix(start.Header.Get("Location"), emu.AuthURL()+"?") || q.Get("response_type") != "code" || q.Get("client_id") != oauthClientID ||
+	if !strings.HasPrefix(start, emu.AuthURL()+"?") || q.Get("response_type") != "code" || q.Get("client_id") != oauthClientID ||
 		q.Get("redirect_uri") != "http://127.0.0.1:8080/oauth/callback" || len(q.Get("state")) < 32 || q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" {
 		t.Fatalf("authorization URL %s", auth)
 	}

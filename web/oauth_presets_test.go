@@ -53,9 +53,7 @@ func TestOAuthPresets(t *testing.T) {
 			f := url.Values{"name": {"Preset " + strings.ReplaceAll(ps.ID[len("oauth2-"):], "-", " ")}, "grant_type": {"authorization_code"}, "client_id": {oauthClientID},
 				"client_secret": {oauthSecret}, "client_auth": {ps.Auth}, "auth_url": {ps.AuthURL}, "token_url": {ps.TokenURL},
 				"scope": {ps.Scope}, "params": {ps.Params}, "pkce": {"on"}, "renewal_rate": {"1h"}, "action": {"get_token"}}
-			p := ts.post(links[ps.Name], f)
-			wantStatus(t, p, http.StatusSeeOther)
-			to, _ := url.Parse(p.Header.Get("Location"))
+			to, _ := url.Parse(consentURL(t, ts.post(links[ps.Name], f)))
 			if !strings.HasPrefix(to.String(), ps.AuthURL+"?") || to.Query().Get("scope") != ps.Scope || to.Query().Get("code_challenge_method") != "S256" {
 				t.Fatalf("authorization URL %s", to)
 			}

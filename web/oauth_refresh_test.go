@@ -147,10 +147,9 @@ func TestOAuthNeedsReconnectThenReconnect(t *testing.T) {
 
 	// Reconnect: one trip through consent; the stored settings stay.
 	page = ts.get("/tokens/" + itoa(id))
-	p := ts.post("/tokens/"+itoa(id)+"/reconnect", nil)
-	wantStatus(t, p, http.StatusSeeOther)
-	noSecrets(t, "the authorization URL", p.Header.Get("Location"), oauthSecret)
-	back := browse(t, p.Header.Get("Location"))
+	to := consentURL(t, ts.post("/tokens/"+itoa(id)+"/reconnect", nil))
+	noSecrets(t, "the authorization URL", to, oauthSecret)
+	back := browse(t, to)
 	cb := ts.get(back.Path + "?" + back.RawQuery)
 	wantRedirect(t, cb, "/tokens/"+itoa(id))
 	page = ts.get("/tokens/" + itoa(id))

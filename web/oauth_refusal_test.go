@@ -81,9 +81,7 @@ func TestOAuthRefusalsAreNamedOnTheForm(t *testing.T) {
 			}
 			f.Set("action", "get_token")
 			ts.get("/tokens/new/oauth2")
-			p := ts.post("/tokens/new/oauth2", f)
-			wantStatus(t, p, http.StatusSeeOther)
-			back := tc.run(t, emu, p.Header.Get("Location"))
+			back := tc.run(t, emu, consentURL(t, ts.post("/tokens/new/oauth2", f)))
 			cb := ts.get(back.Path + "?" + back.RawQuery)
 			wantStatus(t, cb, http.StatusSeeOther)
 			form := ts.get(cb.Header.Get("Location"))
@@ -122,9 +120,7 @@ func TestOAuthCallbackRefusesABadState(t *testing.T) {
 		f := oauthForm("Sales Org", emu, "authorization_code", "client_secret_basic")
 		f.Set("version", itoa(before.Version))
 		f.Set("action", "get_token")
-		p := ts.post("/tokens/"+itoa(id), f)
-		wantStatus(t, p, http.StatusSeeOther)
-		return browse(t, p.Header.Get("Location"))
+		return browse(t, consentURL(t, ts.post("/tokens/"+itoa(id), f)))
 	}
 	check := func(name string, p page, want string) {
 		t.Helper()

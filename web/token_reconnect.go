@@ -34,5 +34,5 @@ func (s *Server) reconnectToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, to)
+	return s.continueToConsent(c, serviceName(p, values), to)
 }
