@@ -65,9 +65,12 @@ type Options struct {
 	// refresh returns a new refresh token and the used one answers
 	// invalid_grant afterwards.
 	RefreshReusable bool
-	AutoApprove     bool           // /authorize redirects back at once instead of showing the consent page
-	Extra           map[string]any // extra fields in every token answer (instance_url, api_url, …)
-	User            User           // whom the consent is given as; a demo user by default
+	// RefreshSingleUse spells the default out; when true it wins over
+	// RefreshReusable.
+	RefreshSingleUse bool
+	AutoApprove      bool           // /authorize redirects back at once instead of showing the consent page
+	Extra            map[string]any // extra fields in every token answer (instance_url, api_url, …)
+	User             User           // whom the consent is given as; a demo user by default
 }
 
 // User is the resource owner /userinfo describes.
@@ -150,6 +153,9 @@ type Server struct {
 func New(opts Options) *Server {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
+	}
+	if opts.RefreshSingleUse {
+		opts.RefreshReusable = false
 	}
 	if opts.AccessTTL == 0 {
 		opts.AccessTTL = time.Hour

@@ -518,6 +518,13 @@ func TestReusableRefreshTokens(t *testing.T) {
 	if got := f.refresh(t, first.str("refresh_token")); got.str("error") != "invalid_grant" {
 		t.Fatalf("after SetRefreshSingleUse(true): %v", got.body)
 	}
+
+	explicit := setup(t, Options{AutoApprove: true, RefreshReusable: true, RefreshSingleUse: true})
+	rt := explicit.exchange(t).str("refresh_token")
+	explicit.refresh(t, rt)
+	if got := explicit.refresh(t, rt); got.str("error") != "invalid_grant" {
+		t.Fatalf("RefreshSingleUse: true did not win: %v", got.body)
+	}
 }
 
 // RFC 6749 §4.1.2: a code used twice is refused, and the tokens it gave
@@ -566,6 +573,13 @@ func TestUserinfo(t *testing.T) {
 	tok := f.exchange(t).str("access_token")
 	if got := f.userinfo(t, tok); got.status != 200 || got.str("email") == "" || got.str("sub") == "" {
 		t.Fatalf("userinfo: %d %v", got.status, got.body)
+	}
+	req, _ := http.NewRequest("GET", f.base+"/me", nil)
+	req.Header.Set("Authorization", "bearer "+tok) // the scheme is case-insensitive
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/me: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 	if got := f.userinfo(t, ""); got.status != 401 || got.header.Get("WWW-Authenticate") != `Bearer realm="oauthtest"` {
 		t.Fatalf("no token: %d %v", got.status, got.header)

@@ -199,4 +199,17 @@ func TestUserLevelErrors(t *testing.T) {
 			}
 		})
 	}
+
+	// The shared faults reach the user-level grants too.
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code("")}, "redirect_uri": {userCallback}}.Encode()
+	s.SetFault(Throttle)
+	if status, _ := call(t, "POST", base+"/oauth/token", strings.NewReader(form), map[string]string{
+		"Authorization": basic("user-app", "user-app-secret"), "Content-Type": "application/x-www-form-urlencoded"}); status != 429 {
+		t.Fatalf("Throttle on a code exchange: %d", status)
+	}
+	s.SetFault(Malformed)
+	if status, body := call(t, "POST", base+"/oauth/token", strings.NewReader(form), map[string]string{
+		"Authorization": basic("user-app", "user-app-secret"), "Content-Type": "application/x-www-form-urlencoded"}); status != 200 || body != nil {
+		t.Fatalf("Malformed on a code exchange: %d %v", status, body)
+	}
 }
