@@ -48,7 +48,7 @@ func secondProcess(ts *testServer) *renewal.Worker {
 // at once, again and again, and afterwards the chain still refreshes.
 func TestOAuthRotatingRefreshTokensSurviveRacingRenewals(t *testing.T) {
 	ts := newTestServer(t)
-	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretBasic)
+	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true, RefreshSingleUse: true}, oauthtest.ClientSecretBasic)
 	ts.signInAdmin()
 	id := connect(t, ts, emu, "Zoom Meetings", "1h")
 	worker := ts.srv.Renewer.(*renewal.Worker)
