@@ -96,8 +96,11 @@ func StatusClass(status string) string {
 		return "badge badge-ok"
 	case "Expires soon", "Not renewed":
 		return "badge badge-warn"
-	case "Renewal failing", "Expired":
+	case "Renewal failing", "Expired", "Needs reconnect":
 		return "badge badge-bad"
+	}
+	if len(status) > 16 && status[:16] == "Reconnect within" {
+		return "badge badge-warn"
 	}
 	return "badge"
 }
@@ -152,7 +155,7 @@ type ProviderPickPage struct {
 type FormField struct {
 	Key         string
 	Label       string
-	Control     string // text, textarea, select, password, checkbox, button
+	Control     string // text, textarea, select, password, checkbox, button, copy (read only, with a copy button)
 	Help        string
 	Note        string
 	Value       string
@@ -226,6 +229,11 @@ type RenewalState struct {
 	LastError   string
 	Status      string
 	RenewURL    string
+	// RefreshExpires is when the refresh token runs out ("" when unknown).
+	RefreshExpires string
+	// ReconnectURL, when set, offers Reconnect: one trip through the
+	// service's consent page, keeping the stored settings and secrets.
+	ReconnectURL string
 }
 
 // RemovePage confirms removing tokens.
@@ -481,6 +489,9 @@ type RevokeClientPage struct {
 // KeyPair is what a token's page shows of the key pair tokendesk keeps for
 // it, to be registered at the provider.
 type KeyPair struct {
+	// Where the key is registered, for providers other than Redox ("the
+	// app's settings at Box"); the Key ID is then shown with a copy button.
+	Where        string
 	PublicKeyPEM string
 	JWKSURL      string
 	KeyID        string   // the current key's

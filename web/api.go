@@ -416,11 +416,14 @@ func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.T
 			if backingOff(cur, s.Now()) {
 				return nil, errBackingOff
 			}
+			if cur.NeedsReconnect {
+				return nil, renewal.ErrNeedsReconnect // the provider is not asked
+			}
 			return nil, s.renewForConsumer(rctx, t.ID)
 		})
 		var failure *renewal.Failure
 		switch {
-		case err == nil, errors.As(err, &failure), errors.Is(err, errBackingOff):
+		case err == nil, errors.As(err, &failure), errors.Is(err, errBackingOff), errors.Is(err, renewal.ErrNeedsReconnect):
 		case errors.Is(err, store.ErrNotFound):
 			return provider.Credential{}, nil, notAvailable(t.Name)
 		case errors.Is(err, store.ErrStale), errors.Is(err, store.ErrLeaseLost), errors.Is(err, context.DeadlineExceeded):
@@ -446,6 +449,11 @@ func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.T
 		}
 		if c, ok := usable(cur, vals); ok {
 			return c, vals, nil
+		}
+		if cur.NeedsReconnect {
+			return provider.Credential{}, nil, &apiError{status: http.StatusConflict, code: "needs_reconnect",
+				message: fmt.Sprintf("“%s” needs reconnecting: its service no longer accepts the grant, so tokendesk cannot renew it. "+
+					"Someone who manages the token must press Reconnect on its page in tokendesk.", t.Name)}
 		}
 		now := s.Now()
 		if failure != nil || errors.Is(err, errBackingOff) {

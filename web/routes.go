@@ -35,6 +35,7 @@ func (s *Server) routes() {
 	ui.POST("/logout", s.logout, requireUser)
 	ui.GET("/setup", s.showSetup)
 	ui.POST("/setup", s.saveSetup)
+	ui.GET(oauthCallbackPath, s.oauthCallback, requireUser) // every OAuth 2.0 service's Redirect URI
 
 	// Access tokens: the global ones (administrators), and each app's own
 	// (its designers and administrators), on the same screens.
@@ -52,6 +53,7 @@ func (s *Server) routes() {
 		tokens.GET("/:id", s.editToken)
 		tokens.POST("/:id", s.updateToken)
 		tokens.POST("/:id/renew", s.renewToken)
+		tokens.POST("/:id/reconnect", s.reconnectToken)
 		tokens.POST("/:id/keys", s.newKeyPair)
 		tokens.POST("/:id/keys/use", s.useNewKey)
 		tokens.POST("/:id/keys/retire", s.retireKey)

@@ -45,6 +45,10 @@ func (s *Server) runAction(c echo.Context, f *tokenForm, action string) error {
 	if err != nil {
 		return err
 	}
+	if cs := f.p.Consent; cs != nil && cs.Needed(values) {
+		// The authorization code grant: the browser goes to the service.
+		return s.startConsent(c, f, action, values)
+	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), actionTimeout)
 	defer cancel()
 	env := provider.Env{HTTP: s.HTTPClient, RedoxURL: s.Config.RedoxURL, ZoomAPIURL: s.Config.ZoomAPIURL, ZoomOAuthURL: s.Config.ZoomOAuthURL, Now: s.Now}

@@ -23,7 +23,11 @@ func (s *Server) editToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderTokenForm(c, http.StatusOK, &tokenForm{sc: scopeOf(c), p: p, tok: &t, saved: saved})
+	f := &tokenForm{sc: scopeOf(c), p: p, tok: &t, saved: saved}
+	if _, err := s.resumeConsent(c, f); err != nil {
+		return err
+	}
+	return s.renderTokenForm(c, http.StatusOK, f)
 }
 
 // tokenParam loads the :id token of the request's scope.

@@ -155,6 +155,8 @@ func (s *Server) fields(f *tokenForm) []views.FormField {
 				v.Checked = f.in.Values[field.Key] != ""
 			case f.tok != nil && field.Key == provider.KeyEncrypt:
 				v.Checked = f.tok.Encrypted
+			case f.tok != nil:
+				v.Checked = f.saved[field.Key] != ""
 			default:
 				v.Checked = field.Default == "on"
 			}
@@ -165,6 +167,8 @@ func (s *Server) fields(f *tokenForm) []views.FormField {
 			}
 		case provider.Password:
 			s.describeSecret(f, field, &v)
+		case provider.Copy:
+			v.Value = s.serverURL(field.Default)
 		default:
 			v.Value = f.current(field)
 		}

@@ -41,7 +41,7 @@ func (s *Server) keyPair(ctx context.Context, p provider.Provider, id int64) (*v
 		return nil, err
 	}
 	return &views.KeyPair{PublicKeyPEM: keys.PEM, JWKSURL: s.jwksURL(set.Slug), KeyID: values["key_id"], Previous: keys.Previous,
-		Next: keys.Next, Awaiting: values[token.KeyAwaiting] != ""}, nil
+		Next: keys.Next, Awaiting: values[token.KeyAwaiting] != "", Where: keysWhere(p)}, nil
 }
 
 func (s *Server) jwksURL(slug string) string {
@@ -84,4 +84,13 @@ func (s *Server) keyFieldErrors(ctx context.Context, p provider.Provider, in tok
 		return nil, nil
 	}
 	return errs, nil
+}
+
+// keysWhere names where an OAuth 2.0 client's key pair is registered ("" for
+// Redox, whose panel says so in its own words).
+func keysWhere(p provider.Provider) string {
+	if p.Consent == nil {
+		return ""
+	}
+	return "the app's settings at " + p.Name + " (private_key_jwt client authentication)"
 }

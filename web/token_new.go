@@ -18,7 +18,11 @@ func (s *Server) newToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderTokenForm(c, http.StatusOK, &tokenForm{p: p, sc: scopeOf(c)})
+	f := &tokenForm{p: p, sc: scopeOf(c)}
+	if _, err := s.resumeConsent(c, f); err != nil {
+		return err
+	}
+	return s.renderTokenForm(c, http.StatusOK, f)
 }
 
 func providerParam(c echo.Context) (provider.Provider, error) {
@@ -96,6 +100,15 @@ func (s *Server) renewalState(t token.Token, sc scope) *views.RenewalState {
 	}
 	if t.ExpiresAt.IsZero() {
 		r.Expires = "Unknown"
+	}
+	if !t.RefreshExpiresAt.IsZero() {
+		r.RefreshExpires = views.When(t.RefreshExpiresAt)
+	}
+	if p, ok := registry.ByID(t.Provider); ok && p.Consent != nil && (t.NeedsReconnect || token.ReconnectWithin(t.RefreshExpiresAt, s.Now()) != "") {
+		r.ReconnectURL = sc.tokenURL(t.ID) + "/reconnect"
+	}
+	if t.NeedsReconnect {
+		r.NextRenewal = "Not scheduled until the token is reconnected"
 	}
 	if t.LastError != "" {
 		r.LastError = fmt.Sprintf("%s (%s; %s in a row)", t.LastError, views.When(t.LastErrorAt), views.Plural(t.Failures, "failed attempt", "failed attempts"))

@@ -47,6 +47,8 @@ func (s *Server) renewToken(c echo.Context) error {
 		// again), or another process took the renewal over: their outcome
 		// stands, nothing of this attempt was saved.
 		s.flashWarn(c, fmt.Sprintf("“%s” was changed while Renew now was running, so this renewal was not saved. The page shows the token as it is now; press Renew now again if it still needs renewing.", t.Name))
+	case errors.Is(err, renewal.ErrNeedsReconnect):
+		s.flashError(c, fmt.Sprintf("“%s” needs reconnecting: its service no longer accepts the grant, so Renew now cannot renew it. Press Reconnect to sign in and consent again.", t.Name))
 	case errors.As(err, &failure):
 		msg := fmt.Sprintf("Renewing “%s” failed: %s", t.Name, failure.Message)
 		if _, had := t.Stored[p.Tokens.Access]; had {

@@ -13,11 +13,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +28,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/tokendesk/tokendesk/internal/provider/oauth/oauthtest"
 	"github.com/tokendesk/tokendesk/internal/provider/redox/redoxtest"
 	"github.com/tokendesk/tokendesk/internal/provider/zoom/zoomtest"
 )
@@ -207,24 +211,35 @@ func TestInTheBrowser(t *testing.T) {
 		AddS2SApp(demoZoomAccount, demoZoomClient, demoZoomClientSecret)
 	zoom.SetDeprecated(false) // the documented JWT screen, as Zoom took JWTs before 2023
 
+	oauthEmu, _ := oauthtest.Start(t, oauthtest.Options{}) // the consent page is shown: the test presses Allow
+
 	for _, js := range []bool{true, false} {
 		name := "javascript on"
 		if !js {
 			name = "javascript off"
 		}
 		t.Run(name, func(t *testing.T) {
+			// The console is reached through a front of a known address, so
+			// that its base URL (and so its Redirect URI) is known before it
+			// listens on a port picked at start.
+			var back atomic.Pointer[httputil.ReverseProxy]
+			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { back.Load().ServeHTTP(w, r) }))
+			defer front.Close()
 			inst, err := start(t, map[string]string{
 				"TOKENDESK_DATA_DIR": t.TempDir(), "TOKENDESK_ADMIN_EMAIL": "ada@example.com", "TOKENDESK_ADMIN_PASSWORD": "correct horse battery",
 				"TOKENDESK_REDOX_URL": redoxURL, "TOKENDESK_ZOOM_API_URL": zoomURL, "TOKENDESK_ZOOM_OAUTH_URL": zoomURL,
+				"TOKENDESK_BASE_URL": front.URL,
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer inst.stop()
+			target, _ := url.Parse(inst.base)
+			back.Store(httputil.NewSingleHostReverseProxy(target))
 
-			ctx := newChromium(t, chromium, 1280, 900, 90*time.Second)
+			ctx := newChromium(t, chromium, 1280, 900, 120*time.Second)
 
-			b := &browserRun{t: t, ctx: ctx, base: inst.base, js: js, axe: axe, shots: shots, visits: map[string]bool{}}
+			b := &browserRun{t: t, ctx: ctx, base: front.URL, js: js, axe: axe, shots: shots, visits: map[string]bool{}}
 			if !js {
 				b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 					_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
@@ -233,6 +248,7 @@ func TestInTheBrowser(t *testing.T) {
 			}
 			walkFlows(b)
 			walkRedoxOAuth(b, redox)
+			walkOAuthAuthorizationCode(b, oauthEmu)
 			if js && len(b.visits) < 12 {
 				t.Fatalf("axe-core checked only %d pages", len(b.visits))
 			}
@@ -474,6 +490,49 @@ func walkRedoxOAuth(b *browserRun, redox *redoxtest.Server) {
 	b.press("[data-testid=save]", "[data-testid=flash]")
 	if f := b.text("[data-testid=flash]"); f != "Access token “FHIR Feed” saved." {
 		t.Fatalf("flash after getting the token %q", f)
+	}
+}
+
+// walkOAuthAuthorizationCode connects an OAuth 2.0 service through its
+// consent page: Get OAuth 2.0 Access Token leaves for the service (the
+// emulator), Allow sends the browser back to the form with the token
+// obtained and not saved yet, and Save keeps it.
+func walkOAuthAuthorizationCode(b *browserRun, emu *oauthtest.Server) {
+	t := b.t
+	redirect := b.base + "/oauth/callback"
+	emu.AddClient(oauthtest.Client{ID: "browser-app", Secret: "browser-app-secret", Name: "tokendesk browser test", RedirectURIs: []string{redirect}})
+	b.visit("/tokens/new")
+	b.press(`[data-testid=provider-choices] a[href="/tokens/new/oauth2"]`, "#f-client_id")
+	if v, err := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("[data-testid=redirect_uri]"))); err != nil || v != redirect {
+		t.Fatalf("Redirect URI %q %v", v, err)
+	}
+	b.fill(map[string]string{"f-name": "Drive Sync", "f-client_id": "browser-app", "f-client_secret": "browser-app-secret",
+		"f-auth_url": emu.AuthURL(), "f-token_url": emu.TokenURL(), "f-scope": "files.read"})
+	b.do(chromedp.Click(chromedp.CSS("[data-testid=action-get_token]"), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=consent-allow]")))
+	if c := b.text("[data-testid=consent-client]"); c != "tokendesk browser test" {
+		t.Fatalf("consent page for %q", c)
+	}
+	if loc := b.location(); strings.Contains(loc, "browser-app-secret") {
+		t.Fatal("the client secret reached a URL")
+	}
+	b.shot("oauth-consent")
+	b.do(chromedp.Click(chromedp.CSS("[data-testid=consent-allow]"), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=stored-access_token]")))
+	b.checked()
+	if loc := strings.TrimPrefix(b.location(), b.base); !strings.HasPrefix(loc, "/tokens/new/oauth2?oauth=") {
+		t.Fatalf("back at %s", loc)
+	}
+	if s := b.text("[data-testid=result-summary]"); !strings.HasPrefix(s, "Obtained an OAuth 2.0 access token") {
+		t.Fatalf("after consent: %q", s)
+	}
+	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.ID("f-name"))); v != "Drive Sync" {
+		t.Fatalf("the form came back with name %q", v)
+	}
+	b.shot("oauth-obtained")
+	b.press("[data-testid=save]", "[data-testid=flash]")
+	if f := b.text("[data-testid=flash]"); f != "Access token “Drive Sync” saved." {
+		t.Fatalf("flash after consent %q", f)
 	}
 }
 

@@ -51,6 +51,9 @@ type Grant struct {
 	// consumers need to use it (Zoom's api_url), by value key. They are
 	// stored with the token and returned by the runtime API.
 	Extra map[string]string `json:"e,omitempty"`
+	// RefreshExpiresAt is when the refresh token runs out, where the
+	// service says (refresh_token_expires_in) or the provider knows it.
+	RefreshExpiresAt time.Time `json:"rx,omitzero"`
 }
 
 // Renewer obtains a new grant from a token's stored values. Its error

@@ -19,6 +19,10 @@ const (
 	Password Control = "password"
 	Checkbox Control = "checkbox"
 	Button   Control = "button"
+	// Copy is a read-only value of this server to paste into another
+	// system (a Redirect URI): the server's base URL followed by the
+	// field's Default path. It is never submitted or stored.
+	Copy Control = "copy"
 )
 
 // Keys of the fields every provider shares; provider-specific fields use
@@ -71,6 +75,9 @@ type Field struct {
 	Action string
 	// Placeholder is shown in empty inputs.
 	Placeholder string
+	// Check is a further rule for a non-empty value (a URL): the field
+	// error, or "" when the value is fine.
+	Check func(value string) string
 }
 
 // Condition is another field's value, and why it matters.
@@ -117,6 +124,10 @@ type Provider struct {
 	// Notice is a warning the provider's form shows above its fields (why
 	// it was retired, and what to use instead).
 	Notice string
+	// Consent, when set, obtains tokens through the browser (OAuth 2.0
+	// authorization code); nil for providers whose buttons call the
+	// service from the server only.
+	Consent *Consent
 }
 
 // TokenFields says where a provider keeps the OAuth 2.0 grant it obtains,

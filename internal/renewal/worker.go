@@ -257,6 +257,10 @@ func (w *Worker) release(ctx context.Context, c store.Claim) {
 // ErrNothingToRenew: the provider has no renewal (a Zoom JWT app).
 var ErrNothingToRenew = errors.New("this kind of token has nothing to renew")
 
+// ErrNeedsReconnect: the token's grant is gone and only a person
+// consenting again restores it; the provider is not called.
+var ErrNeedsReconnect = errors.New("this token needs reconnecting")
+
 // renew runs one claimed renewal to a recorded outcome.
 func (w *Worker) renew(ctx context.Context, c store.Claim) error {
 	start := w.Clock.Now()
@@ -264,6 +268,10 @@ func (w *Worker) renew(ctx context.Context, c store.Claim) error {
 	if !ok || p.Renew == nil {
 		w.release(ctx, c)
 		return ErrNothingToRenew
+	}
+	if c.NeedsReconnect {
+		w.release(ctx, c)
+		return ErrNeedsReconnect
 	}
 	lag := max(start.Sub(c.DueAt), 0)
 	w.metrics.lag.Observe(lag.Seconds())
@@ -285,6 +293,10 @@ func (w *Worker) renew(ctx context.Context, c store.Claim) error {
 				w.release(ctx, c)
 				w.metrics.renewals.WithLabelValues(c.Provider, "abandoned").Inc()
 				return ctx.Err()
+			}
+			var gone *provider.ReconnectError
+			if errors.As(err, &gone) {
+				return w.needsReconnect(ctx, c, gone.Message, start)
 			}
 			if err != nil {
 				// Providers redact what a vendor said where they quote it;
@@ -350,8 +362,26 @@ func (w *Worker) fail(ctx context.Context, c store.Claim, p provider.Provider, m
 	return &Failure{Message: msg}
 }
 
+// needsReconnect records a grant the provider refused for good: no retry
+// is scheduled, so no storm of refusals follows.
+func (w *Worker) needsReconnect(ctx context.Context, c store.Claim, msg string, start time.Time) error {
+	err := w.store.MarkNeedsReconnect(context.WithoutCancel(ctx), c, msg, w.Clock.Now())
+	w.metrics.renewals.WithLabelValues(c.Provider, "failure").Inc()
+	w.metrics.duration.Observe(w.Clock.Now().Sub(start).Seconds())
+	w.logger.Warn("token needs reconnecting", "token_id", c.ID, "provider", c.Provider, "problem", msg)
+	if err != nil {
+		return err
+	}
+	return &Failure{Message: msg, Reconnect: true}
+}
+
 // Failure is a renewal the provider refused or could not answer.
-type Failure struct{ Message string }
+type Failure struct {
+	Message string
+	// Reconnect: the grant is gone; renewals stopped until a person
+	// consents again.
+	Reconnect bool
+}
 
 func (f *Failure) Error() string { return f.Message }
 

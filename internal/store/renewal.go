@@ -38,9 +38,12 @@ type Claim struct {
 	Failures  int
 	DueAt     time.Time
 	Owner     string
+	// NeedsReconnect: the token waits for a person to consent again; it
+	// must not be renewed (only Renew now can claim it).
+	NeedsReconnect bool
 }
 
-const claimCols = "id, ifnull(app_id, 0), provider, name, version, renewal_rate, encrypted, failures, ifnull(next_renewal_at, 0), lease_owner"
+const claimCols = "id, ifnull(app_id, 0), provider, name, version, renewal_rate, encrypted, failures, ifnull(next_renewal_at, 0), lease_owner, needs_reconnect"
 
 func scanClaims(rows *sql.Rows) ([]Claim, error) {
 	defer rows.Close()
@@ -48,7 +51,7 @@ func scanClaims(rows *sql.Rows) ([]Claim, error) {
 	for rows.Next() {
 		var c Claim
 		var due int64
-		if err := rows.Scan(&c.ID, &c.AppID, &c.Provider, &c.Name, &c.Version, &c.Rate, &c.Encrypted, &c.Failures, &due, &c.Owner); err != nil {
+		if err := rows.Scan(&c.ID, &c.AppID, &c.Provider, &c.Name, &c.Version, &c.Rate, &c.Encrypted, &c.Failures, &due, &c.Owner, &c.NeedsReconnect); err != nil {
 			return nil, fmt.Errorf("store: claim: %w", err)
 		}
 		c.DueAt = fromMS(due)
@@ -175,6 +178,33 @@ func (s *Store) RecordRenewalFailure(ctx context.Context, c Claim, msg string, r
 	return failures, err
 }
 
+// ActionTokenNeedsReconnect is the audit action of a grant the service
+// refused for good.
+const ActionTokenNeedsReconnect = "token.needs_reconnect"
+
+// MarkNeedsReconnect records that the service refused the token's grant for
+// good (invalid_grant on refresh): the token says "Needs reconnect", keeps
+// its last access token, and is not renewed (by the worker or on demand)
+// until a grant obtained through consent clears it (see apply). This is
+// the one place the transition happens, so that whatever must follow it
+// (an event, a notification) goes here. msg must be free of secrets.
+func (s *Store) MarkNeedsReconnect(ctx context.Context, c Claim, msg string, now time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			UPDATE tokens SET needs_reconnect = 1, next_renewal_at = NULL, last_error = ?, last_error_at = ?,
+			       lease_owner = NULL, lease_until = NULL
+			WHERE id = ? AND lease_owner = ?`, msg, ms(now), c.ID, c.Owner)
+		if err != nil {
+			return fmt.Errorf("store: marking needs reconnect: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrLeaseLost
+		}
+		return insertAudit(ctx, tx, Audit{At: now, Actor: actorOr(ctx, RenewalActor), Action: ActionTokenNeedsReconnect,
+			Subject: c.Name, TokenID: c.ID, AppID: c.AppID, Provider: c.Provider, Detail: msg})
+	})
+}
+
 // ReleaseLease gives a claim back untouched (shutdown, or nothing to do),
 // due again at due.
 func (s *Store) ReleaseLease(ctx context.Context, c Claim, due time.Time) error {
@@ -247,10 +277,13 @@ func (s *Store) CountByStatus(ctx context.Context, now time.Time, retired map[st
 func schedule(ctx context.Context, tx *sql.Tx, id int64, renewable bool, now time.Time) error {
 	var rate string
 	var last, expires sql.NullInt64
-	if err := tx.QueryRowContext(ctx, "SELECT renewal_rate, last_renewed_at, expires_at FROM tokens WHERE id = ?", id).Scan(&rate, &last, &expires); err != nil {
+	var reconnect bool
+	if err := tx.QueryRowContext(ctx, "SELECT renewal_rate, last_renewed_at, expires_at, needs_reconnect FROM tokens WHERE id = ?", id).Scan(&rate, &last, &expires, &reconnect); err != nil {
 		return fmt.Errorf("store: scheduling: %w", err)
 	}
-	next := token.NextRenewal(rate, renewable, fromNullMS(last), fromNullMS(expires), now)
+	// A token waiting to be reconnected is not renewed: every renewal
+	// would be refused.
+	next := token.NextRenewal(rate, renewable && !reconnect, fromNullMS(last), fromNullMS(expires), now)
 	if _, err := tx.ExecContext(ctx, "UPDATE tokens SET next_renewal_at = ? WHERE id = ?", nullMS(next), id); err != nil {
 		return fmt.Errorf("store: scheduling: %w", err)
 	}

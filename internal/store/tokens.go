@@ -83,15 +83,15 @@ func (s *Store) CountFailing(ctx context.Context, appID int64) (int, error) {
 
 const tokenCols = `id, ifnull(app_id, 0), provider, name, description, encrypted, renewal_rate, version,
 	created_at, created_by, updated_at, updated_by,
-	expires_at, last_renewed_at, next_renewal_at, failures, last_error, last_error_at`
+	expires_at, last_renewed_at, next_renewal_at, failures, last_error, last_error_at, needs_reconnect, refresh_expires_at`
 
 func scanToken(row interface{ Scan(...any) error }) (token.Token, error) {
 	var t token.Token
 	var created, updated int64
-	var expires, renewed, next, errAt sql.NullInt64
+	var expires, renewed, next, errAt, refreshExp sql.NullInt64
 	err := row.Scan(&t.ID, &t.AppID, &t.Provider, &t.Name, &t.Description, &t.Encrypted, &t.Rate, &t.Version,
 		&created, &t.CreatedBy, &updated, &t.UpdatedBy,
-		&expires, &renewed, &next, &t.Failures, &t.LastError, &errAt)
+		&expires, &renewed, &next, &t.Failures, &t.LastError, &errAt, &t.NeedsReconnect, &refreshExp)
 	if errors.Is(err, sql.ErrNoRows) {
 		return token.Token{}, ErrNotFound
 	}
@@ -100,6 +100,7 @@ func scanToken(row interface{ Scan(...any) error }) (token.Token, error) {
 	}
 	t.CreatedAt, t.UpdatedAt = fromMS(created), fromMS(updated)
 	t.ExpiresAt, t.LastRenewedAt, t.NextRenewalAt, t.LastErrorAt = fromNullMS(expires), fromNullMS(renewed), fromNullMS(next), fromNullMS(errAt)
+	t.RefreshExpiresAt = fromNullMS(refreshExp)
 	return t, nil
 }
 
@@ -251,6 +252,16 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, id int64, ch token.Change
 			nullMS(g.ExpiresAt), ms(now), id)
 		if err != nil {
 			return fmt.Errorf("store: recording grant: %w", err)
+		}
+		// A grant is also a reconnection; a new refresh token brings its
+		// own lifetime (one kept from before keeps its own).
+		if _, err := tx.ExecContext(ctx, "UPDATE tokens SET needs_reconnect = 0 WHERE id = ? AND needs_reconnect != 0", id); err != nil {
+			return fmt.Errorf("store: recording grant: %w", err)
+		}
+		if g.RefreshToken != "" {
+			if _, err := tx.ExecContext(ctx, "UPDATE tokens SET refresh_expires_at = ? WHERE id = ?", nullMS(g.RefreshExpiresAt), id); err != nil {
+				return fmt.Errorf("store: recording grant: %w", err)
+			}
 		}
 	}
 	if ch.ForgetExpiry {

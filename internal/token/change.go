@@ -88,7 +88,7 @@ func FromForm(p provider.Provider, f Form, stored func() (map[string]string, err
 	}
 	for _, fd := range p.Fields {
 		switch {
-		case provider.Common(fd.Key) || fd.Control == provider.Button:
+		case provider.Common(fd.Key) || fd.Control == provider.Button || fd.Control == provider.Copy:
 		case fd.Secret:
 			// An empty secret keeps what is stored (or was typed before).
 			v := in.Values[fd.Key]

@@ -1,6 +1,7 @@
 package token
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -93,7 +94,32 @@ const (
 	StatusFailing     = "Renewal failing"
 	StatusExpired     = "Expired"
 	StatusNotRenewed  = "Not renewed"
+	// StatusNeedsReconnect: the service refused the grant for good; a
+	// person must consent again (Reconnect).
+	StatusNeedsReconnect = "Needs reconnect"
 )
+
+// RefreshWarning is how long before its refresh token runs out a token
+// starts saying "Reconnect within N days".
+const RefreshWarning = 14 * 24 * time.Hour
+
+// ReconnectWithin is the status of a token whose refresh token runs out at
+// end, from RefreshWarning before it: "Reconnect within N days" (whole
+// days, rounded up); "" when that is further off or unknown.
+func ReconnectWithin(end, now time.Time) string {
+	left := end.Sub(now)
+	if end.IsZero() || left > RefreshWarning {
+		return ""
+	}
+	if left <= 0 {
+		return StatusNeedsReconnect
+	}
+	days := int((left + 24*time.Hour - 1) / (24 * time.Hour))
+	if days == 1 {
+		return "Reconnect within 1 day"
+	}
+	return fmt.Sprintf("Reconnect within %d days", days)
+}
 
 // StatusOf is Status, except that the tokens of a provider the vendor
 // retired say so ("Retired by Zoom") rather than "Not renewed".
@@ -114,11 +140,16 @@ func (r Renewal) RenewalPlanned(now time.Time) bool {
 // Status sums up a token's renewal state for a person.
 func Status(rateKey string, r Renewal, now time.Time) string {
 	expired := !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt)
+	reconnect := ReconnectWithin(r.RefreshExpiresAt, now)
 	switch {
+	case r.NeedsReconnect || reconnect == StatusNeedsReconnect:
+		return StatusNeedsReconnect
 	case r.Failures > 0 && rateKey != Disabled:
 		return StatusFailing
 	case expired:
 		return StatusExpired
+	case reconnect != "":
+		return reconnect
 	case rateKey == Disabled || rateKey == "":
 		return StatusNotRenewed
 	case !r.ExpiresAt.IsZero() && r.ExpiresAt.Sub(now) < ExpiresSoon && !r.RenewalPlanned(now):

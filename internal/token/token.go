@@ -45,6 +45,12 @@ type Renewal struct {
 	Failures      int
 	LastError     string
 	LastErrorAt   time.Time
+	// NeedsReconnect: the service refused the grant for good (invalid_grant
+	// on refresh); nothing renews the token until a person consents again.
+	NeedsReconnect bool
+	// RefreshExpiresAt is when the stored refresh token runs out (zero:
+	// unknown or never).
+	RefreshExpiresAt time.Time
 }
 
 // NameKey is what makes two names the same name: case is ignored in any

@@ -33,7 +33,7 @@ const (
 func Normalize(p provider.Provider, raw func(key string) string) Input {
 	in := Input{Values: map[string]string{}, Clear: map[string]bool{}}
 	for _, f := range p.Fields {
-		if f.Control == provider.Button {
+		if f.Control == provider.Button || f.Control == provider.Copy {
 			continue
 		}
 		v := raw(f.Key)
@@ -57,7 +57,7 @@ func Normalize(p provider.Provider, raw func(key string) string) Input {
 func Validate(p provider.Provider, in Input, stored map[string]bool) FieldErrors {
 	errs := FieldErrors{}
 	for _, f := range p.Fields {
-		if f.Control == provider.Button || f.Control == provider.Checkbox {
+		if f.Control == provider.Button || f.Control == provider.Checkbox || f.Control == provider.Copy {
 			continue
 		}
 		v := in.Values[f.Key]
@@ -130,12 +130,18 @@ func validateField(p provider.Provider, f provider.Field, v string, stored, clea
 		return fmt.Sprintf("%s can be at most %d characters; this one has %d.", f.Label, limit, n)
 	}
 	for _, r := range v {
+		if f.Control == provider.TextArea && (r == '\n' || r == '\t') {
+			continue
+		}
 		if unicode.IsControl(r) {
 			return fmt.Sprintf("%s must be one line without control characters; remove %s.", f.Label, describeRune(r))
 		}
 		if f.Credential && unicode.IsSpace(r) {
 			return fmt.Sprintf("%s cannot contain spaces; check that it was copied whole and only once.", f.Label)
 		}
+	}
+	if f.Check != nil {
+		return f.Check(v)
 	}
 	return ""
 }

@@ -4,17 +4,18 @@ package registry
 
 import (
 	"github.com/tokendesk/tokendesk/internal/provider"
+	"github.com/tokendesk/tokendesk/internal/provider/oauth"
 	"github.com/tokendesk/tokendesk/internal/provider/redox"
 	"github.com/tokendesk/tokendesk/internal/provider/redoxoauth"
 	"github.com/tokendesk/tokendesk/internal/provider/zoom"
 )
 
-var all = []provider.Provider{
+var all = append([]provider.Provider{
 	redox.Provider,
 	redoxoauth.Provider,
 	zoom.S2SProvider, // Zoom's current method comes before the retired JWT app
 	zoom.Provider,
-}
+}, oauth.Providers()...) // OAuth 2.0, then its presets by service name
 
 // All returns every provider, in the order the picker shows them.
 func All() []provider.Provider { return all }
