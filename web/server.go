@@ -104,7 +104,7 @@ func New(d Deps) *Server {
 			Absolute: sessionAbsolute,
 			Now:      d.Now,
 		},
-		throttle:   auth.NewThrottle(d.Now),
+		throttle:   auth.NewThrottle(d.Store, d.Now),
 		csrfKey:    d.Box.DeriveKey("csrf"),
 		metrics:    newMetrics(d.Registry),
 		api:        newAPIState(d.Config.APIRateLimit),

@@ -34,10 +34,14 @@ func (s *Server) saveSetup(c echo.Context) error {
 	if msg := auth.ValidatePassword(password); msg != "" {
 		errs["password"] = msg
 	}
-	if wait := s.throttle.Wait(key); wait > 0 {
+	if wait, err := s.throttle.Wait(ctx, key); err != nil {
+		return err
+	} else if wait > 0 {
 		errs["code"] = "Too many wrong setup codes. Wait a little, then try again."
 	} else if len(errs) == 0 && !s.Setup.Use(c.FormValue("code")) {
-		s.throttle.Failure(key)
+		if err := s.throttle.Failure(ctx, key); err != nil {
+			return err
+		}
 		errs["code"] = "That is not the setup code. Copy it from the server log."
 	}
 	if len(errs) > 0 {
