@@ -73,6 +73,8 @@ type Server struct {
 	// signIns holds a slot per password comparison running (signInSlot).
 	signIns    chan struct{}
 	signInWait time.Duration
+	// replicaID names this process among those sharing the database.
+	replicaID string
 }
 
 // New builds the server and its routes.
@@ -111,6 +113,7 @@ func New(d Deps) *Server {
 		index:      index.New(d.Store, d.Now, answerFields),
 		signIns:    make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 		signInWait: 2 * time.Second,
+		replicaID:  newReplicaID(),
 	}
 	d.Hasher.Prepare()
 	e := echo.New()

@@ -52,8 +52,11 @@ func (s *Server) saveSetup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.Store.CreateUser(ctx, email, hash, store.RoleAdmin)
-	if errors.Is(err, store.ErrDuplicateUser) {
+	// Only while there is no user at all: another setup (on this replica
+	// or another) may have finished since the count above.
+	u, err := s.Store.CreateFirstAdmin(ctx, email, hash)
+	if errors.Is(err, store.ErrSetupDone) {
+		s.Setup.End()
 		return userError(http.StatusConflict, "An administrator already exists. Sign in instead.")
 	}
 	if err != nil {

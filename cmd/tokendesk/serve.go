@@ -187,7 +187,9 @@ func ensureAdmin(ctx context.Context, cfg config.Config, st *store.Store, logger
 	if err != nil {
 		return err
 	}
-	if _, err := st.CreateUser(ctx, email, hash, store.RoleAdmin); err != nil {
+	if _, err := st.CreateUser(ctx, email, hash, store.RoleAdmin); errors.Is(err, store.ErrDuplicateUser) {
+		return nil // another replica starting at the same time created it
+	} else if err != nil {
 		return err
 	}
 	logger.Info("created administrator from TOKENDESK_ADMIN_EMAIL", "user", email)
