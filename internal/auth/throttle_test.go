@@ -2,27 +2,22 @@ package auth
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/tokendesk/tokendesk/internal/secret"
 	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/internal/store/storetest"
 )
 
 // twoReplicas opens one database through two store handles, as two
-// processes sharing it would.
-func twoReplicas(t *testing.T) (a, b *store.Store) {
+// processes sharing it would: SQLite, and PostgreSQL when configured.
+func twoReplicas(t *testing.T, db string) (a, b *store.Store) {
 	t.Helper()
-	box, err := secret.NewBox(secret.GenerateKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "tokendesk.db")
+	url := storetest.DatabaseURL(t, db)
 	for _, s := range []**store.Store{&a, &b} {
-		st, err := store.Open(context.Background(), path, box)
+		st, err := store.Open(context.Background(), url, storetest.Box(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,8 +41,10 @@ func (c *fixedClock) Advance(d time.Duration) {
 
 // Two replicas count one account's failures together: the sixth wrong
 // password locks the account on both, whichever took the first five.
-func TestReplicasShareSignInFailures(t *testing.T) {
-	sa, sb := twoReplicas(t)
+func TestReplicasShareSignInFailures(t *testing.T) { storetest.Run(t, testReplicasShareSignInFailures) }
+
+func testReplicasShareSignInFailures(t *testing.T, db string) {
+	sa, sb := twoReplicas(t, db)
 	clock := &fixedClock{now: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)}
 	a, b := NewThrottle(sa, clock.Now), NewThrottle(sb, clock.Now)
 	ctx := t.Context()
@@ -95,7 +92,11 @@ func TestReplicasShareSignInFailures(t *testing.T) {
 // check: each is counted (in the database) before it, so at most the free
 // failures plus the one that locks get through.
 func TestParallelReservationsOnTwoReplicasHitOneLock(t *testing.T) {
-	sa, sb := twoReplicas(t)
+	storetest.Run(t, testParallelReservationsOnTwoReplicasHitOneLock)
+}
+
+func testParallelReservationsOnTwoReplicasHitOneLock(t *testing.T, db string) {
+	sa, sb := twoReplicas(t, db)
 	clock := &fixedClock{now: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)}
 	throttles := []*Throttle{NewThrottle(sa, clock.Now), NewThrottle(sb, clock.Now)}
 	keys := []string{Key("account", "ada@example.com"), Key("address", "192.0.2.7")}
@@ -122,7 +123,11 @@ func TestParallelReservationsOnTwoReplicasHitOneLock(t *testing.T) {
 // A reservation taken back (the check never ran, or the password was
 // right) is not a failure on any replica.
 func TestReservationsTakenBackOnEveryReplica(t *testing.T) {
-	sa, sb := twoReplicas(t)
+	storetest.Run(t, testReservationsTakenBackOnEveryReplica)
+}
+
+func testReservationsTakenBackOnEveryReplica(t *testing.T, db string) {
+	sa, sb := twoReplicas(t, db)
 	clock := &fixedClock{now: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)}
 	a, b := NewThrottle(sa, clock.Now), NewThrottle(sb, clock.Now)
 	ctx := t.Context()
