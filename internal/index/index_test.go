@@ -170,3 +170,82 @@ func TestMadeUpLongNamesAreNotRemembered(t *testing.T) {
 		t.Fatalf("index holds %+v", s)
 	}
 }
+
+// lateCommits is the database as PostgreSQL shows it: a transaction takes
+// its change's id when it writes, and the change is seen only when it
+// commits, possibly after later ids. Hidden ids are not committed yet.
+type lateCommits struct {
+	*store.Store
+	hidden map[int64]bool
+}
+
+func (l *lateCommits) visible(cs []store.Change) []store.Change {
+	var out []store.Change
+	for _, c := range cs {
+		if !l.hidden[c.ID] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (l *lateCommits) ChangesSince(ctx context.Context, after int64, limit int) ([]store.Change, error) {
+	cs, err := l.Store.ChangesSince(ctx, after, limit)
+	return l.visible(cs), err
+}
+
+func (l *lateCommits) ChangesAmong(ctx context.Context, ids []int64) ([]store.Change, error) {
+	cs, err := l.Store.ChangesAmong(ctx, ids)
+	return l.visible(cs), err
+}
+
+// A change committed after a later one (another replica's transaction
+// that took longer) is still seen: the ids skipped are looked for again.
+func TestAChangeCommittedLateIsNotMissed(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	mine, theirs := openStore(t, path), openStore(t, path)
+	src := &lateCommits{Store: mine, hidden: map[int64]bool{}}
+	ix := index.New(src, nil, nil)
+
+	a, err := mine.CreateToken(ctx, redox("A", "a-1"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := mine.CreateToken(ctx, redox("B", "b-1"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accessToken(t, ix, 0, "A")
+	accessToken(t, ix, 0, "B")
+
+	update := func(tok token.Token, access string) (first, last int64) {
+		t.Helper()
+		before, _ := theirs.LatestChange(ctx)
+		if _, _, err := theirs.UpdateToken(ctx, tok.ID, tok.Version, token.Change{Provider: "redox", Name: tok.Name, Encrypted: true, Rate: token.Disabled,
+			Set: map[string]string{"access_token": access}, ForgetExpiry: true}, "other"); err != nil {
+			t.Fatal(err)
+		}
+		after, _ := theirs.LatestChange(ctx)
+		return before + 1, after
+	}
+	// A's change takes its ids first but commits last.
+	first, last := update(a, "a-2")
+	for id := first; id <= last; id++ {
+		src.hidden[id] = true
+	}
+	update(b, "b-2")
+	if err := ix.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := accessToken(t, ix, 0, "B"); got != "b-2" {
+		t.Fatalf("B after Sync: %q", got)
+	}
+	clear(src.hidden) // A's transaction commits
+	if err := ix.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := accessToken(t, ix, 0, "A"); got != "a-2" {
+		t.Fatalf("a change committed after a later one was missed: A is still %q", got)
+	}
+}
