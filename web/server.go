@@ -179,6 +179,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	if store.Unavailable(err) {
+		s.databaseDown(err, c)
+		return
+	}
 	status := http.StatusInternalServerError
 	msg := "Something went wrong on our side. It has been logged; please try again."
 	heading := "Something went wrong"

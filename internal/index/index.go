@@ -378,14 +378,27 @@ func (ix *Index) Run(ctx context.Context, logger *slog.Logger) {
 	t := time.NewTicker(Poll)
 	defer t.Stop()
 	lastPrune := ix.now()
+	var failingSince, warned time.Time // while the log cannot be read
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if err := ix.Sync(ctx); err != nil && ctx.Err() == nil {
-			logger.Warn("reading the change log", "err", err)
+		err := ix.Sync(ctx)
+		switch now := ix.now(); {
+		case ctx.Err() != nil:
+		case err != nil && (failingSince.IsZero() || now.Sub(warned) >= time.Minute):
+			// Once, then once a minute: not four lines a second while
+			// the database is down.
+			if failingSince.IsZero() {
+				failingSince = now
+			}
+			warned = now
+			logger.Warn("reading the change log", "err", err, "failing_since", failingSince)
+		case err == nil && !failingSince.IsZero():
+			logger.Info("reading the change log again", "failed_for", now.Sub(failingSince).Round(time.Second).String())
+			failingSince = time.Time{}
 		}
 		if now := ix.now(); now.Sub(lastPrune) > time.Minute {
 			lastPrune = now
