@@ -48,7 +48,9 @@ func TestDatabaseOutageIs503WithRetryAfter(t *testing.T) {
 		}
 		api := ts.get("/api/v1/outage/" + name)
 		wantStatus(t, api, http.StatusServiceUnavailable)
-		var body struct{ Error struct{ Code, Message string } }
+		var body struct {
+			Error struct{ Code, Message string }
+		}
 		if err := json.Unmarshal([]byte(api.Body), &body); err != nil || body.Error.Code != "database_unavailable" || api.Header.Get("Retry-After") != "5" {
 			t.Fatalf("%s: API answer %q (Retry-After %q)", name, api.Body, api.Header.Get("Retry-After"))
 		}
