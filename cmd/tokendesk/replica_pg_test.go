@@ -23,6 +23,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx": the test reads the database as an operator would
 	"github.com/tokendesk/tokendesk/internal/provider/redox"
 	"github.com/tokendesk/tokendesk/internal/provider/redox/redoxtest"
+	"github.com/tokendesk/tokendesk/internal/renewal"
 	"github.com/tokendesk/tokendesk/internal/secret"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/store/storetest"
@@ -205,12 +206,26 @@ func TestAKilledReplicasClaimsAreTakenOver(t *testing.T) {
 	for w.renewed() < n/10 {
 		time.Sleep(20 * time.Millisecond)
 	}
-	victim := ps[0]
+	// The victim is the replica holding the most leases right now.
+	var victim *process
+	var held int
+	for victim == nil {
+		var owner string
+		err := w.db.QueryRow(`SELECT lease_owner, count(*) FROM tokens WHERE lease_until > $1 AND lease_owner IS NOT NULL
+			GROUP BY lease_owner ORDER BY count(*) DESC LIMIT 1`, time.Now().UnixMilli()).Scan(&owner, &held)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			if strings.Contains(owner, fmt.Sprintf("/%d/", p.cmd.Process.Pid)) {
+				victim = p
+			}
+		}
+	}
 	if err := victim.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	victim.cmd.Wait()
-	var held int
 	owner := fmt.Sprintf("%%/%d/%%", victim.cmd.Process.Pid)
 	if err := w.db.QueryRow("SELECT count(*) FROM tokens WHERE lease_owner LIKE $1 AND lease_until > $2", owner, time.Now().UnixMilli()).Scan(&held); err != nil {
 		t.Fatal(err)
@@ -225,9 +240,12 @@ func TestAKilledReplicasClaimsAreTakenOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.waitRenewed(n, 2*time.Minute)
-	// Only renewals the victim had started (and not saved) were done twice.
-	if twice := w.redox.renewedTwice(); len(twice) > held {
-		t.Fatalf("%d tokens renewed twice, more than the %d the killed replica held: %v", len(twice), held, twice)
+	// Only the renewals the victim had under way with the provider (at
+	// most its parallel renewals) were done twice; none was lost.
+	if twice := w.redox.renewedTwice(); len(twice) > renewal.DefaultParallel {
+		t.Fatalf("%d tokens renewed twice, more than the killed replica's %d renewals at once: %v", len(twice), renewal.DefaultParallel, twice)
+	} else {
+		t.Logf("renewed twice (in flight at the kill): %d", len(twice))
 	}
 }
 
@@ -342,6 +360,7 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.redox.AddKey("k", "s")
 	ps := w.replicas(2)
 	br := newBrowser(t)
 	if resp := br.post(ps[0].base+"/login", url.Values{"email": {"ada@example.com"}, "password": {"correct horse battery"}}, ps[0].base+"/login"); resp.StatusCode != http.StatusSeeOther {
@@ -370,7 +389,7 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 		}
 		tl.statuses[fmt.Sprintf("%s %s %d", phase, what, status)]++
 		switch {
-		case status >= 500 && status != http.StatusServiceUnavailable:
+		case status >= 500 && status != http.StatusServiceUnavailable, status == http.StatusUnprocessableEntity:
 			tl.problems = append(tl.problems, fmt.Sprintf("%s: %d", what, status))
 		case status == http.StatusServiceUnavailable && retryAfter == "":
 			tl.problems = append(tl.problems, what+": 503 without Retry-After")
@@ -396,7 +415,7 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				note("api", resp.StatusCode, resp.Header.Get("Retry-After"))
-				time.Sleep(20 * time.Millisecond)
+				time.Sleep(50 * time.Millisecond) // within each replica's share of the rate limit
 			}
 		})
 		wg.Go(func() { // a person saving tokens, on this replica
@@ -406,8 +425,8 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 					return
 				default:
 				}
-				name := fmt.Sprintf("Saved %d-%d", i, n)
-				form := url.Values{"name": {name}, "environment": {"development"}, "api_key": {"k"}, "secret": {"s"}, "renewal_rate": {"disabled"}}
+				name := fmt.Sprintf("Saved %d %d", i, n)
+				form := url.Values{"name": {name}, "environment": {"development"}, "api_key": {"k"}, "secret": {"s"}, "renewal_rate": {"1h"}}
 				_, doc := br.get(p.base + "/tokens/new/redox")
 				csrf, _ := doc.Find(`input[name="_csrf"]`).Attr("value")
 				form.Set("_csrf", csrf)
