@@ -57,7 +57,8 @@ screenshots:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-## bench-api: the runtime API as its own process against a bare net/http handler, under wrk
+BENCH_DB ?= sqlite
+## bench-api: the runtime API as its own process against a bare net/http handler, under wrk (BENCH_DB=postgres: on PostgreSQL)
 bench-api:
 	@command -v wrk >/dev/null 2>&1 || { echo "bench-api needs wrk: apt-get install wrk"; exit 1; }
-	$(GO) test -run '^$$' -bench BenchmarkAPIAgainstBare -benchtime 1x ./cmd/tokendesk/
+	$(if $(filter postgres,$(BENCH_DB)),scripts/postgres-test) env TOKENDESK_BENCH_DB=$(BENCH_DB) $(GO) test -run '^$$' -bench BenchmarkAPIAgainstBare -benchtime 1x ./cmd/tokendesk/
