@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -60,9 +59,6 @@ func (s *Store) CreateClient(ctx context.Context, appID int64, name, actor strin
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		// Checked inside the write transaction: writes are serialised, so two
 		// clients of one name cannot slip in side by side.
-		if err := s.d.serialize(ctx, tx, "api_clients/"+strconv.FormatInt(appID, 10)); err != nil {
-			return err
-		}
 		rows, err := tx.QueryContext(ctx, "SELECT name FROM api_clients WHERE ifnull(app_id, 0) = ? AND revoked_at IS NULL", appID)
 		if err != nil {
 			return fmt.Errorf("store: creating client: %w", err)

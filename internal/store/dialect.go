@@ -234,16 +234,20 @@ func (b boolInt) Int64Value() (pgtype.Int8, error) {
 	return pgtype.Int8{Int64: n, Valid: true}, nil
 }
 
-// serialize makes the transactions that pass the same key run one after
-// the other, where a check reads rows that a concurrent transaction may
-// be about to insert (FOR UPDATE cannot lock rows not there yet). SQLite
-// runs every write transaction that way already.
-func (d dialect) serialize(ctx context.Context, tx *sql.Tx, key string) error {
+// changeLogLock is the advisory lock that orders the writers of the change
+// log on PostgreSQL (migrations_postgres/00009_baseline.sql, changes_log).
+const changeLogLock = 7237116261425491308
+
+// lockChangeLog takes changeLogLock at the start of a write transaction, so
+// that the change log's ids commit in order (a reader that saw id 11 never
+// misses a later-committed 10) and so that the lock, taken before any row
+// lock, cannot deadlock with them. SQLite's write lock does both already.
+func (d dialect) lockChangeLog(ctx context.Context, tx *sql.Tx) error {
 	if d != postgres {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext(?))", key); err != nil {
-		return fmt.Errorf("store: locking %s: %w", key, err)
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock("+strconv.FormatInt(changeLogLock, 10)+")"); err != nil {
+		return fmt.Errorf("store: begin: %w", err)
 	}
 	return nil
 }

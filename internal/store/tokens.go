@@ -488,7 +488,7 @@ func (s *Store) narrowIsSmall(ctx context.Context, f TokenFilter) (bool, error) 
 	threshold := max(int(math.Sqrt(float64(limit*total))), 2*limit)
 	var n int
 	err = s.read.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM tokens INDEXED BY "+index+
-		" WHERE ifnull(app_id, 0) = ? AND "+cond+" LIMIT ?)", append(append([]any{f.AppID}, args...), threshold)...).Scan(&n)
+		" WHERE ifnull(app_id, 0) = ? AND "+cond+" LIMIT ?) AS narrowing", append(append([]any{f.AppID}, args...), threshold)...).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("store: sizing a token list: %w", err)
 	}

@@ -164,11 +164,19 @@ CREATE TABLE changes (
 
 -- changes_log(kind, column): the change of one row; column names the
 -- row's token ('id' on tokens, 'token_id' on token_values) or is ''.
+--
+-- Readers take the log by id, from where they left off, so ids must become
+-- visible in order: a transaction that commits id 11 while id 10 is still
+-- uncommitted would make a reader skip 10 for ever. The advisory lock
+-- (held until commit; the store's transactions take it first, see
+-- store.go) makes writers of the log commit one after the other, as
+-- SQLite's single writer does.
 -- +goose StatementBegin
 CREATE FUNCTION changes_log() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     tid BIGINT;
 BEGIN
+    PERFORM pg_advisory_xact_lock(7237116261425491308);
     IF TG_ARGV[1] = 'id' THEN
         IF TG_OP = 'DELETE' THEN tid := OLD.id; ELSE tid := NEW.id; END IF;
     ELSIF TG_ARGV[1] = 'token_id' THEN
