@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +19,7 @@ import (
 // balancer in front of both) and clock; it has no renewal worker.
 func (ts *testServer) replica() *testServer {
 	ts.t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(ts.dir, "tokendesk.db"), ts.box)
+	st, err := store.Open(context.Background(), ts.dbURL, ts.box)
 	if err != nil {
 		ts.t.Fatal(err)
 	}

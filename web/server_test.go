@@ -82,6 +82,7 @@ type testServer struct {
 	redoxURL string
 	zoomURL  string
 	last     *goquery.Document // the last HTML page fetched, for its CSRF token
+	dbURL    string            // the database (a SQLite file or a PostgreSQL URL), for replica()
 }
 
 const (
@@ -184,7 +185,7 @@ func newTestServer(t testing.TB, opts ...testOption) *testServer {
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 
-	ts := &testServer{t: t, dir: dir, srv: srv, http: hs, store: st, box: box, logs: logs, clock: clock, redox: redox, zoom: zoom, redoxURL: redoxURL, zoomURL: zoomURL}
+	ts := &testServer{t: t, dir: dir, srv: srv, http: hs, store: st, box: box, logs: logs, clock: clock, redox: redox, zoom: zoom, redoxURL: redoxURL, zoomURL: zoomURL, dbURL: dbURL}
 	ts.client = ts.newClient()
 	if !d.noAdmin {
 		ts.addUser(adminEmail, adminPassword, store.RoleAdmin)
