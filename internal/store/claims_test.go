@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -75,6 +76,49 @@ func TestConcurrentClaimsTakeEachTokenOnce(t *testing.T) {
 			if len(owners) != 1 {
 				t.Fatalf("token %d claimed by %v", id, owners)
 			}
+		}
+	})
+}
+
+// Replicas started together on a new database with the same master key all
+// start; one with another key is refused.
+func TestReplicasStartingTogetherAgreeOnTheKey(t *testing.T) {
+	onBoth(t, func(t *testing.T) {
+		ctx := context.Background()
+		url := testURL(t)
+		box, err := secret.NewBox(make([]byte, 32))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var replicas []*Store
+		for range 4 {
+			s, err := Open(ctx, url, box)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			replicas = append(replicas, s)
+		}
+		errs := make(chan error, len(replicas))
+		for _, s := range replicas {
+			go func() { errs <- s.VerifyMasterKey(ctx) }()
+		}
+		for range replicas {
+			if err := <-errs; err != nil {
+				t.Fatalf("a replica with the right key: %v", err)
+			}
+		}
+		other, err := secret.NewBox(secret.GenerateKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		wrong, err := Open(ctx, url, other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer wrong.Close()
+		if err := wrong.VerifyMasterKey(ctx); !errors.Is(err, secret.ErrWrongKey) {
+			t.Fatalf("a replica with another key: %v", err)
 		}
 	})
 }
