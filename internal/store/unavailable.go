@@ -64,6 +64,10 @@ func unavailableReason(err error) string {
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.ErrUnexpectedEOF):
 		return "connection lost"
 	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return "its host name does not resolve"
+	}
 	var ne net.Error
 	if errors.As(err, &ne) {
 		if ne.Timeout() {
