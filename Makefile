@@ -10,13 +10,16 @@ BIN      := bin/tokendesk
 run:
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/tokendesk serve
 
-## test: the whole test suite (race detector on); browser tests need Chromium and npm ci
+## test: the whole test suite (race detector on); browser tests need Chromium and npm ci;
+## the PostgreSQL tests run on a throwaway cluster when PostgreSQL is installed
+PG_TEST := $(shell test -n "$$TOKENDESK_TEST_POSTGRES_URL" || scripts/postgres-test --available >/dev/null 2>&1 && echo scripts/postgres-test)
 test:
 	@command -v chromium >/dev/null 2>&1 || echo "NOTE: Chromium not found: the browser tests will be SKIPPED (apt-get install chromium)"
 	@test -f node_modules/axe-core/axe.min.js || echo "NOTE: axe-core not installed: the browser tests will be SKIPPED (npm ci)"
+	@test -n "$(PG_TEST)" || echo "NOTE: PostgreSQL not installed: the PostgreSQL tests skip (apt-get install postgresql)"
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l cmd internal web views static)" || { echo "gofmt needed:"; gofmt -l cmd internal web views static; exit 1; }
-	$(GO) test -race -count=1 ./...
+	$(PG_TEST) $(GO) test -race -count=1 ./...
 
 ## build: one self-contained static binary with views and assets embedded
 build:
@@ -57,7 +60,8 @@ screenshots:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-## bench-api: the runtime API as its own process against a bare net/http handler, under wrk
+BENCH_DB ?= sqlite
+## bench-api: the runtime API as its own process against a bare net/http handler, under wrk (BENCH_DB=postgres: on PostgreSQL)
 bench-api:
 	@command -v wrk >/dev/null 2>&1 || { echo "bench-api needs wrk: apt-get install wrk"; exit 1; }
-	$(GO) test -run '^$$' -bench BenchmarkAPIAgainstBare -benchtime 1x ./cmd/tokendesk/
+	$(if $(filter postgres,$(BENCH_DB)),scripts/postgres-test) env TOKENDESK_BENCH_DB=$(BENCH_DB) $(GO) test -run '^$$' -bench BenchmarkAPIAgainstBare -benchtime 1x ./cmd/tokendesk/

@@ -29,11 +29,14 @@ import (
 // the usage counted since the last flush (one write per flush, not per
 // fetch).
 type apiState struct {
-	limit rate.Limit
+	limit rate.Limit // per key, for the whole installation
 	burst int
 
 	mu       sync.Mutex
 	limiters map[int64]*rate.Limiter
+	// replicas is how many processes share the limit (api_replicas.go):
+	// each allows its share, limit/replicas.
+	replicas int
 	usage    store.Usage
 
 	// flight makes consumers asking for one stale token share one renewal.
@@ -44,7 +47,7 @@ func newAPIState(perSecond float64) *apiState {
 	if perSecond <= 0 {
 		perSecond = 50
 	}
-	a := &apiState{limit: rate.Limit(perSecond), burst: max(1, int(2*perSecond)), limiters: map[int64]*rate.Limiter{}}
+	a := &apiState{limit: rate.Limit(perSecond), burst: max(1, int(2*perSecond)), limiters: map[int64]*rate.Limiter{}, replicas: 1}
 	a.usage = newUsage()
 	return a
 }
@@ -58,7 +61,7 @@ func (a *apiState) limiter(clientID int64) *rate.Limiter {
 	defer a.mu.Unlock()
 	l, ok := a.limiters[clientID]
 	if !ok {
-		l = rate.NewLimiter(a.limit, a.burst)
+		l = rate.NewLimiter(a.share())
 		a.limiters[clientID] = l
 	}
 	return l
@@ -150,6 +153,9 @@ func (s *Server) FlushUsage(ctx context.Context) error {
 // writes.
 func (s *Server) RunBackground(ctx context.Context) {
 	go s.index.Run(ctx, s.Logger)
+	left := make(chan struct{})
+	go func() { s.runHeartbeat(ctx); close(left) }()
+	defer func() { <-left }() // leave the replicas before the store closes
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
 	for {

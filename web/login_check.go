@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -32,7 +33,10 @@ func (s *Server) checkLogin(c echo.Context) error {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 		return fail(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. Wait %d seconds, then try again.", secs))
 	}
-	if wait := s.throttle.Wait(keys...); wait > 0 {
+	ctx := c.Request().Context()
+	if wait, err := s.throttle.Wait(ctx, keys...); err != nil {
+		return err
+	} else if wait > 0 {
 		return tooMany(wait)
 	}
 	if email == "" || password == "" {
@@ -40,28 +44,36 @@ func (s *Server) checkLogin(c echo.Context) error {
 	}
 	// The attempt counts before the slow comparison, so parallel guesses
 	// cannot outrun the lock.
-	wait, attempt := s.throttle.Reserve(keys...)
+	wait, attempt, err := s.throttle.Reserve(ctx, keys...)
+	if err != nil {
+		return err
+	}
 	if wait > 0 {
 		return tooMany(wait)
 	}
+	// A refund outlives a browser that gave up: the attempt did not happen.
+	refundCtx := context.WithoutCancel(ctx)
 	release, ok := s.signInSlot(c)
 	if !ok {
-		attempt.Cancel()
+		if err := attempt.Cancel(refundCtx); err != nil {
+			return err
+		}
 		c.Response().Header().Set("Retry-After", "1")
 		return fail(http.StatusServiceUnavailable, "Many sign-ins are being checked right now. Try again in a moment.")
 	}
 	defer release()
 
-	u, err := s.Store.UserByEmail(c.Request().Context(), email)
+	u, err := s.Store.UserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		attempt.Cancel()
-		return err
+		return errors.Join(err, attempt.Cancel(refundCtx))
 	}
 	if !s.Hasher.Check(u.PasswordHash, password) || !u.Active {
 		s.Logger.Info("sign-in failed", "email", email, "ip", c.RealIP())
 		return fail(http.StatusUnprocessableEntity, "The email or password is not right.")
 	}
-	attempt.Succeeded()
+	if err := attempt.Succeeded(refundCtx); err != nil {
+		return err
+	}
 	if err := s.startSession(c, u.ID); err != nil {
 		return err
 	}

@@ -80,6 +80,10 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		level := slog.LevelInfo
 		switch {
+		case status == http.StatusServiceUnavailable:
+			// Unavailable for now (the database, a provider, sign-ins all
+			// busy), said with Retry-After: not a bug to page anyone for.
+			level = slog.LevelWarn
 		case status >= 500:
 			level = slog.LevelError
 		case route == fetchRoute && status == http.StatusOK:

@@ -375,6 +375,7 @@ func TestRedoxOAuthJWKSServedWithoutDecrypting(t *testing.T) {
 
 	// With the sealed private key unreadable, the public document is still
 	// served as it was: the route does not open sealed values.
+	sqliteFileOnly(t)
 	db, err := sql.Open("sqlite", filepath.Join(ts.dir, "tokendesk.db"))
 	if err != nil {
 		t.Fatal(err)

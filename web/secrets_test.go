@@ -59,6 +59,7 @@ func TestSecretsAreNeverShownLoggedOrStoredInTheClear(t *testing.T) {
 		auditText.WriteString(a.Actor + a.Action + a.Subject + strings.Join(a.Fields, ",") + a.Detail)
 	}
 	// Read the files while the database is open, so the WAL is there too.
+	sqliteFileOnly(t)
 	files, _ := filepath.Glob(filepath.Join(ts.dir, "tokendesk.db*"))
 	if len(files) < 2 {
 		t.Fatalf("expected the database and its WAL, found %v", files)
@@ -99,6 +100,7 @@ func TestTamperedCiphertextFailsLoudly(t *testing.T) {
 		{"moved from another token", `UPDATE token_values SET value = (SELECT value FROM token_values WHERE token_id = ?2 AND field = 'api_key') WHERE token_id = ?1 AND field = 'api_key'`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			sqliteFileOnly(t)
 			ts := newTestServer(t)
 			victim := createTestToken(t, ts, "Victim")
 			other := createTestToken(t, ts, "Other")

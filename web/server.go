@@ -73,6 +73,8 @@ type Server struct {
 	// signIns holds a slot per password comparison running (signInSlot).
 	signIns    chan struct{}
 	signInWait time.Duration
+	// replicaID names this process among those sharing the database.
+	replicaID string
 }
 
 // New builds the server and its routes.
@@ -104,13 +106,14 @@ func New(d Deps) *Server {
 			Absolute: sessionAbsolute,
 			Now:      d.Now,
 		},
-		throttle:   auth.NewThrottle(d.Now),
+		throttle:   auth.NewThrottle(d.Store, d.Now),
 		csrfKey:    d.Box.DeriveKey("csrf"),
 		metrics:    newMetrics(d.Registry),
 		api:        newAPIState(d.Config.APIRateLimit),
 		index:      index.New(d.Store, d.Now, answerFields),
 		signIns:    make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 		signInWait: 2 * time.Second,
+		replicaID:  newReplicaID(),
 	}
 	d.Hasher.Prepare()
 	e := echo.New()
@@ -174,6 +177,10 @@ func userError(status int, msg string) error { return echo.NewHTTPError(status, 
 // reaches a user.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if store.Unavailable(err) {
+		s.databaseDown(err, c)
 		return
 	}
 	status := http.StatusInternalServerError

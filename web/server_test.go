@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ import (
 	"github.com/tokendesk/tokendesk/internal/renewal"
 	"github.com/tokendesk/tokendesk/internal/secret"
 	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/internal/store/storetest"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -80,6 +82,7 @@ type testServer struct {
 	redoxURL string
 	zoomURL  string
 	last     *goquery.Document // the last HTML page fetched, for its CSRF token
+	dbURL    string            // the database (a SQLite file or a PostgreSQL URL), for replica()
 }
 
 const (
@@ -112,6 +115,17 @@ func withoutUsers(code string) testOption {
 	return func(d *testSetup) { d.noAdmin, d.Setup = true, NewSetupCode(code) }
 }
 
+// webOnPostgres: TOKENDESK_TEST_WEB_DATABASE=postgres runs these tests on
+// a fresh PostgreSQL database each (see storetest) instead of SQLite.
+func webOnPostgres() bool { return os.Getenv("TOKENDESK_TEST_WEB_DATABASE") == storetest.Postgres }
+
+// sqliteFileOnly skips a test that reads or mangles the SQLite file itself.
+func sqliteFileOnly(t testing.TB) {
+	if webOnPostgres() {
+		t.Skip("reads the SQLite file directly; the web tests run on PostgreSQL")
+	}
+}
+
 // newTestServer runs the real router and middleware over real SQLite in a
 // temporary directory, with an administrator ready to sign in.
 func newTestServer(t testing.TB, opts ...testOption) *testServer {
@@ -122,7 +136,11 @@ func newTestServer(t testing.TB, opts ...testOption) *testServer {
 		t.Fatal(err)
 	}
 	clock := &testClock{now: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
-	st, err := store.Open(context.Background(), filepath.Join(dir, "tokendesk.db"), box)
+	dbURL := filepath.Join(dir, "tokendesk.db")
+	if webOnPostgres() {
+		dbURL = storetest.PostgresURL(t)
+	}
+	st, err := store.Open(context.Background(), dbURL, box)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +185,7 @@ func newTestServer(t testing.TB, opts ...testOption) *testServer {
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 
-	ts := &testServer{t: t, dir: dir, srv: srv, http: hs, store: st, box: box, logs: logs, clock: clock, redox: redox, zoom: zoom, redoxURL: redoxURL, zoomURL: zoomURL}
+	ts := &testServer{t: t, dir: dir, srv: srv, http: hs, store: st, box: box, logs: logs, clock: clock, redox: redox, zoom: zoom, redoxURL: redoxURL, zoomURL: zoomURL, dbURL: dbURL}
 	ts.client = ts.newClient()
 	if !d.noAdmin {
 		ts.addUser(adminEmail, adminPassword, store.RoleAdmin)

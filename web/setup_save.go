@@ -34,10 +34,14 @@ func (s *Server) saveSetup(c echo.Context) error {
 	if msg := auth.ValidatePassword(password); msg != "" {
 		errs["password"] = msg
 	}
-	if wait := s.throttle.Wait(key); wait > 0 {
+	if wait, err := s.throttle.Wait(ctx, key); err != nil {
+		return err
+	} else if wait > 0 {
 		errs["code"] = "Too many wrong setup codes. Wait a little, then try again."
 	} else if len(errs) == 0 && !s.Setup.Use(c.FormValue("code")) {
-		s.throttle.Failure(key)
+		if err := s.throttle.Failure(ctx, key); err != nil {
+			return err
+		}
 		errs["code"] = "That is not the setup code. Copy it from the server log."
 	}
 	if len(errs) > 0 {
@@ -48,8 +52,11 @@ func (s *Server) saveSetup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.Store.CreateUser(ctx, email, hash, store.RoleAdmin)
-	if errors.Is(err, store.ErrDuplicateUser) {
+	// Only while there is no user at all: another setup (on this replica
+	// or another) may have finished since the count above.
+	u, err := s.Store.CreateFirstAdmin(ctx, email, hash)
+	if errors.Is(err, store.ErrSetupDone) {
+		s.Setup.End()
 		return userError(http.StatusConflict, "An administrator already exists. Sign in instead.")
 	}
 	if err != nil {

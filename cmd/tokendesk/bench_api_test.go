@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/internal/store/storetest"
 	"github.com/tokendesk/tokendesk/internal/token"
 )
 
@@ -62,7 +64,27 @@ func BenchmarkAPIAgainstBare(b *testing.B) {
 	ctx := context.Background()
 	dir := b.TempDir()
 	key64, box := newMasterKey(b)
-	st := openDataDir(b, dir, box)
+	env := map[string]string{"TOKENDESK_DATA_DIR": dir, "TOKENDESK_MASTER_KEY": key64, "TOKENDESK_API_RATE_LIMIT": "1000000"}
+	var st *store.Store
+	// TOKENDESK_BENCH_DB=postgres runs the same benchmark on PostgreSQL
+	// (make bench-api BENCH_DB=postgres).
+	if db := os.Getenv("TOKENDESK_BENCH_DB"); db == storetest.Postgres {
+		pgURL := storetest.PostgresURL(b)
+		env["TOKENDESK_DATABASE_URL"] = pgURL
+		var err error
+		if st, err = store.Open(ctx, pgURL, box); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { st.Close() })
+		if err := st.VerifyMasterKey(ctx); err != nil {
+			b.Fatal(err)
+		}
+	} else if db != "" && db != storetest.SQLite {
+		b.Fatalf("TOKENDESK_BENCH_DB=%q: sqlite or postgres", db)
+	} else {
+		st = openDataDir(b, dir, box)
+	}
+	b.Logf("database: %s", st.Dialect())
 
 	seedStart := time.Now()
 	names := make([]string, benchTokens)
@@ -83,8 +105,7 @@ func BenchmarkAPIAgainstBare(b *testing.B) {
 	}
 	b.Logf("seeded %d tokens and %d client keys in %v", benchTokens, benchClients, time.Since(seedStart).Round(time.Millisecond))
 
-	api := startProcess(b, map[string]string{"TOKENDESK_DATA_DIR": dir, "TOKENDESK_MASTER_KEY": key64,
-		"TOKENDESK_API_RATE_LIMIT": "1000000"})
+	api := startProcess(b, env)
 
 	// The baseline serves exactly the bytes of one real answer.
 	req, _ := http.NewRequest(http.MethodGet, api.base+"/api/v1/tokens/"+url.PathEscape(names[0]), nil)

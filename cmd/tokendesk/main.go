@@ -4,6 +4,7 @@
 //	tokendesk user add --email E [--role admin|designer]   create a user; the password is read from standard input
 //	tokendesk emulate [--addr A] [--console-url U] serve the Redox, Zoom and OAuth 2.0 emulators
 //	tokendesk key rotate         re-seal every credential under a new master key
+//	tokendesk migrate-db --to postgres://…   copy the SQLite database into an empty PostgreSQL one
 //	tokendesk version
 package main
 
@@ -58,11 +59,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return errors.New("usage: tokendesk key rotate [--data-dir D] (stop the server first)")
 		}
 		return keyRotate(ctx, args[1:], getenv, stdout)
+	case "migrate-db":
+		return migrateDB(ctx, args, getenv, stdout)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (try: serve, user add, emulate, key rotate, version)", cmd)
+	return fmt.Errorf("unknown command %q (try: serve, user add, emulate, key rotate, migrate-db, version)", cmd)
 }
 
 const usage = `tokendesk keeps the access tokens your apps use to reach external systems.
@@ -71,5 +74,6 @@ const usage = `tokendesk keeps the access tokens your apps use to reach external
   tokendesk user add --email E [--role R]        create a user; password from standard input
   tokendesk emulate [--addr 127.0.0.1:9090]      serve the Redox, Zoom and OAuth 2.0 emulators (--console-url: where they redirect)
   tokendesk key rotate                           re-seal every credential under a new master key (server stopped)
+  tokendesk migrate-db --to postgres://…         copy the SQLite database into an empty PostgreSQL database (server stopped)
   tokendesk version
 `

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -133,6 +134,7 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 // proves the key is the database's.
 func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*store.Store, *secret.Box, error) {
 	key := cfg.MasterKey
+	createdKey := false
 	if key == nil {
 		k, created, err := secret.LoadOrCreateKeyFile(cfg.MasterKeyFile)
 		if err != nil {
@@ -141,13 +143,20 @@ func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*st
 		if created {
 			logger.Warn("created a new master key: back it up, without it the stored credentials cannot be read", "file", cfg.MasterKeyFile)
 		}
-		key = k
+		key, createdKey = k, created
 	}
 	box, err := secret.NewBox(key)
 	if err != nil {
 		return nil, nil, err
 	}
 	st, err := store.Open(ctx, cfg.DatabasePath(), box)
+	if store.Unavailable(err) {
+		if createdKey { // never used: the database was not reached
+			os.Remove(cfg.MasterKeyFile)
+		}
+		// One line naming the setting, never the URL (it may hold a password).
+		return nil, nil, &config.Error{Setting: "TOKENDESK_DATABASE_URL", Problem: "names a database that cannot be reached now: " + store.UnavailableReason(err)}
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -187,7 +196,9 @@ func ensureAdmin(ctx context.Context, cfg config.Config, st *store.Store, logger
 	if err != nil {
 		return err
 	}
-	if _, err := st.CreateUser(ctx, email, hash, store.RoleAdmin); err != nil {
+	if _, err := st.CreateUser(ctx, email, hash, store.RoleAdmin); errors.Is(err, store.ErrDuplicateUser) {
+		return nil // another replica starting at the same time created it
+	} else if err != nil {
 		return err
 	}
 	logger.Info("created administrator from TOKENDESK_ADMIN_EMAIL", "user", email)

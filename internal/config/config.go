@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/tokendesk/tokendesk/internal/secret"
 )
 
@@ -23,7 +24,7 @@ import (
 type Config struct {
 	Addr          string
 	DataDir       string
-	DatabaseURL   string // a SQLite file path (optionally prefixed with file: or sqlite://)
+	DatabaseURL   string // a SQLite file path (optionally prefixed with file: or sqlite://) or a postgres:// URL
 	MasterKey     []byte // from TOKENDESK_MASTER_KEY; nil means read MasterKeyFile
 	MasterKeyFile string
 	BaseURL       *url.URL
@@ -47,8 +48,21 @@ type Config struct {
 // SecureCookies reports whether cookies must carry the Secure flag.
 func (c Config) SecureCookies() bool { return c.BaseURL.Scheme == "https" }
 
-// DatabasePath is the SQLite file the database URL names.
+// Postgres reports whether the database is PostgreSQL (a postgres:// or
+// postgresql:// URL) rather than a SQLite file.
+func (c Config) Postgres() bool { return isPostgresURL(c.DatabaseURL) }
+
+func isPostgresURL(s string) bool {
+	l := strings.ToLower(s)
+	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
+}
+
+// DatabasePath is what store.Open takes: the SQLite file the database URL
+// names, or the PostgreSQL URL as it is.
 func (c Config) DatabasePath() string {
+	if c.Postgres() {
+		return c.DatabaseURL
+	}
 	p := strings.TrimPrefix(c.DatabaseURL, "sqlite://")
 	p = strings.TrimPrefix(p, "file:")
 	if i := strings.IndexByte(p, '?'); i >= 0 {
@@ -66,7 +80,7 @@ type setting struct {
 var settings = []setting{
 	{"TOKENDESK_ADDR", "addr", "address to listen on", "127.0.0.1:8080"},
 	{"TOKENDESK_DATA_DIR", "data-dir", "directory for the database and master key", "./data"},
-	{"TOKENDESK_DATABASE_URL", "database-url", "SQLite database file (default: tokendesk.db in the data dir)", ""},
+	{"TOKENDESK_DATABASE_URL", "database-url", "SQLite database file (default: tokendesk.db in the data dir) or postgres:// URL", ""},
 	{"TOKENDESK_MASTER_KEY_FILE", "master-key-file", "file holding the base64 master key (default: master.key in the data dir)", ""},
 	{"TOKENDESK_BASE_URL", "base-url", "public base URL (default: http:// + addr)", ""},
 	{"TOKENDESK_REDOX_URL", "redox-url", "Redox API base URL", "https://api.redoxengine.com"},
@@ -228,13 +242,19 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	return c, nil
 }
 
-// checkDatabaseURL says what is wrong with a database URL other than a
-// SQLite file. The URL itself is not repeated: it may hold a password.
+// checkDatabaseURL says what is wrong with a database URL. The URL itself
+// is not repeated: it may hold a password.
 func checkDatabaseURL(c Config) string {
 	raw := c.DatabaseURL
+	if c.Postgres() {
+		if _, err := pgx.ParseConfig(raw); err != nil {
+			return "is not a valid PostgreSQL URL (postgres://user:password@host:5432/database)"
+		}
+		return ""
+	}
 	if i := strings.Index(raw, "://"); i > 0 {
 		if scheme := strings.ToLower(raw[:i]); scheme != "file" && scheme != "sqlite" {
-			return fmt.Sprintf("scheme %q is not supported (use a SQLite file path)", scheme)
+			return fmt.Sprintf("scheme %q is not supported (use a SQLite file path or a postgres:// URL)", scheme)
 		}
 	}
 	p := c.DatabasePath()

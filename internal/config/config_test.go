@@ -79,7 +79,7 @@ func TestBadSettingsNameTheSetting(t *testing.T) {
 		{"bad plaintext bool", nil, map[string]string{"TOKENDESK_ALLOW_PLAINTEXT": "maybe"}, "TOKENDESK_ALLOW_PLAINTEXT"},
 		{"bad base url", nil, map[string]string{"TOKENDESK_BASE_URL": "ftp://x"}, "TOKENDESK_BASE_URL"},
 		{"bad redox url", []string{"--redox-url", "not a url"}, nil, "--redox-url"},
-		{"postgres url", nil, map[string]string{"TOKENDESK_DATABASE_URL": "postgres://db/x"}, "TOKENDESK_DATABASE_URL"},
+		{"malformed postgres url", nil, map[string]string{"TOKENDESK_DATABASE_URL": "postgres://u:secret@db:port/x"}, "TOKENDESK_DATABASE_URL"},
 		{"admin email without password", nil, map[string]string{"TOKENDESK_ADMIN_EMAIL": "a@b.c"}, "TOKENDESK_ADMIN_PASSWORD"},
 		{"stray argument", []string{"extra"}, nil, "extra"},
 		{"zero renewal workers", []string{"--renewal-workers", "0"}, nil, "--renewal-workers"},
@@ -141,5 +141,23 @@ func TestSensibleSettingsPass(t *testing.T) {
 		if _, err := Load(nil, env(e), io.Discard); err != nil {
 			t.Errorf("%v: %v", e, err)
 		}
+	}
+}
+
+// A PostgreSQL URL is taken as it is (store.Open opens it); a malformed one
+// stops start-up without repeating the URL, which may hold a password.
+func TestPostgresDatabaseURL(t *testing.T) {
+	for _, u := range []string{"postgres://tokendesk:pw@db.internal:5432/tokendesk?sslmode=require", "postgresql://db/tokendesk"} {
+		c, err := Load([]string{"--database-url", u}, env(nil), io.Discard)
+		if err != nil {
+			t.Fatalf("%s: %v", u, err)
+		}
+		if !c.Postgres() || c.DatabasePath() != u {
+			t.Fatalf("%s: postgres=%v path=%q", u, c.Postgres(), c.DatabasePath())
+		}
+	}
+	_, err := Load(nil, env(map[string]string{"TOKENDESK_DATABASE_URL": "postgres://u:secret@db:port/x"}), io.Discard)
+	if err == nil || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("malformed URL: %v", err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,6 +31,7 @@ type Source interface {
 	ResolveToken(ctx context.Context, appID int64, name string) (token.Token, error)
 	TokenValuesOf(ctx context.Context, id int64, fields []string) (map[string]string, error)
 	ChangesSince(ctx context.Context, after int64, limit int) ([]store.Change, error)
+	ChangesAmong(ctx context.Context, ids []int64) ([]store.Change, error)
 	LatestChange(ctx context.Context) (int64, error)
 	PruneChanges(ctx context.Context, before time.Time) error
 	Writes() uint64
@@ -50,6 +52,13 @@ const (
 	// has not read the log for longer than staleAfter starts afresh.
 	keepChanges = 10 * time.Minute
 	staleAfter  = 5 * time.Minute
+	// On PostgreSQL a change's id is taken when its transaction writes,
+	// not when it commits: a later id can be read before an earlier one is
+	// committed. The ids skipped are looked for again for gapWait (then
+	// taken to be transactions that rolled back); at most maxGaps are
+	// tracked, beyond which the index forgets everything instead.
+	gapWait = time.Minute
+	maxGaps = 10_000
 )
 
 // Token is what the index holds of one token: enough to answer a fetch.
@@ -102,6 +111,9 @@ type Index struct {
 	seen     atomic.Int64  // the last change applied; -1 before the first read
 	written  atomic.Uint64 // the source's Writes() when the log was last read
 	syncedAt time.Time     // guarded by sync
+	// gaps are ids below seen not read yet, with when they were first
+	// missed; guarded by sync.
+	gaps map[int64]time.Time
 }
 
 // New returns an empty index. It reads nothing yet: the first lookup or
@@ -113,7 +125,7 @@ func New(src Source, now func() time.Time, fields Fields) *Index {
 	if fields == nil {
 		fields = func(string) []string { return nil }
 	}
-	ix := &Index{src: src, now: now, fields: fields}
+	ix := &Index{src: src, now: now, fields: fields, gaps: map[int64]time.Time{}}
 	ix.reset()
 	ix.seen.Store(-1) // the log has not been read yet
 	return ix
@@ -274,26 +286,32 @@ func (ix *Index) readLog(ctx context.Context) error {
 		defer ix.mu.Unlock()
 		// Whatever was looked up before now may predate a change.
 		ix.reset()
+		clear(ix.gaps)
 		ix.seen.Store(latest)
 		ix.written.Store(written)
 		ix.syncedAt = ix.now()
 		return nil
+	}
+	late, err := ix.src.ChangesAmong(ctx, ix.gapIDs())
+	if err != nil {
+		return err
 	}
 	changes, err := ix.src.ChangesSince(ctx, ix.seen.Load(), batch)
 	if err != nil {
 		return err
 	}
 	now := ix.now()
+	tooManyGaps := ix.trackGaps(late, changes, now)
 
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	switch {
-	case now.Sub(ix.syncedAt) > staleAfter || len(changes) == batch:
+	case now.Sub(ix.syncedAt) > staleAfter || len(changes) == batch || tooManyGaps:
 		// Too far behind to trust the log (it may have been pruned).
 		ix.reset()
-	case len(changes) > 0:
+	case len(changes)+len(late) > 0:
 		ix.epoch++
-		for _, c := range changes {
+		for _, c := range append(late, changes...) {
 			switch c.Kind {
 			case store.ChangeValue:
 				delete(ix.tokens, c.TokenID)
@@ -314,20 +332,73 @@ func (ix *Index) readLog(ctx context.Context) error {
 	return nil
 }
 
+// gapIDs are the ids still missed, oldest first; the caller holds ix.sync.
+func (ix *Index) gapIDs() []int64 {
+	ids := make([]int64, 0, len(ix.gaps))
+	for id := range ix.gaps {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// trackGaps forgets the gaps that late fills or that are older than
+// gapWait, and notes the ids that changes skip above seen. It reports
+// whether there are too many to track; the caller holds ix.sync.
+func (ix *Index) trackGaps(late, changes []store.Change, now time.Time) (tooMany bool) {
+	for _, c := range late {
+		delete(ix.gaps, c.ID)
+	}
+	for id, since := range ix.gaps {
+		if now.Sub(since) > gapWait {
+			delete(ix.gaps, id)
+		}
+	}
+	prev := ix.seen.Load()
+	for _, c := range changes {
+		if c.ID-prev-1 > maxGaps {
+			clear(ix.gaps)
+			return true
+		}
+		for id := prev + 1; id < c.ID; id++ {
+			ix.gaps[id] = now
+		}
+		prev = c.ID
+	}
+	if len(ix.gaps) > maxGaps {
+		clear(ix.gaps)
+		return true
+	}
+	return false
+}
+
 // Run reads the change log every Poll until ctx ends, for the writes of
 // other processes, and prunes it now and then.
 func (ix *Index) Run(ctx context.Context, logger *slog.Logger) {
 	t := time.NewTicker(Poll)
 	defer t.Stop()
 	lastPrune := ix.now()
+	var failingSince, warned time.Time // while the log cannot be read
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if err := ix.Sync(ctx); err != nil && ctx.Err() == nil {
-			logger.Warn("reading the change log", "err", err)
+		err := ix.Sync(ctx)
+		switch now := ix.now(); {
+		case ctx.Err() != nil:
+		case err != nil && (failingSince.IsZero() || now.Sub(warned) >= time.Minute):
+			// Once, then once a minute: not four lines a second while
+			// the database is down.
+			if failingSince.IsZero() {
+				failingSince = now
+			}
+			warned = now
+			logger.Warn("reading the change log", "err", err, "failing_since", failingSince)
+		case err == nil && !failingSince.IsZero():
+			logger.Info("reading the change log again", "failed_for", now.Sub(failingSince).Round(time.Second).String())
+			failingSince = time.Time{}
 		}
 		if now := ix.now(); now.Sub(lastPrune) > time.Minute {
 			lastPrune = now

@@ -49,6 +49,7 @@ func (sizedSource) TokenValuesOf(_ context.Context, id int64, fields []string) (
 }
 
 func (sizedSource) ChangesSince(context.Context, int64, int) ([]store.Change, error) { return nil, nil }
+func (sizedSource) ChangesAmong(context.Context, []int64) ([]store.Change, error)    { return nil, nil }
 func (sizedSource) LatestChange(context.Context) (int64, error)                      { return 0, nil }
 func (sizedSource) PruneChanges(context.Context, time.Time) error                    { return nil }
 func (sizedSource) Writes() uint64                                                   { return 0 }

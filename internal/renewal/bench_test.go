@@ -5,14 +5,19 @@ import (
 	"database/sql"
 	"fmt"
 	"github.com/tokendesk/tokendesk/internal/token"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // "pgx", for TOKENDESK_BENCH_DB=postgres
 	"github.com/tokendesk/tokendesk/internal/provider/redox"
+	"github.com/tokendesk/tokendesk/internal/store/storetest"
 )
 
 // lags collects renewal lags from the worker's OnStart hook.
@@ -36,9 +41,21 @@ func (l *lags) pct(p float64) time.Duration {
 
 func (l *lags) n() int { l.mu.Lock(); defer l.mu.Unlock(); return len(l.d) }
 
-// benchFixture is a fixture on the real clock, with n Redox tokens.
-func benchFixture(b *testing.B, n int, rate string) (*fixture, *sql.DB) {
-	fx := newFixtureOn(b, &clock{real: true})
+// benchFixture is a fixture on the real clock, with n Redox tokens, and
+// the database opened directly for the benchmark's own statements. It is
+// SQLite, or PostgreSQL with TOKENDESK_BENCH_DB=postgres (and
+// TOKENDESK_TEST_POSTGRES_URL: scripts/postgres-test sets it).
+func benchFixture(b *testing.B, n int, rate string) (*fixture, *benchDB) {
+	url := ""
+	switch db := os.Getenv("TOKENDESK_BENCH_DB"); db {
+	case "", storetest.SQLite:
+	case storetest.Postgres:
+		url = storetest.PostgresURL(b)
+	default:
+		b.Fatalf("TOKENDESK_BENCH_DB=%q: sqlite or postgres", db)
+	}
+	fx := newFixtureAt(b, &clock{real: true}, url)
+	b.Logf("database: %s", fx.store.Dialect())
 	for i := range n {
 		_, err := fx.store.CreateToken(context.Background(), token.Change{
 			Provider: redox.ID, Name: fmt.Sprintf("Bench %06d", i), Rate: rate, Encrypted: true, Renewable: true,
@@ -48,13 +65,41 @@ func benchFixture(b *testing.B, n int, rate string) (*fixture, *sql.DB) {
 			b.Fatal(err)
 		}
 	}
-	db, err := sql.Open("sqlite", filepath.Join(fx.dir, "tokendesk.db")+"?_pragma=busy_timeout(10000)")
+	bd := &benchDB{pg: url != ""}
+	var err error
+	if bd.pg {
+		bd.DB, err = sql.Open("pgx", url)
+	} else {
+		bd.DB, err = sql.Open("sqlite", filepath.Join(fx.dir, "tokendesk.db")+"?_pragma=busy_timeout(10000)")
+	}
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { db.Close() })
-	return fx, db
+	b.Cleanup(func() { bd.Close() })
+	return fx, bd
 }
+
+// benchDB takes ? placeholders on both databases.
+type benchDB struct {
+	*sql.DB
+	pg bool
+}
+
+func (d *benchDB) bind(q string) string {
+	if !d.pg {
+		return q
+	}
+	for n := 1; strings.Contains(q, "?"); n++ {
+		q = strings.Replace(q, "?", "$"+strconv.Itoa(n), 1)
+	}
+	return q
+}
+
+func (d *benchDB) Exec(q string, args ...any) (sql.Result, error) {
+	return d.DB.Exec(d.bind(q), args...)
+}
+
+func (d *benchDB) QueryRow(q string, args ...any) *sql.Row { return d.DB.QueryRow(d.bind(q), args...) }
 
 func cpuTime() time.Duration {
 	var ru syscall.Rusage

@@ -115,15 +115,19 @@ type fixture struct {
 	clock  *clock
 	reg    *prometheus.Registry
 	worker *Worker
+	url    string // a PostgreSQL database; "": SQLite in dir
 }
 
 func newFixture(t testing.TB) *fixture {
 	return newFixtureOn(t, &clock{now: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)})
 }
 
-func newFixtureOn(t testing.TB, c *clock) *fixture {
+func newFixtureOn(t testing.TB, c *clock) *fixture { return newFixtureAt(t, c, "") }
+
+// newFixtureAt is newFixtureOn on the database at url ("": SQLite in dir).
+func newFixtureAt(t testing.TB, c *clock, url string) *fixture {
 	t.Helper()
-	f := &fixture{t: t, dir: t.TempDir(), clock: c}
+	f := &fixture{t: t, dir: t.TempDir(), clock: c, url: url}
 	f.box, _ = secret.NewBox(secret.GenerateKey())
 	f.store = f.open()
 	var base string
@@ -138,7 +142,11 @@ func newFixtureOn(t testing.TB, c *clock) *fixture {
 
 // open opens the database as another process would.
 func (f *fixture) open() *store.Store {
-	st, err := store.Open(context.Background(), filepath.Join(f.dir, "tokendesk.db"), f.box)
+	path := f.url
+	if path == "" {
+		path = filepath.Join(f.dir, "tokendesk.db")
+	}
+	st, err := store.Open(context.Background(), path, f.box)
 	if err != nil {
 		f.t.Fatal(err)
 	}

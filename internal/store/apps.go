@@ -47,15 +47,14 @@ func (s *Store) CreateApp(ctx context.Context, name, kind string, designers []in
 	var id int64
 	now := ms(s.Now())
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "INSERT INTO apps (name, name_key, kind, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-			name, token.NameKey(name), kind, now, actor, now)
+		err := tx.QueryRowContext(ctx, "INSERT INTO apps (name, name_key, kind, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+			name, token.NameKey(name), kind, now, actor, now).Scan(&id)
 		if isUniqueViolation(err) {
 			return ErrDuplicateApp
 		}
 		if err != nil {
 			return fmt.Errorf("store: creating app: %w", err)
 		}
-		id, _ = res.LastInsertId()
 		if err := setDesigners(ctx, tx, id, designers); err != nil {
 			return err
 		}
@@ -92,11 +91,11 @@ func (s *Store) UpdateApp(ctx context.Context, id int64, name, kind string, desi
 }
 
 // setDesigners adds the users among ids that exist and are app designers;
-// anything else a crafted form names is skipped (OR IGNORE does not cover a
-// foreign key that points nowhere).
+// anything else a crafted form names is skipped (ON CONFLICT DO NOTHING
+// does not cover a foreign key that points nowhere).
 func setDesigners(ctx context.Context, tx *sql.Tx, appID int64, users []int64) error {
 	for _, u := range users {
-		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO app_designers (app_id, user_id) SELECT ?, id FROM users WHERE id = ? AND role = ?", appID, u, RoleDesigner); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO app_designers (app_id, user_id) SELECT CAST(? AS BIGINT), id FROM users WHERE id = ? AND role = ? ON CONFLICT DO NOTHING", appID, u, RoleDesigner); err != nil {
 			return fmt.Errorf("store: adding designer: %w", err)
 		}
 	}
@@ -313,7 +312,7 @@ func (s *Store) TokenPermissions(ctx context.Context, tokenID int64) ([]int64, e
 func (s *Store) SetTokenPermissions(ctx context.Context, tokenID int64, a Access, actor string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		var name, prov string
-		if err := tx.QueryRowContext(ctx, "SELECT name, provider FROM tokens WHERE id = ? AND app_id IS NULL", tokenID).Scan(&name, &prov); errors.Is(err, sql.ErrNoRows) {
+		if err := tx.QueryRowContext(ctx, "SELECT name, provider FROM tokens WHERE id = ? AND app_id IS NULL"+s.d.forUpdate(), tokenID).Scan(&name, &prov); errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		} else if err != nil {
 			return fmt.Errorf("store: permissions: %w", err)
@@ -336,7 +335,7 @@ func (s *Store) SetTokenPermissions(ctx context.Context, tokenID int64, a Access
 				} else if err != nil {
 					return fmt.Errorf("store: permissions: %w", err)
 				}
-				res, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO token_permissions (token_id, app_id) VALUES (?, ?)", tokenID, app)
+				res, err := tx.ExecContext(ctx, "INSERT INTO token_permissions (token_id, app_id) VALUES (?, ?) ON CONFLICT DO NOTHING", tokenID, app)
 				if err != nil {
 					return fmt.Errorf("store: permissions: %w", err)
 				}

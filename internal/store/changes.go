@@ -68,3 +68,29 @@ func (s *Store) PruneChanges(ctx context.Context, before time.Time) error {
 	}
 	return nil
 }
+
+// ChangesAmong returns those of the changes ids that are in the log (a
+// reader's gaps: ids it skipped because they were not committed yet).
+func (s *Store) ChangesAmong(ctx context.Context, ids []int64) ([]Change, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.read.QueryContext(ctx, "SELECT id, kind, coalesce(token_id, 0) FROM changes WHERE id IN ("+placeholders(len(ids))+") ORDER BY id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: reading changes: %w", err)
+	}
+	defer rows.Close()
+	var out []Change
+	for rows.Next() {
+		var c Change
+		if err := rows.Scan(&c.ID, &c.Kind, &c.TokenID); err != nil {
+			return nil, fmt.Errorf("store: reading changes: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -76,12 +76,11 @@ func (s *Store) CreateClient(ctx context.Context, appID int64, name, actor strin
 			}
 		}
 		rows.Close()
-		res, err := tx.ExecContext(ctx, "INSERT INTO api_clients (app_id, name, key_prefix, key_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)",
-			nullID(appID), name, prefix, HashKey(key), ms(now), actor)
+		err = tx.QueryRowContext(ctx, "INSERT INTO api_clients (app_id, name, key_prefix, key_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+			nullID(appID), name, prefix, HashKey(key), ms(now), actor).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("store: creating client: %w", err)
 		}
-		id, _ = res.LastInsertId()
 		return insertAudit(ctx, tx, Audit{At: now, Actor: actor, Action: "client.create", Subject: name, AppID: appID, Detail: "key " + prefix + "…"})
 	})
 	if err != nil {
@@ -237,7 +236,7 @@ func (s *Store) RecordUsage(ctx context.Context, u Usage) error {
 		for chunk := range slices.Chunk(keys, readsPerStatement) {
 			q := "INSERT INTO api_reads (minute, client_id, token_id, outcome, count) VALUES " +
 				strings.Repeat("(?, ?, ?, ?, ?), ", len(chunk)-1) + "(?, ?, ?, ?, ?)" +
-				" ON CONFLICT (minute, client_id, token_id, outcome) DO UPDATE SET count = count + excluded.count"
+				" ON CONFLICT (minute, client_id, token_id, outcome) DO UPDATE SET count = api_reads.count + excluded.count"
 			args := make([]any, 0, 5*len(chunk))
 			for _, k := range chunk {
 				args = append(args, k.Minute, k.ClientID, k.TokenID, k.Outcome, u.Reads[k])
@@ -250,10 +249,12 @@ func (s *Store) RecordUsage(ctx context.Context, u Usage) error {
 		if len(u.Uses) > 0 {
 			st, err := tx.PrepareContext(ctx, `
 				INSERT INTO token_usage (token_id, app_id, count, last_used_at)
-				SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM tokens WHERE id = ?1)
+				SELECT CAST(?1 AS BIGINT), CAST(?2 AS BIGINT), CAST(?3 AS BIGINT), CAST(?4 AS BIGINT)
+				WHERE EXISTS (SELECT 1 FROM tokens WHERE id = ?1)
 				  AND (?2 = 0 OR EXISTS (SELECT 1 FROM apps WHERE id = ?2))
-				ON CONFLICT (token_id, app_id) DO UPDATE SET count = count + excluded.count,
-					last_used_at = max(last_used_at, excluded.last_used_at)`)
+				ON CONFLICT (token_id, app_id) DO UPDATE SET count = token_usage.count + excluded.count,
+					last_used_at = CASE WHEN excluded.last_used_at > token_usage.last_used_at
+						THEN excluded.last_used_at ELSE token_usage.last_used_at END`)
 			if err != nil {
 				return fmt.Errorf("store: recording usage: %w", err)
 			}
@@ -266,7 +267,8 @@ func (s *Store) RecordUsage(ctx context.Context, u Usage) error {
 		}
 
 		if len(u.Clients) > 0 {
-			st, err := tx.PrepareContext(ctx, "UPDATE api_clients SET last_used_at = max(ifnull(last_used_at, 0), ?) WHERE id = ?")
+			st, err := tx.PrepareContext(ctx, `UPDATE api_clients SET last_used_at = CAST(?1 AS BIGINT)
+				WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at < ?1)`)
 			if err != nil {
 				return fmt.Errorf("store: recording client use: %w", err)
 			}

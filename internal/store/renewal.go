@@ -71,7 +71,7 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 			SELECT id FROM tokens
 			WHERE next_renewal_at IS NOT NULL AND next_renewal_at <= ?3
 			  AND (lease_until IS NULL OR lease_until <= ?3)
-			ORDER BY next_renewal_at LIMIT ?4)
+			ORDER BY next_renewal_at LIMIT ?4`+s.d.skipLocked()+`)
 		RETURNING `+claimCols,
 		owner, ms(now.Add(lease)), ms(now), limit)
 	if err != nil {
@@ -127,7 +127,7 @@ func (s *Store) SaveRenewal(ctx context.Context, c Claim, ch token.Change, now t
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		var version int64
 		var owner sql.NullString
-		err := tx.QueryRowContext(ctx, "SELECT version, lease_owner, encrypted FROM tokens WHERE id = ?", c.ID).Scan(&version, &owner, &ch.Encrypted)
+		err := tx.QueryRowContext(ctx, "SELECT version, lease_owner, encrypted FROM tokens WHERE id = ?"+s.d.forUpdate(), c.ID).Scan(&version, &owner, &ch.Encrypted)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -162,7 +162,7 @@ func (s *Store) RecordRenewalFailure(ctx context.Context, c Claim, msg string, r
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `
 			UPDATE tokens SET failures = failures + 1, last_error = ?, last_error_at = ?,
-			       next_renewal_at = CASE WHEN next_renewal_at IS NULL THEN NULL ELSE ? END,
+			       next_renewal_at = CASE WHEN next_renewal_at IS NULL THEN NULL ELSE CAST(? AS BIGINT) END,
 			       lease_owner = NULL, lease_until = NULL
 			WHERE id = ? AND lease_owner = ?
 			RETURNING failures`, msg, ms(now), ms(retryAt), c.ID, c.Owner).Scan(&failures)
@@ -210,7 +210,7 @@ func (s *Store) MarkNeedsReconnect(ctx context.Context, c Claim, msg string, now
 func (s *Store) ReleaseLease(ctx context.Context, c Claim, due time.Time) error {
 	_, err := s.write.ExecContext(ctx, `
 		UPDATE tokens SET lease_owner = NULL, lease_until = NULL,
-		       next_renewal_at = CASE WHEN next_renewal_at IS NULL THEN NULL ELSE ? END
+		       next_renewal_at = CASE WHEN next_renewal_at IS NULL THEN NULL ELSE CAST(? AS BIGINT) END
 		WHERE id = ? AND lease_owner = ?`, nullMS(due), c.ID, c.Owner)
 	if err != nil {
 		return fmt.Errorf("store: releasing lease: %w", err)

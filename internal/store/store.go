@@ -1,5 +1,6 @@
-// Package store keeps tokendesk's data in SQLite: hand-written SQL, one file
-// per table, every method taking ctx first.
+// Package store keeps tokendesk's data in SQLite (the default) or
+// PostgreSQL: hand-written SQL, one file per table, every method taking ctx
+// first. The SQL is written once for both (see dialect.go).
 package store
 
 import (
@@ -18,12 +19,19 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	"github.com/tokendesk/tokendesk/internal/secret"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
+// migrations are SQLite's; migrationsPostgres mirror them version by
+// version (see migrations_postgres/README.md).
+//
 //go:embed migrations/*.sql
 var migrations embed.FS
+
+//go:embed migrations_postgres/*.sql
+var migrationsPostgres embed.FS
 
 // Sentinel errors; check with errors.Is.
 var (
@@ -33,12 +41,14 @@ var (
 	ErrDuplicateUser = errors.New("store: a user with that email already exists")
 )
 
-// Store is the database. Reads go through a pool; writes through a single
-// connection, which is how SQLite wants to be written to (no SQLITE_BUSY
-// storms between our own writers).
+// Store is the database. On SQLite, reads go through a pool and writes
+// through a single connection, which is how SQLite wants to be written to
+// (no SQLITE_BUSY storms between our own writers). On PostgreSQL both are
+// the same pool.
 type Store struct {
 	read  *sql.DB
 	write *sql.DB
+	d     dialect
 	box   *secret.Box
 	// stmts caches prepared read statements: SQLite otherwise parses the
 	// SQL of every query again, which dominated the runtime API's CPU.
@@ -49,9 +59,13 @@ type Store struct {
 	Now func() time.Time
 }
 
-// Open opens (creating if needed) the SQLite database at path, applies
-// pending migrations and returns the store. box seals credential values.
+// Open opens the database, applies pending migrations and returns the
+// store. path is a SQLite file (created if needed) or a postgres:// URL.
+// box seals credential values.
 func Open(ctx context.Context, path string, box *secret.Box) (*Store, error) {
+	if IsPostgresURL(path) {
+		return openPostgres(ctx, path, box)
+	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("store: creating data directory: %w", err)
@@ -104,12 +118,45 @@ func privateFiles(path string) error {
 	return nil
 }
 
+// openPostgres opens a PostgreSQL database through pgx. Several
+// processes may share it: migrations take an advisory lock.
+func openPostgres(ctx context.Context, url string, box *secret.Box) (*Store, error) {
+	connector, err := newPGConnector(url)
+	if err != nil {
+		// pgx's message may quote the URL, password included.
+		return nil, errors.New("store: the PostgreSQL URL is not valid")
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(max(8, 4*runtime.NumCPU()))
+	db.SetMaxIdleConns(max(8, 4*runtime.NumCPU()))
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	s := &Store{read: db, write: db, d: postgres, box: box, Now: time.Now}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Dialect names the database: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.String() }
+
 func (s *Store) migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrations, "migrations")
+	files, dir, gd := migrations, "migrations", goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if s.d == postgres {
+		files, dir, gd = migrationsPostgres, "migrations_postgres", goose.DialectPostgres
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return fmt.Errorf("store: migrations: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	sub, err := fs.Sub(files, dir)
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.write, sub)
+	p, err := goose.NewProvider(gd, s.write, sub, opts...)
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
@@ -122,6 +169,9 @@ func (s *Store) migrate(ctx context.Context) error {
 // Close closes both pools.
 func (s *Store) Close() error {
 	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	if s.read == s.write {
+		return s.write.Close()
+	}
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
@@ -162,11 +212,22 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
-// tx runs fn in one write transaction, committing when fn returns nil.
+// tx runs fn in one write transaction, committing when fn returns nil. On
+// SQLite it holds the database's write lock throughout (_txlock=immediate);
+// on PostgreSQL it is READ COMMITTED, and a transaction that reads rows to
+// decide a write locks them (dialect.forUpdate).
 func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+	var opts *sql.TxOptions
+	if s.d == postgres {
+		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	tx, err := s.write.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
+	}
+	if err := s.d.lockChangeLog(ctx, tx); err != nil {
+		tx.Rollback()
+		return err
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()

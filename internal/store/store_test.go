@@ -5,21 +5,50 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/tokendesk/tokendesk/internal/secret"
+	"github.com/tokendesk/tokendesk/internal/store/pgtest"
 	"github.com/tokendesk/tokendesk/internal/token"
 )
 
-// openTest opens a store on a real SQLite file in a temporary directory.
+// testDB holds the database a test runs on when onBoth chose PostgreSQL.
+var testDB sync.Map // testing.TB → "postgres"
+
+// onBoth runs a contract test on SQLite and on PostgreSQL, as subtests; the
+// PostgreSQL one skips, saying why, when no server is configured.
+func onBoth(t *testing.T, test func(t *testing.T)) {
+	t.Helper()
+	t.Run("sqlite", test)
+	t.Run("postgres", func(t *testing.T) {
+		if !pgtest.Available() {
+			t.Skip(pgtest.SkipReason)
+		}
+		testDB.Store(t, "postgres")
+		t.Cleanup(func() { testDB.Delete(t) })
+		test(t)
+	})
+}
+
+// testURL is a fresh database for the test: a SQLite file in a temporary
+// directory or, under onBoth's PostgreSQL run, a new PostgreSQL database.
+func testURL(t testing.TB) string {
+	if _, pg := testDB.Load(t); pg {
+		return pgtest.URL(t)
+	}
+	return filepath.Join(t.TempDir(), "tokendesk.db")
+}
+
+// openTest opens a store on a fresh database (see testURL).
 func openTest(t testing.TB) *Store {
 	t.Helper()
 	box, err := secret.NewBox(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "tokendesk.db"), box)
+	s, err := Open(context.Background(), testURL(t), box)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,102 +96,106 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 // with token.Status, token by token, through creates, renewals, failures,
 // rate changes and deletes.
 func TestCountByStatusAgreesWithStatus(t *testing.T) {
-	ctx := context.Background()
-	s := openTest(t)
-	now := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
-	s.Now = func() time.Time { return now }
+	onBoth(t, func(t *testing.T) {
+		ctx := context.Background()
+		s := openTest(t)
+		now := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+		s.Now = func() time.Time { return now }
 
-	type want struct {
-		rate    string
-		expires time.Duration // from now; 0: none
-		fail    bool
-		next    time.Duration // next renewal from now; 0: as scheduled
-	}
-	cases := []want{
-		{token.Disabled, 0, false, 0}, {token.Disabled, -time.Hour, false, 0}, {token.Disabled, time.Minute, false, 0},
-		{"every_hour", 0, false, 0}, {"every_hour", 2 * time.Hour, false, 0}, {"every_hour", 10 * time.Minute, false, 0},
-		{"every_hour", -time.Minute, false, 0}, {"every_hour", time.Hour, true, 0}, {"every_hour", -time.Hour, true, 0},
-		{token.Disabled, time.Hour, true, 0},
-		// A 5-minute token renewed at 90 % of its life is on schedule, not "expires soon"...
-		{"every_hour", 4 * time.Minute, false, 3 * time.Minute},
-		// ...unless that renewal is late.
-		{"every_hour", 4 * time.Minute, false, -time.Minute},
-	}
-	var ids []int64
-	for i, c := range cases {
-		tok, err := s.CreateToken(ctx, token.Change{Provider: "redox", Name: fmt.Sprintf("T%d", i), Encrypted: true, Rate: c.rate, Renewable: true,
-			Set: map[string]string{"api_key": "k", "secret": "s"}}, "test")
-		if err != nil {
-			t.Fatal(err)
+		type want struct {
+			rate    string
+			expires time.Duration // from now; 0: none
+			fail    bool
+			next    time.Duration // next renewal from now; 0: as scheduled
 		}
-		ids = append(ids, tok.ID)
-		if c.expires != 0 {
-			if _, err := s.write.Exec("UPDATE tokens SET expires_at = ? WHERE id = ?", ms(now.Add(c.expires)), tok.ID); err != nil {
-				t.Fatal(err)
-			}
+		cases := []want{
+			{token.Disabled, 0, false, 0}, {token.Disabled, -time.Hour, false, 0}, {token.Disabled, time.Minute, false, 0},
+			{"every_hour", 0, false, 0}, {"every_hour", 2 * time.Hour, false, 0}, {"every_hour", 10 * time.Minute, false, 0},
+			{"every_hour", -time.Minute, false, 0}, {"every_hour", time.Hour, true, 0}, {"every_hour", -time.Hour, true, 0},
+			{token.Disabled, time.Hour, true, 0},
+			// A 5-minute token renewed at 90 % of its life is on schedule, not "expires soon"...
+			{"every_hour", 4 * time.Minute, false, 3 * time.Minute},
+			// ...unless that renewal is late.
+			{"every_hour", 4 * time.Minute, false, -time.Minute},
 		}
-		if c.next != 0 {
-			if _, err := s.write.Exec("UPDATE tokens SET next_renewal_at = ? WHERE id = ?", ms(now.Add(c.next)), tok.ID); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if c.fail {
-			if _, err := s.write.Exec("UPDATE tokens SET failures = 2 WHERE id = ?", tok.ID); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	check := func(when string) {
-		t.Helper()
-		expect := map[string]int{}
-		for _, id := range ids {
-			tok, err := s.TokenByID(ctx, id)
+		var ids []int64
+		for i, c := range cases {
+			tok, err := s.CreateToken(ctx, token.Change{Provider: "redox", Name: fmt.Sprintf("T%d", i), Encrypted: true, Rate: c.rate, Renewable: true,
+				Set: map[string]string{"api_key": "k", "secret": "s"}}, "test")
 			if err != nil {
-				continue // deleted
+				t.Fatal(err)
 			}
-			expect[token.Status(tok.Rate, tok.Renewal, now)]++
+			ids = append(ids, tok.ID)
+			if c.expires != 0 {
+				if _, err := s.write.Exec("UPDATE tokens SET expires_at = ? WHERE id = ?", ms(now.Add(c.expires)), tok.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c.next != 0 {
+				if _, err := s.write.Exec("UPDATE tokens SET next_renewal_at = ? WHERE id = ?", ms(now.Add(c.next)), tok.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c.fail {
+				if _, err := s.write.Exec("UPDATE tokens SET failures = 2 WHERE id = ?", tok.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
-		got, err := s.CountByStatus(ctx, now, nil)
-		if err != nil {
+		check := func(when string) {
+			t.Helper()
+			expect := map[string]int{}
+			for _, id := range ids {
+				tok, err := s.TokenByID(ctx, id)
+				if err != nil {
+					continue // deleted
+				}
+				expect[token.Status(tok.Rate, tok.Renewal, now)]++
+			}
+			got, err := s.CountByStatus(ctx, now, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(expect) {
+				t.Fatalf("%s: counted %v, token by token %v", when, got, expect)
+			}
+		}
+		check("created")
+		if got, _ := s.CountByStatus(ctx, now, nil); got[token.StatusExpiresSoon] != 2 {
+			t.Fatalf("expiring soon: %v", got)
+		}
+		if _, err := s.write.Exec("UPDATE tokens SET renewal_rate = 'disabled' WHERE id = ?", ids[4]); err != nil {
 			t.Fatal(err)
 		}
-		if fmt.Sprint(got) != fmt.Sprint(expect) {
-			t.Fatalf("%s: counted %v, token by token %v", when, got, expect)
+		check("a rate changed")
+		if _, err := s.DeleteTokens(ctx, 0, ids[:3], "test"); err != nil {
+			t.Fatal(err)
 		}
-	}
-	check("created")
-	if got, _ := s.CountByStatus(ctx, now, nil); got[token.StatusExpiresSoon] != 2 {
-		t.Fatalf("expiring soon: %v", got)
-	}
-	if _, err := s.write.Exec("UPDATE tokens SET renewal_rate = 'disabled' WHERE id = ?", ids[4]); err != nil {
-		t.Fatal(err)
-	}
-	check("a rate changed")
-	if _, err := s.DeleteTokens(ctx, 0, ids[:3], "test"); err != nil {
-		t.Fatal(err)
-	}
-	ids = ids[3:]
-	check("deleted")
-	now = now.Add(20 * time.Minute)
-	check("later")
+		ids = ids[3:]
+		check("deleted")
+		now = now.Add(20 * time.Minute)
+		check("later")
+	})
 }
 
 // Tokens of a provider its vendor retired are counted under the
 // retirement, not as "Not renewed".
 func TestCountByStatusCountsRetiredProviders(t *testing.T) {
-	ctx := context.Background()
-	s := openTest(t)
-	for i, prov := range []string{"zoom", "zoom", "redox"} {
-		if _, err := s.CreateToken(ctx, token.Change{Provider: prov, Name: fmt.Sprintf("T%d", i), Encrypted: true, Rate: token.Disabled,
-			Set: map[string]string{"api_key": "k"}}, "test"); err != nil {
+	onBoth(t, func(t *testing.T) {
+		ctx := context.Background()
+		s := openTest(t)
+		for i, prov := range []string{"zoom", "zoom", "redox"} {
+			if _, err := s.CreateToken(ctx, token.Change{Provider: prov, Name: fmt.Sprintf("T%d", i), Encrypted: true, Rate: token.Disabled,
+				Set: map[string]string{"api_key": "k"}}, "test"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.CountByStatus(ctx, time.Now(), map[string]string{"zoom": "Retired by Zoom"})
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	got, err := s.CountByStatus(ctx, time.Now(), map[string]string{"zoom": "Retired by Zoom"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got["Retired by Zoom"] != 2 || got[token.StatusNotRenewed] != 1 {
-		t.Fatalf("counted %v", got)
-	}
+		if got["Retired by Zoom"] != 2 || got[token.StatusNotRenewed] != 1 {
+			t.Fatalf("counted %v", got)
+		}
+	})
 }

@@ -114,19 +114,18 @@ func (s *Store) CreateToken(ctx context.Context, ch token.Change, actor string) 
 	now := s.Now()
 	var id int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `
+		err := tx.QueryRowContext(ctx, `
 			INSERT INTO tokens (app_id, provider, name, name_key, description, encrypted, renewal_rate,
 			                    created_at, created_by, updated_at, updated_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			nullID(ch.AppID), ch.Provider, ch.Name, token.NameKey(ch.Name), ch.Description,
-			ch.Encrypted, ch.Rate, ms(now), actor, ms(now), actor)
+			ch.Encrypted, ch.Rate, ms(now), actor, ms(now), actor).Scan(&id)
 		if isUniqueViolation(err) {
 			return ErrDuplicateName
 		}
 		if err != nil {
 			return fmt.Errorf("store: creating token: %w", err)
 		}
-		id, _ = res.LastInsertId()
 		if err := s.apply(ctx, tx, id, ch, nil, false, now, actor); err != nil {
 			return err
 		}
@@ -162,7 +161,7 @@ func (s *Store) UpdateToken(ctx context.Context, id, expect int64, ch token.Chan
 	now := s.Now()
 	var changed []string
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		old, err := scanToken(tx.QueryRowContext(ctx, "SELECT "+tokenCols+" FROM tokens WHERE id = ?", id))
+		old, err := scanToken(tx.QueryRowContext(ctx, "SELECT "+tokenCols+" FROM tokens WHERE id = ?"+s.d.forUpdate(), id))
 		if err != nil {
 			return err
 		}
@@ -500,7 +499,7 @@ func (s *Store) narrowIsSmall(ctx context.Context, f TokenFilter) (bool, error) 
 	threshold := max(int(math.Sqrt(float64(limit*total))), 2*limit)
 	var n int
 	err = s.read.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM tokens INDEXED BY "+index+
-		" WHERE ifnull(app_id, 0) = ? AND "+cond+" LIMIT ?)", append(append([]any{f.AppID}, args...), threshold)...).Scan(&n)
+		" WHERE ifnull(app_id, 0) = ? AND "+cond+" LIMIT ?) AS narrowing", append(append([]any{f.AppID}, args...), threshold)...).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("store: sizing a token list: %w", err)
 	}
@@ -559,16 +558,18 @@ func tokenListQuery(f TokenFilter, narrow bool) (string, []any) {
 		where = append(where, "("+strings.Join(cols, ", ")+")"+op+"("+strings.Repeat("?, ", len(cols)-1)+"?)")
 		args = append(args, vals...)
 	}
-	limit := -1
-	if f.Limit > 0 {
-		limit = f.Limit + 1 // one more says whether another page follows
-	}
 	index := orderIndex(f.Sort)
 	if narrowIndex, _, _ := listNarrowing(f); narrow && narrowIndex != "" {
 		index = narrowIndex
 	}
-	return "SELECT " + tokenCols + " FROM tokens INDEXED BY " + index + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + listOrder(f.Sort, desc) + " LIMIT ?",
-		append(args, limit)
+	query := "SELECT " + tokenCols + " FROM tokens INDEXED BY " + index + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + listOrder(f.Sort, desc)
+	if f.Limit > 0 {
+		// One more says whether another page follows. (No LIMIT at all
+		// otherwise: PostgreSQL refuses SQLite's LIMIT -1.)
+		query += " LIMIT ?"
+		args = append(args, f.Limit+1)
+	}
+	return query, args
 }
 
 // TokenCursor is a token's place in a list: the keys of its sort orders.
@@ -664,7 +665,7 @@ func (s *Store) DeleteTokens(ctx context.Context, appID int64, ids []int64, acto
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		for _, id := range ids {
 			var name, prov string
-			err := tx.QueryRowContext(ctx, "SELECT name, provider FROM tokens WHERE id = ? AND ifnull(app_id, 0) = ?", id, appID).Scan(&name, &prov)
+			err := tx.QueryRowContext(ctx, "SELECT name, provider FROM tokens WHERE id = ? AND ifnull(app_id, 0) = ?"+s.d.forUpdate(), id, appID).Scan(&name, &prov)
 			if errors.Is(err, sql.ErrNoRows) {
 				continue // already gone: removing twice is not an error
 			}
@@ -746,8 +747,20 @@ func rekeyTable(ctx context.Context, tx *sql.Tx, table string) error {
 		return fmt.Errorf("store: rekeying %s: %w", table, err)
 	}
 	for _, c := range changes {
+		// A savepoint, because on PostgreSQL a failed statement (the
+		// unique violation expected here) fails the whole transaction.
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT rekey"); err != nil {
+			return fmt.Errorf("store: rekeying %s: %w", table, err)
+		}
 		_, err := tx.ExecContext(ctx, "UPDATE "+table+" SET name_key = ? WHERE id = ?", c.key, c.id)
 		if err != nil && !isUniqueViolation(err) {
+			return fmt.Errorf("store: rekeying %s: %w", table, err)
+		}
+		undo := "RELEASE SAVEPOINT rekey"
+		if err != nil {
+			undo = "ROLLBACK TO SAVEPOINT rekey"
+		}
+		if _, err := tx.ExecContext(ctx, undo); err != nil {
 			return fmt.Errorf("store: rekeying %s: %w", table, err)
 		}
 	}

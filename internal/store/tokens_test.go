@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,44 +13,46 @@ import (
 // Names stored under the old key rule are found by the new one after the
 // next start, and two rows that became one name both survive.
 func TestNameKeysAreRecomputedAtStart(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "t.db")
-	box, err := secret.NewBox(secret.GenerateKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := Open(ctx, path, box)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Rows as the previous version stored them: the key was only case-folded.
-	for _, row := range [][2]string{{"Lab   Feed", "lab   feed"}, {"Ｚｏｏｍ", "ｚｏｏｍ"}, {"Lab Feed", "lab feed"}} {
-		if _, err := s.write.ExecContext(ctx, `INSERT INTO tokens (provider, name, name_key, created_at, created_by, updated_at, updated_by)
-			VALUES ('redox', ?, ?, 0, 'x', 0, 'x')`, row[0], row[1]); err != nil {
+	onBoth(t, func(t *testing.T) {
+		ctx := context.Background()
+		path := testURL(t)
+		box, err := secret.NewBox(secret.GenerateKey())
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	if _, err := s.write.ExecContext(ctx, "DELETE FROM meta WHERE key = ?", nameKeyMeta); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
+		s, err := Open(ctx, path, box)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Rows as the previous version stored them: the key was only case-folded.
+		for _, row := range [][2]string{{"Lab   Feed", "lab   feed"}, {"Ｚｏｏｍ", "ｚｏｏｍ"}, {"Lab Feed", "lab feed"}} {
+			if _, err := s.write.ExecContext(ctx, `INSERT INTO tokens (provider, name, name_key, created_at, created_by, updated_at, updated_by)
+			VALUES ('redox', ?, ?, 0, 'x', 0, 'x')`, row[0], row[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.write.ExecContext(ctx, "DELETE FROM meta WHERE key = ?", nameKeyMeta); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
 
-	s, err = Open(ctx, path, box)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	got, err := s.ResolveToken(ctx, 0, "zoom")
-	if err != nil || got.Name != "Ｚｏｏｍ" {
-		t.Fatalf("look-alike not found after restart: %v %q", err, got.Name)
-	}
-	toks, _, err := s.ListTokens(ctx, TokenFilter{})
-	if total, _ := s.ScopeTokenCount(ctx, 0); err != nil || total != 3 || len(toks) != 3 {
-		t.Fatalf("rows lost: %d %d %v", len(toks), total, err)
-	}
-	if got, err := s.ResolveToken(ctx, 0, "LAB FEED"); err != nil || (got.Name != "Lab   Feed" && got.Name != "Lab Feed") {
-		t.Fatalf("lab feed: %v %q", err, got.Name)
-	}
+		s, err = Open(ctx, path, box)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		got, err := s.ResolveToken(ctx, 0, "zoom")
+		if err != nil || got.Name != "Ｚｏｏｍ" {
+			t.Fatalf("look-alike not found after restart: %v %q", err, got.Name)
+		}
+		toks, _, err := s.ListTokens(ctx, TokenFilter{})
+		if total, _ := s.ScopeTokenCount(ctx, 0); err != nil || total != 3 || len(toks) != 3 {
+			t.Fatalf("rows lost: %d %d %v", len(toks), total, err)
+		}
+		if got, err := s.ResolveToken(ctx, 0, "LAB FEED"); err != nil || (got.Name != "Lab   Feed" && got.Name != "Lab Feed") {
+			t.Fatalf("lab feed: %v %q", err, got.Name)
+		}
+	})
 }
 
 // Every order the token list offers, and the failing count, are served by

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -47,16 +46,16 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 // CreateUser adds a user; ErrDuplicateUser when the email is taken.
 func (s *Store) CreateUser(ctx context.Context, email, passwordHash, role string) (User, error) {
 	now := s.Now()
-	res, err := s.write.ExecContext(ctx,
-		"INSERT INTO users (email, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-		email, passwordHash, role, ms(now), ms(now))
+	var id int64
+	err := s.write.QueryRowContext(ctx,
+		"INSERT INTO users (email, password_hash, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+		email, passwordHash, role, ms(now), ms(now)).Scan(&id)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return User{}, ErrDuplicateUser
 		}
 		return User{}, fmt.Errorf("store: creating user: %w", err)
 	}
-	id, _ := res.LastInsertId()
 	return User{ID: id, Email: email, PasswordHash: passwordHash, Role: role, Active: true, CreatedAt: now.UTC()}, nil
 }
 
@@ -125,10 +124,6 @@ func (s *Store) userListings(ctx context.Context, query string, args ...any) ([]
 		return nil, fmt.Errorf("store: listing users: %w", err)
 	}
 	return out, nil
-}
-
-func isUniqueViolation(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
 // UpdateUser changes a user's role and whether they may sign in. A

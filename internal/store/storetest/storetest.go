@@ -1,0 +1,77 @@
+// Package storetest opens stores for tests on either database: SQLite in a
+// temporary directory, or a fresh PostgreSQL database made from
+// TOKENDESK_TEST_POSTGRES_URL (skipping, and saying why, when it is unset).
+package storetest
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/tokendesk/tokendesk/internal/secret"
+	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/internal/store/pgtest"
+)
+
+// The databases a store runs on.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// Databases are both, SQLite first.
+var Databases = []string{SQLite, Postgres}
+
+// PostgresURL creates an empty PostgreSQL database for this test, dropped
+// when it ends, and returns its URL (for a tokendesk process, say). It
+// skips the test when no PostgreSQL server is configured.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	return pgtest.URL(t)
+}
+
+// DatabaseURL is a fresh database of the given kind for this test: a SQLite
+// file path in a temporary directory, or a PostgreSQL URL.
+func DatabaseURL(t testing.TB, db string) string {
+	t.Helper()
+	if db == Postgres {
+		return PostgresURL(t)
+	}
+	return filepath.Join(t.TempDir(), "tokendesk.db")
+}
+
+// Box is a master key box with a fixed test key.
+func Box(t testing.TB) *secret.Box {
+	t.Helper()
+	box, err := secret.NewBox(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return box
+}
+
+// Open opens a migrated store on a fresh database of the given kind,
+// closed when the test ends.
+func Open(t testing.TB, db string) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), DatabaseURL(t, db), Box(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// Run runs test once per database, as subtests named "sqlite" and
+// "postgres"; the PostgreSQL one skips when no server is configured.
+func Run(t *testing.T, test func(t *testing.T, db string)) {
+	t.Helper()
+	for _, db := range Databases {
+		t.Run(db, func(t *testing.T) {
+			if db == Postgres && !pgtest.Available() {
+				t.Skip(pgtest.SkipReason)
+			}
+			test(t, db)
+		})
+	}
+}
