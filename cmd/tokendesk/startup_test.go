@@ -19,7 +19,7 @@ func TestUnsupportedSettingsStopStartUpWithOneLine(t *testing.T) {
 		{"TOKENDESK_API_RATE_LIMIT", "1e-300", "TOKENDESK_API_RATE_LIMIT"},
 		{"TOKENDESK_API_RATE_LIMIT", "-1", "TOKENDESK_API_RATE_LIMIT"},
 		{"TOKENDESK_DATABASE_URL", ":memory:", "in-memory"},
-		{"TOKENDESK_DATABASE_URL", "postgres://u:hunter2@db/x", "TOKENDESK_DATABASE_URL"},
+		{"TOKENDESK_DATABASE_URL", "postgres://u:hunter2@db:port/x", "TOKENDESK_DATABASE_URL"},
 		{"TOKENDESK_TRUSTED_PROXIES", "the load balancer", "TOKENDESK_TRUSTED_PROXIES"},
 	} {
 		t.Run(tc.env+"="+tc.value, func(t *testing.T) {
@@ -36,5 +36,18 @@ func TestUnsupportedSettingsStopStartUpWithOneLine(t *testing.T) {
 				t.Fatalf("created %v before refusing", filepath.Join(dir, entries[0].Name()))
 			}
 		})
+	}
+}
+
+// A PostgreSQL that does not answer stops start-up with one line that
+// does not repeat the password.
+func TestUnreachablePostgresStopsStartUpWithOneLine(t *testing.T) {
+	env := map[string]string{"TOKENDESK_DATA_DIR": t.TempDir(), "TOKENDESK_DATABASE_URL": "postgres://u:hunter2@127.0.0.1:1/x?connect_timeout=5"}
+	err := run(context.Background(), []string{"serve"}, func(k string) string { return env[k] }, nil, io.Discard, io.Discard)
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "PostgreSQL does not answer") {
+		t.Fatalf("start-up error %v: want one line saying PostgreSQL does not answer", err)
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Fatal("the error repeats a password from the URL")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -131,6 +132,12 @@ func openPostgres(ctx context.Context, url string, box *secret.Box) (*Store, err
 	db.SetMaxIdleConns(max(8, 4*runtime.NumCPU()))
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s := &Store{read: db, write: db, d: postgres, box: box, Now: time.Now}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		// pgx's message names the host, user and database (never the
+		// password) over several lines: one line for the log.
+		return nil, fmt.Errorf("store: PostgreSQL does not answer: %s", strings.Join(strings.Fields(err.Error()), " "))
+	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
