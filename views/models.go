@@ -96,7 +96,7 @@ func StatusClass(status string) string {
 		return "badge badge-ok"
 	case "Expires soon", "Not renewed":
 		return "badge badge-warn"
-	case "Renewal failing", "Expired":
+	case "Renewal failing", "Expired", "Needs attention":
 		return "badge badge-bad"
 	}
 	return "badge"

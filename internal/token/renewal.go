@@ -93,6 +93,8 @@ const (
 	StatusFailing     = "Renewal failing"
 	StatusExpired     = "Expired"
 	StatusNotRenewed  = "Not renewed"
+	// StatusAttention: renewals failed for days and were stopped.
+	StatusAttention = "Needs attention"
 )
 
 // StatusOf is Status, except that the tokens of a provider the vendor
@@ -115,6 +117,8 @@ func (r Renewal) RenewalPlanned(now time.Time) bool {
 func Status(rateKey string, r Renewal, now time.Time) string {
 	expired := !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt)
 	switch {
+	case !r.AttentionSince.IsZero() && rateKey != Disabled:
+		return StatusAttention
 	case r.Failures > 0 && rateKey != Disabled:
 		return StatusFailing
 	case expired:

@@ -45,6 +45,9 @@ type Renewal struct {
 	Failures      int
 	LastError     string
 	LastErrorAt   time.Time
+	// AttentionSince: renewals failed for so long that automatic renewal
+	// stopped ("Needs attention") until a person edits or renews it.
+	AttentionSince time.Time
 }
 
 // NameKey is what makes two names the same name: case is ignored in any
