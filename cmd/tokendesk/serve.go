@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/tokendesk/tokendesk/internal/auth"
 	"github.com/tokendesk/tokendesk/internal/config"
+	"github.com/tokendesk/tokendesk/internal/notify"
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
 	"github.com/tokendesk/tokendesk/internal/renewal"
@@ -63,8 +64,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 	worker := renewal.New(st, registry.ByID, env, logger.With("component", "renewal"), renewal.NewMetrics(reg, st, time.Now, registry.Retired()))
 	worker.Parallel = cfg.RenewalWorkers
 
+	notifier := notify.New(st, logger.With("component", "notify"))
+
 	srv := web.New(web.Deps{Config: cfg, Store: st, Box: box, Logger: logger, Setup: setup,
-		HTTPClient: httpClient, Registry: reg, Renewer: worker})
+		HTTPClient: httpClient, Registry: reg, Renewer: worker, Notifier: notifier})
 
 	// The worker stops claiming at shutdown; renewals under way get the
 	// same grace as requests, then are abandoned cleanly.
@@ -76,6 +79,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 	go func() { worker.Run(workCtx, drain); close(workerDone) }()
 	usageDone := make(chan struct{})
 	go func() { srv.RunBackground(workCtx); close(usageDone) }()
+	notifyDone := make(chan struct{})
+	go func() { notifier.Run(workCtx); close(notifyDone) }()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -111,6 +116,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 	}
 	stopWork()
 	<-usageDone
+	<-notifyDone
 	select {
 	case <-workerDone:
 	case <-sctx.Done():

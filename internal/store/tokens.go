@@ -50,8 +50,8 @@ func statusSQL(status string, now time.Time) (string, []any, bool) {
 		// tells them apart (renewal stopped after failing for days).
 		failing   = "(failures > 0 AND renewal_rate != 'disabled')"
 		attention = "attention_since IS NOT NULL"
-		expired = "(expires_at IS NOT NULL AND expires_at <= ?)"
-		off     = "(renewal_rate IN ('disabled', ''))"
+		expired   = "(expires_at IS NOT NULL AND expires_at <= ?)"
+		off       = "(renewal_rate IN ('disabled', ''))"
 		// About to expire with no renewal planned before then (token.Renewal.RenewalPlanned).
 		soon = "(expires_at IS NOT NULL AND expires_at < ? AND NOT (next_renewal_at IS NOT NULL AND next_renewal_at < expires_at AND next_renewal_at > ?))"
 	)
