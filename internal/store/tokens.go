@@ -46,15 +46,15 @@ const (
 // mirrors token.Status: keep the two in step.
 func statusSQL(status string, now time.Time) (string, []any, bool) {
 	const (
-		// failing is both "Renewal failing" and "Needs attention"; attention
-		// tells them apart (renewal stopped after failing for days).
-		failing   = "(failures > 0 AND renewal_rate != 'disabled')"
-		attention = "attention_since IS NOT NULL"
-		expired   = "(expires_at IS NOT NULL AND expires_at <= ?)"
-		off       = "(renewal_rate IN ('disabled', ''))"
+		failing = "(failures > 0 AND renewal_rate != 'disabled')"
+		expired = "(expires_at IS NOT NULL AND expires_at <= ?)"
+		off     = "(renewal_rate IN ('disabled', ''))"
 		// About to expire with no renewal planned before then (token.Renewal.RenewalPlanned).
 		soon = "(expires_at IS NOT NULL AND expires_at < ? AND NOT (next_renewal_at IS NOT NULL AND next_renewal_at < expires_at AND next_renewal_at > ?))"
 	)
+	// failing is both "Renewal failing" and "Needs attention"; attention
+	// tells them apart (renewal stopped after failing for days).
+	const attention = "attention_since IS NOT NULL"
 	n, ss := ms(now), ms(now.Add(token.ExpiresSoon))
 	switch status {
 	case token.StatusFailing:
