@@ -655,3 +655,9 @@ func restartRenewal(ctx context.Context, tx *sql.Tx, id int64, renewed bool, now
 	}
 	return nil
 }
+
+// NotifyNeedsReconnectNow is NotifyNeedsReconnect in a transaction of its
+// own, for callers outside the store.
+func (s *Store) NotifyNeedsReconnectNow(ctx context.Context, id int64, now time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return NotifyNeedsReconnect(ctx, tx, id, now) })
+}
