@@ -9,8 +9,6 @@ import (
 	"github.com/tokendesk/tokendesk/internal/notify"
 )
 
-// notifyCheckURL is notify.CheckURL, named for the handlers.
-var notifyCheckURL = notify.CheckURL
 
 // A new or rotated secret travels to the endpoint's page as the API client
 // keys do (client_create.go): sealed in a short-lived cookie bound to the
@@ -24,7 +22,7 @@ func newSecretAAD(userID, webhookID int64) string {
 // createWebhook adds an endpoint with a new secret, then shows its page
 // with the secret, once.
 func (s *Server) createWebhook(c echo.Context) error {
-	url, events, errs := webhookInput(c)
+	url, events, errs := s.webhookInput(c)
 	if errs != nil {
 		return s.renderWebhooks(c, http.StatusUnprocessableEntity, webhookForm(webhooksURL, "Add endpoint", url, events, errs))
 	}

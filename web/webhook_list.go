@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/tokendesk/tokendesk/internal/notify"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/views"
 )
@@ -58,6 +59,9 @@ func (s *Server) renderWebhooks(c echo.Context, status int, form views.WebhookFo
 		return err
 	}
 	m.AllowPrivate = allow == "true"
+	if sm := s.Config.SMTP; sm != nil {
+		m.SMTP = fmt.Sprintf("%s through %s", sm.From, sm.Host)
+	}
 	return render(c, status, views.Webhooks(m))
 }
 
@@ -73,7 +77,7 @@ func webhookForm(postURL, submit, url string, events []string, errs map[string]s
 }
 
 // webhookInput reads and checks the form: the URL and the chosen events.
-func webhookInput(c echo.Context) (string, []string, map[string]string) {
+func (s *Server) webhookInput(c echo.Context) (string, []string, map[string]string) {
 	url := strings.TrimSpace(c.FormValue("url"))
 	var events []string
 	errs := map[string]string{}
@@ -90,7 +94,7 @@ func webhookInput(c echo.Context) (string, []string, map[string]string) {
 	if len(events) == 0 && errs["events"] == "" {
 		errs["events"] = "Choose at least one event to send to this endpoint."
 	}
-	if msg := notifyCheckURL(url); msg != "" {
+	if msg := notify.CheckURL(url, s.Config.SMTP != nil); msg != "" {
 		errs["url"] = msg
 		url = strings.ToValidUTF8(url, "\uFFFD")
 	}

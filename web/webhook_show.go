@@ -70,15 +70,22 @@ func deliveryRow(d store.Delivery) views.DeliveryRow {
 		}
 	}
 	for _, a := range d.Tries {
-		ans := a.Error
-		if a.Status != 0 {
-			ans = strconv.Itoa(a.Status) + " " + http.StatusText(a.Status)
-			if a.Error != "" {
-				ans += " (" + a.Error + ")"
-			}
-		}
-		r.Attempts = append(r.Attempts, views.AttemptRow{At: a.At.UTC().Format("2006-01-02 15:04:05 UTC"), Answer: ans,
+		r.Attempts = append(r.Attempts, views.AttemptRow{At: a.At.UTC().Format("2006-01-02 15:04:05 UTC"), Answer: answerOf(a),
 			Excerpt: a.Excerpt, Duration: fmt.Sprintf("%d ms", a.Duration.Milliseconds())})
 	}
 	return r
+}
+
+// answerOf says what the receiver answered: "200 OK", why there was no
+// answer, or "Sent" for an e-mail the mail server took.
+func answerOf(a store.Attempt) string {
+	switch {
+	case a.Status == 0 && a.Error == "":
+		return "Sent"
+	case a.Status == 0:
+		return a.Error
+	case a.Error != "":
+		return strconv.Itoa(a.Status) + " " + http.StatusText(a.Status) + " (" + a.Error + ")"
+	}
+	return strconv.Itoa(a.Status) + " " + http.StatusText(a.Status)
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/store"
@@ -34,17 +33,12 @@ func (s *Server) sendTestEvent(c echo.Context) error {
 		s.flash(c, "Test event queued; it is being sent.")
 	case err != nil:
 		return err
-	case a.Status >= 200 && a.Status < 300:
-		s.flash(c, fmt.Sprintf("Test event delivered: the endpoint answered %d %s in %d ms.", a.Status, http.StatusText(a.Status), a.Duration.Milliseconds()))
+	case a.Accepted() && a.Status == 0:
+		s.flash(c, "Test event sent: "+a.Excerpt+".")
+	case a.Accepted():
+		s.flash(c, fmt.Sprintf("Test event delivered: the endpoint answered %s in %d ms.", answerOf(a), a.Duration.Milliseconds()))
 	default:
-		answer := a.Error
-		if a.Status != 0 {
-			answer = strconv.Itoa(a.Status) + " " + http.StatusText(a.Status)
-			if a.Error != "" {
-				answer += " (" + a.Error + ")"
-			}
-		}
-		s.flashError(c, "Test event not accepted: "+answer+". It will be retried with backoff for a day; the attempts are listed below.")
+		s.flashError(c, "Test event not accepted: "+answerOf(a)+". It will be retried with backoff for a day; the attempts are listed below.")
 	}
 	return c.Redirect(http.StatusSeeOther, webhookURL(h.ID))
 }

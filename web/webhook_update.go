@@ -14,7 +14,7 @@ func (s *Server) updateWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	url, events, errs := webhookInput(c)
+	url, events, errs := s.webhookInput(c)
 	if errs != nil {
 		return s.renderWebhook(c, http.StatusUnprocessableEntity, h, webhookForm(webhookURL(h.ID), "Save", url, events, errs))
 	}

@@ -65,6 +65,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 	worker.Parallel = cfg.RenewalWorkers
 
 	notifier := notify.New(st, logger.With("component", "notify"))
+	if cfg.SMTP != nil {
+		notifier.Mailer = notify.SMTPMailer{Server: *cfg.SMTP, Timeout: notify.DefaultTimeout}
+		if len(cfg.SMTP.To) > 0 {
+			if err := notify.EnsureMailEndpoint(ctx, st, cfg.SMTP.To); err != nil {
+				return err
+			}
+		}
+	}
 
 	srv := web.New(web.Deps{Config: cfg, Store: st, Box: box, Logger: logger, Setup: setup,
 		HTTPClient: httpClient, Registry: reg, Renewer: worker, Notifier: notifier})

@@ -77,6 +77,8 @@ type Dispatcher struct {
 	// Client sends the requests: no redirects followed, private targets
 	// refused unless the setting allows them (see NewClient).
 	Client *http.Client
+	// Mailer sends mailto: endpoints' events; nil when e-mail is not set up.
+	Mailer Mailer
 
 	wake chan struct{}
 }
@@ -103,12 +105,22 @@ func NewSecret() string {
 }
 
 // CheckURL says what is wrong with an endpoint URL ("" when nothing is).
-func CheckURL(raw string) string {
+// mailOK: e-mail is set up, so mailto: URLs are endpoints too.
+func CheckURL(raw string, mailOK bool) string {
 	if raw == "" {
 		return "Enter the URL that receives the notifications, such as https://example.com/hooks/tokendesk."
 	}
 	if len(raw) > 2000 || !utf8.ValidString(raw) {
 		return "The URL must be at most 2,000 characters of text."
+	}
+	if to, isMail := mailRecipients(raw); isMail {
+		switch {
+		case !mailOK:
+			return "E-mail is not set up on this server (TOKENDESK_SMTP_URL); use an http:// or https:// URL."
+		case len(to) == 0:
+			return "Write e-mail endpoints as mailto:ops@example.com (several addresses separated by commas)."
+		}
+		return ""
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
@@ -248,7 +260,21 @@ func (d *Dispatcher) attempt(ctx context.Context, c store.Delivery) (store.Attem
 		return store.Attempt{}, err
 	}
 	start := d.Clock.Now()
-	a, retryAfter := d.send(context.WithValue(ctx, allowPrivateKey{}, allow == "true"), c, start)
+	var a store.Attempt
+	var retryAfter time.Duration
+	if to, isMail := mailRecipients(c.URL); isMail {
+		sendCtx, cancel := context.WithTimeout(ctx, DefaultTimeout)
+		began := time.Now()
+		var err error
+		a.Excerpt, err = d.sendMail(sendCtx, to, eventToSend{c.Event, c.Body})
+		cancel()
+		a.Duration = time.Since(began)
+		if err != nil {
+			a.Error = err.Error()
+		}
+	} else {
+		a, retryAfter = d.send(context.WithValue(ctx, allowPrivateKey{}, allow == "true"), c, start)
+	}
 	a.At = start
 	if ctx.Err() != nil {
 		// Shutting down: not the receiver's failure. The lease runs out
@@ -256,7 +282,7 @@ func (d *Dispatcher) attempt(ctx context.Context, c store.Delivery) (store.Attem
 		return a, ctx.Err()
 	}
 	state, next := store.DeliveryDelivered, time.Time{}
-	if a.Status < 200 || a.Status > 299 {
+	if !a.Accepted() {
 		state, next = d.retry(c, start, retryAfter)
 	}
 	d.logger.Info("webhook attempt", "webhook_id", c.WebhookID, "delivery_id", c.ID, "event", c.Event,

@@ -80,13 +80,31 @@ func TestRetryAfter(t *testing.T) {
 
 func TestCheckURL(t *testing.T) {
 	for _, u := range []string{"https://hooks.example.com/x", "http://10.0.0.5:8080/hook?team=ops"} {
-		if msg := CheckURL(u); msg != "" {
+		if msg := CheckURL(u, false); msg != "" {
 			t.Errorf("%s refused: %s", u, msg)
 		}
 	}
-	for _, u := range []string{"", "ftp://x.example.com", "//x.example.com", "https://a:b@x.example.com", "https://x.example.com/#frag", "javascript:alert(1)"} {
-		if CheckURL(u) == "" {
+	for _, u := range []string{"", "ftp://x.example.com", "//x.example.com", "https://a:b@x.example.com", "https://x.example.com/#frag", "javascript:alert(1)", "mailto:ops@example.com"} {
+		if CheckURL(u, false) == "" {
 			t.Errorf("%q accepted", u)
 		}
+	}
+}
+
+func TestMailtoEndpoints(t *testing.T) {
+	for u, ok := range map[string]bool{
+		"mailto:ops@example.com":                       true,
+		"mailto:ops@example.com,Ada <ada@example.com>": true,
+		"mailto:":                          false,
+		"mailto:not an address":            false,
+		"mailto:ops@example.com?subject=x": false,
+	} {
+		if got := CheckURL(u, true) == ""; got != ok {
+			t.Errorf("%q with e-mail set up: accepted %v, want %v", u, got, ok)
+		}
+	}
+	to, _ := mailRecipients("mailto:ops@example.com,Ada <ada@example.com>,ops@example.com")
+	if strings.Join(to, " ") != "ops@example.com ada@example.com" {
+		t.Fatalf("recipients %v", to)
 	}
 }

@@ -86,10 +86,16 @@ const (
 // Attempt is one try at a delivery and the receiver's answer.
 type Attempt struct {
 	At       time.Time
-	Status   int // 0: no answer
+	Status   int // the HTTP status; 0: no answer, or an e-mail
 	Excerpt  string
 	Error    string
 	Duration time.Duration
+}
+
+// Accepted reports whether the receiver took the delivery: a 2xx answer,
+// or an e-mail the mail server accepted (no status, no error).
+func (a Attempt) Accepted() bool {
+	return (a.Status >= 200 && a.Status <= 299) || (a.Status == 0 && a.Error == "")
 }
 
 func webhookAAD(id int64) string { return "tokendesk/webhook/" + strconv.FormatInt(id, 10) + "/secret" }
