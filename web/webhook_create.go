@@ -9,7 +9,6 @@ import (
 	"github.com/tokendesk/tokendesk/internal/notify"
 )
 
-
 // A new or rotated secret travels to the endpoint's page as the API client
 // keys do (client_create.go): sealed in a short-lived cookie bound to the
 // person and the endpoint, never in a URL, shown once.
