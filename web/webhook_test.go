@@ -216,10 +216,20 @@ func TestWebhookEndpointsAreManagedUnderSettings(t *testing.T) {
 
 	// Edit: URL and events; a bad edit keeps the stored endpoint.
 	wantStatus(t, ts.post(webhookURL(id), url.Values{"url": {"nope"}, "event": {store.EventTokenChanged}}), http.StatusUnprocessableEntity)
-	wantRedirect(t, ts.post(webhookURL(id), url.Values{"url": {"https://hooks.example.com/v2"}, "event": {store.EventRenewalRecovered}}), webhookURL(id))
+	wantRedirect(t, ts.post(webhookURL(id), url.Values{"url": {"https://hooks.example.com/v2?auth=receivers-own-token"}, "event": {store.EventRenewalRecovered}}), webhookURL(id))
 	h, err := ts.store.WebhookByID(t.Context(), id)
-	if err != nil || h.URL != "https://hooks.example.com/v2" || !slices.Equal(h.Events, []string{store.EventRenewalRecovered}) {
+	if err != nil || h.URL != "https://hooks.example.com/v2?auth=receivers-own-token" || !slices.Equal(h.Events, []string{store.EventRenewalRecovered}) {
 		t.Fatalf("after edit: %+v %v", h, err)
+	}
+	// The audit log names the endpoint without its query (a receiver's own token, often).
+	entries, _, _ := ts.store.ListAudit(t.Context(), 1, 100)
+	if !slices.ContainsFunc(entries, func(a store.Audit) bool { return a.Action == "webhook.update" && a.Subject == "https://hooks.example.com/v2" }) {
+		t.Fatalf("no audit entry for the edit: %+v", entries)
+	}
+	for _, a := range entries {
+		if strings.Contains(a.Subject+a.Detail, "receivers-own-token") {
+			t.Fatalf("audit entry %+v carries the URL's query", a)
+		}
 	}
 	page := ts.get(webhookURL(id))
 	if c, _ := page.Doc.Find("input[value='" + store.EventRenewalRecovered + "']").Attr("checked"); c != "checked" && !page.Doc.Find("input[value='"+store.EventRenewalRecovered+"']").Is("[checked]") {

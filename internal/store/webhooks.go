@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tokendesk/tokendesk/internal/token"
@@ -98,6 +99,15 @@ func (a Attempt) Accepted() bool {
 	return (a.Status >= 200 && a.Status <= 299) || (a.Status == 0 && a.Error == "")
 }
 
+// auditURL is an endpoint URL for the audit log: without its query, which
+// some receivers use for a token of their own.
+func auditURL(u string) string {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		return u[:i]
+	}
+	return u
+}
+
 func webhookAAD(id int64) string { return "tokendesk/webhook/" + strconv.FormatInt(id, 10) + "/secret" }
 
 // CreateWebhook stores an endpoint with its secret (sealed) and events.
@@ -116,7 +126,7 @@ func (s *Store) CreateWebhook(ctx context.Context, url string, events []string, 
 		if err := putWebhookEvents(ctx, tx, id, events); err != nil {
 			return err
 		}
-		return insertAudit(ctx, tx, Audit{At: fromMS(now), Actor: actor, Action: "webhook.create", Subject: url})
+		return insertAudit(ctx, tx, Audit{At: fromMS(now), Actor: actor, Action: "webhook.create", Subject: auditURL(url)})
 	})
 	return id, err
 }
@@ -138,7 +148,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, id int64, url string, events 
 		if err := putWebhookEvents(ctx, tx, id, events); err != nil {
 			return err
 		}
-		return insertAudit(ctx, tx, Audit{At: fromMS(now), Actor: actor, Action: "webhook.update", Subject: url})
+		return insertAudit(ctx, tx, Audit{At: fromMS(now), Actor: actor, Action: "webhook.update", Subject: auditURL(url)})
 	})
 }
 
@@ -158,7 +168,7 @@ func (s *Store) RotateWebhookSecret(ctx context.Context, id int64, secret, actor
 		if err := s.putWebhookSecret(ctx, tx, id, secret); err != nil {
 			return err
 		}
-		return insertAudit(ctx, tx, Audit{At: fromMS(now), Actor: actor, Action: "webhook.secret", Subject: url, Fields: []string{"secret"}})
+		return insertAudit(ctx, tx, Audit{At: fromMS(now), Actor: actor, Action: "webhook.secret", Subject: auditURL(url), Fields: []string{"secret"}})
 	})
 }
 
@@ -173,7 +183,7 @@ func (s *Store) DeleteWebhook(ctx context.Context, id int64, actor string) error
 		if err != nil {
 			return fmt.Errorf("store: deleting webhook: %w", err)
 		}
-		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: "webhook.delete", Subject: url})
+		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: actor, Action: "webhook.delete", Subject: auditURL(url)})
 	})
 }
 
@@ -380,7 +390,8 @@ func enqueue(ctx context.Context, tx *sql.Tx, typ string, data any, now time.Tim
 	}
 	_, err = tx.ExecContext(ctx, `
 		INSERT INTO webhook_deliveries (webhook_id, msg_id, event, body, created_at, next_attempt_at)
-		SELECT webhook_id, ?, ?, ?, ?, ? FROM webhook_events WHERE event = ?`,
+		SELECT webhook_id, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT)
+		FROM webhook_events WHERE event = ?`,
 		NewMessageID(), typ, string(body), ms(now), ms(now), typ)
 	if err != nil {
 		return fmt.Errorf("store: queueing event: %w", err)
@@ -413,7 +424,7 @@ func (s *Store) QueueTestEvent(ctx context.Context, webhookID int64, actor strin
 	var id int64
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO webhook_deliveries (webhook_id, msg_id, event, body, created_at, next_attempt_at)
-			SELECT id, ?, ?, ?, ?, ? FROM webhooks WHERE id = ? RETURNING id`,
+			SELECT id, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT) FROM webhooks WHERE id = ? RETURNING id`,
 			NewMessageID(), EventTest, string(body), ms(now), ms(now), webhookID).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
