@@ -223,7 +223,9 @@ func TestWebhookEndpointsAreManagedUnderSettings(t *testing.T) {
 	}
 	// The audit log names the endpoint without its query (a receiver's own token, often).
 	entries, _, _ := ts.store.ListAudit(t.Context(), 1, 100)
-	if !slices.ContainsFunc(entries, func(a store.Audit) bool { return a.Action == "webhook.update" && a.Subject == "https://hooks.example.com/v2" }) {
+	if !slices.ContainsFunc(entries, func(a store.Audit) bool {
+		return a.Action == "webhook.update" && a.Subject == "https://hooks.example.com/v2"
+	}) {
 		t.Fatalf("no audit entry for the edit: %+v", entries)
 	}
 	for _, a := range entries {
