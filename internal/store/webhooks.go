@@ -472,7 +472,7 @@ func NotifyExpiring(ctx context.Context, tx *sql.Tx, id int64, what string, expi
 // Disabled, or renewal stopped: Needs attention), once per expiry. It
 // returns how many it queued.
 func (s *Store) NoticeExpiring(ctx context.Context, now time.Time, within time.Duration) (int, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT t.id, t.expires_at FROM tokens t INDEXED BY tokens_expires
+	rows, err := s.read.QueryContext(ctx, `SELECT t.id, t.expires_at FROM tokens t
 		WHERE t.expires_at > ? AND t.expires_at <= ?
 		  AND (t.renewal_rate = 'disabled' OR t.attention_since IS NOT NULL)
 		  AND NOT EXISTS (SELECT 1 FROM expiry_notices n WHERE n.token_id = t.id AND n.what = ? AND n.expires_at = t.expires_at)`,

@@ -49,8 +49,11 @@ func TestOutboxQueriesUseTheirIndexes(t *testing.T) {
 		"next delivery":  "SELECT min(next_attempt_at) FROM webhook_deliveries WHERE next_attempt_at IS NOT NULL",
 		"endpoint page":  "SELECT id FROM webhook_deliveries WHERE webhook_id = 1 ORDER BY id DESC LIMIT 50",
 		"subscribers":    "SELECT webhook_id FROM webhook_events WHERE event = 'token.changed'",
+		"expiring": `SELECT t.id, t.expires_at FROM tokens t WHERE t.expires_at > 1 AND t.expires_at <= 2
+			AND (t.renewal_rate = 'disabled' OR t.attention_since IS NOT NULL)
+			AND NOT EXISTS (SELECT 1 FROM expiry_notices n WHERE n.token_id = t.id AND n.what = 'access_token' AND n.expires_at = t.expires_at)`,
 	} {
-		if p := plan(t, s, q); !strings.Contains(p, "INDEX") {
+		if p := plan(t, s, q); !strings.Contains(p, "INDEX") || strings.Contains(p+"; ", "SCAN t; ") || strings.Contains(p+"; ", "SCAN webhook_deliveries; ") {
 			t.Errorf("%s: %s", name, p)
 		}
 	}
