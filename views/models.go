@@ -96,7 +96,7 @@ func StatusClass(status string) string {
 		return "badge badge-ok"
 	case "Expires soon", "Not renewed":
 		return "badge badge-warn"
-	case "Renewal failing", "Expired", "Needs reconnect":
+	case "Renewal failing", "Expired", "Needs reconnect", "Needs attention":
 		return "badge badge-bad"
 	}
 	if len(status) > 16 && status[:16] == "Reconnect within" {

@@ -487,7 +487,9 @@ func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.T
 // backingOff reports whether t's last renewal failed and its retry time
 // (backoff or a provider's Retry-After) has not come yet.
 func backingOff(t token.Token, now time.Time) bool {
-	return t.Failures > 0 && t.NextRenewalAt.After(now)
+	// A token whose renewal stopped after failing for days (Needs
+	// attention) waits for a person: consumers do not restart it.
+	return t.Failures > 0 && (t.NextRenewalAt.After(now) || !t.AttentionSince.IsZero())
 }
 
 // notAvailable is the one 404 of the runtime API: a token that does not

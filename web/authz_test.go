@@ -87,6 +87,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if strings.HasPrefix(r.Path, "/users/:id") {
 				id = zed.ID
 			}
+			if strings.HasPrefix(r.Path, "/settings/webhooks/:id") {
+				id, _ = w.store.CreateWebhook(t.Context(), "https://hooks.example.com/matrix", []string{store.EventTokenChanged}, "whsec_bWF0cml4", adminEmail)
+			}
 			path := strings.NewReplacer(":app", itoa(w.alpha), ":provider", "redox", ":client", itoa(client), ":id", itoa(id)).Replace(r.Path)
 
 			anon := newTestServerClient(w.testServer)

@@ -92,6 +92,15 @@ func (s *Server) routes() {
 	admin.GET("/settings", s.showSettings)
 	admin.POST("/settings", s.saveSettings)
 	admin.GET("/audit", s.listAudit)
+	admin.GET("/settings/webhooks", s.showWebhooks)
+	admin.POST("/settings/webhooks", s.createWebhook)
+	admin.POST("/settings/webhooks/private", s.saveWebhooksPrivate)
+	admin.GET("/settings/webhooks/:id", s.showWebhook)
+	admin.POST("/settings/webhooks/:id", s.updateWebhook)
+	admin.POST("/settings/webhooks/:id/secret", s.rotateWebhookSecret)
+	admin.POST("/settings/webhooks/:id/test", s.sendTestEvent)
+	admin.GET("/settings/webhooks/:id/delete", s.confirmDeleteWebhook)
+	admin.POST("/settings/webhooks/:id/delete", s.deleteWebhook)
 }
 
 // fetchRoute is the runtime API's hot path.

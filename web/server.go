@@ -52,6 +52,8 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// Renewer is the background renewal worker ("Renew now"); nil disables it.
 	Renewer Renewer
+	// Notifier delivers webhooks (Send test event); nil only queues them.
+	Notifier Notifier
 }
 
 // Renewer renews tokens on request; *renewal.Worker implements it.

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tokendesk/tokendesk/internal/auth"
 	"github.com/tokendesk/tokendesk/internal/config"
+	"github.com/tokendesk/tokendesk/internal/notify"
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/redox/redoxtest"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
@@ -180,6 +181,11 @@ func newTestServer(t testing.TB, opts ...testOption) *testServer {
 		w := renewal.New(st, registry.ByID, env, d.Logger, renewal.NewMetrics(prometheus.NewRegistry(), st, clock.Now, registry.Retired()))
 		w.Clock, w.Jitter, w.Spread = renewal.TimeFrom(clock.Now), func() float64 { return 0.5 }, 0
 		d.Renewer = w
+	}
+	if d.Notifier == nil {
+		n := notify.New(st, d.Logger)
+		n.Clock, n.Jitter = notify.TimeFrom(clock.Now), func() float64 { return 0.5 }
+		d.Notifier = n
 	}
 	srv := New(d.Deps)
 	hs := httptest.NewServer(srv)

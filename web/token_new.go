@@ -98,6 +98,9 @@ func (s *Server) renewalState(t token.Token, sc scope) *views.RenewalState {
 	if t.NextRenewalAt.IsZero() {
 		r.NextRenewal = "Not scheduled (Renewal Rate is Disabled)"
 	}
+	if r.Status == token.StatusAttention {
+		r.NextRenewal = "Stopped at " + views.When(t.AttentionSince) + " after renewals failed for 3 days. Fix the credentials and Save, or press Renew now, to start again."
+	}
 	if t.ExpiresAt.IsZero() {
 		r.Expires = "Unknown"
 	}

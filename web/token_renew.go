@@ -26,7 +26,7 @@ func (s *Server) renewToken(c echo.Context) error {
 	ctx, cancel := withTimeout(c, actionTimeout)
 	defer cancel()
 	// The audit log names the person who pressed the button.
-	err = s.Renewer.RenewNow(store.WithActor(ctx, currentUser(c).Email), t.ID)
+	err = s.Renewer.RenewNow(store.ByPerson(store.WithActor(ctx, currentUser(c).Email)), t.ID)
 	var failure *renewal.Failure
 	switch {
 	case err == nil:

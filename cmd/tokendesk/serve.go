@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/tokendesk/tokendesk/internal/auth"
 	"github.com/tokendesk/tokendesk/internal/config"
+	"github.com/tokendesk/tokendesk/internal/notify"
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
 	"github.com/tokendesk/tokendesk/internal/renewal"
@@ -64,8 +65,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 	worker := renewal.New(st, registry.ByID, env, logger.With("component", "renewal"), renewal.NewMetrics(reg, st, time.Now, registry.Retired()))
 	worker.Parallel = cfg.RenewalWorkers
 
+	notifier := notify.New(st, logger.With("component", "notify"))
+	if cfg.SMTP != nil {
+		notifier.Mailer = notify.SMTPMailer{Server: *cfg.SMTP, Timeout: notify.DefaultTimeout}
+		if len(cfg.SMTP.To) > 0 {
+			if err := notify.EnsureMailEndpoint(ctx, st, cfg.SMTP.To); err != nil {
+				return err
+			}
+		}
+	}
+
 	srv := web.New(web.Deps{Config: cfg, Store: st, Box: box, Logger: logger, Setup: setup,
-		HTTPClient: httpClient, Registry: reg, Renewer: worker})
+		HTTPClient: httpClient, Registry: reg, Renewer: worker, Notifier: notifier})
 
 	// The worker stops claiming at shutdown; renewals under way get the
 	// same grace as requests, then are abandoned cleanly.
@@ -77,6 +88,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 	go func() { worker.Run(workCtx, drain); close(workerDone) }()
 	usageDone := make(chan struct{})
 	go func() { srv.RunBackground(workCtx); close(usageDone) }()
+	notifyDone := make(chan struct{})
+	go func() { notifier.Run(workCtx); close(notifyDone) }()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -112,6 +125,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 	}
 	stopWork()
 	<-usageDone
+	<-notifyDone
 	select {
 	case <-workerDone:
 	case <-sctx.Done():

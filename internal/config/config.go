@@ -43,6 +43,22 @@ type Config struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed;
 	// none by default, so the header is ignored.
 	TrustedProxies []*net.IPNet
+	// SMTP sends e-mail notifications; nil when TOKENDESK_SMTP_URL is unset.
+	SMTP *SMTP
+}
+
+// SMTP is the mail server of TOKENDESK_SMTP_URL:
+// smtp://user:pass@host:port?from=…&to=… (smtps:// for TLS from the start;
+// smtp:// uses STARTTLS when the server offers it).
+type SMTP struct {
+	Host               string
+	Port               int
+	Username, Password string
+	ImplicitTLS        bool
+	From               string
+	// To, if set, receives every alert: an e-mail endpoint for them is
+	// added at start when none exists.
+	To []string
 }
 
 // SecureCookies reports whether cookies must carry the Secure flag.
@@ -92,6 +108,7 @@ var settings = []setting{
 	{"TOKENDESK_RENEWAL_WORKERS", "renewal-workers", "renewals run at once by the background worker", "8"},
 	{"TOKENDESK_API_RATE_LIMIT", "api-rate-limit", "runtime API requests a second per client key (bursts of twice that)", "50"},
 	{"TOKENDESK_TRUSTED_PROXIES", "trusted-proxies", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (default: none, the header is ignored)", ""},
+	{"TOKENDESK_SMTP_URL", "smtp-url", "mail server for e-mail notifications: smtp://user:pass@host:port?from=…&to=… (default: none)", ""},
 }
 
 // Error names the setting that stopped start-up.
@@ -232,6 +249,10 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 
 	if c.TrustedProxies, err = parseCIDRs(get("TOKENDESK_TRUSTED_PROXIES")); err != nil {
 		return c, &Error{name("TOKENDESK_TRUSTED_PROXIES"), err.Error()}
+	}
+
+	if c.SMTP, err = parseSMTP(get("TOKENDESK_SMTP_URL")); err != nil {
+		return c, &Error{name("TOKENDESK_SMTP_URL"), err.Error()}
 	}
 
 	c.AdminEmail = strings.TrimSpace(getenv("TOKENDESK_ADMIN_EMAIL"))

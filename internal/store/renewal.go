@@ -144,6 +144,13 @@ func (s *Store) SaveRenewal(ctx context.Context, c Claim, ch token.Change, now t
 		if err := s.apply(ctx, tx, c.ID, ch, nil, false, now, actor); err != nil {
 			return err
 		}
+		if byPerson(ctx) {
+			if err := enqueueToken(ctx, tx, EventTokenChanged, c.ID, now, func(ev *TokenEvent) {
+				ev.Action, ev.Fields, ev.By = "renewed", ch.Fields(), actor
+			}); err != nil {
+				return err
+			}
+		}
 		if err := schedule(ctx, tx, c.ID, ch.Renewable, now); err != nil {
 			return err
 		}
@@ -160,20 +167,31 @@ func (s *Store) SaveRenewal(ctx context.Context, c Claim, ch token.Change, now t
 func (s *Store) RecordRenewalFailure(ctx context.Context, c Claim, msg string, retryAt, now time.Time) (int, error) {
 	var failures int
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// A token whose renewal had stopped (Needs attention) is claimed
+		// only by a person's Renew now: that starts it again, with a new
+		// run of failures and its retries scheduled.
+		var failingSince, next sql.NullInt64
+		var rate string
 		err := tx.QueryRowContext(ctx, `
 			UPDATE tokens SET failures = failures + 1, last_error = ?, last_error_at = ?,
-			       next_renewal_at = CASE WHEN next_renewal_at IS NULL THEN NULL ELSE CAST(? AS BIGINT) END,
+			       next_renewal_at = CASE WHEN next_renewal_at IS NULL AND attention_since IS NULL THEN NULL ELSE CAST(? AS BIGINT) END,
+			       failing_since = CASE WHEN failing_since IS NULL OR attention_since IS NOT NULL THEN CAST(? AS BIGINT) ELSE failing_since END,
+			       attention_since = NULL,
 			       lease_owner = NULL, lease_until = NULL
 			WHERE id = ? AND lease_owner = ?
-			RETURNING failures`, msg, ms(now), ms(retryAt), c.ID, c.Owner).Scan(&failures)
+			RETURNING failures, failing_since, next_renewal_at, renewal_rate`, msg, ms(now), ms(retryAt), ms(now), c.ID, c.Owner).
+			Scan(&failures, &failingSince, &next, &rate)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrLeaseLost
 		}
 		if err != nil {
 			return fmt.Errorf("store: recording renewal failure: %w", err)
 		}
-		return insertAudit(ctx, tx, Audit{At: now, Actor: actorOr(ctx, RenewalActor), Action: ActionTokenRenewFailed,
-			Subject: c.Name, TokenID: c.ID, AppID: c.AppID, Provider: c.Provider, Detail: msg})
+		if err := insertAudit(ctx, tx, Audit{At: now, Actor: actorOr(ctx, RenewalActor), Action: ActionTokenRenewFailed,
+			Subject: c.Name, TokenID: c.ID, AppID: c.AppID, Provider: c.Provider, Detail: msg}); err != nil {
+			return err
+		}
+		return failingTransitions(ctx, tx, c.ID, failures, fromNullMS(failingSince), next.Valid && rate != token.Disabled, now)
 	})
 	return failures, err
 }
@@ -199,6 +217,9 @@ func (s *Store) MarkNeedsReconnect(ctx context.Context, c Claim, msg string, now
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrLeaseLost
+		}
+		if err := NotifyNeedsReconnect(ctx, tx, c.ID, now); err != nil {
+			return err
 		}
 		return insertAudit(ctx, tx, Audit{At: now, Actor: actorOr(ctx, RenewalActor), Action: ActionTokenNeedsReconnect,
 			Subject: c.Name, TokenID: c.ID, AppID: c.AppID, Provider: c.Provider, Detail: msg})
@@ -228,10 +249,11 @@ func (s *Store) ReleaseLease(ctx context.Context, c Claim, due time.Time) error 
 // so they are taken from "Not renewed".
 func (s *Store) CountByStatus(ctx context.Context, now time.Time, retired map[string]string) (map[string]int, error) {
 	n, soon := ms(now), ms(now.Add(token.ExpiresSoon))
-	var total, disabled, failing, expired, expiredDisabled, expiresSoon int
+	var total, disabled, failing, attention, expired, expiredDisabled, expiresSoon int
 	err := s.read.QueryRowContext(ctx, `
 		SELECT c.total, c.disabled,
 		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_failing WHERE failures > 0 AND renewal_rate != 'disabled'),
+		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_failing WHERE failures > 0 AND renewal_rate != 'disabled' AND attention_since IS NOT NULL),
 		  (SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE expires_at IS NOT NULL AND expires_at <= ?1
 		      AND NOT (failures > 0 AND renewal_rate != 'disabled')),
 		  (SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE expires_at IS NOT NULL AND expires_at <= ?1
@@ -239,7 +261,7 @@ func (s *Store) CountByStatus(ctx context.Context, now time.Time, retired map[st
 		  (SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE expires_at > ?1 AND expires_at < ?2
 		      AND renewal_rate != 'disabled' AND failures = 0
 		      AND NOT (next_renewal_at IS NOT NULL AND next_renewal_at < expires_at AND next_renewal_at > ?1))
-		FROM token_counts c`, n, soon).Scan(&total, &disabled, &failing, &expired, &expiredDisabled, &expiresSoon)
+		FROM token_counts c`, n, soon).Scan(&total, &disabled, &failing, &attention, &expired, &expiredDisabled, &expiresSoon)
 	if err != nil {
 		return nil, fmt.Errorf("store: counting statuses: %w", err)
 	}
@@ -255,7 +277,8 @@ func (s *Store) CountByStatus(ctx context.Context, now time.Time, retired map[st
 		notRenewed -= n
 	}
 	out := map[string]int{
-		token.StatusFailing:     failing,
+		token.StatusFailing:     failing - attention,
+		token.StatusAttention:   attention,
 		token.StatusExpired:     expired,
 		token.StatusNotRenewed:  notRenewed,
 		token.StatusExpiresSoon: expiresSoon,

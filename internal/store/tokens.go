@@ -52,10 +52,15 @@ func statusSQL(status string, now time.Time) (string, []any, bool) {
 		// About to expire with no renewal planned before then (token.Renewal.RenewalPlanned).
 		soon = "(expires_at IS NOT NULL AND expires_at < ? AND NOT (next_renewal_at IS NOT NULL AND next_renewal_at < expires_at AND next_renewal_at > ?))"
 	)
+	// failing is both "Renewal failing" and "Needs attention"; attention
+	// tells them apart (renewal stopped after failing for days).
+	const attention = "attention_since IS NOT NULL"
 	n, ss := ms(now), ms(now.Add(token.ExpiresSoon))
 	switch status {
 	case token.StatusFailing:
-		return failing, nil, true
+		return failing + " AND NOT " + attention, nil, true
+	case token.StatusAttention:
+		return failing + " AND " + attention, nil, true
 	case token.StatusExpired:
 		return "NOT " + failing + " AND " + expired, []any{n}, true
 	case token.StatusNotRenewed:
@@ -83,15 +88,15 @@ func (s *Store) CountFailing(ctx context.Context, appID int64) (int, error) {
 
 const tokenCols = `id, ifnull(app_id, 0), provider, name, description, encrypted, renewal_rate, version,
 	created_at, created_by, updated_at, updated_by,
-	expires_at, last_renewed_at, next_renewal_at, failures, last_error, last_error_at, needs_reconnect, refresh_expires_at`
+	expires_at, last_renewed_at, next_renewal_at, failures, last_error, last_error_at, needs_reconnect, refresh_expires_at, attention_since`
 
 func scanToken(row interface{ Scan(...any) error }) (token.Token, error) {
 	var t token.Token
 	var created, updated int64
-	var expires, renewed, next, errAt, refreshExp sql.NullInt64
+	var expires, renewed, next, errAt, refreshExp, attention sql.NullInt64
 	err := row.Scan(&t.ID, &t.AppID, &t.Provider, &t.Name, &t.Description, &t.Encrypted, &t.Rate, &t.Version,
 		&created, &t.CreatedBy, &updated, &t.UpdatedBy,
-		&expires, &renewed, &next, &t.Failures, &t.LastError, &errAt, &t.NeedsReconnect, &refreshExp)
+		&expires, &renewed, &next, &t.Failures, &t.LastError, &errAt, &t.NeedsReconnect, &refreshExp, &attention)
 	if errors.Is(err, sql.ErrNoRows) {
 		return token.Token{}, ErrNotFound
 	}
@@ -101,6 +106,7 @@ func scanToken(row interface{ Scan(...any) error }) (token.Token, error) {
 	t.CreatedAt, t.UpdatedAt = fromMS(created), fromMS(updated)
 	t.ExpiresAt, t.LastRenewedAt, t.NextRenewalAt, t.LastErrorAt = fromNullMS(expires), fromNullMS(renewed), fromNullMS(next), fromNullMS(errAt)
 	t.RefreshExpiresAt = fromNullMS(refreshExp)
+	t.AttentionSince = fromNullMS(attention)
 	return t, nil
 }
 
@@ -189,6 +195,12 @@ func (s *Store) UpdateToken(ctx context.Context, id, expect int64, ch token.Chan
 		if err := s.apply(ctx, tx, id, ch, oldValues, old.Encrypted != ch.Encrypted, now, actor); err != nil {
 			return err
 		}
+		if !old.AttentionSince.IsZero() {
+			// Saving a token whose renewal stopped starts it again.
+			if err := restartRenewal(ctx, tx, id, ch.Rate != token.Disabled && ch.Renewable, now); err != nil {
+				return err
+			}
+		}
 		if len(changed) == 0 {
 			return nil
 		}
@@ -201,6 +213,11 @@ func (s *Store) UpdateToken(ctx context.Context, id, expect int64, ch token.Chan
 			if _, err := tx.ExecContext(ctx, "UPDATE tokens SET next_renewal_at = ? WHERE id = ?", ms(now), id); err != nil {
 				return fmt.Errorf("store: scheduling: %w", err)
 			}
+		}
+		if err := enqueueToken(ctx, tx, EventTokenChanged, id, now, func(ev *TokenEvent) {
+			ev.Action, ev.Fields, ev.By = "updated", changed, actor
+		}); err != nil {
+			return err
 		}
 		return insertAudit(ctx, tx, Audit{At: now, Actor: actor, Action: ActionTokenUpdate,
 			Subject: ch.Name, TokenID: id, AppID: old.AppID, Provider: old.Provider, Fields: changed})
@@ -247,7 +264,14 @@ func changedFields(old token.Token, oldValues map[string]string, ch token.Change
 // rewrites every kept value, when the token's Encrypt setting changed.
 func (s *Store) apply(ctx context.Context, tx *sql.Tx, id int64, ch token.Change, oldValues map[string]string, reseal bool, now time.Time, actor string) error {
 	if g := ch.Grant; g != nil {
-		_, err := tx.ExecContext(ctx, `UPDATE tokens SET expires_at = ?, last_renewed_at = ?, failures = 0, last_error = '', last_error_at = NULL WHERE id = ?`,
+		// The failures this grant ends decide whether it is a recovery.
+		var failures int
+		var attention sql.NullInt64
+		if err := tx.QueryRowContext(ctx, "SELECT failures, attention_since FROM tokens WHERE id = ?", id).Scan(&failures, &attention); err != nil {
+			return fmt.Errorf("store: recording grant: %w", err)
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE tokens SET expires_at = ?, last_renewed_at = ?, failures = 0, last_error = '', last_error_at = NULL,
+			       failing_since = NULL, attention_since = NULL WHERE id = ?`,
 			nullMS(g.ExpiresAt), ms(now), id)
 		if err != nil {
 			return fmt.Errorf("store: recording grant: %w", err)
@@ -261,6 +285,9 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, id int64, ch token.Change
 			if _, err := tx.ExecContext(ctx, "UPDATE tokens SET refresh_expires_at = ? WHERE id = ?", nullMS(g.RefreshExpiresAt), id); err != nil {
 				return fmt.Errorf("store: recording grant: %w", err)
 			}
+		}
+		if err := recovered(ctx, tx, id, failures, attention.Valid, now); err != nil {
+			return err
 		}
 	}
 	if ch.ForgetExpiry {
@@ -474,7 +501,7 @@ func listNarrowing(f TokenFilter) (index, cond string, args []any) {
 	}
 	n, ss := ms(f.Now), ms(f.Now.Add(token.ExpiresSoon))
 	switch f.Status {
-	case token.StatusFailing:
+	case token.StatusFailing, token.StatusAttention:
 		return "tokens_scope_failing", "failures > 0", nil
 	case token.StatusExpired:
 		return "tokens_scope_expires", "expires_at IS NOT NULL AND expires_at <= ?", []any{n}
@@ -671,6 +698,11 @@ func (s *Store) DeleteTokens(ctx context.Context, appID int64, ids []int64, acto
 			}
 			if err != nil {
 				return fmt.Errorf("store: deleting token: %w", err)
+			}
+			if err := enqueueToken(ctx, tx, EventTokenChanged, id, s.Now(), func(ev *TokenEvent) {
+				ev.Action, ev.By = "deleted", actor
+			}); err != nil {
+				return err
 			}
 			if _, err := tx.ExecContext(ctx, "DELETE FROM tokens WHERE id = ?", id); err != nil {
 				return fmt.Errorf("store: deleting token: %w", err)

@@ -97,6 +97,8 @@ const (
 	// StatusNeedsReconnect: the service refused the grant for good; a
 	// person must consent again (Reconnect).
 	StatusNeedsReconnect = "Needs reconnect"
+	// StatusAttention: renewals failed for days and were stopped.
+	StatusAttention = "Needs attention"
 )
 
 // RefreshWarning is how long before its refresh token runs out a token
@@ -144,6 +146,8 @@ func Status(rateKey string, r Renewal, now time.Time) string {
 	switch {
 	case r.NeedsReconnect || reconnect == StatusNeedsReconnect:
 		return StatusNeedsReconnect
+	case !r.AttentionSince.IsZero() && rateKey != Disabled:
+		return StatusAttention
 	case r.Failures > 0 && rateKey != Disabled:
 		return StatusFailing
 	case expired:

@@ -51,6 +51,9 @@ type Renewal struct {
 	// RefreshExpiresAt is when the stored refresh token runs out (zero:
 	// unknown or never).
 	RefreshExpiresAt time.Time
+	// AttentionSince: renewals failed for so long that automatic renewal
+	// stopped ("Needs attention") until a person edits or renews it.
+	AttentionSince time.Time
 }
 
 // NameKey is what makes two names the same name: case is ignored in any
