@@ -72,7 +72,7 @@ func TestRefusedFiles(t *testing.T) {
 	plain, _ := Encode(File{Scope: ScopeGlobal, Tokens: []Token{{Provider: "redox", Name: "A"}}}, "", lowWork)
 	for _, tc := range []struct {
 		name, data, pass string
-		want            error
+		want             error
 	}{
 		{"wrong passphrase", string(enc), "another passphrase", ErrWrongPassphrase},
 		{"no passphrase", string(enc), "", ErrNeedsPassphrase},
