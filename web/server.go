@@ -73,6 +73,7 @@ type Server struct {
 	// signIns holds a slot per password comparison running (signInSlot).
 	signIns    chan struct{}
 	signInWait time.Duration
+	transfer   transferState
 }
 
 // New builds the server and its routes.
@@ -111,6 +112,7 @@ func New(d Deps) *Server {
 		index:      index.New(d.Store, d.Now, answerFields),
 		signIns:    make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 		signInWait: 2 * time.Second,
+		transfer:   newTransferState(),
 	}
 	d.Hasher.Prepare()
 	e := echo.New()

@@ -200,3 +200,31 @@ func putAccess(ctx context.Context, tx *sql.Tx, tokenID int64, a Access) error {
 	}
 	return nil
 }
+
+// TokensByNames loads the tokens of scope appID whose names are, by
+// token.NameKey, among names; the result is keyed by name key.
+func (s *Store) TokensByNames(ctx context.Context, appID int64, names []string) (map[string]token.Token, error) {
+	out := map[string]token.Token{}
+	if len(names) == 0 {
+		return out, nil
+	}
+	args := []any{appID}
+	for _, n := range names {
+		args = append(args, token.NameKey(n))
+	}
+	// ifnull(app_id, 0), as the name index has it (tokens_scope_name).
+	rows, err := s.read.QueryContext(ctx, "SELECT "+tokenCols+" FROM tokens WHERE ifnull(app_id, 0) = ? AND name_key IN (?"+
+		strings.Repeat(", ?", len(names)-1)+")", args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: tokens by name: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[token.NameKey(t.Name)] = t
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,241 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/tokendesk/tokendesk/internal/transfer"
+)
+
+const exportPass = "correct horse transfer staple"
+
+// lowWork keeps scrypt cheap in tests; files are otherwise the same.
+func lowWork(ts *testServer) *testServer { ts.srv.transfer.workFactor = 10; return ts }
+
+// export selects ids on base's list, opens Export and downloads the file.
+func exportTokens(t *testing.T, ts *testServer, base string, form url.Values) (*http.Response, []byte) {
+	t.Helper()
+	q := url.Values{"id": form["id"]}
+	wantStatus(t, ts.get(base+"/export?"+q.Encode()), http.StatusOK)
+	f := url.Values{"_csrf": {ts.csrf()}}
+	for k, v := range form {
+		f[k] = v
+	}
+	req, _ := http.NewRequest(http.MethodPost, ts.http.URL+base+"/export", strings.NewReader(f.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := ts.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, body
+}
+
+func mustExport(t *testing.T, ts *testServer, base string, form url.Values) []byte {
+	t.Helper()
+	resp, body := exportTokens(t, ts, base, form)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("export: %d %s", resp.StatusCode, excerpt(string(body)))
+	}
+	if cd := resp.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, `attachment; filename="tokendesk-tokens-`) {
+		t.Fatalf("Content-Disposition %q", cd)
+	}
+	if cc := resp.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {
+		t.Fatalf("Cache-Control %q", cc)
+	}
+	return body
+}
+
+// uploadImport posts a file (and passphrase) to base's Import, with the CSRF token.
+func uploadImport(t *testing.T, ts *testServer, base string, data []byte, pass string) page {
+	t.Helper()
+	ts.get(base + "/import")
+	return ts.postMultipart(base+"/import", ts.csrf(), data, pass)
+}
+
+func (ts *testServer) postMultipart(path, csrf string, data []byte, pass string) page {
+	ts.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	if csrf != "" {
+		mw.WriteField("_csrf", csrf)
+	}
+	mw.WriteField("passphrase", pass)
+	fw, _ := mw.CreateFormFile("file", "tokens.json")
+	fw.Write(data)
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, ts.http.URL+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return ts.do(req)
+}
+
+// previewRows reads the preview: name → status.
+func previewRows(p page) map[string]string {
+	out := map[string]string{}
+	p.Doc.Find("[data-testid=import-row]").Each(func(_ int, r *goquery.Selection) {
+		out[strings.TrimSpace(r.Find("[data-testid=import-name]").Text())] = strings.TrimSpace(r.Find("[data-testid=import-status]").Text())
+	})
+	return out
+}
+
+// confirmImport submits the preview with its default choices changed by choices.
+func confirmImport(t *testing.T, ts *testServer, base string, preview page, choices url.Values) page {
+	t.Helper()
+	form := url.Values{}
+	draft, _ := preview.Doc.Find("input[name=draft]").Attr("value")
+	form.Set("draft", draft)
+	preview.Doc.Find("input[type=radio][checked]").Each(func(_ int, s *goquery.Selection) {
+		n, _ := s.Attr("name")
+		v, _ := s.Attr("value")
+		form.Set(n, v)
+	})
+	for k, v := range choices {
+		form[k] = v
+	}
+	return ts.post(base+"/import/confirm", form)
+}
+
+func auditText(t *testing.T, ts *testServer) string {
+	t.Helper()
+	entries, _, err := ts.store.ListAudit(t.Context(), 1, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, a := range entries {
+		b.WriteString(a.Actor + " " + a.Action + " " + a.Subject + " " + strings.Join(a.Fields, ",") + " " + a.Detail + "\n")
+	}
+	return b.String()
+}
+
+// Export with and without secrets, import each into an empty database:
+// the list and forms show the same definitions, the runtime API serves
+// the tokens imported with their secrets, and no secret shows anywhere.
+func TestExportImportRoundTrip(t *testing.T) {
+	src := lowWork(newTestServer(t))
+	src.signInAdmin()
+	saveRedox(t, src, "/tokens", "Lab Feed")
+	src.get("/tokens/new/zoom-s2s")
+	wantRedirect(t, src.post("/tokens/new/zoom-s2s", url.Values{"name": {"Meetings"}, "description": {"All hands"}, "region": {"zoom"},
+		"account_id": {zoomAccount}, "client_id": {zoomClient}, "client_secret": {zoomClientSecret}, "renewal_rate": {"30m"}}), "/tokens")
+	src.get("/tokens/new/redox-oauth")
+	wantRedirect(t, src.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "es384")), "/tokens")
+	ids := []string{itoa(tokenIDByName(t, src, "Lab Feed")), itoa(tokenIDByName(t, src, "Meetings")), itoa(tokenIDByName(t, src, "FHIR Feed"))}
+	srcKey := src.get("/tokens/" + ids[2]).text("[data-testid=public-key]")
+	secrets := []string{redoxSecret, zoomClientSecret, "PRIVATE KEY"}
+
+	// The list offers Import and, for selected tokens, Export.
+	list := src.get("/tokens")
+	if list.Doc.Find("[data-testid=export-selected]").Length() != 1 || list.Doc.Find("[data-testid=import-tokens]").Length() != 1 {
+		t.Fatal("the toolbar has no Import / Export")
+	}
+
+	defs := mustExport(t, src, "/tokens", url.Values{"id": ids})
+	var f transfer.File
+	if err := json.Unmarshal(defs, &f); err != nil {
+		t.Fatalf("definitions are not JSON: %v\n%s", err, defs)
+	}
+	if f.Format != transfer.Format || f.Version != 1 || f.Secrets || len(f.Tokens) != 3 {
+		t.Fatalf("file: %+v", f)
+	}
+	for _, s := range append(secrets, "access_token") {
+		if bytes.Contains(defs, []byte(s)) {
+			t.Fatalf("definitions carry %q:\n%s", s, defs)
+		}
+	}
+	withSecrets := mustExport(t, src, "/tokens", url.Values{"id": ids, "secrets": {"on"}, "passphrase": {exportPass}, "passphrase2": {exportPass}})
+	if !transfer.Encrypted(withSecrets) {
+		t.Fatalf("an export with secrets is not encrypted:\n%s", withSecrets)
+	}
+	audit := auditText(t, src)
+	if !strings.Contains(audit, "tokens.export 3 access tokens") || !strings.Contains(audit, "with secrets, encrypted: FHIR Feed, Lab Feed, Meetings") {
+		t.Fatalf("export not audited by name:\n%s", audit)
+	}
+
+	t.Run("definitions only", func(t *testing.T) {
+		dst := lowWork(newTestServer(t))
+		dst.signInAdmin()
+		p := uploadImport(t, dst, "/tokens", defs, "")
+		wantStatus(t, p, http.StatusOK)
+		if got := previewRows(p); got["Lab Feed"] != "new" || got["Meetings"] != "new" || got["FHIR Feed"] != "new" {
+			t.Fatalf("preview: %v", got)
+		}
+		if !strings.Contains(p.Body, "No Secret in the file") {
+			t.Fatalf("the preview does not say the secret is missing:\n%s", excerpt(p.Body))
+		}
+		wantRedirect(t, confirmImport(t, dst, "/tokens", p, nil), "/tokens")
+		for _, name := range []string{"Lab Feed", "Meetings"} {
+			if a, b := rowOf(t, src.get("/tokens"), name), rowOf(t, dst.get("/tokens"), name); a["type"] != b["type"] || a["rate"] != b["rate"] || a["encrypted"] != b["encrypted"] {
+				t.Fatalf("%s: %v, imported %v", name, a, b)
+			}
+		}
+		form := dst.get("/tokens/" + itoa(tokenIDByName(t, dst, "Lab Feed")))
+		if v, _ := form.Doc.Find("#f-api_key").Attr("value"); v != redoxKey || form.text("#f-description") != "Lab results feed" {
+			t.Fatalf("imported form: api_key %q", v)
+		}
+		if form.Doc.Find("[data-testid=stored-secret]").Length() != 0 {
+			t.Fatal("a secret shows as stored though the file had none")
+		}
+	})
+
+	t.Run("with secrets", func(t *testing.T) {
+		dst := lowWork(newTestServer(t))
+		dst.signInAdmin()
+		p := uploadImport(t, dst, "/tokens", withSecrets, exportPass)
+		wantStatus(t, p, http.StatusOK)
+		if got := previewRows(p); len(got) != 3 || got["Lab Feed"] != "new" {
+			t.Fatalf("preview: %v", got)
+		}
+		bodies := []string{p.Body, p.Request.URL.String()}
+		done := confirmImport(t, dst, "/tokens", p, nil)
+		wantRedirect(t, done, "/tokens")
+		list := dst.get("/tokens")
+		if !strings.Contains(list.Body, "Imported 3 access tokens") {
+			t.Fatalf("no confirmation:\n%s", excerpt(list.Body))
+		}
+		key := createClient(t, dst, "/clients", "Importer")
+		for _, name := range []string{"Lab Feed", "Meetings"} {
+			a := apiGet(t, dst, key, name)
+			if a.Status != http.StatusOK || a.Token["name"] != name || a.Token["access_token"] == "" {
+				t.Fatalf("%s through the runtime API: %d %+v", name, a.Status, a.Error)
+			}
+		}
+		// The key pair came along: the same public key, not a new one.
+		fhir := dst.get("/tokens/" + itoa(tokenIDByName(t, dst, "FHIR Feed")))
+		if got := fhir.text("[data-testid=public-key]"); got == "" || got != srcKey {
+			t.Fatalf("public key after import %q, want %q", got, srcKey)
+		}
+		if fhir.Doc.Find("[data-testid=stored-shared_secret]").Length() != 0 {
+			t.Fatal("an ES384 token shows a shared secret")
+		}
+		lab := dst.get("/tokens/" + itoa(tokenIDByName(t, dst, "Lab Feed")))
+		if lab.Doc.Find("[data-testid=stored-secret]").Length() != 1 {
+			t.Fatal("the imported secret is not stored")
+		}
+		bodies = append(bodies, list.Body, fhir.Body, lab.Body, dst.get("/audit").Body, dst.logs.String(), auditText(t, dst))
+		for _, b := range bodies {
+			for _, s := range append(secrets, exportPass) {
+				if strings.Contains(b, s) {
+					t.Fatalf("%q shows in a page, log or audit entry", s)
+				}
+			}
+		}
+		if !strings.Contains(auditText(t, dst), "tokens.import 3 access tokens") || !strings.Contains(auditText(t, dst), "new: ") {
+			t.Fatalf("import not audited:\n%s", auditText(t, dst))
+		}
+		// The preview is used up: confirming it again writes nothing.
+		again := confirmImport(t, dst, "/tokens", p, nil)
+		wantStatus(t, again, http.StatusUnprocessableEntity)
+		if countTokens(t, dst) != 3 {
+			t.Fatalf("a second confirmation imported again: %d tokens", countTokens(t, dst))
+		}
+	})
+}
