@@ -276,8 +276,11 @@ func (s *Server) planImport(c echo.Context, d importDraft, choices map[int]impor
 		}
 		pt := &plannedToken{file: ft, p: p, kept: map[string]string{}}
 		if bad := unknownKeys(p, ft); len(bad) > 0 {
-			problems = append(problems, fmt.Sprintf("%s has %s that %s tokens do not have: %s.", label,
-				views.Plural(len(bad), "a field", "fields"), p.Name, strings.Join(bad, ", ")))
+			what := "a field"
+			if len(bad) > 1 {
+				what = "fields"
+			}
+			problems = append(problems, fmt.Sprintf("%s has %s that %s tokens do not have: %s.", label, what, p.Name, strings.Join(bad, ", ")))
 			continue
 		}
 		for k, v := range ft.Secrets {

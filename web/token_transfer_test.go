@@ -2,11 +2,13 @@ package web
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -238,4 +240,175 @@ func TestExportImportRoundTrip(t *testing.T) {
 			t.Fatalf("a second confirmation imported again: %d tokens", countTokens(t, dst))
 		}
 	})
+}
+
+// A bad file gets a clear message next to its field, 422, and writes
+// nothing: no token, no value, no audit entry.
+func TestImportRefusesBadFilesAndWritesNothing(t *testing.T) {
+	src := lowWork(newTestServer(t))
+	src.signInAdmin()
+	createTestToken(t, src, "Lab Feed")
+	id := itoa(tokenIDByName(t, src, "Lab Feed"))
+	enc := mustExport(t, src, "/tokens", url.Values{"id": {id}, "secrets": {"on"}, "passphrase": {exportPass}, "passphrase2": {exportPass}})
+	plain := mustExport(t, src, "/tokens", url.Values{"id": {id}})
+
+	tampered := bytes.Clone(enc)
+	i := len(tampered) * 2 / 3
+	for tampered[i] == '\n' || tampered[i] == 'B' {
+		i++
+	}
+	tampered[i] = 'B'
+	lines := strings.Split(strings.TrimSpace(string(enc)), "\n")
+	truncated := []byte(strings.Join(append(lines[:len(lines)-2:len(lines)-2], lines[len(lines)-1]), "\n"))
+	edit := func(from, to string) []byte {
+		if !bytes.Contains(plain, []byte(from)) {
+			t.Fatalf("the export has no %q:\n%s", from, plain)
+		}
+		return bytes.Replace(plain, []byte(from), []byte(to), 1)
+	}
+
+	dst := lowWork(newTestServer(t))
+	dst.signInAdmin()
+	createTestToken(t, dst, "Already Here")
+	before, beforeAudit := countTokens(t, dst), auditCount(t, dst)
+	for _, tc := range []struct {
+		name  string
+		data  []byte
+		pass  string
+		field string
+		want  string
+	}{
+		{"wrong passphrase", enc, "not the passphrase at all", "passphrase", "That passphrase does not open this file"},
+		{"no passphrase", enc, "", "passphrase", "This file is encrypted"},
+		{"tampered", tampered, exportPass, "file", "The encrypted file is damaged"},
+		{"truncated", truncated, exportPass, "file", "The encrypted file is damaged"},
+		{"truncated JSON", plain[:len(plain)/2], "", "file", "not a complete tokendesk export"},
+		{"not an export", []byte("name,secret\nLab Feed,x\n"), "", "file", "not a complete tokendesk export"},
+		{"newer version", edit(`"version": 1`, `"version": 2`), "", "file", "format this one does not read"},
+		{"unknown provider", edit(`"provider": "redox"`, `"provider": "acme"`), "", "file", "of a type this tokendesk does not know (“acme”)"},
+		{"unknown field of a known provider", edit(`"api_key":`, `"colour": "red", "api_key":`), "", "file", "a field that Redox tokens do not have: “colour”"},
+		{"a secret where values go", edit(`"api_key":`, `"secret": "x", "api_key":`), "", "file", "“secret”"},
+		{"unknown field of the format", edit(`"scope":`, `"origin": "x", "scope":`), "", "file", "a field “origin”"},
+		{"plain secrets", edit(`"values":`, `"secrets": {"secret": "x"}, "values":`), "", "file", "secrets without encryption"},
+		{"a value the form refuses", edit(`"renewal_rate": "1h"`, `"renewal_rate": "every second"`), "", "file", "Choose one of the listed Renewal Rate options"},
+		{"empty", nil, "", "file", "The file is empty"},
+		{"too large", bytes.Repeat([]byte(" "), transfer.MaxSize+1), "", "file", "larger than 5 MB"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := uploadImport(t, dst, "/tokens", tc.data, tc.pass)
+			if p.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d, want 422\n%s", p.StatusCode, excerpt(p.Body))
+			}
+			if got := p.text("[data-testid=error-" + tc.field + "]"); !strings.Contains(got, tc.want) {
+				t.Fatalf("%s error %q, want %q", tc.field, got, tc.want)
+			}
+			if p.Doc.Find("input[name=passphrase]").AttrOr("value", "") != "" {
+				t.Fatal("the passphrase came back in the page")
+			}
+			if countTokens(t, dst) != before || auditCount(t, dst) != beforeAudit {
+				t.Fatal("a refused file wrote something")
+			}
+		})
+	}
+	// A request far past the limit is refused before it is read.
+	big := uploadImport(t, dst, "/tokens", bytes.Repeat([]byte("x"), transfer.MaxSize+1<<20), "")
+	if big.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(big.Body, "larger than 5 MB") {
+		t.Fatalf("oversized upload: %d\n%s", big.StatusCode, excerpt(big.Body))
+	}
+	if strings.Contains(dst.logs.String(), exportPass) || strings.Contains(dst.logs.String(), redoxSecret) {
+		t.Fatal("a passphrase or secret reached the log")
+	}
+}
+
+// "would replace" takes the file's renewal rate and secret, re-sealed;
+// a conflict can be imported under another name; both are one transaction.
+func TestImportReplaceAndConflict(t *testing.T) {
+	src := lowWork(newTestServer(t))
+	src.signInAdmin()
+	src.get("/tokens/new/redox")
+	r := redoxForm("Lab Feed")
+	r.Set("renewal_rate", "15m")
+	r.Set("secret", "rdx-secret-from-file")
+	wantRedirect(t, src.post("/tokens/new/redox", r), "/tokens")
+	src.get("/tokens/new/zoom")
+	wantRedirect(t, src.post("/tokens/new/zoom", zoomForm("Meetings")), "/tokens")
+	file := mustExport(t, src, "/tokens", url.Values{"id": {itoa(tokenIDByName(t, src, "Lab Feed")), itoa(tokenIDByName(t, src, "Meetings"))},
+		"secrets": {"on"}, "passphrase": {exportPass}, "passphrase2": {exportPass}})
+
+	dst := lowWork(newTestServer(t))
+	dst.signInAdmin()
+	createTestToken(t, dst, "Lab Feed") // Redox, rate 1h, the test secret
+	dst.get("/tokens/new/zoom-s2s")
+	wantRedirect(t, dst.post("/tokens/new/zoom-s2s", url.Values{"name": {"meetings"}, "region": {"zoom"},
+		"account_id": {zoomAccount}, "client_id": {zoomClient}, "client_secret": {zoomClientSecret}, "renewal_rate": {"1h"}}), "/tokens")
+	labID := tokenIDByName(t, dst, "Lab Feed")
+	sealedBefore, _ := storedValue(t, dst, labID, "secret")
+
+	p := uploadImport(t, dst, "/tokens", file, exportPass)
+	wantStatus(t, p, http.StatusOK)
+	if got := previewRows(p); got["Lab Feed"] != "would replace" || got["Meetings"] != "conflict" {
+		t.Fatalf("preview: %v", got)
+	}
+	if why := p.text("[data-testid=import-why]"); !strings.Contains(why, "Zoom (Server-to-Server OAuth) token of this name") {
+		t.Fatalf("conflict reason %q", why)
+	}
+	// A rename to a name the rules refuse, or one the list has, is a field error; nothing is written.
+	before := auditCount(t, dst)
+	for _, bad := range []struct{ name, want string }{{"Meetings!", "only letters, numbers and spaces"}, {"MEETINGS", "already exists"}, {"LAB  feed", "Another token of this import"}, {"", "Enter a new name"}} {
+		again := confirmImport(t, dst, "/tokens", p, url.Values{"choice-0": {"replace"}, "choice-1": {"rename"}, "rename-1": {bad.name}})
+		wantStatus(t, again, http.StatusUnprocessableEntity)
+		if got := again.text("[data-testid=error-rename]"); !strings.Contains(got, bad.want) {
+			t.Fatalf("rename %q: error %q, want %q", bad.name, got, bad.want)
+		}
+		if v, _ := again.Doc.Find("input[name=rename-1]").Attr("value"); v != bad.name {
+			t.Fatalf("the typed name was not kept: %q", v)
+		}
+		if auditCount(t, dst) != before {
+			t.Fatal("a refused confirmation wrote something")
+		}
+	}
+	done := confirmImport(t, dst, "/tokens", p, url.Values{"choice-0": {"replace"}, "choice-1": {"rename"}, "rename-1": {"Meetings JWT"}})
+	wantRedirect(t, done, "/tokens")
+
+	list := dst.get("/tokens")
+	if row := rowOf(t, list, "Lab Feed"); row["rate"] != "Every 15 minutes" {
+		t.Fatalf("replaced token's rate: %v", row)
+	}
+	if row := rowOf(t, list, "Meetings JWT"); row["type"] != "Zoom" {
+		t.Fatalf("renamed token: %v", row)
+	}
+	if row := rowOf(t, list, "meetings"); row["type"] != "Zoom (Server-to-Server OAuth)" {
+		t.Fatalf("the conflicting token changed: %v", row)
+	}
+	values, err := dst.store.TokenValues(t.Context(), labID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if values["secret"] != "rdx-secret-from-file" {
+		t.Fatal("the replaced token kept its old secret")
+	}
+	sealedAfter, sealed := storedValue(t, dst, labID, "secret")
+	if !sealed || bytes.Equal(sealedAfter, sealedBefore) || bytes.Contains(sealedAfter, []byte("rdx-secret")) {
+		t.Fatal("the replaced secret is not freshly sealed")
+	}
+	audit := auditText(t, dst)
+	if !strings.Contains(audit, "token.update Lab Feed renewal_rate,secret imported from a file") {
+		t.Fatalf("the replacement is not audited as a change:\n%s", audit)
+	}
+}
+
+// storedValue reads a value as the database file holds it.
+func storedValue(t *testing.T, ts *testServer, tokenID int64, field string) ([]byte, bool) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(ts.dir, "tokendesk.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var v []byte
+	var sealed bool
+	if err := db.QueryRowContext(t.Context(), "SELECT value, sealed FROM token_values WHERE token_id = ? AND field = ?", tokenID, field).Scan(&v, &sealed); err != nil {
+		t.Fatal(err)
+	}
+	return v, sealed
 }
