@@ -322,7 +322,14 @@ func (s *Server) planImport(c echo.Context, d importDraft, choices map[int]impor
 		}
 		key := token.NameKey(pt.in.Values[provider.KeyName])
 		if ex, ok := existing[key]; ok {
-			pt.existing = &ex
+			// With the stamps of its stored values: which secrets it holds.
+			switch ex, err = s.Store.TokenByID(ctx, ex.ID); {
+			case errors.Is(err, store.ErrNotFound): // removed meanwhile
+			case err != nil:
+				return nil, nil, err
+			default:
+				pt.existing = &ex
+			}
 		}
 		switch {
 		case errs[provider.KeyName] != "":

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/transfer"
 )
 
@@ -344,6 +345,13 @@ func TestImportReplaceAndConflict(t *testing.T) {
 	labID := tokenIDByName(t, dst, "Lab Feed")
 	sealedBefore, _ := storedValue(t, dst, labID, "secret")
 
+	// Definitions only over a token with its secret: nothing is missing.
+	defs := mustExport(t, src, "/tokens", url.Values{"id": {itoa(tokenIDByName(t, src, "Lab Feed"))}})
+	dp := uploadImport(t, dst, "/tokens", defs, "")
+	if got := previewRows(dp); got["Lab Feed"] != "would replace" || strings.Contains(dp.Body, "No Secret") || !strings.Contains(dp.Body, "keeps the stored secrets") {
+		t.Fatalf("definitions over a stored token: %v\n%s", got, excerpt(dp.Body))
+	}
+
 	p := uploadImport(t, dst, "/tokens", file, exportPass)
 	wantStatus(t, p, http.StatusOK)
 	if got := previewRows(p); got["Lab Feed"] != "would replace" || got["Meetings"] != "conflict" {
@@ -411,4 +419,122 @@ func storedValue(t *testing.T, ts *testServer, tokenID int64, field string) ([]b
 		t.Fatal(err)
 	}
 	return v, sealed
+}
+
+// Scope and roles: a designer exports and imports only their app's
+// tokens, imports land as app-level tokens, global tokens need an
+// administrator, and every state-changing step needs its CSRF token.
+func TestTransferScopeRolesAndCSRF(t *testing.T) {
+	w := newAppWorld(t)
+	lowWork(w.testServer)
+	alphaBase, betaBase := "/apps/"+itoa(w.alpha)+"/tokens", "/apps/"+itoa(w.beta)+"/tokens"
+	createTestToken(t, w.testServer, "Global Feed")
+	globalID := itoa(tokenIDByName(t, w.testServer, "Global Feed"))
+	betaID := itoa(saveRedox(t, w.testServer, betaBase, "Beta Feed"))
+	alphaID := itoa(saveRedox(t, w.dee, alphaBase, "Alpha Feed"))
+
+	// The designer's own list offers Import / Export.
+	if l := w.dee.get(alphaBase + "?id=" + alphaID); l.Doc.Find("[data-testid=import-tokens]").Length() != 1 {
+		t.Fatal("an app's list has no Import")
+	}
+	// Global tokens: administrators only.
+	for _, path := range []string{"/tokens/export?id=" + globalID, "/tokens/import"} {
+		if p := w.dee.get(path); p.StatusCode != http.StatusForbidden && p.StatusCode != http.StatusNotFound {
+			t.Fatalf("designer GET %s: %d", path, p.StatusCode)
+		}
+	}
+	if p := w.dee.post("/tokens/export", url.Values{"id": {globalID}}); p.StatusCode != http.StatusForbidden && p.StatusCode != http.StatusNotFound {
+		t.Fatalf("designer POST /tokens/export: %d", p.StatusCode)
+	}
+	// Another app's list, and another scope's token through one's own list.
+	if p := w.dee.get(betaBase + "/import"); p.StatusCode != http.StatusNotFound {
+		t.Fatalf("designer opens another app's Import: %d", p.StatusCode)
+	}
+	w.dee.get(alphaBase)
+	p := w.dee.post(alphaBase+"/export", url.Values{"id": {betaID, globalID}})
+	wantRedirect(t, p, alphaBase) // nothing of theirs selected: no file
+	// Without CSRF: refused, nothing sent or written.
+	before := auditCount(t, w.testServer)
+	if p := w.dee.postRaw(alphaBase+"/export", url.Values{"id": {alphaID}}); p.StatusCode != http.StatusForbidden || strings.Contains(p.Body, "Alpha Feed") {
+		t.Fatalf("export without CSRF: %d", p.StatusCode)
+	}
+	file := mustExport(t, w.dee, alphaBase, url.Values{"id": {alphaID, betaID}})
+	if bytes.Contains(file, []byte("Beta Feed")) || !bytes.Contains(file, []byte(`"scope": "app"`)) || bytes.Contains(file, []byte(`"permissions"`)) {
+		t.Fatalf("app export:\n%s", file)
+	}
+	if p := w.dee.postMultipart(alphaBase+"/import", "", file, ""); p.StatusCode != http.StatusForbidden {
+		t.Fatalf("import without CSRF: %d", p.StatusCode)
+	}
+	if auditCount(t, w.testServer) != before+1 { // the one export
+		t.Fatal("a refused request wrote to the audit log")
+	}
+
+	// The administrator's global export, imported by the designer into
+	// Alpha: the tokens land as Alpha's own.
+	global := mustExport(t, w.testServer, "/tokens", url.Values{"id": {globalID}})
+	if !bytes.Contains(global, []byte(`"every_app": true`)) {
+		t.Fatalf("global export without its Permission Settings:\n%s", global)
+	}
+	pv := uploadImport(t, w.dee, alphaBase, global, "")
+	wantStatus(t, pv, http.StatusOK)
+	if got := previewRows(pv); got["Global Feed"] != "new" {
+		t.Fatalf("preview: %v", got)
+	}
+	// Another designer cannot use that preview, even in their own app.
+	draft, _ := pv.Doc.Find("input[name=draft]").Attr("value")
+	w.eve.get(betaBase)
+	if p := w.eve.post(betaBase+"/import/confirm", url.Values{"draft": {draft}, "choice-0": {"import"}}); p.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("another user's preview: %d", p.StatusCode)
+	}
+	if p := w.dee.postRaw(alphaBase+"/import/confirm", url.Values{"draft": {draft}, "choice-0": {"import"}}); p.StatusCode != http.StatusForbidden {
+		t.Fatalf("confirm without CSRF: %d", p.StatusCode)
+	}
+	wantRedirect(t, confirmImport(t, w.dee, alphaBase, pv, nil), alphaBase)
+	toks, _, err := w.store.ListTokens(t.Context(), store.TokenFilter{AppID: w.alpha})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tk := range toks {
+		names = append(names, tk.Name)
+	}
+	if strings.Join(names, ",") != "Alpha Feed,Global Feed" {
+		t.Fatalf("Alpha's tokens: %v", names)
+	}
+	if n, _ := w.store.ScopeTokenCount(t.Context(), 0); n != 1 {
+		t.Fatalf("global tokens: %d", n)
+	}
+}
+
+// Export's own form: a passphrase too short or typed differently is a
+// field error; the choice is kept, the passphrase never comes back.
+func TestExportPassphraseErrors(t *testing.T) {
+	ts := lowWork(newTestServer(t))
+	ts.signInAdmin()
+	createTestToken(t, ts, "Lab Feed")
+	id := itoa(tokenIDByName(t, ts, "Lab Feed"))
+	before := auditCount(t, ts)
+	for _, tc := range []struct{ pass, again, field, want string }{
+		{"", "", "passphrase", "Enter a passphrase"},
+		{"short one", "short one", "passphrase", "at least 12 characters"},
+		{exportPass, exportPass + "x", "passphrase2", "The two passphrases differ"},
+	} {
+		resp, body := exportTokens(t, ts, "/tokens", url.Values{"id": {id}, "secrets": {"on"}, "passphrase": {tc.pass}, "passphrase2": {tc.again}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || resp.Header.Get("Content-Disposition") != "" {
+			t.Fatalf("%q: %d %q", tc.pass, resp.StatusCode, resp.Header.Get("Content-Disposition"))
+		}
+		doc, _ := goquery.NewDocumentFromReader(bytes.NewReader(body))
+		if got := doc.Find("[data-testid=error-" + tc.field + "]").Text(); !strings.Contains(got, tc.want) {
+			t.Fatalf("%q: %s error %q", tc.pass, tc.field, got)
+		}
+		if _, ok := doc.Find("#include-secrets").Attr("checked"); !ok || (tc.pass != "" && bytes.Contains(body, []byte(tc.pass))) {
+			t.Fatal("the choice was lost or the passphrase came back")
+		}
+	}
+	if auditCount(t, ts) != before {
+		t.Fatal("a refused export was audited")
+	}
+	// Nothing selected: back to the list, with a message.
+	ts.get("/tokens")
+	wantRedirect(t, ts.post("/tokens/export", url.Values{}), "/tokens")
 }
