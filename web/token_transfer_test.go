@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/tokendesk/tokendesk/internal/store"
@@ -537,4 +538,46 @@ func TestExportPassphraseErrors(t *testing.T) {
 	// Nothing selected: back to the list, with a message.
 	ts.get("/tokens")
 	wantRedirect(t, ts.post("/tokens/export", url.Values{}), "/tokens")
+}
+
+// A global token's Permission Settings travel by app name: an import
+// restores them where the apps exist, says which do not, and never
+// widens a restriction. A preview lives 30 minutes.
+func TestImportPermissionsAndPreviewExpiry(t *testing.T) {
+	w := newAppWorld(t)
+	lowWork(w.testServer)
+	createTestToken(t, w.testServer, "Lab Feed")
+	id := tokenIDByName(t, w.testServer, "Lab Feed")
+	if err := w.store.SetTokenPermissions(t.Context(), id, store.Access{Restricted: true, Apps: []int64{w.beta}}, adminEmail); err != nil {
+		t.Fatal(err)
+	}
+	file := mustExport(t, w.testServer, "/tokens", url.Values{"id": {itoa(id)}})
+	if !bytes.Contains(file, []byte(`"every_app": false`)) || !bytes.Contains(file, []byte(`"Beta"`)) {
+		t.Fatalf("permissions not exported:\n%s", file)
+	}
+	file = bytes.Replace(file, []byte(`"Beta"`), []byte(`"Beta", "Gamma"`), 1)
+	w.get("/tokens/remove?id=" + itoa(id))
+	wantRedirect(t, w.post("/tokens/remove", url.Values{"id": {itoa(id)}}), "/tokens")
+
+	p := uploadImport(t, w.testServer, "/tokens", file, "")
+	wantStatus(t, p, http.StatusOK)
+	if !strings.Contains(p.Body, "Permission Settings name apps this server does not have, left out: “Gamma”") {
+		t.Fatalf("no note about the missing app:\n%s", excerpt(p.Body))
+	}
+	// 31 minutes later the preview is gone; nothing is written.
+	w.clock.Advance(31 * time.Minute)
+	late := confirmImport(t, w.testServer, "/tokens", p, nil)
+	wantStatus(t, late, http.StatusUnprocessableEntity)
+	if !strings.Contains(late.text("[data-testid=error-file]"), "That preview has expired") || countTokens(t, w.testServer) != 0 {
+		t.Fatalf("late confirmation: %q, %d tokens", late.text("[data-testid=error-file]"), countTokens(t, w.testServer))
+	}
+	p = uploadImport(t, w.testServer, "/tokens", file, "")
+	wantRedirect(t, confirmImport(t, w.testServer, "/tokens", p, nil), "/tokens")
+	access, err := w.store.TokenAccess(t.Context(), tokenIDByName(t, w.testServer, "Lab Feed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !access.Restricted || len(access.Apps) != 1 || access.Apps[0] != w.beta {
+		t.Fatalf("imported permissions: %+v", access)
+	}
 }
