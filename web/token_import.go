@@ -44,8 +44,10 @@ const (
 	importBodyMax = transfer.MaxSize + 64<<10
 )
 
-var errImportTooLarge = userError(http.StatusUnprocessableEntity,
-	fmt.Sprintf("That file is larger than %d MB, the most an import reads. Export fewer tokens at a time.", transfer.MaxSize>>20))
+var (
+	importTooLarge    = fmt.Sprintf("That file is larger than %d MB, the most an import reads. Export fewer tokens at a time.", transfer.MaxSize>>20)
+	errImportTooLarge = userError(http.StatusUnprocessableEntity, importTooLarge)
+)
 
 // isImportUpload is the one request allowed a body above the usual limit.
 func isImportUpload(c echo.Context) bool {
@@ -108,7 +110,7 @@ func (s *Server) previewImport(c echo.Context) error {
 		return s.renderImport(c, http.StatusUnprocessableEntity, map[string]string{"file": "Choose a file exported from tokendesk."})
 	}
 	if fh.Size > transfer.MaxSize {
-		return s.renderImport(c, http.StatusUnprocessableEntity, map[string]string{"file": errImportTooLarge.(*echo.HTTPError).Message.(string)})
+		return s.renderImport(c, http.StatusUnprocessableEntity, map[string]string{"file": importTooLarge})
 	}
 	src, err := fh.Open()
 	if err != nil {
@@ -175,7 +177,7 @@ func importFileError(err error) (field, msg string, ok bool) {
 	case errors.As(err, &unknown):
 		return "file", fmt.Sprintf("The file has a field “%s” that this version of tokendesk does not know, so it was not read. Export it again, or remove that field.", unknown.Field), true
 	case errors.Is(err, transfer.ErrTooLarge):
-		return "file", errImportTooLarge.(*echo.HTTPError).Message.(string), true
+		return "file", importTooLarge, true
 	case errors.Is(err, transfer.ErrEmpty):
 		return "file", "The file is empty. Choose a file exported from tokendesk.", true
 	case errors.Is(err, transfer.ErrNeedsPassphrase):
