@@ -89,8 +89,8 @@ func (s *Server) exportTokens(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	names := make([]string, 0, len(toks))
-	for _, t := range toks {
+	names := make([]string, 0, len(f.Tokens))
+	for _, t := range f.Tokens {
 		names = append(names, t.Name)
 	}
 	detail := "definitions only: " + strings.Join(names, ", ")
@@ -98,7 +98,7 @@ func (s *Server) exportTokens(c echo.Context) error {
 		detail = "with secrets, encrypted: " + strings.Join(names, ", ")
 	}
 	if err := s.Store.AddAudit(ctx, store.Audit{At: s.Now(), Actor: currentUser(c).Email, Action: store.ActionTokensExport,
-		AppID: sc.AppID, Subject: views.Plural(len(toks), "access token", "access tokens"), Detail: detail}); err != nil {
+		AppID: sc.AppID, Subject: views.Plural(len(names), "access token", "access tokens"), Detail: detail}); err != nil {
 		return err
 	}
 	name := "tokendesk-tokens-" + s.Now().UTC().Format("20060102-150405") + ".json"
