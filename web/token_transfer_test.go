@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -199,6 +200,19 @@ func TestExportImportRoundTrip(t *testing.T) {
 			t.Fatalf("preview: %v", got)
 		}
 		bodies := []string{p.Body, p.Request.URL.String()}
+		// The preview waits sealed: the database files hold no secret in the clear.
+		files, _ := filepath.Glob(filepath.Join(dst.dir, "tokendesk.db*"))
+		if len(files) < 2 {
+			t.Fatalf("expected the database and its WAL, found %v", files)
+		}
+		for _, name := range files {
+			raw, _ := os.ReadFile(name)
+			for _, s := range append(secrets, "BEGIN PRIVATE") {
+				if bytes.Contains(raw, []byte(s)) {
+					t.Fatalf("%s holds %q in the clear while the preview waits", filepath.Base(name), s)
+				}
+			}
+		}
 		done := confirmImport(t, dst, "/tokens", p, nil)
 		wantRedirect(t, done, "/tokens")
 		list := dst.get("/tokens")
