@@ -169,7 +169,11 @@ func newRequestIDs() func() string {
 	return func() string { return p + strconv.FormatUint(n.Add(1), 36) }
 }
 
-func bodyLimit() echo.MiddlewareFunc { return middleware.BodyLimit(maxBody) }
+func bodyLimit() echo.MiddlewareFunc {
+	small := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxBody, Skipper: isImportUpload})
+	large := importBodyLimit()
+	return func(next echo.HandlerFunc) echo.HandlerFunc { return small(large(next)) }
+}
 
 // loadSession attaches the session and, when signed in, the user.
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {

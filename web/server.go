@@ -77,6 +77,7 @@ type Server struct {
 	signInWait time.Duration
 	// replicaID names this process among those sharing the database.
 	replicaID string
+	transfer  transferState
 }
 
 // New builds the server and its routes.
@@ -116,6 +117,7 @@ func New(d Deps) *Server {
 		signIns:    make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 		signInWait: 2 * time.Second,
 		replicaID:  newReplicaID(),
+		transfer:   newTransferState(),
 	}
 	d.Hasher.Prepare()
 	e := echo.New()

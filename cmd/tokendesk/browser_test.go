@@ -382,6 +382,16 @@ func walkFlows(b *browserRun) {
 		}
 	}
 
+	// Import / Export: Export takes the selection to its page; Import's upload form.
+	b.visit("/tokens")
+	b.do(chromedp.Click(chromedp.CSS(`input[aria-label="Select Lab Feed"]`), chromedp.NodeVisible))
+	b.press("[data-testid=export-selected]", "[data-testid=export-form]")
+	if n := b.text("[data-testid=export-names]"); n != "Lab Feed" {
+		t.Fatalf("Export names %q", n)
+	}
+	b.visit("/tokens")
+	b.press("[data-testid=import-tokens]", "[data-testid=import-form]")
+
 	// Remove a token: select it, confirm, gone.
 	b.visit("/tokens")
 	b.do(chromedp.Click(chromedp.CSS(`input[aria-label="Select Meetings"]`), chromedp.NodeVisible))

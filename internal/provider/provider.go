@@ -118,6 +118,11 @@ type Provider struct {
 	KeyPublished func(values map[string]string, keyID string) bool
 	// RetireKey stops publishing an earlier key pair; ok is false if unknown.
 	RetireKey func(values map[string]string, keyID string) (set map[string]string, ok bool)
+	// Kept names the values tokendesk generates and keeps for a token
+	// itself (a key pair and its rotation state): secret, never shown,
+	// and carried by an export with secrets so that an import signs with
+	// the same key.
+	Kept []string
 	// Retired, when set, is the status its tokens show instead of their
 	// renewal state ("Retired by Zoom"): the vendor no longer accepts them.
 	Retired string

@@ -119,4 +119,5 @@ var Provider = provider.Provider{
 	UseNewKey:    UseNext,
 	RetireKey:    Retire,
 	KeyPublished: Published,
+	Kept:         []string{KeyPrivateKey, KeyPrevious, KeyNext, token.KeyAwaiting},
 }

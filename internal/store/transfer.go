@@ -1,0 +1,230 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tokendesk/tokendesk/internal/token"
+)
+
+// Audit actions of Import / Export.
+const (
+	ActionTokensExport = "tokens.export"
+	ActionTokensImport = "tokens.import"
+)
+
+// PutImportDraft keeps an import's sealed preview until expires, and
+// drops the drafts that have expired.
+func (s *Store) PutImportDraft(ctx context.Context, id string, userID, scope int64, sealed []byte, expires time.Time) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM import_drafts WHERE expires_at < ?", ms(s.Now())); err != nil {
+			return fmt.Errorf("store: import draft: %w", err)
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO import_drafts (id, user_id, scope, sealed, expires_at) VALUES (?, ?, ?, ?, ?)",
+			id, userID, scope, sealed, ms(expires))
+		if err != nil {
+			return fmt.Errorf("store: import draft: %w", err)
+		}
+		return nil
+	})
+}
+
+// ImportDraft reads the sealed preview id of userID in scope; ErrNotFound
+// when there is none (another user's, another scope's, used or expired).
+func (s *Store) ImportDraft(ctx context.Context, id string, userID, scope int64) ([]byte, error) {
+	var sealed []byte
+	err := s.read.QueryRowContext(ctx, "SELECT sealed FROM import_drafts WHERE id = ? AND user_id = ? AND scope = ? AND expires_at >= ?",
+		id, userID, scope, ms(s.Now())).Scan(&sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: import draft: %w", err)
+	}
+	return sealed, nil
+}
+
+// ImportItem is one token an import writes: a new token (Replace 0) or a
+// new definition for token Replace, which must still be at Version.
+type ImportItem struct {
+	Change  token.Change
+	Replace int64
+	Version int64
+	// Access, for a global token, replaces its Permission Settings (nil
+	// leaves a replaced token's as they are, and a new one open to every app).
+	Access *Access
+}
+
+// ImportTokens writes an import into scope appID in one transaction:
+// every token or none. Each token is created or changed through the same
+// apply path as a form and audited as such, with one entry for the import
+// as a whole; draft is used up. ErrDuplicateName when a new token's name
+// was taken since the preview, ErrStale when a replaced token was edited
+// or removed since, ErrNotFound when the draft is gone.
+func (s *Store) ImportTokens(ctx context.Context, appID int64, draft string, items []ImportItem, actor string) error {
+	now := s.Now()
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM import_drafts WHERE id = ? AND scope = ? AND expires_at >= ?", draft, appID, ms(now))
+		if err != nil {
+			return fmt.Errorf("store: importing: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound // confirmed twice, or too late
+		}
+		var created, replaced []string
+		for _, it := range items {
+			ch := it.Change
+			ch.AppID = appID
+			id := it.Replace
+			if id == 0 {
+				if id, err = s.importCreate(ctx, tx, ch, now, actor); err != nil {
+					return err
+				}
+				created = append(created, ch.Name)
+			} else {
+				if err := s.importReplace(ctx, tx, id, it.Version, ch, now, actor); err != nil {
+					return err
+				}
+				replaced = append(replaced, ch.Name)
+			}
+			if it.Access != nil && appID == 0 {
+				if err := putAccess(ctx, tx, id, *it.Access); err != nil {
+					return err
+				}
+			}
+		}
+		var detail []string
+		if len(created) > 0 {
+			detail = append(detail, "new: "+strings.Join(created, ", "))
+		}
+		if len(replaced) > 0 {
+			detail = append(detail, "replaced: "+strings.Join(replaced, ", "))
+		}
+		return insertAudit(ctx, tx, Audit{At: now, Actor: actor, Action: ActionTokensImport, AppID: appID,
+			Subject: fmt.Sprintf("%d access tokens", len(items)), Detail: strings.Join(detail, "; ")})
+	})
+}
+
+func (s *Store) importCreate(ctx context.Context, tx *sql.Tx, ch token.Change, now time.Time, actor string) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `
+		INSERT INTO tokens (app_id, provider, name, name_key, description, encrypted, renewal_rate,
+		                    created_at, created_by, updated_at, updated_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		nullID(ch.AppID), ch.Provider, ch.Name, token.NameKey(ch.Name), ch.Description,
+		ch.Encrypted, ch.Rate, ms(now), actor, ms(now), actor).Scan(&id)
+	if isUniqueViolation(err) {
+		return 0, ErrDuplicateName
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: importing a token: %w", err)
+	}
+	if err := s.apply(ctx, tx, id, ch, nil, false, now, actor); err != nil {
+		return 0, err
+	}
+	if err := schedule(ctx, tx, id, ch.Renewable, now); err != nil {
+		return 0, err
+	}
+	return id, insertAudit(ctx, tx, Audit{At: now, Actor: actor, Action: ActionTokenCreate, Detail: "imported from a file",
+		Subject: ch.Name, TokenID: id, AppID: ch.AppID, Provider: ch.Provider, Fields: createdFields(ch)})
+}
+
+// importReplace is UpdateToken inside the import's transaction.
+func (s *Store) importReplace(ctx context.Context, tx *sql.Tx, id, expect int64, ch token.Change, now time.Time, actor string) error {
+	old, err := scanToken(tx.QueryRowContext(ctx, "SELECT "+tokenCols+" FROM tokens WHERE id = ?", id))
+	if errors.Is(err, ErrNotFound) {
+		return ErrStale
+	}
+	if err != nil {
+		return err
+	}
+	if old.Version != expect || old.AppID != ch.AppID || old.Provider != ch.Provider {
+		return ErrStale
+	}
+	oldValues, err := s.readValues(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	changed := changedFields(old, oldValues, ch)
+	_, err = tx.ExecContext(ctx, `
+		UPDATE tokens SET name = ?, name_key = ?, description = ?, encrypted = ?, renewal_rate = ?,
+		       version = version + 1, updated_at = ?, updated_by = ?
+		WHERE id = ? AND version = ?`,
+		ch.Name, token.NameKey(ch.Name), ch.Description, ch.Encrypted, ch.Rate, ms(now), actor, id, expect)
+	if isUniqueViolation(err) {
+		return ErrDuplicateName
+	}
+	if err != nil {
+		return fmt.Errorf("store: importing a token: %w", err)
+	}
+	// Every kept value is sealed again under the token's id and setting.
+	if err := s.apply(ctx, tx, id, ch, oldValues, true, now, actor); err != nil {
+		return err
+	}
+	if err := schedule(ctx, tx, id, ch.Renewable, now); err != nil {
+		return err
+	}
+	if old.Failures > 0 && ch.Rate != token.Disabled && ch.Renewable {
+		if _, err := tx.ExecContext(ctx, "UPDATE tokens SET next_renewal_at = ? WHERE id = ?", ms(now), id); err != nil {
+			return fmt.Errorf("store: scheduling: %w", err)
+		}
+	}
+	return insertAudit(ctx, tx, Audit{At: now, Actor: actor, Action: ActionTokenUpdate, Detail: "imported from a file",
+		Subject: ch.Name, TokenID: id, AppID: old.AppID, Provider: old.Provider, Fields: changed})
+}
+
+// putAccess replaces a global token's Permission Settings inside tx. Apps
+// that no longer exist are skipped: a restriction never widens.
+func putAccess(ctx context.Context, tx *sql.Tx, tokenID int64, a Access) error {
+	for _, q := range []string{"DELETE FROM token_permissions WHERE token_id = ?", "DELETE FROM token_restrictions WHERE token_id = ?"} {
+		if _, err := tx.ExecContext(ctx, q, tokenID); err != nil {
+			return fmt.Errorf("store: permissions: %w", err)
+		}
+	}
+	if !a.Restricted {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO token_restrictions (token_id) VALUES (?)", tokenID); err != nil {
+		return fmt.Errorf("store: permissions: %w", err)
+	}
+	for _, app := range a.Apps {
+		_, err := tx.ExecContext(ctx, `INSERT INTO token_permissions (token_id, app_id)
+			SELECT ?, id FROM apps WHERE id = ? ON CONFLICT DO NOTHING`, tokenID, app)
+		if err != nil {
+			return fmt.Errorf("store: permissions: %w", err)
+		}
+	}
+	return nil
+}
+
+// TokensByNames loads the tokens of scope appID whose names are, by
+// token.NameKey, among names; the result is keyed by name key.
+func (s *Store) TokensByNames(ctx context.Context, appID int64, names []string) (map[string]token.Token, error) {
+	out := map[string]token.Token{}
+	if len(names) == 0 {
+		return out, nil
+	}
+	args := []any{appID}
+	for _, n := range names {
+		args = append(args, token.NameKey(n))
+	}
+	// ifnull(app_id, 0), as the name index has it (tokens_scope_name).
+	rows, err := s.read.QueryContext(ctx, "SELECT "+tokenCols+" FROM tokens WHERE ifnull(app_id, 0) = ? AND name_key IN (?"+
+		strings.Repeat(", ?", len(names)-1)+")", args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: tokens by name: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[token.NameKey(t.Name)] = t
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,91 @@
+package token
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/tokendesk/tokendesk/internal/provider"
+)
+
+// Import is one token definition read from an export file, normalised as
+// a submitted form would be (its secrets, if the file carried them, among
+// Input's values).
+type Import struct {
+	Input Input
+	AppID int64
+	// AllowPlain: the importing person may store values unencrypted; as
+	// with a form, the file's Encrypt is honoured only then.
+	AllowPlain bool
+	// Kept are the values tokendesk keeps itself (provider.Provider.Kept:
+	// a key pair), from an export with secrets; empty otherwise.
+	Kept map[string]string
+}
+
+// FromImport turns an imported definition into the change it asks for:
+// a new token, or (stored not nil) the replacement of a token's
+// definition. It follows FromForm's rules, so a secret the file does not
+// carry keeps the stored one, and an obtained access token is never
+// imported. Kept values replace the token's own key state whole. A token
+// that still lacks a required secret is not scheduled for renewal (every
+// renewal would fail) until someone enters it.
+func FromImport(p provider.Provider, im Import, stored func() (map[string]string, error)) (Change, error) {
+	values := map[string]string{}
+	if stored != nil {
+		old, err := stored()
+		if err != nil {
+			return Change{}, err
+		}
+		maps.Copy(values, old)
+	}
+	var drop []string
+	if len(im.Kept) > 0 {
+		for _, k := range p.Kept {
+			if _, ok := im.Kept[k]; !ok {
+				if _, had := values[k]; had {
+					drop = append(drop, k)
+				}
+				delete(values, k)
+			}
+		}
+		maps.Copy(values, im.Kept)
+	}
+	in := im.Input
+	in.Values = maps.Clone(in.Values)
+	if a := p.Tokens.Access; a != "" {
+		delete(in.Values, a) // never from a file: obtained tokens are not exported
+	}
+	ch, err := FromForm(p, Form{Input: in, AppID: im.AppID, AllowPlain: im.AllowPlain}, func() (map[string]string, error) { return values, nil })
+	if err != nil {
+		return Change{}, err
+	}
+	for _, k := range slices.Sorted(maps.Keys(im.Kept)) {
+		if _, set := ch.Set[k]; !set && slices.Contains(p.Kept, k) {
+			ch.Set[k] = im.Kept[k]
+		}
+	}
+	ch.Clear = append(ch.Clear, drop...)
+	if len(MissingSecrets(p, in, values)) > 0 {
+		ch.Renewable = false
+	}
+	return ch, nil
+}
+
+// MissingSecrets names, in screen order, the required secret fields
+// (required outright, or by another field's value) that neither the input
+// nor held gives a value.
+func MissingSecrets(p provider.Provider, in Input, held map[string]string) []string {
+	var out []string
+	for _, f := range p.Fields {
+		if !f.Secret || f.Key == p.Tokens.Access {
+			continue
+		}
+		required := f.Required
+		if c := f.RequiredWhen; c != nil && in.Values[c.Key] == c.Value {
+			required = true
+		}
+		if required && in.Values[f.Key] == "" && held[f.Key] == "" {
+			out = append(out, f.Key)
+		}
+	}
+	return out
+}
