@@ -76,6 +76,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 	go func() { worker.Run(workCtx, drain); close(workerDone) }()
 	usageDone := make(chan struct{})
 	go func() { srv.RunBackground(workCtx); close(usageDone) }()
+	go resealInBackground(workCtx, st, logger.With("component", "keys"))
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
