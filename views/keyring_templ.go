@@ -280,7 +280,7 @@ func KeyringSection(m KeyringPanel) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, " not open with any key, so the old key stays. Enter those values again on their tokens' pages; the rotation then finishes by itself.</p>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, " not open with any key (tampered or damaged), so the old key stays. Remove the tokens they belong to and add them again; the rotation then finishes by itself.</p>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

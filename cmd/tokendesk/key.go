@@ -113,7 +113,7 @@ func rotateDataKey(ctx context.Context, st *store.Store, stdout io.Writer) error
 			fmt.Fprintf(stdout, "Every value is re-sealed; the old key is retired %s after the last one moved.\n", st.RetireGrace)
 		}
 		if r := kr.Rotation; r != nil && r.Stuck > 0 {
-			return fmt.Errorf("%d value(s) open with no key; re-enter them on their tokens' pages and the rotation finishes by itself", r.Stuck)
+			return fmt.Errorf("%d value(s) open with no key (tampered or damaged); remove their tokens and add them again, and the rotation finishes by itself in a running server", r.Stuck)
 		}
 		select {
 		case <-ctx.Done():

@@ -409,3 +409,86 @@ func TestResealLosesToAnEditOrRenewalBetweenReadAndWrite(t *testing.T) {
 	want[2]["access_token"] = "renewed during the rotation"
 	everyValueOpens(t, keyStore(t, path, &now), want)
 }
+
+// A value that opens with no key (tampered) keeps its key alive: the
+// rotation says how many are stuck and finishes once they are gone.
+func TestAValueThatDoesNotOpenKeepsItsKey(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "tokendesk.db")
+	now := writesT0
+	s := keyStore(t, path, &now)
+	want := sealedTokens(t, s, 3)
+	// Token 2's secret moved onto its api_key: it no longer opens there.
+	if _, err := s.write.Exec(`UPDATE token_values SET value = (SELECT value FROM token_values WHERE token_id = 2 AND field = 'secret'),
+		key_id = (SELECT key_id FROM token_values WHERE token_id = 2 AND field = 'secret') WHERE token_id = 2 AND field = 'api_key'`); err != nil {
+		t.Fatal(err)
+	}
+	s.RetireGrace = 0
+	if _, err := s.StartKeyRotation(ctx, "ada@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 { // several passes
+		if _, err := s.ResealBatch(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kr, _ := s.KeyringStatus(ctx)
+	if r := kr.Rotation; !r.Running || r.Stuck != 1 || r.Done != 8 || len(kr.Keys) != 2 || kr.Keys[1].Values != 1 {
+		t.Fatalf("with a value that does not open: %+v %+v", kr, kr.Rotation)
+	}
+	// Removing its token (nothing can open it) lets the rotation end.
+	if _, err := s.DeleteTokens(ctx, 0, []int64{2}, "ada@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	delete(want, 2)
+	for {
+		res, err := s.ResealBatch(ctx, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Running {
+			break
+		}
+	}
+	if ids := keyIDs(t, s); len(ids) != 1 || ids[0] != 2 {
+		t.Fatalf("keys: %v", ids)
+	}
+	everyValueOpens(t, s, want)
+}
+
+// A new master key re-wraps the data keys (and moves format v1 values to
+// a data key); the values themselves stay as they are.
+func TestChangeMasterKeyRewrapsDataKeys(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "tokendesk.db")
+	now := writesT0
+	s := keyStore(t, path, &now)
+	if err := s.VerifyMasterKey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := sealedTokens(t, s, 2)
+	untouched := rawValue(t, s, 2, "secret")
+	nextKey := secret.GenerateKey()
+	next, _ := secret.NewBox(nextKey)
+	keys, moved, err := s.ChangeMasterKey(ctx, next, "tokendesk key rotate --master")
+	if err != nil || keys != 1 || moved != 1 {
+		t.Fatalf("changed %d keys, moved %d values: %v", keys, moved, err)
+	}
+	if string(rawValue(t, s, 2, "secret")) != string(untouched) {
+		t.Fatal("a value under a data key was re-sealed")
+	}
+	s.Close()
+	n, err := Open(ctx, path, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if err := n.VerifyMasterKey(ctx); err != nil {
+		t.Fatalf("the new master key: %v", err)
+	}
+	everyValueOpens(t, n, want)
+	old := keyStore(t, path, &now)
+	if err := old.VerifyMasterKey(ctx); !errors.Is(err, secret.ErrWrongKey) {
+		t.Fatalf("the old master key: %v", err)
+	}
+}
