@@ -100,6 +100,7 @@ var auditSentences = map[string]string{
 	"user.update":                "Changed user",
 	"user.password":              "Reset the password of user",
 	"settings.update":            "Changed setting",
+	"key.rotate":                 "Rotated the master key", // before data keys
 	store.ActionKeyRotate:        "Started a key rotation",
 	store.ActionKeyRotateFinish:  "Finished a key rotation",
 	store.ActionMasterKeyChange:  "Changed the master key",

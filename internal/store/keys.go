@@ -23,7 +23,7 @@ import (
 
 // Audit actions of key rotation.
 const (
-	ActionKeyRotate       = "key.rotate"
+	ActionKeyRotate       = "key.rotate.start"
 	ActionKeyRotateFinish = "key.rotate.finish"
 	ActionMasterKeyChange = "key.master"
 )

@@ -171,7 +171,7 @@ func TestRotationResealsInBatchesWhileEveryProcessReadsEveryValue(t *testing.T) 
 		actions = append(actions, s)
 	}
 	rows.Close()
-	if len(actions) != 2 || actions[0] != "key.rotate key 2: 60 values to re-seal" ||
+	if len(actions) != 2 || actions[0] != "key.rotate.start key 2: 60 values to re-seal" ||
 		actions[1] != "key.rotate.finish key 2: values re-sealed under key 2; retired key 1" {
 		t.Fatalf("audit %q", actions)
 	}
