@@ -358,7 +358,7 @@ func (s *Store) endPass(ctx context.Context, r *rotationRow) (Reseal, error) {
 			return fmt.Errorf("store: re-sealing: %w", err)
 		}
 		if left == 0 {
-			out.More = true // the grace is the caller's next wait
+			out.More = true // the next call starts the grace
 			_, err := tx.ExecContext(ctx, "UPDATE key_rotations SET drained_at = ?, stuck = 0 WHERE id = 1 AND key_id = ? AND drained_at IS NULL",
 				ms(s.Now()), r.keyID)
 			return err
