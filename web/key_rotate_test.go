@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -117,5 +119,44 @@ func TestRotateKeyFromSettings(t *testing.T) {
 	audit := ts.get("/audit").Doc.Find("[data-testid=audit-action]").Text()
 	if !strings.Contains(audit, "Started a key rotation") || !strings.Contains(audit, "Finished a key rotation") {
 		t.Fatalf("audit %q", audit)
+	}
+}
+
+// A value no key opens holds the rotation back, and the page says so and
+// what to do, without naming or showing the value.
+func TestRotationShowsValuesThatDoNotOpen(t *testing.T) {
+	ctx := context.Background()
+	ts := newTestServer(t)
+	victim := createTestToken(t, ts, "Victim")
+	createTestToken(t, ts, "Other")
+	db, err := sql.Open("sqlite", filepath.Join(ts.dir, "tokendesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE token_values SET value = CAST(substr(value, 1, length(value) - 1) || x'00' AS BLOB) WHERE token_id = ? AND field = 'api_key'`, victim); err != nil {
+		t.Fatal(err)
+	}
+	ts.signInAdmin()
+	ts.get(rotateKeyURL)
+	wantRedirect(t, ts.post(rotateKeyURL, url.Values{}), "/settings")
+	for range 3 {
+		if _, err := ts.store.ResealBatch(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ts.clock.Advance(store.DefaultRetireGrace)
+	if _, err := ts.store.ResealBatch(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	p := ts.get("/settings")
+	if got := p.text("[data-testid=rotation-stuck]"); !strings.Contains(got, "1 value does not open with any key") || !strings.Contains(got, "Remove the tokens") {
+		t.Fatalf("stuck notice %q", got)
+	}
+	if got := p.Doc.Find("[data-testid=key-row]").Length(); got != 2 {
+		t.Fatalf("%d keys: the old one must stay while a value uses it", got)
+	}
+	if strings.Contains(p.Body, "rdx-key-1234") {
+		t.Fatal("the page shows a credential")
 	}
 }
