@@ -14,6 +14,7 @@ import (
 
 	"github.com/tokendesk/tokendesk/internal/secret"
 	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/views"
 )
 
 // resealBatch is how many values one re-seal transaction moves: small, so
@@ -74,7 +75,7 @@ func rotateDataKey(ctx context.Context, st *store.Store, stdout io.Writer) error
 			return kr, err
 		}
 		if r := kr.Rotation; force || (r.Done != lastDone && time.Since(printed) >= time.Second) {
-			fmt.Fprintf(stdout, "Re-sealing: %s of %s values\n", thousands(r.Done), thousands(r.Total))
+			fmt.Fprintln(stdout, views.Resealing(r.Done, r.Total))
 			printed, lastDone = time.Now(), r.Done
 		}
 		return kr, nil
@@ -126,11 +127,11 @@ func rotateDataKey(ctx context.Context, st *store.Store, stdout io.Writer) error
 		return err
 	}
 	if r := kr.Rotation; r != nil {
-		fmt.Fprintf(stdout, "Re-sealing: %s of %s values\n", thousands(r.Done), thousands(r.Total))
+		fmt.Fprintln(stdout, views.Resealing(r.Done, r.Total))
 	}
 	for _, k := range kr.Keys {
 		if k.Current {
-			fmt.Fprintf(stdout, "Done. Key %d seals all %s value(s).\n", k.ID, thousands(k.Values))
+			fmt.Fprintf(stdout, "Done. Key %d seals all %s value(s).\n", k.ID, views.Thousands(k.Values))
 		}
 	}
 	return nil
@@ -201,16 +202,4 @@ func resealInBackground(ctx context.Context, st *store.Store, logger *slog.Logge
 		case <-time.After(wait):
 		}
 	}
-}
-
-// thousands writes n with comma separators: 10,000.
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return "-" + thousands(-n)
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
