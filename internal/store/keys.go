@@ -344,8 +344,10 @@ func (s *Store) ResealBatch(ctx context.Context, limit int) (Reseal, error) {
 	return Reseal{Running: true, More: true, Resealed: moved}, nil
 }
 
-// remainingQuery counts the sealed values not under key ?.
-const remainingQuery = "SELECT count(*) FROM token_values WHERE sealed = 1 AND coalesce(key_id, 0) <> ?"
+// remainingQuery counts the sealed values not under key ?, the newest
+// (no key is made while a rotation runs), from the index on key_id: older
+// keys, and format v1 values (sealed, no key id).
+const remainingQuery = "SELECT (SELECT count(*) FROM token_values WHERE key_id < ?) + (SELECT count(*) FROM token_values WHERE key_id IS NULL AND sealed = 1)"
 
 // endPass closes a pass over every value: nothing left under old keys
 // starts the grace before retiring them; anything left starts a new pass
@@ -448,7 +450,9 @@ func (s *Store) retireOldKeys(ctx context.Context, r *rotationRow) (Reseal, erro
 func (s *Store) KeyringStatus(ctx context.Context) (Keyring, error) {
 	var out Keyring
 	counts := map[int64]int{}
-	rows, err := s.read.QueryContext(ctx, "SELECT coalesce(key_id, 0), count(*) FROM token_values WHERE sealed = 1 GROUP BY coalesce(key_id, 0)")
+	// Only sealed values have a key id; key id 0 stands for format v1.
+	rows, err := s.read.QueryContext(ctx, `SELECT key_id, count(*) FROM token_values WHERE key_id IS NOT NULL GROUP BY key_id
+		UNION ALL SELECT 0, count(*) FROM token_values WHERE key_id IS NULL AND sealed = 1`)
 	if err != nil {
 		return out, fmt.Errorf("store: keyring: %w", err)
 	}

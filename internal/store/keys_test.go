@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -490,5 +491,20 @@ func TestChangeMasterKeyRewrapsDataKeys(t *testing.T) {
 	old := keyStore(t, path, &now)
 	if err := old.VerifyMasterKey(ctx); !errors.Is(err, secret.ErrWrongKey) {
 		t.Fatalf("the old master key: %v", err)
+	}
+}
+
+// The settings page and the end of each pass count values per key from
+// the index on key_id, never by reading every value.
+func TestKeyCountsUseTheKeyIndex(t *testing.T) {
+	s := openTest(t)
+	for name, q := range map[string]string{
+		"per key":   "SELECT key_id, count(*) FROM token_values WHERE key_id IS NOT NULL GROUP BY key_id",
+		"v1":        "SELECT count(*) FROM token_values WHERE key_id IS NULL AND sealed = 1",
+		"remaining": remainingQuery,
+	} {
+		if p := plan(t, s, q, 2); !strings.Contains(p, "token_values_key") || strings.Contains(p+"; ", "SCAN token_values; ") {
+			t.Errorf("%s: %s", name, p)
+		}
 	}
 }
