@@ -474,6 +474,7 @@ type UserEditPage struct {
 type SettingsPage struct {
 	Page
 	AllowDelete bool
+	Keyring     KeyringPanel
 }
 
 // RevokeClientPage confirms revoking an API client's key.

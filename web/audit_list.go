@@ -100,7 +100,10 @@ var auditSentences = map[string]string{
 	"user.update":                "Changed user",
 	"user.password":              "Reset the password of user",
 	"settings.update":            "Changed setting",
-	"key.rotate":                 "Rotated the master key",
+	"key.rotate":                 "Rotated the master key", // before data keys
+	store.ActionKeyRotate:        "Started a key rotation",
+	store.ActionKeyRotateFinish:  "Finished a key rotation",
+	store.ActionMasterKeyChange:  "Changed the master key",
 }
 
 // auditSentence names an action; one this list does not know yet still

@@ -96,6 +96,8 @@ func (s *Server) routes() {
 	admin.POST("/users/:id/sign-out", s.signOutUser)
 	admin.GET("/settings", s.showSettings)
 	admin.POST("/settings", s.saveSettings)
+	admin.GET("/settings/key/rotate", s.confirmRotateKey)
+	admin.POST("/settings/key/rotate", s.rotateKey)
 	admin.GET("/audit", s.listAudit)
 	admin.GET("/settings/webhooks", s.showWebhooks)
 	admin.POST("/settings/webhooks", s.createWebhook)

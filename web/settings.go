@@ -12,7 +12,11 @@ func (s *Server) showSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.Settings(views.SettingsPage{Page: s.page(c, "Settings", views.NavSettings), AllowDelete: allowed}))
+	keys, err := s.keyringPanel(c)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.Settings(views.SettingsPage{Page: s.page(c, "Settings", views.NavSettings), AllowDelete: allowed, Keyring: keys}))
 }
 
 func (s *Server) saveSettings(c echo.Context) error {

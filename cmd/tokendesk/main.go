@@ -3,7 +3,7 @@
 //	tokendesk [serve] [flags]    run the console (the default)
 //	tokendesk user add --email E [--role admin|designer]   create a user; the password is read from standard input
 //	tokendesk emulate [--addr A] [--console-url U] serve the Redox, Zoom and OAuth 2.0 emulators
-//	tokendesk key rotate         re-seal every credential under a new master key
+//	tokendesk key rotate         make a new data key current and re-seal every credential, online
 //	tokendesk migrate-db --to postgres://…   copy the SQLite database into an empty PostgreSQL one
 //	tokendesk version
 package main
@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return emulate(ctx, args, stdout)
 	case "key":
 		if len(args) == 0 || args[0] != "rotate" {
-			return errors.New("usage: tokendesk key rotate [--data-dir D] (stop the server first)")
+			return errors.New("usage: tokendesk key rotate [--data-dir D] [--master] (--master: stop every server first)")
 		}
 		return keyRotate(ctx, args[1:], getenv, stdout)
 	case "migrate-db":
@@ -73,7 +73,8 @@ const usage = `tokendesk keeps the access tokens your apps use to reach external
   tokendesk [serve] [flags]                      run the console (see serve --help)
   tokendesk user add --email E [--role R]        create a user; password from standard input
   tokendesk emulate [--addr 127.0.0.1:9090]      serve the Redox, Zoom and OAuth 2.0 emulators (--console-url: where they redirect)
-  tokendesk key rotate                           re-seal every credential under a new master key (server stopped)
+  tokendesk key rotate                           new data key, re-seal every credential (server may run)
+  tokendesk key rotate --master                  new master key: re-wrap the data keys (servers stopped)
   tokendesk migrate-db --to postgres://…         copy the SQLite database into an empty PostgreSQL database (server stopped)
   tokendesk version
 `

@@ -301,7 +301,7 @@ func TestEmulateServesTheDemoCredentials(t *testing.T) {
 	}
 }
 
-func TestKeyRotate(t *testing.T) {
+func TestKeyRotateMaster(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"TOKENDESK_DATA_DIR": dir, "TOKENDESK_ADMIN_EMAIL": "ada@example.com", "TOKENDESK_ADMIN_PASSWORD": "correct horse battery"}
 	inst, err := start(t, env)
@@ -317,10 +317,10 @@ func TestKeyRotate(t *testing.T) {
 
 	var out bytes.Buffer
 	getenv := func(k string) string { return env[k] }
-	if err := run(context.Background(), []string{"key", "rotate"}, getenv, nil, &out, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"key", "rotate", "--master"}, getenv, nil, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "Re-sealed 3 value(s)") {
+	if !strings.Contains(out.String(), "Re-wrapped 1 data key(s) under a new master key") {
 		t.Fatalf("output %q", out.String())
 	}
 	newKey, _ := os.ReadFile(filepath.Join(dir, "master.key"))

@@ -90,6 +90,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 	go func() { srv.RunBackground(workCtx); close(usageDone) }()
 	notifyDone := make(chan struct{})
 	go func() { notifier.Run(workCtx); close(notifyDone) }()
+	go resealInBackground(workCtx, st, logger.With("component", "keys"))
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -51,6 +51,7 @@ type Store struct {
 	write *sql.DB
 	d     dialect
 	box   *secret.Box
+	keys  *secret.Keyring // data keys, wrapped by box (keys.go)
 	// stmts caches prepared read statements: SQLite otherwise parses the
 	// SQL of every query again, which dominated the runtime API's CPU.
 	stmts sync.Map // query → *sql.Stmt
@@ -58,6 +59,12 @@ type Store struct {
 	writes atomic.Uint64
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// RetireGrace is how long an old data key outlives the last value
+	// sealed with it (keys.go).
+	RetireGrace time.Duration
+	// beforeResealWrite, when set by a test, runs between a re-seal
+	// batch's read and its write: where an edit can slip in.
+	beforeResealWrite func()
 }
 
 // Open opens the database, applies pending migrations and returns the
@@ -93,8 +100,12 @@ func Open(ctx context.Context, path string, box *secret.Box) (*Store, error) {
 	}
 	read.SetMaxOpenConns(max(4, 2*runtime.NumCPU()))
 
-	s := &Store{read: read, write: write, box: box, Now: time.Now}
+	s := &Store{read: read, write: write, box: box, keys: secret.NewKeyring(box), Now: time.Now, RetireGrace: DefaultRetireGrace}
 	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.ensureDataKey(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}

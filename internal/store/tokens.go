@@ -328,15 +328,20 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, id int64, ch token.Change
 // The updated stamp only moves when the value really changes.
 func (s *Store) putValue(ctx context.Context, tx *sql.Tx, tokenID int64, field, value string, encrypted bool, now int64, actor string) error {
 	stored := []byte(value)
+	var keyID sql.NullInt64
 	if encrypted {
-		stored = s.box.Seal([]byte(value), valueAAD(tokenID, field))
+		var err error
+		if stored, keyID.Int64, err = s.sealValue(ctx, tx, []byte(value), valueAAD(tokenID, field)); err != nil {
+			return err
+		}
+		keyID.Valid = true
 	}
 	_, err := tx.ExecContext(ctx, `
-		INSERT INTO token_values (token_id, field, value, sealed, updated_at, updated_by)
-		VALUES (?, ?, ?, ?, ?, ?)
+		INSERT INTO token_values (token_id, field, value, sealed, updated_at, updated_by, key_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (token_id, field) DO UPDATE SET value = excluded.value, sealed = excluded.sealed,
-			updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-		tokenID, field, stored, encrypted, now, actor)
+			updated_at = excluded.updated_at, updated_by = excluded.updated_by, key_id = excluded.key_id`,
+		tokenID, field, stored, encrypted, now, actor, keyID)
 	if err != nil {
 		return fmt.Errorf("store: writing value: %w", err)
 	}
@@ -373,7 +378,7 @@ func (s *Store) readValuesOf(ctx context.Context, q querier, tokenID int64, fiel
 			continue
 		}
 		if sealed {
-			plain, err := s.box.Open(value, valueAAD(tokenID, field))
+			plain, err := s.openValue(ctx, value, valueAAD(tokenID, field))
 			if err != nil {
 				return nil, fmt.Errorf("store: token %d field %s: %w", tokenID, field, err)
 			}
