@@ -33,6 +33,8 @@ func (s *Server) routes() {
 	ui.GET("/login", s.showLogin)
 	ui.POST("/login", s.checkLogin)
 	ui.POST("/logout", s.logout, requireUser)
+	ui.GET("/sessions", s.listSessions, requireUser)
+	ui.POST("/sessions/:session/end", s.endSession, requireUser)
 	ui.GET("/setup", s.showSetup)
 	ui.POST("/setup", s.saveSetup)
 
@@ -90,6 +92,11 @@ func (s *Server) routes() {
 	admin.GET("/settings", s.showSettings)
 	admin.POST("/settings", s.saveSettings)
 	admin.GET("/audit", s.listAudit)
+	admin.GET("/audit/export", s.exportAudit)
+	admin.GET("/audit/reads", s.listReads)
+	admin.GET("/audit/reads/export", s.exportReads)
+	admin.GET("/audit/refusals", s.listRefusals)
+	admin.GET("/audit/refusals/export", s.exportRefusals)
 }
 
 // fetchRoute is the runtime API's hot path.
