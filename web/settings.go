@@ -28,12 +28,13 @@ func (s *Server) saveSettings(c echo.Context) error {
 	if c.FormValue("allow_delete") != "" {
 		v = "true"
 	}
-	typed := strings.TrimSpace(c.FormValue("retention_days"))
-	days, err := strconv.Atoi(typed)
-	if typed == "" {
-		days, err = defaultRetentionDays, nil
+	params, err := c.FormParams()
+	if err != nil {
+		return err
 	}
-	if err != nil || days < 1 || days > maxRetentionDays {
+	_, sent := params["retention_days"] // a form from before the field keeps the setting
+	days, err := strconv.Atoi(strings.TrimSpace(c.FormValue("retention_days")))
+	if sent && (err != nil || days < 1 || days > maxRetentionDays) {
 		m := views.SettingsPage{Page: s.page(c, "Settings", views.NavSettings), AllowDelete: v == "true", RetentionDays: c.FormValue("retention_days"),
 			Errors: map[string]string{"retention_days": "Enter a whole number of days from 1 to 36500 (400 keeps a little over a year)."}}
 		return render(c, http.StatusUnprocessableEntity, views.Settings(m))
@@ -43,7 +44,7 @@ func (s *Server) saveSettings(c echo.Context) error {
 	}
 	if old, err := s.retentionDays(ctx); err != nil {
 		return err
-	} else if old != days {
+	} else if sent && old != days {
 		if err := s.Store.SetSetting(ctx, settingRetentionDays, strconv.Itoa(days), currentUser(c).Email); err != nil {
 			return err
 		}
