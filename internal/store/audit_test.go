@@ -37,8 +37,10 @@ func TestAuditFiltersUseIndexes(t *testing.T) {
 		}
 	}
 	for name, q := range map[string]func() (string, []any){
-		"reads":            func() (string, []any) { return readsQuery(ReadFilter{}, 100, nil) },
-		"reads after":      func() (string, []any) { return readsQuery(ReadFilter{}, 100, &ReadCursor{Minute: 9, ClientID: 1, TokenID: 2, Outcome: "ok"}) },
+		"reads": func() (string, []any) { return readsQuery(ReadFilter{}, 100, nil) },
+		"reads after": func() (string, []any) {
+			return readsQuery(ReadFilter{}, 100, &ReadCursor{Minute: 9, ClientID: 1, TokenID: 2, Outcome: "ok"})
+		},
 		"reads by client":  func() (string, []any) { return readsQuery(ReadFilter{Client: 4, ByClient: true}, 100, nil) },
 		"refusals":         func() (string, []any) { return refusalsQuery(ReadFilter{}, 100, nil) },
 		"refusals after":   func() (string, []any) { return refusalsQuery(ReadFilter{}, 100, &RefusalCursor{Minute: 9, ID: 3}) },
