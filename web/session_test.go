@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/tokendesk/tokendesk/internal/config"
 )
 
 const (
@@ -169,4 +171,61 @@ func TestOthersSessions(t *testing.T) {
 		t.Fatalf("audit: %+v %v", entries, err)
 	}
 	wantStatus(t, w.get("/sessions?user=98765"), http.StatusNotFound)
+}
+
+// xffTransport sends requests as a proxy would, naming the client.
+type xffTransport struct{ client string }
+
+func (x xffTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Forwarded-For", x.client)
+	r.Header.Set("User-Agent", chromeLinux)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// A session's address is the client's as sign-in throttling sees it:
+// X-Forwarded-For only from a trusted proxy. Its last-seen time is written
+// at most once a minute.
+func TestSessionAddressAndLastSeen(t *testing.T) {
+	for _, trusted := range []bool{false, true} {
+		ts := newTestServer(t, withConfig(func(c *config.Config) {
+			if trusted {
+				_, n, _ := net.ParseCIDR("127.0.0.0/8")
+				c.TrustedProxies = []*net.IPNet{n}
+			}
+		}))
+		ts.client.Transport = xffTransport{"203.0.113.7"}
+		ts.signInAdmin()
+		rows, _ := sessionRows(t, ts.get("/sessions"))
+		want := "127.0.0.1"
+		if trusted {
+			want = "203.0.113.7"
+		}
+		if len(rows) != 1 || rows[0].address != want {
+			t.Fatalf("trusted proxy %v: address %+v, want %s", trusted, rows, want)
+		}
+	}
+
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	admin, _ := ts.store.UserByEmail(t.Context(), adminEmail)
+	lastSeen := func() time.Time {
+		t.Helper()
+		list, err := ts.store.UserSessions(t.Context(), admin.ID, time.Time{}, time.Time{})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("sessions %+v %v", list, err)
+		}
+		return list[0].LastSeenAt
+	}
+	signedIn := lastSeen()
+	ts.clock.Advance(50 * time.Second)
+	ts.get("/tokens")
+	if !lastSeen().Equal(signedIn) {
+		t.Fatal("last seen written again within the minute")
+	}
+	ts.clock.Advance(20 * time.Second)
+	ts.get("/tokens")
+	if got := lastSeen(); !got.Equal(ts.clock.Now()) {
+		t.Fatalf("last seen %v after a minute, want %v", got, ts.clock.Now())
+	}
 }
