@@ -37,11 +37,14 @@ func TestAuditFiltersUseIndexes(t *testing.T) {
 		}
 	}
 	for name, q := range map[string]func() (string, []any){
-		"reads": func() (string, []any) { return readsQuery(ReadFilter{}, 100, nil) },
+		"reads": func() (string, []any) { return readsQuery(ReadFilter{}, nil, 100, nil) },
 		"reads after": func() (string, []any) {
-			return readsQuery(ReadFilter{}, 100, &ReadCursor{Minute: 9, ClientID: 1, TokenID: 2, Outcome: "ok"})
+			return readsQuery(ReadFilter{}, nil, 100, &ReadCursor{Minute: 9, ClientID: 1, TokenID: 2, Outcome: "ok"})
 		},
-		"reads by client":  func() (string, []any) { return readsQuery(ReadFilter{Client: 4, ByClient: true}, 100, nil) },
+		"reads by client": func() (string, []any) { return readsQuery(ReadFilter{Client: 4, ByClient: true}, nil, 100, nil) },
+		"reads by token": func() (string, []any) {
+			return readsQuery(ReadFilter{Token: "Lab Feed"}, []int64{7}, 100, &ReadCursor{Minute: 9, ClientID: 1, TokenID: 7, Outcome: "ok"})
+		},
 		"refusals":         func() (string, []any) { return refusalsQuery(ReadFilter{}, 100, nil) },
 		"refusals after":   func() (string, []any) { return refusalsQuery(ReadFilter{}, 100, &RefusalCursor{Minute: 9, ID: 3}) },
 		"refusals client":  func() (string, []any) { return refusalsQuery(ReadFilter{Client: 0, ByClient: true}, 100, nil) },

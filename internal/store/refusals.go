@@ -200,17 +200,20 @@ type ReadCursor struct {
 	Outcome  string `json:"o"`
 }
 
-func readsQuery(f ReadFilter, limit int, after *ReadCursor) (string, []any) {
+// readsQuery reads a page of the read audit; with a token name, of the
+// tokens tokenIDs (those of that name, found first: one, mostly, whose rows
+// api_reads_token_page holds in page order).
+func readsQuery(f ReadFilter, tokenIDs []int64, limit int, after *ReadCursor) (string, []any) {
 	var where []string
 	var args []any
 	if f.ByClient {
 		where, args = append(where, "r.client_id = ?"), append(args, f.Client)
 	}
 	if f.Token != "" {
-		// Tokens of that name in every scope, each found through
-		// tokens_scope_name (whose expression this repeats).
-		where, args = append(where, `r.token_id IN (SELECT id FROM tokens
-			WHERE ifnull(app_id, 0) IN (SELECT 0 UNION ALL SELECT id FROM apps) AND name_key = ?)`), append(args, token.NameKey(f.Token))
+		where = append(where, "r.token_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(tokenIDs)), ", ")+")")
+		for _, id := range tokenIDs {
+			args = append(args, id)
+		}
 	}
 	if after != nil {
 		where = append(where, "(r.minute, r.client_id, r.token_id, r.outcome) < (?, ?, ?, ?)")
@@ -232,7 +235,26 @@ func readsQuery(f ReadFilter, limit int, after *ReadCursor) (string, []any) {
 // newest minute first, and whether more follow.
 func (s *Store) Reads(ctx context.Context, f ReadFilter, limit int, after *ReadCursor) ([]ReadRow, bool, error) {
 	limit = max(limit, 1)
-	query, args := readsQuery(f, limit, after)
+	var ids []int64
+	if f.Token != "" {
+		rows, err := s.read.QueryContext(ctx, "SELECT id FROM tokens WHERE name_key = ?", token.NameKey(strings.TrimSpace(f.Token)))
+		if err != nil {
+			return nil, false, fmt.Errorf("store: read audit: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, false, fmt.Errorf("store: read audit: %w", err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if len(ids) == 0 {
+			return nil, false, nil
+		}
+	}
+	query, args := readsQuery(f, ids, limit, after)
 	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("store: read audit: %w", err)
