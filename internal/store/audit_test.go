@@ -20,11 +20,14 @@ func TestAuditFiltersUseIndexes(t *testing.T) {
 	cur := &AuditCursor{At: 5, ID: 5}
 	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	for name, f := range map[string]AuditFilter{
-		"audit_log_actor":  {Actor: "ada@example.com"},
-		"audit_log_token":  {Token: "Lab Feed"},
-		"audit_log_app":    {AppID: 3},
-		"audit_log_action": {Action: ActionTokenUpdate},
-		"audit_log_at":     {From: day, To: day.AddDate(0, 0, 7)},
+		"audit_log_actor":        {Actor: "ada@example.com"},
+		"audit_log_token":        {Token: "Lab Feed"},
+		"audit_log_app":          {AppID: 3},
+		"audit_log_action":       {Action: ActionTokenUpdate},
+		"audit_log_at":           {From: day, To: day.AddDate(0, 0, 7)},
+		"audit_log_actor_action": {Actor: "ada@example.com", Action: ActionTokenDelete},
+		"audit_log_app_action":   {AppID: 3, Action: ActionTokenDelete},
+		"audit_log_token_action": {Token: "Lab Feed", Action: ActionTokenUpdate},
 	} {
 		for page, q := range map[string]AuditQuery{
 			"first": {Limit: 50, Filter: f}, "after": {Limit: 50, Filter: f, After: cur}, "before": {Limit: 50, Filter: f, Before: cur},
