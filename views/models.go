@@ -262,9 +262,87 @@ type AuditRow struct {
 // AuditPage is the Audit Log screen.
 type AuditPage struct {
 	Page
+	Tabs    []Tab
+	Filters AuditFilters
 	Rows    []AuditRow
 	PrevURL string
 	NextURL string
+	// ExportURL downloads every entry that passes the filters as CSV.
+	ExportURL string
+}
+
+// Tab is one of a screen's tabs.
+type Tab struct {
+	Label   string
+	URL     string
+	Current bool
+}
+
+// AuditFilters is the Audit Log's filter form, as typed.
+type AuditFilters struct {
+	Who, Token, From, To string
+	Apps, Actions        []Option
+	People               []string // suggestions for Who
+	Errors               map[string]string
+	Active               bool // some filter is set
+}
+
+// ReadAuditPage is the runtime API's read audit: fetches per minute, or
+// refused fetches, filtered by client and token.
+type ReadAuditPage struct {
+	Page
+	Tabs      []Tab
+	Refusals  bool // the refused fetches tab
+	Clients   []Option
+	Token     string
+	Errors    map[string]string
+	Active    bool // some filter is set
+	Reads     []ReadAuditRow
+	Refused   []RefusalRow
+	FirstURL  string // the newest page, when this is not it
+	NextURL   string
+	ExportURL string
+	Action    string // the tab's own URL, where the filter form goes
+}
+
+// ReadAuditRow is one client's fetches of one token in one minute with one outcome.
+type ReadAuditRow struct {
+	Minute  time.Time
+	Client  string
+	Token   string
+	Outcome string
+	Count   int64
+}
+
+// RefusalRow is identical refused fetches within one minute.
+type RefusalRow struct {
+	Minute  time.Time
+	Last    time.Time
+	Reason  string
+	Client  string
+	Token   string
+	Address string
+	Count   int64
+}
+
+// SessionsPage lists a person's signed-in sessions.
+type SessionsPage struct {
+	Page
+	Email string // whose sessions
+	Own   bool
+	Rows  []SessionRow
+}
+
+// SessionRow is one signed-in browser.
+type SessionRow struct {
+	Device   string // "Chrome on Linux"
+	Address  string
+	SignedIn time.Time
+	LastSeen time.Time
+	Now      time.Time
+	Current  bool // the session of this very page
+	EndURL   string
+	UserID   string // sent back with the end form
 }
 
 // UserRow is one user on the Users screen.
@@ -468,13 +546,16 @@ type UserEditPage struct {
 	PasswordURL string
 	SignOutURL  string
 	Sessions    int
+	SessionsURL string // their sessions, one by one
 }
 
 // SettingsPage holds the administrator settings.
 type SettingsPage struct {
 	Page
-	AllowDelete bool
-	Keyring     KeyringPanel
+	AllowDelete   bool
+	Keyring       KeyringPanel
+	RetentionDays string // days the audit log keeps entries, as typed
+	Errors        map[string]string
 }
 
 // RevokeClientPage confirms revoking an API client's key.

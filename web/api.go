@@ -145,7 +145,7 @@ func (s *Server) FlushUsage(ctx context.Context) error {
 		s.api.putBack(usage) // the next flush tries again
 		return err
 	}
-	return nil
+	return s.FlushRefusals(ctx)
 }
 
 // RunBackground flushes usage every few seconds until ctx ends, then once
@@ -153,6 +153,7 @@ func (s *Server) FlushUsage(ctx context.Context) error {
 // writes.
 func (s *Server) RunBackground(ctx context.Context) {
 	go s.index.Run(ctx, s.Logger)
+	go s.runRetention(ctx)
 	left := make(chan struct{})
 	go func() { s.runHeartbeat(ctx); close(left) }()
 	defer func() { <-left }() // leave the replicas before the store closes
@@ -185,6 +186,7 @@ func (s *Server) apiClient(c echo.Context, now time.Time) (store.Client, error) 
 	if !ok || key == "" {
 		h.Set("WWW-Authenticate", `Bearer realm="tokendesk"`)
 		s.api.record(store.Client{}, 0, "unauthorized", now)
+		s.refuse(c, store.Client{}, store.RefusedMissingKey, "", now)
 		return store.Client{}, userError(http.StatusUnauthorized, "Send an API client key as: Authorization: Bearer <key>.")
 	}
 	cl, err := store.Client{}, store.ErrNotFound
@@ -194,6 +196,7 @@ func (s *Server) apiClient(c echo.Context, now time.Time) (store.Client, error) 
 	if errors.Is(err, store.ErrNotFound) {
 		h.Set("WWW-Authenticate", `Bearer realm="tokendesk", error="invalid_token"`)
 		s.api.record(store.Client{}, 0, "unauthorized", now)
+		s.refuse(c, store.Client{}, store.RefusedBadKey, key, now)
 		return cl, userError(http.StatusUnauthorized, "This API client key is not valid, or it was revoked.")
 	}
 	if err != nil {
@@ -203,6 +206,7 @@ func (s *Server) apiClient(c echo.Context, now time.Time) (store.Client, error) 
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)
 		s.api.record(cl, 0, "rate_limited", now)
+		s.refuse(c, cl, store.RefusedRateLimited, "", now)
 		h.Set("Retry-After", fmt.Sprint(int(math.Ceil(d.Seconds()))))
 		return cl, userError(http.StatusTooManyRequests, fmt.Sprintf("Too many requests with this key; the limit is %g a second. Retry after the time in Retry-After.", float64(s.api.limit)))
 	}
@@ -268,6 +272,7 @@ func (s *Server) fetchToken(c echo.Context) error {
 	t, err := s.index.Resolve(ctx, cl.AppID, name)
 	if errors.Is(err, store.ErrNotFound) {
 		s.api.record(cl, 0, "not_found", now)
+		s.refuse(c, cl, store.RefusedNotFound, "", now)
 		return notAvailable(name)
 	}
 	if err != nil {
@@ -277,6 +282,7 @@ func (s *Server) fetchToken(c echo.Context) error {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		s.api.record(cl, t.ID, ae.code, now)
+		s.refuse(c, cl, ae.code, "", now)
 		if ae.retry > 0 {
 			c.Response().Header().Set("Retry-After", retrySeconds(ae.retry))
 		}
@@ -286,6 +292,7 @@ func (s *Server) fetchToken(c echo.Context) error {
 		var he *echo.HTTPError
 		if errors.As(err, &he) {
 			s.api.record(cl, t.ID, apiCode(he.Code), now)
+			s.refuse(c, cl, apiCode(he.Code), "", now)
 		}
 		return err
 	}

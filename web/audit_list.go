@@ -13,29 +13,39 @@ import (
 const auditPerPage = 50
 
 // listAudit is the Audit Log, newest first, a page at a time: "Next" goes
-// to older entries, "Previous" back to newer ones.
+// to older entries, "Previous" back to newer ones. The filters (who, token,
+// app, action, days) travel in the query string, so a filtered page can be
+// bookmarked, and every page link keeps them.
 func (s *Server) listAudit(c echo.Context) error {
+	f, form, err := s.auditFilter(c)
+	if err != nil {
+		return err
+	}
+	m := views.AuditPage{Page: s.page(c, "Audit Log", views.NavAudit), Tabs: auditTabs("/audit"), Filters: form}
+	if len(form.Errors) > 0 {
+		return render(c, http.StatusUnprocessableEntity, views.Audit(m))
+	}
 	after, before, err := readCursor(c, func(cur store.AuditCursor) bool { return cur.ID > 0 })
 	if err != nil {
 		return err
 	}
-	entries, pg, err := s.Store.AuditLog(c.Request().Context(), store.AuditQuery{Limit: auditPerPage, After: after, Before: before})
+	entries, pg, err := s.Store.AuditLog(c.Request().Context(), store.AuditQuery{Limit: auditPerPage, After: after, Before: before, Filter: f})
 	if err != nil {
 		return err
 	}
 	if before != nil && len(entries) == 0 {
-		return c.Redirect(http.StatusSeeOther, "/audit")
+		return c.Redirect(http.StatusSeeOther, "/audit"+filterQuery(c, auditFilterParams))
 	}
-	m := views.AuditPage{Page: s.page(c, "Audit Log", views.NavAudit)}
 	for _, a := range entries {
 		m.Rows = append(m.Rows, auditRow(a))
 	}
 	if pg.HasPrev {
-		m.PrevURL = "/audit?before=" + encodeCursor(pg.First)
+		m.PrevURL = "/audit" + filterQuery(c, auditFilterParams, "before", encodeCursor(pg.First))
 	}
 	if pg.HasNext {
-		m.NextURL = "/audit?after=" + encodeCursor(pg.Last)
+		m.NextURL = "/audit" + filterQuery(c, auditFilterParams, "after", encodeCursor(pg.Last))
 	}
+	m.ExportURL = "/audit/export" + filterQuery(c, auditFilterParams)
 	return render(c, http.StatusOK, views.Audit(m))
 }
 
@@ -104,6 +114,7 @@ var auditSentences = map[string]string{
 	store.ActionKeyRotate:        "Started a key rotation",
 	store.ActionKeyRotateFinish:  "Finished a key rotation",
 	store.ActionMasterKeyChange:  "Changed the master key",
+	"session.end":                "Ended a session of user",
 }
 
 // auditSentence names an action; one this list does not know yet still

@@ -29,11 +29,15 @@ func expectedAccess(method, path string) [4]access {
 	}
 	adminOnly := func() [4]access { return [4]access{anon, allowed, forbidden, forbidden} }
 	switch {
-	case path == "/" || path == "/logout" || path == "/apps",
+	case path == "/" || path == "/logout" || path == "/apps" || path == "/sessions",
 		// Any signed-in person may come back from a consent page; the
 		// state says whose trip it was and the form checks the scope.
 		path == "/oauth/callback":
 		return [4]access{anon, allowed, allowed, allowed}
+	case path == "/sessions/:session/end":
+		// No session has that reference; ending real ones, one's own and
+		// others', is tested in session_test.go.
+		return [4]access{anon, notFound, notFound, notFound}
 	case path == "/apps/new",
 		path == "/apps/:app" && method == http.MethodPost,
 		strings.HasPrefix(path, "/apps/:app/delete"):

@@ -63,7 +63,7 @@ func (s *Server) oauthCallback(c echo.Context) error {
 	var res consentResult
 	switch code := q.Get("code"); {
 	case q.Get("error") != "":
-		res.Problem = refusal(svc, q.Get("error"), q.Get("error_description"))
+		res.Problem = providerRefusal(svc, q.Get("error"), q.Get("error_description"))
 	case code == "":
 		res.Problem = svc + " sent you back without an authorization code. Press Get OAuth 2.0 Access Token to try again."
 	default:
@@ -111,8 +111,8 @@ func serviceName(p provider.Provider, values map[string]string) string {
 	return p.Name
 }
 
-// refusal words an authorization error response (RFC 6749 §4.1.2.1).
-func refusal(svc, code, desc string) string {
+// providerRefusal words an authorization error response (RFC 6749 §4.1.2.1).
+func providerRefusal(svc, code, desc string) string {
 	var msg string
 	switch code {
 	case "access_denied":

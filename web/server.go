@@ -71,6 +71,7 @@ type Server struct {
 	csrfKey  []byte
 	metrics  *metrics
 	api      *apiState
+	refusals *refusalLog
 	index    *index.Index
 	// signIns holds a slot per password comparison running (signInSlot).
 	signIns    chan struct{}
@@ -113,6 +114,7 @@ func New(d Deps) *Server {
 		csrfKey:    d.Box.DeriveKey("csrf"),
 		metrics:    newMetrics(d.Registry),
 		api:        newAPIState(d.Config.APIRateLimit),
+		refusals:   newRefusalLog(),
 		index:      index.New(d.Store, d.Now, answerFields),
 		signIns:    make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 		signInWait: 2 * time.Second,
@@ -124,6 +126,7 @@ func New(d Deps) *Server {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(d.Config.TrustedProxies)
+	s.sessions.ClientIP = e.IPExtractor
 	s.echo = e
 	s.routes()
 	return s

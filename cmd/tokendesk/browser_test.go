@@ -406,8 +406,8 @@ func walkFlows(b *browserRun) {
 		t.Fatalf("flash %q", f)
 	}
 
-	// The other screens: applications, API clients, users, audit, settings.
-	for _, p := range []string{"/apps", "/clients", "/users", "/audit", "/settings", "/tokens/new/zoom-s2s"} {
+	// The other screens: applications, API clients, users, audit (changes, fetches, refusals), sessions, settings.
+	for _, p := range []string{"/apps", "/clients", "/users", "/audit", "/audit/reads", "/audit/refusals", "/sessions", "/settings", "/tokens/new/zoom-s2s"} {
 		b.visit(p)
 		b.shot(strings.ReplaceAll(strings.Trim(p, "/"), "/", "-"))
 	}

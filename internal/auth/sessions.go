@@ -38,6 +38,9 @@ type SessionStore struct {
 	Idle     time.Duration
 	Absolute time.Duration
 	Now      func() time.Time
+	// ClientIP is the address a session is shown to come from (nil: the
+	// connection's); the server passes its trusted-proxy rules.
+	ClientIP func(*http.Request) string
 }
 
 // touchEvery limits last-seen writes to one a minute per session.
@@ -116,7 +119,11 @@ func (s *SessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessio
 	if sess.ID == "" {
 		sess.ID = newSessionID()
 		row := store.Session{IDHash: HashSessionID(sess.ID), UserID: userID, Data: data, CreatedAt: now, LastSeenAt: now}
-		if err := s.Backend.CreateSession(r.Context(), row, clientIP(r), r.UserAgent()); err != nil {
+		ip := clientIP(r)
+		if s.ClientIP != nil {
+			ip = s.ClientIP(r)
+		}
+		if err := s.Backend.CreateSession(r.Context(), row, ip, r.UserAgent()); err != nil {
 			return err
 		}
 	} else if err := s.Backend.UpdateSession(r.Context(), HashSessionID(sess.ID), data, now); err != nil {

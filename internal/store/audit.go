@@ -90,10 +90,48 @@ type AuditCursor struct {
 }
 
 // AuditQuery asks for one page of the audit log: the Limit entries older
-// than After, or newer than Before, or the newest.
+// than After, or newer than Before, or the newest, that pass Filter.
 type AuditQuery struct {
 	Limit         int
 	After, Before *AuditCursor
+	Filter        AuditFilter
+}
+
+// AuditFilter narrows the audit log. Zero fields do not filter.
+type AuditFilter struct {
+	Actor  string // who, whole, in any case
+	Token  string // the token's name as the entry recorded it, in any case
+	AppID  int64
+	Action string
+	// From and To bound the time: From <= at < To.
+	From, To time.Time
+}
+
+// conditions is the filter as SQL, each condition one an index can serve
+// (migration 00016): lower(actor), action, app_id, lower(subject) of token
+// entries, each followed by the time.
+func (f AuditFilter) conditions() ([]string, []any) {
+	var where []string
+	var args []any
+	if f.Actor != "" {
+		where, args = append(where, "lower(a.actor) = lower(?)"), append(args, f.Actor)
+	}
+	if f.Token != "" {
+		where, args = append(where, "a.token_id IS NOT NULL AND lower(a.subject) = lower(?)"), append(args, f.Token)
+	}
+	if f.AppID != 0 {
+		where, args = append(where, "a.app_id = ?"), append(args, f.AppID)
+	}
+	if f.Action != "" {
+		where, args = append(where, "a.action = ?"), append(args, f.Action)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "a.at >= ?"), append(args, ms(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "a.at < ?"), append(args, ms(f.To))
+	}
+	return where, args
 }
 
 // AuditPage says where a page of the audit log starts and ends, and
@@ -106,21 +144,25 @@ type AuditPage struct {
 // auditQuery is the statement that reads one page of the audit log from
 // audit_log_at, newest first (one entry more, to know if another page follows).
 func auditQuery(q AuditQuery) (string, []any) {
-	where, order := "", "a.at DESC, a.id DESC"
-	var args []any
+	where, args := q.Filter.conditions()
+	order := "a.at DESC, a.id DESC"
 	switch {
 	case q.After != nil:
-		where, args = "WHERE (a.at, a.id) < (?, ?)", []any{q.After.At, q.After.ID}
+		where, args = append(where, "(a.at, a.id) < (?, ?)"), append(args, q.After.At, q.After.ID)
 	case q.Before != nil:
-		where, args, order = "WHERE (a.at, a.id) > (?, ?)", []any{q.Before.At, q.Before.ID}, "a.at, a.id"
+		where, args, order = append(where, "(a.at, a.id) > (?, ?)"), append(args, q.Before.At, q.Before.ID), "a.at, a.id"
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = "WHERE " + strings.Join(where, " AND ")
 	}
 	return `
-		SELECT a.id, a.at, a.actor, a.action, a.subject, ifnull(a.token_id, 0), a.provider, a.fields, a.detail,
-		       t.id IS NOT NULL, ifnull(ifnull(t.app_id, a.app_id), 0), ap.id IS NOT NULL, ifnull(ap.name, '')
+		SELECT a.id, a.at, a.actor, a.action, a.subject, coalesce(a.token_id, 0), a.provider, a.fields, a.detail,
+		       t.id IS NOT NULL, coalesce(a.app_id, t.app_id, 0), ap.id IS NOT NULL, coalesce(ap.name, '')
 		FROM audit_log a
 		LEFT JOIN tokens t ON t.id = a.token_id
-		LEFT JOIN apps ap ON ap.id = CASE WHEN t.id IS NOT NULL THEN t.app_id ELSE a.app_id END
-		` + where + ` ORDER BY ` + order + ` LIMIT ?`, append(args, q.Limit+1)
+		LEFT JOIN apps ap ON ap.id = coalesce(a.app_id, t.app_id)
+		` + cond + ` ORDER BY ` + order + ` LIMIT ?`, append(args, q.Limit+1)
 }
 
 // AuditLog returns one page of the audit log, newest first.
@@ -174,4 +216,87 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// exportPage is how many entries an export reads at a time: each page is
+// one short read, so a long download never holds a read open for its
+// whole length.
+const exportPage = 500
+
+// EachAudit calls fn for every entry that passes f, newest first, reading
+// a page at a time.
+func (s *Store) EachAudit(ctx context.Context, f AuditFilter, fn func(Audit) error) error {
+	q := AuditQuery{Limit: exportPage, Filter: f}
+	for {
+		entries, pg, err := s.AuditLog(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, a := range entries {
+			if err := fn(a); err != nil {
+				return err
+			}
+		}
+		if !pg.HasNext {
+			return nil
+		}
+		last := pg.Last
+		q.After = &last
+	}
+}
+
+// MaxRefusalRows bounds the refused-fetch log whatever the retention: a
+// flood of bad keys for months costs at most this many rows (about 100
+// bytes each); the oldest go first.
+const MaxRefusalRows = 1_000_000
+
+// PruneAudit deletes audit entries, read-audit counts and refused fetches
+// from before cutoff (and refused fetches beyond MaxRefusalRows), batch
+// rows per transaction, so that other writers wait at most one short
+// batch. It reports how many rows went.
+func (s *Store) PruneAudit(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
+	return s.pruneAudit(ctx, cutoff, batch, MaxRefusalRows)
+}
+
+func (s *Store) pruneAudit(ctx context.Context, cutoff time.Time, batch, maxRefusals int) (int64, error) {
+	batch = max(batch, 1)
+	minute := cutoff.Unix() / 60
+	steps := []struct {
+		query string
+		args  []any
+	}{
+		{`DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? ORDER BY at, id LIMIT ?)`, []any{ms(cutoff), batch}},
+		{`DELETE FROM api_reads WHERE (minute, client_id, token_id, outcome) IN (
+			SELECT minute, client_id, token_id, outcome FROM api_reads WHERE minute < ? ORDER BY minute LIMIT ?)`, []any{minute, batch}},
+		{`DELETE FROM api_refusals WHERE id IN (SELECT id FROM api_refusals WHERE minute < ? ORDER BY minute, id LIMIT ?)`, []any{minute, batch}},
+		// Ids grow by one per row, so the newest maxRefusals rows are those
+		// within maxRefusals of the highest id.
+		{`DELETE FROM api_refusals WHERE id IN (SELECT id FROM api_refusals
+			WHERE id <= (SELECT coalesce(max(id), 0) FROM api_refusals) - ? ORDER BY id LIMIT ?)`, []any{maxRefusals, batch}},
+	}
+	var total int64
+	for _, st := range steps {
+		for {
+			if err := ctx.Err(); err != nil {
+				return total, err
+			}
+			var n int64
+			err := s.tx(ctx, func(tx *sql.Tx) error {
+				res, err := tx.ExecContext(ctx, st.query, st.args...)
+				if err != nil {
+					return fmt.Errorf("store: pruning the audit log: %w", err)
+				}
+				n, err = res.RowsAffected()
+				return err
+			})
+			if err != nil {
+				return total, err
+			}
+			total += n
+			if n < int64(batch) {
+				break
+			}
+		}
+	}
+	return total, nil
 }

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -79,6 +81,85 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) (int64, er
 func (s *Store) DeleteIdleSessions(ctx context.Context, cutoff time.Time) error {
 	if _, err := s.write.ExecContext(ctx, "DELETE FROM sessions WHERE last_seen_at < ?", ms(cutoff)); err != nil {
 		return fmt.Errorf("store: expiring sessions: %w", err)
+	}
+	return nil
+}
+
+// SessionInfo is a session as its owner and administrators see it.
+type SessionInfo struct {
+	// Ref names the session in pages and URLs (SessionRef).
+	Ref        string
+	UserID     int64
+	IP         string // where it signed in from
+	UserAgent  string
+	CreatedAt  time.Time
+	LastSeenAt time.Time // kept to the minute (auth.SessionStore)
+}
+
+// SessionRef names a session in pages and URLs. It is derived from the
+// stored hash, which never leaves the database: a reference opens nothing,
+// not even by looking the session up.
+func SessionRef(idHash string) string {
+	sum := sha256.Sum256([]byte("tokendesk session ref\x00" + idHash))
+	return hex.EncodeToString(sum[:12])
+}
+
+// UserSessions lists a user's sessions still alive, last seen first: those
+// seen at or after idleSince and created at or after createdSince.
+func (s *Store) UserSessions(ctx context.Context, userID int64, idleSince, createdSince time.Time) ([]SessionInfo, error) {
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT id_hash, user_id, ip, user_agent, created_at, last_seen_at FROM sessions
+		WHERE user_id = ? AND last_seen_at >= ? AND created_at >= ?
+		ORDER BY last_seen_at DESC, created_at DESC`, userID, ms(idleSince), ms(createdSince))
+	if err != nil {
+		return nil, fmt.Errorf("store: sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []SessionInfo
+	for rows.Next() {
+		var si SessionInfo
+		var hash string
+		var created, seen int64
+		if err := rows.Scan(&hash, &si.UserID, &si.IP, &si.UserAgent, &created, &seen); err != nil {
+			return nil, fmt.Errorf("store: sessions: %w", err)
+		}
+		si.Ref, si.CreatedAt, si.LastSeenAt = SessionRef(hash), fromMS(created), fromMS(seen)
+		out = append(out, si)
+	}
+	return out, rows.Err()
+}
+
+// EndSession ends the session ref of user userID: ErrNotFound when that
+// user has no such session (it ended already, or it is someone else's).
+func (s *Store) EndSession(ctx context.Context, userID int64, ref string) error {
+	rows, err := s.read.QueryContext(ctx, "SELECT id_hash FROM sessions WHERE user_id = ?", userID)
+	if err != nil {
+		return fmt.Errorf("store: ending session: %w", err)
+	}
+	var hash string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: ending session: %w", err)
+		}
+		if SessionRef(h) == ref {
+			hash = h
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: ending session: %w", err)
+	}
+	if hash == "" {
+		return ErrNotFound
+	}
+	res, err := s.write.ExecContext(ctx, "DELETE FROM sessions WHERE id_hash = ? AND user_id = ?", hash, userID)
+	if err != nil {
+		return fmt.Errorf("store: ending session: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
 	}
 	return nil
 }

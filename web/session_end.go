@@ -1,0 +1,49 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/tokendesk/tokendesk/internal/store"
+)
+
+// endSession signs one session out: one of the person's own, or anyone's
+// for an administrator. Ending the session of this very browser signs it
+// out, like Sign out.
+func (s *Server) endSession(c echo.Context) error {
+	u, err := s.sessionOwner(c, c.FormValue("user"))
+	var he *echo.HTTPError
+	if errors.As(err, &he) && he.Code == http.StatusForbidden {
+		// Someone else's sessions are not this person's to know of.
+		return userError(http.StatusNotFound, "This session does not exist, or it has ended already.")
+	}
+	if err != nil {
+		return err
+	}
+	ref := c.Param("session")
+	current := ref == currentSessionRef(c)
+	err = s.Store.EndSession(c.Request().Context(), u.ID, ref)
+	if errors.Is(err, store.ErrNotFound) {
+		return userError(http.StatusNotFound, "This session does not exist, or it has ended already.")
+	}
+	if err != nil {
+		return err
+	}
+	me := currentUser(c)
+	if u.ID != me.ID {
+		if err := s.Store.AddAudit(c.Request().Context(), store.Audit{At: s.Now(), Actor: me.Email, Action: "session.end", Subject: u.Email}); err != nil {
+			return err
+		}
+	}
+	if current {
+		return s.logout(c)
+	}
+	s.flash(c, "Session ended: that browser is signed out.")
+	back := "/sessions"
+	if u.ID != me.ID {
+		back += "?user=" + strconv.FormatInt(u.ID, 10)
+	}
+	return c.Redirect(http.StatusSeeOther, back)
+}
