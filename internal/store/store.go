@@ -100,7 +100,13 @@ func Open(ctx context.Context, path string, box *secret.Box) (*Store, error) {
 	}
 	read.SetMaxOpenConns(max(4, 2*runtime.NumCPU()))
 
-	s := &Store{read: read, write: write, box: box, keys: secret.NewKeyring(box), Now: time.Now, RetireGrace: DefaultRetireGrace}
+	return start(ctx, &Store{read: read, write: write, d: sqlite}, box)
+}
+
+// start migrates a newly opened database and readies its keyring, the
+// same on either database.
+func start(ctx context.Context, s *Store, box *secret.Box) (*Store, error) {
+	s.box, s.keys, s.Now, s.RetireGrace = box, secret.NewKeyring(box), time.Now, DefaultRetireGrace
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -142,18 +148,13 @@ func openPostgres(ctx context.Context, url string, box *secret.Box) (*Store, err
 	db.SetMaxOpenConns(max(8, 4*runtime.NumCPU()))
 	db.SetMaxIdleConns(max(8, 4*runtime.NumCPU()))
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{read: db, write: db, d: postgres, box: box, Now: time.Now}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		// pgx's message names the host, user and database (never the
 		// password) over several lines: one line for the log.
 		return nil, fmt.Errorf("store: PostgreSQL does not answer: %s", strings.Join(strings.Fields(err.Error()), " "))
 	}
-	if err := s.migrate(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return s, nil
+	return start(ctx, &Store{read: db, write: db, d: postgres}, box)
 }
 
 // Dialect names the database: "sqlite" or "postgres".
