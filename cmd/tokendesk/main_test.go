@@ -68,7 +68,7 @@ func start(t *testing.T, env map[string]string) (*instance, error) {
 	case err := <-errc:
 		cancel()
 		return nil, err
-	case <-time.After(20 * time.Second):
+	case <-time.After(90 * time.Second):
 		cancel()
 		t.Fatal("tokendesk did not start")
 	}
