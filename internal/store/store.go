@@ -150,9 +150,7 @@ func openPostgres(ctx context.Context, url string, box *secret.Box) (*Store, err
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		// pgx's message names the host, user and database (never the
-		// password) over several lines: one line for the log.
-		return nil, fmt.Errorf("store: PostgreSQL does not answer: %s", strings.Join(strings.Fields(err.Error()), " "))
+		return nil, noAnswer{err}
 	}
 	return start(ctx, &Store{read: db, write: db, d: postgres}, box)
 }
@@ -276,3 +274,15 @@ func nullMS(t time.Time) sql.NullInt64 {
 	}
 	return sql.NullInt64{Int64: ms(t), Valid: true}
 }
+
+// noAnswer is a PostgreSQL that could not be reached at start. pgx's
+// message names the host, user and database (never the password) over
+// several lines; this one says it in one line and keeps the cause for
+// errors.Is and errors.As.
+type noAnswer struct{ err error }
+
+func (e noAnswer) Error() string {
+	return "store: PostgreSQL does not answer: " + strings.Join(strings.Fields(e.err.Error()), " ")
+}
+
+func (e noAnswer) Unwrap() error { return e.err }
