@@ -125,6 +125,7 @@ func TestRotateKeyFromSettings(t *testing.T) {
 // A value no key opens holds the rotation back, and the page says so and
 // what to do, without naming or showing the value.
 func TestRotationShowsValuesThatDoNotOpen(t *testing.T) {
+	sqliteFileOnly(t)
 	ctx := context.Background()
 	ts := newTestServer(t)
 	victim := createTestToken(t, ts, "Victim")
