@@ -135,7 +135,7 @@ func TestRotationShowsValuesThatDoNotOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Exec(`UPDATE token_values SET value = CAST(substr(value, 1, length(value) - 1) || x'00' AS BLOB) WHERE token_id = ? AND field = 'api_key'`, victim); err != nil {
+	if _, err := db.Exec(`UPDATE token_values SET value = CAST(substr(value, 1, length(value) - 1) || CASE WHEN substr(value, -1) = x'00' THEN x'01' ELSE x'00' END AS BLOB) WHERE token_id = ? AND field = 'api_key'`, victim); err != nil {
 		t.Fatal(err)
 	}
 	ts.signInAdmin()

@@ -95,7 +95,7 @@ func TestTamperedCiphertextFailsLoudly(t *testing.T) {
 		name   string
 		mangle string
 	}{
-		{"tampered", `UPDATE token_values SET value = CAST(substr(value, 1, length(value) - 1) || x'00' AS BLOB) WHERE token_id = ?1 AND field = 'api_key'`},
+		{"tampered", `UPDATE token_values SET value = CAST(substr(value, 1, length(value) - 1) || CASE WHEN substr(value, -1) = x'00' THEN x'01' ELSE x'00' END AS BLOB) WHERE token_id = ?1 AND field = 'api_key'`},
 		{"swapped between fields", `UPDATE token_values SET value = (SELECT value FROM token_values WHERE token_id = ?1 AND field = 'secret') WHERE token_id = ?1 AND field = 'api_key'`},
 		{"moved from another token", `UPDATE token_values SET value = (SELECT value FROM token_values WHERE token_id = ?2 AND field = 'api_key') WHERE token_id = ?1 AND field = 'api_key'`},
 	} {
