@@ -96,9 +96,10 @@ func (s *Store) CopyInto(ctx context.Context, dst *Store, done func(TableCount))
 			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+t).Scan(&n); err != nil {
 				return fmt.Errorf("store: copy: the target has no table %s (is it migrated?): %w", t, err)
 			}
-			if t == "meta" {
-				// Opening dst recorded its own bookkeeping; the source's replaces it.
-				if _, err := tx.ExecContext(ctx, "DELETE FROM meta"); err != nil {
+			if t == "meta" || t == "data_keys" {
+				// Opening dst recorded its own bookkeeping and made a first
+				// data key (sealing nothing yet); the source's replace them.
+				if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
 					return fmt.Errorf("store: copy: %w", err)
 				}
 			} else if n > 0 {
