@@ -177,6 +177,9 @@ func build(ps Preset) provider.Provider {
 		Tokens:   provider.TokenFields{Access: KeyAccessToken, Refresh: KeyRefreshToken, Answer: ps.Keep},
 		Renew:    c.renew,
 		Generate: generate,
+		// The key pair registered at the service travels with an export
+		// with secrets: an import signing with a new one could not sign in.
+		Kept: []string{KeyPrivateKey, KeyKeyID},
 		PublicKeys: func(values map[string]string) (provider.PublishedKeys, bool) {
 			return publicKeys(values)
 		},
