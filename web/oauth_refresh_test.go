@@ -217,3 +217,31 @@ func TestOAuthRefreshExpiryWarning(t *testing.T) {
 		t.Fatalf("status after it ran out %q", s)
 	}
 }
+
+// The callback ends a trip an administrator started minutes before; if
+// they are no longer allowed the token's list by then (demoted to
+// designer), it must not save a grant into that token.
+func TestOAuthReconnectCallbackChecksTheUserMayStillUseTheScope(t *testing.T) {
+	ts := newTestServer(t)
+	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretBasic)
+	ts.signInAdmin()
+	id := connect(t, ts, emu, "Team Drive", "1h")
+	before, _ := ts.store.TokenValues(t.Context(), id)
+	other := ts.addUser("second.admin@example.com", "second admin password", store.RoleAdmin)
+	ts.post("/logout", nil)
+	ts.signIn("second.admin@example.com", "second admin password")
+	ts.get("/tokens/" + itoa(id))
+	to := consentURL(t, ts.post("/tokens/"+itoa(id)+"/reconnect", nil))
+	if err := ts.store.UpdateUser(t.Context(), other.ID, store.RoleDesigner, true, adminEmail); err != nil {
+		t.Fatal(err)
+	}
+	back := browse(t, to)
+	cb := ts.get(back.Path + "?" + back.RawQuery)
+	if cb.StatusCode < 400 || cb.StatusCode >= 500 {
+		t.Fatalf("callback for a scope the user lost: %d", cb.StatusCode)
+	}
+	after, _ := ts.store.TokenValues(t.Context(), id)
+	if after["access_token"] != before["access_token"] || after["refresh_token"] != before["refresh_token"] {
+		t.Fatal("a user demoted meanwhile replaced a global token's grant")
+	}
+}
