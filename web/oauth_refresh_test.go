@@ -6,11 +6,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/oauth/oauthtest"
@@ -243,5 +245,37 @@ func TestOAuthReconnectCallbackChecksTheUserMayStillUseTheScope(t *testing.T) {
 	after, _ := ts.store.TokenValues(t.Context(), id)
 	if after["access_token"] != before["access_token"] || after["refresh_token"] != before["refresh_token"] {
 		t.Fatal("a user demoted meanwhile replaced a global token's grant")
+	}
+}
+
+// The list's Status filter agrees with the status each row shows: a token
+// that says "Needs reconnect" is found under that choice, and under no
+// other (the filter did not know the status: such a token was listed
+// under Expired, or Healthy).
+func TestOAuthStatusFilterFindsNeedsReconnect(t *testing.T) {
+	ts := newTestServer(t)
+	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretBasic)
+	ts.signInAdmin()
+	id := connect(t, ts, emu, "Team Drive", "1h")
+	values, _ := ts.store.TokenValues(t.Context(), id)
+	emu.RevokeGrant(values["refresh_token"])
+	ts.clock.Advance(2 * time.Hour)
+	if _, err := ts.srv.Renewer.(*renewal.Worker).RunOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	names := func(status string) []string {
+		var out []string
+		ts.get("/tokens?status=" + url.QueryEscape(status)).Doc.Find("[data-testid=token-row]").Each(func(_ int, r *goquery.Selection) {
+			out = append(out, strings.TrimSpace(r.Find("[data-testid=token-status]").Text()))
+		})
+		return out
+	}
+	if got := names("Needs reconnect"); len(got) != 1 || got[0] != "Needs reconnect" {
+		t.Fatalf("Status filter Needs reconnect lists %v", got)
+	}
+	for _, st := range []string{"Needs attention", "Renewal failing", "Expired", "Expires soon", "Not renewed", "Healthy"} {
+		if got := names(st); len(got) != 0 {
+			t.Fatalf("Status filter %s lists %v", st, got)
+		}
 	}
 }

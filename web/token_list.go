@@ -19,7 +19,7 @@ const tokensPerPage = 100
 
 // tokenStatuses are the Status filter's renewal states, in the order a
 // person looking for trouble wants them.
-var tokenStatuses = []string{token.StatusAttention, token.StatusFailing, token.StatusExpired, token.StatusExpiresSoon, token.StatusNotRenewed, token.StatusHealthy}
+var tokenStatuses = []string{token.StatusNeedsReconnect, token.StatusAttention, token.StatusFailing, token.StatusExpired, token.StatusExpiresSoon, token.StatusNotRenewed, token.StatusHealthy}
 
 // listStatuses are the Status filter's choices: the renewal states, then
 // what the tokens of a retired provider show ("Retired by Zoom").

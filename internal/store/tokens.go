@@ -55,22 +55,31 @@ func statusSQL(status string, now time.Time) (string, []any, bool) {
 	// failing is both "Renewal failing" and "Needs attention"; attention
 	// tells them apart (renewal stopped after failing for days).
 	const attention = "attention_since IS NOT NULL"
-	n, ss := ms(now), ms(now.Add(token.ExpiresSoon))
+	// Needs reconnect comes before every other status, and a refresh token
+	// running out soon ("Reconnect within N days") before the calm ones.
+	const (
+		reconnect = "(needs_reconnect = 1 OR (refresh_expires_at IS NOT NULL AND refresh_expires_at <= ?))"
+		warn      = "(refresh_expires_at IS NOT NULL AND refresh_expires_at <= ?)"
+	)
+	n, ss, w := ms(now), ms(now.Add(token.ExpiresSoon)), ms(now.Add(token.RefreshWarning))
+	const calm = "NOT " + reconnect + " AND NOT " + failing + " AND NOT " + expired + " AND NOT " + warn
 	switch status {
+	case token.StatusNeedsReconnect:
+		return reconnect, []any{n}, true
 	case token.StatusFailing:
-		return failing + " AND NOT " + attention, nil, true
+		return "NOT " + reconnect + " AND " + failing + " AND NOT " + attention, []any{n}, true
 	case token.StatusAttention:
-		return failing + " AND " + attention, nil, true
+		return "NOT " + reconnect + " AND " + failing + " AND " + attention, []any{n}, true
 	case token.StatusExpired:
-		return "NOT " + failing + " AND " + expired, []any{n}, true
+		return "NOT " + reconnect + " AND NOT " + failing + " AND " + expired, []any{n, n}, true
 	case token.StatusNotRenewed:
-		return "NOT " + failing + " AND NOT " + expired + " AND " + off, []any{n}, true
+		return calm + " AND " + off, []any{n, n, w}, true
 	case token.StatusExpiresSoon:
 		// "expires_at > ?" restates NOT expired so that it bounds the range
 		// of the expiry index too.
-		return "NOT " + failing + " AND NOT " + expired + " AND NOT " + off + " AND " + soon + " AND expires_at > ?", []any{n, ss, n, n}, true
+		return calm + " AND NOT " + off + " AND " + soon + " AND expires_at > ?", []any{n, n, w, ss, n, n}, true
 	case token.StatusHealthy:
-		return "NOT " + failing + " AND NOT " + expired + " AND NOT " + off + " AND NOT " + soon, []any{n, ss, n}, true
+		return calm + " AND NOT " + off + " AND NOT " + soon, []any{n, n, w, ss, n}, true
 	}
 	return "", nil, false
 }
