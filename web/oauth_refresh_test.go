@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -277,5 +278,46 @@ func TestOAuthStatusFilterFindsNeedsReconnect(t *testing.T) {
 		if got := names(st); len(got) != 0 {
 			t.Fatalf("Status filter %s lists %v", st, got)
 		}
+	}
+}
+
+// The list's alert leads to the tokens it counts: one that needs
+// reconnecting (whose renewals had failed before) is not counted as
+// "renewal is failing" behind a link that does not list it; it has its
+// own alert and link.
+func TestTokenListAlertsLeadToWhatTheyCount(t *testing.T) {
+	ts := newTestServer(t)
+	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretBasic)
+	ts.signInAdmin()
+	id := connect(t, ts, emu, "Team Drive", "1h")
+	worker := ts.srv.Renewer.(*renewal.Worker)
+	emu.SetFault(oauthtest.Fail500)
+	if err := worker.RenewNow(t.Context(), id); err == nil {
+		t.Fatal("setup: the renewal did not fail")
+	}
+	emu.SetFault(oauthtest.NoFault)
+	values, _ := ts.store.TokenValues(t.Context(), id)
+	emu.RevokeGrant(values["refresh_token"])
+	ts.clock.Advance(2 * time.Hour)
+	if _, err := worker.RunOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if tok, _ := ts.store.TokenByID(t.Context(), id); !tok.NeedsReconnect || tok.Failures == 0 {
+		t.Fatalf("setup: needs reconnect %v, failures %d", tok.NeedsReconnect, tok.Failures)
+	}
+	list := ts.get("/tokens")
+	for _, sel := range []string{"[data-testid=failing-count]", "[data-testid=reconnect-count]"} {
+		a := list.Doc.Find(sel + " a")
+		if a.Length() == 0 {
+			continue
+		}
+		href, _ := a.Attr("href")
+		rows := ts.get(href).Doc.Find("[data-testid=token-row]").Length()
+		if !strings.HasPrefix(strings.TrimSpace(a.Text()), fmt.Sprint(rows)+" ") {
+			t.Errorf("%s says %q; its link lists %d tokens", sel, strings.TrimSpace(a.Text()), rows)
+		}
+	}
+	if got := strings.TrimSpace(list.Doc.Find("[data-testid=reconnect-count] a").Text()); !strings.HasPrefix(got, "1 token needs reconnecting") {
+		t.Errorf("reconnect alert %q", got)
 	}
 }

@@ -84,13 +84,21 @@ func statusSQL(status string, now time.Time) (string, []any, bool) {
 	return "", nil, false
 }
 
-// CountFailing counts the tokens of a scope whose renewals are failing.
-func (s *Store) CountFailing(ctx context.Context, appID int64) (int, error) {
+// CountStatus counts the tokens of a scope that token.Status calls status
+// (a renewal status) at now: what the list's Status filter would show.
+func (s *Store) CountStatus(ctx context.Context, appID int64, status string, now time.Time) (int, error) {
+	cond, args, ok := statusSQL(status, now)
+	if !ok {
+		return 0, fmt.Errorf("store: counting tokens: no status %q", status)
+	}
+	if status == token.StatusNeedsReconnect {
+		// Restated so that the few tokens of tokens_reconnect are read.
+		cond = "(needs_reconnect = 1 OR refresh_expires_at IS NOT NULL) AND " + cond
+	}
 	var n int
-	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM tokens
-		WHERE ifnull(app_id, 0) = ? AND failures > 0 AND renewal_rate != 'disabled'`, appID).Scan(&n)
+	err := s.read.QueryRowContext(ctx, "SELECT count(*) FROM tokens WHERE ifnull(app_id, 0) = ? AND "+cond, append([]any{appID}, args...)...).Scan(&n)
 	if err != nil {
-		return 0, fmt.Errorf("store: counting failing tokens: %w", err)
+		return 0, fmt.Errorf("store: counting %s tokens: %w", status, err)
 	}
 	return n, nil
 }
