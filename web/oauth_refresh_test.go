@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -319,5 +320,57 @@ func TestTokenListAlertsLeadToWhatTheyCount(t *testing.T) {
 	}
 	if got := strings.TrimSpace(list.Doc.Find("[data-testid=reconnect-count] a").Text()); !strings.HasPrefix(got, "1 token needs reconnecting") {
 		t.Errorf("reconnect alert %q", got)
+	}
+}
+
+// Someone allowed to edit a token but never to read its secrets cannot
+// have them sent to a server of their own by changing the Token URL: the
+// button and Save ask for the Client Secret again, and a Save with a new
+// secret drops the stored refresh token rather than renew with it there.
+func TestChangedTokenURLNeverReceivesStoredSecrets(t *testing.T) {
+	ts := newTestServer(t)
+	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretPost)
+	ts.signInAdmin()
+	id := connect(t, ts, emu, "Team Drive", "1h")
+	before, _ := ts.store.TokenValues(t.Context(), id)
+	var got []string
+	var mu sync.Mutex
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		mu.Lock()
+		got = append(got, r.Form.Encode()+" "+r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"access_token":"x","token_type":"Bearer","expires_in":3600,"refresh_token":"y"}`))
+	}))
+	defer evil.Close()
+
+	page := ts.get("/tokens/" + itoa(id))
+	version, _ := page.Doc.Find("input[name=version]").Attr("value")
+	f := oauthForm("Team Drive", emu, "client_credentials", oauthtest.ClientSecretPost)
+	f.Set("client_secret", "")
+	f.Set("token_url", evil.URL+"/token")
+	f.Set("version", version)
+	f.Set("action", "get_token")
+	if p := ts.post("/tokens/"+itoa(id), f); p.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Enter the Client Secret again") {
+		t.Errorf("button with a changed Token URL: %d", p.StatusCode)
+	}
+	f.Del("action")
+	if p := ts.post("/tokens/"+itoa(id), f); p.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Enter the Client Secret again") {
+		t.Errorf("Save with a changed Token URL: %d", p.StatusCode)
+	}
+	worker := ts.srv.Renewer.(*renewal.Worker)
+	// Saved with a secret typed again: the old refresh token is not kept.
+	f.Set("client_secret", "a-secret-of-the-new-service")
+	f.Set("grant_type", "authorization_code")
+	saved := ts.post("/tokens/"+itoa(id), f)
+	wantRedirect(t, saved, "/tokens")
+	worker.RenewNow(t.Context(), id)
+	mu.Lock()
+	defer mu.Unlock()
+	for _, req := range got {
+		if strings.Contains(req, oauthSecret) || strings.Contains(req, before["refresh_token"]) {
+			t.Fatalf("the new Token URL received a stored secret: %s", req)
+		}
 	}
 }

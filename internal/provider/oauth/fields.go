@@ -135,7 +135,7 @@ func build(ps Preset) provider.Provider {
 				Placeholder:  "https://",
 			},
 			{
-				Key: KeyTokenURL, Label: "Token URL", Control: provider.Text, Required: true, Credential: true, MaxLen: 2048, Default: ps.TokenURL,
+				Key: KeyTokenURL, Label: "Token URL", Control: provider.Text, Required: true, Credential: true, Endpoint: true, MaxLen: 2048, Default: ps.TokenURL,
 				Check:       checkURL,
 				Help:        "Specifies the service's token endpoint, which issues and renews access tokens.",
 				Placeholder: "https://",
