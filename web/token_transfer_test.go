@@ -633,3 +633,29 @@ func TestExportImportKeepsOAuthKeyPair(t *testing.T) {
 		t.Fatal("the private key did not come along")
 	}
 }
+
+// Replacing a token from a file that points it at another Token URL does
+// not keep its stored secrets for that address (see
+// TestChangedTokenURLNeverReceivesStoredSecrets): a definitions-only file
+// is enough to write, so anyone allowed to import could otherwise aim a
+// renewal's Client Secret and refresh token at a server of their own.
+func TestImportReplaceWithAnotherTokenURLDropsStoredSecrets(t *testing.T) {
+	ts := lowWork(newTestServer(t))
+	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretPost)
+	ts.signInAdmin()
+	ts.get("/tokens/new/oauth2")
+	wantRedirect(t, ts.post("/tokens/new/oauth2", oauthForm("Reports", emu, "client_credentials", oauthtest.ClientSecretPost)), "/tokens")
+	id := tokenIDByName(t, ts, "Reports")
+	defs := mustExport(t, ts, "/tokens", url.Values{"id": {itoa(id)}})
+	defs = bytes.ReplaceAll(defs, []byte(emu.TokenURL()), []byte("https://attacker.example/token"))
+	p := uploadImport(t, ts, "/tokens", defs, "")
+	wantStatus(t, p, http.StatusOK)
+	wantRedirect(t, confirmImport(t, ts, "/tokens", p, url.Values{"choice-0": {"replace"}}), "/tokens")
+	values, _ := ts.store.TokenValues(t.Context(), id)
+	if values["token_url"] != "https://attacker.example/token" {
+		t.Fatalf("setup: token URL %q", values["token_url"])
+	}
+	if values["client_secret"] != "" {
+		t.Fatal("the stored Client Secret was kept for the file's Token URL")
+	}
+}
