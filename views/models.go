@@ -121,6 +121,12 @@ type TokenListPage struct {
 	// the filter; FailingURL lists them.
 	Failing    int
 	FailingURL string
+	// Attention and Reconnect count the tokens that say "Needs attention"
+	// and "Needs reconnect"; their URLs list them.
+	Attention    int
+	AttentionURL string
+	Reconnect    int
+	ReconnectURL string
 	// Sort carries the current order through searches; Headers link to
 	// the other orders.
 	Sort    string

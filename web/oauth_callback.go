@@ -42,6 +42,14 @@ func (s *Server) oauthCallback(c echo.Context) error {
 	case err != nil:
 		return err
 	}
+	// The trip may have started minutes ago: the person must still be
+	// allowed the list it returns to (an administrator demoted, a
+	// designer taken off the app), or nothing is saved.
+	if ok, err := s.mayUseScope(c, st.AppID); err != nil {
+		return err
+	} else if !ok {
+		return userError(http.StatusForbidden, "You are no longer allowed to change this list's access tokens, so this sign-in was not completed. Nothing was changed.")
+	}
 	p, ok := registry.ByID(st.Provider)
 	if !ok || p.Consent == nil {
 		return userError(http.StatusBadRequest, "This sign-in is for a kind of token this server no longer knows. Nothing was changed.")
@@ -198,4 +206,17 @@ func scopeBase(appID int64) string {
 		return "/tokens"
 	}
 	return "/apps/" + strconv.FormatInt(appID, 10) + "/tokens"
+}
+
+// mayUseScope reports whether the signed-in person may work on the tokens
+// of app appID (the global ones for 0), as globalScope and appScope allow.
+func (s *Server) mayUseScope(c echo.Context, appID int64) (bool, error) {
+	u := currentUser(c)
+	if u.IsAdmin() {
+		return true, nil
+	}
+	if appID == 0 {
+		return false, nil
+	}
+	return s.Store.IsDesigner(c.Request().Context(), appID, u.ID)
 }

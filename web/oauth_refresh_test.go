@@ -3,14 +3,18 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/oauth/oauthtest"
@@ -215,5 +219,158 @@ func TestOAuthRefreshExpiryWarning(t *testing.T) {
 	ts.clock.Advance(24 * time.Hour)
 	if s := status(); s != "Needs reconnect" {
 		t.Fatalf("status after it ran out %q", s)
+	}
+}
+
+// The callback ends a trip an administrator started minutes before; if
+// they are no longer allowed the token's list by then (demoted to
+// designer), it must not save a grant into that token.
+func TestOAuthReconnectCallbackChecksTheUserMayStillUseTheScope(t *testing.T) {
+	ts := newTestServer(t)
+	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretBasic)
+	ts.signInAdmin()
+	id := connect(t, ts, emu, "Team Drive", "1h")
+	before, _ := ts.store.TokenValues(t.Context(), id)
+	other := ts.addUser("second.admin@example.com", "second admin password", store.RoleAdmin)
+	ts.post("/logout", nil)
+	ts.signIn("second.admin@example.com", "second admin password")
+	ts.get("/tokens/" + itoa(id))
+	to := consentURL(t, ts.post("/tokens/"+itoa(id)+"/reconnect", nil))
+	if err := ts.store.UpdateUser(t.Context(), other.ID, store.RoleDesigner, true, adminEmail); err != nil {
+		t.Fatal(err)
+	}
+	back := browse(t, to)
+	cb := ts.get(back.Path + "?" + back.RawQuery)
+	if cb.StatusCode < 400 || cb.StatusCode >= 500 {
+		t.Fatalf("callback for a scope the user lost: %d", cb.StatusCode)
+	}
+	after, _ := ts.store.TokenValues(t.Context(), id)
+	if after["access_token"] != before["access_token"] || after["refresh_token"] != before["refresh_token"] {
+		t.Fatal("a user demoted meanwhile replaced a global token's grant")
+	}
+}
+
+// The list's Status filter agrees with the status each row shows: a token
+// that says "Needs reconnect" is found under that choice, and under no
+// other (the filter did not know the status: such a token was listed
+// under Expired, or Healthy).
+func TestOAuthStatusFilterFindsNeedsReconnect(t *testing.T) {
+	ts := newTestServer(t)
+	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretBasic)
+	ts.signInAdmin()
+	id := connect(t, ts, emu, "Team Drive", "1h")
+	values, _ := ts.store.TokenValues(t.Context(), id)
+	emu.RevokeGrant(values["refresh_token"])
+	ts.clock.Advance(2 * time.Hour)
+	if _, err := ts.srv.Renewer.(*renewal.Worker).RunOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	names := func(status string) []string {
+		var out []string
+		ts.get("/tokens?status=" + url.QueryEscape(status)).Doc.Find("[data-testid=token-row]").Each(func(_ int, r *goquery.Selection) {
+			out = append(out, strings.TrimSpace(r.Find("[data-testid=token-status]").Text()))
+		})
+		return out
+	}
+	if got := names("Needs reconnect"); len(got) != 1 || got[0] != "Needs reconnect" {
+		t.Fatalf("Status filter Needs reconnect lists %v", got)
+	}
+	for _, st := range []string{"Needs attention", "Renewal failing", "Expired", "Expires soon", "Not renewed", "Healthy"} {
+		if got := names(st); len(got) != 0 {
+			t.Fatalf("Status filter %s lists %v", st, got)
+		}
+	}
+}
+
+// The list's alert leads to the tokens it counts: one that needs
+// reconnecting (whose renewals had failed before) is not counted as
+// "renewal is failing" behind a link that does not list it; it has its
+// own alert and link.
+func TestTokenListAlertsLeadToWhatTheyCount(t *testing.T) {
+	ts := newTestServer(t)
+	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretBasic)
+	ts.signInAdmin()
+	id := connect(t, ts, emu, "Team Drive", "1h")
+	worker := ts.srv.Renewer.(*renewal.Worker)
+	emu.SetFault(oauthtest.Fail500)
+	if err := worker.RenewNow(t.Context(), id); err == nil {
+		t.Fatal("setup: the renewal did not fail")
+	}
+	emu.SetFault(oauthtest.NoFault)
+	values, _ := ts.store.TokenValues(t.Context(), id)
+	emu.RevokeGrant(values["refresh_token"])
+	ts.clock.Advance(2 * time.Hour)
+	if _, err := worker.RunOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if tok, _ := ts.store.TokenByID(t.Context(), id); !tok.NeedsReconnect || tok.Failures == 0 {
+		t.Fatalf("setup: needs reconnect %v, failures %d", tok.NeedsReconnect, tok.Failures)
+	}
+	list := ts.get("/tokens")
+	for _, sel := range []string{"[data-testid=failing-count]", "[data-testid=reconnect-count]"} {
+		a := list.Doc.Find(sel + " a")
+		if a.Length() == 0 {
+			continue
+		}
+		href, _ := a.Attr("href")
+		rows := ts.get(href).Doc.Find("[data-testid=token-row]").Length()
+		if !strings.HasPrefix(strings.TrimSpace(a.Text()), fmt.Sprint(rows)+" ") {
+			t.Errorf("%s says %q; its link lists %d tokens", sel, strings.TrimSpace(a.Text()), rows)
+		}
+	}
+	if got := strings.TrimSpace(list.Doc.Find("[data-testid=reconnect-count] a").Text()); !strings.HasPrefix(got, "1 token needs reconnecting") {
+		t.Errorf("reconnect alert %q", got)
+	}
+}
+
+// Someone allowed to edit a token but never to read its secrets cannot
+// have them sent to a server of their own by changing the Token URL: the
+// button and Save ask for the Client Secret again, and a Save with a new
+// secret drops the stored refresh token rather than renew with it there.
+func TestChangedTokenURLNeverReceivesStoredSecrets(t *testing.T) {
+	ts := newTestServer(t)
+	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretPost)
+	ts.signInAdmin()
+	id := connect(t, ts, emu, "Team Drive", "1h")
+	before, _ := ts.store.TokenValues(t.Context(), id)
+	var got []string
+	var mu sync.Mutex
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		mu.Lock()
+		got = append(got, r.Form.Encode()+" "+r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"access_token":"x","token_type":"Bearer","expires_in":3600,"refresh_token":"y"}`))
+	}))
+	defer evil.Close()
+
+	page := ts.get("/tokens/" + itoa(id))
+	version, _ := page.Doc.Find("input[name=version]").Attr("value")
+	f := oauthForm("Team Drive", emu, "client_credentials", oauthtest.ClientSecretPost)
+	f.Set("client_secret", "")
+	f.Set("token_url", evil.URL+"/token")
+	f.Set("version", version)
+	f.Set("action", "get_token")
+	if p := ts.post("/tokens/"+itoa(id), f); p.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Enter the Client Secret again") {
+		t.Errorf("button with a changed Token URL: %d", p.StatusCode)
+	}
+	f.Del("action")
+	if p := ts.post("/tokens/"+itoa(id), f); p.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Enter the Client Secret again") {
+		t.Errorf("Save with a changed Token URL: %d", p.StatusCode)
+	}
+	worker := ts.srv.Renewer.(*renewal.Worker)
+	// Saved with a secret typed again: the old refresh token is not kept.
+	f.Set("client_secret", "a-secret-of-the-new-service")
+	f.Set("grant_type", "authorization_code")
+	saved := ts.post("/tokens/"+itoa(id), f)
+	wantRedirect(t, saved, "/tokens")
+	worker.RenewNow(t.Context(), id)
+	mu.Lock()
+	defer mu.Unlock()
+	for _, req := range got {
+		if strings.Contains(req, oauthSecret) || strings.Contains(req, before["refresh_token"]) {
+			t.Fatalf("the new Token URL received a stored secret: %s", req)
+		}
 	}
 }

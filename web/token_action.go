@@ -36,6 +36,12 @@ func (s *Server) runAction(c echo.Context, f *tokenForm, action string) error {
 			f.errs[key] = msg
 		}
 	}
+	if f.errs == nil {
+		var err error
+		if f.errs, err = s.endpointSecretErrors(c.Request().Context(), f.p, *f.in, f.tok, f.pending); err != nil {
+			return err
+		}
+	}
 	if f.errs != nil {
 		f.results = map[string]*views.ActionResult{action: {Summary: label + " needs the credentials below; fix the marked fields and try again."}}
 		return s.actionResponse(c, f, action, http.StatusUnprocessableEntity)

@@ -133,6 +133,25 @@ func (s *Server) importItems(c echo.Context, plan []*plannedToken) (items []stor
 		if err != nil {
 			return nil, false, err
 		}
+		if replace != 0 {
+			// As on the form (token_endpoint.go): the stored secrets and
+			// refresh token are never kept for another Token URL.
+			moved, st, err := s.changedEndpoint(ctx, pt.p, in, pt.existing)
+			if err != nil {
+				return nil, false, err
+			}
+			if moved != "" {
+				for _, fd := range pt.p.Fields {
+					if fd.Secret && fd.Key != pt.p.Tokens.Access && in.Values[fd.Key] == "" && st[fd.Key] != "" {
+						delete(ch.Set, fd.Key)
+						ch.Clear = append(ch.Clear, fd.Key)
+					}
+				}
+				if r := pt.p.Tokens.Refresh; r != "" {
+					ch.Clear = append(ch.Clear, r)
+				}
+			}
+		}
 		items = append(items, store.ImportItem{Change: ch, Replace: replace, Version: version, Access: pt.access})
 	}
 	return items, invalid, nil

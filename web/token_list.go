@@ -19,7 +19,7 @@ const tokensPerPage = 100
 
 // tokenStatuses are the Status filter's renewal states, in the order a
 // person looking for trouble wants them.
-var tokenStatuses = []string{token.StatusAttention, token.StatusFailing, token.StatusExpired, token.StatusExpiresSoon, token.StatusNotRenewed, token.StatusHealthy}
+var tokenStatuses = []string{token.StatusNeedsReconnect, token.StatusAttention, token.StatusFailing, token.StatusExpired, token.StatusExpiresSoon, token.StatusNotRenewed, token.StatusHealthy}
 
 // listStatuses are the Status filter's choices: the renewal states, then
 // what the tokens of a retired provider show ("Retired by Zoom").
@@ -143,10 +143,14 @@ func (s *Server) listTokens(c echo.Context) error {
 		first.before = ""
 		return c.Redirect(http.StatusSeeOther, first.url(sc.Base))
 	}
-	failing, err := s.Store.CountFailing(ctx, sc.AppID)
-	if err != nil {
-		return err
+	// Each alert counts what its link lists.
+	counts := map[string]int{}
+	for _, st := range []string{token.StatusFailing, token.StatusAttention, token.StatusNeedsReconnect} {
+		if counts[st], err = s.Store.CountStatus(ctx, sc.AppID, st, s.Now()); err != nil {
+			return err
+		}
 	}
+	failing := counts[token.StatusFailing]
 	filtered := lq.q != "" || lq.typ != "" || lq.status != ""
 	total := -1 // unknown: counting the matches would read them all
 	if !filtered {
@@ -159,23 +163,27 @@ func (s *Server) listTokens(c echo.Context) error {
 		dir = "desc"
 	}
 	m := views.TokenListPage{
-		Page:       s.page(c, sc.heading(), sc.nav(), sc.crumbs()[:len(sc.crumbs())-1]...),
-		Heading:    sc.heading(),
-		Global:     sc.App == nil,
-		Query:      f.Query,
-		Filtered:   filtered,
-		AddURL:     sc.Base + "/new",
-		ListURL:    sc.Base,
-		RemoveURL:  sc.Base + "/remove",
-		EditURL:    sc.Base + "/edit",
-		Rows:       make([]views.TokenRow, 0, len(toks)),
-		Total:      total,
-		Shown:      len(toks),
-		Failing:    failing,
-		FailingURL: listQuery{status: token.StatusFailing}.url(sc.Base),
-		Sort:       lq.sort,
-		Dir:        dir,
-		Headers:    map[string]views.SortHeader{},
+		Page:         s.page(c, sc.heading(), sc.nav(), sc.crumbs()[:len(sc.crumbs())-1]...),
+		Heading:      sc.heading(),
+		Global:       sc.App == nil,
+		Query:        f.Query,
+		Filtered:     filtered,
+		AddURL:       sc.Base + "/new",
+		ListURL:      sc.Base,
+		RemoveURL:    sc.Base + "/remove",
+		EditURL:      sc.Base + "/edit",
+		Rows:         make([]views.TokenRow, 0, len(toks)),
+		Total:        total,
+		Shown:        len(toks),
+		Failing:      failing,
+		FailingURL:   listQuery{status: token.StatusFailing}.url(sc.Base),
+		Attention:    counts[token.StatusAttention],
+		AttentionURL: listQuery{status: token.StatusAttention}.url(sc.Base),
+		Reconnect:    counts[token.StatusNeedsReconnect],
+		ReconnectURL: listQuery{status: token.StatusNeedsReconnect}.url(sc.Base),
+		Sort:         lq.sort,
+		Dir:          dir,
+		Headers:      map[string]views.SortHeader{},
 	}
 	if pg.HasPrev {
 		prev := lq

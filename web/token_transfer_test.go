@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/tokendesk/tokendesk/internal/provider/oauth/oauthtest"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/transfer"
 )
@@ -594,5 +595,67 @@ func TestImportPermissionsAndPreviewExpiry(t *testing.T) {
 	}
 	if !access.Restricted || len(access.Apps) != 1 || access.Apps[0] != w.beta {
 		t.Fatalf("imported permissions: %+v", access)
+	}
+}
+
+// A generic OAuth 2.0 token signing its client assertions (private_key_jwt)
+// keeps its key pair through an export with secrets: the service has the
+// public key registered, so an import with a new key pair (another Key ID)
+// could never sign in.
+func TestExportImportKeepsOAuthKeyPair(t *testing.T) {
+	src := lowWork(newTestServer(t))
+	emu := startOAuth(t, src, oauthtest.Options{}, oauthtest.PrivateKeyJWT)
+	src.signInAdmin()
+	src.get("/tokens/new/oauth2")
+	f := oauthForm("Reports", emu, "client_credentials", oauthtest.PrivateKeyJWT)
+	f.Del("client_secret")
+	wantRedirect(t, src.post("/tokens/new/oauth2", f), "/tokens")
+	id := itoa(tokenIDByName(t, src, "Reports"))
+	before := src.get("/tokens/" + id)
+	kid, _ := before.Doc.Find("[data-testid=key-id]").Attr("value")
+	if kid == "" {
+		t.Fatal("no Key ID on the saved token")
+	}
+	data := mustExport(t, src, "/tokens", url.Values{"id": {id}, "secrets": {"on"}, "passphrase": {exportPass}, "passphrase2": {exportPass}})
+
+	dst := lowWork(newTestServer(t))
+	dst.signInAdmin()
+	p := uploadImport(t, dst, "/tokens", data, exportPass)
+	wantStatus(t, p, http.StatusOK)
+	wantRedirect(t, confirmImport(t, dst, "/tokens", p, nil), "/tokens")
+	after := dst.get("/tokens/" + itoa(tokenIDByName(t, dst, "Reports")))
+	if got, _ := after.Doc.Find("[data-testid=key-id]").Attr("value"); got != kid {
+		t.Fatalf("Key ID after import %q, want %q: the key pair registered at the service was lost", got, kid)
+	}
+	sv, _ := src.store.TokenValues(t.Context(), tokenIDByName(t, src, "Reports"))
+	dv, _ := dst.store.TokenValues(t.Context(), tokenIDByName(t, dst, "Reports"))
+	if sv["private_key"] == "" || sv["private_key"] != dv["private_key"] {
+		t.Fatal("the private key did not come along")
+	}
+}
+
+// Replacing a token from a file that points it at another Token URL does
+// not keep its stored secrets for that address (see
+// TestChangedTokenURLNeverReceivesStoredSecrets): a definitions-only file
+// is enough to write, so anyone allowed to import could otherwise aim a
+// renewal's Client Secret and refresh token at a server of their own.
+func TestImportReplaceWithAnotherTokenURLDropsStoredSecrets(t *testing.T) {
+	ts := lowWork(newTestServer(t))
+	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretPost)
+	ts.signInAdmin()
+	ts.get("/tokens/new/oauth2")
+	wantRedirect(t, ts.post("/tokens/new/oauth2", oauthForm("Reports", emu, "client_credentials", oauthtest.ClientSecretPost)), "/tokens")
+	id := tokenIDByName(t, ts, "Reports")
+	defs := mustExport(t, ts, "/tokens", url.Values{"id": {itoa(id)}})
+	defs = bytes.ReplaceAll(defs, []byte(emu.TokenURL()), []byte("https://attacker.example/token"))
+	p := uploadImport(t, ts, "/tokens", defs, "")
+	wantStatus(t, p, http.StatusOK)
+	wantRedirect(t, confirmImport(t, ts, "/tokens", p, url.Values{"choice-0": {"replace"}}), "/tokens")
+	values, _ := ts.store.TokenValues(t.Context(), id)
+	if values["token_url"] != "https://attacker.example/token" {
+		t.Fatalf("setup: token URL %q", values["token_url"])
+	}
+	if values["client_secret"] != "" {
+		t.Fatal("the stored Client Secret was kept for the file's Token URL")
 	}
 }

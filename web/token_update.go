@@ -38,6 +38,11 @@ func (s *Server) updateToken(c echo.Context) error {
 			return err
 		}
 	}
+	if f.errs == nil {
+		if f.errs, err = s.endpointSecretErrors(c.Request().Context(), p, in, &t, f.pending); err != nil {
+			return err
+		}
+	}
 	if f.errs != nil {
 		f.pending = keepTyped(p, in, f.pending)
 		return s.renderTokenForm(c, http.StatusUnprocessableEntity, f)
@@ -45,6 +50,13 @@ func (s *Server) updateToken(c echo.Context) error {
 	ch, err := s.change(c, p, in, f.pending, &t)
 	if err != nil {
 		return err
+	}
+	if moved, _, err := s.changedEndpoint(c.Request().Context(), p, in, &t); err != nil {
+		return err
+	} else if moved != "" && f.pending.Grant == nil && p.Tokens.Refresh != "" {
+		// The stored refresh token belongs to the old address: it is
+		// never sent to the new one.
+		ch.Clear = append(ch.Clear, p.Tokens.Refresh)
 	}
 	saved, changed, err := s.Store.UpdateToken(c.Request().Context(), t.ID, version, ch, currentUser(c).Email)
 	switch {

@@ -70,7 +70,10 @@ type Field struct {
 	// Credential values are stored in the token's sealed values, not in
 	// plain columns.
 	Credential bool
-	MaxLen     int
+	// Endpoint values are addresses the stored secrets (and the grant) are
+	// sent to: when one changes, they must be typed (or obtained) again.
+	Endpoint bool
+	MaxLen   int
 	// Action names the provider operation a Button runs.
 	Action string
 	// Placeholder is shown in empty inputs.

@@ -90,19 +90,41 @@ func (s *Store) CopyInto(ctx context.Context, dst *Store, done func(TableCount))
 		return nil, err
 	}
 	var counts []TableCount
+	var ownKeys []int64
 	err = dst.tx(ctx, func(tx *sql.Tx) error {
+		ownKeys = nil
 		for _, t := range tables {
 			var n int64
 			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+t).Scan(&n); err != nil {
 				return fmt.Errorf("store: copy: the target has no table %s (is it migrated?): %w", t, err)
 			}
-			if t == "meta" || t == "data_keys" {
-				// Opening dst recorded its own bookkeeping and made a first
-				// data key (sealing nothing yet); the source's replace them.
-				if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
+			switch {
+			case t == "meta":
+				// Opening dst recorded its own bookkeeping; the source's replaces it.
+				if _, err := tx.ExecContext(ctx, "DELETE FROM meta"); err != nil {
 					return fmt.Errorf("store: copy: %w", err)
 				}
-			} else if n > 0 {
+			case t == "data_keys":
+				// Opening dst made its first data key, which seals nothing
+				// yet (every other table is checked empty): the source's
+				// keys, which seal the copied values, replace it.
+				rows, err := tx.QueryContext(ctx, "DELETE FROM data_keys RETURNING id")
+				if err != nil {
+					return fmt.Errorf("store: copy: %w", err)
+				}
+				for rows.Next() {
+					var id int64
+					if err := rows.Scan(&id); err != nil {
+						rows.Close()
+						return fmt.Errorf("store: copy: %w", err)
+					}
+					ownKeys = append(ownKeys, id)
+				}
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					return fmt.Errorf("store: copy: %w", err)
+				}
+			case n > 0:
 				return fmt.Errorf("%w: %s holds %d rows", ErrTargetNotEmpty, t, n)
 			}
 		}
@@ -130,6 +152,10 @@ func (s *Store) CopyInto(ctx context.Context, dst *Store, done func(TableCount))
 	})
 	if err != nil {
 		return nil, err
+	}
+	// The copied keys reuse those ids for other keys.
+	for _, id := range ownKeys {
+		dst.keys.Forget(id)
 	}
 	return counts, nil
 }

@@ -265,6 +265,26 @@ func (s *Store) CountByStatus(ctx context.Context, now time.Time, retired map[st
 	if err != nil {
 		return nil, fmt.Errorf("store: counting statuses: %w", err)
 	}
+	// "Needs reconnect" comes before every other status (token.Status):
+	// those tokens are taken from the counts above.
+	var reconnect, rFailing, rAttention, rExpired, rExpiredDisabled, rExpiresSoon, rDisabled int
+	err = s.read.QueryRowContext(ctx, `
+		SELECT count(*),
+		  count(*) FILTER (WHERE failures > 0 AND renewal_rate != 'disabled'),
+		  count(*) FILTER (WHERE failures > 0 AND renewal_rate != 'disabled' AND attention_since IS NOT NULL),
+		  count(*) FILTER (WHERE expires_at IS NOT NULL AND expires_at <= ?1 AND NOT (failures > 0 AND renewal_rate != 'disabled')),
+		  count(*) FILTER (WHERE expires_at IS NOT NULL AND expires_at <= ?1 AND renewal_rate = 'disabled'),
+		  count(*) FILTER (WHERE expires_at > ?1 AND expires_at < ?2 AND renewal_rate != 'disabled' AND failures = 0
+		      AND NOT (next_renewal_at IS NOT NULL AND next_renewal_at < expires_at AND next_renewal_at > ?1)),
+		  count(*) FILTER (WHERE renewal_rate = 'disabled')
+		FROM tokens INDEXED BY tokens_reconnect
+		WHERE (needs_reconnect = 1 OR refresh_expires_at IS NOT NULL) AND (needs_reconnect = 1 OR refresh_expires_at <= ?1)`, n, soon).Scan(
+		&reconnect, &rFailing, &rAttention, &rExpired, &rExpiredDisabled, &rExpiresSoon, &rDisabled)
+	if err != nil {
+		return nil, fmt.Errorf("store: counting statuses: %w", err)
+	}
+	total, disabled, failing, attention = total-reconnect, disabled-rDisabled, failing-rFailing, attention-rAttention
+	expired, expiredDisabled, expiresSoon = expired-rExpired, expiredDisabled-rExpiredDisabled, expiresSoon-rExpiresSoon
 	notRenewed := disabled - expiredDisabled
 	retiredCounts := map[string]int{}
 	for prov, status := range retired {
@@ -277,12 +297,13 @@ func (s *Store) CountByStatus(ctx context.Context, now time.Time, retired map[st
 		notRenewed -= n
 	}
 	out := map[string]int{
-		token.StatusFailing:     failing - attention,
-		token.StatusAttention:   attention,
-		token.StatusExpired:     expired,
-		token.StatusNotRenewed:  notRenewed,
-		token.StatusExpiresSoon: expiresSoon,
-		token.StatusHealthy:     total - failing - expired - notRenewed - expiresSoon,
+		token.StatusFailing:        failing - attention,
+		token.StatusAttention:      attention,
+		token.StatusExpired:        expired,
+		token.StatusNotRenewed:     notRenewed,
+		token.StatusExpiresSoon:    expiresSoon,
+		token.StatusHealthy:        total - failing - expired - notRenewed - expiresSoon,
+		token.StatusNeedsReconnect: reconnect,
 	}
 	for status, n := range retiredCounts {
 		out[status] += n

@@ -84,6 +84,7 @@ func TestHotQueriesUseTheirIndexes(t *testing.T) {
 		"next due":        "SELECT min(next_renewal_at) FROM tokens WHERE next_renewal_at IS NOT NULL",
 		"failing":         "SELECT count(*) FROM tokens INDEXED BY tokens_scope_failing WHERE failures > 0 AND renewal_rate != 'disabled'",
 		"expired or soon": "SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE expires_at > 1 AND expires_at < 2",
+		"needs reconnect": "SELECT count(*) FROM tokens INDEXED BY tokens_reconnect WHERE (needs_reconnect = 1 OR refresh_expires_at IS NOT NULL) AND (needs_reconnect = 1 OR refresh_expires_at <= 1)",
 	} {
 		// Scanning a partial index reads only the rows it holds.
 		if p := plan(t, s, q); !strings.Contains(p, "INDEX") || strings.Contains(p+"; ", "SCAN tokens; ") {
@@ -175,6 +176,21 @@ func TestCountByStatusAgreesWithStatus(t *testing.T) {
 		check("deleted")
 		now = now.Add(20 * time.Minute)
 		check("later")
+		// A grant the service refused for good, or a refresh token that
+		// ran out, is "Needs reconnect" whatever else the token's state.
+		for i, id := range ids {
+			var err error
+			switch {
+			case i%3 == 0:
+				_, err = s.write.Exec("UPDATE tokens SET needs_reconnect = 1 WHERE id = ?", id)
+			case i%3 == 1:
+				_, err = s.write.Exec("UPDATE tokens SET refresh_expires_at = ? WHERE id = ?", ms(now.Add(-time.Minute)), id)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		check("needs reconnect")
 	})
 }
 

@@ -55,33 +55,50 @@ func statusSQL(status string, now time.Time) (string, []any, bool) {
 	// failing is both "Renewal failing" and "Needs attention"; attention
 	// tells them apart (renewal stopped after failing for days).
 	const attention = "attention_since IS NOT NULL"
-	n, ss := ms(now), ms(now.Add(token.ExpiresSoon))
+	// Needs reconnect comes before every other status, and a refresh token
+	// running out soon ("Reconnect within N days") before the calm ones.
+	const (
+		reconnect = "(needs_reconnect = 1 OR (refresh_expires_at IS NOT NULL AND refresh_expires_at <= ?))"
+		warn      = "(refresh_expires_at IS NOT NULL AND refresh_expires_at <= ?)"
+	)
+	n, ss, w := ms(now), ms(now.Add(token.ExpiresSoon)), ms(now.Add(token.RefreshWarning))
+	const calm = "NOT " + reconnect + " AND NOT " + failing + " AND NOT " + expired + " AND NOT " + warn
 	switch status {
+	case token.StatusNeedsReconnect:
+		return reconnect, []any{n}, true
 	case token.StatusFailing:
-		return failing + " AND NOT " + attention, nil, true
+		return "NOT " + reconnect + " AND " + failing + " AND NOT " + attention, []any{n}, true
 	case token.StatusAttention:
-		return failing + " AND " + attention, nil, true
+		return "NOT " + reconnect + " AND " + failing + " AND " + attention, []any{n}, true
 	case token.StatusExpired:
-		return "NOT " + failing + " AND " + expired, []any{n}, true
+		return "NOT " + reconnect + " AND NOT " + failing + " AND " + expired, []any{n, n}, true
 	case token.StatusNotRenewed:
-		return "NOT " + failing + " AND NOT " + expired + " AND " + off, []any{n}, true
+		return calm + " AND " + off, []any{n, n, w}, true
 	case token.StatusExpiresSoon:
 		// "expires_at > ?" restates NOT expired so that it bounds the range
 		// of the expiry index too.
-		return "NOT " + failing + " AND NOT " + expired + " AND NOT " + off + " AND " + soon + " AND expires_at > ?", []any{n, ss, n, n}, true
+		return calm + " AND NOT " + off + " AND " + soon + " AND expires_at > ?", []any{n, n, w, ss, n, n}, true
 	case token.StatusHealthy:
-		return "NOT " + failing + " AND NOT " + expired + " AND NOT " + off + " AND NOT " + soon, []any{n, ss, n}, true
+		return calm + " AND NOT " + off + " AND NOT " + soon, []any{n, n, w, ss, n}, true
 	}
 	return "", nil, false
 }
 
-// CountFailing counts the tokens of a scope whose renewals are failing.
-func (s *Store) CountFailing(ctx context.Context, appID int64) (int, error) {
+// CountStatus counts the tokens of a scope that token.Status calls status
+// (a renewal status) at now: what the list's Status filter would show.
+func (s *Store) CountStatus(ctx context.Context, appID int64, status string, now time.Time) (int, error) {
+	cond, args, ok := statusSQL(status, now)
+	if !ok {
+		return 0, fmt.Errorf("store: counting tokens: no status %q", status)
+	}
+	if status == token.StatusNeedsReconnect {
+		// Restated so that the few tokens of tokens_reconnect are read.
+		cond = "(needs_reconnect = 1 OR refresh_expires_at IS NOT NULL) AND " + cond
+	}
 	var n int
-	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM tokens
-		WHERE ifnull(app_id, 0) = ? AND failures > 0 AND renewal_rate != 'disabled'`, appID).Scan(&n)
+	err := s.read.QueryRowContext(ctx, "SELECT count(*) FROM tokens WHERE ifnull(app_id, 0) = ? AND "+cond, append([]any{appID}, args...)...).Scan(&n)
 	if err != nil {
-		return 0, fmt.Errorf("store: counting failing tokens: %w", err)
+		return 0, fmt.Errorf("store: counting %s tokens: %w", status, err)
 	}
 	return n, nil
 }

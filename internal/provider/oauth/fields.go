@@ -135,7 +135,7 @@ func build(ps Preset) provider.Provider {
 				Placeholder:  "https://",
 			},
 			{
-				Key: KeyTokenURL, Label: "Token URL", Control: provider.Text, Required: true, Credential: true, MaxLen: 2048, Default: ps.TokenURL,
+				Key: KeyTokenURL, Label: "Token URL", Control: provider.Text, Required: true, Credential: true, Endpoint: true, MaxLen: 2048, Default: ps.TokenURL,
 				Check:       checkURL,
 				Help:        "Specifies the service's token endpoint, which issues and renews access tokens.",
 				Placeholder: "https://",
@@ -177,6 +177,9 @@ func build(ps Preset) provider.Provider {
 		Tokens:   provider.TokenFields{Access: KeyAccessToken, Refresh: KeyRefreshToken, Answer: ps.Keep},
 		Renew:    c.renew,
 		Generate: generate,
+		// The key pair registered at the service travels with an export
+		// with secrets: an import signing with a new one could not sign in.
+		Kept: []string{KeyPrivateKey, KeyKeyID},
 		PublicKeys: func(values map[string]string) (provider.PublishedKeys, bool) {
 			return publicKeys(values)
 		},
