@@ -63,7 +63,7 @@ func (s *Store) CheckSealedSample(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store: reading a sealed value: %w", err)
 	}
-	if _, err := s.openValue(ctx, value, valueAAD(id, field)); err != nil {
+	if _, err := s.openValue(ctx, s.read, value, valueAAD(id, field)); err != nil {
 		return fmt.Errorf("store: the master key does not open token %d's %s: %w", id, field, err)
 	}
 	return nil

@@ -156,12 +156,12 @@ func (s *Store) sealValue(ctx context.Context, tx *sql.Tx, plain []byte, aad str
 	return sealed, id, nil
 }
 
-// openValue opens a stored value, loading its data key on first use (a
-// key another process made).
-func (s *Store) openValue(ctx context.Context, sealed []byte, aad string) ([]byte, error) {
+// openValue opens a stored value, loading its data key through q on first
+// use (a key another process made).
+func (s *Store) openValue(ctx context.Context, q rowQuerier, sealed []byte, aad string) ([]byte, error) {
 	plain, err := s.keys.Open(sealed, aad)
 	if id, ok := secret.IsUnknownKey(err); ok {
-		if err := s.loadKey(ctx, s.read, id); err != nil {
+		if err := s.loadKey(ctx, q, id); err != nil {
 			return nil, err
 		}
 		return s.keys.Open(sealed, aad)
@@ -294,7 +294,7 @@ func (s *Store) ResealBatch(ctx context.Context, limit int) (Reseal, error) {
 	for i := range batch {
 		v := &batch[i]
 		aad := valueAAD(v.token, v.field)
-		plain, err := s.openValue(ctx, v.old, aad)
+		plain, err := s.openValue(ctx, s.read, v.old, aad)
 		if err != nil {
 			failed++ // left under its key; the rotation reports it
 			continue

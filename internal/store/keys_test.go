@@ -521,3 +521,37 @@ func TestKeyCountsUseTheKeyIndex(t *testing.T) {
 		}
 	}
 }
+
+// A process that has not loaded the data key yet (a replica just started)
+// opening many tokens' values at once: each read must not hold a pooled
+// connection while it waits for another to load the key, or with every
+// connection held that way the reads wait for ever.
+func TestManyFirstReadsUnderANewKeyDoNotExhaustThePool(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokendesk.db")
+	now := writesT0
+	want := sealedTokens(t, keyStore(t, path, &now), 8)
+	for round := range 20 {
+		other := keyStore(t, path, &now) // an empty keyring, as a new process
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		var wg sync.WaitGroup
+		errs := make(chan error, 8*len(want))
+		for range 8 {
+			for id := range want {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := other.TokenValues(ctx, id); err != nil {
+						errs <- err
+					}
+				}()
+			}
+		}
+		wg.Wait()
+		cancel()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		other.Close()
+	}
+}

@@ -377,33 +377,53 @@ func (s *Store) readValues(ctx context.Context, q querier, tokenID int64) (map[s
 }
 
 // readValuesOf reads and opens the values of fields (all when none).
+// The rows are read to the end before any value is opened: opening one may
+// load its data key from the database, which must not wait for a second
+// connection while this query holds one (with every pooled connection held
+// that way, the waits never end). Inside a transaction the key is read
+// through it, for the same reason.
 func (s *Store) readValuesOf(ctx context.Context, q querier, tokenID int64, fields []string) (map[string]string, error) {
 	rows, err := q.QueryContext(ctx, valuesQuery, tokenID)
 	if err != nil {
 		return nil, fmt.Errorf("store: reading values: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]string{}
+	type stored struct {
+		field  string
+		value  []byte
+		sealed bool
+	}
+	var all []stored
 	for rows.Next() {
-		var field string
-		var value []byte
-		var sealed bool
-		if err := rows.Scan(&field, &value, &sealed); err != nil {
+		var v stored
+		if err := rows.Scan(&v.field, &v.value, &v.sealed); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("store: reading values: %w", err)
 		}
-		if len(fields) > 0 && !slices.Contains(fields, field) {
+		if len(fields) > 0 && !slices.Contains(fields, v.field) {
 			continue
 		}
-		if sealed {
-			plain, err := s.openValue(ctx, value, valueAAD(tokenID, field))
-			if err != nil {
-				return nil, fmt.Errorf("store: token %d field %s: %w", tokenID, field, err)
-			}
-			value = plain
-		}
-		out[field] = string(value)
+		all = append(all, v)
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: reading values: %w", err)
+	}
+	keys := rowQuerier(s.read)
+	if tx, ok := q.(rowQuerier); ok {
+		keys = tx
+	}
+	out := make(map[string]string, len(all))
+	for _, v := range all {
+		if v.sealed {
+			plain, err := s.openValue(ctx, keys, v.value, valueAAD(tokenID, v.field))
+			if err != nil {
+				return nil, fmt.Errorf("store: token %d field %s: %w", tokenID, v.field, err)
+			}
+			v.value = plain
+		}
+		out[v.field] = string(v.value)
+	}
+	return out, nil
 }
 
 // TokenValues returns a token's stored values, decrypted. Only code that
