@@ -407,7 +407,7 @@ func walkFlows(b *browserRun) {
 	}
 
 	// The other screens: applications, API clients, users, audit (changes, fetches, refusals), sessions, settings.
-	for _, p := range []string{"/apps", "/clients", "/users", "/audit", "/audit/reads", "/audit/refusals", "/sessions", "/settings", "/tokens/new/zoom-s2s"} {
+	for _, p := range []string{"/apps", "/clients", "/users", "/audit", "/audit/reads", "/audit/refusals", "/sessions", "/settings", "/settings/webhooks", "/tokens/new/zoom-s2s", "/tokens/new/oauth2"} {
 		b.visit(p)
 		b.shot(strings.ReplaceAll(strings.Trim(p, "/"), "/", "-"))
 	}
