@@ -160,9 +160,20 @@ func (s *Store) Refusals(ctx context.Context, f ReadFilter, limit int, after *Re
 
 // EachRefusal calls fn for every refused fetch that passes f, newest first.
 func (s *Store) EachRefusal(ctx context.Context, f ReadFilter, fn func(Refusal) error) error {
-	var after *RefusalCursor
+	return eachPage(func(after *RefusalCursor) ([]Refusal, bool, error) {
+		return s.Refusals(ctx, f, exportPage, after)
+	}, func(last Refusal) *RefusalCursor {
+		return &RefusalCursor{Minute: last.Minute.Unix() / 60, ID: last.ID}
+	}, fn)
+}
+
+// eachPage calls fn for every row of a keyset-paged list, reading it
+// exportPage rows at a time: read gives the page after a cursor (nil: the
+// first) and whether more follow, next the cursor after a page's last row.
+func eachPage[R, C any](read func(after *C) ([]R, bool, error), next func(last R) *C, fn func(R) error) error {
+	var after *C
 	for {
-		page, more, err := s.Refusals(ctx, f, exportPage, after)
+		page, more, err := read(after)
 		if err != nil {
 			return err
 		}
@@ -174,8 +185,7 @@ func (s *Store) EachRefusal(ctx context.Context, f ReadFilter, fn func(Refusal) 
 		if !more || len(page) == 0 {
 			return nil
 		}
-		last := page[len(page)-1]
-		after = &RefusalCursor{Minute: last.Minute.Unix() / 60, ID: last.ID}
+		after = next(page[len(page)-1])
 	}
 }
 
@@ -282,23 +292,11 @@ func (s *Store) Reads(ctx context.Context, f ReadFilter, limit int, after *ReadC
 
 // EachRead calls fn for every read-audit row that passes f, newest first.
 func (s *Store) EachRead(ctx context.Context, f ReadFilter, fn func(ReadRow) error) error {
-	var after *ReadCursor
-	for {
-		page, more, err := s.Reads(ctx, f, exportPage, after)
-		if err != nil {
-			return err
-		}
-		for _, r := range page {
-			if err := fn(r); err != nil {
-				return err
-			}
-		}
-		if !more || len(page) == 0 {
-			return nil
-		}
-		last := page[len(page)-1]
-		after = &ReadCursor{Minute: last.Minute.Unix() / 60, ClientID: last.ClientID, TokenID: last.TokenID, Outcome: last.Outcome}
-	}
+	return eachPage(func(after *ReadCursor) ([]ReadRow, bool, error) {
+		return s.Reads(ctx, f, exportPage, after)
+	}, func(last ReadRow) *ReadCursor {
+		return &ReadCursor{Minute: last.Minute.Unix() / 60, ClientID: last.ClientID, TokenID: last.TokenID, Outcome: last.Outcome}
+	}, fn)
 }
 
 // ClientChoice is an API client as a filter offers it.

@@ -136,32 +136,40 @@ func valueAAD(tokenID int64, field string) string {
 func (s *Store) CreateToken(ctx context.Context, ch token.Change, actor string) (token.Token, error) {
 	now := s.Now()
 	var id int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `
-			INSERT INTO tokens (app_id, provider, name, name_key, description, encrypted, renewal_rate,
-			                    created_at, created_by, updated_at, updated_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			nullID(ch.AppID), ch.Provider, ch.Name, token.NameKey(ch.Name), ch.Description,
-			ch.Encrypted, ch.Rate, ms(now), actor, ms(now), actor).Scan(&id)
-		if isUniqueViolation(err) {
-			return ErrDuplicateName
-		}
-		if err != nil {
-			return fmt.Errorf("store: creating token: %w", err)
-		}
-		if err := s.apply(ctx, tx, id, ch, nil, false, now, actor); err != nil {
-			return err
-		}
-		if err := schedule(ctx, tx, id, ch.Renewable, now); err != nil {
-			return err
-		}
-		return insertAudit(ctx, tx, Audit{At: now, Actor: actor, Action: ActionTokenCreate,
-			Subject: ch.Name, TokenID: id, AppID: ch.AppID, Provider: ch.Provider, Fields: createdFields(ch)})
+	err := s.tx(ctx, func(tx *sql.Tx) (err error) {
+		id, err = s.createToken(ctx, tx, ch, now, actor, "")
+		return err
 	})
 	if err != nil {
 		return token.Token{}, err
 	}
 	return s.TokenByID(ctx, id)
+}
+
+// createToken is CreateToken's work inside tx, which an import shares:
+// detail goes to the audit entry ("" from the form).
+func (s *Store) createToken(ctx context.Context, tx *sql.Tx, ch token.Change, now time.Time, actor, detail string) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `
+		INSERT INTO tokens (app_id, provider, name, name_key, description, encrypted, renewal_rate,
+		                    created_at, created_by, updated_at, updated_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		nullID(ch.AppID), ch.Provider, ch.Name, token.NameKey(ch.Name), ch.Description,
+		ch.Encrypted, ch.Rate, ms(now), actor, ms(now), actor).Scan(&id)
+	if isUniqueViolation(err) {
+		return 0, ErrDuplicateName
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: creating token: %w", err)
+	}
+	if err := s.apply(ctx, tx, id, ch, nil, false, now, actor); err != nil {
+		return 0, err
+	}
+	if err := schedule(ctx, tx, id, ch.Renewable, now); err != nil {
+		return 0, err
+	}
+	return id, insertAudit(ctx, tx, Audit{At: now, Actor: actor, Action: ActionTokenCreate, Detail: detail,
+		Subject: ch.Name, TokenID: id, AppID: ch.AppID, Provider: ch.Provider, Fields: createdFields(ch)})
 }
 
 func createdFields(ch token.Change) []string {
@@ -183,67 +191,93 @@ func createdFields(ch token.Change) []string {
 func (s *Store) UpdateToken(ctx context.Context, id, expect int64, ch token.Change, actor string) (token.Token, []string, error) {
 	now := s.Now()
 	var changed []string
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		old, err := scanToken(tx.QueryRowContext(ctx, "SELECT "+tokenCols+" FROM tokens WHERE id = ?"+s.d.forUpdate(), id))
-		if err != nil {
-			return err
-		}
-		if old.Version != expect {
-			return ErrStale
-		}
-		oldValues, err := s.readValues(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		changed = changedFields(old, oldValues, ch)
-
-		_, err = tx.ExecContext(ctx, `
-			UPDATE tokens SET name = ?, name_key = ?, description = ?, encrypted = ?, renewal_rate = ?,
-			       version = version + 1, updated_at = ?, updated_by = ?
-			WHERE id = ? AND version = ?`,
-			ch.Name, token.NameKey(ch.Name), ch.Description, ch.Encrypted, ch.Rate, ms(now), actor, id, expect)
-		if isUniqueViolation(err) {
-			return ErrDuplicateName
-		}
-		if err != nil {
-			return fmt.Errorf("store: updating token: %w", err)
-		}
-		// Values switch between sealed and plain when Encrypt changes.
-		if err := s.apply(ctx, tx, id, ch, oldValues, old.Encrypted != ch.Encrypted, now, actor); err != nil {
-			return err
-		}
-		if !old.AttentionSince.IsZero() {
-			// Saving a token whose renewal stopped starts it again.
-			if err := restartRenewal(ctx, tx, id, ch.Rate != token.Disabled && ch.Renewable, now); err != nil {
-				return err
-			}
-		}
-		if len(changed) == 0 {
-			return nil
-		}
-		if err := schedule(ctx, tx, id, ch.Renewable, now); err != nil {
-			return err
-		}
-		// A token whose renewals were failing is retried at once after an
-		// edit: the edit is most likely the fix.
-		if old.Failures > 0 && ch.Rate != token.Disabled && ch.Renewable {
-			if _, err := tx.ExecContext(ctx, "UPDATE tokens SET next_renewal_at = ? WHERE id = ?", ms(now), id); err != nil {
-				return fmt.Errorf("store: scheduling: %w", err)
-			}
-		}
-		if err := enqueueToken(ctx, tx, EventTokenChanged, id, now, func(ev *TokenEvent) {
-			ev.Action, ev.Fields, ev.By = "updated", changed, actor
-		}); err != nil {
-			return err
-		}
-		return insertAudit(ctx, tx, Audit{At: now, Actor: actor, Action: ActionTokenUpdate,
-			Subject: ch.Name, TokenID: id, AppID: old.AppID, Provider: old.Provider, Fields: changed})
+	err := s.tx(ctx, func(tx *sql.Tx) (err error) {
+		changed, err = s.updateToken(ctx, tx, id, expect, ch, now, actor, tokenEdit{})
+		return err
 	})
 	if err != nil {
 		return token.Token{}, nil, err
 	}
 	t, err := s.TokenByID(ctx, id)
 	return t, changed, err
+}
+
+// tokenEdit is how updateToken's callers differ: the form's Save (the
+// zero value) or an import replacing a token.
+type tokenEdit struct {
+	detail string // the audit entry's Detail
+	// replace: the token is replaced by an import, planned from a preview.
+	// It must still exist, in ch's scope and for ch's provider (ErrStale
+	// otherwise); every kept value is sealed again; and it is rescheduled
+	// and audited even when no field changed.
+	replace bool
+}
+
+// updateToken is UpdateToken's work inside tx, which an import shares.
+func (s *Store) updateToken(ctx context.Context, tx *sql.Tx, id, expect int64, ch token.Change, now time.Time, actor string, how tokenEdit) ([]string, error) {
+	old, err := scanToken(tx.QueryRowContext(ctx, "SELECT "+tokenCols+" FROM tokens WHERE id = ?"+s.d.forUpdate(), id))
+	if how.replace && errors.Is(err, ErrNotFound) {
+		return nil, ErrStale // removed since the preview
+	}
+	if err != nil {
+		return nil, err
+	}
+	if old.Version != expect {
+		return nil, ErrStale
+	}
+	if how.replace && (old.AppID != ch.AppID || old.Provider != ch.Provider) {
+		return nil, ErrStale
+	}
+	oldValues, err := s.readValues(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	changed := changedFields(old, oldValues, ch)
+
+	_, err = tx.ExecContext(ctx, `
+		UPDATE tokens SET name = ?, name_key = ?, description = ?, encrypted = ?, renewal_rate = ?,
+		       version = version + 1, updated_at = ?, updated_by = ?
+		WHERE id = ? AND version = ?`,
+		ch.Name, token.NameKey(ch.Name), ch.Description, ch.Encrypted, ch.Rate, ms(now), actor, id, expect)
+	if isUniqueViolation(err) {
+		return nil, ErrDuplicateName
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: updating token: %w", err)
+	}
+	// Values switch between sealed and plain when Encrypt changes; an
+	// import seals every kept value again under the token's id and setting.
+	if err := s.apply(ctx, tx, id, ch, oldValues, how.replace || old.Encrypted != ch.Encrypted, now, actor); err != nil {
+		return nil, err
+	}
+	if !old.AttentionSince.IsZero() {
+		// Saving a token whose renewal stopped starts it again.
+		if err := restartRenewal(ctx, tx, id, ch.Rate != token.Disabled && ch.Renewable, now); err != nil {
+			return nil, err
+		}
+	}
+	if len(changed) == 0 && !how.replace {
+		return changed, nil
+	}
+	if err := schedule(ctx, tx, id, ch.Renewable, now); err != nil {
+		return nil, err
+	}
+	// A token whose renewals were failing is retried at once after an
+	// edit: the edit is most likely the fix.
+	if old.Failures > 0 && ch.Rate != token.Disabled && ch.Renewable {
+		if _, err := tx.ExecContext(ctx, "UPDATE tokens SET next_renewal_at = ? WHERE id = ?", ms(now), id); err != nil {
+			return nil, fmt.Errorf("store: scheduling: %w", err)
+		}
+	}
+	if len(changed) > 0 {
+		if err := enqueueToken(ctx, tx, EventTokenChanged, id, now, func(ev *TokenEvent) {
+			ev.Action, ev.Fields, ev.By = "updated", changed, actor
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return changed, insertAudit(ctx, tx, Audit{At: now, Actor: actor, Action: ActionTokenUpdate, Detail: how.detail,
+		Subject: ch.Name, TokenID: id, AppID: old.AppID, Provider: old.Provider, Fields: changed})
 }
 
 // changedFields names what ch changes on a token, in the audit log's order:

@@ -48,6 +48,10 @@ func (s *Store) ImportDraft(ctx context.Context, id string, userID, scope int64)
 	return sealed, nil
 }
 
+// importedDetail is the Detail of the audit entry of each token an import
+// creates or replaces.
+const importedDetail = "imported from a file"
+
 // ImportItem is one token an import writes: a new token (Replace 0) or a
 // new definition for token Replace, which must still be at Version.
 type ImportItem struct {
@@ -81,12 +85,12 @@ func (s *Store) ImportTokens(ctx context.Context, appID int64, draft string, ite
 			ch.AppID = appID
 			id := it.Replace
 			if id == 0 {
-				if id, err = s.importCreate(ctx, tx, ch, now, actor); err != nil {
+				if id, err = s.createToken(ctx, tx, ch, now, actor, importedDetail); err != nil {
 					return err
 				}
 				created = append(created, ch.Name)
 			} else {
-				if err := s.importReplace(ctx, tx, id, it.Version, ch, now, actor); err != nil {
+				if _, err := s.updateToken(ctx, tx, id, it.Version, ch, now, actor, tokenEdit{detail: importedDetail, replace: true}); err != nil {
 					return err
 				}
 				replaced = append(replaced, ch.Name)
@@ -107,74 +111,6 @@ func (s *Store) ImportTokens(ctx context.Context, appID int64, draft string, ite
 		return insertAudit(ctx, tx, Audit{At: now, Actor: actor, Action: ActionTokensImport, AppID: appID,
 			Subject: fmt.Sprintf("%d access tokens", len(items)), Detail: strings.Join(detail, "; ")})
 	})
-}
-
-func (s *Store) importCreate(ctx context.Context, tx *sql.Tx, ch token.Change, now time.Time, actor string) (int64, error) {
-	var id int64
-	err := tx.QueryRowContext(ctx, `
-		INSERT INTO tokens (app_id, provider, name, name_key, description, encrypted, renewal_rate,
-		                    created_at, created_by, updated_at, updated_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		nullID(ch.AppID), ch.Provider, ch.Name, token.NameKey(ch.Name), ch.Description,
-		ch.Encrypted, ch.Rate, ms(now), actor, ms(now), actor).Scan(&id)
-	if isUniqueViolation(err) {
-		return 0, ErrDuplicateName
-	}
-	if err != nil {
-		return 0, fmt.Errorf("store: importing a token: %w", err)
-	}
-	if err := s.apply(ctx, tx, id, ch, nil, false, now, actor); err != nil {
-		return 0, err
-	}
-	if err := schedule(ctx, tx, id, ch.Renewable, now); err != nil {
-		return 0, err
-	}
-	return id, insertAudit(ctx, tx, Audit{At: now, Actor: actor, Action: ActionTokenCreate, Detail: "imported from a file",
-		Subject: ch.Name, TokenID: id, AppID: ch.AppID, Provider: ch.Provider, Fields: createdFields(ch)})
-}
-
-// importReplace is UpdateToken inside the import's transaction.
-func (s *Store) importReplace(ctx context.Context, tx *sql.Tx, id, expect int64, ch token.Change, now time.Time, actor string) error {
-	old, err := scanToken(tx.QueryRowContext(ctx, "SELECT "+tokenCols+" FROM tokens WHERE id = ?", id))
-	if errors.Is(err, ErrNotFound) {
-		return ErrStale
-	}
-	if err != nil {
-		return err
-	}
-	if old.Version != expect || old.AppID != ch.AppID || old.Provider != ch.Provider {
-		return ErrStale
-	}
-	oldValues, err := s.readValues(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	changed := changedFields(old, oldValues, ch)
-	_, err = tx.ExecContext(ctx, `
-		UPDATE tokens SET name = ?, name_key = ?, description = ?, encrypted = ?, renewal_rate = ?,
-		       version = version + 1, updated_at = ?, updated_by = ?
-		WHERE id = ? AND version = ?`,
-		ch.Name, token.NameKey(ch.Name), ch.Description, ch.Encrypted, ch.Rate, ms(now), actor, id, expect)
-	if isUniqueViolation(err) {
-		return ErrDuplicateName
-	}
-	if err != nil {
-		return fmt.Errorf("store: importing a token: %w", err)
-	}
-	// Every kept value is sealed again under the token's id and setting.
-	if err := s.apply(ctx, tx, id, ch, oldValues, true, now, actor); err != nil {
-		return err
-	}
-	if err := schedule(ctx, tx, id, ch.Renewable, now); err != nil {
-		return err
-	}
-	if old.Failures > 0 && ch.Rate != token.Disabled && ch.Renewable {
-		if _, err := tx.ExecContext(ctx, "UPDATE tokens SET next_renewal_at = ? WHERE id = ?", ms(now), id); err != nil {
-			return fmt.Errorf("store: scheduling: %w", err)
-		}
-	}
-	return insertAudit(ctx, tx, Audit{At: now, Actor: actor, Action: ActionTokenUpdate, Detail: "imported from a file",
-		Subject: ch.Name, TokenID: id, AppID: old.AppID, Provider: old.Provider, Fields: changed})
 }
 
 // putAccess replaces a global token's Permission Settings inside tx. Apps

@@ -83,3 +83,42 @@ func TestImportTokensIsOneTransaction(t *testing.T) {
 		t.Fatalf("a used draft: %v", err)
 	}
 }
+
+// Replacing a token by an import is an edit like the form's: it sends
+// token.changed and starts a renewal that stopped (Needs attention) again.
+func TestImportReplaceIsAnEdit(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	u, err := s.CreateUser(ctx, "ada@example.com", "x", RoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook, err := s.CreateWebhook(ctx, "https://hooks.example.com/x", []string{EventTokenChanged}, "whsec_c2VjcmV0", "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := s.CreateToken(ctx, importChange("Stopped"), "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.write.ExecContext(ctx, "UPDATE tokens SET failures = 9, attention_since = ?, next_renewal_at = NULL WHERE id = ?", ms(s.Now()), tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutImportDraft(ctx, "d1", u.ID, 0, []byte("sealed"), s.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	replace := importChange("Stopped")
+	replace.Set["secret"] = "s-new"
+	replace.Renewable = true
+	if err := s.ImportTokens(ctx, 0, "d1", []ImportItem{{Change: replace, Replace: tok.ID, Version: tok.Version}}, "ada"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.TokenByID(ctx, tok.ID)
+	if err != nil || !got.AttentionSince.IsZero() || got.NextRenewalAt.IsZero() {
+		t.Fatalf("renewal not restarted: %+v %v", got, err)
+	}
+	ds, _ := s.Deliveries(ctx, hook, 10)
+	if len(ds) != 1 || ds[0].Event != EventTokenChanged || !strings.Contains(ds[0].Body, `"action":"updated","fields":["secret"],"by":"ada"`) {
+		t.Fatalf("deliveries %+v", ds)
+	}
+}
