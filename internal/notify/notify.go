@@ -24,6 +24,7 @@ import (
 	"unicode/utf8"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"github.com/tokendesk/tokendesk/internal/renewal"
 	"github.com/tokendesk/tokendesk/internal/store"
 )
 
@@ -51,14 +52,6 @@ const (
 type Clock interface {
 	Now() time.Time
 	After(d time.Duration) (<-chan time.Time, func())
-}
-
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-func (wallClock) After(d time.Duration) (<-chan time.Time, func()) {
-	t := time.NewTimer(d)
-	return t.C, func() { t.Stop() }
 }
 
 // Dispatcher delivers queued events. Create it with New; Run it in a goroutine.
@@ -89,7 +82,7 @@ func New(st *store.Store, logger *slog.Logger) *Dispatcher {
 	b := make([]byte, 4)
 	rand.Read(b)
 	return &Dispatcher{
-		store: st, logger: logger, Clock: wallClock{}, Jitter: mrand.Float64,
+		store: st, logger: logger, Clock: renewal.RealClock{}, Jitter: mrand.Float64,
 		Owner:    fmt.Sprintf("%s/%d/%x", host, os.Getpid(), b),
 		Parallel: defaultParallel, Batch: defaultBatch, Lease: defaultLease, Poll: defaultPoll,
 		Client: NewClient(DefaultTimeout), wake: make(chan struct{}, 1),
@@ -405,4 +398,6 @@ type timeFrom func() time.Time
 
 func (f timeFrom) Now() time.Time { return f() }
 
-func (timeFrom) After(d time.Duration) (<-chan time.Time, func()) { return wallClock{}.After(d) }
+func (timeFrom) After(d time.Duration) (<-chan time.Time, func()) {
+	return renewal.RealClock{}.After(d)
+}
