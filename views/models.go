@@ -111,12 +111,15 @@ type TokenListPage struct {
 	Heading string
 	Global  bool
 	// Usable lists, on an app's page, the global tokens the app may use.
-	Usable   []TokenRow
-	Rows     []TokenRow
-	Query    string
-	Types    []Option
-	Statuses []Option
-	Filtered bool
+	Usable []TokenRow
+	Rows   []TokenRow
+	Query  string
+	// QueryPrefix: the search is too short to look inside names (store.
+	// SearchContainsMin), so it found the names starting with it.
+	QueryPrefix bool
+	Types       []Option
+	Statuses    []Option
+	Filtered    bool
 	// Failing counts the scope's tokens whose renewal is failing, whatever
 	// the filter; FailingURL lists them.
 	Failing    int

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
@@ -167,6 +168,7 @@ func (s *Server) listTokens(c echo.Context) error {
 		Heading:      sc.heading(),
 		Global:       sc.App == nil,
 		Query:        f.Query,
+		QueryPrefix:  utf8.RuneCountInString(token.NameKey(f.Query)) < store.SearchContainsMin,
 		Filtered:     filtered,
 		AddURL:       sc.Base + "/new",
 		ListURL:      sc.Base,

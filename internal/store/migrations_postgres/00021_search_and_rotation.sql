@@ -8,3 +8,13 @@
 -- under the master key like the secret itself; NULL when none is kept.
 ALTER TABLE webhooks ADD COLUMN previous_secret BYTEA;
 ALTER TABLE webhooks ADD COLUMN previous_until BIGINT;
+
+-- Searching the token list finds a name containing the words typed, any
+-- case ("feed" finds "Lab Feed"), within the page goal at 100,000 tokens:
+-- a GIN trigram index (pg_trgm) of the folded names serves
+-- name_key LIKE '%…%' for 3 characters or more (shorter searches use the
+-- name index as a prefix). SQLite's FTS5 table has no twin here: the index
+-- is kept by PostgreSQL itself, for existing rows too. pg_trgm is a trusted
+-- extension (PostgreSQL 13+): the database's owner may create it.
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX tokens_name_trgm ON tokens USING gin (name_key gin_trgm_ops);
