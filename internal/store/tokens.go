@@ -17,7 +17,7 @@ import (
 
 // TokenFilter narrows a token list.
 type TokenFilter struct {
-	AppID    int64
+	AppID int64
 	// Query: a name containing it, any case (token.NameKey); one or two
 	// characters: a name starting with it (see SearchContainsMin).
 	Query    string
