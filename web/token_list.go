@@ -79,7 +79,7 @@ func readListQuery(c echo.Context) listQuery {
 		lq.status = ""
 	}
 	switch lq.sort {
-	case store.SortType, store.SortChanged:
+	case store.SortType, store.SortChanged, sortStatus:
 	default:
 		lq.sort = ""
 	}
@@ -122,8 +122,10 @@ func (s *Server) listTokens(c echo.Context) error {
 			return cur.Provider != "" && cur.Name != ""
 		case store.SortChanged:
 			return cur.ID > 0
+		case sortStatus:
+			return cur.Name != "" && slices.Contains(statusOrder(), cur.Status)
 		}
-		return cur.Name != ""
+		return cur.Name != "" && cur.Status == ""
 	})
 	if err != nil {
 		return err
@@ -134,7 +136,14 @@ func (s *Server) listTokens(c echo.Context) error {
 		statusFilter(&f, lq.status)
 	}
 	ctx := c.Request().Context()
-	toks, pg, err := s.Store.ListTokens(ctx, f)
+	var toks []token.Token
+	var pg store.TokenPage
+	if lq.sort == sortStatus {
+		f.Sort = ""
+		toks, pg, err = s.listTokensByStatus(ctx, f)
+	} else {
+		toks, pg, err = s.Store.ListTokens(ctx, f)
+	}
 	if err != nil {
 		return err
 	}
@@ -197,7 +206,7 @@ func (s *Server) listTokens(c echo.Context) error {
 		next.after, next.before = encodeCursor(pg.Last), ""
 		m.NextURL = next.url(sc.Base)
 	}
-	for key, label := range map[string]string{store.SortName: "Token Name", store.SortType: "Type", store.SortChanged: "Last changed"} {
+	for key, label := range map[string]string{store.SortName: "Token Name", store.SortType: "Type", store.SortChanged: "Last changed", sortStatus: "Status"} {
 		cur := lq.sort
 		if cur == "" {
 			cur = store.SortName

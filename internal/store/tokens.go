@@ -704,6 +704,9 @@ type TokenCursor struct {
 	Provider string `json:"p"`
 	Changed  int64  `json:"c"` // updated_at, Unix ms
 	ID       int64  `json:"i"`
+	// Status: the status a list sorted by status shows the token under
+	// (the web layer orders by it; the store never reads it).
+	Status string `json:"s,omitempty"`
 }
 
 // TokenCursorOf is where t stands in a list.

@@ -16,6 +16,13 @@
     }
     if (e.target.name === "id" || all) syncSelection();
   });
+  // List filters (Type, Status, the audit log's choices) apply as soon as
+  // one is chosen; their form's button does it without this script.
+  document.addEventListener("change", function (e) {
+    var sel = e.target.closest("select[data-apply-on-change]");
+    if (!sel || !sel.form) return;
+    if (sel.form.requestSubmit) sel.form.requestSubmit(); else sel.form.submit();
+  });
   // "/" jumps to the search box, unless the person is typing somewhere.
   document.addEventListener("keydown", function (e) {
     if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
