@@ -39,3 +39,14 @@ END;
 
 -- The tokens stored before this migration.
 INSERT INTO tokens_search (tokens_search) VALUES ('rebuild');
+
+-- Routine renewals (the worker's, every few minutes per token) are counted
+-- in one entry per token and UTC day instead of one entry each: at 270 s a
+-- token wrote 320 entries a day, burying what people did. day is the Unix
+-- day of such a counted entry (NULL on every other entry), count how many
+-- renewals it stands for, last_at the latest of them. Failed renewals, a
+-- person's Renew now and an API client's renewal stay one entry each.
+ALTER TABLE audit_log ADD COLUMN day INTEGER;
+ALTER TABLE audit_log ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE audit_log ADD COLUMN last_at INTEGER;
+CREATE UNIQUE INDEX audit_log_routine_renewals ON audit_log (token_id, day) WHERE day IS NOT NULL;
