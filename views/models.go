@@ -294,6 +294,19 @@ type AuditFilters struct {
 	People               []string // suggestions for Who
 	Errors               map[string]string
 	Active               bool // some filter is set
+	// Picks: what was typed in Who or Token is part of several names;
+	// the entries wait for one to be chosen.
+	Picks []AuditPick
+	// Taken says which full name a part typed was taken for, by field.
+	Taken map[string]string
+}
+
+// AuditPick offers the names a part typed in one filter matches, each a
+// link to the log filtered by it.
+type AuditPick struct {
+	Field, Label, Typed string
+	Options             []Option // Label: the name; Value: the filtered log's URL
+	More                bool     // more names match than are offered
 }
 
 // ReadAuditPage is the runtime API's read audit: fetches per minute, or

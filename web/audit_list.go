@@ -25,6 +25,9 @@ func (s *Server) listAudit(c echo.Context) error {
 	if len(form.Errors) > 0 {
 		return render(c, http.StatusUnprocessableEntity, views.Audit(m))
 	}
+	if len(form.Picks) > 0 {
+		return render(c, http.StatusOK, views.Audit(m)) // a name to choose first
+	}
 	after, before, err := readCursor(c, func(cur store.AuditCursor) bool { return cur.ID > 0 })
 	if err != nil {
 		return err

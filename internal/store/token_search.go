@@ -73,3 +73,34 @@ func (s *Store) searchMatchesAreFew(ctx context.Context, key string, threshold i
 	}
 	return n < threshold, nil
 }
+
+// TokenNamesContaining lists, in name order, up to limit distinct token
+// names of any scope that contain text (as the token list searches: any
+// case; one or two characters, names starting with it). The Audit Log's
+// Token filter offers them to pick from.
+func (s *Store) TokenNamesContaining(ctx context.Context, text string, limit int) ([]string, error) {
+	key, contains := nameSearch(text)
+	if key == "" {
+		return nil, nil
+	}
+	cond, args := nameCondition(text, s.d)
+	if contains && s.d == sqlite {
+		rows, a := searchRowsCondition(key)
+		cond, args = rows+" AND "+cond, append(a, args...)
+	}
+	rows, err := s.read.QueryContext(ctx, "SELECT name, name_key FROM tokens WHERE "+cond+
+		" GROUP BY name, name_key ORDER BY name_key, name LIMIT ?", append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: token names: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name, k string
+		if err := rows.Scan(&name, &k); err != nil {
+			return nil, fmt.Errorf("store: token names: %w", err)
+		}
+		out = append(out, name)
+	}
+	return out, rows.Err()
+}

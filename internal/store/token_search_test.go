@@ -92,6 +92,14 @@ func TestSearchFindsNamesContainingIt(t *testing.T) {
 			}
 		}
 
+		// The Audit Log's Token filter offers the names containing a part.
+		if got, err := s.TokenNamesContaining(ctx, "FEED", 10); err != nil || !slices.Equal(got, []string{"50%_off Feed", "FEEDER sync", "Lab Feed"}) {
+			t.Errorf("names containing FEED: %q %v", got, err)
+		}
+		if got, err := s.TokenNamesContaining(ctx, "la", 1); err != nil || !slices.Equal(got, []string{"Lab"}) {
+			t.Errorf("names starting with la: %q %v", got, err)
+		}
+
 		// Renamed and deleted tokens leave the index.
 		if _, _, err := s.UpdateToken(ctx, ids["Lab Feed"], 1, token.Change{Provider: "redox", Name: "Lab Stream", Encrypted: true, Rate: token.Disabled}, "test"); err != nil {
 			t.Fatal(err)
