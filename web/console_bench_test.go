@@ -139,6 +139,10 @@ func BenchmarkConsolePages(b *testing.B) {
 		"/tokens?q=00&sort=changed",
 		"/tokens?q=9",
 		"/tokens?q=oken+05&status=Expired",
+		// Sorted by status (issue 18 item 15): each status's own query in turn.
+		"/tokens?sort=status",
+		"/tokens?sort=status&dir=desc",
+		"/tokens?sort=status&q=oken+05",
 		"/audit",
 		"/audit?after=" + encodeCursor(store.AuditCursor{At: ts.clock.Now().UnixMilli() - 50_000_000, ID: 50_001}),
 		"/audit?who=bench%40example.com&after=" + encodeCursor(store.AuditCursor{At: ts.clock.Now().UnixMilli() - 50_000_000, ID: 50_001}),

@@ -586,6 +586,10 @@ func listNarrowing(f TokenFilter) (index, cond string, args []any) {
 	}
 	n, ss := ms(f.Now), ms(f.Now.Add(token.ExpiresSoon))
 	switch f.Status {
+	case token.StatusNeedsReconnect:
+		// The few tokens migration 00017 indexes (sort by Status reads this
+		// status first, whatever the filter).
+		return "tokens_reconnect", "(needs_reconnect = 1 OR refresh_expires_at IS NOT NULL)", nil
 	case token.StatusFailing, token.StatusAttention:
 		return "tokens_scope_failing", "failures > 0", nil
 	case token.StatusExpired:
@@ -644,7 +648,13 @@ func tokenListQuery(f TokenFilter, narrow bool) (string, []any) {
 		where = append(where, cond)
 		args = append(args, a...)
 	}
-	narrowIndex, _, _ := listNarrowing(f)
+	narrowIndex, narrowCond, narrowArgs := listNarrowing(f)
+	if narrow && narrowIndex == "tokens_reconnect" {
+		// A partial index is used only where the statement restates its
+		// condition; the status's own condition does not imply it.
+		where = append(where, narrowCond)
+		args = append(args, narrowArgs...)
+	}
 	if narrow && narrowIndex == searchNarrowing {
 		key, _ := nameSearch(f.Query)
 		cond, a := searchRowsCondition(key)

@@ -81,6 +81,7 @@ func TestListOrdersUseIndexes(t *testing.T) {
 	// (and sorts only them); a list can be read either way.
 	for _, f := range []TokenFilter{{Status: token.StatusFailing}, {Status: token.StatusExpired, Sort: SortType},
 		{Status: token.StatusExpiresSoon, Sort: SortChanged, Desc: true, After: at}, {Query: "t0", Sort: SortChanged}, {Query: "t0", Sort: SortType, Before: at},
+		{Status: token.StatusNeedsReconnect}, {Status: token.StatusNeedsReconnect, Sort: SortType, After: at},
 		{Query: "feed"}, {Query: "en 05", Sort: SortChanged, Desc: true}, {Query: "lab", Sort: SortType, Before: at, Status: token.StatusHealthy}} {
 		f.Now, f.Limit = now, 100
 		index, _, _ := listNarrowing(f)
