@@ -53,8 +53,17 @@ func TestOAuthPresets(t *testing.T) {
 			f := url.Values{"name": {"Preset " + strings.ReplaceAll(ps.ID[len("oauth2-"):], "-", " ")}, "grant_type": {"authorization_code"}, "client_id": {oauthClientID},
 				"client_secret": {oauthSecret}, "client_auth": {ps.Auth}, "auth_url": {ps.AuthURL}, "token_url": {ps.TokenURL},
 				"scope": {ps.Scope}, "params": {ps.Params}, "pkce": {"on"}, "renewal_rate": {"1h"}, "action": {"get_token"}}
+			for _, fd := range ps.Fields {
+				f.Set(fd.Key, fd.Default)
+			}
+			// Where the preset sends the browser: its vendor's URL, with the
+			// tenant filled in, or the Zoom the process is pointed at.
+			wantAuth := strings.ReplaceAll(ps.AuthURL, "{tenant}", "organizations")
+			if ps.ID == "oauth2-zoom-user" {
+				wantAuth = ts.zoomURL + "/oauth/authorize"
+			}
 			to, _ := url.Parse(consentURL(t, ts.post(links[ps.Name], f)))
-			if !strings.HasPrefix(to.String(), ps.AuthURL+"?") || to.Query().Get("scope") != ps.Scope || to.Query().Get("code_challenge_method") != "S256" {
+			if !strings.HasPrefix(to.String(), wantAuth+"?") || to.Query().Get("scope") != ps.Scope || to.Query().Get("code_challenge_method") != "S256" {
 				t.Fatalf("authorization URL %s", to)
 			}
 			for _, line := range strings.Split(ps.Params, "\n") {

@@ -99,6 +99,10 @@ type Provider struct {
 	Fields []Field
 	// Actions wires the screen's buttons, by Field.Action.
 	Actions map[string]Action
+	// SaveTest names the action Save runs on the saved values to test
+	// them (Test Connection, or getting a token where that is the test);
+	// its outcome is told with the save, and a failure never undoes it.
+	SaveTest string
 	// Tokens says which values carry an obtained grant.
 	Tokens TokenFields
 	// Renew obtains a fresh access token from stored values; nil when the

@@ -44,6 +44,11 @@ func Normalize(p provider.Provider, raw func(key string) string) Input {
 		default:
 			v = strings.TrimSpace(v)
 		}
+		if v == "" && f.Control == provider.Select && f.Default != "" && !f.Required {
+			// A choice left out (an older form, an export made before the
+			// field existed) is the field's default, not a refusal.
+			v = f.Default
+		}
 		in.Values[f.Key] = norm.NFC.String(v)
 		if f.Secret && !f.Required && raw("clear_"+f.Key) != "" {
 			in.Clear[f.Key] = true
