@@ -74,7 +74,8 @@ func TestOAuthPresets(t *testing.T) {
 
 			// Against the emulator standing in for the vendor.
 			emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true, Extra: map[string]any{
-				"instance_url": "https://na1.example.my.salesforce.com", "api_url": "https://api.zoom.example"}}, ps.Auth)
+				"instance_url": "https://na1.example.my.salesforce.com", "api_url": "https://api.zoom.example",
+				"id": "https://login.salesforce.com/id/00Dx0000000BV7z/005x00000012Q9P", "account_id": "dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc"}}, ps.Auth)
 			f.Set("auth_url", emu.AuthURL())
 			f.Set("token_url", emu.TokenURL())
 			_, _, back := consent(t, ts, links[ps.Name], f)
@@ -87,7 +88,8 @@ func TestOAuthPresets(t *testing.T) {
 			if a.Status != 200 || a.Token["provider"] != ps.ID {
 				t.Fatalf("runtime API %d %v", a.Status, a.Token)
 			}
-			for _, k := range []string{"instance_url", "api_url"} {
+			// Salesforce keeps its identity URL (id), Dropbox its account_id.
+			for _, k := range []string{"instance_url", "api_url", "id", "account_id"} {
 				kept := false
 				for _, want := range ps.Keep {
 					kept = kept || want == k

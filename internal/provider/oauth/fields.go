@@ -161,6 +161,7 @@ func build(ps Preset) provider.Provider {
 			{
 				Key: KeyScope, Label: "Scope", Control: provider.Text, MaxLen: 2048, Default: ps.Scope,
 				Help: "Specifies the scopes to ask for, separated by spaces.",
+				Note: ps.ScopeNote,
 			},
 			{
 				Key: KeyAudience, Label: "Audience", Control: provider.Text, Credential: true, MaxLen: 2048,

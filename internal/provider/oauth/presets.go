@@ -30,6 +30,9 @@ type Preset struct {
 	// Detail is what to know about the service, shown in the picker and
 	// as the form's summary.
 	Detail string
+	// ScopeNote is what to know about the service's scopes and what they
+	// do to its refresh tokens, shown under the Scope field.
+	ScopeNote string
 	// Rate is the Renewal Rate a new token starts with: never Disabled,
 	// since a token that is not renewed dies with its first access token.
 	// "1h" when empty.
@@ -87,9 +90,10 @@ var Presets = []Preset{
 		AccessLifetime:      time.Hour,
 		WhoAmI:              &WhoAmI{URL: "https://www.googleapis.com/drive/v3/about?fields=user"},
 		NoClientCredentials: true,
-		Detail: "A Google account's Drive. Google gives a refresh token only with access_type=offline and prompt=consent, which the form adds. " +
-			"drive.file (files this app created or was given) is Google's recommended scope; the full drive scope needs Google's verification. " +
+		ScopeNote: "drive.file (the files this app created or was given) is Google's recommended scope; the full drive scope is restricted and needs Google's verification. " +
 			"While the app's OAuth consent screen is External and in \u201cTesting\u201d, Google's refresh tokens expire after 7 days: publish the app to keep them.",
+		Detail: "A Google account's Drive. Google gives a refresh token only with access_type=offline and prompt=consent, which the form adds. " +
+			"Refresh tokens of apps in \u201cTesting\u201d expire after 7 days.",
 	},
 	{
 		ID: "oauth2-microsoft-sharepoint", Name: "Microsoft SharePoint",
