@@ -581,7 +581,11 @@ type KeyPair struct {
 	// app's settings at Box"); the Key ID is then shown with a copy button.
 	Where        string
 	PublicKeyPEM string
-	JWKSURL      string
+	// CertificatePEM and CertificateURL are the self-signed certificate
+	// to upload where the service takes one (Microsoft Entra).
+	CertificatePEM string
+	CertificateURL string
+	JWKSURL        string
 	KeyID        string   // the current key's
 	Previous     []string // Key IDs of earlier keys still published
 	Next         string   // Key ID of a new key published but not signing yet

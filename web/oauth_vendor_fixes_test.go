@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"net/url"
@@ -159,4 +161,59 @@ func TestOAuthPresetsOfferOnlyWhatTheServiceHas(t *testing.T) {
 	if s, _ := resultOf(ts.post("/tokens/new/oauth2-salesforce", sf), "get_token"); !strings.HasPrefix(s, "Salesforce allows the Client Credentials grant only at an org's My Domain") {
 		t.Fatalf("Salesforce CC %q", s)
 	}
+}
+
+// Microsoft certificate credentials: tokendesk makes a key pair and a
+// self-signed certificate on Save, offers it for download to upload to the
+// app registration, and signs its assertion PS256 with the certificate's
+// x5t#S256, as Entra (and its emulator) demands; before the upload Entra's
+// AADSTS700027 is named without blaming a Client Secret.
+func TestSharePointCertificateCredentials(t *testing.T) {
+	ts := newTestServer(t)
+	emu, base := oauthtest.Start(t, oauthtest.Options{Clock: ts.clock.Now, Entra: &oauthtest.Entra{Tenant: "contoso.onmicrosoft.com"}})
+	emu.AddClient(oauthtest.Client{ID: oauthClientID, AuthMethod: oauthtest.PrivateKeyJWT, ClientCredentials: true})
+	ts.signInAdmin()
+	form := ts.get("/tokens/new/oauth2-microsoft-sharepoint")
+	var algs []string
+	form.Doc.Find("#f-signing_alg option").Each(func(_ int, s *goquery.Selection) { v, _ := s.Attr("value"); algs = append(algs, v) })
+	def, _ := form.Doc.Find("#f-signing_alg option[selected]").Attr("value")
+	if strings.Join(algs, ",") != "RS256,PS256" || def != "PS256" {
+		t.Fatalf("Signing Algorithms %v, default %q", algs, def)
+	}
+	f := url.Values{"name": {"Site Robot"}, "grant_type": {"client_credentials"}, "client_id": {oauthClientID}, "client_auth": {"private_key_jwt"},
+		"signing_alg": {"PS256"}, "tenant": {"contoso.onmicrosoft.com"}, "auth_url": {base + "/{tenant}/oauth2/v2.0/authorize"},
+		"token_url": {base + "/{tenant}/oauth2/v2.0/token"}, "scope": {"https://graph.microsoft.com/.default"}, "renewal_rate": {"1h"}}
+	wantRedirect(t, ts.post("/tokens/new/oauth2-microsoft-sharepoint", f), "/tokens")
+	id := tokenIDByName(t, ts, "Site Robot")
+	path := "/tokens/" + itoa(id)
+	page := ts.get(path)
+	href, _ := page.Doc.Find("[data-testid=download-certificate]").Attr("href")
+	if href != path+"/certificate.cer" || !strings.HasPrefix(page.text("[data-testid=certificate]"), "-----BEGIN CERTIFICATE-----") {
+		t.Fatalf("certificate link %q", href)
+	}
+	f.Set("version", editVersion(t, page))
+	f.Set("action", "get_token")
+	s, _ := resultOf(ts.post(path, f), "get_token")
+	if !strings.Contains(s, "did not accept the signed JWT") || !strings.Contains(s, "AADSTS700027") || strings.Contains(s, "Client Secret") {
+		t.Fatalf("before the upload %q", s)
+	}
+	dl := ts.get(href)
+	wantStatus(t, dl, http.StatusOK)
+	if cd := dl.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") {
+		t.Fatalf("Content-Disposition %q", cd)
+	}
+	block, _ := pem.Decode([]byte(dl.Body))
+	if block == nil {
+		t.Fatalf("download is not PEM: %q", dl.Body)
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu.RegisterCertificate(oauthClientID, cert)
+	if s, _ := resultOf(ts.post(path, f), "get_token"); !strings.HasPrefix(s, "Obtained an OAuth 2.0 access token") {
+		t.Fatalf("after the upload %q", s)
+	}
+	values, _ := ts.store.TokenValues(t.Context(), id)
+	noSecrets(t, "the page", page.Body, values["private_key"])
 }

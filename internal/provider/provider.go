@@ -168,6 +168,10 @@ type PublishedKeys struct {
 	JWKS     []byte   // every published key, current first
 	Previous []string // Key IDs of earlier key pairs not yet retired
 	Next     string   // Key ID of a new key pair published but not signing yet
+	// Certificate is a self-signed X.509 certificate of the current key
+	// (PEM), for services that take a certificate instead of a key or a
+	// JWKS URL (Microsoft Entra's certificate credentials); "" otherwise.
+	Certificate string
 }
 
 // Field returns the field with key.

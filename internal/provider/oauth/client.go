@@ -357,6 +357,11 @@ func (c client) problem(ctx context.Context, env provider.Env, values map[string
 		return &provider.ReconnectError{Message: fmt.Sprintf("%s needs a person to sign in again (%s): press Reconnect on the token's page to sign in and consent again.%s", svc, code, said)}
 	case needsPerson[re.ErrorCode]:
 		msg = fmt.Sprintf("%s needs a person to sign in (%s, HTTP %d): use the Authorization Code grant and press Get OAuth 2.0 Access Token.", svc, code, status)
+	case re.ErrorCode == "invalid_client" && values[KeyClientAuth] == AuthJWT:
+		// A signed JWT uses no Client Secret: what the service did not take
+		// is the key (or certificate) it was to verify the signature with.
+		msg = fmt.Sprintf("%s did not accept the signed JWT (invalid_client, HTTP %d): check the Client ID, and that the public key, JWKS URL or certificate "+
+			"shown on the token's page is registered for the app at the service.", svc, status)
 	case re.ErrorCode == "invalid_client":
 		msg = fmt.Sprintf("%s did not accept the client (invalid_client, HTTP %d): check the Client ID, the Client Secret and the Client Authentication the app is registered with.", svc, status)
 	case re.ErrorCode == "invalid_grant" && step == "refresh":

@@ -144,7 +144,7 @@ func build(ps Preset) provider.Provider {
 				Help: "Specifies how tokendesk authenticates at the token URL. For a signed JWT, tokendesk generates a key pair when the token is first saved " +
 					"and shows the public key, its Key ID and a JWKS URL to register at the service.",
 			},
-			signingAlgField(),
+			signingAlgField(ps.Algs...),
 			{
 				Key: KeyAuthURL, Label: "Authorization URL", Control: provider.Text, Credential: true, MaxLen: 2048, Default: ps.AuthURL,
 				RequiredWhen: &provider.Condition{Key: KeyGrantType, Value: GrantAuthCode, Why: "the Authorization Code grant sends you there to sign in and consent."},
@@ -217,6 +217,13 @@ func build(ps Preset) provider.Provider {
 	// The preset's own fields (a tenant, a region) come after Signing
 	// Algorithm; the generic form alone asks what a preset knows.
 	p.Fields = insertAfter(p.Fields, KeySigningAlg, ps.Fields...)
+	if ps.Certificate {
+		p.Generate = func(values map[string]string) (map[string]string, error) { return generateWithCertificate(values, now(provider.Env{})) }
+		p.Kept = append(p.Kept, KeyCertificate)
+		p.Fields = withClientAuthHelp(p.Fields, "Specifies how tokendesk authenticates at the token URL. For a signed JWT (certificate credentials), "+
+			"tokendesk generates a key pair and a self-signed certificate when the token is first saved: download the certificate from the token's page "+
+			"and upload it to the app registration (Certificates & secrets).")
+	}
 	if ps.ID == ID {
 		p.Fields = insertAfter(p.Fields, KeyAccessToken, lifetimeField(), testURLField())
 	}

@@ -6,7 +6,9 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -14,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -37,8 +40,8 @@ const (
 	RS384 = "RS384"
 )
 
-func signingAlgField() provider.Field {
-	return provider.Field{
+func signingAlgField(only ...string) provider.Field {
+	f := provider.Field{
 		Key: KeySigningAlg, Label: "Signing Algorithm", Control: provider.Select, Credential: true,
 		Options: []provider.Option{
 			{Value: RS256, Label: "RS256 (RSA)"}, {Value: PS256, Label: "PS256 (RSA-PSS)"},
@@ -48,6 +51,16 @@ func signingAlgField() provider.Field {
 		Help: "For Signed JWT (private_key_jwt): the algorithm tokendesk signs its client assertion with. " +
 			"Choose the one the app is registered with at the service; most accept RS256.",
 	}
+	if len(only) > 0 {
+		var opts []provider.Option
+		for _, o := range f.Options {
+			if slices.Contains(only, o.Value) {
+				opts = append(opts, o)
+			}
+		}
+		f.Options, f.Default = opts, only[0]
+	}
+	return f
 }
 
 // signingAlg is the token's algorithm; RS384 for tokens saved before the
@@ -166,7 +179,8 @@ func publicKeys(values map[string]string) (provider.PublishedKeys, bool) {
 		jwk["y"] = base64.RawURLEncoding.EncodeToString(pub.Y.FillBytes(make([]byte, 32)))
 	}
 	jwks, _ := json.Marshal(map[string]any{"keys": []any{jwk}})
-	return provider.PublishedKeys{PEM: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), JWKS: jwks}, true
+	return provider.PublishedKeys{PEM: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), JWKS: jwks,
+		Certificate: values[KeyCertificate]}, true
 }
 
 // signAssertion is the RFC 7523 client assertion: iss = sub = the client
@@ -185,5 +199,83 @@ func signAssertion(values map[string]string, aud string, at time.Time) (string, 
 		"iat": at.Unix(), "exp": at.Add(AssertionLifetime).Unix(), "jti": hex.EncodeToString(b),
 	})
 	tok.Header["kid"] = values[KeyKeyID]
+	if cert := values[KeyCertificate]; cert != "" {
+		// Entra finds the uploaded certificate by its thumbprint.
+		if b, _ := pem.Decode([]byte(cert)); b != nil {
+			sum := sha256.Sum256(b.Bytes)
+			tok.Header["x5t#S256"] = base64.RawURLEncoding.EncodeToString(sum[:])
+		}
+	}
 	return tok.SignedString(k)
+}
+
+// KeyCertificate is the self-signed certificate of the key pair, for
+// services that register certificates (Microsoft Entra).
+const KeyCertificate = "certificate"
+
+// CertificateLifetime is how long a generated certificate is valid: the
+// longest Entra suggests for certificate credentials.
+const CertificateLifetime = 2 * 365 * 24 * time.Hour
+
+// generateWithCertificate is generate, plus a self-signed X.509
+// certificate of the key pair (made again whenever the key pair is): Entra
+// takes an uploaded certificate, not a public key or a JWKS URL.
+func generateWithCertificate(values map[string]string, at time.Time) (map[string]string, error) {
+	if values[KeyClientAuth] != AuthJWT {
+		return nil, nil
+	}
+	out, err := generate(values)
+	if err != nil {
+		return nil, err
+	}
+	keyPEM, kid := values[KeyPrivateKey], values[KeyKeyID]
+	if out != nil {
+		keyPEM, kid = out[KeyPrivateKey], out[KeyKeyID]
+	} else if values[KeyCertificate] != "" && certificateOf(values[KeyCertificate], keyPEM) {
+		return nil, nil
+	}
+	k, err := parsePrivateKey(keyPEM)
+	if err != nil {
+		return nil, err
+	}
+	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	tmpl := &x509.Certificate{
+		SerialNumber: serial, Subject: pkix.Name{CommonName: "tokendesk " + kid},
+		NotBefore: at.Add(-time.Hour), NotAfter: at.Add(CertificateLifetime),
+		KeyUsage: x509.KeyUsageDigitalSignature, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, k.Public(), k)
+	if err != nil {
+		return nil, fmt.Errorf("oauth: making a certificate: %w", err)
+	}
+	if out == nil {
+		out = map[string]string{}
+	}
+	out[KeyCertificate] = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	return out, nil
+}
+
+// certificateOf reports whether the certificate is of the key pair.
+func certificateOf(certPEM, keyPEM string) bool {
+	b, _ := pem.Decode([]byte(certPEM))
+	k, err := parsePrivateKey(keyPEM)
+	if b == nil || err != nil {
+		return false
+	}
+	cert, err := x509.ParseCertificate(b.Bytes)
+	if err != nil {
+		return false
+	}
+	pub, ok := k.Public().(interface{ Equal(crypto.PublicKey) bool })
+	return ok && pub.Equal(cert.PublicKey)
+}
+
+// withClientAuthHelp rewords Client Authentication's help.
+func withClientAuthHelp(fields []provider.Field, help string) []provider.Field {
+	for i := range fields {
+		if fields[i].Key == KeyClientAuth {
+			fields[i].Help = help
+		}
+	}
+	return fields
 }

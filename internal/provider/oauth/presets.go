@@ -59,6 +59,12 @@ type Preset struct {
 	// the process's environment (an emulator standing in for Zoom); nil
 	// uses them as typed.
 	Endpoints func(env provider.Env, values map[string]string) (authURL, tokenURL string)
+	// Certificate: the service takes a certificate, not a key or a JWKS
+	// URL, for private_key_jwt (Microsoft Entra): tokendesk makes a
+	// self-signed one with the key pair, and signs with its x5t#S256.
+	Certificate bool
+	// Algs limits the Signing Algorithms offered (Entra: RS256, PS256).
+	Algs []string
 	// ClientCredentialsCheck refuses the client credentials grant where the
 	// service allows it only in some set-ups ("" when it may be used).
 	ClientCredentialsCheck func(values map[string]string) string
@@ -107,6 +113,10 @@ var Presets = []Preset{
 		WhoAmI:          &WhoAmI{URL: "https://graph.microsoft.com/v1.0/me"},
 		Fields:          []provider.Field{tenantField},
 		Endpoints:       tenantEndpoints,
+		// Certificate credentials: an uploaded X.509 certificate, an
+		// x5t#S256 header, RS256 or PS256; kid alone and RS384 are refused.
+		Certificate: true,
+		Algs:        []string{PS256, RS256},
 		Detail: "SharePoint sites through Microsoft Graph (Microsoft identity platform). SharePoint needs a work or school account: " +
 			"the Tenant is organizations, or your tenant ID for an app registered for your organization only (Microsoft refuses /common for those, AADSTS50194). " +
 			"offline_access is what gives a refresh token.",
