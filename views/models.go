@@ -586,13 +586,13 @@ type KeyPair struct {
 	CertificatePEM string
 	CertificateURL string
 	JWKSURL        string
-	KeyID        string   // the current key's
-	Previous     []string // Key IDs of earlier keys still published
-	Next         string   // Key ID of a new key published but not signing yet
-	Awaiting     bool     // nobody has obtained a token with the key yet
-	CSRF         string
-	NewURL       string // POST: a new key pair
-	RetireURL    string // POST kid: stop publishing an earlier key
-	NewKeyID     string // typed into a refused New key pair form
-	Error        string
+	KeyID          string   // the current key's
+	Previous       []string // Key IDs of earlier keys still published
+	Next           string   // Key ID of a new key published but not signing yet
+	Awaiting       bool     // nobody has obtained a token with the key yet
+	CSRF           string
+	NewURL         string // POST: a new key pair
+	RetireURL      string // POST kid: stop publishing an earlier key
+	NewKeyID       string // typed into a refused New key pair form
+	Error          string
 }

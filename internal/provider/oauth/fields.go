@@ -218,7 +218,9 @@ func build(ps Preset) provider.Provider {
 	// Algorithm; the generic form alone asks what a preset knows.
 	p.Fields = insertAfter(p.Fields, KeySigningAlg, ps.Fields...)
 	if ps.Certificate {
-		p.Generate = func(values map[string]string) (map[string]string, error) { return generateWithCertificate(values, now(provider.Env{})) }
+		p.Generate = func(values map[string]string) (map[string]string, error) {
+			return generateWithCertificate(values, now(provider.Env{}))
+		}
 		p.Kept = append(p.Kept, KeyCertificate)
 		p.Fields = withClientAuthHelp(p.Fields, "Specifies how tokendesk authenticates at the token URL. For a signed JWT (certificate credentials), "+
 			"tokendesk generates a key pair and a self-signed certificate when the token is first saved: download the certificate from the token's page "+
