@@ -581,18 +581,19 @@ type KeyPair struct {
 	// app's settings at Box"); the Key ID is then shown with a copy button.
 	Where        string
 	PublicKeyPEM string
+	JWKSURL      string
+	KeyID        string   // the current key's
+	Previous     []string // Key IDs of earlier keys still published
+	Next         string   // Key ID of a new key published but not signing yet
+	Awaiting     bool     // nobody has obtained a token with the key yet
+	CSRF         string
+	NewURL       string // POST: a new key pair
+	RetireURL    string // POST kid: stop publishing an earlier key
+	NewKeyID     string // typed into a refused New key pair form
+	Error        string
+
 	// CertificatePEM and CertificateURL are the self-signed certificate
 	// to upload where the service takes one (Microsoft Entra).
 	CertificatePEM string
 	CertificateURL string
-	JWKSURL        string
-	KeyID          string   // the current key's
-	Previous       []string // Key IDs of earlier keys still published
-	Next           string   // Key ID of a new key published but not signing yet
-	Awaiting       bool     // nobody has obtained a token with the key yet
-	CSRF           string
-	NewURL         string // POST: a new key pair
-	RetireURL      string // POST kid: stop publishing an earlier key
-	NewKeyID       string // typed into a refused New key pair form
-	Error          string
 }
