@@ -162,7 +162,7 @@ func TestOAuthGenericTestURL(t *testing.T) {
 func TestSaveTestsZoomAndKeepsAFailedSave(t *testing.T) {
 	ts := newTestServer(t)
 	ts.signInAdmin()
-	f := url.Values{"name": {"Zoom Meetings"}, "account_id": {zoomAccount}, "client_id": {zoomClient}, "client_secret": {zoomClientSecret}, "renewal_rate": {"1h"}}
+	f := url.Values{"name": {"Zoom Meetings"}, "region": {"zoom"}, "account_id": {zoomAccount}, "client_id": {zoomClient}, "client_secret": {zoomClientSecret}, "renewal_rate": {"1h"}}
 	ts.get("/tokens/new/zoom-s2s")
 	wantRedirect(t, ts.post("/tokens/new/zoom-s2s", f), "/tokens")
 	if flash := ts.get("/tokens").text("[data-testid=flash]"); flash != "Access token “Zoom Meetings” saved. Tested (Test Connection): Connected to Zoom as Ada Lovelace <ada@zoom.example> in account zm-account-1." {

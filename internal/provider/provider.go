@@ -81,6 +81,11 @@ type Field struct {
 	// Check is a further rule for a non-empty value (a URL): the field
 	// error, or "" when the value is fine.
 	Check func(value string) string
+	// DefaultWhenMissing: a submitted form (or an export) without a value
+	// takes the Default instead of being refused, for fields added after
+	// tokens were saved without them (a form opened before, an older
+	// export).
+	DefaultWhenMissing bool
 }
 
 // Condition is another field's value, and why it matters.

@@ -44,9 +44,8 @@ func Normalize(p provider.Provider, raw func(key string) string) Input {
 		default:
 			v = strings.TrimSpace(v)
 		}
-		if v == "" && f.Control == provider.Select && f.Default != "" && !f.Required {
-			// A choice left out (an older form, an export made before the
-			// field existed) is the field's default, not a refusal.
+		if v == "" && f.DefaultWhenMissing {
+			// A field added after the form or export was made.
 			v = f.Default
 		}
 		in.Values[f.Key] = norm.NFC.String(v)

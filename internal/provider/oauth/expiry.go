@@ -38,7 +38,8 @@ var lifetimes = []struct {
 func lifetimeField() provider.Field {
 	f := provider.Field{
 		Key: KeyAccessLifetime, Label: "Access token lifetime (when the service does not say)", Control: provider.Select, Credential: true,
-		Default: "1h",
+		DefaultWhenMissing: true,
+		Default:            "1h",
 		Help: "Specifies how long an access token lives when the service's answer does not say (it has no expires_in). " +
 			"tokendesk renews the token before then, and never hands it out after.",
 	}

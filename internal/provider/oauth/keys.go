@@ -43,6 +43,7 @@ const (
 func signingAlgField(only ...string) provider.Field {
 	f := provider.Field{
 		Key: KeySigningAlg, Label: "Signing Algorithm", Control: provider.Select, Credential: true,
+		DefaultWhenMissing: true,
 		Options: []provider.Option{
 			{Value: RS256, Label: "RS256 (RSA)"}, {Value: PS256, Label: "PS256 (RSA-PSS)"},
 			{Value: ES256, Label: "ES256 (ECDSA P-256)"}, {Value: RS384, Label: "RS384 (RSA)"},

@@ -43,7 +43,8 @@ var tenantPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]{0,99}$`)
 // tenant ID or domain.
 var tenantField = provider.Field{
 	Key: KeyTenant, Label: "Tenant", Control: provider.Text, Required: true, Credential: true, Endpoint: true, MaxLen: 100,
-	Default: "organizations",
+	DefaultWhenMissing: true,
+	Default:            "organizations",
 	Check: func(v string) string {
 		if !tenantPattern.MatchString(v) {
 			return "Enter organizations, or your tenant ID (a GUID) or domain (contoso.onmicrosoft.com)."
@@ -69,6 +70,7 @@ var hostPattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.
 var salesforceFields = []provider.Field{
 	{
 		Key: KeySalesforceLogin, Label: "Salesforce Login", Control: provider.Select, Credential: true, Endpoint: true,
+		DefaultWhenMissing: true,
 		Options: []provider.Option{
 			{Value: SalesforceProduction, Label: "Production (login.salesforce.com)"},
 			{Value: SalesforceSandbox, Label: "Sandbox (test.salesforce.com)"},
@@ -128,9 +130,10 @@ func salesforceClientCredentials(values map[string]string) string {
 
 var zoomCloudField = provider.Field{
 	Key: KeyZoomCloud, Label: "Zoom Cloud", Control: provider.Select, Credential: true, Endpoint: true,
-	Options: []provider.Option{{Value: ZoomCloud, Label: "Zoom (zoom.us)"}, {Value: ZoomGovCloud, Label: "ZoomGov (zoomgov.com)"}},
-	Default: ZoomCloud,
-	Help:    "Specifies whether the app is registered at Zoom or at ZoomGov, Zoom's cloud for US government accounts.",
+	DefaultWhenMissing: true,
+	Options:            []provider.Option{{Value: ZoomCloud, Label: "Zoom (zoom.us)"}, {Value: ZoomGovCloud, Label: "ZoomGov (zoomgov.com)"}},
+	Default:            ZoomCloud,
+	Help:               "Specifies whether the app is registered at Zoom or at ZoomGov, Zoom's cloud for US government accounts.",
 }
 
 // zoomEndpoints sends the default zoom.us URLs to ZoomGov when chosen, and
