@@ -591,4 +591,9 @@ type KeyPair struct {
 	RetireURL    string // POST kid: stop publishing an earlier key
 	NewKeyID     string // typed into a refused New key pair form
 	Error        string
+
+	// CertificatePEM and CertificateURL are the self-signed certificate
+	// to upload where the service takes one (Microsoft Entra).
+	CertificatePEM string
+	CertificateURL string
 }

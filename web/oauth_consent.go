@@ -137,7 +137,8 @@ func (s *Server) consentTrip(c echo.Context, p provider.Provider, appID, tokenID
 	rand.Read(b)
 	state := base64.RawURLEncoding.EncodeToString(b)
 	verifier := oauth2.GenerateVerifier()
-	to, err := p.Consent.URL(draft.Call, s.redirectURI(), state, verifier)
+	env := provider.Env{HTTP: s.HTTPClient, RedoxURL: s.Config.RedoxURL, ZoomAPIURL: s.Config.ZoomAPIURL, ZoomOAuthURL: s.Config.ZoomOAuthURL, Now: s.Now}
+	to, err := p.Consent.URL(env, draft.Call, s.redirectURI(), state, verifier)
 	if err != nil {
 		return "", consentProblem(err.Error())
 	}

@@ -64,6 +64,7 @@ func (s *Server) routes() {
 		tokens.POST("/:id/keys", s.newKeyPair)
 		tokens.POST("/:id/keys/use", s.useNewKey)
 		tokens.POST("/:id/keys/retire", s.retireKey)
+		tokens.GET("/:id/certificate.cer", s.downloadCertificate)
 	}
 	global := ui.Group("/tokens", s.globalScope)
 	global.GET("/:id/permissions", s.showPermissions)

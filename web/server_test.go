@@ -176,7 +176,9 @@ func newTestServer(t testing.TB, opts ...testOption) *testServer {
 		o(&d)
 	}
 	if d.Renewer == nil {
-		d.HTTPClient = &http.Client{Timeout: provider.DefaultTimeout}
+		if d.HTTPClient == nil {
+			d.HTTPClient = &http.Client{Timeout: provider.DefaultTimeout}
+		}
 		env := provider.Env{HTTP: d.HTTPClient, RedoxURL: cfg.RedoxURL, ZoomAPIURL: cfg.ZoomAPIURL, ZoomOAuthURL: cfg.ZoomOAuthURL, Now: clock.Now}
 		w := renewal.New(st, registry.ByID, env, d.Logger, renewal.NewMetrics(prometheus.NewRegistry(), st, clock.Now, registry.Retired()))
 		w.Clock, w.Jitter, w.Spread = renewal.TimeFrom(clock.Now), func() float64 { return 0.5 }, 0

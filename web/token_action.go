@@ -51,7 +51,9 @@ func (s *Server) runAction(c echo.Context, f *tokenForm, action string) error {
 	if err != nil {
 		return err
 	}
-	if cs := f.p.Consent; cs != nil && cs.Needed(values) {
+	// Only obtaining a token goes to the service's consent page; Test
+	// Connection tests the token in hand.
+	if cs := f.p.Consent; cs != nil && cs.Needed(values) && action != f.p.SaveTest {
 		// The authorization code grant: the browser goes to the service.
 		return s.startConsent(c, f, action, values)
 	}
@@ -123,6 +125,14 @@ func (s *Server) actionValues(c echo.Context, f *tokenForm) (map[string]string, 
 			if !f.p.Has(k) {
 				values[k] = v
 			}
+		}
+	}
+	// A token obtained but not saved yet is the one a Test Connection
+	// tests, with what the service said about using it (api_url).
+	if g := f.pending.Grant; g != nil && f.p.Tokens.Access != "" && !f.in.Clear[f.p.Tokens.Access] && f.in.Values[f.p.Tokens.Access] == "" {
+		values[f.p.Tokens.Access] = g.AccessToken
+		for k, v := range g.Extra {
+			values[k] = v
 		}
 	}
 	return values, nil

@@ -42,7 +42,7 @@ func (s *Server) createToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.flashSaved(c, t, fmt.Sprintf("Access token “%s” saved.", t.Name))
+	s.flashSavedTested(c, p, t, fmt.Sprintf("Access token “%s” saved.", t.Name))
 	s.wakeRenewer()
 	return c.Redirect(http.StatusSeeOther, sc.Base)
 }

@@ -41,7 +41,7 @@ func (s *Server) keyPair(ctx context.Context, p provider.Provider, id int64) (*v
 		return nil, err
 	}
 	return &views.KeyPair{PublicKeyPEM: keys.PEM, JWKSURL: s.jwksURL(set.Slug), KeyID: values["key_id"], Previous: keys.Previous,
-		Next: keys.Next, Awaiting: values[token.KeyAwaiting] != "", Where: keysWhere(p)}, nil
+		Next: keys.Next, Awaiting: values[token.KeyAwaiting] != "", Where: keysWhere(p), CertificatePEM: keys.Certificate}, nil
 }
 
 func (s *Server) jwksURL(slug string) string {

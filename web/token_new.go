@@ -72,6 +72,9 @@ func (s *Server) renderTokenForm(c echo.Context, status int, f *tokenForm) error
 		if kp != nil {
 			kp.CSRF, kp.NewURL, kp.RetireURL = m.CSRF, f.sc.tokenURL(f.tok.ID)+"/keys", f.sc.tokenURL(f.tok.ID)+"/keys/retire"
 			kp.NewKeyID, kp.Error = f.keyInput, f.keyErr
+			if kp.CertificatePEM != "" {
+				kp.CertificateURL = f.sc.tokenURL(f.tok.ID) + "/certificate.cer"
+			}
 			if kp.Awaiting && m.Renewal != nil {
 				m.Renewal.Status, m.Renewal.NextRenewal = keyAwaitingStatus, "Not scheduled until Redox accepts the key"
 			}

@@ -76,7 +76,7 @@ func (s *Server) updateToken(c echo.Context) error {
 	if len(changed) == 0 {
 		s.flash(c, fmt.Sprintf("Nothing changed in “%s”.", saved.Name))
 	} else {
-		s.flashSaved(c, saved, fmt.Sprintf("Access token “%s” saved.", saved.Name))
+		s.flashSavedTested(c, p, saved, fmt.Sprintf("Access token “%s” saved.", saved.Name))
 	}
 	s.wakeRenewer()
 	return c.Redirect(http.StatusSeeOther, sc.Base)
