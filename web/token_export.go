@@ -7,11 +7,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
-	"github.com/tokendesk/tokendesk/internal/provider"
-	"github.com/tokendesk/tokendesk/internal/provider/registry"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/token"
 	"github.com/tokendesk/tokendesk/internal/transfer"
+	"github.com/tokendesk/tokendesk/internal/transfer/tokenfile"
 	"github.com/tokendesk/tokendesk/views"
 )
 
@@ -35,7 +34,7 @@ func (s *Server) renderExport(c echo.Context, status int, toks []token.Token, se
 	m := views.ExportPage{
 		Page:    s.page(c, "Export access tokens", sc.nav(), append(sc.crumbs(), views.Crumb{Label: "Export"})...),
 		PostURL: sc.Base + "/export", CancelURL: sc.Base, Secrets: secrets, Errors: errs,
-		MinPassphrase: transfer.MinPassphrase,
+		MinPassphrase: transfer.MinPassphrase, SecretsAllowed: currentUser(c).IsAdmin(),
 	}
 	for _, t := range toks {
 		m.Names = append(m.Names, t.Name)
@@ -43,6 +42,14 @@ func (s *Server) renderExport(c echo.Context, status int, toks []token.Token, se
 	}
 	return render(c, status, views.Export(m))
 }
+
+// Export with secrets is for administrators only. An app's tokens may hold
+// secrets its designers may write but never read (a client secret an
+// administrator entered, a key pair's private key): a file encrypted under
+// the designer's own passphrase would hand them over. Designers export
+// definitions, which is what moving a token's setup needs.
+var errExportSecretsAdminOnly = userError(http.StatusForbidden,
+	"Only administrators can export secrets: a designer may write a token's secrets but not read them. Export the definitions only (without Include secrets), or ask an administrator.")
 
 // exportTokens sends the selected tokens of the scope as a file: their
 // definitions, or with "Include secrets" the secrets too, the whole file
@@ -63,6 +70,9 @@ func (s *Server) exportTokens(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, sc.Base)
 	}
 	secrets := form.Get("secrets") != ""
+	if secrets && !currentUser(c).IsAdmin() {
+		return errExportSecretsAdminOnly
+	}
 	pass := ""
 	if secrets {
 		pass = form.Get("passphrase")
@@ -81,7 +91,7 @@ func (s *Server) exportTokens(c echo.Context) error {
 			return s.renderExport(c, http.StatusUnprocessableEntity, toks, secrets, errs)
 		}
 	}
-	f, err := s.exportFile(c, toks, secrets)
+	f, err := tokenfile.Export(ctx, s.Store, sc.file(), toks, secrets, s.Now())
 	if err != nil {
 		return err
 	}
@@ -125,78 +135,4 @@ func (s *Server) encodeExport(c echo.Context, f transfer.File, pass string) ([]b
 		}
 	}
 	return transfer.Encode(f, pass, s.transfer.workFactor)
-}
-
-// exportFile reads what the file says about each token: its settings and
-// non-secret values, and (secrets) its secret and kept values. Obtained
-// access and refresh tokens are never written: they belong to the server
-// that obtained them (a second server renewing with the same single-use
-// refresh token would break the first), and the importing one obtains its own.
-func (s *Server) exportFile(c echo.Context, toks []token.Token, secrets bool) (transfer.File, error) {
-	ctx := c.Request().Context()
-	sc := scopeOf(c)
-	f := transfer.File{ExportedAt: s.Now().UTC(), Scope: transfer.ScopeGlobal}
-	if sc.App != nil {
-		f.Scope = transfer.ScopeApp
-	}
-	appNames := map[int64]string{}
-	if sc.App == nil {
-		apps, err := s.Store.ListApps(ctx, 0)
-		if err != nil {
-			return f, err
-		}
-		for _, a := range apps {
-			appNames[a.ID] = a.Name
-		}
-	}
-	for _, t := range toks {
-		p, ok := registry.ByID(t.Provider)
-		if !ok {
-			continue // a provider this version no longer has: nothing to say about it
-		}
-		values, err := s.Store.TokenValues(ctx, t.ID)
-		if err != nil {
-			return f, err
-		}
-		et := transfer.Token{Provider: p.ID, Name: t.Name, Description: t.Description, RenewalRate: t.Rate,
-			Encrypt: t.Encrypted, Values: map[string]string{}}
-		for _, fd := range p.Fields {
-			v, ok := values[fd.Key]
-			switch {
-			case !ok || provider.Common(fd.Key) || fd.Control == provider.Button || fd.Key == p.Tokens.Access:
-			case !fd.Secret:
-				et.Values[fd.Key] = v
-			case secrets:
-				if et.Secrets == nil {
-					et.Secrets = map[string]string{}
-				}
-				et.Secrets[fd.Key] = v
-			}
-		}
-		if secrets {
-			for _, k := range p.Kept {
-				if v, ok := values[k]; ok {
-					if et.Secrets == nil {
-						et.Secrets = map[string]string{}
-					}
-					et.Secrets[k] = v
-				}
-			}
-		}
-		if sc.App == nil {
-			access, err := s.Store.TokenAccess(ctx, t.ID)
-			if err != nil {
-				return f, err
-			}
-			perm := &transfer.Permissions{EveryApp: !access.Restricted}
-			for _, id := range access.Apps {
-				if n, ok := appNames[id]; ok {
-					perm.Apps = append(perm.Apps, n)
-				}
-			}
-			et.Permissions = perm
-		}
-		f.Tokens = append(f.Tokens, et)
-	}
-	return f, nil
 }
