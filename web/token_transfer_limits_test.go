@@ -183,7 +183,7 @@ func TestImportWarnsOfShadowingAGlobalToken(t *testing.T) {
 			alphaClient = r.ClientID
 		}
 	}
-	old := w.clock.Now().Add(-8 * 24 * time.Hour).Unix() / 60
+	old := w.clock.Now().Add(-8*24*time.Hour).Unix() / 60
 	if err := w.store.RecordUsage(t.Context(), store.Usage{Reads: map[store.ReadKey]int64{
 		{Minute: old, ClientID: alphaClient, TokenID: globalID, Outcome: store.ReadOK}: 40}}); err != nil {
 		t.Fatal(err)
