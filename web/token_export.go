@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -18,6 +19,9 @@ import (
 // and asks whether to include their secrets.
 func (s *Server) showExport(c echo.Context) error {
 	sc := scopeOf(c)
+	if c.QueryParam("all") != "" {
+		return s.showExportMatching(c)
+	}
 	toks, err := s.Store.TokensByIDs(c.Request().Context(), sc.AppID, parseIDs(c.QueryParams()["id"]))
 	if err != nil {
 		return err
@@ -27,6 +31,63 @@ func (s *Server) showExport(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, sc.Base)
 	}
 	return s.renderExport(c, http.StatusOK, toks, false, nil)
+}
+
+// showExportMatching is the list's "Export all N matching": every token
+// the list's search, type and status match, not only the ticked rows. The
+// page names them and carries their ids, so the file holds what was shown.
+func (s *Server) showExportMatching(c echo.Context) error {
+	sc := scopeOf(c)
+	lq := readListQuery(c)
+	f := store.TokenFilter{AppID: sc.AppID, Query: lq.q, Provider: lq.typ, Now: s.Now(), Limit: transfer.MaxTokens}
+	if lq.status != "" {
+		statusFilter(&f, lq.status)
+	}
+	toks, pg, err := s.Store.ListTokens(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	list := listQuery{q: lq.q, typ: lq.typ, status: lq.status}.url(sc.Base)
+	switch {
+	case pg.HasNext:
+		s.flashError(c, fmt.Sprintf("More than %s tokens match; an export takes at most %s at a time, as many as an import takes. Narrow the search, type or status, and export in parts.",
+			views.Thousands(transfer.MaxTokens), views.Thousands(transfer.MaxTokens)))
+		return c.Redirect(http.StatusSeeOther, list)
+	case len(toks) == 0:
+		s.flashError(c, "No tokens match, so there is nothing to export.")
+		return c.Redirect(http.StatusSeeOther, list)
+	}
+	return s.renderExport(c, http.StatusOK, toks, false, nil)
+}
+
+// exportAllButton is the list's "Export all N matching" link for the
+// current filter, and its label: the number when the list knows it (the
+// scope's count, or a filter whose matches fit on this page).
+func exportAllButton(sc scope, lq listQuery, total, shown int, pg store.TokenPage) (string, string) {
+	q := url.Values{"all": {"1"}}
+	for k, v := range map[string]string{"q": lq.q, "type": lq.typ, "status": lq.status} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	filtered := len(q) > 1
+	n := total
+	if filtered {
+		n = -1
+		if !pg.HasNext && !pg.HasPrev {
+			n = shown
+		}
+	}
+	label := "Export all matching"
+	switch {
+	case n >= 0 && filtered:
+		label = "Export all " + views.Thousands(n) + " matching"
+	case n >= 0:
+		label = "Export all " + views.Thousands(n)
+	case !filtered:
+		label = "Export all"
+	}
+	return sc.Base + "/export?" + q.Encode(), label
 }
 
 func (s *Server) renderExport(c echo.Context, status int, toks []token.Token, secrets bool, errs map[string]string) error {
