@@ -70,3 +70,45 @@ func TestExportAllMatchingTheFilter(t *testing.T) {
 		t.Fatalf("nothing matching: %s", excerpt(p.Body))
 	}
 }
+
+// Export shows progress while it encrypts, and a previous attempt's error
+// goes when a new attempt starts: the form is marked for the CSP-safe
+// script in static/js/app.js (no inline script), which posts it in the
+// background with the button saying "Encrypting…" and a spinner.
+func TestExportShowsProgressWithoutInlineScripts(t *testing.T) {
+	ts := lowWork(newTestServer(t))
+	ts.signInAdmin()
+	id := itoa(createTestToken(t, ts, "Lab Feed"))
+	ts.get("/tokens/export?id=" + id)
+	// A refused attempt: the error the script clears on the next one.
+	p := ts.post("/tokens/export", url.Values{"id": {id}, "secrets": {"on"}, "passphrase": {"short"}, "passphrase2": {"short"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	form := p.Doc.Find("form[data-export]")
+	if form.Length() != 1 || form.Find(".field-error").Length() == 0 {
+		t.Fatalf("the export form is not marked for the script, or has no error:\n%s", excerpt(p.Body))
+	}
+	btn := form.Find("[data-testid=export-download]")
+	if v, _ := btn.Attr("data-busy-text"); v != "Encrypting…" || btn.Find(".spinner").Length() != 1 || btn.Find("[data-label]").Length() != 1 {
+		t.Fatalf("the Download button has no busy state: %s", goquery.NewDocumentFromNode(btn.Nodes[0]).Text())
+	}
+	if form.Find("[data-export-status][role=status]").Length() != 1 {
+		t.Fatal("no status region for the progress message")
+	}
+	p.Doc.Find("script").Each(func(_ int, s *goquery.Selection) {
+		if src, _ := s.Attr("src"); src == "" {
+			t.Fatalf("an inline script: %s", s.Text())
+		}
+	})
+	var appJS string
+	p.Doc.Find("script[src]").Each(func(_ int, s *goquery.Selection) {
+		if src, _ := s.Attr("src"); strings.Contains(src, "app.") {
+			appJS = src
+		}
+	})
+	js := ts.get(appJS)
+	for _, want := range []string{`hasAttribute("data-export")`, "clearErrors(form)", `getAttribute("data-busy-text")`} {
+		if !strings.Contains(js.Body, want) {
+			t.Fatalf("%s lacks %s", appJS, want)
+		}
+	}
+}
