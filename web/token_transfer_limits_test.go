@@ -139,7 +139,11 @@ func TestOneWaitingPreviewPerPerson(t *testing.T) {
 
 func draftCount(t *testing.T, ts *testServer) int {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(ts.dir, "tokendesk.db")+"?mode=ro")
+	driver, dsn := "sqlite", "file:"+filepath.Join(ts.dir, "tokendesk.db")+"?mode=ro"
+	if webOnPostgres() {
+		driver, dsn = "pgx", ts.dbURL
+	}
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
