@@ -207,16 +207,10 @@ func (s *Store) GlobalsUsableBy(ctx context.Context, appID int64, names []string
 		return out, nil
 	}
 	args := []any{appID, (since.Unix() + 59) / 60, ReadOK}
-	in := make([]string, 0, len(names))
-	for i, n := range names {
+	for _, n := range names {
 		args = append(args, token.NameKey(n))
-		in = append(in, "?"+strconv.Itoa(i+4))
 	}
-	// The count walks api_reads_token_page (token_id, minute, …) per token.
-	rows, err := s.read.QueryContext(ctx, `SELECT t.id, t.name,
-		(SELECT CAST(ifnull(sum(r.count), 0) AS BIGINT) FROM api_reads r JOIN api_clients c ON c.id = r.client_id
-			WHERE r.token_id = t.id AND r.minute >= ?2 AND r.outcome = ?3 AND c.app_id = ?1)
-		FROM tokens t WHERE ifnull(t.app_id, 0) = 0 AND t.name_key IN (`+strings.Join(in, ", ")+`) AND `+allowedFor("?1"), args...)
+	rows, err := s.read.QueryContext(ctx, globalsUsableQuery(len(names)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: global tokens an app uses: %w", err)
 	}
@@ -229,4 +223,19 @@ func (s *Store) GlobalsUsableBy(ctx context.Context, appID int64, names []string
 		out[token.NameKey(g.Name)] = g
 	}
 	return out, rows.Err()
+}
+
+// globalsUsableQuery finds n names (?4…) among the global tokens app ?1
+// may use, with its served (?3) fetches since minute ?2. The name look-up
+// reads tokens_scope_name, the count api_reads_token_page (token_id,
+// minute, …), one token at a time.
+func globalsUsableQuery(n int) string {
+	in := make([]string, 0, n)
+	for i := range n {
+		in = append(in, "?"+strconv.Itoa(i+4))
+	}
+	return `SELECT t.id, t.name,
+		(SELECT CAST(ifnull(sum(r.count), 0) AS BIGINT) FROM api_reads r JOIN api_clients c ON c.id = r.client_id
+			WHERE r.token_id = t.id AND r.minute >= ?2 AND r.outcome = ?3 AND c.app_id = ?1)
+		FROM tokens t WHERE ifnull(t.app_id, 0) = 0 AND t.name_key IN (` + strings.Join(in, ", ") + `) AND ` + allowedFor("?1")
 }
