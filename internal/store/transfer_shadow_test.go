@@ -45,9 +45,9 @@ func TestGlobalsUsableBy(t *testing.T) {
 	if err := s.RecordUsage(ctx, Usage{Reads: map[ReadKey]int64{
 		{Minute: minute(time.Hour), ClientID: ac.ID, TokenID: open.ID, Outcome: ReadOK}:          5,
 		{Minute: minute(2 * time.Hour), ClientID: ac.ID, TokenID: open.ID, Outcome: ReadOK}:      2,
-		{Minute: minute(time.Hour), ClientID: ac.ID, TokenID: open.ID, Outcome: "rate_limited"}:  9, // not served
+		{Minute: minute(time.Hour), ClientID: ac.ID, TokenID: open.ID, Outcome: "rate_limited"}:  9,  // not served
 		{Minute: minute(8 * 24 * time.Hour), ClientID: ac.ID, TokenID: open.ID, Outcome: ReadOK}: 30, // too old
-		{Minute: minute(time.Hour), ClientID: bc.ID, TokenID: open.ID, Outcome: ReadOK}:          4, // Beta's
+		{Minute: minute(time.Hour), ClientID: bc.ID, TokenID: open.ID, Outcome: ReadOK}:          4,  // Beta's
 	}}); err != nil {
 		t.Fatal(err)
 	}
