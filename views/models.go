@@ -142,6 +142,10 @@ type TokenListPage struct {
 	AddURL    string
 	ListURL   string
 	RemoveURL string
+	// ExportAllURL exports every token the current filter matches, not
+	// only the ticked ones; ExportAllLabel says how many when known.
+	ExportAllURL   string
+	ExportAllLabel string
 }
 
 // ProviderChoice is one provider in the Add Token picker.

@@ -63,6 +63,77 @@
       setTimeout(function () { btn.disabled = true; btn.setAttribute("aria-busy", "true"); }, 0);
     }
   });
+  // Export: encrypting a file with secrets takes seconds and ends in a
+  // download, which leaves the page as it was: no sign of progress, and a
+  // refused attempt's error stayed on screen after the next one worked.
+  // The form is posted in the background instead: the button says
+  // "Encrypting…" meanwhile, the last attempt's errors go as soon as a new
+  // one starts, and a refused form comes back as the server wrote it.
+  function clearErrors(form) {
+    form.querySelectorAll(".field-error").forEach(function (p) { p.remove(); });
+    form.querySelectorAll(".has-error").forEach(function (f) { f.classList.remove("has-error"); });
+    form.querySelectorAll("[aria-invalid=true]").forEach(function (input) {
+      input.setAttribute("aria-invalid", "false");
+      var hint = document.getElementById(input.id + "-hint");
+      if (hint) input.setAttribute("aria-describedby", hint.id); else input.removeAttribute("aria-describedby");
+    });
+  }
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.hasAttribute("data-export") || !window.fetch || !window.FormData || !window.URLSearchParams) return;
+    e.preventDefault();
+    var btn = form.querySelector("[data-busy-text]");
+    if (!btn || btn.disabled) return;
+    var label = btn.querySelector("[data-label]");
+    var status = form.querySelector("[data-export-status]");
+    var secrets = form.querySelector("input[name=secrets]");
+    var encrypting = !!(secrets && secrets.checked);
+    var before = label.textContent;
+    clearErrors(form);
+    btn.disabled = true;
+    btn.setAttribute("aria-busy", "true");
+    label.textContent = encrypting ? btn.getAttribute("data-busy-text") : "Preparing…";
+    if (status) status.textContent = encrypting ? "Encrypting the file; the download starts when it is ready." : "";
+    function done(text) {
+      btn.disabled = false;
+      btn.removeAttribute("aria-busy");
+      label.textContent = before;
+      if (status) status.textContent = text;
+    }
+    fetch(form.action, { method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin" }).then(function (r) {
+      var cd = r.headers.get("Content-Disposition") || "";
+      if (r.ok && cd.indexOf("attachment") === 0) {
+        var name = /filename="([^"]+)"/.exec(cd);
+        return r.blob().then(function (blob) {
+          var a = document.createElement("a");
+          a.href = URL.createObjectURL(blob);
+          a.download = name ? name[1] : "tokendesk-tokens.json";
+          document.body.appendChild(a);
+          a.click();
+          a.remove();
+          setTimeout(function () { URL.revokeObjectURL(a.href); }, 10000);
+          form.querySelectorAll("input[type=password]").forEach(function (p) { p.value = ""; });
+          done("The file " + a.download + " is downloaded.");
+        });
+      }
+      return r.text().then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.querySelector("form[data-export]");
+        if (r.status === 422 && fresh) {
+          // The passphrase was refused: the server's form, errors and all.
+          form.replaceWith(fresh);
+          var bad = fresh.querySelector("[aria-invalid=true]");
+          if (bad) bad.focus();
+          return;
+        }
+        // Anything else (a refusal, an expired session): the page itself.
+        document.title = doc.title;
+        document.body.replaceWith(doc.body);
+      });
+    }).catch(function () {
+      done("tokendesk did not answer. Check your connection and try again.");
+    });
+  });
   // When an in-place request fails, say so where its result would have gone.
   function failed(e, text) {
     var target = e.detail && e.detail.target;
