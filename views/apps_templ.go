@@ -318,7 +318,7 @@ func appFields(name, kind string, users []Option, errs map[string]string) templ.
 			return templ_7745c5c3_Err
 		}
 		if len(users) == 0 {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "<p class=\"hint\">No app designers exist yet. Add them on the Users page.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "<p class=\"hint\" data-testid=\"no-designers\">No app designers exist yet. Add them on the <a href=\"/users\">Users page</a>.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

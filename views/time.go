@@ -50,3 +50,12 @@ func Plural(n int, one, many string) string {
 	}
 	return fmt.Sprintf("%d %s", n, many)
 }
+
+// Agree picks the words that agree with n: one for 1, many otherwise
+// ("its access token", "their access tokens").
+func Agree(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

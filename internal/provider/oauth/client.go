@@ -289,8 +289,15 @@ func (c client) problem(ctx context.Context, env provider.Env, values map[string
 			return err
 		}
 		msg := fmt.Sprintf("%s could not be reached at %s: check the Token URL and that the service is up.", svc, host)
+		if svc == host {
+			// The generic provider is named by its host already.
+			msg = fmt.Sprintf("%s could not be reached: check the Token URL and that the service is up.", svc)
+		}
 		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
 			msg = fmt.Sprintf("%s did not answer in time (%s).", svc, host)
+			if svc == host {
+				msg = fmt.Sprintf("%s did not answer in time.", svc)
+			}
 		} else if strings.Contains(err.Error(), "missing access_token") {
 			msg = fmt.Sprintf("%s answered without an access token.", svc)
 		}
@@ -310,7 +317,7 @@ func (c client) problem(ctx context.Context, env provider.Env, values map[string
 	}
 	said := ""
 	if re.ErrorDescription != "" {
-		said = fmt.Sprintf(" It said: “%s”.", provider.Redact(re.ErrorDescription, secrets...))
+		said = provider.Said(re.ErrorDescription, secrets...)
 	}
 	code := provider.Redact(re.ErrorCode, secrets...)
 	var msg string

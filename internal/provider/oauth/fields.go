@@ -90,6 +90,11 @@ func build(ps Preset) provider.Provider {
 	if ps.ID == ID {
 		name = "the OAuth 2.0 service"
 	}
+	// console is where the app's Client ID, secret and Redirect URI are set.
+	console := name
+	if ps.Console != "" {
+		console = ps.Console
+	}
 	c := client{preset: ps, service: ps.Name}
 	if ps.ID == ID {
 		c.service = ""
@@ -110,11 +115,11 @@ func build(ps Preset) provider.Provider {
 			},
 			{
 				Key: KeyClientID, Label: "Client ID", Control: provider.Text, Required: true, Credential: true, MaxLen: 512,
-				Help: "Specifies the client ID of the app registered at " + name + ".",
+				Help: "Specifies the client ID of the app registered at " + console + ".",
 			},
 			{
 				Key: KeyClientSecret, Label: "Client Secret", Control: provider.Password, Secret: true, Credential: true, MaxLen: 2048,
-				Help: "Specifies the client secret of the app registered at " + name + ". Not used by Signed JWT (private_key_jwt).",
+				Help: "Specifies the client secret of the app registered at " + console + ". Not used by Signed JWT (private_key_jwt).",
 			},
 			{
 				Key: KeyClientAuth, Label: "Client Authentication", Control: provider.Select, Credential: true,
@@ -159,7 +164,7 @@ func build(ps Preset) provider.Provider {
 			},
 			{
 				Key: KeyRedirectURI, Label: "Redirect URI", Control: provider.Copy, Default: CallbackPath,
-				Help: "Copy this URI into the app's settings at " + name + " (redirect URI, callback URL): the service sends you back here after you consent.",
+				Help: "Copy this URI into the app's settings at " + console + " (redirect URI, callback URL): the service sends you back here after you consent.",
 			},
 			{
 				Key: KeyAccessToken, Label: "OAuth 2.0 Access Token", Control: provider.Password, Secret: true, Credential: true, MaxLen: 8192,

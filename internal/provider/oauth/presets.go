@@ -26,6 +26,9 @@ type Preset struct {
 	// Detail is what to know about the service, shown in the picker and
 	// as the form's summary.
 	Detail string
+	// Console is where the app is registered, when that is not the
+	// service itself (Google Drive's apps live in the Google Cloud Console).
+	Console string
 }
 
 const day = 24 * time.Hour
@@ -34,7 +37,7 @@ const day = 24 * time.Hour
 // the order DESIGN.md gives.
 var Presets = []Preset{
 	{
-		ID: "oauth2-google-drive", Name: "Google Drive",
+		ID: "oauth2-google-drive", Name: "Google Drive", Console: "the Google Cloud Console",
 		AuthURL:  "https://accounts.google.com/o/oauth2/v2/auth",
 		TokenURL: "https://oauth2.googleapis.com/token",
 		Scope:    "https://www.googleapis.com/auth/drive",
@@ -43,7 +46,7 @@ var Presets = []Preset{
 		Detail:   "A Google account's Drive. Google gives a refresh token only with access_type=offline and prompt=consent, which the form adds.",
 	},
 	{
-		ID: "oauth2-microsoft-sharepoint", Name: "Microsoft SharePoint",
+		ID: "oauth2-microsoft-sharepoint", Name: "Microsoft SharePoint", Console: "the Microsoft Entra admin center",
 		AuthURL:  "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
 		TokenURL: "https://login.microsoftonline.com/common/oauth2/v2.0/token",
 		Scope:    "offline_access https://graph.microsoft.com/Sites.ReadWrite.All",
@@ -54,7 +57,7 @@ var Presets = []Preset{
 			"to sign in to your organization only; offline_access is what gives a refresh token.",
 	},
 	{
-		ID: "oauth2-box", Name: "Box",
+		ID: "oauth2-box", Name: "Box", Console: "the Box Developer Console",
 		AuthURL:  "https://account.box.com/api/oauth2/authorize",
 		TokenURL: "https://api.box.com/oauth2/token",
 		Auth:     AuthPost,
@@ -72,7 +75,7 @@ var Presets = []Preset{
 		Detail:   "A Salesforce org. Processes receive its instance_url with the access token: the org's API lives there.",
 	},
 	{
-		ID: "oauth2-dropbox", Name: "Dropbox",
+		ID: "oauth2-dropbox", Name: "Dropbox", Console: "the Dropbox App Console",
 		AuthURL:  "https://www.dropbox.com/oauth2/authorize",
 		TokenURL: "https://api.dropboxapi.com/oauth2/token",
 		Params:   "token_access_type=offline",
@@ -80,7 +83,7 @@ var Presets = []Preset{
 		Detail:   "A Dropbox account. token_access_type=offline is what gives a refresh token; Dropbox access tokens live 4 hours.",
 	},
 	{
-		ID: "oauth2-zoom-user", Name: "Zoom user OAuth",
+		ID: "oauth2-zoom-user", Name: "Zoom user OAuth", Console: "the Zoom App Marketplace",
 		AuthURL:  "https://zoom.us/oauth/authorize",
 		TokenURL: "https://zoom.us/oauth/token",
 		Auth:     AuthBasic,
