@@ -225,6 +225,10 @@ type TokenFormPage struct {
 	Renewal *RenewalState
 	// PermissionsURL leads to a global token's Permission Settings and App Associations.
 	PermissionsURL string
+	// Returned is the outcome of a trip to a consent page, shown at the
+	// top of the form as well as at its button (ReturnedAction).
+	Returned       *ActionResult
+	ReturnedAction string
 }
 
 // RenewalState is a saved token's renewal information.

@@ -211,6 +211,7 @@ func (s *Server) resumeConsent(c echo.Context, f *tokenForm) (bool, error) {
 		view.Summary = res.Problem
 	}
 	f.results = map[string]*views.ActionResult{action: view}
+	f.returned = action
 	return true, nil
 }
 

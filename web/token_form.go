@@ -26,6 +26,9 @@ type tokenForm struct {
 	version int64
 	// keyErr and keyInput are a refused "New key pair" (its Key ID).
 	keyErr, keyInput string
+	// returned names the button whose trip to a consent page this
+	// request returns from: its outcome is shown at the top as well.
+	returned string
 }
 
 // pending carries what a person entered or obtained but has not saved yet

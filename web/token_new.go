@@ -78,6 +78,10 @@ func (s *Server) renderTokenForm(c echo.Context, status int, f *tokenForm) error
 		}
 		m.KeyPair = kp
 	}
+	if r := f.results[f.returned]; r != nil {
+		// The page opens at its top, far above the button.
+		m.Returned, m.ReturnedAction = r, f.returned
+	}
 	m.Heading = heading
 	m.Pending = s.sealPending(c, f.p, tokenID, f.pending)
 	return render(c, status, views.TokenForm(m))

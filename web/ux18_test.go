@@ -1,11 +1,13 @@
 package web
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tokendesk/tokendesk/internal/provider/oauth/oauthtest"
 	"github.com/tokendesk/tokendesk/internal/provider/redox/redoxtest"
 )
 
@@ -57,4 +59,65 @@ func TestRefusalQuoteKeepsOneStop(t *testing.T) {
 	if got := providerRefusal("idp.example", "access_denied", "no"); !strings.Contains(got, "It said: “no”. Press") {
 		t.Fatalf("%q", got)
 	}
+}
+
+// Issue 18 item 12: back from a consent page, the outcome stands where the
+// page opens (before the form), and again at the button, which it links to.
+func TestConsentOutcomeAtTheTop(t *testing.T) {
+	ts := newTestServer(t)
+	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretBasic)
+	ts.signInAdmin()
+	ts.get("/tokens/new/oauth2")
+	_, _, p := consent(t, ts, "/tokens/new/oauth2", oauthForm("Drive Sync", emu, "authorization_code", "client_secret_basic"))
+	wantStatus(t, p, http.StatusOK)
+	top := p.Doc.Find("[data-testid=consent-outcome]")
+	if !strings.Contains(top.Text(), "Obtained an OAuth 2.0 access token") {
+		t.Fatalf("top of the form: %q", top.Text())
+	}
+	if top.NextAllFiltered("#token-form").Length() != 1 {
+		t.Fatal("the outcome is not above the form")
+	}
+	if href, _ := top.Find("[data-testid=consent-outcome-link]").Attr("href"); href != "#result-get_token" || p.Doc.Find(href).Length() != 1 {
+		t.Fatalf("link to the button's result %q", href)
+	}
+	if s, _ := resultOf(p, "get_token"); !strings.Contains(s, "Obtained an OAuth 2.0 access token") {
+		t.Fatalf("at the button: %q", s)
+	}
+	// A form opened without a trip has no such panel.
+	if ts.get("/tokens/new/oauth2").Doc.Find("[data-testid=consent-outcome]").Length() != 0 {
+		t.Fatal("an outcome on a fresh form")
+	}
+}
+
+// Issue 18 item 12: a saved key-pair token lands on its page, where the key
+// to register is, whichever provider made it; others land on the list.
+func TestKeyPairTokenLandsOnItsPage(t *testing.T) {
+	ts := newTestServer(t)
+	emu := startOAuth(t, ts, oauthtest.Options{}, oauthtest.PrivateKeyJWT)
+	ts.signInAdmin()
+	ts.get("/tokens/new/redox-oauth")
+	saved := ts.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "rs384"))
+	p := ts.get(saved.Header.Get("Location"))
+	wantRedirect(t, saved, "/tokens/"+itoa(tokenIDByName(t, ts, "FHIR Feed")))
+	if p.Doc.Find("[data-testid=public-key]").Length() != 1 || !strings.Contains(p.text("[data-testid=flash]"), "Register its key pair") {
+		t.Fatalf("landed on %s", excerpt(p.Body))
+	}
+
+	ts.get("/tokens/new/oauth2")
+	f := oauthForm("Reports", emu, "client_credentials", oauthtest.PrivateKeyJWT)
+	f.Del("client_secret")
+	saved = ts.post("/tokens/new/oauth2", f)
+	wantRedirect(t, saved, "/tokens/"+itoa(tokenIDByName(t, ts, "Reports")))
+
+	// An edit that makes a key pair lands there too; a shared secret does not.
+	ts.get("/tokens/new/redox-oauth")
+	hsForm := redoxOAuthForm("HS Feed", "hs384")
+	hsForm.Set("shared_secret", "a-shared-secret-0123456789")
+	wantRedirect(t, ts.post("/tokens/new/redox-oauth", hsForm), "/tokens")
+	hs := tokenIDByName(t, ts, "HS Feed")
+	edit := ts.get("/tokens/" + itoa(hs))
+	form := redoxOAuthForm("HS Feed", "rs384")
+	version, _ := edit.Doc.Find("input[name=version]").Attr("value")
+	form.Set("version", version)
+	wantRedirect(t, ts.post("/tokens/"+itoa(hs), form), "/tokens/"+itoa(hs))
 }
