@@ -121,3 +121,37 @@ func TestKeyPairTokenLandsOnItsPage(t *testing.T) {
 	form.Set("version", version)
 	wantRedirect(t, ts.post("/tokens/"+itoa(hs), form), "/tokens/"+itoa(hs))
 }
+
+// Issue 18 item 13: an app ticked while "Every app" is still chosen is a
+// choice of that app, in one try (the form posts what the browser shows:
+// "Every app" and a tick). Moving back to "Every app" opens the token to
+// every app, whatever boxes the form still shows ticked.
+func TestPermissionsTickChoosesTheApp(t *testing.T) {
+	w := newAppWorld(t)
+	g := saveRedox(t, w.testServer, "/tokens", "Shared Feed")
+	perms := "/tokens/" + itoa(g) + "/permissions"
+	alphaKey := createClient(t, w.dee, "/apps/"+itoa(w.alpha)+"/clients", "Alpha job")
+	betaKey := createClient(t, w.eve, "/apps/"+itoa(w.beta)+"/clients", "Beta job")
+	fetch := func(key string) int { t.Helper(); return apiGet(t, w.testServer, key, "Shared Feed").Status }
+
+	page := w.get(perms)
+	shown, _ := page.Doc.Find("input[name=shown]").Attr("value")
+	if _, every := page.Doc.Find("[data-testid=access-every]").Attr("checked"); !every || shown != "every" {
+		t.Fatalf("the form opens on %q", shown)
+	}
+	wantRedirect(t, w.post(perms, url.Values{"shown": {shown}, "access": {"every"}, "app": {itoa(w.alpha)}}), perms)
+	after := w.get(perms)
+	if !strings.Contains(after.text("[data-testid=flash]"), "Only the chosen app may use") {
+		t.Fatalf("flash %q", after.text("[data-testid=flash]"))
+	}
+	if _, chosen := after.Doc.Find("[data-testid=access-chosen]").Attr("checked"); !chosen || fetch(alphaKey) != 200 || fetch(betaKey) != 404 {
+		t.Fatal("the ticked app was dropped")
+	}
+
+	// From "Only the chosen apps" back to "Every app", Alpha still ticked.
+	shown, _ = after.Doc.Find("input[name=shown]").Attr("value")
+	wantRedirect(t, w.post(perms, url.Values{"shown": {shown}, "access": {"every"}, "app": {itoa(w.alpha)}}), perms)
+	if fetch(betaKey) != 200 {
+		t.Fatal("choosing Every app did not open the token")
+	}
+}

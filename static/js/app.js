@@ -16,6 +16,17 @@
     }
     if (e.target.name === "id" || all) syncSelection();
   });
+  // Permission Settings: ticking an app chooses "Only the chosen apps";
+  // choosing "Every app" clears the ticks, so that what is sent is what
+  // the form shows (the server reads a tick under "Every app" as a choice).
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    var radio = t.getAttribute && document.getElementById(t.getAttribute("data-chooses") || "");
+    if (radio && t.checked) radio.checked = true;
+    if (t.id === "access-every" && t.checked) {
+      document.querySelectorAll("input[data-chooses]").forEach(function (box) { box.checked = false; });
+    }
+  });
   // "/" jumps to the search box, unless the person is typing somewhere.
   document.addEventListener("keydown", function (e) {
     if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
