@@ -244,6 +244,10 @@ type RenewalState struct {
 	// ReconnectURL, when set, offers Reconnect: one trip through the
 	// service's consent page, keeping the stored settings and secrets.
 	ReconnectURL string
+	// The moments behind LastRenewed, NextRenewal, Expires and
+	// RefreshExpires when those are plain times (zero otherwise): the
+	// page shows them in the reader's time zone.
+	LastRenewedAt, NextRenewalAt, ExpiresAt, RefreshExpiresAt time.Time
 }
 
 // RemovePage confirms removing tokens.

@@ -35,6 +35,14 @@ func Ago(t, now time.Time) string {
 	return s + " ago"
 }
 
+// Exact is t to the second, for a time's hover text.
+func Exact(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
 // ISO is t for machines (the datetime attribute a script reads).
 func ISO(t time.Time) string {
 	if t.IsZero() {

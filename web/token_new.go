@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/provider"
@@ -122,6 +123,17 @@ func (s *Server) renewalState(t token.Token, sc scope) *views.RenewalState {
 	}
 	if s.Renewer == nil {
 		r.RenewURL = ""
+	}
+	// The plain times are shown in the reader's own time zone too.
+	for _, m := range []struct {
+		text string
+		at   time.Time
+		to   *time.Time
+	}{{r.LastRenewed, t.LastRenewedAt, &r.LastRenewedAt}, {r.NextRenewal, t.NextRenewalAt, &r.NextRenewalAt},
+		{r.Expires, t.ExpiresAt, &r.ExpiresAt}, {r.RefreshExpires, t.RefreshExpiresAt, &r.RefreshExpiresAt}} {
+		if !m.at.IsZero() && m.text == views.When(m.at) {
+			*m.to = m.at
+		}
 	}
 	return r
 }

@@ -155,3 +155,25 @@ func TestPermissionsTickChoosesTheApp(t *testing.T) {
 		t.Fatal("choosing Every app did not open the token")
 	}
 }
+
+// Issue 18 item 16: a token's page marks its times for the reader's time
+// zone (app.js rewrites them), with the exact second on hover; without
+// JavaScript they read in UTC.
+func TestTokenPageTimesAreLocal(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	id := saveRedox(t, ts, "/tokens", "Lab Feed")
+	page := ts.get("/tokens/" + itoa(id))
+	for sel, iso := range map[string]string{
+		"[data-testid=last-renewed]": "2026-11-22T09:00:00Z",
+		"[data-testid=next-renewal]": "2026-11-22T10:00:00Z",
+		"[data-testid=expires]":      "2026-11-23T09:00:00Z",
+	} {
+		tm := page.Doc.Find(sel + " time[data-local]")
+		at, _ := tm.Attr("datetime")
+		title, _ := tm.Attr("title")
+		if at != iso || !strings.HasSuffix(title, ":00 UTC") || strings.TrimSpace(tm.Text()) == "" {
+			t.Errorf("%s: datetime %q, title %q, text %q", sel, at, title, tm.Text())
+		}
+	}
+}

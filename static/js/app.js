@@ -51,11 +51,20 @@
     if (link && dirty && !window.confirm(link.getAttribute("data-confirm-discard"))) e.preventDefault();
   });
   // Times: the exact moment on hover in the browser's own time zone.
+  // A time marked data-local (a token's page) also reads in that zone,
+  // with the exact second on hover; the server wrote it in UTC.
   function localTimes() {
     var fmt = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+    var exact = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "long" });
     document.querySelectorAll("time[datetime]").forEach(function (el) {
       var d = new Date(el.getAttribute("datetime"));
-      if (!isNaN(d)) el.title = fmt.format(d);
+      if (isNaN(d)) return;
+      if (el.hasAttribute("data-local")) {
+        el.textContent = fmt.format(d);
+        el.title = exact.format(d) + " (" + el.title + ")";
+      } else {
+        el.title = fmt.format(d);
+      }
     });
   }
   // On a narrow screen the navigation scrolls sideways: show where you are.
