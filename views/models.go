@@ -181,6 +181,13 @@ type FormField struct {
 	Action  string
 	Result  *ActionResult
 	PostURL string
+	// A field used only with some choices of another field: WhenID is
+	// that control's id, WhenValues its values (space-separated), WhenNote
+	// says so in words (all a browser without JavaScript shows; with it
+	// the field hides for the other choices). RequiredWhen: required
+	// whenever it applies (its mark follows the choice).
+	WhenID, WhenValues, WhenNote string
+	RequiredWhen                 bool
 }
 
 // ActionFragment is what htmx receives after a button press: the result

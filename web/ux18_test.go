@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/PuerkitoBio/goquery"
 	"net/http"
 	"net/url"
 	"strings"
@@ -176,4 +177,83 @@ func TestTokenPageTimesAreLocal(t *testing.T) {
 			t.Errorf("%s: datetime %q, title %q, text %q", sel, at, title, tm.Text())
 		}
 	}
+}
+
+// Issue 18 item 20: on the OAuth 2.0 form the Redirect URI (registered at
+// the service first) stands near the top; fields used with one choice only
+// say so and name the control that decides (app.js hides them); the
+// Authorization URL is marked required while Authorization Code is chosen.
+func TestOAuthFormFieldsFollowTheChoices(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	form := ts.get("/tokens/new/oauth2")
+	var labels []string
+	form.Doc.Find("#token-form label[for]").Each(func(_ int, s *goquery.Selection) {
+		labels = append(labels, strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s.Text()), "*")))
+	})
+	if len(labels) < 4 || labels[3] != "Redirect URI" {
+		t.Fatalf("labels %v", labels)
+	}
+	for key, want := range map[string]string{
+		"auth_url":      "Required when Grant Type is Authorization Code.",
+		"client_secret": "Used when Client Authentication is HTTP Basic or In the request body.",
+		"redirect_uri":  "Used when Grant Type is Authorization Code.",
+		"pkce":          "Used when Grant Type is Authorization Code.",
+	} {
+		wrap := form.Doc.Find("#wrap-" + key)
+		if got := wrap.Find("[data-testid=when-" + key + "]").Text(); got != want {
+			t.Errorf("%s says %q", key, got)
+		}
+		if on, _ := wrap.Attr("data-when"); form.Doc.Find("#"+on).Is("select") != true {
+			t.Errorf("%s depends on %q", key, on)
+		}
+	}
+	if form.Doc.Find("#wrap-client_id[data-when]").Length() != 0 {
+		t.Error("the Client ID depends on a choice")
+	}
+	authURL := form.Doc.Find("#wrap-auth_url")
+	if mark := authURL.Find("label .req"); mark.Length() != 1 || mark.AttrOr("hidden", "none") != "none" || authURL.Find("#f-auth_url").AttrOr("aria-required", "") != "true" {
+		t.Fatal("the Authorization URL is not marked required for Authorization Code")
+	}
+
+	// Client Credentials chosen (a rejected form): the mark is there for
+	// the script, hidden.
+	ts.get("/tokens/new/oauth2")
+	p := ts.post("/tokens/new/oauth2", url.Values{"name": {"CC"}, "grant_type": {"client_credentials"}, "renewal_rate": {"disabled"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	if _, hidden := p.Doc.Find("#wrap-auth_url label .req").Attr("hidden"); !hidden {
+		t.Fatal("the Authorization URL is marked required for Client Credentials")
+	}
+
+	// Redox (OAuth 2.0): the Shared Secret is for HS384 only.
+	if got := ts.get("/tokens/new/redox-oauth").text("[data-testid=when-shared_secret]"); got != "Required when Signing Method is HS384 shared secret." && !strings.HasPrefix(got, "Required when Signing Method is HS384") {
+		t.Fatalf("Shared Secret says %q", got)
+	}
+}
+
+// Issue 18 item 20: the setup page reports every error at once, the setup
+// code's included, and a right code in a refused form stays usable.
+func TestSetupReportsEveryError(t *testing.T) {
+	ts := newTestServer(t, withoutUsers("ABCDE-FGHJK"))
+	ts.get("/setup")
+	for _, tc := range []struct{ code, want string }{
+		{"", "Enter the setup code"},
+		{"WRONG-CODE0", "That is not the setup code"},
+	} {
+		p := ts.post("/setup", url.Values{"code": {tc.code}, "email": {"not an address"}, "password": {"short"}})
+		wantStatus(t, p, http.StatusUnprocessableEntity)
+		for _, field := range []string{"code", "email", "password"} {
+			if p.text("[data-testid=error-"+field+"]") == "" {
+				t.Errorf("code %q: no error beside %s", tc.code, field)
+			}
+		}
+		if got := p.text("[data-testid=error-code]"); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("code %q: %q", tc.code, got)
+		}
+	}
+	p := ts.post("/setup", url.Values{"code": {"ABCDE-FGHJK"}, "email": {"root@example.com"}, "password": {"short"}})
+	if p.Doc.Find("[data-testid=error-code]").Length() != 0 || p.text("[data-testid=error-password]") == "" {
+		t.Fatal("a right code refused beside a short password")
+	}
+	wantRedirect(t, ts.post("/setup", url.Values{"code": {"ABCDE-FGHJK"}, "email": {"root@example.com"}, "password": {"a long enough password"}}), "/tokens")
 }

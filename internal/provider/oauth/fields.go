@@ -61,6 +61,9 @@ const (
 	AuthJWT   = "private_key_jwt"
 )
 
+// authCodeOnly marks the fields only the Authorization Code grant uses.
+var authCodeOnly = &provider.Choice{Key: KeyGrantType, Values: []string{GrantAuthCode}}
+
 // ActionGetToken is the Get OAuth 2.0 Access Token button.
 const ActionGetToken = "get_token"
 
@@ -114,12 +117,18 @@ func build(ps Preset) provider.Provider {
 				Help:    "Specifies how the access token is obtained: Authorization Code sends you to the service to sign in and consent; Client Credentials asks for a token with the client's own credentials.",
 			},
 			{
+				Key: KeyRedirectURI, Label: "Redirect URI", Control: provider.Copy, Default: CallbackPath,
+				UsedWhen: authCodeOnly,
+				Help:     "Copy this URI into the app's settings at " + console + " (redirect URI, callback URL): the service sends you back here after you consent.",
+			},
+			{
 				Key: KeyClientID, Label: "Client ID", Control: provider.Text, Required: true, Credential: true, MaxLen: 512,
 				Help: "Specifies the client ID of the app registered at " + console + ".",
 			},
 			{
 				Key: KeyClientSecret, Label: "Client Secret", Control: provider.Password, Secret: true, Credential: true, MaxLen: 2048,
-				Help: "Specifies the client secret of the app registered at " + console + ". Not used by Signed JWT (private_key_jwt).",
+				Help:     "Specifies the client secret of the app registered at " + console + ". Not used by Signed JWT (private_key_jwt).",
+				UsedWhen: &provider.Choice{Key: KeyClientAuth, Values: []string{AuthBasic, AuthPost}},
 			},
 			{
 				Key: KeyClientAuth, Label: "Client Authentication", Control: provider.Select, Credential: true,
@@ -160,11 +169,8 @@ func build(ps Preset) provider.Provider {
 			},
 			{
 				Key: KeyPKCE, Label: "PKCE", Control: provider.Checkbox, Credential: true, Default: "on",
-				Help: "Sends a PKCE challenge (S256) with the authorization request and its verifier with the code. Leave it on unless the service refuses it.",
-			},
-			{
-				Key: KeyRedirectURI, Label: "Redirect URI", Control: provider.Copy, Default: CallbackPath,
-				Help: "Copy this URI into the app's settings at " + console + " (redirect URI, callback URL): the service sends you back here after you consent.",
+				UsedWhen: authCodeOnly,
+				Help:     "Sends a PKCE challenge (S256) with the authorization request and its verifier with the code. Leave it on unless the service refuses it.",
 			},
 			{
 				Key: KeyAccessToken, Label: "OAuth 2.0 Access Token", Control: provider.Password, Secret: true, Credential: true, MaxLen: 8192,
