@@ -443,6 +443,7 @@ type AppPage struct {
 	Designers  []string
 	TokensURL  string
 	ClientsURL string
+	AuditURL   string     // the app's own audit entries, read-only
 	Usable     []TokenRow // global tokens the app may use (one page of them)
 	// UsablePrevURL and UsableNextURL page through Usable.
 	UsablePrevURL, UsableNextURL string

@@ -257,3 +257,43 @@ func TestSetupReportsEveryError(t *testing.T) {
 	}
 	wantRedirect(t, ts.post("/setup", url.Values{"code": {"ABCDE-FGHJK"}, "email": {"root@example.com"}, "password": {"a long enough password"}}), "/tokens")
 }
+
+// Issue 18 item 20: a designer sees the status of each global token the app
+// may use (administrators also get a link to it), and the app's own audit
+// entries, read-only and scoped to the app.
+func TestDesignersSeeTheirAppsTokensAndAudit(t *testing.T) {
+	w := newAppWorld(t)
+	failing := saveRedox(t, w.testServer, "/tokens", "Shared Feed")
+	w.redox.SetFault(redoxtest.Fail500)
+	w.get("/tokens/" + itoa(failing))
+	w.post("/tokens/"+itoa(failing)+"/renew", nil)
+	w.redox.SetFault(redoxtest.NoFault)
+	saveRedox(t, w.dee, "/apps/"+itoa(w.alpha)+"/tokens", "Alpha Feed")
+	saveRedox(t, w.eve, "/apps/"+itoa(w.beta)+"/tokens", "Beta Feed")
+
+	app := w.dee.get("/apps/" + itoa(w.alpha))
+	row := app.Doc.Find("[data-testid=usable-row]")
+	if got := strings.TrimSpace(row.Find("[data-testid=usable-status]").Text()); got != "Renewal failing" {
+		t.Fatalf("designer sees status %q", got)
+	}
+	if row.Find("a").Length() != 0 {
+		t.Fatal("a designer is linked to a global token they may not open")
+	}
+	if href, _ := w.get("/apps/"+itoa(w.alpha)).Doc.Find("[data-testid=usable-row] [data-testid=usable-name] a").Attr("href"); href != "/tokens/"+itoa(failing) {
+		t.Fatalf("administrator's link %q", href)
+	}
+
+	href, _ := app.Doc.Find("[data-testid=app-audit]").Attr("href")
+	audit := w.dee.get(href)
+	wantStatus(t, audit, http.StatusOK)
+	var subjects []string
+	audit.Doc.Find("[data-testid=audit-subject]").Each(func(_ int, s *goquery.Selection) { subjects = append(subjects, strings.TrimSpace(s.Text())) })
+	joined := strings.Join(subjects, "|")
+	if !strings.Contains(joined, "Alpha Feed") || strings.Contains(joined, "Beta Feed") || strings.Contains(joined, "Shared Feed") {
+		t.Fatalf("Alpha's audit lists %v", subjects)
+	}
+	if audit.Doc.Find("form[method=post]").Length() != 1 { // Sign out only
+		t.Fatal("the app's audit offers changes")
+	}
+	wantStatus(t, w.eve.get(href), http.StatusNotFound)
+}
