@@ -279,7 +279,7 @@ func TestDesignersSeeTheirAppsTokensAndAudit(t *testing.T) {
 	if row.Find("a").Length() != 0 {
 		t.Fatal("a designer is linked to a global token they may not open")
 	}
-	if href, _ := w.get("/apps/"+itoa(w.alpha)).Doc.Find("[data-testid=usable-row] [data-testid=usable-name] a").Attr("href"); href != "/tokens/"+itoa(failing) {
+	if href, _ := w.get("/apps/" + itoa(w.alpha)).Doc.Find("[data-testid=usable-row] [data-testid=usable-name] a").Attr("href"); href != "/tokens/"+itoa(failing) {
 		t.Fatalf("administrator's link %q", href)
 	}
 
