@@ -86,6 +86,8 @@ type browserRun struct {
 	axe    string
 	shots  string
 	visits map[string]bool
+	// dialogs answers the page's dialogs, when set.
+	dialogs *dialogs
 }
 
 func (b *browserRun) do(steps ...chromedp.Action[chromedp.Void]) {
@@ -241,6 +243,9 @@ func TestInTheBrowser(t *testing.T) {
 			ctx := newChromium(t, chromium, 1280, 900, 120*time.Second)
 
 			b := &browserRun{t: t, ctx: ctx, base: front.URL, js: js, axe: axe, shots: shots, visits: map[string]bool{}}
+			// Leaving a form with unsaved work asks (beforeunload): go on.
+			b.dialogs = answerDialogs(ctx, t)
+			b.dialogs.setAccept(true)
 			if !js {
 				b.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 					_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
@@ -382,6 +387,11 @@ func walkFlows(b *browserRun) {
 			t.Fatalf("Cancel with unsaved edits: asked %q, now at %s", asked, b.location())
 		}
 	}
+	// Any other way out asks too (issue 18 item 18); the answer here is to go.
+	b.visit("/tokens")
+	if got := b.dialogs.types(); b.js && (len(got) == 0 || got[len(got)-1] != "beforeunload") {
+		t.Fatalf("leaving unsaved edits asked %v", got)
+	}
 
 	// Import / Export: Export takes the selection to its page; Import's upload form.
 	b.visit("/tokens")
@@ -487,11 +497,12 @@ func walkRedoxOAuth(b *browserRun, redox *redoxtest.Server) {
 		t.Fatalf("second card opens %q", h)
 	}
 	b.fill(map[string]string{"f-name": "FHIR Feed", "f-client_id": "browser-client", "f-key_id": "browser-kid", "f-source_id": "src-7"})
+	// Saved, it lands on its page, where the key to register is.
 	b.press("[data-testid=save]", "[data-testid=flash]")
-	if f := b.text("[data-testid=flash]"); f != "Access token “FHIR Feed” saved." {
+	if f := b.text("[data-testid=flash]"); !strings.HasPrefix(f, "Access token “FHIR Feed” saved. Register its key pair") {
 		t.Fatalf("flash %q", f)
 	}
-	b.visit(tokenLink(b, "FHIR Feed"))
+	b.checked()
 	jwksURL, err := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("[data-testid=jwks-url]")))
 	if err != nil || !strings.HasSuffix(jwksURL, ".json") {
 		t.Fatalf("jwks url %q %v", jwksURL, err)
