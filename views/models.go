@@ -170,7 +170,9 @@ type FormField struct {
 	Options     []Option
 	Required    bool
 	// Stored describes a write-only value already stored ("Stored · changed … by …").
-	Stored    string
+	Stored string
+	// StoredAt is the time Stored names, shown in the reader's time zone.
+	StoredAt  time.Time
 	Clearable bool
 	Cleared   bool
 	// Checkbox state; Locked checkboxes cannot be changed (the note says why).

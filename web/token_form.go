@@ -191,6 +191,7 @@ func (s *Server) describeSecret(f *tokenForm, field provider.Field, v *views.For
 		v.Stored = "Obtained from " + f.p.Name + " · not saved yet · press Save to keep it"
 		if !g.ExpiresAt.IsZero() {
 			v.Stored = "Obtained from " + f.p.Name + " · expires " + views.When(g.ExpiresAt) + " · not saved yet · press Save to keep it"
+			v.StoredAt = g.ExpiresAt
 		}
 		// Masked, as the documented field shows it: a token is there. The
 		// value itself never reaches the page.
@@ -209,7 +210,7 @@ func (s *Server) describeSecret(f *tokenForm, field provider.Field, v *views.For
 	if !ok {
 		return
 	}
-	v.Stored = "Stored · changed " + views.When(st.At) + " by " + st.By
+	v.Stored, v.StoredAt = "Stored · changed "+views.When(st.At)+" by "+st.By, st.At
 	v.Placeholder = "Leave empty to keep the stored value"
 	if field.Key == f.p.Tokens.Access {
 		v.Stored += " · leave the field empty to keep it"

@@ -177,6 +177,12 @@ func TestTokenPageTimesAreLocal(t *testing.T) {
 			t.Errorf("%s: datetime %q, title %q, text %q", sel, at, title, tm.Text())
 		}
 	}
+	// "Stored · changed … by …" too, its words intact.
+	stored := page.Doc.Find("[data-testid=stored-secret]")
+	if at, _ := stored.Find("time[data-local]").Attr("datetime"); at != "2026-11-22T09:00:00Z" ||
+		strings.Join(strings.Fields(stored.Text()), " ") != "Stored · changed 2026-11-22 09:00 UTC by "+adminEmail {
+		t.Errorf("stored secret: %q (%q)", stored.Text(), at)
+	}
 }
 
 // Issue 18 item 20: on the OAuth 2.0 form the Redirect URI (registered at
