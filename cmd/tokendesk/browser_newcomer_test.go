@@ -195,4 +195,7 @@ func TestInTheBrowserNewcomerAt390px(t *testing.T) {
 	b.visit("/settings/webhooks")
 	b.shot("webhooks-390px")
 	fits("the Notifications page")
+	if cut := eval(`[...document.querySelectorAll("[data-testid=webhook-link]")].filter(a => a.getBoundingClientRect().right > a.closest(".table-wrap").getBoundingClientRect().right).length + ""`); cut != "0" {
+		t.Fatal("the endpoint's URL is cut off in the list")
+	}
 }
