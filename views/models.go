@@ -174,7 +174,9 @@ type FormField struct {
 	Options     []Option
 	Required    bool
 	// Stored describes a write-only value already stored ("Stored · changed … by …").
-	Stored    string
+	Stored string
+	// StoredAt is the time Stored names, shown in the reader's time zone.
+	StoredAt  time.Time
 	Clearable bool
 	Cleared   bool
 	// Checkbox state; Locked checkboxes cannot be changed (the note says why).
@@ -185,6 +187,13 @@ type FormField struct {
 	Action  string
 	Result  *ActionResult
 	PostURL string
+	// A field used only with some choices of another field: WhenID is
+	// that control's id, WhenValues its values (space-separated), WhenNote
+	// says so in words (all a browser without JavaScript shows; with it
+	// the field hides for the other choices). RequiredWhen: required
+	// whenever it applies (its mark follows the choice).
+	WhenID, WhenValues, WhenNote string
+	RequiredWhen                 bool
 }
 
 // ActionFragment is what htmx receives after a button press: the result
@@ -229,6 +238,10 @@ type TokenFormPage struct {
 	Renewal *RenewalState
 	// PermissionsURL leads to a global token's Permission Settings and App Associations.
 	PermissionsURL string
+	// Returned is the outcome of a trip to a consent page, shown at the
+	// top of the form as well as at its button (ReturnedAction).
+	Returned       *ActionResult
+	ReturnedAction string
 }
 
 // RenewalState is a saved token's renewal information.
@@ -244,6 +257,10 @@ type RenewalState struct {
 	// ReconnectURL, when set, offers Reconnect: one trip through the
 	// service's consent page, keeping the stored settings and secrets.
 	ReconnectURL string
+	// The moments behind LastRenewed, NextRenewal, Expires and
+	// RefreshExpires when those are plain times (zero otherwise): the
+	// page shows them in the reader's time zone.
+	LastRenewedAt, NextRenewalAt, ExpiresAt, RefreshExpiresAt time.Time
 }
 
 // RemovePage confirms removing tokens.
@@ -432,6 +449,7 @@ type AppPage struct {
 	Designers  []string
 	TokensURL  string
 	ClientsURL string
+	AuditURL   string     // the app's own audit entries, read-only
 	Usable     []TokenRow // global tokens the app may use (one page of them)
 	// UsablePrevURL and UsableNextURL page through Usable.
 	UsablePrevURL, UsableNextURL string

@@ -138,9 +138,7 @@ func providerRefusal(svc, code, desc string) string {
 	default:
 		msg = fmt.Sprintf("%s refused the sign-in (%s).", svc, provider.Redact(code))
 	}
-	if desc != "" {
-		msg += fmt.Sprintf(" It said: “%s”.", provider.Redact(desc))
-	}
+	msg += provider.Said(desc)
 	return msg + " Press Get OAuth 2.0 Access Token to try again."
 }
 

@@ -85,7 +85,7 @@ func (s *Server) startConsent(c echo.Context, f *tokenForm, action string, value
 	}
 	label := actionLabel(f.p, action)
 	if f.errs != nil {
-		f.results = map[string]*views.ActionResult{action: {Summary: label + " needs the fields below; fix the marked fields and try again."}}
+		f.results = map[string]*views.ActionResult{action: {Summary: label + " needs the fields marked above; fix them and try again."}}
 		return s.actionResponse(c, f, action, http.StatusUnprocessableEntity)
 	}
 	draft := consentDraft{Form: map[string]string{}, Clear: f.in.Clear, Secrets: f.pending.Secrets, Version: f.version, Call: values}
@@ -212,6 +212,7 @@ func (s *Server) resumeConsent(c echo.Context, f *tokenForm) (bool, error) {
 		view.Summary = res.Problem
 	}
 	f.results = map[string]*views.ActionResult{action: view}
+	f.returned = action
 	return true, nil
 }
 

@@ -32,9 +32,10 @@ func TestOAuthSigningAlgorithmAndAlgRefusal(t *testing.T) {
 	f := oauthForm("Signed Reports", emu, "client_credentials", oauthtest.PrivateKeyJWT)
 	f.Del("client_secret")
 	f.Set("signing_alg", "RS384")
-	wantRedirect(t, ts.post("/tokens/new/oauth2", f), "/tokens")
+	saved := ts.post("/tokens/new/oauth2", f)
 	id := tokenIDByName(t, ts, "Signed Reports")
 	path := "/tokens/" + itoa(id)
+	wantRedirect(t, saved, path) // a key pair to register: the token's page
 	page := ts.get(path)
 	jwksURL, _ := page.Doc.Find("[data-testid=jwks-url]").Attr("value")
 	if !emu.SetJWKSURL(oauthClientID, ts.http.URL+strings.TrimPrefix(jwksURL, ts.srv.Config.BaseURL.String())) {
@@ -183,9 +184,10 @@ func TestSharePointCertificateCredentials(t *testing.T) {
 	f := url.Values{"name": {"Site Robot"}, "grant_type": {"client_credentials"}, "client_id": {oauthClientID}, "client_auth": {"private_key_jwt"},
 		"signing_alg": {"PS256"}, "tenant": {"contoso.onmicrosoft.com"}, "auth_url": {base + "/{tenant}/oauth2/v2.0/authorize"},
 		"token_url": {base + "/{tenant}/oauth2/v2.0/token"}, "scope": {"https://graph.microsoft.com/.default"}, "renewal_rate": {"1h"}}
-	wantRedirect(t, ts.post("/tokens/new/oauth2-microsoft-sharepoint", f), "/tokens")
+	saved := ts.post("/tokens/new/oauth2-microsoft-sharepoint", f)
 	id := tokenIDByName(t, ts, "Site Robot")
 	path := "/tokens/" + itoa(id)
+	wantRedirect(t, saved, path) // a key pair to register: the token's page
 	page := ts.get(path)
 	href, _ := page.Doc.Find("[data-testid=download-certificate]").Attr("href")
 	if href != path+"/certificate.cer" || !strings.HasPrefix(page.text("[data-testid=certificate]"), "-----BEGIN CERTIFICATE-----") {

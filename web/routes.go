@@ -79,6 +79,7 @@ func (s *Server) routes() {
 	apps.POST("/:app", s.updateApp, requireAdmin)
 	apps.GET("/:app/delete", s.confirmDeleteApp, requireAdmin)
 	apps.POST("/:app/delete", s.deleteApp, requireAdmin)
+	apps.GET("/:app/audit", s.listAppAudit) // read-only, for the app's designers too
 	apps.GET("/:app/clients", s.listClients)
 	apps.POST("/:app/clients", s.createClient)
 	apps.GET("/:app/clients/created", s.showNewClientKey)

@@ -43,7 +43,7 @@ func (s *Server) runAction(c echo.Context, f *tokenForm, action string) error {
 		}
 	}
 	if f.errs != nil {
-		f.results = map[string]*views.ActionResult{action: {Summary: label + " needs the credentials below; fix the marked fields and try again."}}
+		f.results = map[string]*views.ActionResult{action: {Summary: label + " needs the credentials marked above; fix them and try again."}}
 		return s.actionResponse(c, f, action, http.StatusUnprocessableEntity)
 	}
 

@@ -94,3 +94,17 @@ func keysWhere(p provider.Provider) string {
 	}
 	return "the app's settings at " + p.Name + " (private_key_jwt client authentication)"
 }
+
+// hasKeyPair reports whether token id keeps a key pair to register at the
+// provider (so that saving it lands on its page, where the key is shown).
+func (s *Server) hasKeyPair(ctx context.Context, p provider.Provider, id int64) (bool, error) {
+	if p.PublicKeys == nil {
+		return false, nil
+	}
+	values, err := s.Store.TokenValues(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	_, ok := p.PublicKeys(values)
+	return ok, nil
+}

@@ -133,7 +133,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	wantRedirect(t, src.post("/tokens/new/zoom-s2s", url.Values{"name": {"Meetings"}, "description": {"All hands"}, "region": {"zoom"},
 		"account_id": {zoomAccount}, "client_id": {zoomClient}, "client_secret": {zoomClientSecret}, "renewal_rate": {"30m"}}), "/tokens")
 	src.get("/tokens/new/redox-oauth")
-	wantRedirect(t, src.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "es384")), "/tokens")
+	wantRedirect(t, src.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "es384")), "/tokens/3")
 	ids := []string{itoa(tokenIDByName(t, src, "Lab Feed")), itoa(tokenIDByName(t, src, "Meetings")), itoa(tokenIDByName(t, src, "FHIR Feed"))}
 	srcKey := src.get("/tokens/" + ids[2]).text("[data-testid=public-key]")
 	secrets := []string{redoxSecret, zoomClientSecret, "PRIVATE KEY"}
@@ -610,7 +610,7 @@ func TestExportImportKeepsOAuthKeyPair(t *testing.T) {
 	src.get("/tokens/new/oauth2")
 	f := oauthForm("Reports", emu, "client_credentials", oauthtest.PrivateKeyJWT)
 	f.Del("client_secret")
-	wantRedirect(t, src.post("/tokens/new/oauth2", f), "/tokens")
+	wantRedirect(t, src.post("/tokens/new/oauth2", f), "/tokens/1")
 	id := itoa(tokenIDByName(t, src, "Reports"))
 	before := src.get("/tokens/" + id)
 	kid, _ := before.Doc.Find("[data-testid=key-id]").Attr("value")

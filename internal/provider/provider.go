@@ -65,6 +65,11 @@ type Field struct {
 	// RequiredWhen makes the field required while another field holds a
 	// value (Shared Secret, while Signing Method is HS384).
 	RequiredWhen *Condition
+	// UsedWhen limits a field to some choices of another field (a Client
+	// Secret is not used with a signed JWT): the form hides it for the
+	// other choices, or says when it applies. A field with RequiredWhen
+	// and no UsedWhen is used when it is required.
+	UsedWhen *Choice
 	// Secret values are write-only once stored: never rendered back.
 	Secret bool
 	// Credential values are stored in the token's sealed values, not in
@@ -92,6 +97,13 @@ type Field struct {
 type Condition struct {
 	Key, Value string
 	Why        string // completes "Enter the <Label>: …"
+}
+
+// Choice is the values of another field (a select) under which a field
+// applies.
+type Choice struct {
+	Key    string
+	Values []string
 }
 
 // Provider is one kind of external system.

@@ -16,6 +16,37 @@
     }
     if (e.target.name === "id" || all) syncSelection();
   });
+  // Permission Settings: ticking an app chooses "Only the chosen apps";
+  // choosing "Every app" clears the ticks, so that what is sent is what
+  // the form shows (the server reads a tick under "Every app" as a choice).
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    var radio = t.getAttribute && document.getElementById(t.getAttribute("data-chooses") || "");
+    if (radio && t.checked) radio.checked = true;
+    if (t.id === "access-every" && t.checked) {
+      document.querySelectorAll("input[data-chooses]").forEach(function (box) { box.checked = false; });
+    }
+  });
+  // Fields that apply to some choices of another field only (data-when
+  // names its control) hide for the others; a field required whenever it
+  // applies shows its mark with it. Without this script they all show,
+  // each saying when it applies.
+  function syncWhen() {
+    document.querySelectorAll("[data-when]").forEach(function (wrap) {
+      var ctl = document.getElementById(wrap.getAttribute("data-when"));
+      if (!ctl) return;
+      var on = wrap.getAttribute("data-when-values").split(" ").indexOf(ctl.value) >= 0;
+      wrap.hidden = !on;
+      var marks = wrap.querySelectorAll(".req");
+      marks.forEach(function (mark) { mark.hidden = !on; });
+      var input = wrap.querySelector("[aria-required]");
+      if (marks.length && input) input.setAttribute("aria-required", String(on));
+    });
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target.id && document.querySelector('[data-when="' + e.target.id + '"]')) syncWhen();
+  });
+  document.addEventListener("htmx:afterSettle", syncWhen);
   // "/" jumps to the search box, unless the person is typing somewhere.
   document.addEventListener("keydown", function (e) {
     if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
@@ -27,8 +58,18 @@
     q.focus();
     q.select();
   });
-  // Cancel on a form with unsaved edits asks before throwing them away.
-  var dirty = false;
+  // A form with unsaved work (edits, or a token obtained or secrets kept
+  // in its sealed pending field) asks before the page is left any way:
+  // Cancel with its own question, anything else (a link, reload, closing
+  // the tab) through the browser's. Submitting the form itself is saving,
+  // or a step of it (a button, a trip to a consent page), and never asks.
+  var dirty = false, leaving = false;
+  function unsaved() {
+    var form = document.querySelector("[data-warn-unsaved]");
+    if (!form || leaving) return false;
+    var pending = form.querySelector("input[name=pending]");
+    return dirty || !!(pending && pending.value);
+  }
   document.addEventListener("input", function (e) {
     if (e.target.closest("[data-warn-unsaved]")) dirty = true;
   });
@@ -37,14 +78,38 @@
   });
   document.addEventListener("click", function (e) {
     var link = e.target.closest("[data-confirm-discard]");
-    if (link && dirty && !window.confirm(link.getAttribute("data-confirm-discard"))) e.preventDefault();
+    if (!link || !unsaved()) return;
+    if (window.confirm(link.getAttribute("data-confirm-discard"))) leaving = true;
+    else e.preventDefault();
+  });
+  document.addEventListener("submit", function (e) {
+    if (e.target.hasAttribute("data-warn-unsaved")) leaving = true;
+  });
+  // htmx follows HX-Redirect (to a consent page) by itself.
+  document.addEventListener("htmx:beforeOnLoad", function (e) {
+    var xhr = e.detail && e.detail.xhr;
+    if (xhr && xhr.getResponseHeader("HX-Redirect")) leaving = true;
+  });
+  window.addEventListener("beforeunload", function (e) {
+    if (!unsaved()) return;
+    e.preventDefault();
+    e.returnValue = "";
   });
   // Times: the exact moment on hover in the browser's own time zone.
+  // A time marked data-local (a token's page) also reads in that zone,
+  // with the exact second on hover; the server wrote it in UTC.
   function localTimes() {
     var fmt = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+    var exact = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "long" });
     document.querySelectorAll("time[datetime]").forEach(function (el) {
       var d = new Date(el.getAttribute("datetime"));
-      if (!isNaN(d)) el.title = fmt.format(d);
+      if (isNaN(d)) return;
+      if (el.hasAttribute("data-local")) {
+        el.textContent = fmt.format(d);
+        el.title = exact.format(d) + " (" + el.title + ")";
+      } else {
+        el.title = fmt.format(d);
+      }
     });
   }
   // On a narrow screen the navigation scrolls sideways: show where you are.
@@ -53,7 +118,7 @@
     var nav = cur && cur.closest("nav");
     if (nav && nav.scrollWidth > nav.clientWidth) nav.scrollLeft = cur.offsetLeft - nav.offsetLeft - 8;
   }
-  document.addEventListener("DOMContentLoaded", function () { syncSelection(); localTimes(); showCurrentNav(); });
+  document.addEventListener("DOMContentLoaded", function () { syncSelection(); localTimes(); showCurrentNav(); syncWhen(); });
   // Show that a submitted form is being worked on, and prevent double posts.
   document.addEventListener("submit", function (e) {
     var form = e.target;

@@ -315,8 +315,15 @@ func (c client) problem(ctx context.Context, env provider.Env, values map[string
 			return err
 		}
 		msg := fmt.Sprintf("%s could not be reached at %s: check the Token URL and that the service is up.", svc, host)
+		if svc == host {
+			// The generic provider is named by its host already.
+			msg = fmt.Sprintf("%s could not be reached: check the Token URL and that the service is up.", svc)
+		}
 		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
 			msg = fmt.Sprintf("%s did not answer in time (%s).", svc, host)
+			if svc == host {
+				msg = fmt.Sprintf("%s did not answer in time.", svc)
+			}
 		} else if strings.Contains(err.Error(), "missing access_token") {
 			msg = fmt.Sprintf("%s answered without an access token.", svc)
 		}
@@ -341,7 +348,7 @@ func (c client) problem(ctx context.Context, env provider.Env, values map[string
 	}
 	said := ""
 	if desc != "" {
-		said = fmt.Sprintf(" It said: “%s”.", provider.Redact(desc, secrets...))
+		said = provider.Said(desc, secrets...)
 	}
 	code := provider.Redact(re.ErrorCode, secrets...)
 	var msg string

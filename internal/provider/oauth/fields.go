@@ -62,6 +62,9 @@ const (
 	AuthJWT   = "private_key_jwt"
 )
 
+// authCodeOnly marks the fields only the Authorization Code grant uses.
+var authCodeOnly = &provider.Choice{Key: KeyGrantType, Values: []string{GrantAuthCode}}
+
 // ActionGetToken is the Get OAuth 2.0 Access Token button.
 const ActionGetToken = "get_token"
 
@@ -93,6 +96,11 @@ func build(ps Preset) provider.Provider {
 	name := ps.Name
 	if ps.ID == ID {
 		name = "the OAuth 2.0 service"
+	}
+	// console is where the app's Client ID, secret and Redirect URI are set.
+	console := name
+	if ps.Console != "" {
+		console = ps.Console
 	}
 	c := client{preset: ps, service: ps.Name}
 	if ps.ID == ID {
@@ -126,12 +134,18 @@ func build(ps Preset) provider.Provider {
 				Help:    grantHelp,
 			},
 			{
+				Key: KeyRedirectURI, Label: "Redirect URI", Control: provider.Copy, Default: CallbackPath,
+				UsedWhen: authCodeOnly,
+				Help:     "Copy this URI into the app's settings at " + console + " (redirect URI, callback URL): the service sends you back here after you consent.",
+			},
+			{
 				Key: KeyClientID, Label: "Client ID", Control: provider.Text, Required: true, Credential: true, MaxLen: 512,
-				Help: "Specifies the client ID of the app registered at " + name + ".",
+				Help: "Specifies the client ID of the app registered at " + console + ".",
 			},
 			{
 				Key: KeyClientSecret, Label: "Client Secret", Control: provider.Password, Secret: true, Credential: true, MaxLen: 2048,
-				Help: "Specifies the client secret of the app registered at " + name + ". Not used by Signed JWT (private_key_jwt).",
+				Help:     "Specifies the client secret of the app registered at " + console + ". Not used by Signed JWT (private_key_jwt).",
+				UsedWhen: &provider.Choice{Key: KeyClientAuth, Values: []string{AuthBasic, AuthPost}},
 			},
 			{
 				Key: KeyClientAuth, Label: "Client Authentication", Control: provider.Select, Credential: true,
@@ -174,11 +188,8 @@ func build(ps Preset) provider.Provider {
 			},
 			{
 				Key: KeyPKCE, Label: "PKCE", Control: provider.Checkbox, Credential: true, Default: "on",
-				Help: "Sends a PKCE challenge (S256) with the authorization request and its verifier with the code. Leave it on unless the service refuses it.",
-			},
-			{
-				Key: KeyRedirectURI, Label: "Redirect URI", Control: provider.Copy, Default: CallbackPath,
-				Help: "Copy this URI into the app's settings at " + name + " (redirect URI, callback URL): the service sends you back here after you consent.",
+				UsedWhen: authCodeOnly,
+				Help:     "Sends a PKCE challenge (S256) with the authorization request and its verifier with the code. Leave it on unless the service refuses it.",
 			},
 			{
 				Key: KeyAccessToken, Label: "OAuth 2.0 Access Token", Control: provider.Password, Secret: true, Credential: true, MaxLen: 8192,

@@ -68,6 +68,9 @@ type Preset struct {
 	// ClientCredentialsCheck refuses the client credentials grant where the
 	// service allows it only in some set-ups ("" when it may be used).
 	ClientCredentialsCheck func(values map[string]string) string
+	// Console is where the app is registered, when that is not the
+	// service itself (Google Drive's apps live in the Google Cloud Console).
+	Console string
 }
 
 // WhoAmI is a service's "who am I" request.
@@ -84,7 +87,7 @@ const day = 24 * time.Hour
 // the order DESIGN.md gives. The facts are spec/oauth-services.md's.
 var Presets = []Preset{
 	{
-		ID: "oauth2-google-drive", Name: "Google Drive",
+		ID: "oauth2-google-drive", Name: "Google Drive", Console: "the Google Cloud Console",
 		AuthURL:  "https://accounts.google.com/o/oauth2/v2/auth",
 		TokenURL: "https://oauth2.googleapis.com/token",
 		// drive.file is Google's recommended non-sensitive scope; the full
@@ -102,7 +105,7 @@ var Presets = []Preset{
 			"Refresh tokens of apps in \u201cTesting\u201d expire after 7 days.",
 	},
 	{
-		ID: "oauth2-microsoft-sharepoint", Name: "Microsoft SharePoint",
+		ID: "oauth2-microsoft-sharepoint", Name: "Microsoft SharePoint", Console: "the Microsoft Entra admin center",
 		AuthURL:  "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize",
 		TokenURL: "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
 		Scope:    "offline_access https://graph.microsoft.com/Sites.ReadWrite.All",
@@ -122,7 +125,7 @@ var Presets = []Preset{
 			"offline_access is what gives a refresh token.",
 	},
 	{
-		ID: "oauth2-box", Name: "Box",
+		ID: "oauth2-box", Name: "Box", Console: "the Box Developer Console",
 		AuthURL:  "https://account.box.com/api/oauth2/authorize",
 		TokenURL: "https://api.box.com/oauth2/token",
 		Auth:     AuthPost,
@@ -153,7 +156,7 @@ var Presets = []Preset{
 			"the org's API lives there. Salesforce does not say when a token expires; tokendesk asks it (token introspection).",
 	},
 	{
-		ID: "oauth2-dropbox", Name: "Dropbox",
+		ID: "oauth2-dropbox", Name: "Dropbox", Console: "the Dropbox App Console",
 		AuthURL:  "https://www.dropbox.com/oauth2/authorize",
 		TokenURL: "https://api.dropboxapi.com/oauth2/token",
 		Params:   "token_access_type=offline",
@@ -167,7 +170,7 @@ var Presets = []Preset{
 		Detail:              "A Dropbox account. token_access_type=offline is what gives a refresh token; Dropbox access tokens live 4 hours. Processes receive the account_id with the access token.",
 	},
 	{
-		ID: "oauth2-zoom-user", Name: "Zoom user OAuth",
+		ID: "oauth2-zoom-user", Name: "Zoom user OAuth", Console: "the Zoom App Marketplace",
 		AuthURL:  "https://zoom.us/oauth/authorize",
 		TokenURL: "https://zoom.us/oauth/token",
 		Auth:     AuthBasic,
