@@ -189,6 +189,10 @@ func (s *Store) SetPassword(ctx context.Context, id int64, hash, actor string) e
 // administrator: nobody could then manage users or settings.
 var ErrLastAdmin = errors.New("store: this is the last active administrator")
 
+// activeAdminsQuery reads the active administrators from their own
+// partial index (migration 00019).
+const activeAdminsQuery = "SELECT id FROM users WHERE role = 'admin' AND active = 1 ORDER BY id"
+
 // lockActiveAdmins counts the active administrators inside a write
 // transaction that may demote or deactivate one: counted before it, two
 // administrators demoting each other at once both saw the other and left
@@ -197,7 +201,7 @@ var ErrLastAdmin = errors.New("store: this is the last active administrator")
 // and counted here), so that the second transaction waits for the first
 // and then no longer finds the administrator it demoted.
 func (s *Store) lockActiveAdmins(ctx context.Context, tx *sql.Tx) (int, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT id FROM users WHERE role = 'admin' AND active = 1 ORDER BY id"+s.d.forUpdate())
+	rows, err := tx.QueryContext(ctx, activeAdminsQuery+s.d.forUpdate())
 	if err != nil {
 		return 0, fmt.Errorf("store: counting administrators: %w", err)
 	}
@@ -257,4 +261,28 @@ func (s *Store) UsersPage(ctx context.Context, limit int, after, before string) 
 		pg.First, pg.Last = out[0].Email, out[len(out)-1].Email
 	}
 	return out, pg, nil
+}
+
+// activeDesignersQuery reads the active app designers by email from their
+// own partial index (migration 00019).
+const activeDesignersQuery = "SELECT id, email FROM users WHERE role = 'designer' AND active = 1 ORDER BY email"
+
+// ActiveDesigners lists the users who may be made an app's designers
+// (active designers), by email: only what an app's page offers, without
+// the session counts ListUsers reads for every user.
+func (s *Store) ActiveDesigners(ctx context.Context) ([]User, error) {
+	rows, err := s.read.QueryContext(ctx, activeDesignersQuery)
+	if err != nil {
+		return nil, fmt.Errorf("store: designers: %w", err)
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u := User{Role: RoleDesigner, Active: true}
+		if err := rows.Scan(&u.ID, &u.Email); err != nil {
+			return nil, fmt.Errorf("store: designers: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
 }
