@@ -141,9 +141,8 @@ func maxTime(a, b time.Time) time.Time {
 // audit, App Associations, clients' last use).
 func (s *Server) FlushUsage(ctx context.Context) error {
 	usage := s.api.take()
-	if err := s.Store.RecordUsage(ctx, usage); err != nil {
-		s.api.putBack(usage) // the next flush tries again
-		return err
+	if err := s.recordUsage(ctx, usage); err != nil {
+		return err // what was not written is back for the next flush
 	}
 	return s.FlushRefusals(ctx)
 }

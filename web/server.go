@@ -122,6 +122,9 @@ func New(d Deps) *Server {
 		transfer:   newTransferState(),
 	}
 	d.Hasher.Prepare()
+	// The User-Agent parser takes ~100 ms to build (once per process): built
+	// now, in the background, so that the first /sessions view does not wait.
+	go uaParser()
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

@@ -289,8 +289,17 @@ func checkDatabaseURL(c Config) string {
 	case strings.HasSuffix(p, "/") || strings.HasSuffix(p, string(filepath.Separator)):
 		return "names a directory; use a SQLite file path such as ./data/tokendesk.db"
 	}
-	if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-		return "names a directory; use a SQLite file path such as ./data/tokendesk.db"
+	// Lstat: a link is refused, not followed (the store would otherwise
+	// open and narrow whatever it points at).
+	if fi, err := os.Lstat(p); err == nil {
+		switch m := fi.Mode(); {
+		case m.IsDir():
+			return "names a directory; use a SQLite file path such as ./data/tokendesk.db"
+		case m&os.ModeSymlink != 0:
+			return "names a symbolic link; give the database file's own path"
+		case !m.IsRegular():
+			return "names a device, FIFO or socket, not a SQLite file; use a SQLite file path such as ./data/tokendesk.db"
+		}
 	}
 	return ""
 }
