@@ -23,15 +23,16 @@ import (
 const oauthCallbackPath = oauth.CallbackPath
 
 // oauthCallback is the end of a trip to a consent page. The state must be
-// one this person's session started, unused and under 10 minutes old;
-// anything else is a 400 that changes nothing. A refusal at the service is
+// one this very session started, unused and under 10 minutes old, for a
+// token that is still the one it left for, and an iss sent with it must
+// name the server it went to; anything else is a 400 that changes nothing. A refusal at the service is
 // brought back to the form in words; a code is exchanged, and the grant
 // goes back to the form sealed (or, for Reconnect, is saved at once).
 func (s *Server) oauthCallback(c echo.Context) error {
 	u := currentUser(c)
 	q := c.QueryParams()
 	ctx := c.Request().Context()
-	st, err := s.Store.UseOAuthState(ctx, stateHash(q.Get("state")), u.ID, s.Now())
+	st, err := s.Store.UseOAuthState(ctx, stateHash(q.Get("state")), u.ID, currentSessionRef(c), s.Now())
 	switch {
 	case q.Get("state") == "" || errors.Is(err, store.ErrStateUnknown):
 		return userError(http.StatusBadRequest, "This sign-in cannot be completed: its state is not one tokendesk sent from your session. Nothing was changed. Open the token's form and press Get OAuth 2.0 Access Token again.")
@@ -65,6 +66,20 @@ func (s *Server) oauthCallback(c echo.Context) error {
 	verifier, err := s.Box.Open(st.Verifier, verifierAAD(st.Hash))
 	if err != nil {
 		return fmt.Errorf("oauth: opening a PKCE verifier: %w", err)
+	}
+	if st.TokenID != 0 {
+		if ok, err := s.sameToken(ctx, st, draft); err != nil {
+			return err
+		} else if !ok {
+			return userError(http.StatusBadRequest, "This sign-in was started for an access token that no longer exists (it was removed, or moved to another list). Nothing was changed. Open the token you mean and press Get OAuth 2.0 Access Token (or Reconnect) again.")
+		}
+	}
+	if iss, sent := q["iss"]; sent && !issuerMatches(iss[0], draft.AuthEndpoint) {
+		// RFC 9207: an answer that names another authorization server than
+		// the one the browser was sent to is a mix-up; its code is not
+		// exchanged anywhere.
+		s.Logger.Warn("oauth callback: issuer mismatch", "provider", p.ID, "token_id", st.TokenID, "request_id", requestID(c))
+		return userError(http.StatusBadRequest, "This sign-in came back from another service than the one it was sent to (its issuer does not match). Nothing was changed. Press Get OAuth 2.0 Access Token to start again.")
 	}
 
 	svc := serviceName(p, draft.Call)
