@@ -98,6 +98,7 @@ func (s *Server) routes() {
 	admin.POST("/users/:id/sign-out", s.signOutUser)
 	admin.GET("/settings", s.showSettings)
 	admin.POST("/settings", s.saveSettings)
+	admin.POST("/settings/providers/private", s.saveProvidersPrivate)
 	admin.GET("/settings/key/rotate", s.confirmRotateKey)
 	admin.POST("/settings/key/rotate", s.rotateKey)
 	admin.GET("/audit", s.listAudit)

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/tokendesk/tokendesk/internal/netguard"
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -107,7 +109,10 @@ func (c client) httpContext(ctx context.Context, env provider.Env, values map[st
 		wrapped.Transport = &assertionTransport{base: base, values: values, now: func() time.Time { return now(env) }}
 		hc = &wrapped
 	}
-	return context.WithValue(ctx, oauth2.HTTPClient, hc), nil
+	// Every URL here was typed on a form (a preset's are defaults that can
+	// be edited): the provider client keeps such calls off private
+	// addresses unless an administrator allows them.
+	return context.WithValue(netguard.Guard(ctx), oauth2.HTTPClient, hc), nil
 }
 
 var errNoKeyPair = errors.New("This token has no key pair yet: press Save, register the public key (or the JWKS URL) shown on its page at the service, then try again.")
@@ -289,7 +294,10 @@ func (c client) problem(ctx context.Context, env provider.Env, values map[string
 			return err
 		}
 		msg := fmt.Sprintf("%s could not be reached at %s: check the Token URL and that the service is up.", svc, host)
-		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+		if errors.Is(err, netguard.ErrBlocked) {
+			// The same words whatever listens at that address, or not.
+			msg = fmt.Sprintf("%s is not called at %s: that address is on this machine or a private network, which tokendesk does not call for a typed URL unless an administrator allows private addresses in Settings.", svc, host)
+		} else if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
 			msg = fmt.Sprintf("%s did not answer in time (%s).", svc, host)
 		} else if strings.Contains(err.Error(), "missing access_token") {
 			msg = fmt.Sprintf("%s answered without an access token.", svc)
@@ -305,7 +313,7 @@ func (c client) problem(ctx context.Context, env provider.Env, values map[string
 		return &provider.CallError{Service: svc, Host: host, Status: status, RetryAfter: wait,
 			Message: fmt.Sprintf("%s is limiting requests; try again in %s.", svc, provider.FormatWait(wait))}
 	}
-	if status >= 500 || re.ErrorCode == "" {
+	if status >= 500 || !oauthErrorJSON(re) {
 		return &provider.CallError{Service: svc, Host: host, Status: status, Message: provider.StatusProblem(svc, status)}
 	}
 	said := ""
@@ -331,6 +339,26 @@ func (c client) problem(ctx context.Context, env provider.Env, values map[string
 		msg = fmt.Sprintf("%s refused the request (%s, HTTP %d).", svc, code, status)
 	}
 	return &provider.CallError{Service: svc, Host: host, Status: status, Message: msg + said}
+}
+
+// oauthErrorJSON reports whether a refusal is an OAuth 2.0 error answer
+// (RFC 6749 §5.2: JSON with an error code). Only such an answer's code
+// and description are quoted: anything else (an HTML page, text, a form
+// an internal service answered with) is named by its status alone, so a
+// Token URL aimed at another server cannot read that server's answers.
+func oauthErrorJSON(re *oauth2.RetrieveError) bool {
+	if re.Response == nil || re.ErrorCode == "" || len(re.ErrorCode) > 64 {
+		return false
+	}
+	if mt, _, _ := mime.ParseMediaType(re.Response.Header.Get("Content-Type")); mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+		return false
+	}
+	for _, r := range re.ErrorCode {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 func grantLabel(values map[string]string) string {
