@@ -26,6 +26,10 @@ func (s *Server) routes() {
 	api := e.Group("/api/v1")
 	api.GET("/openapi.json", s.openAPI)
 	api.GET(fetchRoute[len("/api/v1"):], s.fetchToken)
+	// Anything else under /api/ answers the API's JSON 404 or 405, never
+	// the console's login redirect.
+	e.RouteNotFound("/api", s.apiNoRoute)
+	e.RouteNotFound("/api/*", s.apiNoRoute)
 
 	// The console: sessions, CSRF on every unsafe request, never cached.
 	ui := e.Group("", noStore, s.loadSession, s.csrf)

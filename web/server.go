@@ -217,7 +217,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 			"err", err, "method", c.Request().Method, "route", c.Path(), "request_id", requestID(c))
 	}
 	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
-		c.JSON(status, map[string]any{"error": map[string]string{"code": apiCode(status), "message": msg}})
+		writeAPIError(c, status, apiCode(status), msg)
 		return
 	}
 	page := s.page(c, heading, "")
