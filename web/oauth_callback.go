@@ -86,7 +86,7 @@ func (s *Server) oauthCallback(c echo.Context) error {
 	var res consentResult
 	switch code := q.Get("code"); {
 	case q.Get("error") != "":
-		res.Problem = providerRefusal(svc, q.Get("error"), q.Get("error_description"))
+		res.Problem = providerRefusal(svc, q.Get("error"), q.Get("error_description"), p.SecretValues(draft.Call)...)
 	case code == "":
 		res.Problem = svc + " sent you back without an authorization code. Press Get OAuth 2.0 Access Token to try again."
 	default:
@@ -135,7 +135,9 @@ func serviceName(p provider.Provider, values map[string]string) string {
 }
 
 // providerRefusal words an authorization error response (RFC 6749 §4.1.2.1).
-func providerRefusal(svc, code, desc string) string {
+// What the service wrote is quoted without any of secrets (the token's:
+// anyone can put them in a URL that comes back here).
+func providerRefusal(svc, code, desc string, secrets ...string) string {
 	var msg string
 	switch code {
 	case "access_denied":
@@ -151,10 +153,10 @@ func providerRefusal(svc, code, desc string) string {
 	case "server_error", "temporarily_unavailable":
 		msg = fmt.Sprintf("%s could not complete the sign-in (%s): try again in a moment.", svc, code)
 	default:
-		msg = fmt.Sprintf("%s refused the sign-in (%s).", svc, provider.Redact(code))
+		msg = fmt.Sprintf("%s refused the sign-in (%s).", svc, provider.Redact(code, secrets...))
 	}
 	if desc != "" {
-		msg += fmt.Sprintf(" It said: “%s”.", provider.Redact(desc))
+		msg += fmt.Sprintf(" It said: “%s”.", provider.Redact(desc, secrets...))
 	}
 	return msg + " Press Get OAuth 2.0 Access Token to try again."
 }

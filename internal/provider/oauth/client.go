@@ -287,7 +287,8 @@ func (c client) problem(ctx context.Context, env provider.Env, values map[string
 	if u, perr := url.Parse(values[KeyTokenURL]); perr == nil {
 		host = u.Host
 	}
-	secrets = append(secrets, values[KeyClientSecret], values[KeyRefreshToken])
+	// Every secret of the token: a service may echo any of them back.
+	secrets = append(secrets, values[KeyClientSecret], values[KeyRefreshToken], values[KeyAccessToken], values[KeyPrivateKey])
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
 		if errors.Is(err, errNoKeyPair) {
