@@ -173,6 +173,16 @@ END;
 -- the Sessions page names sessions): the callback must come back to it.
 ALTER TABLE oauth_states ADD COLUMN session_ref TEXT NOT NULL DEFAULT '';
 
+-- One-time hand-overs (a new API key, a webhook secret) travel in a sealed
+-- cookie; the page that shows one records its random id here, so a copy
+-- of the cookie shows nothing a second time, on any replica (issue 18.8).
+-- Rows are dropped once the cookie they name has expired.
+CREATE TABLE used_once (
+    hash       TEXT    PRIMARY KEY,  -- SHA-256 of the hand-over's random id
+    expires_at INTEGER NOT NULL      -- ms
+) STRICT;
+CREATE INDEX used_once_expires ON used_once (expires_at);
+
 COMMIT;
 
 PRAGMA foreign_keys = ON;
