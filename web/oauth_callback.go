@@ -25,9 +25,10 @@ const oauthCallbackPath = oauth.CallbackPath
 // oauthCallback is the end of a trip to a consent page. The state must be
 // one this very session started, unused and under 10 minutes old, for a
 // token that is still the one it left for, and an iss sent with it must
-// name the server it went to; anything else is a 400 that changes nothing. A refusal at the service is
-// brought back to the form in words; a code is exchanged, and the grant
-// goes back to the form sealed (or, for Reconnect, is saved at once).
+// name the server it went to; anything else is a 400 that changes nothing.
+// A refusal at the service is brought back to the form in words; a code is
+// exchanged, and the grant goes back to the form sealed (or, for
+// Reconnect, is saved at once).
 func (s *Server) oauthCallback(c echo.Context) error {
 	u := currentUser(c)
 	q := c.QueryParams()
@@ -135,8 +136,8 @@ func serviceName(p provider.Provider, values map[string]string) string {
 }
 
 // providerRefusal words an authorization error response (RFC 6749 §4.1.2.1).
-// What the service wrote is quoted without any of secrets (the token's:
-// anyone can put them in a URL that comes back here).
+// What the service wrote is quoted with none of secrets (the token's) in
+// it: anyone can put them in a URL that comes back here.
 func providerRefusal(svc, code, desc string, secrets ...string) string {
 	var msg string
 	switch code {

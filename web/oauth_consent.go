@@ -40,7 +40,7 @@ type consentDraft struct {
 	TokenKey string `json:"k,omitempty"`
 	// AuthEndpoint is the authorization endpoint the browser was sent to,
 	// without its query: what an iss parameter on the way back must name
-	// (RFC 9207; see checkIssuer).
+	// (RFC 9207; see issuerMatches).
 	AuthEndpoint string `json:"a,omitempty"`
 }
 
