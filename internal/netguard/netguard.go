@@ -14,6 +14,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -102,36 +104,62 @@ func NewTransport(timeout time.Duration) *http.Transport {
 }
 
 // NewProviderClient is the client for calls to the services tokens come
-// from. A request marked with Guard (its URL was typed on a form) goes
-// through a guarded transport unless allow says private targets are
-// allowed; other requests (the services' own URLs, set in the server's
-// configuration) through an ordinary one. The two never share a
-// connection, so a connection opened while private targets were allowed,
-// or for the configuration's own URL, is never reused for a typed URL.
-// No redirect is ever followed: a token request carries the client's
-// secret, which a redirect would send on to wherever it points; the 3xx
-// comes back as the answer.
-func NewProviderClient(timeout time.Duration, allow AllowFunc) *http.Client {
+// from. A request goes through a guarded transport, unless allow says
+// private targets are allowed, when it was marked with Guard (its URL was
+// typed on a form) or when its host is not one of trusted (the services'
+// own URLs, set in the server's configuration): so a URL a service hands
+// back (an instance_url, an api_url) is guarded too. Only the
+// configuration's hosts, unmarked, go through an ordinary transport. The
+// two never share a connection, so a connection opened while private
+// targets were allowed, or for the configuration's own URL, is never
+// reused for another. No redirect is ever followed: a token request
+// carries the client's secret, which a redirect would send on to wherever
+// it points; the 3xx comes back as the answer.
+func NewProviderClient(timeout time.Duration, allow AllowFunc, trusted ...string) *http.Client {
 	plain := http.DefaultTransport.(*http.Transport).Clone()
 	plain.ResponseHeaderTimeout = timeout
+	r := &router{plain: plain, guarded: NewTransport(timeout), allow: allow, trusted: map[string]bool{}}
+	for _, raw := range trusted {
+		if u, err := url.Parse(raw); err == nil && u.Host != "" {
+			r.trusted[hostPort(u)] = true
+		}
+	}
 	return &http.Client{
 		Timeout:       timeout,
-		Transport:     &router{plain: plain, guarded: NewTransport(timeout), allow: allow},
+		Transport:     r,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+}
+
+// hostPort is u's host and port, the scheme's default port written out.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if strings.EqualFold(u.Scheme, "https") {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
 type router struct {
 	plain, guarded *http.Transport
 	allow          AllowFunc
+	trusted        map[string]bool
 }
 
 func (r *router) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	if Guarded(ctx) && (r.allow == nil || !r.allow(ctx)) {
+	if r.guards(req) {
 		return r.guarded.RoundTrip(req)
 	}
 	return r.plain.RoundTrip(req)
+}
+
+// guards reports whether req goes through the guarded transport.
+func (r *router) guards(req *http.Request) bool {
+	ctx := req.Context()
+	return (Guarded(ctx) || !r.trusted[hostPort(req.URL)]) && (r.allow == nil || !r.allow(ctx))
 }
 
 // CloseIdleConnections lets http.Client.CloseIdleConnections reach both.

@@ -1,8 +1,12 @@
 package netguard
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"testing"
+	"time"
 )
 
 func TestBlocked(t *testing.T) {
@@ -31,5 +35,36 @@ func TestBlocked(t *testing.T) {
 	}
 	if Control("tcp", "8.8.8.8:443", nil) != nil || Control("tcp", "[::1]:443", nil) != ErrBlocked || Control("tcp", "nonsense", nil) != ErrBlocked {
 		t.Error("Control")
+	}
+}
+
+// The provider client guards typed URLs and every host the configuration
+// does not name; the configuration's own hosts go unguarded (the demo's
+// emulators on loopback), unless a request is marked as typed.
+func TestProviderClientRoutes(t *testing.T) {
+	c := NewProviderClient(time.Second, func(context.Context) bool { return false }, "http://127.0.0.1:9090", "https://api.zoom.us")
+	r := c.Transport.(*router)
+	for _, tc := range []struct {
+		url    string
+		typed  bool
+		guards bool
+	}{
+		{"http://127.0.0.1:9090/v2/auth/token", false, false},
+		{"http://127.0.0.1:9090/oauth2/token", true, true},
+		{"http://127.0.0.1:9091/token", false, true},
+		{"https://api.zoom.us/v2/users/me", false, false},
+		{"https://API.zoom.us:443/oauth/token", false, false},
+		{"http://169.254.169.254/latest", false, true},
+	} {
+		req := httptest.NewRequest("GET", tc.url, nil)
+		if tc.typed {
+			req = req.WithContext(Guard(req.Context()))
+		}
+		if guards := r.guards(req); guards != tc.guards {
+			t.Errorf("%s (typed %v): guarded %v", tc.url, tc.typed, guards)
+		}
+	}
+	if c.CheckRedirect(nil, nil) != http.ErrUseLastResponse {
+		t.Error("the provider client follows redirects")
 	}
 }
