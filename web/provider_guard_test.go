@@ -73,7 +73,14 @@ func TestTypedTokenURLNeverReachesPrivateAddresses(t *testing.T) {
 		t.Fatalf("the emulator on loopback issued %d tokens", emu.Issued())
 	}
 
+	settings := ts.get("/settings")
+	if box := settings.Doc.Find("[data-testid=provider-private-form] input#providers_allow_private"); box.Length() != 1 || box.Is("[checked]") {
+		t.Fatal("Settings has no unticked Allow Token URLs on private addresses")
+	}
 	allowPrivateTargets(t, ts, true)
+	if !ts.get("/settings").Doc.Find("input#providers_allow_private").Is("[checked]") {
+		t.Fatal("the setting does not show as on")
+	}
 	if s, _ := getTokenWith(t, ts, emu, emu.TokenURL()); !strings.Contains(s, "Obtained an OAuth 2.0 access token") {
 		t.Fatalf("with private targets allowed: %q", s)
 	}
