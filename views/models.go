@@ -584,6 +584,10 @@ type SettingsPage struct {
 	Keyring       KeyringPanel
 	RetentionDays string // days the audit log keeps entries, as typed
 	Errors        map[string]string
+	// PrivateTargets: typed provider URLs may reach private addresses
+	// (the setting); PrivateByConfig: TOKENDESK_ALLOW_PRIVATE_TARGETS
+	// allows them whatever the setting says.
+	PrivateTargets, PrivateByConfig bool
 }
 
 // RevokeClientPage confirms revoking an API client's key.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -33,6 +34,14 @@ type consentDraft struct {
 	Secrets map[string]string `json:"s,omitempty"` // typed secrets, kept as pending
 	Version int64             `json:"n,omitempty"` // the edit form's version
 	Call    map[string]string `json:"v"`           // every value the exchange needs
+	// TokenKey is the saved token's consent key when the trip left (not
+	// for a new token): the callback saves nothing onto a token whose key
+	// differs, that is onto any other token.
+	TokenKey string `json:"k,omitempty"`
+	// AuthEndpoint is the authorization endpoint the browser was sent to,
+	// without its query: what an iss parameter on the way back must name
+	// (RFC 9207; see issuerMatches).
+	AuthEndpoint string `json:"a,omitempty"`
 }
 
 // consentResult is what the callback brought back to the form.
@@ -142,6 +151,22 @@ func (s *Server) consentTrip(c echo.Context, p provider.Provider, appID, tokenID
 	if err != nil {
 		return "", consentProblem(err.Error())
 	}
+	if u, err := url.Parse(to); err == nil {
+		u.RawQuery, u.Fragment = "", ""
+		draft.AuthEndpoint = u.String()
+	}
+	if tokenID != 0 {
+		// Bound to the token itself, not only its id: its list, its kind
+		// and its own random key.
+		b, err := s.Store.TokenBindingByID(c.Request().Context(), tokenID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && (b.AppID != appID || b.Provider != p.ID)) {
+			return "", userError(http.StatusNotFound, "This access token does not exist. It may have been removed.")
+		}
+		if err != nil {
+			return "", err
+		}
+		draft.TokenKey = b.Key
+	}
 	plain, err := json.Marshal(draft)
 	if err != nil {
 		return "", err
@@ -151,7 +176,7 @@ func (s *Server) consentTrip(c echo.Context, p provider.Provider, appID, tokenID
 	_, err = s.Store.CreateOAuthState(c.Request().Context(), store.OAuthState{
 		Hash: hash, UserID: currentUser(c).ID, AppID: appID, Provider: p.ID, TokenID: tokenID, Reconnect: reconnect,
 		Draft: s.Box.Seal(plain, draftAAD(hash)), Verifier: s.Box.Seal([]byte(verifier), verifierAAD(hash)),
-		CreatedAt: now, ExpiresAt: now.Add(consentTTL),
+		CreatedAt: now, ExpiresAt: now.Add(consentTTL), Session: currentSessionRef(c),
 	})
 	return to, err
 }

@@ -26,6 +26,10 @@ func (s *Server) routes() {
 	api := e.Group("/api/v1")
 	api.GET("/openapi.json", s.openAPI)
 	api.GET(fetchRoute[len("/api/v1"):], s.fetchToken)
+	// Anything else under /api/ answers the API's JSON 404 or 405, never
+	// the console's login redirect.
+	e.RouteNotFound("/api", s.apiNoRoute)
+	e.RouteNotFound("/api/*", s.apiNoRoute)
 
 	// The console: sessions, CSRF on every unsafe request, never cached.
 	ui := e.Group("", noStore, s.loadSession, s.csrf)
@@ -100,6 +104,7 @@ func (s *Server) routes() {
 	admin.POST("/users/:id/sign-out", s.signOutUser)
 	admin.GET("/settings", s.showSettings)
 	admin.POST("/settings", s.saveSettings)
+	admin.POST("/settings/providers/private", s.saveProvidersPrivate)
 	admin.GET("/settings/key/rotate", s.confirmRotateKey)
 	admin.POST("/settings/key/rotate", s.rotateKey)
 	admin.GET("/audit", s.listAudit)

@@ -63,10 +63,12 @@ func (s *Server) runAction(c echo.Context, f *tokenForm, action string) error {
 	res := f.p.Actions[action](ctx, env, values)
 
 	// Providers redact what a vendor said where they quote it
-	// (provider.Redact); the rest is tokendesk's own wording, shown whole.
-	view := &views.ActionResult{OK: res.OK, Summary: res.Summary, Warning: res.Warning}
+	// (provider.Redact); the rest is tokendesk's own wording, shown whole
+	// but for any secret of the token, should a quote have missed one.
+	secrets := actionSecrets(f.p, values, res.Grant)
+	view := &views.ActionResult{OK: res.OK, Summary: hideSecrets(res.Summary, secrets), Warning: hideSecrets(res.Warning, secrets)}
 	for _, st := range res.Steps {
-		view.Steps = append(view.Steps, views.ActionStep{Text: st.Text, OK: st.OK, Duration: formatTook(st.Took)})
+		view.Steps = append(view.Steps, views.ActionStep{Text: hideSecrets(st.Text, secrets), OK: st.OK, Duration: formatTook(st.Took)})
 	}
 	f.results = map[string]*views.ActionResult{action: view}
 	if res.Grant != nil {

@@ -60,7 +60,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	httpClient := &http.Client{Timeout: provider.DefaultTimeout}
+	httpClient := web.NewProviderClient(cfg, st)
 	env := provider.Env{HTTP: httpClient, RedoxURL: cfg.RedoxURL, ZoomAPIURL: cfg.ZoomAPIURL, ZoomOAuthURL: cfg.ZoomOAuthURL, Now: time.Now}
 	worker := renewal.New(st, registry.ByID, env, logger.With("component", "renewal"), renewal.NewMetrics(reg, st, time.Now, registry.Retired()))
 	worker.Parallel = cfg.RenewalWorkers

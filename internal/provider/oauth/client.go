@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/tokendesk/tokendesk/internal/netguard"
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -122,7 +124,10 @@ func (c client) httpContext(ctx context.Context, env provider.Env, values map[st
 		wrapped.Transport = &assertionTransport{base: base, values: values, now: func() time.Time { return now(env) }}
 		hc = &wrapped
 	}
-	return context.WithValue(ctx, oauth2.HTTPClient, hc), nil
+	// Every URL here was typed on a form (a preset's are defaults that can
+	// be edited): the provider client keeps such calls off private
+	// addresses unless an administrator allows them.
+	return context.WithValue(netguard.Guard(ctx), oauth2.HTTPClient, hc), nil
 }
 
 var errNoKeyPair = errors.New("This token has no key pair yet: press Save, register the public key (or the JWKS URL) shown on its page at the service, then try again.")
@@ -308,7 +313,8 @@ func (c client) problem(ctx context.Context, env provider.Env, values map[string
 	if u, perr := url.Parse(values[KeyTokenURL]); perr == nil {
 		host = u.Host
 	}
-	secrets = append(secrets, values[KeyClientSecret], values[KeyRefreshToken])
+	// Every secret of the token: a service may echo any of them back.
+	secrets = append(secrets, values[KeyClientSecret], values[KeyRefreshToken], values[KeyAccessToken], values[KeyPrivateKey])
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
 		if errors.Is(err, errNoKeyPair) {
@@ -319,7 +325,13 @@ func (c client) problem(ctx context.Context, env provider.Env, values map[string
 			// The generic provider is named by its host already.
 			msg = fmt.Sprintf("%s could not be reached: check the Token URL and that the service is up.", svc)
 		}
-		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+		if errors.Is(err, netguard.ErrBlocked) {
+			// The same words whatever listens at that address, or not.
+			msg = fmt.Sprintf("%s is not called at %s: that address is on this machine or a private network, which tokendesk does not call for a typed URL unless an administrator allows private addresses in Settings.", svc, host)
+			if svc == host {
+				msg = fmt.Sprintf("%s is not called: that address is on this machine or a private network, which tokendesk does not call for a typed URL unless an administrator allows private addresses in Settings.", svc)
+			}
+		} else if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
 			msg = fmt.Sprintf("%s did not answer in time (%s).", svc, host)
 			if svc == host {
 				msg = fmt.Sprintf("%s did not answer in time.", svc)
@@ -338,7 +350,7 @@ func (c client) problem(ctx context.Context, env provider.Env, values map[string
 		return &provider.CallError{Service: svc, Host: host, Status: status, RetryAfter: wait,
 			Message: fmt.Sprintf("%s is limiting requests; try again in %s.", svc, provider.FormatWait(wait))}
 	}
-	if status >= 500 || re.ErrorCode == "" {
+	if status >= 500 || !oauthErrorJSON(re) {
 		return &provider.CallError{Service: svc, Host: host, Status: status, Message: provider.StatusProblem(svc, status)}
 	}
 	desc := re.ErrorDescription
@@ -401,6 +413,26 @@ func mentionsAlg(desc string) bool {
 		}
 	}
 	return false
+}
+
+// oauthErrorJSON reports whether a refusal is an OAuth 2.0 error answer
+// (RFC 6749 §5.2: JSON with an error code). Only such an answer's code
+// and description are quoted: anything else (an HTML page, text, a form
+// an internal service answered with) is named by its status alone, so a
+// Token URL aimed at another server cannot read that server's answers.
+func oauthErrorJSON(re *oauth2.RetrieveError) bool {
+	if re.Response == nil || re.ErrorCode == "" || len(re.ErrorCode) > 64 {
+		return false
+	}
+	if mt, _, _ := mime.ParseMediaType(re.Response.Header.Get("Content-Type")); mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+		return false
+	}
+	for _, r := range re.ErrorCode {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 func grantLabel(values map[string]string) string {

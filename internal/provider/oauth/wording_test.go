@@ -27,7 +27,7 @@ func TestOAuthMessagesReadRight(t *testing.T) {
 	if got := err.Error(); strings.Count(got, "idp.example:8443") != 1 {
 		t.Fatalf("unreachable: %q", got)
 	}
-	refused := &oauth2.RetrieveError{Response: &http.Response{StatusCode: 401}, ErrorCode: "invalid_client", ErrorDescription: "Client authentication failed."}
+	refused := &oauth2.RetrieveError{Response: &http.Response{StatusCode: 401, Header: http.Header{"Content-Type": {"application/json"}}}, ErrorCode: "invalid_client", ErrorDescription: "Client authentication failed."}
 	err = client{}.problem(context.Background(), provider.Env{}, values, refused, "exchange")
 	if got := err.Error(); !strings.Contains(got, "It said: “Client authentication failed.”") || strings.Contains(got, "”.") {
 		t.Fatalf("quoted: %q", got)
