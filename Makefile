@@ -51,6 +51,7 @@ demo: build
 	TOKENDESK_DATA_DIR=./data-demo TOKENDESK_ADDR=$(DEMO_ADDR) \
 	TOKENDESK_ADMIN_EMAIL=demo@tokendesk.test TOKENDESK_ADMIN_PASSWORD='demo password 123' \
 	TOKENDESK_REDOX_URL=http://$(EMU_ADDR) TOKENDESK_ZOOM_API_URL=http://$(EMU_ADDR) TOKENDESK_ZOOM_OAUTH_URL=http://$(EMU_ADDR) \
+	TOKENDESK_ALLOW_PRIVATE_TARGETS=true \
 	./$(BIN) serve
 
 ## screenshots: PNGs of the main screens from the browser tests (docs/screenshots)

@@ -145,6 +145,10 @@ type TokenListPage struct {
 	AddURL    string
 	ListURL   string
 	RemoveURL string
+	// ExportAllURL exports every token the current filter matches, not
+	// only the ticked ones; ExportAllLabel says how many when known.
+	ExportAllURL   string
+	ExportAllLabel string
 }
 
 // ProviderChoice is one provider in the Add Token picker.
@@ -173,7 +177,9 @@ type FormField struct {
 	Options     []Option
 	Required    bool
 	// Stored describes a write-only value already stored ("Stored · changed … by …").
-	Stored    string
+	Stored string
+	// StoredAt is the time Stored names, shown in the reader's time zone.
+	StoredAt  time.Time
 	Clearable bool
 	Cleared   bool
 	// Checkbox state; Locked checkboxes cannot be changed (the note says why).
@@ -184,6 +190,13 @@ type FormField struct {
 	Action  string
 	Result  *ActionResult
 	PostURL string
+	// A field used only with some choices of another field: WhenID is
+	// that control's id, WhenValues its values (space-separated), WhenNote
+	// says so in words (all a browser without JavaScript shows; with it
+	// the field hides for the other choices). RequiredWhen: required
+	// whenever it applies (its mark follows the choice).
+	WhenID, WhenValues, WhenNote string
+	RequiredWhen                 bool
 }
 
 // ActionFragment is what htmx receives after a button press: the result
@@ -228,6 +241,10 @@ type TokenFormPage struct {
 	Renewal *RenewalState
 	// PermissionsURL leads to a global token's Permission Settings and App Associations.
 	PermissionsURL string
+	// Returned is the outcome of a trip to a consent page, shown at the
+	// top of the form as well as at its button (ReturnedAction).
+	Returned       *ActionResult
+	ReturnedAction string
 }
 
 // RenewalState is a saved token's renewal information.
@@ -243,6 +260,10 @@ type RenewalState struct {
 	// ReconnectURL, when set, offers Reconnect: one trip through the
 	// service's consent page, keeping the stored settings and secrets.
 	ReconnectURL string
+	// The moments behind LastRenewed, NextRenewal, Expires and
+	// RefreshExpires when those are plain times (zero otherwise): the
+	// page shows them in the reader's time zone.
+	LastRenewedAt, NextRenewalAt, ExpiresAt, RefreshExpiresAt time.Time
 }
 
 // RemovePage confirms removing tokens.
@@ -444,6 +465,7 @@ type AppPage struct {
 	Designers  []string
 	TokensURL  string
 	ClientsURL string
+	AuditURL   string     // the app's own audit entries, read-only
 	Usable     []TokenRow // global tokens the app may use (one page of them)
 	// UsablePrevURL and UsableNextURL page through Usable.
 	UsablePrevURL, UsableNextURL string
@@ -578,6 +600,10 @@ type SettingsPage struct {
 	Keyring       KeyringPanel
 	RetentionDays string // days the audit log keeps entries, as typed
 	Errors        map[string]string
+	// PrivateTargets: typed provider URLs may reach private addresses
+	// (the setting); PrivateByConfig: TOKENDESK_ALLOW_PRIVATE_TARGETS
+	// allows them whatever the setting says.
+	PrivateTargets, PrivateByConfig bool
 }
 
 // RevokeClientPage confirms revoking an API client's key.
@@ -607,4 +633,9 @@ type KeyPair struct {
 	RetireURL    string // POST kid: stop publishing an earlier key
 	NewKeyID     string // typed into a refused New key pair form
 	Error        string
+
+	// CertificatePEM and CertificateURL are the self-signed certificate
+	// to upload where the service takes one (Microsoft Entra).
+	CertificatePEM string
+	CertificateURL string
 }

@@ -35,6 +35,14 @@ func Ago(t, now time.Time) string {
 	return s + " ago"
 }
 
+// Exact is t to the second, for a time's hover text.
+func Exact(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
 // ISO is t for machines (the datetime attribute a script reads).
 func ISO(t time.Time) string {
 	if t.IsZero() {
@@ -49,4 +57,13 @@ func Plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// Agree picks the words that agree with n: one for 1, many otherwise
+// ("its access token", "their access tokens").
+func Agree(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -13,6 +13,8 @@ type ExportPage struct {
 	Errors  map[string]string
 	// MinPassphrase is the shortest passphrase accepted, in characters.
 	MinPassphrase int
+	// SecretsAllowed: the person may export secrets (administrators only).
+	SecretsAllowed bool
 }
 
 // ImportPage is the upload form of Import.

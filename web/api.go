@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -141,9 +140,8 @@ func maxTime(a, b time.Time) time.Time {
 // audit, App Associations, clients' last use).
 func (s *Server) FlushUsage(ctx context.Context) error {
 	usage := s.api.take()
-	if err := s.Store.RecordUsage(ctx, usage); err != nil {
-		s.api.putBack(usage) // the next flush tries again
-		return err
+	if err := s.recordUsage(ctx, usage); err != nil {
+		return err // what was not written is back for the next flush
 	}
 	return s.FlushRefusals(ctx)
 }
@@ -239,21 +237,38 @@ type tokenAnswer struct {
 	With [][2]string `json:"-"`
 }
 
-// MarshalJSON writes the fixed fields, then the provider's own.
+// MarshalJSON writes the fixed fields, then the provider's own, as
+// encoding/json would but without HTML escaping (see appendJSONString).
 func (a tokenAnswer) MarshalJSON() ([]byte, error) {
-	type fixed tokenAnswer // the fields, without this method
-	b, err := json.Marshal(fixed(a))
-	if err != nil {
-		return nil, err
+	n := 100 + len(a.Name) + len(a.Provider) + len(a.Scope) + len(a.AccessToken) + len(a.TokenType)
+	for _, kv := range a.With {
+		n += 6 + len(kv[0]) + len(kv[1])
 	}
-	b = b[:len(b)-1] // reopen the object
+	b := make([]byte, 0, n)
+	b = append(b, `{"name":`...)
+	b = appendJSONString(b, a.Name)
+	b = append(b, `,"provider":`...)
+	b = appendJSONString(b, a.Provider)
+	b = append(b, `,"scope":`...)
+	b = appendJSONString(b, a.Scope)
+	b = append(b, `,"access_token":`...)
+	b = appendJSONString(b, a.AccessToken)
+	b = append(b, `,"token_type":`...)
+	b = appendJSONString(b, a.TokenType)
+	b = append(b, `,"expires_at":`...)
+	if a.ExpiresAt == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendJSONString(b, *a.ExpiresAt)
+	}
 	for _, kv := range a.With {
 		if kv[1] == "" {
 			continue
 		}
-		k, _ := json.Marshal(kv[0])
-		v, _ := json.Marshal(kv[1])
-		b = append(append(append(append(b, ','), k...), ':'), v...)
+		b = append(b, ',')
+		b = appendJSONString(b, kv[0])
+		b = append(b, ':')
+		b = appendJSONString(b, kv[1])
 	}
 	return append(b, '}'), nil
 }
@@ -286,7 +301,7 @@ func (s *Server) fetchToken(c echo.Context) error {
 		if ae.retry > 0 {
 			c.Response().Header().Set("Retry-After", retrySeconds(ae.retry))
 		}
-		return c.JSON(ae.status, map[string]any{"error": map[string]string{"code": ae.code, "message": ae.message}})
+		return writeAPIError(c, ae.status, ae.code, ae.message)
 	}
 	if err != nil {
 		var he *echo.HTTPError
@@ -338,7 +353,8 @@ func (s *Server) answer(ctx context.Context, cl store.Client, t *index.Token, no
 		exp := cred.ExpiresAt.UTC().Format(time.RFC3339)
 		ans.ExpiresAt = &exp
 	}
-	body, err := json.Marshal(ans)
+	// Not json.Marshal: it would escape <, > and & again (see api_json.go).
+	body, err := ans.MarshalJSON()
 	if err != nil {
 		return nil, err
 	}

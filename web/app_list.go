@@ -53,15 +53,13 @@ func kindLabel(kind string) string {
 
 // designerOptions offers the app designers as checkboxes.
 func (s *Server) designerOptions(c echo.Context, chosen map[int64]bool) ([]views.Option, error) {
-	users, err := s.Store.ListUsers(c.Request().Context())
+	users, err := s.Store.ActiveDesigners(c.Request().Context())
 	if err != nil {
 		return nil, err
 	}
 	var out []views.Option
 	for _, u := range users {
-		if u.Role == store.RoleDesigner && u.Active {
-			out = append(out, views.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Email, Selected: chosen[u.ID]})
-		}
+		out = append(out, views.Option{Value: strconv.FormatInt(u.ID, 10), Label: u.Email, Selected: chosen[u.ID]})
 	}
 	return out, nil
 }

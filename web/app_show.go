@@ -28,7 +28,7 @@ func (s *Server) renderApp(c echo.Context, status int, app store.App, in *appInp
 	m := views.AppPage{
 		Page: s.page(c, app.Name, views.NavApps, views.AppsCrumb, views.Crumb{Label: app.Name}),
 		ID:   app.ID, Name: app.Name, Kind: app.Kind,
-		TokensURL: appURL(app.ID) + "/tokens", ClientsURL: appURL(app.ID) + "/clients",
+		TokensURL: appURL(app.ID) + "/tokens", ClientsURL: appURL(app.ID) + "/clients", AuditURL: appURL(app.ID) + "/audit",
 		CanEdit: currentUser(c).IsAdmin(), PostURL: appURL(app.ID), DeleteURL: appURL(app.ID) + "/delete",
 	}
 	chosen := map[int64]bool{}
@@ -81,8 +81,15 @@ func (s *Server) usableTokens(c echo.Context, m *views.AppPage) error {
 	if err != nil {
 		return err
 	}
+	// Designers see whether a token their app relies on works; only
+	// administrators may open a global token, so only they get a link.
+	admin := currentUser(c).IsAdmin()
 	for _, t := range usable {
-		m.Usable = append(m.Usable, views.TokenRow{Name: t.Name, Type: providerName(t.Provider), Description: t.Description})
+		link := ""
+		if admin {
+			link = "/tokens/" + strconv.FormatInt(t.ID, 10)
+		}
+		m.Usable = append(m.Usable, tokenRow(t, link, s.Now()))
 	}
 	if len(usable) == 0 {
 		return nil

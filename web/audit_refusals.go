@@ -137,9 +137,8 @@ func (s *Server) FlushRefusals(ctx context.Context) error {
 		sum.Last = maxTime(sum.Last, n.Last)
 		out[k] = sum
 	}
-	if err := s.Store.RecordRefusals(ctx, out); err != nil {
-		s.refusals.putBack(pending)
-		return err
+	if err := s.recordRefusals(ctx, out); err != nil {
+		return err // what could not be written is back in the log
 	}
 	return nil
 }

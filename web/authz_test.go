@@ -28,6 +28,18 @@ func expectedAccess(method, path string) [4]access {
 		anon = unauthorized
 	}
 	adminOnly := func() [4]access { return [4]access{anon, allowed, forbidden, forbidden} }
+	if rest, ok := strings.CutSuffix(path, "/certificate.cer"); ok {
+		// The matrix's tokens are Redox's, which have no certificate: whoever
+		// may open the token is told so (404), the others are refused as for
+		// the token itself.
+		want := expectedAccess(method, rest)
+		for i, a := range want {
+			if a == allowed {
+				want[i] = notFound
+			}
+		}
+		return want
+	}
 	switch {
 	case path == "/" || path == "/logout" || path == "/apps" || path == "/sessions",
 		// Any signed-in person may come back from a consent page; the

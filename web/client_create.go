@@ -18,7 +18,8 @@ import (
 // A new key travels from the POST to the page that shows it in a cookie,
 // sealed under the master key and bound to the person and the scope: not
 // in a URL, not in the session table. The page deletes the cookie as it
-// shows the key, so a reload shows it no more.
+// shows the key, so a reload shows it no more, and spends the hand-over's
+// id in the database, so a copy of the cookie shows it no more either.
 const (
 	newKeyCookie = "tokendesk_new_key"
 	newKeyTTL    = 5 * time.Minute
@@ -28,6 +29,9 @@ type newKey struct {
 	Name    string `json:"n"`
 	Key     string `json:"k"`
 	Expires int64  `json:"e"`
+	// Once is the hand-over's random id, spent when it is shown
+	// (used_once.go): a replayed copy of the cookie shows nothing.
+	Once string `json:"o"`
 }
 
 func newKeyAAD(userID, appID int64) string {
@@ -61,7 +65,7 @@ func (s *Server) createClient(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(newKey{Name: cl.Name, Key: key, Expires: s.Now().Add(newKeyTTL).Unix()})
+	b, err := json.Marshal(newKey{Name: cl.Name, Key: key, Expires: s.Now().Add(newKeyTTL).Unix(), Once: newOnceID()})
 	if err != nil {
 		return err
 	}
@@ -82,7 +86,7 @@ func (s *Server) showNewClientKey(c echo.Context) error {
 	var nk newKey
 	if ck, err := c.Cookie(newKeyCookie); err == nil && len(ck.Value) < 4096 {
 		if plain, err := s.Box.OpenString(ck.Value, newKeyAAD(currentUser(c).ID, appID)); err == nil {
-			if json.Unmarshal(plain, &nk) != nil || s.Now().Unix() > nk.Expires {
+			if json.Unmarshal(plain, &nk) != nil || s.Now().Unix() > nk.Expires || !s.spendOnce(c, nk.Once, nk.Expires) {
 				nk = newKey{}
 			}
 		}

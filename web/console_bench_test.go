@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,7 +25,7 @@ const consoleTokens = 100_000
 // tokens of one app, 100,000 audit entries, 300 users, 300 API clients and
 // 50 apps. It writes through a second connection to the same file, as the
 // form path is tested elsewhere and would take minutes here.
-func seedConsole(b *testing.B, ts *testServer) (appID int64) {
+func seedConsole(b testing.TB, ts *testServer) (appID int64) {
 	b.Helper()
 	ctx := context.Background()
 	app, err := ts.store.CreateApp(ctx, "Bench App", "process", nil, "bench")
@@ -79,7 +81,8 @@ func seedConsole(b *testing.B, ts *testServer) (appID int64) {
 // BenchmarkConsolePages: with 100,000 tokens stored, every console page
 // through the real router and middleware (server time: the handler is
 // called directly, without a network). The goal (issue 14 item 5) is
-// ≤ 10 ms and ≤ 200 KB of HTML for each; the table at the end lists them.
+// ≤ 10 ms and ≤ 200 KB of HTML for each; the table at the end lists them,
+// and the benchmark fails naming every page over it.
 func BenchmarkConsolePages(b *testing.B) {
 	ts := newTestServer(b)
 	ctx := context.Background()
@@ -169,43 +172,70 @@ func BenchmarkConsolePages(b *testing.B) {
 	u, _ := url.Parse(ts.http.URL)
 	cookies := ts.client.Jar.Cookies(u)
 	handler := ts.http.Config.Handler
+	serve := func(b *testing.B, p string) int {
+		req := httptest.NewRequest(http.MethodGet, p, nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("%s: %d", p, rec.Code)
+		}
+		return rec.Body.Len()
+	}
 	type result struct {
-		page  string
-		per   time.Duration
-		bytes int
+		page   string
+		per    time.Duration // the benchmark's own figure
+		median time.Duration // of goalSamples requests: what the goal is judged on
+		bytes  int
 	}
 	var results []result
 	for _, p := range pages {
 		b.Run(p, func(b *testing.B) {
 			var size int
 			for b.Loop() {
-				req := httptest.NewRequest(http.MethodGet, p, nil)
-				for _, c := range cookies {
-					req.AddCookie(c)
-				}
-				rec := httptest.NewRecorder()
-				handler.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK {
-					b.Fatalf("%s: %d", p, rec.Code)
-				}
-				size = rec.Body.Len()
+				size = serve(b, p)
 			}
 			b.ReportMetric(float64(size), "B/page")
-			results = append(results, result{p, b.Elapsed() / time.Duration(b.N), size})
+			// The goal is judged on the median of a few more requests: at
+			// -benchtime 1x the loop's figure is one request, which a busy
+			// machine can slow tenfold.
+			times := make([]time.Duration, goalSamples)
+			for i := range times {
+				start := time.Now()
+				serve(b, p)
+				times[i] = time.Since(start)
+			}
+			slices.Sort(times)
+			results = append(results, result{p, b.Elapsed() / time.Duration(b.N), times[len(times)/2], size})
 		})
 	}
 	w := os.Stdout
-	fmt.Fprintf(w, "\nConsole pages with %d global tokens (goal: ≤ 10 ms, ≤ 200 KB)\n", consoleTokens)
-	fmt.Fprintf(w, "%-60s %10s %10s\n", "page", "time", "KB")
+	fmt.Fprintf(w, "\nConsole pages with %d global tokens (goal: ≤ 10 ms, ≤ 200 KB; judged on the median of %d requests)\n", consoleTokens, goalSamples)
+	fmt.Fprintf(w, "%-60s %10s %10s %10s\n", "page", "time", "median", "KB")
+	var over []string
 	for _, r := range results {
 		mark := ""
-		if r.per > 10*time.Millisecond || r.bytes > 200_000 {
+		if r.median > pageTimeGoal || r.bytes > pageSizeGoal {
 			mark = "  OVER GOAL"
+			over = append(over, fmt.Sprintf("%s: %.2f ms, %.1f KB", r.page, float64(r.median.Microseconds())/1000, float64(r.bytes)/1000))
 		}
 		name := r.page
 		if len(name) > 60 {
 			name = name[:57] + "…"
 		}
-		fmt.Fprintf(w, "%-60s %8.2fms %9.1f%s\n", name, float64(r.per.Microseconds())/1000, float64(r.bytes)/1000, mark)
+		fmt.Fprintf(w, "%-60s %8.2fms %8.2fms %9.1f%s\n", name, float64(r.per.Microseconds())/1000, float64(r.median.Microseconds())/1000, float64(r.bytes)/1000, mark)
+	}
+	if len(over) > 0 {
+		b.Errorf("%d console page(s) over the goal (≤ %v, ≤ %d KB):\n%s", len(over), pageTimeGoal, pageSizeGoal/1000, strings.Join(over, "\n"))
 	}
 }
+
+// The console pages' goal (issue 14 item 5), and how many requests after
+// the benchmark's loop it is judged on.
+const (
+	pageTimeGoal = 10 * time.Millisecond
+	pageSizeGoal = 200_000
+	goalSamples  = 5
+)

@@ -23,15 +23,17 @@ import (
 const oauthCallbackPath = oauth.CallbackPath
 
 // oauthCallback is the end of a trip to a consent page. The state must be
-// one this person's session started, unused and under 10 minutes old;
-// anything else is a 400 that changes nothing. A refusal at the service is
-// brought back to the form in words; a code is exchanged, and the grant
-// goes back to the form sealed (or, for Reconnect, is saved at once).
+// one this very session started, unused and under 10 minutes old, for a
+// token that is still the one it left for, and an iss sent with it must
+// name the server it went to; anything else is a 400 that changes nothing.
+// A refusal at the service is brought back to the form in words; a code is
+// exchanged, and the grant goes back to the form sealed (or, for
+// Reconnect, is saved at once).
 func (s *Server) oauthCallback(c echo.Context) error {
 	u := currentUser(c)
 	q := c.QueryParams()
 	ctx := c.Request().Context()
-	st, err := s.Store.UseOAuthState(ctx, stateHash(q.Get("state")), u.ID, s.Now())
+	st, err := s.Store.UseOAuthState(ctx, stateHash(q.Get("state")), u.ID, currentSessionRef(c), s.Now())
 	switch {
 	case q.Get("state") == "" || errors.Is(err, store.ErrStateUnknown):
 		return userError(http.StatusBadRequest, "This sign-in cannot be completed: its state is not one tokendesk sent from your session. Nothing was changed. Open the token's form and press Get OAuth 2.0 Access Token again.")
@@ -66,12 +68,26 @@ func (s *Server) oauthCallback(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("oauth: opening a PKCE verifier: %w", err)
 	}
+	if st.TokenID != 0 {
+		if ok, err := s.sameToken(ctx, st, draft); err != nil {
+			return err
+		} else if !ok {
+			return userError(http.StatusBadRequest, "This sign-in was started for an access token that no longer exists (it was removed, or moved to another list). Nothing was changed. Open the token you mean and press Get OAuth 2.0 Access Token (or Reconnect) again.")
+		}
+	}
+	if iss, sent := q["iss"]; sent && !issuerMatches(iss[0], draft.AuthEndpoint) {
+		// RFC 9207: an answer that names another authorization server than
+		// the one the browser was sent to is a mix-up; its code is not
+		// exchanged anywhere.
+		s.Logger.Warn("oauth callback: issuer mismatch", "provider", p.ID, "token_id", st.TokenID, "request_id", requestID(c))
+		return userError(http.StatusBadRequest, "This sign-in came back from another service than the one it was sent to (its issuer does not match). Nothing was changed. Press Get OAuth 2.0 Access Token to start again.")
+	}
 
 	svc := serviceName(p, draft.Call)
 	var res consentResult
 	switch code := q.Get("code"); {
 	case q.Get("error") != "":
-		res.Problem = providerRefusal(svc, q.Get("error"), q.Get("error_description"))
+		res.Problem = providerRefusal(svc, q.Get("error"), q.Get("error_description"), p.SecretValues(draft.Call)...)
 	case code == "":
 		res.Problem = svc + " sent you back without an authorization code. Press Get OAuth 2.0 Access Token to try again."
 	default:
@@ -120,7 +136,9 @@ func serviceName(p provider.Provider, values map[string]string) string {
 }
 
 // providerRefusal words an authorization error response (RFC 6749 §4.1.2.1).
-func providerRefusal(svc, code, desc string) string {
+// What the service wrote is quoted with none of secrets (the token's) in
+// it: anyone can put them in a URL that comes back here.
+func providerRefusal(svc, code, desc string, secrets ...string) string {
 	var msg string
 	switch code {
 	case "access_denied":
@@ -136,11 +154,9 @@ func providerRefusal(svc, code, desc string) string {
 	case "server_error", "temporarily_unavailable":
 		msg = fmt.Sprintf("%s could not complete the sign-in (%s): try again in a moment.", svc, code)
 	default:
-		msg = fmt.Sprintf("%s refused the sign-in (%s).", svc, provider.Redact(code))
+		msg = fmt.Sprintf("%s refused the sign-in (%s).", svc, provider.Redact(code, secrets...))
 	}
-	if desc != "" {
-		msg += fmt.Sprintf(" It said: “%s”.", provider.Redact(desc))
-	}
+	msg += provider.Said(desc, secrets...)
 	return msg + " Press Get OAuth 2.0 Access Token to try again."
 }
 

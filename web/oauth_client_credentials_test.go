@@ -31,7 +31,7 @@ func TestOAuthClientCredentialsWithEachClientAuthentication(t *testing.T) {
 					t.Fatalf("before the key pair: %q", s)
 				}
 				f.Del("action")
-				wantRedirect(t, ts.post(path, f), "/tokens")
+				wantRedirect(t, ts.post(path, f), "/tokens/1")
 				id = tokenIDByName(t, ts, "Reports")
 				page := ts.get("/tokens/" + itoa(id))
 				jwksURL, _ := page.Doc.Find("[data-testid=jwks-url]").Attr("value")

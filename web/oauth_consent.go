@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -33,6 +34,14 @@ type consentDraft struct {
 	Secrets map[string]string `json:"s,omitempty"` // typed secrets, kept as pending
 	Version int64             `json:"n,omitempty"` // the edit form's version
 	Call    map[string]string `json:"v"`           // every value the exchange needs
+	// TokenKey is the saved token's consent key when the trip left (not
+	// for a new token): the callback saves nothing onto a token whose key
+	// differs, that is onto any other token.
+	TokenKey string `json:"k,omitempty"`
+	// AuthEndpoint is the authorization endpoint the browser was sent to,
+	// without its query: what an iss parameter on the way back must name
+	// (RFC 9207; see issuerMatches).
+	AuthEndpoint string `json:"a,omitempty"`
 }
 
 // consentResult is what the callback brought back to the form.
@@ -85,7 +94,7 @@ func (s *Server) startConsent(c echo.Context, f *tokenForm, action string, value
 	}
 	label := actionLabel(f.p, action)
 	if f.errs != nil {
-		f.results = map[string]*views.ActionResult{action: {Summary: label + " needs the fields below; fix the marked fields and try again."}}
+		f.results = map[string]*views.ActionResult{action: {Summary: label + " needs the fields marked above; fix them and try again."}}
 		return s.actionResponse(c, f, action, http.StatusUnprocessableEntity)
 	}
 	draft := consentDraft{Form: map[string]string{}, Clear: f.in.Clear, Secrets: f.pending.Secrets, Version: f.version, Call: values}
@@ -137,9 +146,26 @@ func (s *Server) consentTrip(c echo.Context, p provider.Provider, appID, tokenID
 	rand.Read(b)
 	state := base64.RawURLEncoding.EncodeToString(b)
 	verifier := oauth2.GenerateVerifier()
-	to, err := p.Consent.URL(draft.Call, s.redirectURI(), state, verifier)
+	env := provider.Env{HTTP: s.HTTPClient, RedoxURL: s.Config.RedoxURL, ZoomAPIURL: s.Config.ZoomAPIURL, ZoomOAuthURL: s.Config.ZoomOAuthURL, Now: s.Now}
+	to, err := p.Consent.URL(env, draft.Call, s.redirectURI(), state, verifier)
 	if err != nil {
 		return "", consentProblem(err.Error())
+	}
+	if u, err := url.Parse(to); err == nil {
+		u.RawQuery, u.Fragment = "", ""
+		draft.AuthEndpoint = u.String()
+	}
+	if tokenID != 0 {
+		// Bound to the token itself, not only its id: its list, its kind
+		// and its own random key.
+		b, err := s.Store.TokenBindingByID(c.Request().Context(), tokenID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && (b.AppID != appID || b.Provider != p.ID)) {
+			return "", userError(http.StatusNotFound, "This access token does not exist. It may have been removed.")
+		}
+		if err != nil {
+			return "", err
+		}
+		draft.TokenKey = b.Key
 	}
 	plain, err := json.Marshal(draft)
 	if err != nil {
@@ -150,7 +176,7 @@ func (s *Server) consentTrip(c echo.Context, p provider.Provider, appID, tokenID
 	_, err = s.Store.CreateOAuthState(c.Request().Context(), store.OAuthState{
 		Hash: hash, UserID: currentUser(c).ID, AppID: appID, Provider: p.ID, TokenID: tokenID, Reconnect: reconnect,
 		Draft: s.Box.Seal(plain, draftAAD(hash)), Verifier: s.Box.Seal([]byte(verifier), verifierAAD(hash)),
-		CreatedAt: now, ExpiresAt: now.Add(consentTTL),
+		CreatedAt: now, ExpiresAt: now.Add(consentTTL), Session: currentSessionRef(c),
 	})
 	return to, err
 }
@@ -211,6 +237,7 @@ func (s *Server) resumeConsent(c echo.Context, f *tokenForm) (bool, error) {
 		view.Summary = res.Problem
 	}
 	f.results = map[string]*views.ActionResult{action: view}
+	f.returned = action
 	return true, nil
 }
 

@@ -198,8 +198,9 @@ func TestOAuthFormLabelsAndFieldErrors(t *testing.T) {
 	form.Doc.Find("#token-form label[for]").Each(func(_ int, s *goquery.Selection) {
 		labels = append(labels, strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s.Text()), "*")))
 	})
-	want := "Token Name,Description,Grant Type,Client ID,Client Secret,Client Authentication,Authorization URL,Token URL,Scope,Audience," +
-		"Additional Parameters,PKCE,Redirect URI,OAuth 2.0 Access Token,Renewal Rate,Encrypt"
+	// The Redirect URI is registered at the service first (issue 18 item 20).
+	want := "Token Name,Description,Grant Type,Redirect URI,Client ID,Client Secret,Client Authentication,Signing Algorithm,Authorization URL,Token URL,Scope,Audience," +
+		"Additional Parameters,PKCE,OAuth 2.0 Access Token,Access token lifetime (when the service does not say),Test URL,Renewal Rate,Encrypt"
 	if strings.Join(labels, ",") != want {
 		t.Fatalf("labels\n%s\nwant\n%s", strings.Join(labels, ","), want)
 	}
@@ -208,7 +209,8 @@ func TestOAuthFormLabelsAndFieldErrors(t *testing.T) {
 	if len(rates) != 13 || rates[0] != "Disabled" || rates[12] != "Every Sunday at midnight" {
 		t.Fatalf("rates %v", rates)
 	}
-	if sel, _ := form.Doc.Find("#f-renewal_rate option[selected]").Attr("value"); sel != "disabled" {
+	// A token that is not renewed dies with its first access token.
+	if sel, _ := form.Doc.Find("#f-renewal_rate option[selected]").Attr("value"); sel != "1h" {
 		t.Fatalf("default rate %q", sel)
 	}
 	var auths []string

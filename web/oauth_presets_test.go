@@ -53,8 +53,17 @@ func TestOAuthPresets(t *testing.T) {
 			f := url.Values{"name": {"Preset " + strings.ReplaceAll(ps.ID[len("oauth2-"):], "-", " ")}, "grant_type": {"authorization_code"}, "client_id": {oauthClientID},
 				"client_secret": {oauthSecret}, "client_auth": {ps.Auth}, "auth_url": {ps.AuthURL}, "token_url": {ps.TokenURL},
 				"scope": {ps.Scope}, "params": {ps.Params}, "pkce": {"on"}, "renewal_rate": {"1h"}, "action": {"get_token"}}
+			for _, fd := range ps.Fields {
+				f.Set(fd.Key, fd.Default)
+			}
+			// Where the preset sends the browser: its vendor's URL, with the
+			// tenant filled in, or the Zoom the process is pointed at.
+			wantAuth := strings.ReplaceAll(ps.AuthURL, "{tenant}", "organizations")
+			if ps.ID == "oauth2-zoom-user" {
+				wantAuth = ts.zoomURL + "/oauth/authorize"
+			}
 			to, _ := url.Parse(consentURL(t, ts.post(links[ps.Name], f)))
-			if !strings.HasPrefix(to.String(), ps.AuthURL+"?") || to.Query().Get("scope") != ps.Scope || to.Query().Get("code_challenge_method") != "S256" {
+			if !strings.HasPrefix(to.String(), wantAuth+"?") || to.Query().Get("scope") != ps.Scope || to.Query().Get("code_challenge_method") != "S256" {
 				t.Fatalf("authorization URL %s", to)
 			}
 			for _, line := range strings.Split(ps.Params, "\n") {
@@ -65,7 +74,8 @@ func TestOAuthPresets(t *testing.T) {
 
 			// Against the emulator standing in for the vendor.
 			emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true, Extra: map[string]any{
-				"instance_url": "https://na1.example.my.salesforce.com", "api_url": "https://api.zoom.example"}}, ps.Auth)
+				"instance_url": "https://na1.example.my.salesforce.com", "api_url": "https://api.zoom.example",
+				"id": "https://login.salesforce.com/id/00Dx0000000BV7z/005x00000012Q9P", "account_id": "dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc"}}, ps.Auth)
 			f.Set("auth_url", emu.AuthURL())
 			f.Set("token_url", emu.TokenURL())
 			_, _, back := consent(t, ts, links[ps.Name], f)
@@ -78,7 +88,8 @@ func TestOAuthPresets(t *testing.T) {
 			if a.Status != 200 || a.Token["provider"] != ps.ID {
 				t.Fatalf("runtime API %d %v", a.Status, a.Token)
 			}
-			for _, k := range []string{"instance_url", "api_url"} {
+			// Salesforce keeps its identity URL (id), Dropbox its account_id.
+			for _, k := range []string{"instance_url", "api_url", "id", "account_id"} {
 				kept := false
 				for _, want := range ps.Keep {
 					kept = kept || want == k

@@ -78,7 +78,7 @@ func TestRedoxOAuthFromPickerToRuntimeAPI(t *testing.T) {
 	}
 
 	f.Del("action")
-	wantRedirect(t, ts.post("/tokens/new/redox-oauth", f), "/tokens")
+	wantRedirect(t, ts.post("/tokens/new/redox-oauth", f), "/tokens/1")
 	id := tokenIDByName(t, ts, "FHIR Feed")
 	page := ts.get("/tokens/" + itoa(id))
 	jwksURL, _ := page.Doc.Find("[data-testid=jwks-url]").Attr("value")
@@ -216,7 +216,7 @@ func TestRedoxOAuthKeyRotationWithoutAnOutage(t *testing.T) {
 	ts := newTestServer(t)
 	ts.signInAdmin()
 	ts.get("/tokens/new/redox-oauth")
-	wantRedirect(t, ts.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "es384")), "/tokens")
+	wantRedirect(t, ts.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "es384")), "/tokens/1")
 	id := tokenIDByName(t, ts, "FHIR Feed")
 	path := jwksPathOf(t, ts, "/tokens/"+itoa(id))
 	jwks := func() map[string]bool { return kidsAt(t, ts, path) }
@@ -311,7 +311,7 @@ func TestRedoxOAuthKeyRotationWithoutAnOutage(t *testing.T) {
 func TestRedoxOAuthJWKSURLIsNeverTakenOver(t *testing.T) {
 	w := newAppWorld(t)
 	w.get("/tokens/new/redox-oauth")
-	wantRedirect(t, w.post("/tokens/new/redox-oauth", redoxOAuthForm("Admin Feed", "rs384")), "/tokens")
+	wantRedirect(t, w.post("/tokens/new/redox-oauth", redoxOAuthForm("Admin Feed", "rs384")), "/tokens/1")
 	adminID := tokenIDByName(t, w.testServer, "Admin Feed")
 	adminPath := jwksPathOf(t, w.testServer, "/tokens/"+itoa(adminID))
 	if strings.Contains(adminPath, itoa(adminID)) {
@@ -325,7 +325,9 @@ func TestRedoxOAuthJWKSURLIsNeverTakenOver(t *testing.T) {
 
 	base := "/apps/" + itoa(w.alpha) + "/tokens"
 	w.dee.get(base + "/new/redox-oauth")
-	wantRedirect(t, w.dee.post(base+"/new/redox-oauth", redoxOAuthForm("Dee Feed", "rs384")), base)
+	if saved := w.dee.post(base+"/new/redox-oauth", redoxOAuthForm("Dee Feed", "rs384")); !strings.HasPrefix(saved.Header.Get("Location"), base+"/") {
+		t.Fatalf("saved a key pair token, then went to %q", saved.Header.Get("Location"))
+	}
 	var deeID int64
 	w.dee.get(base).Doc.Find("[data-testid=token-row] input[name=id]").Each(func(_ int, s *goquery.Selection) {
 		v, _ := s.Attr("value")
@@ -353,7 +355,7 @@ func TestRedoxOAuthJWKSServedWithoutDecrypting(t *testing.T) {
 	ts := newTestServer(t)
 	ts.signInAdmin()
 	ts.get("/tokens/new/redox-oauth")
-	wantRedirect(t, ts.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "es384")), "/tokens")
+	wantRedirect(t, ts.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "es384")), "/tokens/1")
 	id := tokenIDByName(t, ts, "FHIR Feed")
 	path := jwksPathOf(t, ts, "/tokens/"+itoa(id))
 
@@ -397,7 +399,7 @@ func TestRedoxOAuthFormNeverReplacesARegisteredKeyPair(t *testing.T) {
 	ts := newTestServer(t)
 	ts.signInAdmin()
 	ts.get("/tokens/new/redox-oauth")
-	wantRedirect(t, ts.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "rs384")), "/tokens")
+	wantRedirect(t, ts.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "rs384")), "/tokens/1")
 	id := tokenIDByName(t, ts, "FHIR Feed")
 	ts.get("/tokens/" + itoa(id))
 	wantRedirect(t, ts.post("/tokens/"+itoa(id)+"/keys", url.Values{"new_key_id": {"kid-2"}}), "/tokens/"+itoa(id))
@@ -482,7 +484,7 @@ func TestRedoxOAuthNewKeyWaitsForRegistration(t *testing.T) {
 	ts := newTestServer(t)
 	ts.signInAdmin()
 	ts.get("/tokens/new/redox-oauth")
-	wantRedirect(t, ts.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "rs384")), "/tokens")
+	wantRedirect(t, ts.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "rs384")), "/tokens/1")
 	id := tokenIDByName(t, ts, "FHIR Feed")
 
 	worker := ts.srv.Renewer.(*renewal.Worker)
@@ -537,7 +539,7 @@ func TestRedoxOAuthEmulatorReadsARegisteredJWKSURL(t *testing.T) {
 	ts := newTestServer(t)
 	ts.signInAdmin()
 	ts.get("/tokens/new/redox-oauth")
-	wantRedirect(t, ts.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "rs384")), "/tokens")
+	wantRedirect(t, ts.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "rs384")), "/tokens/1")
 	id := tokenIDByName(t, ts, "FHIR Feed")
 	getToken := func() string {
 		t.Helper()

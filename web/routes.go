@@ -26,6 +26,10 @@ func (s *Server) routes() {
 	api := e.Group("/api/v1")
 	api.GET("/openapi.json", s.openAPI)
 	api.GET(fetchRoute[len("/api/v1"):], s.fetchToken)
+	// Anything else under /api/ answers the API's JSON 404 or 405, never
+	// the console's login redirect.
+	e.RouteNotFound("/api", s.apiNoRoute)
+	e.RouteNotFound("/api/*", s.apiNoRoute)
 
 	// The console: sessions, CSRF on every unsafe request, never cached.
 	ui := e.Group("", noStore, s.loadSession, s.csrf)
@@ -64,6 +68,7 @@ func (s *Server) routes() {
 		tokens.POST("/:id/keys", s.newKeyPair)
 		tokens.POST("/:id/keys/use", s.useNewKey)
 		tokens.POST("/:id/keys/retire", s.retireKey)
+		tokens.GET("/:id/certificate.cer", s.downloadCertificate)
 	}
 	global := ui.Group("/tokens", s.globalScope)
 	global.GET("/:id/permissions", s.showPermissions)
@@ -78,6 +83,7 @@ func (s *Server) routes() {
 	apps.POST("/:app", s.updateApp, requireAdmin)
 	apps.GET("/:app/delete", s.confirmDeleteApp, requireAdmin)
 	apps.POST("/:app/delete", s.deleteApp, requireAdmin)
+	apps.GET("/:app/audit", s.listAppAudit) // read-only, for the app's designers too
 	apps.GET("/:app/clients", s.listClients)
 	apps.POST("/:app/clients", s.createClient)
 	apps.GET("/:app/clients/created", s.showNewClientKey)
@@ -98,6 +104,7 @@ func (s *Server) routes() {
 	admin.POST("/users/:id/sign-out", s.signOutUser)
 	admin.GET("/settings", s.showSettings)
 	admin.POST("/settings", s.saveSettings)
+	admin.POST("/settings/providers/private", s.saveProvidersPrivate)
 	admin.GET("/settings/key/rotate", s.confirmRotateKey)
 	admin.POST("/settings/key/rotate", s.rotateKey)
 	admin.GET("/audit", s.listAudit)

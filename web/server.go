@@ -46,7 +46,7 @@ type Deps struct {
 	Hasher auth.Hasher
 	// Setup guards /setup while no user exists; nil disables /setup.
 	Setup *SetupCode
-	// HTTPClient calls providers; nil means a client with a 10 s timeout.
+	// HTTPClient calls providers; nil means NewProviderClient's.
 	HTTPClient *http.Client
 	// Registry receives the server's metrics; nil means a private registry.
 	Registry *prometheus.Registry
@@ -90,7 +90,7 @@ func New(d Deps) *Server {
 		d.Hasher = auth.DefaultHasher
 	}
 	if d.HTTPClient == nil {
-		d.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		d.HTTPClient = NewProviderClient(d.Config, d.Store)
 	}
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
@@ -122,6 +122,9 @@ func New(d Deps) *Server {
 		transfer:   newTransferState(),
 	}
 	d.Hasher.Prepare()
+	// The User-Agent parser takes ~100 ms to build (once per process): built
+	// now, in the background, so that the first /sessions view does not wait.
+	go uaParser()
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -217,7 +220,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 			"err", err, "method", c.Request().Method, "route", c.Path(), "request_id", requestID(c))
 	}
 	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
-		c.JSON(status, map[string]any{"error": map[string]string{"code": apiCode(status), "message": msg}})
+		writeAPIError(c, status, apiCode(status), msg)
 		return
 	}
 	page := s.page(c, heading, "")

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tokendesk/tokendesk/internal/auth"
 	"github.com/tokendesk/tokendesk/internal/config"
+	"github.com/tokendesk/tokendesk/internal/netguard"
 	"github.com/tokendesk/tokendesk/internal/notify"
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/redox/redoxtest"
@@ -111,6 +112,12 @@ func withConfig(f func(*config.Config)) testOption {
 	return func(d *testSetup) { f(&d.Config) }
 }
 
+// withProviderGuard gives the server the provider client `tokendesk serve`
+// builds: typed URLs reach private addresses only when Settings allows.
+func withProviderGuard() testOption {
+	return func(d *testSetup) { d.HTTPClient = NewProviderClient(d.Config, d.Store) }
+}
+
 // withoutUsers starts like a fresh installation: no user, a setup code.
 func withoutUsers(code string) testOption {
 	return func(d *testSetup) { d.noAdmin, d.Setup = true, NewSetupCode(code) }
@@ -175,8 +182,12 @@ func newTestServer(t testing.TB, opts ...testOption) *testServer {
 	for _, o := range opts {
 		o(&d)
 	}
+	if d.HTTPClient == nil {
+		// The production client, built with private targets allowed: the
+		// emulators listen on 127.0.0.1. withProviderGuard turns the guard on.
+		d.HTTPClient = netguard.NewProviderClient(provider.DefaultTimeout, func(context.Context) bool { return true })
+	}
 	if d.Renewer == nil {
-		d.HTTPClient = &http.Client{Timeout: provider.DefaultTimeout}
 		env := provider.Env{HTTP: d.HTTPClient, RedoxURL: cfg.RedoxURL, ZoomAPIURL: cfg.ZoomAPIURL, ZoomOAuthURL: cfg.ZoomOAuthURL, Now: clock.Now}
 		w := renewal.New(st, registry.ByID, env, d.Logger, renewal.NewMetrics(prometheus.NewRegistry(), st, clock.Now, registry.Retired()))
 		w.Clock, w.Jitter, w.Spread = renewal.TimeFrom(clock.Now), func() float64 { return 0.5 }, 0

@@ -162,7 +162,23 @@ func TestOthersSessions(t *testing.T) {
 	if len(deeRows) != 1 || current != -1 {
 		t.Fatalf("dee's sessions as the admin sees them: %+v (current %d)", deeRows, current)
 	}
-	wantRedirect(t, w.post(deeRows[0].endURL, url.Values{"user": {deeRows[0].user}}), "/sessions?user="+itoa(dee.ID))
+	// Ending another person's session asks first, with no script needed
+	// (issue 18 item 20): End leads to a confirmation that names them.
+	ask := w.post(deeRows[0].endURL, url.Values{"user": {deeRows[0].user}})
+	wantStatus(t, ask, http.StatusOK)
+	if h := ask.text("h1"); h != "End this session of "+deeEmail+"?" || ask.Doc.Find("[data-testid=confirm-end-session]").Length() != 1 {
+		t.Fatalf("confirmation %q", h)
+	}
+	if sentToLogin(w.dee.get("/apps")) {
+		t.Fatal("dee's session ended before the administrator confirmed")
+	}
+	confirm := url.Values{}
+	ask.Doc.Find("[data-testid=end-session-confirm] form input").Each(func(_ int, in *goquery.Selection) {
+		if n, _ := in.Attr("name"); n != "_csrf" {
+			confirm.Set(n, in.AttrOr("value", ""))
+		}
+	})
+	wantRedirect(t, w.post(deeRows[0].endURL, confirm), "/sessions?user="+itoa(dee.ID))
 	if !sentToLogin(w.dee.get("/apps")) {
 		t.Fatal("dee's ended session still works")
 	}

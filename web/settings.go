@@ -23,7 +23,8 @@ func (s *Server) showSettings(c echo.Context) error {
 		return err
 	}
 	return render(c, http.StatusOK, views.Settings(views.SettingsPage{Page: s.page(c, "Settings", views.NavSettings), AllowDelete: allowed,
-		Keyring: keys, RetentionDays: strconv.Itoa(days)}))
+		Keyring: keys, RetentionDays: strconv.Itoa(days),
+		PrivateTargets: s.Store.ProvidersAllowPrivate(c.Request().Context()), PrivateByConfig: s.Config.AllowPrivateTargets}))
 }
 
 func (s *Server) saveSettings(c echo.Context) error {

@@ -34,15 +34,28 @@ func (s *Server) saveSetup(c echo.Context) error {
 	if msg := auth.ValidatePassword(password); msg != "" {
 		errs["password"] = msg
 	}
+	// Every field is checked at once, the code included, so that the page
+	// reports all its errors together; a right code is used up only by a
+	// form that creates the administrator.
+	code := c.FormValue("code")
+	wrongCode := func() error {
+		errs["code"] = "That is not the setup code. Copy it from the server log."
+		return s.throttle.Failure(ctx, key)
+	}
 	if wait, err := s.throttle.Wait(ctx, key); err != nil {
 		return err
 	} else if wait > 0 {
 		errs["code"] = "Too many wrong setup codes. Wait a little, then try again."
-	} else if len(errs) == 0 && !s.Setup.Use(c.FormValue("code")) {
-		if err := s.throttle.Failure(ctx, key); err != nil {
+	} else if normalizeCode(code) == "" {
+		errs["code"] = "Enter the setup code. Copy it from the server log."
+	} else if !s.Setup.Matches(code) {
+		if err := wrongCode(); err != nil {
 			return err
 		}
-		errs["code"] = "That is not the setup code. Copy it from the server log."
+	} else if len(errs) == 0 && !s.Setup.Use(code) {
+		if err := wrongCode(); err != nil {
+			return err
+		}
 	}
 	if len(errs) > 0 {
 		m := views.SetupPage{Page: s.page(c, "Set up", ""), Email: rawEmail, Errors: errs}
@@ -69,4 +82,14 @@ func (s *Server) saveSetup(c echo.Context) error {
 	c.Set(ctxUser, &u)
 	s.flash(c, "Welcome to tokendesk. You are the first administrator.")
 	return c.Redirect(http.StatusSeeOther, "/tokens")
+}
+
+// Matches reports whether code is the setup code, without using it up.
+func (sc *SetupCode) Matches(code string) bool {
+	if sc == nil {
+		return false
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return sc.code != "" && constantTimeEqual(sc.code, normalizeCode(code))
 }

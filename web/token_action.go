@@ -43,7 +43,7 @@ func (s *Server) runAction(c echo.Context, f *tokenForm, action string) error {
 		}
 	}
 	if f.errs != nil {
-		f.results = map[string]*views.ActionResult{action: {Summary: label + " needs the credentials below; fix the marked fields and try again."}}
+		f.results = map[string]*views.ActionResult{action: {Summary: label + " needs the credentials marked above; fix them and try again."}}
 		return s.actionResponse(c, f, action, http.StatusUnprocessableEntity)
 	}
 
@@ -51,7 +51,9 @@ func (s *Server) runAction(c echo.Context, f *tokenForm, action string) error {
 	if err != nil {
 		return err
 	}
-	if cs := f.p.Consent; cs != nil && cs.Needed(values) {
+	// Only obtaining a token goes to the service's consent page; Test
+	// Connection tests the token in hand.
+	if cs := f.p.Consent; cs != nil && cs.Needed(values) && action != f.p.SaveTest {
 		// The authorization code grant: the browser goes to the service.
 		return s.startConsent(c, f, action, values)
 	}
@@ -61,10 +63,12 @@ func (s *Server) runAction(c echo.Context, f *tokenForm, action string) error {
 	res := f.p.Actions[action](ctx, env, values)
 
 	// Providers redact what a vendor said where they quote it
-	// (provider.Redact); the rest is tokendesk's own wording, shown whole.
-	view := &views.ActionResult{OK: res.OK, Summary: res.Summary, Warning: res.Warning}
+	// (provider.Redact); the rest is tokendesk's own wording, shown whole
+	// but for any secret of the token, should a quote have missed one.
+	secrets := actionSecrets(f.p, values, res.Grant)
+	view := &views.ActionResult{OK: res.OK, Summary: hideSecrets(res.Summary, secrets), Warning: hideSecrets(res.Warning, secrets)}
 	for _, st := range res.Steps {
-		view.Steps = append(view.Steps, views.ActionStep{Text: st.Text, OK: st.OK, Duration: formatTook(st.Took)})
+		view.Steps = append(view.Steps, views.ActionStep{Text: hideSecrets(st.Text, secrets), OK: st.OK, Duration: formatTook(st.Took)})
 	}
 	f.results = map[string]*views.ActionResult{action: view}
 	if res.Grant != nil {
@@ -123,6 +127,14 @@ func (s *Server) actionValues(c echo.Context, f *tokenForm) (map[string]string, 
 			if !f.p.Has(k) {
 				values[k] = v
 			}
+		}
+	}
+	// A token obtained but not saved yet is the one a Test Connection
+	// tests, with what the service said about using it (api_url).
+	if g := f.pending.Grant; g != nil && f.p.Tokens.Access != "" && !f.in.Clear[f.p.Tokens.Access] && f.in.Values[f.p.Tokens.Access] == "" {
+		values[f.p.Tokens.Access] = g.AccessToken
+		for k, v := range g.Extra {
+			values[k] = v
 		}
 	}
 	return values, nil

@@ -161,7 +161,7 @@ func TestButtonsNeedTheirCredentials(t *testing.T) {
 	form := url.Values{"name": {""}, "environment": {"development"}, "renewal_rate": {"1h"}, "action": {"get_token"}}
 	p := ts.post("/tokens/new/redox", form)
 	wantStatus(t, p, http.StatusUnprocessableEntity)
-	if s, _ := resultOf(p, "get_token"); !strings.Contains(s, "needs the credentials below") {
+	if s, _ := resultOf(p, "get_token"); !strings.Contains(s, "needs the credentials marked above") {
 		t.Fatalf("summary %q", s)
 	}
 	if p.text("[data-testid=error-api_key]") != "Enter the API Key from Redox." || p.text("[data-testid=error-secret]") != "Enter the Secret from Redox." {

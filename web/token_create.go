@@ -42,7 +42,16 @@ func (s *Server) createToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.flashSaved(c, t, fmt.Sprintf("Access token “%s” saved.", t.Name))
+	// A new key pair must be registered at the provider before the token
+	// works: land on the token's page, where its public key is shown.
+	if keys, err := s.hasKeyPair(c.Request().Context(), p, t.ID); err != nil {
+		return err
+	} else if keys {
+		s.flashSaved(c, t, fmt.Sprintf("Access token “%s” saved. Register its key pair at the service (below) before it can get an access token.", t.Name))
+		s.wakeRenewer()
+		return c.Redirect(http.StatusSeeOther, sc.tokenURL(t.ID))
+	}
+	s.flashSavedTested(c, p, t, fmt.Sprintf("Access token “%s” saved.", t.Name))
 	s.wakeRenewer()
 	return c.Redirect(http.StatusSeeOther, sc.Base)
 }

@@ -3,15 +3,15 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
-	"github.com/tokendesk/tokendesk/internal/provider"
-	"github.com/tokendesk/tokendesk/internal/provider/registry"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/token"
 	"github.com/tokendesk/tokendesk/internal/transfer"
+	"github.com/tokendesk/tokendesk/internal/transfer/tokenfile"
 	"github.com/tokendesk/tokendesk/views"
 )
 
@@ -19,6 +19,9 @@ import (
 // and asks whether to include their secrets.
 func (s *Server) showExport(c echo.Context) error {
 	sc := scopeOf(c)
+	if c.QueryParam("all") != "" {
+		return s.showExportMatching(c)
+	}
 	toks, err := s.Store.TokensByIDs(c.Request().Context(), sc.AppID, parseIDs(c.QueryParams()["id"]))
 	if err != nil {
 		return err
@@ -30,12 +33,69 @@ func (s *Server) showExport(c echo.Context) error {
 	return s.renderExport(c, http.StatusOK, toks, false, nil)
 }
 
+// showExportMatching is the list's "Export all N matching": every token
+// the list's search, type and status match, not only the ticked rows. The
+// page names them and carries their ids, so the file holds what was shown.
+func (s *Server) showExportMatching(c echo.Context) error {
+	sc := scopeOf(c)
+	lq := readListQuery(c)
+	f := store.TokenFilter{AppID: sc.AppID, Query: lq.q, Provider: lq.typ, Now: s.Now(), Limit: transfer.MaxTokens}
+	if lq.status != "" {
+		statusFilter(&f, lq.status)
+	}
+	toks, pg, err := s.Store.ListTokens(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	list := listQuery{q: lq.q, typ: lq.typ, status: lq.status}.url(sc.Base)
+	switch {
+	case pg.HasNext:
+		s.flashError(c, fmt.Sprintf("More than %s tokens match; an export takes at most %s at a time, as many as an import takes. Narrow the search, type or status, and export in parts.",
+			views.Thousands(transfer.MaxTokens), views.Thousands(transfer.MaxTokens)))
+		return c.Redirect(http.StatusSeeOther, list)
+	case len(toks) == 0:
+		s.flashError(c, "No tokens match, so there is nothing to export.")
+		return c.Redirect(http.StatusSeeOther, list)
+	}
+	return s.renderExport(c, http.StatusOK, toks, false, nil)
+}
+
+// exportAllButton is the list's "Export all N matching" link for the
+// current filter, and its label: the number when the list knows it (the
+// scope's count, or a filter whose matches fit on this page).
+func exportAllButton(sc scope, lq listQuery, total, shown int, pg store.TokenPage) (string, string) {
+	q := url.Values{"all": {"1"}}
+	for k, v := range map[string]string{"q": lq.q, "type": lq.typ, "status": lq.status} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	filtered := len(q) > 1
+	n := total
+	if filtered {
+		n = -1
+		if !pg.HasNext && !pg.HasPrev {
+			n = shown
+		}
+	}
+	label := "Export all matching"
+	switch {
+	case n >= 0 && filtered:
+		label = "Export all " + views.Thousands(n) + " matching"
+	case n >= 0:
+		label = "Export all " + views.Thousands(n)
+	case !filtered:
+		label = "Export all"
+	}
+	return sc.Base + "/export?" + q.Encode(), label
+}
+
 func (s *Server) renderExport(c echo.Context, status int, toks []token.Token, secrets bool, errs map[string]string) error {
 	sc := scopeOf(c)
 	m := views.ExportPage{
 		Page:    s.page(c, "Export access tokens", sc.nav(), append(sc.crumbs(), views.Crumb{Label: "Export"})...),
 		PostURL: sc.Base + "/export", CancelURL: sc.Base, Secrets: secrets, Errors: errs,
-		MinPassphrase: transfer.MinPassphrase,
+		MinPassphrase: transfer.MinPassphrase, SecretsAllowed: currentUser(c).IsAdmin(),
 	}
 	for _, t := range toks {
 		m.Names = append(m.Names, t.Name)
@@ -43,6 +103,14 @@ func (s *Server) renderExport(c echo.Context, status int, toks []token.Token, se
 	}
 	return render(c, status, views.Export(m))
 }
+
+// Export with secrets is for administrators only. An app's tokens may hold
+// secrets its designers may write but never read (a client secret an
+// administrator entered, a key pair's private key): a file encrypted under
+// the designer's own passphrase would hand them over. Designers export
+// definitions, which is what moving a token's setup needs.
+var errExportSecretsAdminOnly = userError(http.StatusForbidden,
+	"Only administrators can export secrets: a designer may write a token's secrets but not read them. Export the definitions only (without Include secrets), or ask an administrator.")
 
 // exportTokens sends the selected tokens of the scope as a file: their
 // definitions, or with "Include secrets" the secrets too, the whole file
@@ -63,6 +131,9 @@ func (s *Server) exportTokens(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, sc.Base)
 	}
 	secrets := form.Get("secrets") != ""
+	if secrets && !currentUser(c).IsAdmin() {
+		return errExportSecretsAdminOnly
+	}
 	pass := ""
 	if secrets {
 		pass = form.Get("passphrase")
@@ -81,7 +152,7 @@ func (s *Server) exportTokens(c echo.Context) error {
 			return s.renderExport(c, http.StatusUnprocessableEntity, toks, secrets, errs)
 		}
 	}
-	f, err := s.exportFile(c, toks, secrets)
+	f, err := tokenfile.Export(ctx, s.Store, sc.file(), toks, secrets, s.Now())
 	if err != nil {
 		return err
 	}
@@ -125,78 +196,4 @@ func (s *Server) encodeExport(c echo.Context, f transfer.File, pass string) ([]b
 		}
 	}
 	return transfer.Encode(f, pass, s.transfer.workFactor)
-}
-
-// exportFile reads what the file says about each token: its settings and
-// non-secret values, and (secrets) its secret and kept values. Obtained
-// access and refresh tokens are never written: they belong to the server
-// that obtained them (a second server renewing with the same single-use
-// refresh token would break the first), and the importing one obtains its own.
-func (s *Server) exportFile(c echo.Context, toks []token.Token, secrets bool) (transfer.File, error) {
-	ctx := c.Request().Context()
-	sc := scopeOf(c)
-	f := transfer.File{ExportedAt: s.Now().UTC(), Scope: transfer.ScopeGlobal}
-	if sc.App != nil {
-		f.Scope = transfer.ScopeApp
-	}
-	appNames := map[int64]string{}
-	if sc.App == nil {
-		apps, err := s.Store.ListApps(ctx, 0)
-		if err != nil {
-			return f, err
-		}
-		for _, a := range apps {
-			appNames[a.ID] = a.Name
-		}
-	}
-	for _, t := range toks {
-		p, ok := registry.ByID(t.Provider)
-		if !ok {
-			continue // a provider this version no longer has: nothing to say about it
-		}
-		values, err := s.Store.TokenValues(ctx, t.ID)
-		if err != nil {
-			return f, err
-		}
-		et := transfer.Token{Provider: p.ID, Name: t.Name, Description: t.Description, RenewalRate: t.Rate,
-			Encrypt: t.Encrypted, Values: map[string]string{}}
-		for _, fd := range p.Fields {
-			v, ok := values[fd.Key]
-			switch {
-			case !ok || provider.Common(fd.Key) || fd.Control == provider.Button || fd.Key == p.Tokens.Access:
-			case !fd.Secret:
-				et.Values[fd.Key] = v
-			case secrets:
-				if et.Secrets == nil {
-					et.Secrets = map[string]string{}
-				}
-				et.Secrets[fd.Key] = v
-			}
-		}
-		if secrets {
-			for _, k := range p.Kept {
-				if v, ok := values[k]; ok {
-					if et.Secrets == nil {
-						et.Secrets = map[string]string{}
-					}
-					et.Secrets[k] = v
-				}
-			}
-		}
-		if sc.App == nil {
-			access, err := s.Store.TokenAccess(ctx, t.ID)
-			if err != nil {
-				return f, err
-			}
-			perm := &transfer.Permissions{EveryApp: !access.Restricted}
-			for _, id := range access.Apps {
-				if n, ok := appNames[id]; ok {
-					perm.Apps = append(perm.Apps, n)
-				}
-			}
-			et.Permissions = perm
-		}
-		f.Tokens = append(f.Tokens, et)
-	}
-	return f, nil
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -26,6 +27,9 @@ type tokenForm struct {
 	version int64
 	// keyErr and keyInput are a refused "New key pair" (its Key ID).
 	keyErr, keyInput string
+	// returned names the button whose trip to a consent page this
+	// request returns from: its outcome is shown at the top as well.
+	returned string
 }
 
 // pending carries what a person entered or obtained but has not saved yet
@@ -135,6 +139,7 @@ func (s *Server) fields(f *tokenForm) []views.FormField {
 			Help: field.Help, Note: field.Note, Required: field.Required,
 			Error: f.errs[field.Key], Placeholder: field.Placeholder,
 		}
+		f.when(field, &v)
 		switch field.Control {
 		case provider.Button:
 			if !s.actionAvailable(f.p, field.Action) {
@@ -186,6 +191,7 @@ func (s *Server) describeSecret(f *tokenForm, field provider.Field, v *views.For
 		v.Stored = "Obtained from " + f.p.Name + " · not saved yet · press Save to keep it"
 		if !g.ExpiresAt.IsZero() {
 			v.Stored = "Obtained from " + f.p.Name + " · expires " + views.When(g.ExpiresAt) + " · not saved yet · press Save to keep it"
+			v.StoredAt = g.ExpiresAt
 		}
 		// Masked, as the documented field shows it: a token is there. The
 		// value itself never reaches the page.
@@ -204,7 +210,7 @@ func (s *Server) describeSecret(f *tokenForm, field provider.Field, v *views.For
 	if !ok {
 		return
 	}
-	v.Stored = "Stored · changed " + views.When(st.At) + " by " + st.By
+	v.Stored, v.StoredAt = "Stored · changed "+views.When(st.At)+" by "+st.By, st.At
 	v.Placeholder = "Leave empty to keep the stored value"
 	if field.Key == f.p.Tokens.Access {
 		v.Stored += " · leave the field empty to keep it"
@@ -220,3 +226,39 @@ func (s *Server) describeSecret(f *tokenForm, field provider.Field, v *views.For
 func (s *Server) actionAvailable(p provider.Provider, action string) bool {
 	return p.Actions != nil && p.Actions[action] != nil
 }
+
+// when describes a field that applies to some choices of another field
+// only (Authorization URL, for the Authorization Code grant): where the
+// choice is made, and in words ("Required when Grant Type is
+// Authorization Code."), for browsers that cannot hide it.
+func (f *tokenForm) when(field provider.Field, v *views.FormField) {
+	c := field.UsedWhen
+	if c == nil && field.RequiredWhen != nil {
+		c = &provider.Choice{Key: field.RequiredWhen.Key, Values: []string{field.RequiredWhen.Value}}
+	}
+	if c == nil {
+		return
+	}
+	other, ok := f.p.Field(c.Key)
+	if !ok {
+		return
+	}
+	var labels []string
+	for _, val := range c.Values {
+		for _, o := range other.Options {
+			if o.Value == val {
+				labels = append(labels, o.Label)
+			}
+		}
+	}
+	v.WhenID, v.WhenValues = fieldID(c.Key), strings.Join(c.Values, " ")
+	verb := "Used"
+	if rw := field.RequiredWhen; rw != nil {
+		verb, v.RequiredWhen = "Required", true
+		v.Required = f.current(other) == rw.Value
+	}
+	v.WhenNote = fmt.Sprintf("%s when %s is %s.", verb, other.Label, strings.Join(labels, " or "))
+}
+
+// fieldID is the id of a field's control, as the view gives it.
+func fieldID(key string) string { return "f-" + key }

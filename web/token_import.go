@@ -7,20 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"github.com/tokendesk/tokendesk/internal/provider"
-	"github.com/tokendesk/tokendesk/internal/provider/registry"
-	"github.com/tokendesk/tokendesk/internal/store"
-	"github.com/tokendesk/tokendesk/internal/token"
 	"github.com/tokendesk/tokendesk/internal/transfer"
+	"github.com/tokendesk/tokendesk/internal/transfer/tokenfile"
 	"github.com/tokendesk/tokendesk/views"
 )
 
@@ -36,10 +31,9 @@ func newTransferState() transferState {
 	return transferState{slot: make(chan struct{}, 1), workFactor: transfer.WorkFactor}
 }
 
-// Import limits.
+// Import limits (transfer.MaxTokens bounds the tokens of a file).
 const (
-	importMaxTokens = 1000
-	importDraftTTL  = 30 * time.Minute
+	importDraftTTL = 30 * time.Minute
 	// importBodyMax leaves room beside the file for the form's other fields.
 	importBodyMax = transfer.MaxSize + 64<<10
 )
@@ -90,12 +84,6 @@ func (s *Server) renderImport(c echo.Context, status int, errs map[string]string
 	}))
 }
 
-// importDraft is a read file waiting for its confirmation, sealed.
-type importDraft struct {
-	Secrets bool             `json:"secrets"`
-	Tokens  []transfer.Token `json:"tokens"`
-}
-
 func importDraftAAD(id string, userID, scope int64) string {
 	return fmt.Sprintf("tokendesk/import/%s/%d/%d", id, userID, scope)
 }
@@ -132,17 +120,13 @@ func (s *Server) previewImport(c echo.Context) error {
 	if len(f.Tokens) == 0 {
 		return s.renderImport(c, http.StatusUnprocessableEntity, map[string]string{"file": "The file holds no access tokens."})
 	}
-	if len(f.Tokens) > importMaxTokens {
-		return s.renderImport(c, http.StatusUnprocessableEntity, map[string]string{"file": fmt.Sprintf(
-			"The file holds %d access tokens; an import takes at most %d. Export fewer at a time.", len(f.Tokens), importMaxTokens)})
-	}
-	d := importDraft{Secrets: f.Secrets, Tokens: f.Tokens}
+	d := tokenfile.Draft{Secrets: f.Secrets, Tokens: f.Tokens}
 	plan, problems, err := s.planImport(c, d, nil)
 	if err != nil {
 		return err
 	}
 	if len(problems) > 0 {
-		return s.renderImport(c, http.StatusUnprocessableEntity, map[string]string{"file": importProblems(problems)})
+		return s.renderImport(c, http.StatusUnprocessableEntity, map[string]string{"file": tokenfile.Problems(problems)})
 	}
 	id := randomID()
 	sealed, err := json.Marshal(d)
@@ -178,6 +162,9 @@ func importFileError(err error) (field, msg string, ok bool) {
 		return "file", fmt.Sprintf("The file has a field “%s” that this version of tokendesk does not know, so it was not read. Export it again, or remove that field.", unknown.Field), true
 	case errors.Is(err, transfer.ErrTooLarge):
 		return "file", importTooLarge, true
+	case errors.Is(err, transfer.ErrTooManyTokens):
+		return "file", fmt.Sprintf("The file holds more than %s access tokens; an import takes at most %s, so reading stopped there and nothing was imported. Export fewer at a time.",
+			views.Thousands(transfer.MaxTokens), views.Thousands(transfer.MaxTokens)), true
 	case errors.Is(err, transfer.ErrEmpty):
 		return "file", "The file is empty. Choose a file exported from tokendesk.", true
 	case errors.Is(err, transfer.ErrNeedsPassphrase):
@@ -196,257 +183,29 @@ func importFileError(err error) (field, msg string, ok bool) {
 	return "", "", false
 }
 
-func importProblems(problems []string) string {
-	const most = 5
-	msg := "Nothing was imported: "
-	if len(problems) > most {
-		return msg + strings.Join(problems[:most], " ") + fmt.Sprintf(" And %d more.", len(problems)-most)
-	}
-	return msg + strings.Join(problems, " ")
-}
-
 func randomID() string {
 	b := make([]byte, 32)
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// Import statuses and choices.
-const (
-	importNew      = "new"
-	importReplaces = "would replace"
-	importConflict = "conflict"
-
-	chooseImport  = "import"
-	chooseReplace = "replace"
-	chooseRename  = "rename"
-	chooseSkip    = "skip"
-)
-
-// plannedToken is one token of a file, checked against the scope.
-type plannedToken struct {
-	file     transfer.Token
-	p        provider.Provider
-	in       token.Input // normalised, as a form; secrets included
-	kept     map[string]string
-	status   string
-	why      string
-	notes    []string
-	existing *token.Token // the token of the same name in the scope
-	access   *store.Access
-	// choice is what the person chose (or the default), rename its name.
-	choice, rename, renameErr string
+// scopeFile is the scope as tokenfile knows it.
+func (sc scope) file() tokenfile.Scope {
+	fs := tokenfile.Scope{AppID: sc.AppID, Plain: sc.Plain}
+	if sc.App != nil {
+		fs.AppName = sc.App.Name
+	}
+	return fs
 }
 
-// importChoice is what the confirmation said about token i.
-type importChoice struct{ choice, rename string }
-
-// planImport checks every token of d by the form's rules and against the
-// scope. problems name what makes the file unimportable as a whole (an
-// unknown provider or field, a value the form would refuse); a name the
-// rules refuse, or one taken by another type of token, is a conflict.
-func (s *Server) planImport(c echo.Context, d importDraft, choices map[int]importChoice) ([]*plannedToken, []string, error) {
-	sc := scopeOf(c)
-	ctx := c.Request().Context()
-	names := make([]string, 0, len(d.Tokens))
-	for _, t := range d.Tokens {
-		names = append(names, t.Name)
-	}
-	existing, err := s.Store.TokensByNames(ctx, sc.AppID, names)
-	if err != nil {
-		return nil, nil, err
-	}
-	appIDs := map[string]int64{}
-	if sc.App == nil {
-		apps, err := s.Store.ListApps(ctx, 0)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, a := range apps {
-			appIDs[token.NameKey(a.Name)] = a.ID
-		}
-	}
-	var problems []string
-	seen := map[string]bool{}
-	plan := make([]*plannedToken, 0, len(d.Tokens))
-	for i, ft := range d.Tokens {
-		label := fmt.Sprintf("Token %d (“%s”)", i+1, ft.Name)
-		p, ok := registry.ByID(ft.Provider)
-		if !ok {
-			problems = append(problems, fmt.Sprintf("%s is of a type this tokendesk does not know (“%s”).", label, ft.Provider))
-			continue
-		}
-		pt := &plannedToken{file: ft, p: p, kept: map[string]string{}}
-		if bad := unknownKeys(p, ft); len(bad) > 0 {
-			what := "a field"
-			if len(bad) > 1 {
-				what = "fields"
-			}
-			problems = append(problems, fmt.Sprintf("%s has %s that %s tokens do not have: %s.", label, what, p.Name, strings.Join(bad, ", ")))
-			continue
-		}
-		for k, v := range ft.Secrets {
-			if slices.Contains(p.Kept, k) {
-				pt.kept[k] = v
-			}
-		}
-		pt.in = token.Normalize(p, func(key string) string {
-			switch key {
-			case provider.KeyName:
-				return ft.Name
-			case provider.KeyDescription:
-				return ft.Description
-			case provider.KeyRenewalRate:
-				return ft.RenewalRate
-			case provider.KeyEncrypt:
-				if ft.Encrypt {
-					return "on"
-				}
-				return ""
-			}
-			if v, ok := ft.Values[key]; ok {
-				return v
-			}
-			return ft.Secrets[key]
-		})
-		// Secrets a file may lack: a definition is imported without them.
-		held := map[string]bool{}
-		for _, fd := range p.Fields {
-			if fd.Secret {
-				held[fd.Key] = true
-			}
-		}
-		errs := token.Validate(p, pt.in, held)
-		for _, fd := range p.Fields {
-			if msg, ok := errs[fd.Key]; ok && fd.Key != provider.KeyName {
-				problems = append(problems, fmt.Sprintf("%s: %s", label, msg))
-			}
-		}
-		key := token.NameKey(pt.in.Values[provider.KeyName])
-		if ex, ok := existing[key]; ok {
-			// With the stamps of its stored values: which secrets it holds.
-			switch ex, err = s.Store.TokenByID(ctx, ex.ID); {
-			case errors.Is(err, store.ErrNotFound): // removed meanwhile
-			case err != nil:
-				return nil, nil, err
-			default:
-				pt.existing = &ex
-			}
-		}
-		switch {
-		case errs[provider.KeyName] != "":
-			pt.status, pt.why = importConflict, "The name is not accepted: "+errs[provider.KeyName]
-		case seen[key]:
-			pt.status, pt.why = importConflict, "The file has another token of this name before this one."
-		case pt.existing == nil:
-			pt.status = importNew
-		case pt.existing.Provider == p.ID:
-			pt.status = importReplaces
-		default:
-			other := pt.existing.Provider
-			if op, ok := registry.ByID(other); ok {
-				other = op.Name
-			}
-			pt.status, pt.why = importConflict, fmt.Sprintf("This list has a %s token of this name.", other)
-		}
-		seen[key] = true
-		pt.notes = s.importNotes(pt, d.Secrets, sc, appIDs)
-		pt.choice, pt.rename = defaultChoice(pt.status), ""
-		if ch, ok := choices[i]; ok && slices.Contains(choicesFor(pt.status), ch.choice) {
-			pt.choice, pt.rename = ch.choice, ch.rename
-		}
-		plan = append(plan, pt)
-	}
-	return plan, problems, nil
+// planImport checks every token of d against the scope (see tokenfile.Plan).
+func (s *Server) planImport(c echo.Context, d tokenfile.Draft, choices map[int]tokenfile.Choice) ([]*tokenfile.Row, []string, error) {
+	return tokenfile.Plan(c.Request().Context(), s.Store, scopeOf(c).file(), d, choices, s.Now())
 }
 
-// unknownKeys names the keys of a file's token that its provider does
-// not have where the file puts them.
-func unknownKeys(p provider.Provider, ft transfer.Token) []string {
-	var bad []string
-	for _, k := range slices.Sorted(maps.Keys(ft.Values)) {
-		fd, ok := p.Field(k)
-		if !ok || fd.Secret || provider.Common(k) || fd.Control == provider.Button {
-			bad = append(bad, "“"+k+"”")
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(ft.Secrets)) {
-		fd, ok := p.Field(k)
-		if slices.Contains(p.Kept, k) || ok && fd.Secret && k != p.Tokens.Access {
-			continue
-		}
-		bad = append(bad, "secret “"+k+"”")
-	}
-	return bad
-}
+var choiceLabels = map[string]string{tokenfile.ChooseImport: "Import", tokenfile.ChooseReplace: "Replace", tokenfile.ChooseRename: "Import as", tokenfile.ChooseSkip: "Skip"}
 
-// importNotes says what else to know about importing pt.
-func (s *Server) importNotes(pt *plannedToken, secrets bool, sc scope, appIDs map[string]int64) []string {
-	var notes []string
-	held := map[string]string{}
-	if pt.existing != nil && pt.status == importReplaces {
-		for k := range pt.existing.Stored {
-			held[k] = "stored"
-		}
-	}
-	maps.Copy(held, pt.kept)
-	if missing := token.MissingSecrets(pt.p, pt.in, held); len(missing) > 0 {
-		labels := make([]string, 0, len(missing))
-		for _, k := range missing {
-			labels = append(labels, pt.p.Label(k))
-		}
-		notes = append(notes, fmt.Sprintf("No %s in the file: enter it on the token's page; until then it is not renewed.", strings.Join(labels, " or ")))
-	}
-	if pt.status == importReplaces {
-		if secrets {
-			notes = append(notes, "Replacing takes the file's settings and secrets; its access token is obtained again.")
-		} else {
-			notes = append(notes, "Replacing takes the file's settings and keeps the stored secrets.")
-		}
-	}
-	if perm := pt.file.Permissions; perm != nil && sc.App == nil {
-		a := &store.Access{Restricted: !perm.EveryApp}
-		var missingApps []string
-		for _, name := range perm.Apps {
-			if id, ok := appIDs[token.NameKey(name)]; ok {
-				a.Apps = append(a.Apps, id)
-			} else {
-				missingApps = append(missingApps, "“"+name+"”")
-			}
-		}
-		pt.access = a
-		if len(missingApps) > 0 {
-			notes = append(notes, "Permission Settings name apps this server does not have, left out: "+strings.Join(missingApps, ", ")+".")
-		}
-	}
-	if pt.p.Retired != "" {
-		notes = append(notes, pt.p.Retired+": "+pt.p.Name+" no longer accepts these tokens.")
-	}
-	return notes
-}
-
-func choicesFor(status string) []string {
-	switch status {
-	case importNew:
-		return []string{chooseImport, chooseSkip}
-	case importReplaces:
-		return []string{chooseReplace, chooseSkip}
-	}
-	return []string{chooseRename, chooseSkip}
-}
-
-// defaultChoice imports what is new; replacing a token or renaming one
-// is for the person to choose.
-func defaultChoice(status string) string {
-	if status == importNew {
-		return chooseImport
-	}
-	return chooseSkip
-}
-
-var choiceLabels = map[string]string{chooseImport: "Import", chooseReplace: "Replace", chooseRename: "Import as", chooseSkip: "Skip"}
-
-func (s *Server) renderPreview(c echo.Context, status int, draft string, d importDraft, plan []*plannedToken, problem string) error {
+func (s *Server) renderPreview(c echo.Context, status int, draft string, d tokenfile.Draft, plan []*tokenfile.Row, problem string) error {
 	sc := scopeOf(c)
 	heading := "Import preview"
 	m := views.ImportPreview{
@@ -455,9 +214,9 @@ func (s *Server) renderPreview(c echo.Context, status int, draft string, d impor
 		Draft: draft, Secrets: d.Secrets, Problem: problem,
 	}
 	for i, pt := range plan {
-		r := views.ImportRow{Index: i, Name: pt.in.Values[provider.KeyName], Type: pt.p.Name, Status: pt.status, Why: pt.why,
-			Notes: pt.notes, Choice: pt.choice, Rename: pt.rename, RenameError: pt.renameErr}
-		for _, ch := range choicesFor(pt.status) {
+		r := views.ImportRow{Index: i, Name: pt.Name(), Type: pt.Provider.Name, Status: pt.Status, Why: pt.Why,
+			Notes: pt.Notes, Choice: pt.Choice, Rename: pt.Rename, RenameError: pt.RenameErr}
+		for _, ch := range tokenfile.ChoicesFor(pt.Status) {
 			r.Choices = append(r.Choices, views.Option{Value: ch, Label: choiceLabels[ch]})
 		}
 		m.Rows = append(m.Rows, r)

@@ -41,7 +41,7 @@ func (s *Server) keyPair(ctx context.Context, p provider.Provider, id int64) (*v
 		return nil, err
 	}
 	return &views.KeyPair{PublicKeyPEM: keys.PEM, JWKSURL: s.jwksURL(set.Slug), KeyID: values["key_id"], Previous: keys.Previous,
-		Next: keys.Next, Awaiting: values[token.KeyAwaiting] != "", Where: keysWhere(p)}, nil
+		Next: keys.Next, Awaiting: values[token.KeyAwaiting] != "", Where: keysWhere(p), CertificatePEM: keys.Certificate}, nil
 }
 
 func (s *Server) jwksURL(slug string) string {
@@ -93,4 +93,18 @@ func keysWhere(p provider.Provider) string {
 		return ""
 	}
 	return "the app's settings at " + p.Name + " (private_key_jwt client authentication)"
+}
+
+// hasKeyPair reports whether token id keeps a key pair to register at the
+// provider (so that saving it lands on its page, where the key is shown).
+func (s *Server) hasKeyPair(ctx context.Context, p provider.Provider, id int64) (bool, error) {
+	if p.PublicKeys == nil {
+		return false, nil
+	}
+	values, err := s.Store.TokenValues(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	_, ok := p.PublicKeys(values)
+	return ok, nil
 }

@@ -236,6 +236,7 @@ func (s *Server) listTokens(c echo.Context) error {
 	for _, t := range toks {
 		m.Rows = append(m.Rows, tokenRow(t, sc.tokenURL(t.ID), now))
 	}
+	m.ExportAllURL, m.ExportAllLabel = exportAllButton(sc, lq, total, len(toks), pg)
 	return render(c, http.StatusOK, views.TokenList(m))
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/provider"
@@ -72,11 +73,18 @@ func (s *Server) renderTokenForm(c echo.Context, status int, f *tokenForm) error
 		if kp != nil {
 			kp.CSRF, kp.NewURL, kp.RetireURL = m.CSRF, f.sc.tokenURL(f.tok.ID)+"/keys", f.sc.tokenURL(f.tok.ID)+"/keys/retire"
 			kp.NewKeyID, kp.Error = f.keyInput, f.keyErr
+			if kp.CertificatePEM != "" {
+				kp.CertificateURL = f.sc.tokenURL(f.tok.ID) + "/certificate.cer"
+			}
 			if kp.Awaiting && m.Renewal != nil {
 				m.Renewal.Status, m.Renewal.NextRenewal = keyAwaitingStatus, "Not scheduled until Redox accepts the key"
 			}
 		}
 		m.KeyPair = kp
+	}
+	if r := f.results[f.returned]; r != nil {
+		// The page opens at its top, far above the button.
+		m.Returned, m.ReturnedAction = r, f.returned
 	}
 	m.Heading = heading
 	m.Pending = s.sealPending(c, f.p, tokenID, f.pending)
@@ -118,6 +126,17 @@ func (s *Server) renewalState(t token.Token, sc scope) *views.RenewalState {
 	}
 	if s.Renewer == nil {
 		r.RenewURL = ""
+	}
+	// The plain times are shown in the reader's own time zone too.
+	for _, m := range []struct {
+		text string
+		at   time.Time
+		to   *time.Time
+	}{{r.LastRenewed, t.LastRenewedAt, &r.LastRenewedAt}, {r.NextRenewal, t.NextRenewalAt, &r.NextRenewalAt},
+		{r.Expires, t.ExpiresAt, &r.ExpiresAt}, {r.RefreshExpires, t.RefreshExpiresAt, &r.RefreshExpiresAt}} {
+		if !m.at.IsZero() && m.text == views.When(m.at) {
+			*m.to = m.at
+		}
 	}
 	return r
 }

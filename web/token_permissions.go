@@ -103,6 +103,13 @@ func parsePermissions(c echo.Context) (permissionsForm, error) {
 	}
 	switch form.Get("access") {
 	case accessEvery:
+		// Apps ticked while "Every app" stayed as the form showed it: the
+		// person chose apps (and never saw the choice above them). Only a
+		// move from "Only the chosen apps" to "Every app" opens the token
+		// to every app whatever boxes are still ticked.
+		if len(f.raw) > 0 && form.Get("shown") != accessChosen {
+			f.access.Restricted = true
+		}
 	case accessChosen:
 		f.access.Restricted = true
 	case "":

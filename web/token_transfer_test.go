@@ -133,7 +133,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	wantRedirect(t, src.post("/tokens/new/zoom-s2s", url.Values{"name": {"Meetings"}, "description": {"All hands"}, "region": {"zoom"},
 		"account_id": {zoomAccount}, "client_id": {zoomClient}, "client_secret": {zoomClientSecret}, "renewal_rate": {"30m"}}), "/tokens")
 	src.get("/tokens/new/redox-oauth")
-	wantRedirect(t, src.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "es384")), "/tokens")
+	wantRedirect(t, src.post("/tokens/new/redox-oauth", redoxOAuthForm("FHIR Feed", "es384")), "/tokens/3")
 	ids := []string{itoa(tokenIDByName(t, src, "Lab Feed")), itoa(tokenIDByName(t, src, "Meetings")), itoa(tokenIDByName(t, src, "FHIR Feed"))}
 	srcKey := src.get("/tokens/" + ids[2]).text("[data-testid=public-key]")
 	secrets := []string{redoxSecret, zoomClientSecret, "PRIVATE KEY"}
@@ -487,14 +487,15 @@ func TestTransferScopeRolesAndCSRF(t *testing.T) {
 	}
 
 	// The administrator's global export, imported by the designer into
-	// Alpha: the tokens land as Alpha's own.
+	// Alpha: the tokens land as Alpha's own (here shadowing the global
+	// token, which the preview says and the designer chooses).
 	global := mustExport(t, w.testServer, "/tokens", url.Values{"id": {globalID}})
 	if !bytes.Contains(global, []byte(`"every_app": true`)) {
 		t.Fatalf("global export without its Permission Settings:\n%s", global)
 	}
 	pv := uploadImport(t, w.dee, alphaBase, global, "")
 	wantStatus(t, pv, http.StatusOK)
-	if got := previewRows(pv); got["Global Feed"] != "new" {
+	if got := previewRows(pv); got["Global Feed"] != "shadows a global token" {
 		t.Fatalf("preview: %v", got)
 	}
 	// Another designer cannot use that preview, even in their own app.
@@ -506,7 +507,7 @@ func TestTransferScopeRolesAndCSRF(t *testing.T) {
 	if p := w.dee.postRaw(alphaBase+"/import/confirm", url.Values{"draft": {draft}, "choice-0": {"import"}}); p.StatusCode != http.StatusForbidden {
 		t.Fatalf("confirm without CSRF: %d", p.StatusCode)
 	}
-	wantRedirect(t, confirmImport(t, w.dee, alphaBase, pv, nil), alphaBase)
+	wantRedirect(t, confirmImport(t, w.dee, alphaBase, pv, url.Values{"choice-0": {"import"}}), alphaBase)
 	toks, _, err := w.store.ListTokens(t.Context(), store.TokenFilter{AppID: w.alpha})
 	if err != nil {
 		t.Fatal(err)
@@ -609,7 +610,7 @@ func TestExportImportKeepsOAuthKeyPair(t *testing.T) {
 	src.get("/tokens/new/oauth2")
 	f := oauthForm("Reports", emu, "client_credentials", oauthtest.PrivateKeyJWT)
 	f.Del("client_secret")
-	wantRedirect(t, src.post("/tokens/new/oauth2", f), "/tokens")
+	wantRedirect(t, src.post("/tokens/new/oauth2", f), "/tokens/1")
 	id := itoa(tokenIDByName(t, src, "Reports"))
 	before := src.get("/tokens/" + id)
 	kid, _ := before.Doc.Find("[data-testid=key-id]").Attr("value")

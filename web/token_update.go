@@ -58,6 +58,10 @@ func (s *Server) updateToken(c echo.Context) error {
 		// never sent to the new one.
 		ch.Clear = append(ch.Clear, p.Tokens.Refresh)
 	}
+	hadKeys, err := s.hasKeyPair(c.Request().Context(), p, t.ID)
+	if err != nil {
+		return err
+	}
 	saved, changed, err := s.Store.UpdateToken(c.Request().Context(), t.ID, version, ch, currentUser(c).Email)
 	switch {
 	case errors.Is(err, store.ErrStale):
@@ -73,10 +77,18 @@ func (s *Server) updateToken(c echo.Context) error {
 	case err != nil:
 		return err
 	}
+	if keys, err := s.hasKeyPair(c.Request().Context(), p, t.ID); err != nil {
+		return err
+	} else if keys && !hadKeys {
+		// A key pair made by this save is not registered anywhere yet.
+		s.flashSaved(c, saved, fmt.Sprintf("Access token “%s” saved. Register its new key pair at the service (below) before it can get an access token.", saved.Name))
+		s.wakeRenewer()
+		return c.Redirect(http.StatusSeeOther, sc.tokenURL(t.ID))
+	}
 	if len(changed) == 0 {
 		s.flash(c, fmt.Sprintf("Nothing changed in “%s”.", saved.Name))
 	} else {
-		s.flashSaved(c, saved, fmt.Sprintf("Access token “%s” saved.", saved.Name))
+		s.flashSavedTested(c, p, saved, fmt.Sprintf("Access token “%s” saved.", saved.Name))
 	}
 	s.wakeRenewer()
 	return c.Redirect(http.StatusSeeOther, sc.Base)

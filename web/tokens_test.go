@@ -105,7 +105,8 @@ func TestGlobalTokenLifecycle(t *testing.T) {
 	created := ts.post("/tokens/new/redox", redoxForm("Lab Feed"))
 	wantRedirect(t, created, "/tokens")
 	list := ts.get("/tokens")
-	if got := list.text("[data-testid=flash]"); got != "Access token “Lab Feed” saved." {
+	// Save tests the credentials: Redox's test is getting a token.
+	if got := list.text("[data-testid=flash]"); got != "Access token “Lab Feed” saved. Tested (Get OAuth 2.0 Access Token): Obtained an OAuth 2.0 access token from Redox, valid until 2026-11-23 09:00 UTC." {
 		t.Errorf("flash %q", got)
 	}
 	var headers []string

@@ -31,7 +31,7 @@ func (s *Server) databaseDown(err error, c echo.Context) {
 		msg += " If you were saving something, check whether it was saved once the page loads again."
 	}
 	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
-		c.JSON(status, map[string]any{"error": map[string]string{"code": "database_unavailable", "message": msg}})
+		writeAPIError(c, status, "database_unavailable", msg)
 		return
 	}
 	// The page needs no database: no user, no flash (they need the

@@ -52,18 +52,15 @@ func (s *Server) updateUser(c echo.Context) error {
 		role = store.RoleDesigner
 	}
 	active := c.FormValue("active") != ""
-	if u.IsAdmin() && u.Active && (role != store.RoleAdmin || !active) {
-		n, err := s.Store.CountActiveAdmins(c.Request().Context())
-		if err != nil {
-			return err
-		}
-		if n <= 1 {
-			return s.renderUser(c, http.StatusUnprocessableEntity, u, map[string]string{"form": "This is the last active administrator: make someone else an administrator first."})
-		}
-	}
-	if err := s.Store.UpdateUser(c.Request().Context(), u.ID, role, active, currentUser(c).Email); errors.Is(err, store.ErrNotFound) {
+	// The store refuses to leave no active administrator, counting in the
+	// same transaction as the change (two administrators demoting each
+	// other at once both saw the other when it was counted here first).
+	switch err := s.Store.UpdateUser(c.Request().Context(), u.ID, role, active, currentUser(c).Email); {
+	case errors.Is(err, store.ErrLastAdmin):
+		return s.renderUser(c, http.StatusUnprocessableEntity, u, map[string]string{"form": "This is the last active administrator: make someone else an administrator first."})
+	case errors.Is(err, store.ErrNotFound):
 		return userError(http.StatusNotFound, "No such user.")
-	} else if err != nil {
+	case err != nil:
 		return err
 	}
 	if u.ID == currentUser(c).ID && !active {

@@ -11,7 +11,8 @@ import (
 
 // A new or rotated secret travels to the endpoint's page as the API client
 // keys do (client_create.go): sealed in a short-lived cookie bound to the
-// person and the endpoint, never in a URL, shown once.
+// person and the endpoint, never in a URL, shown once (its id spent in the
+// database, so a replayed copy of the cookie shows nothing).
 const newSecretCookie = "tokendesk_new_secret"
 
 func newSecretAAD(userID, webhookID int64) string {
@@ -41,7 +42,7 @@ func (s *Server) createWebhook(c echo.Context) error {
 }
 
 func (s *Server) handOverSecret(c echo.Context, id int64, secret string) error {
-	b, err := json.Marshal(newKey{Key: secret, Expires: s.Now().Add(newKeyTTL).Unix()})
+	b, err := json.Marshal(newKey{Key: secret, Expires: s.Now().Add(newKeyTTL).Unix(), Once: newOnceID()})
 	if err != nil {
 		return err
 	}
@@ -68,7 +69,7 @@ func (s *Server) takeSecret(c echo.Context, id int64) string {
 		return ""
 	}
 	var nk newKey
-	if json.Unmarshal(plain, &nk) != nil || s.Now().Unix() > nk.Expires {
+	if json.Unmarshal(plain, &nk) != nil || s.Now().Unix() > nk.Expires || !s.spendOnce(c, nk.Once, nk.Expires) {
 		return ""
 	}
 	return nk.Key

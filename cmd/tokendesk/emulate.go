@@ -112,7 +112,9 @@ func emulate(ctx context.Context, args []string, stdout io.Writer) error {
 
   Zoom user OAuth                Client ID %[12]s   Client Secret %[13]s
                                  Authorization URL %[1]s/oauth/authorize   Token URL %[1]s/oauth/token
-  OAuth 2.0                      Authorization URL %[14]s   Token URL %[15]s   (user info: %[16]s)
+                                 (or the preset's zoom.us URLs as they come: TOKENDESK_ZOOM_OAUTH_URL sends them here;
+                                 Test Connection names the Zoom user reached, through %[1]s/v2/users/me)
+  OAuth 2.0                      Authorization URL %[14]s   Token URL %[15]s   Test URL %[16]s
                                  HTTP Basic:               Client ID %[17]s   Client Secret %[18]s
                                  In the request body:      Client ID %[19]s   Client Secret %[20]s
                                  Signed JWT:               Client ID %[23]s   then register the token's JWKS URL

@@ -51,6 +51,7 @@ func TestEmulateServesAnAuthorizationCodeFlow(t *testing.T) {
 		{"OAuth 2.0, HTTP Basic", base + "/oauth2/authorize", base + "/oauth2/token", demoOAuthClient, demoOAuthSecret, oauth2.AuthStyleInHeader},
 		{"OAuth 2.0, secret in the body", base + "/oauth2/authorize", base + "/oauth2/token", demoOAuthPostClient, demoOAuthPostSecret, oauth2.AuthStyleInParams},
 		{"Zoom user OAuth", base + "/oauth/authorize", base + "/oauth/token", demoZoomUserClient, demoZoomUserSecret, oauth2.AuthStyleInHeader},
+		{"OAuth 2.0, Test URL", base + "/oauth2/authorize", base + "/oauth2/token", demoOAuthClient, demoOAuthSecret, oauth2.AuthStyleInHeader},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, printed := range []string{tc.authURL, tc.tokenURL, tc.id, tc.secret, console + "/oauth/callback"} {
@@ -92,6 +93,25 @@ func TestEmulateServesAnAuthorizationCodeFlow(t *testing.T) {
 			fresh, err := conf.TokenSource(ctx, tok).Token()
 			if err != nil || fresh.RefreshToken == tok.RefreshToken {
 				t.Fatalf("renewal: %v", err)
+			}
+			// What Test Connection asks: the preset's /v2/users/me at the
+			// api_url Zoom gave, or the generic form's printed Test URL.
+			who := base + "/oauth2/userinfo"
+			if api, _ := fresh.Extra("api_url").(string); api != "" {
+				who = api + "/v2/users/me"
+			}
+			if tc.name == "OAuth 2.0, Test URL" && !strings.Contains(out.String(), "Test URL "+who) {
+				t.Fatalf("emulate does not print the Test URL %s", who)
+			}
+			req, _ := http.NewRequest(http.MethodGet, who, nil)
+			fresh.SetAuthHeader(req)
+			me, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			me.Body.Close()
+			if me.StatusCode != http.StatusOK {
+				t.Fatalf("who am I at %s: %d", who, me.StatusCode)
 			}
 		})
 	}

@@ -17,7 +17,7 @@ func TestHelpListsTheCommands(t *testing.T) {
 		}
 		lines := strings.Split(out.String(), "\n")
 		for _, cmd := range []string{"tokendesk [serve]", "tokendesk user add", "tokendesk emulate", "tokendesk key rotate", "tokendesk key rotate --master",
-			"tokendesk migrate-db", "tokendesk version", "tokendesk help"} {
+			"tokendesk migrate-db", "tokendesk export", "tokendesk import", "tokendesk version", "tokendesk help"} {
 			found := false
 			for _, l := range lines {
 				if rest, ok := strings.CutPrefix(strings.TrimSpace(l), cmd+" "); ok && strings.TrimSpace(rest) != "" {

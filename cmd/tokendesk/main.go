@@ -5,6 +5,8 @@
 //	tokendesk emulate [--addr A] [--console-url U] serve the Redox, Zoom and OAuth 2.0 emulators
 //	tokendesk key rotate         make a new data key current and re-seal every credential, online
 //	tokendesk migrate-db --to postgres://…   copy the SQLite database into an empty PostgreSQL one
+//	tokendesk export [--app A] [--search S] [--type T] [--with-secrets] [--out F]   write tokens to an export file
+//	tokendesk import FILE [--app A] [--on-conflict skip|replace] [--yes]          preview, then import, an export file
 //	tokendesk version
 package main
 
@@ -64,11 +66,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return keyRotate(ctx, args[1:], getenv, stdout)
 	case "migrate-db":
 		return migrateDB(ctx, args, getenv, stdout)
+	case "export":
+		return exportCmd(ctx, args, getenv, stdin, stdout, stderr)
+	case "import":
+		return importCmd(ctx, args, getenv, stdin, stdout)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (try: serve, user add, emulate, key rotate, migrate-db, version)", cmd)
+	return fmt.Errorf("unknown command %q (try: serve, user add, emulate, key rotate, migrate-db, export, import, version)", cmd)
 }
 
 const usage = `tokendesk keeps the access tokens your apps use to reach external systems.
@@ -79,6 +85,12 @@ const usage = `tokendesk keeps the access tokens your apps use to reach external
   tokendesk key rotate                           new data key, re-seal every credential (server may run)
   tokendesk key rotate --master                  new master key: re-wrap the data keys (servers stopped)
   tokendesk migrate-db --to postgres://…         copy the SQLite database into an empty PostgreSQL database (server stopped)
+  tokendesk export [--app A] [--search S] [--type T] [--out F]
+                                                 write a list's tokens to an export file (definitions)
+  tokendesk export --with-secrets [--passphrase-file F] …
+                                                 with their secrets, encrypted; passphrase from the file or standard input
+  tokendesk import FILE [--app A] [--on-conflict skip|replace] [--passphrase-file F] [--yes]
+                                                 preview an import; --yes writes it (one transaction)
   tokendesk version                              print the version
   tokendesk help                                 this list (also --help)
 `

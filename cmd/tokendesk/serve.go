@@ -60,7 +60,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	httpClient := &http.Client{Timeout: provider.DefaultTimeout}
+	httpClient := web.NewProviderClient(cfg, st)
 	env := provider.Env{HTTP: httpClient, RedoxURL: cfg.RedoxURL, ZoomAPIURL: cfg.ZoomAPIURL, ZoomOAuthURL: cfg.ZoomOAuthURL, Now: time.Now}
 	worker := renewal.New(st, registry.ByID, env, logger.With("component", "renewal"), renewal.NewMetrics(reg, st, time.Now, registry.Retired()))
 	worker.Parallel = cfg.RenewalWorkers
@@ -157,6 +157,10 @@ func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*st
 		}
 		if created {
 			logger.Warn("created a new master key: back it up, without it the stored credentials cannot be read", "file", cfg.MasterKeyFile)
+		} else if warning, err := secret.PrivateKeyFile(cfg.MasterKeyFile); err != nil {
+			return nil, nil, fmt.Errorf("TOKENDESK_MASTER_KEY_FILE: %w", err)
+		} else if warning != "" {
+			logger.Warn(warning, "file", cfg.MasterKeyFile)
 		}
 		key, createdKey = k, created
 	}
@@ -171,6 +175,9 @@ func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*st
 		}
 		// One line naming the setting, never the URL (it may hold a password).
 		return nil, nil, &config.Error{Setting: "TOKENDESK_DATABASE_URL", Problem: "names a database that cannot be reached now: " + store.UnavailableReason(err)}
+	}
+	if errors.Is(err, store.ErrNotRegularFile) {
+		return nil, nil, &config.Error{Setting: "TOKENDESK_DATABASE_URL", Problem: store.NotRegularFileProblem(err)}
 	}
 	if err != nil {
 		return nil, nil, err

@@ -2,11 +2,17 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/tokendesk/tokendesk/internal/config"
+	"github.com/tokendesk/tokendesk/internal/secret"
 )
 
 // Settings that used to pass validation and then disable the API limit or
@@ -49,5 +55,65 @@ func TestUnreachablePostgresStopsStartUpWithOneLine(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "hunter2") {
 		t.Fatal("the error repeats a password from the URL")
+	}
+}
+
+// TOKENDESK_DATABASE_URL naming a FIFO or a symbolic link stops start-up
+// with one line naming the setting, and what it names keeps its mode (a
+// chmod there once made /dev/null private and broke the machine).
+func TestDatabasePathThatIsNotAFileStopsStartUp(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(target, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(target, 0o644)
+	link := filepath.Join(dir, "link.db")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo.db")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(fifo, 0o644)
+	for _, tc := range []struct{ path, changed, want string }{
+		{link, target, "symbolic link"},
+		{fifo, fifo, "FIFO"},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			env := map[string]string{"TOKENDESK_DATA_DIR": t.TempDir(), "TOKENDESK_DATABASE_URL": tc.path}
+			err := run(context.Background(), []string{"serve"}, func(k string) string { return env[k] }, nil, io.Discard, io.Discard)
+			if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "TOKENDESK_DATABASE_URL") || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("start-up error %v: want one line naming TOKENDESK_DATABASE_URL and %s", err, tc.want)
+			}
+			if fi, _ := os.Stat(tc.changed); fi.Mode().Perm() != 0o644 {
+				t.Fatalf("mode changed to %v", fi.Mode().Perm())
+			}
+		})
+	}
+}
+
+// A world-readable master key file of ours is narrowed at start.
+func TestWorldReadableMasterKeyIsNarrowed(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"TOKENDESK_DATA_DIR": dir}
+	getenv := func(k string) string { return env[k] }
+	key := filepath.Join(dir, "master.key")
+	if err := os.WriteFile(key, []byte(base64.StdEncoding.EncodeToString(secret.GenerateKey())+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(key, 0o644)
+	cfg, err := config.Load(nil, getenv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _, err := openStore(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if fi, _ := os.Stat(key); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("master.key left %v", fi.Mode().Perm())
 	}
 }

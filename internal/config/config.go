@@ -45,6 +45,10 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// SMTP sends e-mail notifications; nil when TOKENDESK_SMTP_URL is unset.
 	SMTP *SMTP
+	// AllowPrivateTargets lets provider calls to URLs typed on a form reach
+	// this machine and private networks whatever the Settings page says:
+	// for `make demo` and other set-ups whose services run on loopback.
+	AllowPrivateTargets bool
 }
 
 // SMTP is the mail server of TOKENDESK_SMTP_URL:
@@ -103,6 +107,7 @@ var settings = []setting{
 	{"TOKENDESK_ZOOM_API_URL", "zoom-api-url", "Zoom API base URL", "https://api.zoom.us"},
 	{"TOKENDESK_ZOOM_OAUTH_URL", "zoom-oauth-url", "Zoom OAuth base URL", "https://zoom.us"},
 	{"TOKENDESK_ALLOW_PLAINTEXT", "allow-plaintext", "allow tokens whose credentials are stored unencrypted", "false"},
+	{"TOKENDESK_ALLOW_PRIVATE_TARGETS", "allow-private-targets", "let provider calls to typed URLs (Token URL, Authorization URL) reach loopback and private addresses, whatever Settings says", "false"},
 	{"TOKENDESK_LOG_FORMAT", "log-format", "log format: text or json", "text"},
 	{"TOKENDESK_LOG_LEVEL", "log-level", "log level: debug, info, warn or error", "info"},
 	{"TOKENDESK_RENEWAL_WORKERS", "renewal-workers", "renewals run at once by the background worker", "8"},
@@ -217,6 +222,11 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 		return c, &Error{name("TOKENDESK_ALLOW_PLAINTEXT"), fmt.Sprintf("%q is not true or false", get("TOKENDESK_ALLOW_PLAINTEXT"))}
 	}
 
+	c.AllowPrivateTargets, err = strconv.ParseBool(get("TOKENDESK_ALLOW_PRIVATE_TARGETS"))
+	if err != nil {
+		return c, &Error{name("TOKENDESK_ALLOW_PRIVATE_TARGETS"), fmt.Sprintf("%q is not true or false", get("TOKENDESK_ALLOW_PRIVATE_TARGETS"))}
+	}
+
 	c.LogFormat = strings.ToLower(get("TOKENDESK_LOG_FORMAT"))
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, &Error{name("TOKENDESK_LOG_FORMAT"), fmt.Sprintf("%q is not text or json", c.LogFormat)}
@@ -289,8 +299,17 @@ func checkDatabaseURL(c Config) string {
 	case strings.HasSuffix(p, "/") || strings.HasSuffix(p, string(filepath.Separator)):
 		return "names a directory; use a SQLite file path such as ./data/tokendesk.db"
 	}
-	if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-		return "names a directory; use a SQLite file path such as ./data/tokendesk.db"
+	// Lstat: a link is refused, not followed (the store would otherwise
+	// open and narrow whatever it points at).
+	if fi, err := os.Lstat(p); err == nil {
+		switch m := fi.Mode(); {
+		case m.IsDir():
+			return "names a directory; use a SQLite file path such as ./data/tokendesk.db"
+		case m&os.ModeSymlink != 0:
+			return "names a symbolic link; give the database file's own path"
+		case !m.IsRegular():
+			return "names a device, FIFO or socket, not a SQLite file; use a SQLite file path such as ./data/tokendesk.db"
+		}
 	}
 	return ""
 }

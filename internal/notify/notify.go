@@ -24,6 +24,7 @@ import (
 	"unicode/utf8"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"github.com/tokendesk/tokendesk/internal/netguard"
 	"github.com/tokendesk/tokendesk/internal/renewal"
 	"github.com/tokendesk/tokendesk/internal/store"
 )
@@ -137,9 +138,10 @@ type allowPrivateKey struct{}
 // NewClient is the HTTP client for deliveries: one timeout for the whole
 // attempt, no proxy from the environment, redirects never followed (a 3xx
 // is a failed attempt: a signed body is not re-sent to wherever a
-// redirect points), and every connection's address checked as it is made
-// (so a name that resolves, or later re-resolves, to a private address is
-// refused too) unless the request's context allows private targets.
+// redirect points), and every connection's address checked by netguard
+// as it is made (so a name that resolves, or later re-resolves, to a
+// private address is refused too) unless the request's context allows
+// private targets.
 func NewClient(timeout time.Duration) *http.Client {
 	tr := &http.Transport{
 		Proxy:                 nil,
@@ -152,13 +154,8 @@ func NewClient(timeout time.Duration) *http.Client {
 		allow, _ := ctx.Value(allowPrivateKey{}).(bool)
 		d := &net.Dialer{Timeout: timeout}
 		if !allow {
-			d.Control = func(_, address string, _ syscall.RawConn) error {
-				host, _, err := net.SplitHostPort(address)
-				if err != nil {
-					return err
-				}
-				ip := net.ParseIP(host)
-				if ip == nil || refused(ip) {
+			d.Control = func(network, address string, c syscall.RawConn) error {
+				if netguard.Control(network, address, c) != nil {
 					return ErrPrivateTarget
 				}
 				return nil

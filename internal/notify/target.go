@@ -1,9 +1,11 @@
 package notify
 
 import (
-	"net"
+	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/tokendesk/tokendesk/internal/netguard"
 )
 
 // SettingLabel is the Notifications page's own name for the setting that
@@ -14,7 +16,8 @@ const SettingLabel = "Allow endpoints on private and loopback addresses"
 // addresses are off ("" when nothing is wrong): its host is an address on
 // this machine or a private network, or a name that always means this
 // machine (localhost). Other names are checked as every connection is made
-// (NewClient): what they resolve to can change after saving.
+// (NewClient): what they resolve to can change after saving. The rule is
+// netguard's, the one every connection is checked with.
 func CheckTarget(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
@@ -26,19 +29,12 @@ func CheckTarget(raw string) string {
 	case host == "localhost" || strings.HasSuffix(host, ".localhost"):
 		what = "this machine (localhost)"
 	default:
-		ip := net.ParseIP(host)
-		if ip == nil || !refused(ip) {
+		ip, err := netip.ParseAddr(host)
+		if err != nil || !netguard.Blocked(ip) {
 			return ""
 		}
 		what = "a loopback, private or link-local address (" + ip.String() + ")"
 	}
 	return "This endpoint is on " + what + ", and private addresses are off: tokendesk would refuse every delivery. " +
 		"Turn on “" + SettingLabel + "” under Private addresses below first, or use a public address."
-}
-
-// refused is NewClient's rule for an address it will not connect to while
-// private targets are off; the two must agree.
-func refused(ip net.IP) bool {
-	return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast()
 }

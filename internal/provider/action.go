@@ -30,6 +30,9 @@ type Result struct {
 	Steps   []Step
 	// Grant is the token obtained, if the action obtains one.
 	Grant *Grant
+	// Untested: there was nothing to test yet (no access token before the
+	// person consents), so Save says nothing of a test.
+	Untested bool
 }
 
 // Step is one thing an action did.

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tokendesk/tokendesk/internal/netguard"
 )
 
 // DefaultTimeout bounds every call to a provider.
@@ -155,6 +157,8 @@ func transportProblem(err error, host string, timeout time.Duration) string {
 		return fmt.Sprintf("no answer from %s within %s", host, roundTimeout(timeout))
 	case errors.Is(err, context.Canceled):
 		return "the request was cancelled"
+	case errors.Is(err, netguard.ErrBlocked):
+		return fmt.Sprintf("%s is on this machine or a private network, which tokendesk does not call for a typed URL unless an administrator allows it in Settings", host)
 	case errors.As(err, &dnsErr):
 		return fmt.Sprintf("the host %s was not found", host)
 	case errors.Is(err, syscall.ECONNREFUSED):
@@ -215,6 +219,10 @@ func Redact(msg string, secrets ...string) string {
 func StatusProblem(service string, status int) string {
 	if status >= 500 {
 		return fmt.Sprintf("%s is failing (HTTP %d). Nothing was changed; try again later.", service, status)
+	}
+	if status >= 300 && status < 400 {
+		// Never followed: a token request carries the client's secret.
+		return fmt.Sprintf("%s answered with a redirect (HTTP %d), which tokendesk does not follow: enter the URL it redirects to.", service, status)
 	}
 	return fmt.Sprintf("%s refused the request (HTTP %d).", service, status)
 }

@@ -13,8 +13,9 @@ type Consent struct {
 	Needed func(values map[string]string) bool
 	// URL is where to send the browser: the authorization URL with the
 	// state, the S256 challenge of verifier and the provider's own
-	// parameters. Its error is a message for the person.
-	URL func(values map[string]string, redirectURI, state, verifier string) (string, error)
+	// parameters, at the endpoints env says (an emulator standing in for
+	// the vendor). Its error is a message for the person.
+	URL func(env Env, values map[string]string, redirectURI, state, verifier string) (string, error)
 	// Exchange trades the code the callback received for a grant.
 	Exchange func(ctx context.Context, env Env, values map[string]string, redirectURI, code, verifier string) (Grant, error)
 }

@@ -65,6 +65,11 @@ type Field struct {
 	// RequiredWhen makes the field required while another field holds a
 	// value (Shared Secret, while Signing Method is HS384).
 	RequiredWhen *Condition
+	// UsedWhen limits a field to some choices of another field (a Client
+	// Secret is not used with a signed JWT): the form hides it for the
+	// other choices, or says when it applies. A field with RequiredWhen
+	// and no UsedWhen is used when it is required.
+	UsedWhen *Choice
 	// Secret values are write-only once stored: never rendered back.
 	Secret bool
 	// Credential values are stored in the token's sealed values, not in
@@ -81,12 +86,24 @@ type Field struct {
 	// Check is a further rule for a non-empty value (a URL): the field
 	// error, or "" when the value is fine.
 	Check func(value string) string
+	// DefaultWhenMissing: a submitted form (or an export) without a value
+	// takes the Default instead of being refused, for fields added after
+	// tokens were saved without them (a form opened before, an older
+	// export).
+	DefaultWhenMissing bool
 }
 
 // Condition is another field's value, and why it matters.
 type Condition struct {
 	Key, Value string
 	Why        string // completes "Enter the <Label>: …"
+}
+
+// Choice is the values of another field (a select) under which a field
+// applies.
+type Choice struct {
+	Key    string
+	Values []string
 }
 
 // Provider is one kind of external system.
@@ -99,6 +116,10 @@ type Provider struct {
 	Fields []Field
 	// Actions wires the screen's buttons, by Field.Action.
 	Actions map[string]Action
+	// SaveTest names the action Save runs on the saved values to test
+	// them (Test Connection, or getting a token where that is the test);
+	// its outcome is told with the save, and a failure never undoes it.
+	SaveTest string
 	// Tokens says which values carry an obtained grant.
 	Tokens TokenFields
 	// Renew obtains a fresh access token from stored values; nil when the
@@ -164,6 +185,10 @@ type PublishedKeys struct {
 	JWKS     []byte   // every published key, current first
 	Previous []string // Key IDs of earlier key pairs not yet retired
 	Next     string   // Key ID of a new key pair published but not signing yet
+	// Certificate is a self-signed X.509 certificate of the current key
+	// (PEM), for services that take a certificate instead of a key or a
+	// JWKS URL (Microsoft Entra's certificate credentials); "" otherwise.
+	Certificate string
 }
 
 // Field returns the field with key.

@@ -102,6 +102,9 @@ func setDesigners(ctx context.Context, tx *sql.Tx, appID int64, users []int64) e
 	return nil
 }
 
+// appDesignersQuery reads an app's designers from its app_designers range.
+var appDesignersQuery = "SELECT " + prefixed("u.", userCols) + " FROM users u JOIN app_designers d ON d.user_id = u.id WHERE d.app_id = ? ORDER BY u.email"
+
 // AppByID loads an application with its designers.
 func (s *Store) AppByID(ctx context.Context, id int64) (App, error) {
 	var a App
@@ -115,7 +118,7 @@ func (s *Store) AppByID(ctx context.Context, id int64) (App, error) {
 		return App{}, fmt.Errorf("store: app: %w", err)
 	}
 	a.CreatedAt = fromMS(created)
-	rows, err := s.read.QueryContext(ctx, "SELECT "+prefixed("u.", userCols)+" FROM users u JOIN app_designers d ON d.user_id = u.id WHERE d.app_id = ? ORDER BY u.email", id)
+	rows, err := s.read.QueryContext(ctx, appDesignersQuery, id)
 	if err != nil {
 		return App{}, fmt.Errorf("store: app designers: %w", err)
 	}

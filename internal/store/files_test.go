@@ -2,9 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tokendesk/tokendesk/internal/secret"
 )
@@ -59,4 +63,77 @@ func TestDatabaseFilesArePrivate(t *testing.T) {
 	st = open()
 	defer st.Close()
 	check("existing 0644 database")
+}
+
+// A database path that names a FIFO, a symbolic link or a directory, or
+// whose -wal or -shm file is a link, is refused before anything is opened
+// or changed: what it names keeps its mode. (Never a real device here:
+// a chmod of /dev/null changes the machine for every other process.)
+func TestDatabasePathThatIsNotAFileIsRefusedAndLeftAlone(t *testing.T) {
+	box, err := secret.NewBox(secret.GenerateKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	target := filepath.Join(dir, "someone-elses-file")
+	if err := os.WriteFile(target, []byte("not a database"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(target, 0o644)
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(fifo, 0o644)
+	link := filepath.Join(dir, "link.db")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(dir, "dir.db")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(sub, 0o755)
+	walDB := filepath.Join(dir, "wal.db")
+	if err := os.Symlink(target, walDB+"-wal"); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct{ path, what, changed string }{
+		{fifo, "a FIFO", fifo},
+		{link, "a symbolic link", target},
+		{sub, "a directory", sub},
+		{walDB, "a symbolic link (wal.db-wal)", target},
+	} {
+		before, err := os.Stat(tc.changed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			st, err := Open(context.Background(), tc.path, box)
+			if err == nil {
+				st.Close()
+			}
+			done <- err
+		}()
+		select {
+		case err = <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: Open blocked", tc.what)
+		}
+		if !errors.Is(err, ErrNotRegularFile) || !strings.Contains(err.Error(), tc.what) {
+			t.Errorf("%s: Open said %v", tc.what, err)
+		}
+		after, err := os.Stat(tc.changed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.Mode() != before.Mode() {
+			t.Errorf("%s: the mode of what it names changed from %v to %v", tc.what, before.Mode(), after.Mode())
+		}
+	}
+	if data, _ := os.ReadFile(target); string(data) != "not a database" {
+		t.Error("the link's target was written to")
+	}
 }

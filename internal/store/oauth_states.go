@@ -34,14 +34,17 @@ type OAuthState struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	Result    []byte
+	// Session names the login session the trip started in (SessionRef of
+	// its hashed id): the callback must come back in the same one.
+	Session string
 }
 
-const oauthStateCols = "id, state_hash, user_id, app_id, provider, token_id, reconnect, draft, verifier, created_at, expires_at, result"
+const oauthStateCols = "id, state_hash, user_id, app_id, provider, token_id, reconnect, draft, verifier, created_at, expires_at, result, session_ref"
 
 func scanOAuthState(row interface{ Scan(...any) error }) (OAuthState, error) {
 	var st OAuthState
 	var created, expires int64
-	err := row.Scan(&st.ID, &st.Hash, &st.UserID, &st.AppID, &st.Provider, &st.TokenID, &st.Reconnect, &st.Draft, &st.Verifier, &created, &expires, &st.Result)
+	err := row.Scan(&st.ID, &st.Hash, &st.UserID, &st.AppID, &st.Provider, &st.TokenID, &st.Reconnect, &st.Draft, &st.Verifier, &created, &expires, &st.Result, &st.Session)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, ErrNotFound
 	}
@@ -65,9 +68,9 @@ func (s *Store) CreateOAuthState(ctx context.Context, st OAuthState) (int64, err
 			return fmt.Errorf("store: pruning oauth states: %w", err)
 		}
 		err := tx.QueryRowContext(ctx, `
-			INSERT INTO oauth_states (state_hash, user_id, app_id, provider, token_id, reconnect, draft, verifier, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			st.Hash, st.UserID, st.AppID, st.Provider, st.TokenID, st.Reconnect, st.Draft, st.Verifier, ms(st.CreatedAt), ms(st.ExpiresAt)).Scan(&id)
+			INSERT INTO oauth_states (state_hash, user_id, app_id, provider, token_id, reconnect, draft, verifier, created_at, expires_at, session_ref)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			st.Hash, st.UserID, st.AppID, st.Provider, st.TokenID, st.Reconnect, st.Draft, st.Verifier, ms(st.CreatedAt), ms(st.ExpiresAt), st.Session).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("store: creating oauth state: %w", err)
 		}
@@ -77,8 +80,10 @@ func (s *Store) CreateOAuthState(ctx context.Context, st OAuthState) (int64, err
 }
 
 // UseOAuthState spends the state of hash for userID at now: once, before
-// it expires, and only for the user whose session sent it.
-func (s *Store) UseOAuthState(ctx context.Context, hash string, userID int64, now time.Time) (OAuthState, error) {
+// it expires, and only in the login session that sent it (session, as
+// OAuthState.Session names it). A state that comes back in another
+// session, even the same person's, is unknown there and stays unspent.
+func (s *Store) UseOAuthState(ctx context.Context, hash string, userID int64, session string, now time.Time) (OAuthState, error) {
 	var st OAuthState
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -88,7 +93,7 @@ func (s *Store) UseOAuthState(ctx context.Context, hash string, userID int64, no
 			return ErrStateUnknown
 		case err != nil:
 			return err
-		case st.UserID != userID:
+		case st.UserID != userID || st.Session == "" || st.Session != session:
 			return ErrStateUnknown
 		case !now.Before(st.ExpiresAt):
 			return ErrStateExpired

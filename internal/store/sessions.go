@@ -79,7 +79,7 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) (int64, er
 
 // DeleteIdleSessions removes sessions last seen before cutoff.
 func (s *Store) DeleteIdleSessions(ctx context.Context, cutoff time.Time) error {
-	if _, err := s.write.ExecContext(ctx, "DELETE FROM sessions WHERE last_seen_at < ?", ms(cutoff)); err != nil {
+	if _, err := s.write.ExecContext(ctx, idleSessionsQuery, ms(cutoff)); err != nil {
 		return fmt.Errorf("store: expiring sessions: %w", err)
 	}
 	return nil
@@ -104,13 +104,21 @@ func SessionRef(idHash string) string {
 	return hex.EncodeToString(sum[:12])
 }
 
+// userSessionsQuery reads a user's live sessions in order from
+// sessions_user_seen (migration 00019), without sorting them.
+const userSessionsQuery = `
+		SELECT id_hash, user_id, ip, user_agent, created_at, last_seen_at FROM sessions
+		WHERE user_id = ? AND last_seen_at >= ? AND created_at >= ?
+		ORDER BY last_seen_at DESC, created_at DESC`
+
+// idleSessionsQuery finds the sessions gone idle through sessions_last_seen
+// (migration 00019) rather than reading every session.
+const idleSessionsQuery = "DELETE FROM sessions WHERE last_seen_at < ?"
+
 // UserSessions lists a user's sessions still alive, last seen first: those
 // seen at or after idleSince and created at or after createdSince.
 func (s *Store) UserSessions(ctx context.Context, userID int64, idleSince, createdSince time.Time) ([]SessionInfo, error) {
-	rows, err := s.read.QueryContext(ctx, `
-		SELECT id_hash, user_id, ip, user_agent, created_at, last_seen_at FROM sessions
-		WHERE user_id = ? AND last_seen_at >= ? AND created_at >= ?
-		ORDER BY last_seen_at DESC, created_at DESC`, userID, ms(idleSince), ms(createdSince))
+	rows, err := s.read.QueryContext(ctx, userSessionsQuery, userID, ms(idleSince), ms(createdSince))
 	if err != nil {
 		return nil, fmt.Errorf("store: sessions: %w", err)
 	}

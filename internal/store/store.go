@@ -118,24 +118,6 @@ func start(ctx context.Context, s *Store, box *secret.Box) (*Store, error) {
 	return s, nil
 }
 
-// privateFiles makes the database file readable by its owner only, like
-// the master key: it holds sealed credentials, hashed keys and sessions.
-// SQLite creates the -wal and -shm files with the database file's mode;
-// ones left from an older start are narrowed too.
-func privateFiles(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("store: opening database file: %w", err)
-	}
-	f.Close()
-	for _, p := range []string{path, path + "-wal", path + "-shm"} {
-		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("store: making %s private: %w", filepath.Base(p), err)
-		}
-	}
-	return nil
-}
-
 // openPostgres opens a PostgreSQL database through pgx. Several
 // processes may share it: migrations take an advisory lock.
 func openPostgres(ctx context.Context, url string, box *secret.Box) (*Store, error) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,10 +19,15 @@ const (
 )
 
 // PutImportDraft keeps an import's sealed preview until expires, and
-// drops the drafts that have expired.
+// drops the drafts that have expired. A person has one waiting preview at
+// a time: a new one replaces theirs (in any list), so that uploads cannot
+// pile up sealed files on the server.
 func (s *Store) PutImportDraft(ctx context.Context, id string, userID, scope int64, sealed []byte, expires time.Time) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM import_drafts WHERE expires_at < ?", ms(s.Now())); err != nil {
+			return fmt.Errorf("store: import draft: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM import_drafts WHERE user_id = ?", userID); err != nil {
 			return fmt.Errorf("store: import draft: %w", err)
 		}
 		_, err := tx.ExecContext(ctx, "INSERT INTO import_drafts (id, user_id, scope, sealed, expires_at) VALUES (?, ?, ?, ?, ?)",
@@ -70,15 +76,32 @@ type ImportItem struct {
 // was taken since the preview, ErrStale when a replaced token was edited
 // or removed since, ErrNotFound when the draft is gone.
 func (s *Store) ImportTokens(ctx context.Context, appID int64, draft string, items []ImportItem, actor string) error {
+	if draft == "" {
+		return ErrNotFound
+	}
+	return s.importTokens(ctx, appID, draft, items, actor)
+}
+
+// ImportTokensFromShell is ImportTokens for `tokendesk import`, which has
+// no preview waiting on the server: the command read the file and showed
+// its preview itself, in the same process.
+func (s *Store) ImportTokensFromShell(ctx context.Context, appID int64, items []ImportItem, actor string) error {
+	return s.importTokens(ctx, appID, "", items, actor)
+}
+
+func (s *Store) importTokens(ctx context.Context, appID int64, draft string, items []ImportItem, actor string) error {
 	now := s.Now()
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "DELETE FROM import_drafts WHERE id = ? AND scope = ? AND expires_at >= ?", draft, appID, ms(now))
-		if err != nil {
-			return fmt.Errorf("store: importing: %w", err)
+		if draft != "" {
+			res, err := tx.ExecContext(ctx, "DELETE FROM import_drafts WHERE id = ? AND scope = ? AND expires_at >= ?", draft, appID, ms(now))
+			if err != nil {
+				return fmt.Errorf("store: importing: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return ErrNotFound // confirmed twice, or too late
+			}
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound // confirmed twice, or too late
-		}
+		var err error
 		var created, replaced []string
 		for _, it := range items {
 			ch := it.Change
@@ -163,4 +186,56 @@ func (s *Store) TokensByNames(ctx context.Context, appID int64, names []string) 
 		out[token.NameKey(t.Name)] = t
 	}
 	return out, rows.Err()
+}
+
+// GlobalUse is a global token an app may use, and how often that app's
+// API clients fetched it since a moment.
+type GlobalUse struct {
+	ID    int64
+	Name  string
+	Count int64
+}
+
+// GlobalsUsableBy finds the global tokens, among names (by token.NameKey),
+// that app appID may use, with the fetches its API clients made of each
+// since since (the read audit, served fetches only). An app token of such a
+// name would shadow the global one: its clients would get the app's token
+// instead. The result is keyed by name key.
+func (s *Store) GlobalsUsableBy(ctx context.Context, appID int64, names []string, since time.Time) (map[string]GlobalUse, error) {
+	out := map[string]GlobalUse{}
+	if appID == 0 || len(names) == 0 {
+		return out, nil
+	}
+	args := []any{appID, (since.Unix() + 59) / 60, ReadOK}
+	for _, n := range names {
+		args = append(args, token.NameKey(n))
+	}
+	rows, err := s.read.QueryContext(ctx, globalsUsableQuery(len(names)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: global tokens an app uses: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var g GlobalUse
+		if err := rows.Scan(&g.ID, &g.Name, &g.Count); err != nil {
+			return nil, fmt.Errorf("store: global tokens an app uses: %w", err)
+		}
+		out[token.NameKey(g.Name)] = g
+	}
+	return out, rows.Err()
+}
+
+// globalsUsableQuery finds n names (?4…) among the global tokens app ?1
+// may use, with its served (?3) fetches since minute ?2. The name look-up
+// reads tokens_scope_name, the count api_reads_token_page (token_id,
+// minute, …), one token at a time.
+func globalsUsableQuery(n int) string {
+	in := make([]string, 0, n)
+	for i := range n {
+		in = append(in, "?"+strconv.Itoa(i+4))
+	}
+	return `SELECT t.id, t.name,
+		(SELECT CAST(ifnull(sum(r.count), 0) AS BIGINT) FROM api_reads r JOIN api_clients c ON c.id = r.client_id
+			WHERE r.token_id = t.id AND r.minute >= ?2 AND r.outcome = ?3 AND c.app_id = ?1)
+		FROM tokens t WHERE ifnull(t.app_id, 0) = 0 AND t.name_key IN (` + strings.Join(in, ", ") + `) AND ` + allowedFor("?1")
 }

@@ -127,14 +127,28 @@ func (s *Store) userListings(ctx context.Context, query string, args ...any) ([]
 }
 
 // UpdateUser changes a user's role and whether they may sign in. A
-// deactivated user's sessions end at once.
+// deactivated user's sessions end at once. ErrLastAdmin when it would leave
+// no active administrator.
 func (s *Store) UpdateUser(ctx context.Context, id int64, role string, active bool, actor string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		var email string
-		if err := tx.QueryRowContext(ctx, "SELECT email FROM users WHERE id = ?", id).Scan(&email); errors.Is(err, sql.ErrNoRows) {
+		// Lock the active administrators first, in one order, before
+		// reading the user: then two such transactions cannot deadlock.
+		admins := 0
+		if role != RoleAdmin || !active {
+			var err error
+			if admins, err = s.lockActiveAdmins(ctx, tx); err != nil {
+				return err
+			}
+		}
+		var email, was string
+		var wasActive bool
+		if err := tx.QueryRowContext(ctx, "SELECT email, role, active FROM users WHERE id = ?", id).Scan(&email, &was, &wasActive); errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		} else if err != nil {
 			return fmt.Errorf("store: updating user: %w", err)
+		}
+		if was == RoleAdmin && wasActive && (role != RoleAdmin || !active) && admins <= 1 {
+			return ErrLastAdmin
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE users SET role = ?, active = ?, updated_at = ? WHERE id = ?", role, active, ms(s.Now()), id); err != nil {
 			return fmt.Errorf("store: updating user: %w", err)
@@ -171,12 +185,35 @@ func (s *Store) SetPassword(ctx context.Context, id int64, hash, actor string) e
 	})
 }
 
-// CountActiveAdmins counts administrators who can sign in, so the last one
-// cannot be demoted or deactivated.
-func (s *Store) CountActiveAdmins(ctx context.Context) (int, error) {
-	var n int
-	err := s.read.QueryRowContext(ctx, "SELECT count(*) FROM users WHERE role = 'admin' AND active = 1").Scan(&n)
-	return n, err
+// ErrLastAdmin refuses to demote or deactivate the last active
+// administrator: nobody could then manage users or settings.
+var ErrLastAdmin = errors.New("store: this is the last active administrator")
+
+// activeAdminsQuery reads the active administrators from their own
+// partial index (migration 00019).
+const activeAdminsQuery = "SELECT id FROM users WHERE role = 'admin' AND active = 1 ORDER BY id"
+
+// lockActiveAdmins counts the active administrators inside a write
+// transaction that may demote or deactivate one: counted before it, two
+// administrators demoting each other at once both saw the other and left
+// none. SQLite's single writer already orders such transactions; on
+// PostgreSQL the rows are locked (FOR UPDATE cannot count, so they are read
+// and counted here), so that the second transaction waits for the first
+// and then no longer finds the administrator it demoted.
+func (s *Store) lockActiveAdmins(ctx context.Context, tx *sql.Tx) (int, error) {
+	rows, err := tx.QueryContext(ctx, activeAdminsQuery+s.d.forUpdate())
+	if err != nil {
+		return 0, fmt.Errorf("store: counting administrators: %w", err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("store: counting administrators: %w", err)
+	}
+	return n, nil
 }
 
 // UserPage says where a page of users starts and ends (by email), and
@@ -224,4 +261,28 @@ func (s *Store) UsersPage(ctx context.Context, limit int, after, before string) 
 		pg.First, pg.Last = out[0].Email, out[len(out)-1].Email
 	}
 	return out, pg, nil
+}
+
+// activeDesignersQuery reads the active app designers by email from their
+// own partial index (migration 00019).
+const activeDesignersQuery = "SELECT id, email FROM users WHERE role = 'designer' AND active = 1 ORDER BY email"
+
+// ActiveDesigners lists the users who may be made an app's designers
+// (active designers), by email: only what an app's page offers, without
+// the session counts ListUsers reads for every user.
+func (s *Store) ActiveDesigners(ctx context.Context) ([]User, error) {
+	rows, err := s.read.QueryContext(ctx, activeDesignersQuery)
+	if err != nil {
+		return nil, fmt.Errorf("store: designers: %w", err)
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u := User{Role: RoleDesigner, Active: true}
+		if err := rows.Scan(&u.ID, &u.Email); err != nil {
+			return nil, fmt.Errorf("store: designers: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
 }

@@ -44,6 +44,10 @@ func Normalize(p provider.Provider, raw func(key string) string) Input {
 		default:
 			v = strings.TrimSpace(v)
 		}
+		if v == "" && f.DefaultWhenMissing {
+			// A field added after the form or export was made.
+			v = f.Default
+		}
 		in.Values[f.Key] = norm.NFC.String(v)
 		if f.Secret && !f.Required && raw("clear_"+f.Key) != "" {
 			in.Clear[f.Key] = true

@@ -6,6 +6,7 @@
 package transfer
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -152,39 +153,51 @@ func Encode(f File, passphrase string, workFactor int) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// Decode reads a file, decrypting it with passphrase if it is encrypted.
-// It returns one of the Err* reasons (or an *UnknownFieldError) for a file
-// it refuses; the whole file is read and checked before anything is
-// returned, so a truncated or tampered file yields nothing.
+// Decode reads a file held in memory; see DecodeReader.
 func Decode(data []byte, passphrase string) (File, error) {
-	if len(data) > MaxSize {
-		return File{}, ErrTooLarge
+	return DecodeReader(bytes.NewReader(data), passphrase)
+}
+
+// DecodeReader reads a file, decrypting it with passphrase if it is
+// encrypted. It returns one of the Err* reasons (or an *UnknownFieldError)
+// for a file it refuses; the whole file is read and checked before anything
+// is returned, so a truncated or tampered file yields nothing.
+//
+// It reads as it decodes, token by token (the decryption streamed too), and
+// stops at the first byte past MaxSize or the first token past MaxTokens: a
+// small file of many empty tokens ("{},{},…") would otherwise cost hundreds
+// of times its size in memory before any limit applied.
+func DecodeReader(r io.Reader, passphrase string) (File, error) {
+	br := bufio.NewReader(&capped{r: r, left: MaxSize, err: ErrTooLarge})
+	for {
+		b, err := br.ReadByte()
+		if err == io.EOF {
+			return File{}, ErrEmpty
+		}
+		if err != nil {
+			return File{}, readError(err)
+		}
+		if !bytes.ContainsRune([]byte(" \t\r\n"), rune(b)) {
+			br.UnreadByte()
+			break
+		}
 	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return File{}, ErrEmpty
-	}
-	encrypted := Encrypted(data)
-	plain := data
+	head, _ := br.Peek(len(armor.Header))
+	var src io.Reader = br
+	encrypted := Encrypted(head)
 	if encrypted {
 		if passphrase == "" {
 			return File{}, ErrNeedsPassphrase
 		}
-		var err error
-		if plain, err = decrypt(data, passphrase); err != nil {
+		plain, err := decrypt(br, bytes.HasPrefix(head, []byte(armor.Header)), passphrase)
+		if err != nil {
 			return File{}, err
 		}
+		src = plain
 	}
-	var f File
-	dec := json.NewDecoder(bytes.NewReader(plain))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			return File{}, &UnknownFieldError{Field: strings.Trim(name, `"`)}
-		}
-		return File{}, ErrNotExport
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return File{}, ErrNotExport // something follows the document
+	f, err := decodeJSON(src)
+	if err != nil {
+		return File{}, err
 	}
 	if f.Format != Format {
 		return File{}, ErrNotExport
@@ -202,19 +215,168 @@ func Decode(data []byte, passphrase string) (File, error) {
 	return f, nil
 }
 
-func decrypt(data []byte, passphrase string) ([]byte, error) {
+// MaxTokens is the most tokens a file may hold: an import takes no more
+// (one transaction, one preview page), so reading stops there.
+const MaxTokens = 1000
+
+// ErrTooManyTokens: the file holds more than MaxTokens tokens.
+var ErrTooManyTokens = fmt.Errorf("transfer: more than %d tokens", MaxTokens)
+
+// decodeJSON reads the document member by member, and the tokens one at
+// a time, never holding more than MaxTokens of them.
+func decodeJSON(r io.Reader) (File, error) {
+	var f File
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := delim(dec, '{'); err != nil {
+		return f, err
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return f, jsonError(err)
+		}
+		key, _ := t.(string)
+		var v any
+		switch key {
+		case "format":
+			v = &f.Format
+		case "version":
+			v = &f.Version
+		case "exported_at":
+			v = &f.ExportedAt
+		case "scope":
+			v = &f.Scope
+		case "secrets":
+			v = &f.Secrets
+		case "tokens":
+			if err := decodeTokens(dec, &f); err != nil {
+				return f, err
+			}
+			continue
+		default:
+			return f, &UnknownFieldError{Field: key}
+		}
+		if err := dec.Decode(v); err != nil {
+			return f, jsonError(err)
+		}
+	}
+	if err := delim(dec, '}'); err != nil {
+		return f, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		if err != nil {
+			return f, jsonError(err)
+		}
+		return f, ErrNotExport // something follows the document
+	}
+	return f, nil
+}
+
+func decodeTokens(dec *json.Decoder, f *File) error {
+	t, err := dec.Token()
+	if err != nil {
+		return jsonError(err)
+	}
+	if t == nil {
+		return nil // "tokens": null, as an empty list
+	}
+	if d, ok := t.(json.Delim); !ok || d != '[' {
+		return ErrNotExport
+	}
+	for dec.More() {
+		if len(f.Tokens) >= MaxTokens {
+			return ErrTooManyTokens
+		}
+		var tok Token
+		if err := dec.Decode(&tok); err != nil {
+			return jsonError(err)
+		}
+		f.Tokens = append(f.Tokens, tok)
+	}
+	return delim(dec, ']')
+}
+
+func delim(dec *json.Decoder, want json.Delim) error {
+	t, err := dec.Token()
+	if err != nil {
+		return jsonError(err)
+	}
+	if d, ok := t.(json.Delim); !ok || d != want {
+		return ErrNotExport
+	}
+	return nil
+}
+
+// jsonError is the reason for a decoding error: the reader's own (too
+// large, damaged), an unknown field, or else not an export.
+func jsonError(err error) error {
+	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrDamaged) {
+		return err
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return &UnknownFieldError{Field: strings.Trim(name, `"`)}
+	}
+	return ErrNotExport
+}
+
+func readError(err error) error {
+	if errors.Is(err, ErrTooLarge) {
+		return err
+	}
+	return ErrNotExport
+}
+
+// capped reads at most left bytes of r, then fails with err.
+type capped struct {
+	r    io.Reader
+	left int64
+	err  error
+}
+
+func (c *capped) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		// One byte more tells a file of exactly the limit from a longer one.
+		var one [1]byte
+		if n, _ := io.ReadFull(c.r, one[:]); n == 0 {
+			return 0, io.EOF
+		}
+		return 0, c.err
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+// damaged turns any failure of the decrypting reader (a chunk that fails
+// authentication, a file cut short) into ErrDamaged.
+type damaged struct{ r io.Reader }
+
+func (d damaged) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	if err != nil && err != io.EOF && !errors.Is(err, ErrTooLarge) {
+		err = ErrDamaged
+	}
+	return n, err
+}
+
+func decrypt(src io.Reader, armored bool, passphrase string) (io.Reader, error) {
 	id, err := age.NewScryptIdentity(passphrase)
 	if err != nil {
 		return nil, ErrWrongPassphrase
 	}
 	id.SetMaxWorkFactor(WorkFactor)
-	var src io.Reader = bytes.NewReader(data)
-	if bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte(armor.Header)) {
-		src = armor.NewReader(bytes.NewReader(bytes.TrimLeft(data, " \t\r\n")))
+	if armored {
+		src = armor.NewReader(src)
 	}
 	r, err := age.Decrypt(src, id)
 	var noMatch *age.NoIdentityMatchError
 	switch {
+	case errors.Is(err, ErrTooLarge):
+		return nil, ErrTooLarge
 	case errors.As(err, &noMatch) && !slices.Contains(noMatch.StanzaTypes, "scrypt"):
 		return nil, ErrNotExport // encrypted to a key, not a passphrase: not an export
 	case errors.As(err, &noMatch), errors.Is(err, age.ErrIncorrectIdentity):
@@ -222,12 +384,5 @@ func decrypt(data []byte, passphrase string) ([]byte, error) {
 	case err != nil:
 		return nil, ErrDamaged
 	}
-	plain, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
-	if err != nil {
-		return nil, ErrDamaged // a chunk failed authentication, or the file ends early
-	}
-	if len(plain) > MaxSize {
-		return nil, ErrTooLarge
-	}
-	return plain, nil
+	return damaged{&capped{r: r, left: MaxSize, err: ErrTooLarge}}, nil
 }

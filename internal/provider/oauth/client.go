@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/tokendesk/tokendesk/internal/netguard"
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -65,8 +67,23 @@ func (c client) config(values map[string]string, redirectURI string) *oauth2.Con
 
 func pkce(values map[string]string) bool { return values[KeyPKCE] != "" }
 
+// resolved is values with the Authorization and Token URLs the preset
+// makes of them (a tenant, a region, an emulator): the ones requests go to.
+func (c client) resolved(env provider.Env, values map[string]string) map[string]string {
+	if c.preset.Endpoints == nil {
+		return values
+	}
+	out := make(map[string]string, len(values))
+	for k, v := range values {
+		out[k] = v
+	}
+	out[KeyAuthURL], out[KeyTokenURL] = c.preset.Endpoints(env, values)
+	return out
+}
+
 // authURL is where the browser goes to sign in and consent.
-func (c client) authURL(values map[string]string, redirectURI, state, verifier string) (string, error) {
+func (c client) authURL(env provider.Env, values map[string]string, redirectURI, state, verifier string) (string, error) {
+	values = c.resolved(env, values)
 	if msg := checkURL(values[KeyAuthURL]); msg != "" {
 		return "", errors.New("Authorization URL: " + msg)
 	}
@@ -107,7 +124,10 @@ func (c client) httpContext(ctx context.Context, env provider.Env, values map[st
 		wrapped.Transport = &assertionTransport{base: base, values: values, now: func() time.Time { return now(env) }}
 		hc = &wrapped
 	}
-	return context.WithValue(ctx, oauth2.HTTPClient, hc), nil
+	// Every URL here was typed on a form (a preset's are defaults that can
+	// be edited): the provider client keeps such calls off private
+	// addresses unless an administrator allows them.
+	return context.WithValue(netguard.Guard(ctx), oauth2.HTTPClient, hc), nil
 }
 
 var errNoKeyPair = errors.New("This token has no key pair yet: press Save, register the public key (or the JWKS URL) shown on its page at the service, then try again.")
@@ -151,6 +171,7 @@ func (t *assertionTransport) RoundTrip(req *http.Request) (*http.Response, error
 
 // exchange trades an authorization code for a grant.
 func (c client) exchange(ctx context.Context, env provider.Env, values map[string]string, redirectURI, code, verifier string) (provider.Grant, error) {
+	values = c.resolved(env, values)
 	hctx, err := c.httpContext(ctx, env, values)
 	if err != nil {
 		return provider.Grant{}, err
@@ -163,11 +184,20 @@ func (c client) exchange(ctx context.Context, env provider.Env, values map[strin
 	if err != nil {
 		return provider.Grant{}, c.problem(ctx, env, values, err, "exchange", code)
 	}
-	return c.grant(tok, values, "", now(env)), nil
+	return c.timed(ctx, env, values, c.grant(tok, values, "", now(env))), nil
 }
 
 // clientCredentials asks for a token with the client's own credentials.
 func (c client) clientCredentials(ctx context.Context, env provider.Env, values map[string]string) (provider.Grant, error) {
+	if c.preset.NoClientCredentials {
+		return provider.Grant{}, fmt.Errorf("%s has no Client Credentials grant: choose Authorization Code.", c.name(values))
+	}
+	if check := c.preset.ClientCredentialsCheck; check != nil {
+		if msg := check(values); msg != "" {
+			return provider.Grant{}, errors.New(msg)
+		}
+	}
+	values = c.resolved(env, values)
 	if msg := checkURL(values[KeyTokenURL]); msg != "" {
 		return provider.Grant{}, errors.New("Token URL: " + msg)
 	}
@@ -192,13 +222,14 @@ func (c client) clientCredentials(ctx context.Context, env provider.Env, values 
 	if err != nil {
 		return provider.Grant{}, c.problem(ctx, env, values, err, "client_credentials")
 	}
-	return c.grant(tok, values, "", now(env)), nil
+	return c.timed(ctx, env, values, c.grant(tok, values, "", now(env))), nil
 }
 
 // refresh spends the stored refresh token for a new grant. A service that
 // rotates refresh tokens answers with a new one, which the grant carries
 // so that the store keeps it in the same write as its access token.
 func (c client) refresh(ctx context.Context, env provider.Env, values map[string]string) (provider.Grant, error) {
+	values = c.resolved(env, values)
 	hctx, err := c.httpContext(ctx, env, values)
 	if err != nil {
 		return provider.Grant{}, err
@@ -210,7 +241,7 @@ func (c client) refresh(ctx context.Context, env provider.Env, values map[string
 	if err != nil {
 		return provider.Grant{}, c.problem(ctx, env, values, err, "refresh", old)
 	}
-	return c.grant(tok, values, old, now(env)), nil
+	return c.timed(ctx, env, values, c.grant(tok, values, old, now(env))), nil
 }
 
 // renew is the renewal worker's call: client credentials ask again, the
@@ -282,15 +313,29 @@ func (c client) problem(ctx context.Context, env provider.Env, values map[string
 	if u, perr := url.Parse(values[KeyTokenURL]); perr == nil {
 		host = u.Host
 	}
-	secrets = append(secrets, values[KeyClientSecret], values[KeyRefreshToken])
+	// Every secret of the token: a service may echo any of them back.
+	secrets = append(secrets, values[KeyClientSecret], values[KeyRefreshToken], values[KeyAccessToken], values[KeyPrivateKey])
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
 		if errors.Is(err, errNoKeyPair) {
 			return err
 		}
 		msg := fmt.Sprintf("%s could not be reached at %s: check the Token URL and that the service is up.", svc, host)
-		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+		if svc == host {
+			// The generic provider is named by its host already.
+			msg = fmt.Sprintf("%s could not be reached: check the Token URL and that the service is up.", svc)
+		}
+		if errors.Is(err, netguard.ErrBlocked) {
+			// The same words whatever listens at that address, or not.
+			msg = fmt.Sprintf("%s is not called at %s: that address is on this machine or a private network, which tokendesk does not call for a typed URL unless an administrator allows private addresses in Settings.", svc, host)
+			if svc == host {
+				msg = fmt.Sprintf("%s is not called: that address is on this machine or a private network, which tokendesk does not call for a typed URL unless an administrator allows private addresses in Settings.", svc)
+			}
+		} else if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
 			msg = fmt.Sprintf("%s did not answer in time (%s).", svc, host)
+			if svc == host {
+				msg = fmt.Sprintf("%s did not answer in time.", svc)
+			}
 		} else if strings.Contains(err.Error(), "missing access_token") {
 			msg = fmt.Sprintf("%s answered without an access token.", svc)
 		}
@@ -305,16 +350,37 @@ func (c client) problem(ctx context.Context, env provider.Env, values map[string
 		return &provider.CallError{Service: svc, Host: host, Status: status, RetryAfter: wait,
 			Message: fmt.Sprintf("%s is limiting requests; try again in %s.", svc, provider.FormatWait(wait))}
 	}
-	if status >= 500 || re.ErrorCode == "" {
+	if status >= 500 || !oauthErrorJSON(re) {
 		return &provider.CallError{Service: svc, Host: host, Status: status, Message: provider.StatusProblem(svc, status)}
 	}
+	desc := re.ErrorDescription
+	if desc == "" {
+		// Zoom words its errors in reason, not error_description.
+		desc = serviceSaid(re.Body)
+	}
 	said := ""
-	if re.ErrorDescription != "" {
-		said = fmt.Sprintf(" It said: “%s”.", provider.Redact(re.ErrorDescription, secrets...))
+	if desc != "" {
+		said = provider.Said(desc, secrets...)
 	}
 	code := provider.Redact(re.ErrorCode, secrets...)
 	var msg string
 	switch {
+	case re.ErrorCode == "invalid_client" && values[KeyClientAuth] == AuthJWT && mentionsAlg(desc):
+		// The signature's algorithm, not the Client Secret (which a signed
+		// JWT does not use), is what the service refused.
+		msg = fmt.Sprintf("%s refused the signed JWT's algorithm %s (invalid_client, HTTP %d): choose the Signing Algorithm the app is registered with at the service "+
+			"(most accept RS256), save, and register the new key if the page shows one.", svc, signingAlg(values), status)
+	case needsPerson[re.ErrorCode] && step == "refresh":
+		// Only a person signing in again can satisfy these; retrying
+		// would back off for ever.
+		return &provider.ReconnectError{Message: fmt.Sprintf("%s needs a person to sign in again (%s): press Reconnect on the token's page to sign in and consent again.%s", svc, code, said)}
+	case needsPerson[re.ErrorCode]:
+		msg = fmt.Sprintf("%s needs a person to sign in (%s, HTTP %d): use the Authorization Code grant and press Get OAuth 2.0 Access Token.", svc, code, status)
+	case re.ErrorCode == "invalid_client" && values[KeyClientAuth] == AuthJWT:
+		// A signed JWT uses no Client Secret: what the service did not take
+		// is the key (or certificate) it was to verify the signature with.
+		msg = fmt.Sprintf("%s did not accept the signed JWT (invalid_client, HTTP %d): check the Client ID, and that the public key, JWKS URL or certificate "+
+			"shown on the token's page is registered for the app at the service.", svc, status)
 	case re.ErrorCode == "invalid_client":
 		msg = fmt.Sprintf("%s did not accept the client (invalid_client, HTTP %d): check the Client ID, the Client Secret and the Client Authentication the app is registered with.", svc, status)
 	case re.ErrorCode == "invalid_grant" && step == "refresh":
@@ -331,6 +397,42 @@ func (c client) problem(ctx context.Context, env provider.Env, values map[string
 		msg = fmt.Sprintf("%s refused the request (%s, HTTP %d).", svc, code, status)
 	}
 	return &provider.CallError{Service: svc, Host: host, Status: status, Message: msg + said}
+}
+
+// needsPerson are the errors (OpenID Connect Core §3.1.2.6, as Microsoft
+// Entra answers a refresh) that only a person signing in again resolves.
+var needsPerson = map[string]bool{"interaction_required": true, "consent_required": true, "login_required": true}
+
+// mentionsAlg reports whether a refusal speaks of the JWT's algorithm
+// ("alg mismatch", "unsupported alg", AADSTS's "algorithm").
+func mentionsAlg(desc string) bool {
+	d := strings.ToLower(desc)
+	for _, w := range strings.FieldsFunc(d, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }) {
+		if w == "alg" || w == "algorithm" || w == "algorithms" {
+			return true
+		}
+	}
+	return false
+}
+
+// oauthErrorJSON reports whether a refusal is an OAuth 2.0 error answer
+// (RFC 6749 §5.2: JSON with an error code). Only such an answer's code
+// and description are quoted: anything else (an HTML page, text, a form
+// an internal service answered with) is named by its status alone, so a
+// Token URL aimed at another server cannot read that server's answers.
+func oauthErrorJSON(re *oauth2.RetrieveError) bool {
+	if re.Response == nil || re.ErrorCode == "" || len(re.ErrorCode) > 64 {
+		return false
+	}
+	if mt, _, _ := mime.ParseMediaType(re.Response.Header.Get("Content-Type")); mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+		return false
+	}
+	for _, r := range re.ErrorCode {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 func grantLabel(values map[string]string) string {

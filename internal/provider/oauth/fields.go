@@ -9,6 +9,7 @@ package oauth
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/tokendesk/tokendesk/internal/provider"
@@ -61,12 +62,18 @@ const (
 	AuthJWT   = "private_key_jwt"
 )
 
+// authCodeOnly marks the fields only the Authorization Code grant uses.
+var authCodeOnly = &provider.Choice{Key: KeyGrantType, Values: []string{GrantAuthCode}}
+
 // ActionGetToken is the Get OAuth 2.0 Access Token button.
 const ActionGetToken = "get_token"
 
+// ActionTestConnection is the Test Connection button.
+const ActionTestConnection = "test_connection"
+
 // Generic is the "OAuth 2.0" provider: any service, every URL typed.
 var Generic = build(Preset{
-	ID: ID, Name: "OAuth 2.0", Auth: AuthBasic, Keep: []string{KeyInstanceURL, KeyAPIURL},
+	ID: ID, Name: "OAuth 2.0", Auth: AuthBasic, Keep: []string{KeyInstanceURL, KeyAPIURL}, Rate: "1h",
 	Detail: "Any OAuth 2.0 service: the authorization code grant (you sign in to the service and consent in your browser) " +
 		"or client credentials, with refresh tokens kept and renewed by tokendesk.",
 })
@@ -90,11 +97,29 @@ func build(ps Preset) provider.Provider {
 	if ps.ID == ID {
 		name = "the OAuth 2.0 service"
 	}
+	// console is where the app's Client ID, secret and Redirect URI are set.
+	console := name
+	if ps.Console != "" {
+		console = ps.Console
+	}
 	c := client{preset: ps, service: ps.Name}
 	if ps.ID == ID {
 		c.service = ""
 	}
-	return provider.Provider{
+	grants := []provider.Option{{Value: GrantAuthCode, Label: "Authorization Code"}, {Value: GrantClientCredentials, Label: "Client Credentials"}}
+	grantHelp := "Specifies how the access token is obtained: Authorization Code sends you to the service to sign in and consent; Client Credentials asks for a token with the client's own credentials."
+	if ps.NoClientCredentials {
+		// Offering a grant the service does not have only leads to a refusal.
+		grants = grants[:1]
+		grantHelp = "Specifies how the access token is obtained: Authorization Code sends you to " + name + " to sign in and consent (" + name + " has no Client Credentials grant)."
+	}
+	// A token that is not renewed dies with its first access token:
+	// renewals are on unless a person chooses Disabled.
+	rate := ps.Rate
+	if rate == "" {
+		rate = "1h"
+	}
+	p := provider.Provider{
 		ID:      ps.ID,
 		Name:    ps.Name,
 		Summary: "Configure an access token to connect to " + name + " with OAuth 2.0.",
@@ -104,17 +129,23 @@ func build(ps Preset) provider.Provider {
 			provider.DescriptionField(),
 			{
 				Key: KeyGrantType, Label: "Grant Type", Control: provider.Select, Credential: true,
-				Options: []provider.Option{{Value: GrantAuthCode, Label: "Authorization Code"}, {Value: GrantClientCredentials, Label: "Client Credentials"}},
+				Options: grants,
 				Default: GrantAuthCode,
-				Help:    "Specifies how the access token is obtained: Authorization Code sends you to the service to sign in and consent; Client Credentials asks for a token with the client's own credentials.",
+				Help:    grantHelp,
+			},
+			{
+				Key: KeyRedirectURI, Label: "Redirect URI", Control: provider.Copy, Default: CallbackPath,
+				UsedWhen: authCodeOnly,
+				Help:     "Copy this URI into the app's settings at " + console + " (redirect URI, callback URL): the service sends you back here after you consent.",
 			},
 			{
 				Key: KeyClientID, Label: "Client ID", Control: provider.Text, Required: true, Credential: true, MaxLen: 512,
-				Help: "Specifies the client ID of the app registered at " + name + ".",
+				Help: "Specifies the client ID of the app registered at " + console + ".",
 			},
 			{
 				Key: KeyClientSecret, Label: "Client Secret", Control: provider.Password, Secret: true, Credential: true, MaxLen: 2048,
-				Help: "Specifies the client secret of the app registered at " + name + ". Not used by Signed JWT (private_key_jwt).",
+				Help:     "Specifies the client secret of the app registered at " + console + ". Not used by Signed JWT (private_key_jwt).",
+				UsedWhen: &provider.Choice{Key: KeyClientAuth, Values: []string{AuthBasic, AuthPost}},
 			},
 			{
 				Key: KeyClientAuth, Label: "Client Authentication", Control: provider.Select, Credential: true,
@@ -127,6 +158,7 @@ func build(ps Preset) provider.Provider {
 				Help: "Specifies how tokendesk authenticates at the token URL. For a signed JWT, tokendesk generates a key pair when the token is first saved " +
 					"and shows the public key, its Key ID and a JWKS URL to register at the service.",
 			},
+			signingAlgField(ps.Algs...),
 			{
 				Key: KeyAuthURL, Label: "Authorization URL", Control: provider.Text, Credential: true, MaxLen: 2048, Default: ps.AuthURL,
 				RequiredWhen: &provider.Condition{Key: KeyGrantType, Value: GrantAuthCode, Why: "the Authorization Code grant sends you there to sign in and consent."},
@@ -143,6 +175,7 @@ func build(ps Preset) provider.Provider {
 			{
 				Key: KeyScope, Label: "Scope", Control: provider.Text, MaxLen: 2048, Default: ps.Scope,
 				Help: "Specifies the scopes to ask for, separated by spaces.",
+				Note: ps.ScopeNote,
 			},
 			{
 				Key: KeyAudience, Label: "Audience", Control: provider.Text, Credential: true, MaxLen: 2048,
@@ -155,25 +188,28 @@ func build(ps Preset) provider.Provider {
 			},
 			{
 				Key: KeyPKCE, Label: "PKCE", Control: provider.Checkbox, Credential: true, Default: "on",
-				Help: "Sends a PKCE challenge (S256) with the authorization request and its verifier with the code. Leave it on unless the service refuses it.",
-			},
-			{
-				Key: KeyRedirectURI, Label: "Redirect URI", Control: provider.Copy, Default: CallbackPath,
-				Help: "Copy this URI into the app's settings at " + name + " (redirect URI, callback URL): the service sends you back here after you consent.",
+				UsedWhen: authCodeOnly,
+				Help:     "Sends a PKCE challenge (S256) with the authorization request and its verifier with the code. Leave it on unless the service refuses it.",
 			},
 			{
 				Key: KeyAccessToken, Label: "OAuth 2.0 Access Token", Control: provider.Password, Secret: true, Credential: true, MaxLen: 8192,
 				Help: "Specifies an OAuth 2.0 access token from " + name + ".",
 				Note: "Filled in by Get OAuth 2.0 Access Token; you can also paste one.",
 			},
-			token.RenewalRateField(token.Disabled, rateKeys()...),
+			token.RenewalRateField(rate, rateKeys()...),
 			provider.EncryptField("Specifies whether to store the credentials and tokens in the database in encrypted format."),
 			{
 				Key: ActionGetToken, Label: "Get OAuth 2.0 Access Token", Control: provider.Button, Action: ActionGetToken,
 				Help: "Authorization Code: takes you to " + name + " to sign in and consent, then back to this form. Client Credentials: asks the token URL for a token.",
 			},
+			{
+				Key: ActionTestConnection, Label: "Test Connection", Control: provider.Button, Action: ActionTestConnection,
+				Help: "Asks " + name + " whose account the access token reaches (Client Credentials: gets a token first). Nothing is saved.",
+			},
 		},
-		Actions:  map[string]provider.Action{ActionGetToken: c.getToken},
+		Actions: map[string]provider.Action{ActionGetToken: c.getToken, ActionTestConnection: c.testConnection},
+		// Save tests what can be tested: the token's "who am I".
+		SaveTest: ActionTestConnection,
 		Tokens:   provider.TokenFields{Access: KeyAccessToken, Refresh: KeyRefreshToken, Answer: ps.Keep},
 		Renew:    c.renew,
 		Generate: generate,
@@ -189,6 +225,32 @@ func build(ps Preset) provider.Provider {
 			Exchange: c.exchange,
 		},
 	}
+	// The preset's own fields (a tenant, a region) come after Signing
+	// Algorithm; the generic form alone asks what a preset knows.
+	p.Fields = insertAfter(p.Fields, KeySigningAlg, ps.Fields...)
+	if ps.Certificate {
+		p.Generate = func(values map[string]string) (map[string]string, error) {
+			return generateWithCertificate(values, now(provider.Env{}))
+		}
+		p.Kept = append(p.Kept, KeyCertificate)
+		p.Fields = withClientAuthHelp(p.Fields, "Specifies how tokendesk authenticates at the token URL. For a signed JWT (certificate credentials), "+
+			"tokendesk generates a key pair and a self-signed certificate when the token is first saved: download the certificate from the token's page "+
+			"and upload it to the app registration (Certificates & secrets).")
+	}
+	if ps.ID == ID {
+		p.Fields = insertAfter(p.Fields, KeyAccessToken, lifetimeField(), testURLField())
+	}
+	return p
+}
+
+// insertAfter puts more after the field with key.
+func insertAfter(fields []provider.Field, key string, more ...provider.Field) []provider.Field {
+	for i, f := range fields {
+		if f.Key == key {
+			return slices.Insert(fields, i+1, more...)
+		}
+	}
+	return append(fields, more...)
 }
 
 // rateKeys is the full documented list of rates.

@@ -52,8 +52,11 @@ var Provider = provider.Provider{
 		token.RenewalRateField("1h", token.Disabled, "15m", "30m", "1h"),
 	},
 	Actions: map[string]provider.Action{ActionGetToken: getToken},
-	Tokens:  provider.TokenFields{Access: KeyAccessToken, Refresh: KeyRefresh},
-	Renew:   renew,
+	// Redox has no Test Connection: getting a token is what tests the
+	// credentials when the token is saved.
+	SaveTest: ActionGetToken,
+	Tokens:   provider.TokenFields{Access: KeyAccessToken, Refresh: KeyRefresh},
+	Renew:    renew,
 }
 
 // ActionGetToken is the Get OAuth 2.0 Access Token button.

@@ -107,7 +107,9 @@ var Provider = provider.Provider{
 			Help: "Signs a JWT assertion and sends it to Redox to get an OAuth 2.0 access token.",
 		},
 	},
-	Actions:  map[string]provider.Action{ActionGetToken: getToken},
+	Actions: map[string]provider.Action{ActionGetToken: getToken},
+	// Getting a token is what tests the key (and its registration) on Save.
+	SaveTest: ActionGetToken,
 	Tokens:   provider.TokenFields{Access: KeyAccessToken, Answer: []string{KeySourceID}},
 	Renew:    renew,
 	Generate: generate,

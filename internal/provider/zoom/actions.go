@@ -93,7 +93,9 @@ func getS2SToken(ctx context.Context, env provider.Env, values map[string]string
 	res.OK = true
 	res.Steps = append(res.Steps,
 		provider.Step{Text: "Authentication succeeded: Zoom accepted the Client ID and Client Secret for this account", OK: true},
-		provider.Step{Text: "Received an access token valid until " + until + provider.Redact(scopeNote(tok.Scope)), OK: true})
+		// Zoom's scope text is quoted without the token's secrets: a service
+		// that echoes what it was sent must not show them on the form.
+		provider.Step{Text: "Received an access token valid until " + until + scopeNote(provider.Redact(tok.Scope, values[KeyClientSecret], tok.AccessToken)), OK: true})
 	res.Summary = "Obtained an OAuth 2.0 access token from Zoom, valid until " + until + ". Press Save to keep it."
 	res.Grant = grantOf(tok)
 	return res
@@ -103,7 +105,9 @@ func scopeNote(scope string) string {
 	if scope == "" {
 		return ""
 	}
-	return " (scopes: " + scope + ")"
+	// Redacted inside the brackets: Redact trims, and the space before
+	// them must stay ("UTC (scopes: …)").
+	return " (scopes: " + provider.Redact(scope) + ")"
 }
 
 // testS2S is Server-to-Server OAuth's Test Connection: get a token with

@@ -74,7 +74,8 @@ var S2SProvider = provider.Provider{
 		},
 		token.RenewalRateField("1h", token.Disabled, "15m", "30m", "1h"),
 	},
-	Actions: map[string]provider.Action{ActionGetToken: getS2SToken, ActionTestConnection: testS2S},
-	Tokens:  provider.TokenFields{Access: KeyAccessToken, Answer: []string{KeyAPIURL}},
-	Renew:   renewS2S,
+	Actions:  map[string]provider.Action{ActionGetToken: getS2SToken, ActionTestConnection: testS2S},
+	SaveTest: ActionTestConnection,
+	Tokens:   provider.TokenFields{Access: KeyAccessToken, Answer: []string{KeyAPIURL}},
+	Renew:    renewS2S,
 }

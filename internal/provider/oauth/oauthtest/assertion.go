@@ -47,8 +47,20 @@ func (s *Server) verifyAssertion(r *http.Request, form url.Values) (*Client, *to
 	if !ok || c.AuthMethod != PrivateKeyJWT {
 		return nil, invalid("No client registered for private_key_jwt has this issuer.")
 	}
+	if c.AssertionAlg != "" && unverified.Method.Alg() != c.AssertionAlg {
+		// panva's oidc-provider's wording, for a client registered with
+		// token_endpoint_auth_signing_alg.
+		return nil, invalid("alg mismatch")
+	}
 	kid, _ := unverified.Header["kid"].(string)
 	keys := s.assertionKeys(c, kid)
+	if s.opts.Entra != nil {
+		k, e := s.checkEntraAssertion(c, unverified)
+		if e != nil {
+			return nil, e
+		}
+		keys = []crypto.PublicKey{k}
+	}
 	var parsed *jwt.Token
 	for _, k := range keys {
 		parsed, err = jwt.Parse(assertion, func(*jwt.Token) (any, error) { return k, nil },
@@ -67,7 +79,9 @@ func (s *Server) verifyAssertion(r *http.Request, form url.Values) (*Client, *to
 	aud, _ := claims.GetAudience()
 	found := false
 	for _, a := range aud {
-		found = found || a == tokenURL
+		for _, want := range s.audiences(r) {
+			found = found || a == want
+		}
 	}
 	if !found {
 		return nil, invalid("The assertion's aud must be the token endpoint, " + tokenURL + ".")

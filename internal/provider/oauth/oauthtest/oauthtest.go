@@ -21,6 +21,7 @@ package oauthtest
 import (
 	"crypto"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
@@ -71,6 +72,15 @@ type Options struct {
 	AutoApprove      bool           // /authorize redirects back at once instead of showing the consent page
 	Extra            map[string]any // extra fields in every token answer (instance_url, api_url, …)
 	User             User           // whom the consent is given as; a demo user by default
+	// NoExpiresIn leaves expires_in out of token answers, as Salesforce
+	// does: the lifetime is only learnt by introspection.
+	NoExpiresIn bool
+	// ReuseRevokesGrant: presenting a refresh token already spent revokes
+	// the whole grant, its access tokens included (Salesforce's rotation,
+	// RFC 9700 §4.14.2).
+	ReuseRevokesGrant bool
+	// Entra, when set, makes the server behave as Microsoft Entra ID.
+	Entra *Entra
 }
 
 // User is the resource owner /userinfo describes.
@@ -94,6 +104,13 @@ type Client struct {
 	JWKSURL           string
 	Scopes            []string // allowed scopes; empty means any
 	ClientCredentials bool     // may use the client_credentials grant
+	// AssertionAlg is the one algorithm the client's assertions may use
+	// (token_endpoint_auth_signing_alg); others are refused with "alg
+	// mismatch". Empty: any the server supports.
+	AssertionAlg string
+	// Certificates are the X.509 certificates uploaded for the client
+	// (Entra's certificate credentials).
+	Certificates []*x509.Certificate
 }
 
 // grant is one consent (or one client_credentials issue): every token
@@ -116,6 +133,7 @@ type code struct {
 type accessToken struct {
 	grant   *grant
 	scope   string
+	issued  time.Time
 	expires time.Time
 }
 
@@ -147,6 +165,8 @@ type Server struct {
 	jwks      map[string]map[string]crypto.PublicKey // client id → kid → key, read from its JWKS URL
 	issued    int
 	refreshes int
+	// refreshErr is the error every refresh answers (SetRefreshError).
+	refreshErr [2]string
 }
 
 // New returns an emulator configured by opts.
@@ -290,6 +310,11 @@ func (s *Server) Close() { s.faults.Close() }
 
 // ServeHTTP routes to the endpoints.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r, ok := s.entraRoute(w, r)
+	if !ok {
+		return
+	}
+	vendor := vendorPaths[r.URL.Path]
 	switch r.URL.Path {
 	case "/authorize":
 		s.authorize(w, r)
@@ -302,8 +327,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case "/token", "/userinfo", "/me":
 	default:
-		http.NotFound(w, r)
-		return
+		if vendor == "" {
+			http.NotFound(w, r)
+			return
+		}
 	}
 	fault := s.faults.Current()
 	switch fault {
@@ -318,11 +345,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "temporarily_unavailable", "error_description": "Too many requests: retry later"})
 		return
 	}
-	if r.URL.Path == "/token" {
+	switch {
+	case r.URL.Path == "/token":
 		s.token(w, r, fault)
-		return
+	case vendor == "introspect":
+		s.introspect(w, r)
+	default:
+		s.userinfo(w, r, fault)
 	}
-	s.userinfo(w, r, fault)
 }
 
 func (s *Server) now() time.Time {

@@ -20,6 +20,8 @@ type tokenError struct {
 	code        string
 	description string
 	basic       bool // the client tried HTTP Basic: 401 needs WWW-Authenticate
+	// extra is the whole answer, for vendors with their own shape (Entra).
+	extra map[string]any
 }
 
 func fail(code, description string) *tokenError {
@@ -37,6 +39,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (e *tokenError) write(w http.ResponseWriter) {
 	if e.basic {
 		w.Header().Set("WWW-Authenticate", `Basic realm="oauthtest", charset="UTF-8"`)
+	}
+	if e.extra != nil {
+		writeJSON(w, e.status, e.extra)
+		return
 	}
 	writeJSON(w, e.status, map[string]string{"error": e.code, "error_description": e.description})
 }
@@ -202,7 +208,19 @@ func (s *Server) refreshGrant(c *Client, form url.Values) (map[string]any, *toke
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.opts.Clock()
+	if code := s.refreshErr[0]; code != "" {
+		if s.opts.Entra != nil {
+			return nil, &tokenError{status: http.StatusBadRequest, code: code, description: s.refreshErr[1],
+				extra: entraBody(code, 50076, s.refreshErr[1], now)}
+		}
+		return nil, fail(code, s.refreshErr[1])
+	}
 	rt, ok := s.refresh[value]
+	if ok && rt.used && s.opts.ReuseRevokesGrant {
+		// A spent refresh token presented again: someone holds a copy, so
+		// the whole family goes.
+		rt.grant.revoked = true
+	}
 	switch {
 	case !ok:
 		return nil, fail("invalid_grant", "The refresh token is not valid.")
@@ -251,7 +269,7 @@ func (s *Server) clientCredentials(c *Client, form url.Values) (map[string]any, 
 // g; s.mu is held.
 func (s *Server) issue(g *grant, scope string, withRefresh bool, now time.Time) map[string]any {
 	at := randomToken("at.")
-	s.access[at] = &accessToken{grant: g, scope: scope, expires: now.Add(s.opts.AccessTTL)}
+	s.access[at] = &accessToken{grant: g, scope: scope, issued: now, expires: now.Add(s.opts.AccessTTL)}
 	s.issued++
 	answer := map[string]any{}
 	for k, v := range s.opts.Extra {
@@ -259,7 +277,9 @@ func (s *Server) issue(g *grant, scope string, withRefresh bool, now time.Time) 
 	}
 	answer["access_token"] = at
 	answer["token_type"] = "Bearer"
-	answer["expires_in"] = int(s.opts.AccessTTL / time.Second)
+	if !s.opts.NoExpiresIn {
+		answer["expires_in"] = int(s.opts.AccessTTL / time.Second)
+	}
 	answer["scope"] = scope
 	if withRefresh {
 		rt := randomToken("rt.")

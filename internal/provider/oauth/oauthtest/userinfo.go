@@ -9,7 +9,7 @@ import (
 // userinfo is GET /userinfo (and /me): a protected resource that answers a
 // small JSON user for a valid bearer token (RFC 6750).
 func (s *Server) userinfo(w http.ResponseWriter, r *http.Request, fault Fault) {
-	if r.Method != http.MethodGet {
+	if r.Method != http.MethodGet && !(r.Method == http.MethodPost && r.URL.Path == "/2/users/get_current_account") {
 		w.Header().Set("Allow", http.MethodGet)
 		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "invalid_request"})
 		return
@@ -46,8 +46,6 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request, fault Fault) {
 		io.WriteString(w, `{"sub":`)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"sub": user.Sub, "name": user.Name, "email": user.Email,
-		"client_id": t.grant.clientID, "scope": t.scope,
-	})
+	answer, _ := s.whoAmIShape(r.URL.Path, user, t.grant.clientID, t.scope)
+	writeJSON(w, http.StatusOK, answer)
 }

@@ -34,7 +34,13 @@ type userRefresh struct {
 	clientID string
 	used     bool // Zoom's refresh tokens are single use: the newest must be used
 	revoked  bool
+	// chain is the authorization the token belongs to: every access and
+	// refresh token issued under it, which die with it (RFC 7009 §2.1).
+	chain *userChain
 }
+
+// userChain is one user's authorization of an app.
+type userChain struct{ access []*issued }
 
 type consent struct {
 	clientID, redirectURI, state, challenge string
@@ -83,6 +89,13 @@ func (s *Server) RevokeRefreshToken(refreshToken string) {
 	defer s.mu.Unlock()
 	if rt, ok := s.refreshTokens[refreshToken]; ok {
 		rt.revoked = true
+		// Revoking the authorization revokes its access tokens too: a
+		// "who am I" with the last one then answers 401.
+		if rt.chain != nil {
+			for _, t := range rt.chain.access {
+				t.revoked = true
+			}
+		}
 	}
 }
 
@@ -198,6 +211,7 @@ func (s *Server) userToken(w http.ResponseWriter, params url.Values, clientID, s
 		return
 	}
 	now := s.now()
+	chain := &userChain{}
 	if params.Get("grant_type") == "authorization_code" {
 		value := params.Get("code")
 		c, ok := s.codes[value]
@@ -236,10 +250,15 @@ func (s *Server) userToken(w http.ResponseWriter, params url.Values, clientID, s
 		}
 		rt.used = true
 		s.refreshes++
+		if rt.chain != nil {
+			chain = rt.chain
+		}
 	}
 	tok, refresh := newToken(), newToken()
-	s.tokens[tok] = &issued{clientID: clientID, accountID: app.accountID, scope: app.scope, expires: now.Add(s.ttl)}
-	s.refreshTokens[refresh] = &userRefresh{clientID: clientID}
+	at := &issued{clientID: clientID, accountID: app.accountID, scope: app.scope, expires: now.Add(s.ttl)}
+	chain.access = append(chain.access, at)
+	s.tokens[tok] = at
+	s.refreshTokens[refresh] = &userRefresh{clientID: clientID, chain: chain}
 	if fault == Malformed {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"access_token":"`+tok+`","token_type":`)

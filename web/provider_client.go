@@ -1,0 +1,24 @@
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/tokendesk/tokendesk/internal/config"
+	"github.com/tokendesk/tokendesk/internal/netguard"
+	"github.com/tokendesk/tokendesk/internal/provider"
+	"github.com/tokendesk/tokendesk/internal/store"
+)
+
+// NewProviderClient is the client every provider call goes through, the
+// console's and the renewal worker's: calls to URLs a person typed (marked
+// with netguard.Guard by the OAuth 2.0 client), and to any host but the
+// services' configured ones (TOKENDESK_REDOX_URL, TOKENDESK_ZOOM_*), reach
+// no loopback, private or link-local address unless
+// TOKENDESK_ALLOW_PRIVATE_TARGETS or the Settings page allows it, checked
+// on each call; no redirect is followed.
+func NewProviderClient(cfg config.Config, st *store.Store) *http.Client {
+	return netguard.NewProviderClient(provider.DefaultTimeout, func(ctx context.Context) bool {
+		return cfg.AllowPrivateTargets || st.ProvidersAllowPrivate(ctx)
+	}, cfg.RedoxURL, cfg.ZoomAPIURL, cfg.ZoomOAuthURL)
+}
