@@ -55,8 +55,10 @@ func searchRowsCondition(key string) (string, []any) {
 }
 
 // ftsPhrase quotes key as one FTS5 phrase: with the trigram tokenizer it
-// matches rows holding key as a substring, whatever punctuation it has.
-func ftsPhrase(key string) string { return `"` + strings.ReplaceAll(key, `"`, `""`) + `"` }
+// matches rows holding key as a substring, whatever punctuation it has. A
+// NUL byte would end FTS5's query text early (a syntax error): cleaned, it
+// finds nothing, as on PostgreSQL (text.go).
+func ftsPhrase(key string) string { return `"` + strings.ReplaceAll(cleanText(key), `"`, `""`) + `"` }
 
 // searchMatchesAreFew reports whether fewer than threshold names (of any
 // scope) contain key, counted from the FTS5 index and no further than
