@@ -73,7 +73,9 @@ func (s *Server) renderTokenForm(c echo.Context, status int, f *tokenForm) error
 			kp.CSRF, kp.NewURL, kp.RetireURL = m.CSRF, f.sc.tokenURL(f.tok.ID)+"/keys", f.sc.tokenURL(f.tok.ID)+"/keys/retire"
 			kp.NewKeyID, kp.Error = f.keyInput, f.keyErr
 			if kp.Awaiting && m.Renewal != nil {
-				m.Renewal.Status, m.Renewal.NextRenewal = keyAwaitingStatus, "Not scheduled until Redox accepts the key"
+				// The status stays the list's (token.Status: "Not connected
+				// yet" until a first token); the schedule says what it waits for.
+				m.Renewal.NextRenewal = keyAwaitingStatus + ": not scheduled until Redox accepts the key"
 			}
 		}
 		m.KeyPair = kp

@@ -160,6 +160,23 @@ func TestCountByStatusAgreesWithStatus(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(expect) {
 				t.Fatalf("%s: counted %v, token by token %v", when, got, expect)
 			}
+			// Every declared status: the list's Status filter finds exactly
+			// its tokens, and the list's own count (where it has one) agrees.
+			for _, st := range token.Statuses {
+				listed, _, err := s.ListTokens(ctx, TokenFilter{Status: st.Name, Now: now})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(listed) != expect[st.Name] {
+					t.Fatalf("%s: the filter %q lists %d, token by token %d", when, st.Name, len(listed), expect[st.Name])
+				}
+				if _, countable := countStatusSQL(0, st.Name, now, nil); !countable {
+					continue
+				}
+				if n, err := s.CountStatus(ctx, 0, st.Name, now); err != nil || n != expect[st.Name] {
+					t.Fatalf("%s: CountStatus(%q) = %d %v, token by token %d", when, st.Name, n, err, expect[st.Name])
+				}
+			}
 		}
 		check("created")
 		if got, _ := s.CountByStatus(ctx, now, nil); got[token.StatusExpiresSoon] != 2 {
@@ -210,7 +227,7 @@ func TestCountByStatusCountsRetiredProviders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got["Retired by Zoom"] != 2 || got[token.StatusNotRenewed] != 1 {
+		if got["Retired by Zoom"] != 2 || got[token.StatusNotConnected] != 1 || len(got) != 2 {
 			t.Fatalf("counted %v", got)
 		}
 	})

@@ -101,6 +101,33 @@ func TestListOrdersUseIndexes(t *testing.T) {
 	if p := plan(`SELECT count(*) FROM tokens WHERE ifnull(app_id, 0) = ? AND failures > 0 AND renewal_rate != 'disabled'`, 0); !strings.Contains(p, "tokens_scope_failing") {
 		t.Errorf("failing count: %s", p)
 	}
+	// Every count the list makes on each view (the banners) reads a range
+	// of an index that holds only the tokens that can be in its status:
+	// never the scope's every token (issue 18 item 9).
+	counted := 0
+	for _, st := range token.Statuses {
+		for _, retired := range [][]string{nil, {"zoom"}} {
+			queries, ok := countStatusSQL(7, st.Name, now, retired)
+			if !ok {
+				continue
+			}
+			counted++
+			for _, q := range queries {
+				p := plan(q.query, q.args...)
+				if !strings.Contains(p, "USING INDEX "+q.index+" (<expr>=?") && !strings.Contains(p, "USING COVERING INDEX "+q.index+" (<expr>=?") {
+					t.Errorf("count of %q: %s", st.Name, p)
+				}
+			}
+		}
+	}
+	for _, st := range append([]string{token.StatusFailing, token.StatusAttention}, token.UnusableStatuses()...) {
+		if _, ok := countStatusSQL(0, st, now, nil); !ok {
+			t.Errorf("the list counts %q but it has no indexed count", st)
+		}
+	}
+	if counted == 0 {
+		t.Fatal("no counts planned")
+	}
 }
 
 // The audit log, the API clients and the users are each read a page at a

@@ -34,7 +34,8 @@ type Change struct {
 	// is recorded and the token counts as renewed now.
 	Grant *provider.Grant
 	// ForgetExpiry drops the recorded expiry: the access token was typed or
-	// cleared by hand, and nothing says when a typed one expires.
+	// cleared by hand, and nothing says when a typed one expires (the store
+	// then takes it to expire AssumedLifetime from now).
 	ForgetExpiry bool
 	// Renewable says the provider can renew the token; only then is it scheduled.
 	Renewable bool

@@ -1,0 +1,16 @@
+-- +goose Up
+-- An unknown expiry is never "for ever": a stored access token without one
+-- is taken to expire an hour after it was obtained (token.AssumedLifetime;
+-- keep the two in step). Tokens stored before this rule get it now.
+UPDATE tokens SET expires_at = coalesce(last_renewed_at,
+        (SELECT v.updated_at FROM token_values v WHERE v.token_id = tokens.id AND v.field = 'access_token')) + 3600000
+WHERE expires_at IS NULL
+  AND EXISTS (SELECT 1 FROM token_values v WHERE v.token_id = tokens.id AND v.field = 'access_token');
+
+-- The token list counts, per scope and on every view, the tokens apps
+-- cannot use; each count reads only such tokens, from its own index.
+-- Never connected (no access token, so no expiry).
+CREATE INDEX tokens_scope_unconnected ON tokens (ifnull(app_id, 0)) WHERE expires_at IS NULL;
+-- Needs reconnect: a grant refused for good, or a refresh token run out.
+CREATE INDEX tokens_scope_needs_reconnect ON tokens (ifnull(app_id, 0)) WHERE needs_reconnect = 1;
+CREATE INDEX tokens_scope_refresh ON tokens (ifnull(app_id, 0), refresh_expires_at) WHERE refresh_expires_at IS NOT NULL;
