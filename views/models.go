@@ -244,6 +244,9 @@ type RenewalState struct {
 	RenewURL    string
 	// RefreshExpires is when the refresh token runs out ("" when unknown).
 	RefreshExpires string
+	// Rejected says when an app last reported the access token refused
+	// by its service ("" when none did).
+	Rejected string
 	// ReconnectURL, when set, offers Reconnect: one trip through the
 	// service's consent page, keeping the stored settings and secrets.
 	ReconnectURL string

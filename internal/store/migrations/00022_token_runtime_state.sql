@@ -14,3 +14,9 @@ CREATE INDEX tokens_scope_unconnected ON tokens (ifnull(app_id, 0)) WHERE expire
 -- Needs reconnect: a grant refused for good, or a refresh token run out.
 CREATE INDEX tokens_scope_needs_reconnect ON tokens (ifnull(app_id, 0)) WHERE needs_reconnect = 1;
 CREATE INDEX tokens_scope_refresh ON tokens (ifnull(app_id, 0), refresh_expires_at) WHERE refresh_expires_at IS NOT NULL;
+
+-- When an app last reported the token's access token refused by its service
+-- (POST /api/v1/tokens/{name}/refresh), and which API client did: shown on
+-- the token's page.
+ALTER TABLE tokens ADD COLUMN rejected_at INTEGER;
+ALTER TABLE tokens ADD COLUMN rejected_by TEXT NOT NULL DEFAULT '';

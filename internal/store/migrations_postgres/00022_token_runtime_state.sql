@@ -8,3 +8,6 @@ WHERE expires_at IS NULL
 CREATE INDEX tokens_scope_unconnected ON tokens (coalesce(app_id, 0)) WHERE expires_at IS NULL;
 CREATE INDEX tokens_scope_needs_reconnect ON tokens (coalesce(app_id, 0)) WHERE needs_reconnect = 1;
 CREATE INDEX tokens_scope_refresh ON tokens (coalesce(app_id, 0), refresh_expires_at) WHERE refresh_expires_at IS NOT NULL;
+
+ALTER TABLE tokens ADD COLUMN rejected_at BIGINT;
+ALTER TABLE tokens ADD COLUMN rejected_by TEXT COLLATE "C" NOT NULL DEFAULT '';
