@@ -432,7 +432,7 @@ func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.T
 	// so the service is not asked.
 	awaiting := values[p.Tokens.Access] == "" && values[token.KeyAwaiting] != ""
 	// Renewal Rate Disabled means tokendesk never calls the provider on its own.
-	if p.Renew != nil && s.Renewer != nil && t.Rate != token.Disabled && !awaiting {
+	if p.Renew != nil && s.Renewer != nil && t.Rate != token.Disabled && !awaiting && !t.NeedsSecret {
 		// The renewal outlives a consumer that gives up: others may wait on
 		// it. Its audit entries name the client that caused it.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), actionTimeout)

@@ -133,6 +133,8 @@ func (s *Server) refreshed(ctx context.Context, cl store.Client, t *index.Token,
 		switch {
 		case cur.NeedsReconnect:
 			return nil, refusedFor(cur, now)
+		case cur.NeedsSecret:
+			return nil, needsSecret(cur)
 		case p.Renew == nil || !renews:
 			return nil, &apiError{status: http.StatusConflict, code: "cannot_renew", message: fmt.Sprintf(
 				"“%s” cannot be renewed by tokendesk: its service gives no way to. Enter a new access token on its page in tokendesk (%s).", cur.Name, page)}

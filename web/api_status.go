@@ -31,12 +31,22 @@ func refusedFor(t token.Token, now time.Time) error {
 		"and does not hand out its last access token. Someone who manages the token must press Reconnect on its page in tokendesk (%s).", t.Name, tokenPagePath(t)))
 }
 
+// needsSecret is the refusal of a token imported without a secret it
+// needs: nothing can obtain an access token for it, so the service is not
+// asked.
+func needsSecret(t token.Token) error {
+	return conflict(token.StatusNeedsSecret, fmt.Sprintf("“%s” needs a secret: it was imported without one, so tokendesk cannot obtain an access token for it. "+
+		"Enter the secret on its page in tokendesk (%s).", t.Name, tokenPagePath(t)))
+}
+
 // cannotServe says why t has no access token to hand out and will not get
 // one unless a person acts: never obtained, expired with renewals
 // Disabled, or expired with nothing here to renew it.
 func cannotServe(t token.Token, p provider.Provider, values map[string]string, now time.Time) error {
 	page := tokenPagePath(t)
 	switch {
+	case t.NeedsSecret:
+		return needsSecret(t)
 	case values[p.Tokens.Access] == "" && values[token.KeyAwaiting] != "":
 		return conflict(token.StatusNotConnected, fmt.Sprintf("“%s” is not connected yet: its key pair is waiting to be registered at the service, "+
 			"so tokendesk does not ask for an access token. Register the key shown on its page in tokendesk (%s).", t.Name, page))

@@ -220,6 +220,7 @@ func (ix *Index) Resolve(ctx context.Context, appID int64, name string) (*Token,
 	// What decides whether the stored token may be served at all: a token
 	// that needs reconnecting is refused at once, whatever its expiry.
 	slim.ExpiresAt, slim.LastRenewedAt, slim.NeedsReconnect = tok.ExpiresAt, tok.LastRenewedAt, tok.NeedsReconnect
+	slim.NeedsSecret = tok.NeedsSecret
 	t = &Token{Token: slim, Values: values}
 	ix.keep(epoch, func() { ix.names[k] = tok.ID; ix.tokens[tok.ID] = t; rememberAs(tok.ID) })
 	return t, nil

@@ -193,6 +193,14 @@ func TestCountByStatusAgreesWithStatus(t *testing.T) {
 		check("deleted")
 		now = now.Add(20 * time.Minute)
 		check("later")
+		// Imported without a secret it needs: "Needs secret", unless its
+		// renewals are failing (or it needs reconnecting, below).
+		for _, id := range ids[:len(ids)/2] {
+			if _, err := s.write.Exec("UPDATE tokens SET needs_secret = 1 WHERE id = ?", id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check("needs secret")
 		// A grant the service refused for good, or a refresh token that
 		// ran out, is "Needs reconnect" whatever else the token's state.
 		for i, id := range ids {

@@ -66,7 +66,8 @@ func statusSQL(status string, now time.Time) (string, []any, bool) {
 		warn      = "(refresh_expires_at IS NOT NULL AND refresh_expires_at <= ?)"
 	)
 	n, ss, w := ms(now), ms(now.Add(token.ExpiresSoon)), ms(now.Add(token.RefreshWarning))
-	const troubled = "NOT " + reconnect + " AND NOT " + failing
+	const secret = "needs_secret = 1"
+	const troubled = "NOT " + reconnect + " AND NOT " + failing + " AND NOT " + secret
 	const calm = troubled + " AND NOT " + unconnected + " AND NOT " + expired + " AND NOT " + warn
 	switch status {
 	case token.StatusNeedsReconnect:
@@ -75,6 +76,8 @@ func statusSQL(status string, now time.Time) (string, []any, bool) {
 		return "NOT " + reconnect + " AND " + failing + " AND NOT " + attention, []any{n}, true
 	case token.StatusAttention:
 		return "NOT " + reconnect + " AND " + failing + " AND " + attention, []any{n}, true
+	case token.StatusNeedsSecret:
+		return "NOT " + reconnect + " AND NOT " + failing + " AND " + secret, []any{n}, true
 	case token.StatusNotConnected:
 		return troubled + " AND " + unconnected, []any{n}, true
 	case token.StatusExpiredDisabled:
@@ -152,19 +155,23 @@ func countStatusSQL(appID int64, status string, now time.Time, retired []string)
 		}, true
 	case token.StatusFailing, token.StatusAttention:
 		return []countQuery{one("tokens_scope_failing", "failures > 0")}, true
-	case token.StatusExpired, token.StatusExpiredDisabled:
+	case token.StatusExpired:
 		return []countQuery{one("tokens_scope_expires", "expires_at IS NOT NULL AND expires_at <= ?", n)}, true
+	case token.StatusExpiredDisabled:
+		return []countQuery{one("tokens_scope_expired_off", "renewal_rate = 'disabled' AND expires_at IS NOT NULL AND expires_at <= ?", n)}, true
 	case token.StatusExpiresSoon:
 		return []countQuery{one("tokens_scope_expires", "expires_at IS NOT NULL AND expires_at > ? AND expires_at < ?", n, ms(now.Add(token.ExpiresSoon)))}, true
 	case token.StatusNotConnected:
 		return []countQuery{one("tokens_scope_unconnected", "expires_at IS NULL")}, true
+	case token.StatusNeedsSecret:
+		return []countQuery{one("tokens_scope_needs_secret", "needs_secret = 1")}, true
 	}
 	return nil, false
 }
 
 const tokenCols = `id, ifnull(app_id, 0), provider, name, description, encrypted, renewal_rate, version,
 	created_at, created_by, updated_at, updated_by,
-	expires_at, last_renewed_at, next_renewal_at, failures, last_error, last_error_at, needs_reconnect, refresh_expires_at, attention_since`
+	expires_at, last_renewed_at, next_renewal_at, failures, last_error, last_error_at, needs_reconnect, refresh_expires_at, attention_since, needs_secret`
 
 func scanToken(row interface{ Scan(...any) error }) (token.Token, error) {
 	var t token.Token
@@ -172,7 +179,7 @@ func scanToken(row interface{ Scan(...any) error }) (token.Token, error) {
 	var expires, renewed, next, errAt, refreshExp, attention sql.NullInt64
 	err := row.Scan(&t.ID, &t.AppID, &t.Provider, &t.Name, &t.Description, &t.Encrypted, &t.Rate, &t.Version,
 		&created, &t.CreatedBy, &updated, &t.UpdatedBy,
-		&expires, &renewed, &next, &t.Failures, &t.LastError, &errAt, &t.NeedsReconnect, &refreshExp, &attention)
+		&expires, &renewed, &next, &t.Failures, &t.LastError, &errAt, &t.NeedsReconnect, &refreshExp, &attention, &t.NeedsSecret)
 	if errors.Is(err, sql.ErrNoRows) {
 		return token.Token{}, ErrNotFound
 	}
@@ -211,10 +218,10 @@ func (s *Store) createToken(ctx context.Context, tx *sql.Tx, ch token.Change, no
 	var id int64
 	err := tx.QueryRowContext(ctx, `
 		INSERT INTO tokens (app_id, provider, name, name_key, description, encrypted, renewal_rate,
-		                    created_at, created_by, updated_at, updated_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		                    created_at, created_by, updated_at, updated_by, needs_secret)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		nullID(ch.AppID), ch.Provider, ch.Name, token.NameKey(ch.Name), ch.Description,
-		ch.Encrypted, ch.Rate, ms(now), actor, ms(now), actor).Scan(&id)
+		ch.Encrypted, ch.Rate, ms(now), actor, ms(now), actor, ch.NeedsSecret).Scan(&id)
 	if isUniqueViolation(err) {
 		return 0, ErrDuplicateName
 	}
@@ -295,9 +302,9 @@ func (s *Store) updateToken(ctx context.Context, tx *sql.Tx, id, expect int64, c
 
 	_, err = tx.ExecContext(ctx, `
 		UPDATE tokens SET name = ?, name_key = ?, description = ?, encrypted = ?, renewal_rate = ?,
-		       version = version + 1, updated_at = ?, updated_by = ?
+		       version = version + 1, updated_at = ?, updated_by = ?, needs_secret = ?
 		WHERE id = ? AND version = ?`,
-		ch.Name, token.NameKey(ch.Name), ch.Description, ch.Encrypted, ch.Rate, ms(now), actor, id, expect)
+		ch.Name, token.NameKey(ch.Name), ch.Description, ch.Encrypted, ch.Rate, ms(now), actor, ch.NeedsSecret, id, expect)
 	if isUniqueViolation(err) {
 		return nil, ErrDuplicateName
 	}

@@ -39,6 +39,10 @@ type Change struct {
 	ForgetExpiry bool
 	// Renewable says the provider can renew the token; only then is it scheduled.
 	Renewable bool
+	// NeedsSecret: the token lacks a required secret (imported without
+	// it): "Needs secret" until a person enters it. Stated by every change
+	// that states the token's settings (a form's is always complete).
+	NeedsSecret bool
 	// Publish says the token's published key set changed (a key pair was
 	// made, rotated or retired): the store writes Published, the public
 	// JWKS document (empty when the token publishes no key), beside it.

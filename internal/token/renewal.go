@@ -96,6 +96,9 @@ const (
 	// StatusExpiredDisabled: expired, and its Renewal Rate is Disabled, so
 	// nothing renews it: apps cannot use it until a person acts.
 	StatusExpiredDisabled = "Expired, renewals Disabled"
+	// StatusNeedsSecret: imported without a secret it needs; nothing can
+	// obtain a token for it until a person enters the secret.
+	StatusNeedsSecret = "Needs secret"
 	// StatusNotConnected: the token never held an access token (nothing
 	// obtained yet, or a key pair waiting to be registered).
 	StatusNotConnected = "Not connected yet"
@@ -157,6 +160,8 @@ func Status(rateKey string, r Renewal, now time.Time) string {
 		return StatusAttention
 	case r.Failures > 0 && rateKey != Disabled:
 		return StatusFailing
+	case r.NeedsSecret:
+		return StatusNeedsSecret
 	case r.ExpiresAt.IsZero():
 		// Every stored access token has an expiry (AssumedLifetime when
 		// its service gave none): none means none was ever obtained.

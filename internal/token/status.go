@@ -49,6 +49,7 @@ var Statuses = []StatusDef{
 	{Name: StatusNeedsReconnect, Tone: ToneBad, Unusable: true, Code: "needs_reconnect"},
 	{Name: StatusAttention, Tone: ToneBad},
 	{Name: StatusFailing, Tone: ToneBad},
+	{Name: StatusNeedsSecret, Tone: ToneBad, Unusable: true, Code: "needs_secret"},
 	{Name: StatusExpiredDisabled, Tone: ToneBad, Unusable: true, Code: "renewals_disabled"},
 	{Name: StatusExpired, Tone: ToneBad},
 	{Name: StatusNotConnected, Tone: ToneWarn, Unusable: true, Code: "not_connected"},

@@ -20,3 +20,13 @@ CREATE INDEX tokens_scope_refresh ON tokens (ifnull(app_id, 0), refresh_expires_
 -- the token's page.
 ALTER TABLE tokens ADD COLUMN rejected_at INTEGER;
 ALTER TABLE tokens ADD COLUMN rejected_by TEXT NOT NULL DEFAULT '';
+
+-- A token imported without a secret it needs ("Needs secret"): not renewed,
+-- and refused by the runtime API, until someone enters it. Counted per scope.
+ALTER TABLE tokens ADD COLUMN needs_secret INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX tokens_scope_needs_secret ON tokens (ifnull(app_id, 0)) WHERE needs_secret = 1;
+
+-- Expired with renewals Disabled: as many as a large install lets lapse, so
+-- the index holds every column the count tests (covering: no table reads).
+CREATE INDEX tokens_scope_expired_off ON tokens (ifnull(app_id, 0), expires_at, renewal_rate, failures,
+    needs_reconnect, refresh_expires_at, needs_secret, provider) WHERE renewal_rate = 'disabled';

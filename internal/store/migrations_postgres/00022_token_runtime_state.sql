@@ -11,3 +11,9 @@ CREATE INDEX tokens_scope_refresh ON tokens (coalesce(app_id, 0), refresh_expire
 
 ALTER TABLE tokens ADD COLUMN rejected_at BIGINT;
 ALTER TABLE tokens ADD COLUMN rejected_by TEXT COLLATE "C" NOT NULL DEFAULT '';
+
+ALTER TABLE tokens ADD COLUMN needs_secret BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX tokens_scope_needs_secret ON tokens (coalesce(app_id, 0)) WHERE needs_secret = 1;
+
+CREATE INDEX tokens_scope_expired_off ON tokens (coalesce(app_id, 0), expires_at, renewal_rate, failures,
+    needs_reconnect, refresh_expires_at, needs_secret, provider) WHERE renewal_rate = 'disabled';
