@@ -156,11 +156,11 @@ func countStatusSQL(appID int64, status string, now time.Time, retired []string)
 	case token.StatusFailing, token.StatusAttention:
 		return []countQuery{one("tokens_scope_failing", "failures > 0")}, true
 	case token.StatusExpired:
-		return []countQuery{one("tokens_scope_expires", "expires_at IS NOT NULL AND expires_at <= ?", n)}, true
+		return []countQuery{one("tokens_scope_expires_on", "renewal_rate != 'disabled' AND expires_at IS NOT NULL AND expires_at <= ?", n)}, true
 	case token.StatusExpiredDisabled:
 		return []countQuery{one("tokens_scope_expired_off", "renewal_rate = 'disabled' AND expires_at IS NOT NULL AND expires_at <= ?", n)}, true
 	case token.StatusExpiresSoon:
-		return []countQuery{one("tokens_scope_expires", "expires_at IS NOT NULL AND expires_at > ? AND expires_at < ?", n, ms(now.Add(token.ExpiresSoon)))}, true
+		return []countQuery{one("tokens_scope_expires_on", "renewal_rate != 'disabled' AND expires_at IS NOT NULL AND expires_at > ? AND expires_at < ?", n, ms(now.Add(token.ExpiresSoon)))}, true
 	case token.StatusNotConnected:
 		return []countQuery{one("tokens_scope_unconnected", "expires_at IS NULL")}, true
 	case token.StatusNeedsSecret:
@@ -670,12 +670,14 @@ func listNarrowing(f TokenFilter) (index, cond string, args []any) {
 	switch f.Status {
 	case token.StatusFailing, token.StatusAttention:
 		return "tokens_scope_failing", "failures > 0", nil
-	case token.StatusExpired, token.StatusExpiredDisabled:
-		return "tokens_scope_expires", "expires_at IS NOT NULL AND expires_at <= ?", []any{n}
+	case token.StatusExpired:
+		return "tokens_scope_expires_on", "renewal_rate != 'disabled' AND expires_at IS NOT NULL AND expires_at <= ?", []any{n}
+	case token.StatusExpiredDisabled:
+		return "tokens_scope_expired_off", "renewal_rate = 'disabled' AND expires_at IS NOT NULL AND expires_at <= ?", []any{n}
 	case token.StatusNotConnected:
 		return "tokens_scope_unconnected", "expires_at IS NULL", nil
 	case token.StatusExpiresSoon:
-		return "tokens_scope_expires", "expires_at IS NOT NULL AND expires_at > ? AND expires_at < ?", []any{n, ss}
+		return "tokens_scope_expires_on", "renewal_rate != 'disabled' AND expires_at IS NOT NULL AND expires_at > ? AND expires_at < ?", []any{n, ss}
 	}
 	return "", "", nil
 }
@@ -755,8 +757,12 @@ func tokenListQuery(f TokenFilter, narrow bool) (string, []any) {
 		args = append(args, vals...)
 	}
 	index := orderIndex(f.Sort)
-	if narrowIndex, _, _ := listNarrowing(f); narrow && narrowIndex != "" {
+	if narrowIndex, cond, nargs := listNarrowing(f); narrow && narrowIndex != "" {
+		// Restated: a partial index is used only where the query says
+		// what it holds.
 		index = narrowIndex
+		where = append(where, cond)
+		args = append(args, nargs...)
 	}
 	query := "SELECT " + tokenCols + " FROM tokens INDEXED BY " + index + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + listOrder(f.Sort, desc)
 	if f.Limit > 0 {

@@ -17,3 +17,4 @@ CREATE INDEX tokens_scope_needs_secret ON tokens (coalesce(app_id, 0)) WHERE nee
 
 CREATE INDEX tokens_scope_expired_off ON tokens (coalesce(app_id, 0), expires_at, renewal_rate, failures,
     needs_reconnect, refresh_expires_at, needs_secret, provider) WHERE renewal_rate = 'disabled';
+CREATE INDEX tokens_scope_expires_on ON tokens (coalesce(app_id, 0), expires_at) WHERE renewal_rate != 'disabled';
