@@ -2,7 +2,11 @@
 // view models shaped like the screen; they never touch the database or HTTP.
 package views
 
-import "time"
+import (
+	"time"
+
+	"github.com/tokendesk/tokendesk/internal/token"
+)
 
 // Page is what every full page needs.
 type Page struct {
@@ -89,20 +93,19 @@ type SortHeader struct {
 	Order string
 }
 
-// StatusClass colours a renewal status badge.
+// StatusClass colours a status badge, as token.Statuses declares it.
 func StatusClass(status string) string {
-	switch status {
-	case "Healthy":
-		return "badge badge-ok"
-	case "Expires soon", "Not renewed":
-		return "badge badge-warn"
-	case "Renewal failing", "Expired", "Needs reconnect", "Needs attention":
-		return "badge badge-bad"
-	}
-	if len(status) > 16 && status[:16] == "Reconnect within" {
-		return "badge badge-warn"
+	if tone := token.StatusTone(status); tone != token.ToneNone {
+		return "badge badge-" + string(tone)
 	}
 	return "badge"
+}
+
+// StatusCount is how many tokens are in a status, and the list of them.
+type StatusCount struct {
+	Name  string
+	Count int
+	URL   string
 }
 
 // TokenListPage is the Access Tokens screen.
@@ -130,6 +133,10 @@ type TokenListPage struct {
 	AttentionURL string
 	Reconnect    int
 	ReconnectURL string
+	// Unusable counts, by status, the tokens apps cannot get from the
+	// runtime API (token.StatusDef.Unusable); UnusableTotal sums them.
+	Unusable      []StatusCount
+	UnusableTotal int
 	// Sort carries the current order through searches; Headers link to
 	// the other orders.
 	Sort    string
@@ -257,6 +264,9 @@ type RenewalState struct {
 	RenewURL    string
 	// RefreshExpires is when the refresh token runs out ("" when unknown).
 	RefreshExpires string
+	// Rejected says when an app last reported the access token refused
+	// by its service ("" when none did).
+	Rejected string
 	// ReconnectURL, when set, offers Reconnect: one trip through the
 	// service's consent page, keeping the stored settings and secrets.
 	ReconnectURL string

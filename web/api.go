@@ -220,7 +220,13 @@ func answerFields(providerID string) []string {
 	if !ok {
 		return nil
 	}
-	return append([]string{p.Tokens.Access}, p.Tokens.Answer...)
+	fields := append([]string{p.Tokens.Access}, p.Tokens.Answer...)
+	if p.PublicKeys != nil {
+		// Not part of an answer: a key nobody registered yet means the
+		// token is not connected, and the service is not asked.
+		fields = append(fields, token.KeyAwaiting)
+	}
+	return fields
 }
 
 // tokenAnswer is the runtime API's answer, as DESIGN.md fixes it.
@@ -332,7 +338,13 @@ func (s *Server) answer(ctx context.Context, cl store.Client, t *index.Token, no
 		return nil, &apiError{status: http.StatusGone, code: "retired",
 			message: fmt.Sprintf("“%s”: %s. %s", t.Name, p.Retired, p.Notice)}
 	}
-	if body := t.Answer(); body != nil && usableAt(t.ExpiresAt, now) {
+	if t.NeedsReconnect {
+		// The service refused the grant, and revoking a grant revokes its
+		// access tokens (RFC 7009 §2.1): the stored one is dead, whatever
+		// its expiry says.
+		return nil, refusedFor(t.Token, now)
+	}
+	if body := t.Answer(); body != nil && usableAt(t.Expiry(), now) {
 		return body, nil
 	}
 	cred, values, err := s.freshCredential(ctx, cl, t.Token, p, t.Values)
@@ -341,7 +353,7 @@ func (s *Server) answer(ctx context.Context, cl store.Client, t *index.Token, no
 	}
 	// Only an answer made from this version of the token is kept with it:
 	// a token just renewed on demand is already a newer version.
-	cacheable := cred.AccessToken == t.Values[p.Tokens.Access] && cred.ExpiresAt.Equal(t.ExpiresAt)
+	cacheable := cred.AccessToken == t.Values[p.Tokens.Access] && cred.ExpiresAt.Equal(t.Expiry())
 	ans := tokenAnswer{Name: t.Name, Provider: t.Provider, Scope: "global", AccessToken: cred.AccessToken, TokenType: cred.TokenType}
 	for _, k := range p.Tokens.Answer {
 		ans.With = append(ans.With, [2]string{k, values[k]})
@@ -369,9 +381,10 @@ func (s *Server) answer(ctx context.Context, cl store.Client, t *index.Token, no
 const staleWithin = 5 * time.Second
 
 // usableAt reports whether a token expiring at exp may still be handed out
-// at now (zero: it does not say when it expires).
+// at now. Zero (nothing says when it expires: see token.Renewal.Expiry) is
+// never usable: an unknown expiry is not "for ever".
 func usableAt(exp, now time.Time) bool {
-	return exp.IsZero() || now.Before(exp.Add(-staleWithin))
+	return !exp.IsZero() && now.Before(exp.Add(-staleWithin))
 }
 
 // apiError is a runtime API refusal that is not the client's fault: a
@@ -419,17 +432,23 @@ const busyRetry = 2 * time.Second
 // install.
 func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.Token, p provider.Provider, values map[string]string) (provider.Credential, map[string]string, error) {
 	usable := func(t token.Token, values map[string]string) (provider.Credential, bool) {
-		c := provider.Credential{AccessToken: values[p.Tokens.Access], TokenType: "Bearer", ExpiresAt: t.ExpiresAt}
-		return c, c.AccessToken != "" && usableAt(c.ExpiresAt, s.Now())
+		c := provider.Credential{AccessToken: values[p.Tokens.Access], TokenType: "Bearer", ExpiresAt: t.Expiry()}
+		return c, !t.NeedsReconnect && c.AccessToken != "" && usableAt(c.ExpiresAt, s.Now())
 	}
 	fresh := func(t token.Token) bool {
-		return !t.ExpiresAt.IsZero() && usableAt(t.ExpiresAt, s.Now())
+		return usableAt(t.Expiry(), s.Now())
+	}
+	if t.NeedsReconnect {
+		return provider.Credential{}, nil, refusedFor(t, s.Now())
 	}
 	if c, ok := usable(t, values); ok {
 		return c, values, nil
 	}
+	// A key pair nobody registered yet: every request would be refused,
+	// so the service is not asked.
+	awaiting := values[p.Tokens.Access] == "" && values[token.KeyAwaiting] != ""
 	// Renewal Rate Disabled means tokendesk never calls the provider on its own.
-	if p.Renew != nil && s.Renewer != nil && t.Rate != token.Disabled {
+	if p.Renew != nil && s.Renewer != nil && t.Rate != token.Disabled && !awaiting && !t.NeedsSecret {
 		// The renewal outlives a consumer that gives up: others may wait on
 		// it. Its audit entries name the client that caused it.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), actionTimeout)
@@ -439,7 +458,7 @@ func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.T
 			// A flight that ended just before this one began may have
 			// renewed the token already, or failed and set a retry time.
 			cur, err := s.Store.TokenByID(rctx, t.ID)
-			if err != nil || fresh(cur) {
+			if err != nil || (fresh(cur) && !cur.NeedsReconnect) {
 				return nil, err
 			}
 			if backingOff(cur, s.Now()) {
@@ -462,17 +481,7 @@ func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.T
 		default:
 			return provider.Credential{}, nil, err
 		}
-		cur, ferr := s.Store.TokenByID(ctx, t.ID)
-		if errors.Is(ferr, store.ErrNotFound) {
-			return provider.Credential{}, nil, notAvailable(t.Name)
-		}
-		if ferr != nil {
-			return provider.Credential{}, nil, ferr
-		}
-		vals, ferr := s.Store.TokenValuesOf(ctx, t.ID, answerFields(t.Provider)) // as the index: only what an answer needs
-		if errors.Is(ferr, store.ErrNotFound) {
-			return provider.Credential{}, nil, notAvailable(t.Name)
-		}
+		cur, vals, ferr := s.currentToken(ctx, t)
 		if ferr != nil {
 			return provider.Credential{}, nil, ferr
 		}
@@ -480,19 +489,10 @@ func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.T
 			return c, vals, nil
 		}
 		if cur.NeedsReconnect {
-			return provider.Credential{}, nil, &apiError{status: http.StatusConflict, code: "needs_reconnect",
-				message: fmt.Sprintf("“%s” needs reconnecting: its service no longer accepts the grant, so tokendesk cannot renew it. "+
-					"Someone who manages the token must press Reconnect on its page in tokendesk.", t.Name)}
+			return provider.Credential{}, nil, refusedFor(cur, s.Now())
 		}
-		now := s.Now()
 		if failure != nil || errors.Is(err, errBackingOff) {
-			wait, again := busyRetry, "Retry after the time in Retry-After."
-			if cur.NextRenewalAt.After(now) {
-				wait = cur.NextRenewalAt.Sub(now)
-				again = fmt.Sprintf("tokendesk asks again after %s; retry after the time in Retry-After.", cur.NextRenewalAt.UTC().Format(time.RFC3339))
-			}
-			msg := fmt.Sprintf("“%s” needs a new access token and obtaining one failed: %s %s", t.Name, cur.LastError, again)
-			return provider.Credential{}, nil, unavailable("renewal_failed", wait, msg)
+			return provider.Credential{}, nil, renewalFailed(cur, s.Now())
 		}
 		if err != nil {
 			return provider.Credential{}, nil, unavailable("busy", busyRetry,
@@ -501,10 +501,37 @@ func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.T
 		t = cur
 		values = vals
 	}
-	if values[p.Tokens.Access] == "" {
-		return provider.Credential{}, nil, userError(http.StatusConflict, fmt.Sprintf("“%s” has no access token yet: get one in the console, or wait for its renewal.", t.Name))
+	return provider.Credential{}, nil, cannotServe(t, p, values, s.Now())
+}
+
+// currentToken reads t again from the database, with the values an
+// answer needs (as the index keeps them).
+func (s *Server) currentToken(ctx context.Context, t token.Token) (token.Token, map[string]string, error) {
+	cur, err := s.Store.TokenByID(ctx, t.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return cur, nil, notAvailable(t.Name)
 	}
-	return provider.Credential{}, nil, userError(http.StatusConflict, fmt.Sprintf("The access token of “%s” expired at %s and has not been renewed yet.", t.Name, t.ExpiresAt.Format(time.RFC3339)))
+	if err != nil {
+		return cur, nil, err
+	}
+	vals, err := s.Store.TokenValuesOf(ctx, t.ID, answerFields(t.Provider))
+	if errors.Is(err, store.ErrNotFound) {
+		return cur, nil, notAvailable(t.Name)
+	}
+	return cur, vals, err
+}
+
+// renewalFailed is the 503 for a token whose renewal failed: why, and when
+// tokendesk asks the service again (its backoff, or the service's
+// Retry-After), as Retry-After.
+func renewalFailed(cur token.Token, now time.Time) error {
+	wait, again := busyRetry, "Retry after the time in Retry-After."
+	if cur.NextRenewalAt.After(now) {
+		wait = cur.NextRenewalAt.Sub(now)
+		again = fmt.Sprintf("tokendesk asks again after %s; retry after the time in Retry-After.", cur.NextRenewalAt.UTC().Format(time.RFC3339))
+	}
+	msg := fmt.Sprintf("“%s” needs a new access token and obtaining one failed: %s %s", cur.Name, cur.LastError, again)
+	return unavailable("renewal_failed", wait, msg)
 }
 
 // backingOff reports whether t's last renewal failed and its retry time
@@ -539,7 +566,7 @@ func (s *Server) renewForConsumer(ctx context.Context, id int64) error {
 		if terr != nil {
 			return terr
 		}
-		if !t.ExpiresAt.IsZero() && usableAt(t.ExpiresAt, s.Now()) {
+		if usableAt(t.Expiry(), s.Now()) && !t.NeedsReconnect {
 			return nil // the other renewal finished
 		}
 		if backingOff(t, s.Now()) {

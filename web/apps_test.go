@@ -12,6 +12,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/tokendesk/tokendesk/internal/config"
 	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/internal/token"
 )
 
 const (
@@ -343,8 +344,10 @@ func TestHandPastedTokenAfterExpiry(t *testing.T) {
 	form.Set("access_token", "fresh-by-hand")
 	form.Set("version", "1")
 	wantRedirect(t, w.post("/tokens/"+itoa(id), form), "/tokens")
+	// Nothing says when a pasted token expires, and an unknown expiry is
+	// never "for ever" (issue 19 item 1): it is taken to live an hour.
 	r := apiGet(t, w.testServer, key, "Pasted")
-	if r.Status != 200 || r.Token["access_token"] != "fresh-by-hand" || r.Token["expires_at"] != nil {
+	if r.Status != 200 || r.Token["access_token"] != "fresh-by-hand" || !expiresAt(t, r).Equal(w.clock.Now().Add(token.AssumedLifetime).Truncate(time.Second)) {
 		t.Fatalf("pasted token: %d %v", r.Status, r.Token)
 	}
 	values, _ := w.store.TokenValues(t.Context(), id)

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/store"
@@ -97,6 +98,12 @@ var readOutcomes = map[string]string{
 }
 
 func readOutcome(code string) string {
+	if code == readRefreshed {
+		return "Served after an app reported its token refused"
+	}
+	if rest, ok := strings.CutPrefix(code, refreshRefusedPre); ok {
+		return "Refused a report of a refused token: " + strings.TrimPrefix(readOutcome(rest), "Refused: ")
+	}
 	if s, ok := readOutcomes[code]; ok {
 		return s
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/tokendesk/tokendesk/internal/renewal"
+	"github.com/tokendesk/tokendesk/internal/token"
 )
 
 func redoxOAuthForm(name, method string) url.Values {
@@ -141,8 +142,21 @@ func TestRedoxOAuthFromPickerToRuntimeAPI(t *testing.T) {
 		t.Fatalf("get token: %q", s)
 	}
 
-	// The worker and the runtime API take it from there.
+	// Issue 19 item 5: until a token obtained with the key is saved, the
+	// key counts as waiting for registration: the runtime API answers 409
+	// not_connected without asking Redox.
 	key := createClient(t, ts, "/clients", "FHIR")
+	calls := ts.redox.Calls("/v2/auth/token")
+	if a := apiGet(t, ts, key, "FHIR Feed"); a.Status != http.StatusConflict || a.Error.Code != "not_connected" ||
+		!strings.Contains(a.Error.Message, "/tokens/"+itoa(id)) || ts.redox.Calls("/v2/auth/token") != calls {
+		t.Fatalf("a key waiting for registration: %d %s %q; %d calls to Redox", a.Status, a.Error.Code, a.Error.Message, ts.redox.Calls("/v2/auth/token")-calls)
+	}
+	if got := tokenRowStatus(t, ts, "FHIR Feed"); got != token.StatusNotConnected {
+		t.Fatalf("listed as %q", got)
+	}
+	saveObtained(t, ts, id, res, redoxOAuthForm("FHIR Feed", "rs384"), "2")
+
+	// The worker and the runtime API take it from there.
 	a := apiGet(t, ts, key, "FHIR Feed")
 	if a.Status != 200 || a.Token["source_id"] != "src-42" || a.Token["provider"] != "redox-oauth" || ts.redox.KeyOf(a.Token["access_token"].(string)) != "oauth:rdx-client-1" {
 		t.Fatalf("api: %d %v %s", a.Status, a.Token, a.Error.Message)
@@ -222,6 +236,11 @@ func TestRedoxOAuthKeyRotationWithoutAnOutage(t *testing.T) {
 	jwks := func() map[string]bool { return kidsAt(t, ts, path) }
 	_, _, first := anonymousGet(t, ts.http.URL+path)
 	ts.redox.RegisterJWKS("rdx-client-1", first)
+	get := redoxOAuthForm("FHIR Feed", "es384")
+	get.Set("version", "1")
+	get.Set("action", "get_token")
+	ts.get("/tokens/" + itoa(id))
+	saveObtained(t, ts, id, ts.post("/tokens/"+itoa(id), get), redoxOAuthForm("FHIR Feed", "es384"), "1")
 	before, _ := ts.store.TokenValues(t.Context(), id)
 
 	ts.get("/tokens/" + itoa(id))
@@ -493,8 +512,11 @@ func TestRedoxOAuthNewKeyWaitsForRegistration(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := ts.get("/tokens/" + itoa(id))
-	if got := page.text("[data-testid=renewal-status]"); got != "Waiting for the key to be registered in Redox" {
+	if got := page.text("[data-testid=renewal-status]"); got != token.StatusNotConnected {
 		t.Fatalf("status %q", got)
+	}
+	if got := page.text("[data-testid=next-renewal]"); !strings.HasPrefix(got, "Waiting for the key to be registered in Redox") {
+		t.Fatalf("next renewal %q", got)
 	}
 	if got := page.text("[data-testid=key-awaiting]"); !strings.Contains(got, "add the JWKS URL") || !strings.Contains(got, "Get OAuth 2.0 Access Token") {
 		t.Fatalf("the page does not say what to do: %q", got)
@@ -585,4 +607,17 @@ func postForm(t *testing.T, u string, form url.Values) (int, http.Header, []byte
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header, b
+}
+
+// saveObtained saves form with the access token that got (a page answering
+// "Get OAuth 2.0 Access Token") obtained and kept pending.
+func saveObtained(t *testing.T, ts *testServer, id int64, got page, form url.Values, version string) {
+	t.Helper()
+	pending, ok := got.Doc.Find("input[name=pending]").Attr("value")
+	if !ok || pending == "" {
+		t.Fatal("no obtained token kept on the page")
+	}
+	form.Set("version", version)
+	form.Set("pending", pending)
+	wantRedirect(t, ts.post("/tokens/"+itoa(id), form), "/tokens")
 }

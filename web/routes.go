@@ -26,6 +26,7 @@ func (s *Server) routes() {
 	api := e.Group("/api/v1")
 	api.GET("/openapi.json", s.openAPI)
 	api.GET(fetchRoute[len("/api/v1"):], s.fetchToken)
+	api.POST(refreshRoute[len("/api/v1"):], s.refreshToken)
 	// Anything else under /api/ answers the API's JSON 404 or 405, never
 	// the console's login redirect.
 	e.RouteNotFound("/api", s.apiNoRoute)
@@ -133,7 +134,7 @@ const fetchRoute = "/api/v1/tokens/:name"
 var PublicRoutes = map[string]bool{
 	"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET " + static.Prefix + "*": true,
 	"GET /login": true, "POST /login": true, "GET /setup": true, "POST /setup": true,
-	"GET /api/v1/openapi.json": true, "GET " + fetchRoute: true,
+	"GET /api/v1/openapi.json": true, "GET " + fetchRoute: true, "POST " + refreshRoute: true,
 	"GET /jwks/:id": true,
 }
 

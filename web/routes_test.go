@@ -76,7 +76,9 @@ func TestEveryUnsafeRouteNeedsACSRFToken(t *testing.T) {
 	id := createTestToken(t, ts, "CSRF Probe")
 	good := ts.csrf()
 	for _, r := range ts.srv.Routes() {
-		if !isUnsafe(r.Method) {
+		// The runtime API authenticates with a key in a header, which a
+		// browser never sends on its own: no session, so no CSRF to forge.
+		if !isUnsafe(r.Method) || strings.HasPrefix(r.Path, "/api/v1/") {
 			continue
 		}
 		for name, token := range map[string]string{"missing": "", "wrong": good[:len(good)-2] + "xx", "from another browser": "AAAA" + good[4:]} {

@@ -18,9 +18,9 @@ import (
 
 const tokensPerPage = 100
 
-// tokenStatuses are the Status filter's renewal states, in the order a
-// person looking for trouble wants them.
-var tokenStatuses = []string{token.StatusNeedsReconnect, token.StatusAttention, token.StatusFailing, token.StatusExpired, token.StatusExpiresSoon, token.StatusNotRenewed, token.StatusHealthy}
+// tokenStatuses are the Status filter's renewal states, in the order
+// token.Statuses declares (trouble first).
+var tokenStatuses = token.StatusNames()
 
 // listStatuses are the Status filter's choices: the renewal states, then
 // what the tokens of a retired provider show ("Retired by Zoom").
@@ -29,6 +29,18 @@ func listStatuses() []string {
 	for _, p := range registry.All() {
 		if p.Retired != "" && !slices.Contains(out, p.Retired) {
 			out = append(out, p.Retired)
+		}
+	}
+	return out
+}
+
+// retiredProviders are the providers whose vendor retired them: their
+// tokens show that, not a renewal status.
+func retiredProviders() []string {
+	var out []string
+	for _, p := range registry.All() {
+		if p.Retired != "" {
+			out = append(out, p.ID)
 		}
 	}
 	return out
@@ -155,8 +167,8 @@ func (s *Server) listTokens(c echo.Context) error {
 	}
 	// Each alert counts what its link lists.
 	counts := map[string]int{}
-	for _, st := range []string{token.StatusFailing, token.StatusAttention, token.StatusNeedsReconnect} {
-		if counts[st], err = s.Store.CountStatus(ctx, sc.AppID, st, s.Now()); err != nil {
+	for _, st := range append([]string{token.StatusFailing, token.StatusAttention}, token.UnusableStatuses()...) {
+		if counts[st], err = s.Store.CountStatus(ctx, sc.AppID, st, now, retiredProviders()...); err != nil {
 			return err
 		}
 	}
@@ -195,6 +207,12 @@ func (s *Server) listTokens(c echo.Context) error {
 		Sort:         lq.sort,
 		Dir:          dir,
 		Headers:      map[string]views.SortHeader{},
+	}
+	for _, st := range token.UnusableStatuses() {
+		if n := counts[st]; n > 0 {
+			m.Unusable = append(m.Unusable, views.StatusCount{Name: st, Count: n, URL: listQuery{status: st}.url(sc.Base)})
+			m.UnusableTotal += n
+		}
 	}
 	if pg.HasPrev {
 		prev := lq

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
+	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/token"
 	"github.com/tokendesk/tokendesk/views"
 )
@@ -60,6 +62,13 @@ func (s *Server) renderTokenForm(c echo.Context, status int, f *tokenForm) error
 		m.Page = s.page(c, heading, f.sc.nav(), append(f.sc.crumbs(), views.Crumb{Label: f.tok.Name})...)
 		if f.p.Renew != nil {
 			m.Renewal = s.renewalState(*f.tok, f.sc)
+			at, by, err := s.Store.Rejection(c.Request().Context(), f.tok.ID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			if !at.IsZero() {
+				m.Renewal.Rejected = fmt.Sprintf("An app reported this token refused at %s (API client “%s”).", views.When(at), by)
+			}
 		}
 		if f.sc.App == nil {
 			m.PermissionsURL = f.sc.tokenURL(f.tok.ID) + "/permissions"
@@ -77,7 +86,9 @@ func (s *Server) renderTokenForm(c echo.Context, status int, f *tokenForm) error
 				kp.CertificateURL = f.sc.tokenURL(f.tok.ID) + "/certificate.cer"
 			}
 			if kp.Awaiting && m.Renewal != nil {
-				m.Renewal.Status, m.Renewal.NextRenewal = keyAwaitingStatus, "Not scheduled until Redox accepts the key"
+				// The status stays the list's (token.Status: "Not connected
+				// yet" until a first token); the schedule says what it waits for.
+				m.Renewal.NextRenewal = keyAwaitingStatus + ": not scheduled until Redox accepts the key"
 			}
 		}
 		m.KeyPair = kp

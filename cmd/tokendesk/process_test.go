@@ -227,6 +227,22 @@ func TestAnotherProcessSeesWritesWithinASecond(t *testing.T) {
 	}
 	within("a new token", func(code int, got string) bool { return code == http.StatusOK && got == "billing" }, "Billing")
 
+	// Issue 19 item 1: the service refused the token's grant (here: the
+	// renewal of another replica, this test process) — the other process
+	// stops serving the token it still holds in memory, though it has not
+	// expired.
+	if code, got := p.fetch(t, apiKey, "Lab Feed"); code != http.StatusOK || got != "second" {
+		t.Fatalf("before the refusal: %d %q", code, got)
+	}
+	claim, err := st.ClaimOne(ctx, tok.ID, "other-replica", time.Now(), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.MarkNeedsReconnect(ctx, claim, "invalid_grant", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	within("a grant refused for good", func(code int, got string) bool { return code == http.StatusConflict && got == "needs_reconnect" }, "Lab Feed")
+
 	if _, err := st.RevokeClient(ctx, 0, client.ID, "test"); err != nil {
 		t.Fatal(err)
 	}

@@ -520,3 +520,48 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 		}
 	}
 }
+
+// Issue 19 item 1 on PostgreSQL: two replicas serve a token from memory;
+// when the service refuses its grant (marked by a third party, as another
+// replica's renewal would), both stop serving it within a poll of the
+// change log, although the stored access token has not expired.
+func TestEveryReplicaStopsServingATokenThatNeedsReconnect(t *testing.T) {
+	w := newReplicaWorld(t, storetest.PostgresURL(t))
+	ctx := context.Background()
+	tok, err := w.st.CreateToken(ctx, token.Change{Provider: redox.ID, Name: "Lab Feed", Rate: token.Disabled, Encrypted: true,
+		Set: map[string]string{redox.KeyEnvironment: "development", redox.KeyAPIKey: "k", redox.KeySecret: "s", redox.KeyAccessToken: "live"}}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, apiKey, err := w.st.CreateClient(ctx, 0, "Replica check", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := w.replicas(2)
+	for i, p := range ps {
+		if code, got := p.fetch(t, apiKey, "Lab Feed"); code != http.StatusOK || got != "live" {
+			t.Fatalf("replica %d before: %d %q", i, code, got)
+		}
+	}
+	claim, err := w.st.ClaimOne(ctx, tok.ID, "another-replica", time.Now(), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.st.MarkNeedsReconnect(ctx, claim, "invalid_grant", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for i, p := range ps {
+		for {
+			code, got := p.fetch(t, apiKey, "Lab Feed")
+			if code == http.StatusConflict && got == "needs_reconnect" {
+				t.Logf("replica %d stopped serving it after %v", i, time.Since(start).Round(time.Millisecond))
+				break
+			}
+			if time.Since(start) > time.Second {
+				t.Fatalf("replica %d still answers %d %q after 1 s", i, code, got)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}

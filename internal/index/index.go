@@ -217,7 +217,10 @@ func (ix *Index) Resolve(ctx context.Context, appID int64, name string) (*Token,
 	// 2,000 characters or the audit stamps have no business in memory.
 	slim := token.Token{ID: tok.ID, AppID: tok.AppID, Provider: tok.Provider, Name: tok.Name,
 		Encrypted: tok.Encrypted, Rate: tok.Rate, Version: tok.Version}
-	slim.ExpiresAt = tok.ExpiresAt
+	// What decides whether the stored token may be served at all: a token
+	// that needs reconnecting is refused at once, whatever its expiry.
+	slim.ExpiresAt, slim.LastRenewedAt, slim.NeedsReconnect = tok.ExpiresAt, tok.LastRenewedAt, tok.NeedsReconnect
+	slim.NeedsSecret = tok.NeedsSecret
 	t = &Token{Token: slim, Values: values}
 	ix.keep(epoch, func() { ix.names[k] = tok.ID; ix.tokens[tok.ID] = t; rememberAs(tok.ID) })
 	return t, nil

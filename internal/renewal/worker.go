@@ -438,7 +438,7 @@ func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.NewInvalidMetric(c.desc, err)
 		return
 	}
-	statuses := []string{token.StatusHealthy, token.StatusExpiresSoon, token.StatusFailing, token.StatusAttention, token.StatusNeedsReconnect, token.StatusExpired, token.StatusNotRenewed}
+	statuses := token.StatusNames() // every declared status, zero or not
 	for _, s := range c.retired {
 		if !slices.Contains(statuses, s) {
 			statuses = append(statuses, s)

@@ -253,44 +253,61 @@ func (s *Store) ReleaseLease(ctx context.Context, c Claim, due time.Time) error 
 // so they are taken from "Not renewed".
 func (s *Store) CountByStatus(ctx context.Context, now time.Time, retired map[string]string) (map[string]int, error) {
 	n, soon := ms(now), ms(now.Add(token.ExpiresSoon))
-	var total, disabled, failing, attention, expired, expiredDisabled, expiresSoon int
+	// The buckets below failing and needs_secret (token.Status's order)
+	// leave those out; "Needs secret" is counted from its own index.
+	var total, disabled, failing, attention, expired, expiredDisabled, expiresSoon, unconnected, unconnectedDisabled, secret, secretDisabled int
 	err := s.read.QueryRowContext(ctx, `
 		SELECT c.total, c.disabled,
 		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_failing WHERE failures > 0 AND renewal_rate != 'disabled'),
 		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_failing WHERE failures > 0 AND renewal_rate != 'disabled' AND attention_since IS NOT NULL),
 		  (SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE expires_at IS NOT NULL AND expires_at <= ?1
-		      AND NOT (failures > 0 AND renewal_rate != 'disabled')),
+		      AND NOT (failures > 0 AND renewal_rate != 'disabled') AND needs_secret = 0),
 		  (SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE expires_at IS NOT NULL AND expires_at <= ?1
-		      AND renewal_rate = 'disabled'),
+		      AND renewal_rate = 'disabled' AND needs_secret = 0),
 		  (SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE expires_at > ?1 AND expires_at < ?2
-		      AND renewal_rate != 'disabled' AND failures = 0
-		      AND NOT (next_renewal_at IS NOT NULL AND next_renewal_at < expires_at AND next_renewal_at > ?1))
-		FROM token_counts c`, n, soon).Scan(&total, &disabled, &failing, &attention, &expired, &expiredDisabled, &expiresSoon)
+		      AND renewal_rate != 'disabled' AND failures = 0 AND needs_secret = 0
+		      AND NOT (next_renewal_at IS NOT NULL AND next_renewal_at < expires_at AND next_renewal_at > ?1)),
+		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_unconnected WHERE expires_at IS NULL
+		      AND NOT (failures > 0 AND renewal_rate != 'disabled') AND needs_secret = 0),
+		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_unconnected WHERE expires_at IS NULL
+		      AND renewal_rate = 'disabled' AND needs_secret = 0),
+		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_needs_secret WHERE needs_secret = 1
+		      AND NOT (failures > 0 AND renewal_rate != 'disabled')),
+		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_needs_secret WHERE needs_secret = 1
+		      AND renewal_rate = 'disabled')
+		FROM token_counts c`, n, soon).Scan(&total, &disabled, &failing, &attention, &expired, &expiredDisabled, &expiresSoon,
+		&unconnected, &unconnectedDisabled, &secret, &secretDisabled)
 	if err != nil {
 		return nil, fmt.Errorf("store: counting statuses: %w", err)
 	}
 	// "Needs reconnect" comes before every other status (token.Status):
 	// those tokens are taken from the counts above.
-	var reconnect, rFailing, rAttention, rExpired, rExpiredDisabled, rExpiresSoon, rDisabled int
+	var reconnect, rFailing, rAttention, rExpired, rExpiredDisabled, rExpiresSoon, rDisabled, rUnconnected, rUnconnectedDisabled, rSecret, rSecretDisabled int
 	err = s.read.QueryRowContext(ctx, `
 		SELECT count(*),
 		  count(*) FILTER (WHERE failures > 0 AND renewal_rate != 'disabled'),
 		  count(*) FILTER (WHERE failures > 0 AND renewal_rate != 'disabled' AND attention_since IS NOT NULL),
-		  count(*) FILTER (WHERE expires_at IS NOT NULL AND expires_at <= ?1 AND NOT (failures > 0 AND renewal_rate != 'disabled')),
-		  count(*) FILTER (WHERE expires_at IS NOT NULL AND expires_at <= ?1 AND renewal_rate = 'disabled'),
-		  count(*) FILTER (WHERE expires_at > ?1 AND expires_at < ?2 AND renewal_rate != 'disabled' AND failures = 0
+		  count(*) FILTER (WHERE expires_at IS NOT NULL AND expires_at <= ?1 AND NOT (failures > 0 AND renewal_rate != 'disabled') AND needs_secret = 0),
+		  count(*) FILTER (WHERE expires_at IS NOT NULL AND expires_at <= ?1 AND renewal_rate = 'disabled' AND needs_secret = 0),
+		  count(*) FILTER (WHERE expires_at > ?1 AND expires_at < ?2 AND renewal_rate != 'disabled' AND failures = 0 AND needs_secret = 0
 		      AND NOT (next_renewal_at IS NOT NULL AND next_renewal_at < expires_at AND next_renewal_at > ?1)),
-		  count(*) FILTER (WHERE renewal_rate = 'disabled')
+		  count(*) FILTER (WHERE renewal_rate = 'disabled'),
+		  count(*) FILTER (WHERE expires_at IS NULL AND NOT (failures > 0 AND renewal_rate != 'disabled') AND needs_secret = 0),
+		  count(*) FILTER (WHERE expires_at IS NULL AND renewal_rate = 'disabled' AND needs_secret = 0),
+		  count(*) FILTER (WHERE needs_secret = 1 AND NOT (failures > 0 AND renewal_rate != 'disabled')),
+		  count(*) FILTER (WHERE needs_secret = 1 AND renewal_rate = 'disabled')
 		FROM tokens INDEXED BY tokens_reconnect
 		WHERE (needs_reconnect = 1 OR refresh_expires_at IS NOT NULL) AND (needs_reconnect = 1 OR refresh_expires_at <= ?1)`, n, soon).Scan(
-		&reconnect, &rFailing, &rAttention, &rExpired, &rExpiredDisabled, &rExpiresSoon, &rDisabled)
+		&reconnect, &rFailing, &rAttention, &rExpired, &rExpiredDisabled, &rExpiresSoon, &rDisabled, &rUnconnected, &rUnconnectedDisabled, &rSecret, &rSecretDisabled)
 	if err != nil {
 		return nil, fmt.Errorf("store: counting statuses: %w", err)
 	}
 	total, disabled, failing, attention = total-reconnect, disabled-rDisabled, failing-rFailing, attention-rAttention
 	expired, expiredDisabled, expiresSoon = expired-rExpired, expiredDisabled-rExpiredDisabled, expiresSoon-rExpiresSoon
-	notRenewed := disabled - expiredDisabled
-	retiredCounts := map[string]int{}
+	unconnected, unconnectedDisabled = unconnected-rUnconnected, unconnectedDisabled-rUnconnectedDisabled
+	secret, secretDisabled = secret-rSecret, secretDisabled-rSecretDisabled
+	notRenewed := disabled - expiredDisabled - unconnectedDisabled - secretDisabled
+	retiredCounts, retiredTotal := map[string]int{}, 0
 	for prov, status := range retired {
 		var n int
 		err := s.read.QueryRowContext(ctx, "SELECT ifnull((SELECT total FROM provider_counts WHERE provider = ?), 0)", prov).Scan(&n)
@@ -298,16 +315,30 @@ func (s *Store) CountByStatus(ctx context.Context, now time.Time, retired map[st
 			return nil, fmt.Errorf("store: counting statuses: %w", err)
 		}
 		retiredCounts[status] += n
-		notRenewed -= n
+		retiredTotal += n
+		// A retired provider's tokens are never renewed (Disabled): they
+		// are taken from the Disabled statuses, calm ones first.
+		// (Each Disabled count is part of its status's whole count.)
+		for _, from := range [][2]*int{{&notRenewed, nil}, {&unconnectedDisabled, &unconnected}, {&expiredDisabled, &expired}, {&secretDisabled, &secret}} {
+			take := min(n, max(*from[0], 0))
+			*from[0] -= take
+			if from[1] != nil {
+				*from[1] -= take
+			}
+			n -= take
+		}
 	}
 	out := map[string]int{
-		token.StatusFailing:        failing - attention,
-		token.StatusAttention:      attention,
-		token.StatusExpired:        expired,
-		token.StatusNotRenewed:     notRenewed,
-		token.StatusExpiresSoon:    expiresSoon,
-		token.StatusHealthy:        total - failing - expired - notRenewed - expiresSoon,
-		token.StatusNeedsReconnect: reconnect,
+		token.StatusFailing:         failing - attention,
+		token.StatusAttention:       attention,
+		token.StatusNeedsSecret:     secret,
+		token.StatusExpired:         expired - expiredDisabled,
+		token.StatusExpiredDisabled: expiredDisabled,
+		token.StatusNotConnected:    unconnected,
+		token.StatusNotRenewed:      notRenewed,
+		token.StatusExpiresSoon:     expiresSoon,
+		token.StatusHealthy:         total - failing - secret - expired - unconnected - notRenewed - expiresSoon - retiredTotal,
+		token.StatusNeedsReconnect:  reconnect,
 	}
 	for status, n := range retiredCounts {
 		out[status] += n

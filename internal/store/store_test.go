@@ -160,6 +160,23 @@ func TestCountByStatusAgreesWithStatus(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(expect) {
 				t.Fatalf("%s: counted %v, token by token %v", when, got, expect)
 			}
+			// Every declared status: the list's Status filter finds exactly
+			// its tokens, and the list's own count (where it has one) agrees.
+			for _, st := range token.Statuses {
+				listed, _, err := s.ListTokens(ctx, TokenFilter{Status: st.Name, Now: now})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(listed) != expect[st.Name] {
+					t.Fatalf("%s: the filter %q lists %d, token by token %d", when, st.Name, len(listed), expect[st.Name])
+				}
+				if _, countable := countStatusSQL(0, st.Name, now, nil); !countable {
+					continue
+				}
+				if n, err := s.CountStatus(ctx, 0, st.Name, now); err != nil || n != expect[st.Name] {
+					t.Fatalf("%s: CountStatus(%q) = %d %v, token by token %d", when, st.Name, n, err, expect[st.Name])
+				}
+			}
 		}
 		check("created")
 		if got, _ := s.CountByStatus(ctx, now, nil); got[token.StatusExpiresSoon] != 2 {
@@ -176,6 +193,14 @@ func TestCountByStatusAgreesWithStatus(t *testing.T) {
 		check("deleted")
 		now = now.Add(20 * time.Minute)
 		check("later")
+		// Imported without a secret it needs: "Needs secret", unless its
+		// renewals are failing (or it needs reconnecting, below).
+		for _, id := range ids[:len(ids)/2] {
+			if _, err := s.write.Exec("UPDATE tokens SET needs_secret = 1 WHERE id = ?", id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check("needs secret")
 		// A grant the service refused for good, or a refresh token that
 		// ran out, is "Needs reconnect" whatever else the token's state.
 		for i, id := range ids {
@@ -210,7 +235,7 @@ func TestCountByStatusCountsRetiredProviders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got["Retired by Zoom"] != 2 || got[token.StatusNotRenewed] != 1 {
+		if got["Retired by Zoom"] != 2 || got[token.StatusNotConnected] != 1 || len(got) != 2 {
 			t.Fatalf("counted %v", got)
 		}
 	})

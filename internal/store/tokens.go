@@ -49,12 +49,16 @@ const (
 )
 
 // statusSQL selects the tokens token.Status would call status at now. It
-// mirrors token.Status: keep the two in step.
+// mirrors token.Status (TestStatusSQLAgreesWithStatus holds the two to
+// each other for every declared status).
 func statusSQL(status string, now time.Time) (string, []any, bool) {
 	const (
 		failing = "(failures > 0 AND renewal_rate != 'disabled')"
 		expired = "(expires_at IS NOT NULL AND expires_at <= ?)"
 		off     = "(renewal_rate IN ('disabled', ''))"
+		// Every stored access token has an expiry (token.AssumedLifetime
+		// when its service gave none): none means none was ever obtained.
+		unconnected = "expires_at IS NULL"
 		// About to expire with no renewal planned before then (token.Renewal.RenewalPlanned).
 		soon = "(expires_at IS NOT NULL AND expires_at < ? AND NOT (next_renewal_at IS NOT NULL AND next_renewal_at < expires_at AND next_renewal_at > ?))"
 	)
@@ -68,7 +72,9 @@ func statusSQL(status string, now time.Time) (string, []any, bool) {
 		warn      = "(refresh_expires_at IS NOT NULL AND refresh_expires_at <= ?)"
 	)
 	n, ss, w := ms(now), ms(now.Add(token.ExpiresSoon)), ms(now.Add(token.RefreshWarning))
-	const calm = "NOT " + reconnect + " AND NOT " + failing + " AND NOT " + expired + " AND NOT " + warn
+	const secret = "needs_secret = 1"
+	const troubled = "NOT " + reconnect + " AND NOT " + failing + " AND NOT " + secret
+	const calm = troubled + " AND NOT " + unconnected + " AND NOT " + expired + " AND NOT " + warn
 	switch status {
 	case token.StatusNeedsReconnect:
 		return reconnect, []any{n}, true
@@ -76,8 +82,14 @@ func statusSQL(status string, now time.Time) (string, []any, bool) {
 		return "NOT " + reconnect + " AND " + failing + " AND NOT " + attention, []any{n}, true
 	case token.StatusAttention:
 		return "NOT " + reconnect + " AND " + failing + " AND " + attention, []any{n}, true
+	case token.StatusNeedsSecret:
+		return "NOT " + reconnect + " AND NOT " + failing + " AND " + secret, []any{n}, true
+	case token.StatusNotConnected:
+		return troubled + " AND " + unconnected, []any{n}, true
+	case token.StatusExpiredDisabled:
+		return troubled + " AND " + expired + " AND " + off, []any{n, n}, true
 	case token.StatusExpired:
-		return "NOT " + reconnect + " AND NOT " + failing + " AND " + expired, []any{n, n}, true
+		return troubled + " AND " + expired + " AND NOT " + off, []any{n, n}, true
 	case token.StatusNotRenewed:
 		return calm + " AND " + off, []any{n, n, w}, true
 	case token.StatusExpiresSoon:
@@ -91,27 +103,81 @@ func statusSQL(status string, now time.Time) (string, []any, bool) {
 }
 
 // CountStatus counts the tokens of a scope that token.Status calls status
-// (a renewal status) at now: what the list's Status filter would show.
-func (s *Store) CountStatus(ctx context.Context, appID int64, status string, now time.Time) (int, error) {
+// (a renewal status) at now: what the list's Status filter would show. The
+// list counts on every view, so each count reads only the tokens that can
+// be in the status, from an index (countStatusSQL); the calm statuses,
+// which most tokens are in, are not counted this way.
+//
+// retired are the providers whose vendor retired them: their tokens show
+// that instead (see TokenFilter.Retired), so they are not counted.
+func (s *Store) CountStatus(ctx context.Context, appID int64, status string, now time.Time, retired ...string) (int, error) {
+	queries, ok := countStatusSQL(appID, status, now, retired)
+	if !ok {
+		return 0, fmt.Errorf("store: counting tokens: no count of status %q", status)
+	}
+	total := 0
+	for _, q := range queries {
+		var n int
+		if err := s.read.QueryRowContext(ctx, q.query, q.args...).Scan(&n); err != nil {
+			return 0, fmt.Errorf("store: counting %s tokens: %w", status, err)
+		}
+		total += n
+	}
+	return total, nil
+}
+
+type countQuery struct {
+	index string // the index it reads
+	query string
+	args  []any
+}
+
+// countStatusSQL is how CountStatus counts status: one or two counts, each
+// over a range of an index holding only the tokens that can be in it
+// (migrations 00004, 00022), restricted by statusSQL's own condition.
+func countStatusSQL(appID int64, status string, now time.Time, retired []string) ([]countQuery, bool) {
 	cond, args, ok := statusSQL(status, now)
 	if !ok {
-		return 0, fmt.Errorf("store: counting tokens: no status %q", status)
+		return nil, false
 	}
-	if status == token.StatusNeedsReconnect {
-		// Restated so that the few tokens of tokens_reconnect are read.
-		cond = "(needs_reconnect = 1 OR refresh_expires_at IS NOT NULL) AND " + cond
+	if len(retired) > 0 {
+		cond += " AND provider NOT IN (?" + strings.Repeat(", ?", len(retired)-1) + ")"
+		for _, p := range retired {
+			args = append(args, p)
+		}
 	}
-	var n int
-	err := s.read.QueryRowContext(ctx, "SELECT count(*) FROM tokens WHERE ifnull(app_id, 0) = ? AND "+cond, append([]any{appID}, args...)...).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("store: counting %s tokens: %w", status, err)
+	n := ms(now)
+	one := func(index, narrow string, nargs ...any) countQuery {
+		return countQuery{index: index,
+			query: "SELECT count(*) FROM tokens INDEXED BY " + index + " WHERE ifnull(app_id, 0) = ? AND " + narrow + " AND " + cond,
+			args:  append(append([]any{appID}, nargs...), args...)}
 	}
-	return n, nil
+	switch status {
+	case token.StatusNeedsReconnect:
+		// A grant refused for good, or (the others) a refresh token run out.
+		return []countQuery{
+			one("tokens_scope_needs_reconnect", "needs_reconnect = 1"),
+			one("tokens_scope_refresh", "refresh_expires_at IS NOT NULL AND refresh_expires_at <= ? AND needs_reconnect != 1", n),
+		}, true
+	case token.StatusFailing, token.StatusAttention:
+		return []countQuery{one("tokens_scope_failing", "failures > 0")}, true
+	case token.StatusExpired:
+		return []countQuery{one("tokens_scope_expires_on", "renewal_rate != 'disabled' AND expires_at IS NOT NULL AND expires_at <= ?", n)}, true
+	case token.StatusExpiredDisabled:
+		return []countQuery{one("tokens_scope_expired_off", "renewal_rate = 'disabled' AND expires_at IS NOT NULL AND expires_at <= ?", n)}, true
+	case token.StatusExpiresSoon:
+		return []countQuery{one("tokens_scope_expires_on", "renewal_rate != 'disabled' AND expires_at IS NOT NULL AND expires_at > ? AND expires_at < ?", n, ms(now.Add(token.ExpiresSoon)))}, true
+	case token.StatusNotConnected:
+		return []countQuery{one("tokens_scope_unconnected", "expires_at IS NULL")}, true
+	case token.StatusNeedsSecret:
+		return []countQuery{one("tokens_scope_needs_secret", "needs_secret = 1")}, true
+	}
+	return nil, false
 }
 
 const tokenCols = `id, ifnull(app_id, 0), provider, name, description, encrypted, renewal_rate, version,
 	created_at, created_by, updated_at, updated_by,
-	expires_at, last_renewed_at, next_renewal_at, failures, last_error, last_error_at, needs_reconnect, refresh_expires_at, attention_since`
+	expires_at, last_renewed_at, next_renewal_at, failures, last_error, last_error_at, needs_reconnect, refresh_expires_at, attention_since, needs_secret`
 
 func scanToken(row interface{ Scan(...any) error }) (token.Token, error) {
 	var t token.Token
@@ -119,7 +185,7 @@ func scanToken(row interface{ Scan(...any) error }) (token.Token, error) {
 	var expires, renewed, next, errAt, refreshExp, attention sql.NullInt64
 	err := row.Scan(&t.ID, &t.AppID, &t.Provider, &t.Name, &t.Description, &t.Encrypted, &t.Rate, &t.Version,
 		&created, &t.CreatedBy, &updated, &t.UpdatedBy,
-		&expires, &renewed, &next, &t.Failures, &t.LastError, &errAt, &t.NeedsReconnect, &refreshExp, &attention)
+		&expires, &renewed, &next, &t.Failures, &t.LastError, &errAt, &t.NeedsReconnect, &refreshExp, &attention, &t.NeedsSecret)
 	if errors.Is(err, sql.ErrNoRows) {
 		return token.Token{}, ErrNotFound
 	}
@@ -158,10 +224,10 @@ func (s *Store) createToken(ctx context.Context, tx *sql.Tx, ch token.Change, no
 	var id int64
 	err := tx.QueryRowContext(ctx, `
 		INSERT INTO tokens (app_id, provider, name, name_key, description, encrypted, renewal_rate,
-		                    created_at, created_by, updated_at, updated_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		                    created_at, created_by, updated_at, updated_by, needs_secret)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		nullID(ch.AppID), ch.Provider, ch.Name, token.NameKey(ch.Name), ch.Description,
-		ch.Encrypted, ch.Rate, ms(now), actor, ms(now), actor).Scan(&id)
+		ch.Encrypted, ch.Rate, ms(now), actor, ms(now), actor, ch.NeedsSecret).Scan(&id)
 	if isUniqueViolation(err) {
 		return 0, ErrDuplicateName
 	}
@@ -242,9 +308,9 @@ func (s *Store) updateToken(ctx context.Context, tx *sql.Tx, id, expect int64, c
 
 	_, err = tx.ExecContext(ctx, `
 		UPDATE tokens SET name = ?, name_key = ?, description = ?, encrypted = ?, renewal_rate = ?,
-		       version = version + 1, updated_at = ?, updated_by = ?
+		       version = version + 1, updated_at = ?, updated_by = ?, needs_secret = ?
 		WHERE id = ? AND version = ?`,
-		ch.Name, token.NameKey(ch.Name), ch.Description, ch.Encrypted, ch.Rate, ms(now), actor, id, expect)
+		ch.Name, token.NameKey(ch.Name), ch.Description, ch.Encrypted, ch.Rate, ms(now), actor, ch.NeedsSecret, id, expect)
 	if isUniqueViolation(err) {
 		return nil, ErrDuplicateName
 	}
@@ -329,7 +395,7 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, id int64, ch token.Change
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE tokens SET expires_at = ?, last_renewed_at = ?, failures = 0, last_error = '', last_error_at = NULL,
 			       failing_since = NULL, attention_since = NULL WHERE id = ?`,
-			nullMS(g.ExpiresAt), ms(now), id)
+			nullMS(grantExpiry(g.ExpiresAt, now)), ms(now), id)
 		if err != nil {
 			return fmt.Errorf("store: recording grant: %w", err)
 		}
@@ -378,7 +444,32 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, id int64, ch token.Change
 			}
 		}
 	}
+	// A stored access token always has an expiry: an unknown one is never
+	// "for ever" (token.AssumedLifetime from when it was stored). Without
+	// an access token there is none ("Not connected yet").
+	_, err := tx.ExecContext(ctx, `UPDATE tokens SET expires_at = CASE
+		    WHEN EXISTS (SELECT 1 FROM token_values WHERE token_id = ?1 AND field = ?2) THEN ifnull(expires_at, CAST(?3 AS BIGINT)) END
+		WHERE id = ?1`, id, AccessField, ms(grantExpiry(time.Time{}, now)))
+	if err != nil {
+		return fmt.Errorf("store: recording expiry: %w", err)
+	}
 	return nil
+}
+
+// AccessField is where every provider keeps its access token
+// (provider.TokenFields.Access; a test holds every provider to it), so
+// that the store can keep the rule that a stored access token has an
+// expiry.
+const AccessField = "access_token"
+
+// grantExpiry is when an access token obtained (or typed) at now expires:
+// as its service said, or token.AssumedLifetime from now when it did not.
+// An unknown expiry is never "for ever".
+func grantExpiry(said, now time.Time) time.Time {
+	if said.IsZero() {
+		return now.Add(token.AssumedLifetime)
+	}
+	return said
 }
 
 // putValue writes one value, sealed unless the token stores plain text.
@@ -593,9 +684,13 @@ func listNarrowing(f TokenFilter) (index, cond string, args []any) {
 	case token.StatusFailing, token.StatusAttention:
 		return "tokens_scope_failing", "failures > 0", nil
 	case token.StatusExpired:
-		return "tokens_scope_expires", "expires_at IS NOT NULL AND expires_at <= ?", []any{n}
+		return "tokens_scope_expires_on", "renewal_rate != 'disabled' AND expires_at IS NOT NULL AND expires_at <= ?", []any{n}
+	case token.StatusExpiredDisabled:
+		return "tokens_scope_expired_off", "renewal_rate = 'disabled' AND expires_at IS NOT NULL AND expires_at <= ?", []any{n}
+	case token.StatusNotConnected:
+		return "tokens_scope_unconnected", "expires_at IS NULL", nil
 	case token.StatusExpiresSoon:
-		return "tokens_scope_expires", "expires_at IS NOT NULL AND expires_at > ? AND expires_at < ?", []any{n, ss}
+		return "tokens_scope_expires_on", "renewal_rate != 'disabled' AND expires_at IS NOT NULL AND expires_at > ? AND expires_at < ?", []any{n, ss}
 	}
 	return "", "", nil
 }
@@ -649,12 +744,6 @@ func tokenListQuery(f TokenFilter, narrow bool) (string, []any) {
 		args = append(args, a...)
 	}
 	narrowIndex, narrowCond, narrowArgs := listNarrowing(f)
-	if narrow && narrowIndex == "tokens_reconnect" {
-		// A partial index is used only where the statement restates its
-		// condition; the status's own condition does not imply it.
-		where = append(where, narrowCond)
-		args = append(args, narrowArgs...)
-	}
 	if narrow && narrowIndex == searchNarrowing {
 		key, _ := nameSearch(f.Query)
 		cond, a := searchRowsCondition(key)
@@ -696,7 +785,11 @@ func tokenListQuery(f TokenFilter, narrow bool) (string, []any) {
 		// INDEXED still allows), then sorted.
 		hint = " NOT INDEXED"
 	case narrow && narrowIndex != "":
+		// Restated: a partial index is used only where the query says
+		// what it holds.
 		hint = " INDEXED BY " + narrowIndex
+		where = append(where, narrowCond)
+		args = append(args, narrowArgs...)
 	}
 	query := "SELECT " + tokenCols + " FROM tokens" + hint + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + listOrder(f.Sort, desc)
 	if f.Limit > 0 {

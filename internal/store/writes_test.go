@@ -208,24 +208,32 @@ func TestUpdateTokenAppliesOnlyAtTheExpectedVersion(t *testing.T) {
 func TestUpdateTokenWithATypedAccessTokenForgetsTheGrant(t *testing.T) {
 	onBoth(t, func(t *testing.T) {
 		ctx := context.Background()
-		s, _ := clockedStore(t)
+		s, now := clockedStore(t)
 		ch := labFeed(map[string]string{"api_key": "key-1", "access_token": "a-1", "refresh_token": "r-1"})
 		ch.Grant = &provider.Grant{AccessToken: "a-1", RefreshToken: "r-1", ExpiresAt: writesT0.Add(time.Hour)}
 		tok, err := s.CreateToken(ctx, ch, "ada@example.com")
 		if err != nil {
 			t.Fatal(err)
 		}
+		*now = now.Add(10 * time.Minute)
 		typed := labFeed(map[string]string{"api_key": "key-1", "access_token": "typed"})
 		typed.ForgetExpiry, typed.Forget = true, []string{"refresh_token"}
 		saved, changed, err := s.UpdateToken(ctx, tok.ID, tok.Version, typed, "bob@example.com")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !saved.ExpiresAt.IsZero() {
-			t.Fatalf("a typed token kept the expiry %v of the grant it replaced", saved.ExpiresAt)
+		// Nothing says when a typed token expires: it is taken to live
+		// token.AssumedLifetime from now, never for ever.
+		if !saved.ExpiresAt.Equal(now.Add(token.AssumedLifetime)) {
+			t.Fatalf("a typed token expires at %v (the grant it replaced: %v)", saved.ExpiresAt, writesT0.Add(time.Hour))
 		}
 		if got := values(t, s, tok.ID); !reflect.DeepEqual(got, map[string]string{"api_key": "key-1", "access_token": "typed"}) {
 			t.Fatalf("values %v", got)
+		}
+		cleared := labFeed(map[string]string{"api_key": "key-1"})
+		cleared.ForgetExpiry, cleared.Clear = true, []string{"access_token"}
+		if gone, _, err := s.UpdateToken(ctx, tok.ID, saved.Version, cleared, "bob@example.com"); err != nil || !gone.ExpiresAt.IsZero() {
+			t.Fatalf("no access token, yet an expiry: %v %v", gone.ExpiresAt, err)
 		}
 		// The person changed the access token; the refresh token went with it.
 		if !reflect.DeepEqual(changed, []string{"access_token"}) {
@@ -352,6 +360,7 @@ func TestSaveRenewalWritesNothingWhenItLostTheRace(t *testing.T) {
 					t.Fatalf("claims %v, %v", claims, err)
 				}
 				tt.race(t, s, tok, now)
+				before, _ := s.TokenByID(ctx, tok.ID)
 				if err := s.SaveRenewal(ctx, claims[0], grant, *now); !errors.Is(err, tt.want) {
 					t.Fatalf("error %v, want %v", err, tt.want)
 				}
@@ -362,7 +371,9 @@ func TestSaveRenewalWritesNothingWhenItLostTheRace(t *testing.T) {
 					t.Fatalf("a lost renewal was written: %v", v)
 				}
 				got, _ := s.TokenByID(ctx, tok.ID)
-				if !got.LastRenewedAt.IsZero() || !got.ExpiresAt.IsZero() {
+				// (A stored access token always has an expiry: the one it
+				// had before the lost renewal stays.)
+				if !got.LastRenewedAt.IsZero() || !got.ExpiresAt.Equal(before.ExpiresAt) {
 					t.Fatalf("a lost renewal was recorded: %+v", got.Renewal)
 				}
 				for _, a := range audited(t, s, tok.ID) {

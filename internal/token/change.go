@@ -34,10 +34,15 @@ type Change struct {
 	// is recorded and the token counts as renewed now.
 	Grant *provider.Grant
 	// ForgetExpiry drops the recorded expiry: the access token was typed or
-	// cleared by hand, and nothing says when a typed one expires.
+	// cleared by hand, and nothing says when a typed one expires (the store
+	// then takes it to expire AssumedLifetime from now).
 	ForgetExpiry bool
 	// Renewable says the provider can renew the token; only then is it scheduled.
 	Renewable bool
+	// NeedsSecret: the token lacks a required secret (imported without
+	// it): "Needs secret" until a person enters it. Stated by every change
+	// that states the token's settings (a form's is always complete).
+	NeedsSecret bool
 	// Publish says the token's published key set changed (a key pair was
 	// made, rotated or retired): the store writes Published, the public
 	// JWKS document (empty when the token publishes no key), beside it.

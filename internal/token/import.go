@@ -66,6 +66,7 @@ func FromImport(p provider.Provider, im Import, stored func() (map[string]string
 	ch.Clear = append(ch.Clear, drop...)
 	if len(MissingSecrets(p, in, values)) > 0 {
 		ch.Renewable = false
+		ch.NeedsSecret = true
 	}
 	return ch, nil
 }

@@ -93,7 +93,16 @@ const (
 	StatusExpiresSoon = "Expires soon"
 	StatusFailing     = "Renewal failing"
 	StatusExpired     = "Expired"
-	StatusNotRenewed  = "Not renewed"
+	// StatusExpiredDisabled: expired, and its Renewal Rate is Disabled, so
+	// nothing renews it: apps cannot use it until a person acts.
+	StatusExpiredDisabled = "Expired, renewals Disabled"
+	// StatusNeedsSecret: imported without a secret it needs; nothing can
+	// obtain a token for it until a person enters the secret.
+	StatusNeedsSecret = "Needs secret"
+	// StatusNotConnected: the token never held an access token (nothing
+	// obtained yet, or a key pair waiting to be registered).
+	StatusNotConnected = "Not connected yet"
+	StatusNotRenewed   = "Not renewed"
 	// StatusNeedsReconnect: the service refused the grant for good; a
 	// person must consent again (Reconnect).
 	StatusNeedsReconnect = "Needs reconnect"
@@ -143,6 +152,7 @@ func (r Renewal) RenewalPlanned(now time.Time) bool {
 func Status(rateKey string, r Renewal, now time.Time) string {
 	expired := !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt)
 	reconnect := ReconnectWithin(r.RefreshExpiresAt, now)
+	off := rateKey == Disabled || rateKey == ""
 	switch {
 	case r.NeedsReconnect || reconnect == StatusNeedsReconnect:
 		return StatusNeedsReconnect
@@ -150,11 +160,19 @@ func Status(rateKey string, r Renewal, now time.Time) string {
 		return StatusAttention
 	case r.Failures > 0 && rateKey != Disabled:
 		return StatusFailing
+	case r.NeedsSecret:
+		return StatusNeedsSecret
+	case r.ExpiresAt.IsZero():
+		// Every stored access token has an expiry (AssumedLifetime when
+		// its service gave none): none means none was ever obtained.
+		return StatusNotConnected
+	case expired && off:
+		return StatusExpiredDisabled
 	case expired:
 		return StatusExpired
 	case reconnect != "":
 		return reconnect
-	case rateKey == Disabled || rateKey == "":
+	case off:
 		return StatusNotRenewed
 	case !r.ExpiresAt.IsZero() && r.ExpiresAt.Sub(now) < ExpiresSoon && !r.RenewalPlanned(now):
 		return StatusExpiresSoon

@@ -87,8 +87,11 @@ func TestStatus(t *testing.T) {
 		{"1h", Renewal{ExpiresAt: t0.Add(time.Hour), Failures: 2}, StatusFailing},
 		{"1h", Renewal{ExpiresAt: t0}, StatusExpired},
 		{"disabled", Renewal{ExpiresAt: t0.Add(time.Hour)}, StatusNotRenewed},
-		{"disabled", Renewal{ExpiresAt: t0.Add(-time.Hour)}, StatusExpired},
-		{"1h", Renewal{}, StatusHealthy},
+		{"disabled", Renewal{ExpiresAt: t0.Add(-time.Hour)}, StatusExpiredDisabled},
+		// No access token was ever obtained (every stored one has an expiry).
+		{"1h", Renewal{}, StatusNotConnected},
+		{"disabled", Renewal{}, StatusNotConnected},
+		{"1h", Renewal{Failures: 1}, StatusFailing},
 	} {
 		if got := Status(tc.rate, tc.r, t0); got != tc.want {
 			t.Errorf("%s %+v: %q, want %q", tc.rate, tc.r, got, tc.want)

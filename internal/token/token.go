@@ -54,6 +54,8 @@ type Renewal struct {
 	// AttentionSince: renewals failed for so long that automatic renewal
 	// stopped ("Needs attention") until a person edits or renews it.
 	AttentionSince time.Time
+	// NeedsSecret: imported without a secret it needs (token.Change).
+	NeedsSecret bool
 }
 
 // NameKey is what makes two names the same name: case is ignored in any
