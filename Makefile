@@ -45,6 +45,7 @@ vendor-js:
 DEMO_ADDR ?= 127.0.0.1:8080
 EMU_ADDR  ?= 127.0.0.1:9090
 demo: build
+	@scripts/port-free $(DEMO_ADDR) DEMO_ADDR "the demo console" && scripts/port-free $(EMU_ADDR) EMU_ADDR "the demo's emulators"
 	@echo "== tokendesk demo: sign in at http://$(DEMO_ADDR) as demo@tokendesk.test / demo password 123"
 	@./$(BIN) emulate --addr $(EMU_ADDR) --console-url http://$(DEMO_ADDR) & EMU=$$!; trap 'kill $$EMU 2>/dev/null' EXIT INT TERM; sleep 0.5; \
 	TOKENDESK_DATA_DIR=./data-demo TOKENDESK_ADDR=$(DEMO_ADDR) \

@@ -114,12 +114,15 @@ type TokenListPage struct {
 	Heading string
 	Global  bool
 	// Usable lists, on an app's page, the global tokens the app may use.
-	Usable   []TokenRow
-	Rows     []TokenRow
-	Query    string
-	Types    []Option
-	Statuses []Option
-	Filtered bool
+	Usable []TokenRow
+	Rows   []TokenRow
+	Query  string
+	// QueryPrefix: the search is too short to look inside names (store.
+	// SearchContainsMin), so it found the names starting with it.
+	QueryPrefix bool
+	Types       []Option
+	Statuses    []Option
+	Filtered    bool
 	// Failing counts the scope's tokens whose renewal is failing, whatever
 	// the filter; FailingURL lists them.
 	Failing    int
@@ -322,6 +325,19 @@ type AuditFilters struct {
 	People               []string // suggestions for Who
 	Errors               map[string]string
 	Active               bool // some filter is set
+	// Picks: what was typed in Who or Token is part of several names;
+	// the entries wait for one to be chosen.
+	Picks []AuditPick
+	// Taken says which full name a part typed was taken for, by field.
+	Taken map[string]string
+}
+
+// AuditPick offers the names a part typed in one filter matches, each a
+// link to the log filtered by it.
+type AuditPick struct {
+	Field, Label, Typed string
+	Options             []Option // Label: the name; Value: the filtered log's URL
+	More                bool     // more names match than are offered
 }
 
 // ReadAuditPage is the runtime API's read audit: fetches per minute, or

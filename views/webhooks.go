@@ -1,5 +1,7 @@
 package views
 
+import "time"
+
 // WebhooksPage is Settings → Notifications: the webhook endpoints.
 type WebhooksPage struct {
 	Page
@@ -37,6 +39,9 @@ type WebhookPage struct {
 	TestURL    string
 	DeleteURL  string
 	Deliveries []DeliveryRow
+	// PreviousUntil: until when the secret before the last rotation still
+	// signs deliveries too (zero: none is kept).
+	PreviousUntil time.Time
 }
 
 // DeliveryRow is one event sent (or being sent) to an endpoint.
@@ -61,6 +66,18 @@ type AttemptRow struct {
 type WebhookDeletePage struct {
 	Page
 	URL       string
+	PostURL   string
+	CancelURL string
+}
+
+// WebhookRotatePage confirms giving an endpoint a new signing secret.
+type WebhookRotatePage struct {
+	Page
+	URL string
+	// Until: when the current secret stops signing, if rotated now.
+	Until time.Time
+	// Replaces: a secret kept from an earlier rotation is dropped now.
+	Replaces  bool
 	PostURL   string
 	CancelURL string
 }

@@ -87,6 +87,9 @@ func (s *Server) auditFilter(c echo.Context) (store.AuditFilter, views.AuditFilt
 	}
 	form.People = append(form.People, store.RenewalActor)
 	form.Active = form.Who != "" || form.Token != "" || app != "" || action != "" || form.From != "" || form.To != ""
+	if err := s.pickAuditNames(c, &f, &form); err != nil {
+		return f, form, err
+	}
 	return f, form, nil
 }
 

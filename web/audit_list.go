@@ -25,6 +25,9 @@ func (s *Server) listAudit(c echo.Context) error {
 	if len(form.Errors) > 0 {
 		return render(c, http.StatusUnprocessableEntity, views.Audit(m))
 	}
+	if len(form.Picks) > 0 {
+		return render(c, http.StatusOK, views.Audit(m)) // a name to choose first
+	}
 	after, before, err := readCursor(c, func(cur store.AuditCursor) bool { return cur.ID > 0 })
 	if err != nil {
 		return err
@@ -57,13 +60,15 @@ func auditRow(a store.Audit) views.AuditRow {
 	}
 	labels := make([]string, 0, len(fields)+1)
 	for _, f := range fields {
-		if known {
-			f = p.Label(f)
-		}
-		labels = append(labels, f)
+		labels = append(labels, auditFieldLabel(p, known, f))
 	}
 	if a.Detail != "" {
 		labels = append(labels, a.Detail)
+	}
+	if !a.LastAt.IsZero() {
+		// One entry a day stands for the worker's routine renewals (store.countRenewal).
+		labels = append(labels, views.Plural(a.Count, "routine renewal", "routine renewals")+" by the renewal worker this day (UTC), the latest at "+
+			a.LastAt.UTC().Format("15:04 UTC"))
 	}
 	r := views.AuditRow{At: a.At, Actor: a.Actor, Action: auditSentence(a.Action), Subject: a.Subject, Fields: strings.Join(labels, ", ")}
 	switch {

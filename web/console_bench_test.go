@@ -132,6 +132,20 @@ func BenchmarkConsolePages(b *testing.B) {
 		"/tokens?q=token+05&sort=changed",
 		"/tokens?q=token+05&sort=type&dir=desc",
 		"/tokens?q=nothing",
+		// "Contains" (issue 18 item 15): in the middle of names, many or few
+		// matches, every order; two characters are a prefix.
+		"/tokens?q=oken+05",
+		"/tokens?q=oken+05&sort=changed",
+		"/tokens?q=oken+05&sort=type&dir=desc",
+		"/tokens?q=n+0500",
+		"/tokens?q=049999",
+		"/tokens?q=00&sort=changed",
+		"/tokens?q=9",
+		"/tokens?q=oken+05&status=Expired",
+		// Sorted by status (issue 18 item 15): each status's own query in turn.
+		"/tokens?sort=status",
+		"/tokens?sort=status&dir=desc",
+		"/tokens?sort=status&q=oken+05",
 		"/audit",
 		"/audit?after=" + encodeCursor(store.AuditCursor{At: ts.clock.Now().UnixMilli() - 50_000_000, ID: 50_001}),
 		"/audit?who=bench%40example.com&after=" + encodeCursor(store.AuditCursor{At: ts.clock.Now().UnixMilli() - 50_000_000, ID: 50_001}),

@@ -119,6 +119,7 @@ func (s *Server) routes() {
 	admin.POST("/settings/webhooks/private", s.saveWebhooksPrivate)
 	admin.GET("/settings/webhooks/:id", s.showWebhook)
 	admin.POST("/settings/webhooks/:id", s.updateWebhook)
+	admin.GET("/settings/webhooks/:id/secret", s.confirmRotateWebhookSecret)
 	admin.POST("/settings/webhooks/:id/secret", s.rotateWebhookSecret)
 	admin.POST("/settings/webhooks/:id/test", s.sendTestEvent)
 	admin.GET("/settings/webhooks/:id/delete", s.confirmDeleteWebhook)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
@@ -90,7 +91,7 @@ func readListQuery(c echo.Context) listQuery {
 		lq.status = ""
 	}
 	switch lq.sort {
-	case store.SortType, store.SortChanged:
+	case store.SortType, store.SortChanged, sortStatus:
 	default:
 		lq.sort = ""
 	}
@@ -133,8 +134,10 @@ func (s *Server) listTokens(c echo.Context) error {
 			return cur.Provider != "" && cur.Name != ""
 		case store.SortChanged:
 			return cur.ID > 0
+		case sortStatus:
+			return cur.Name != "" && slices.Contains(statusOrder(), cur.Status)
 		}
-		return cur.Name != ""
+		return cur.Name != "" && cur.Status == ""
 	})
 	if err != nil {
 		return err
@@ -145,7 +148,14 @@ func (s *Server) listTokens(c echo.Context) error {
 		statusFilter(&f, lq.status)
 	}
 	ctx := c.Request().Context()
-	toks, pg, err := s.Store.ListTokens(ctx, f)
+	var toks []token.Token
+	var pg store.TokenPage
+	if lq.sort == sortStatus {
+		f.Sort = ""
+		toks, pg, err = s.listTokensByStatus(ctx, f)
+	} else {
+		toks, pg, err = s.Store.ListTokens(ctx, f)
+	}
 	if err != nil {
 		return err
 	}
@@ -179,6 +189,7 @@ func (s *Server) listTokens(c echo.Context) error {
 		Heading:      sc.heading(),
 		Global:       sc.App == nil,
 		Query:        f.Query,
+		QueryPrefix:  utf8.RuneCountInString(token.NameKey(f.Query)) < store.SearchContainsMin,
 		Filtered:     filtered,
 		AddURL:       sc.Base + "/new",
 		ListURL:      sc.Base,
@@ -213,7 +224,7 @@ func (s *Server) listTokens(c echo.Context) error {
 		next.after, next.before = encodeCursor(pg.Last), ""
 		m.NextURL = next.url(sc.Base)
 	}
-	for key, label := range map[string]string{store.SortName: "Token Name", store.SortType: "Type", store.SortChanged: "Last changed"} {
+	for key, label := range map[string]string{store.SortName: "Token Name", store.SortType: "Type", store.SortChanged: "Last changed", sortStatus: "Status"} {
 		cur := lq.sort
 		if cur == "" {
 			cur = store.SortName

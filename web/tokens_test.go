@@ -314,10 +314,18 @@ func TestSearchAndFilter(t *testing.T) {
 	}
 	for _, tc := range []struct{ query, want string }{
 		{"", "Billing Feed,Lab Feed,Zoom Lab,Ωμέγα Λαβ"},
-		// Names starting with the search (a range of the name index).
-		{"?q=lab", "Lab Feed"},
-		{"?q=LAB&type=zoom", ""},
+		// Names containing the search, any case (issue 18: "feed" did
+		// not find "Lab Feed").
+		{"?q=lab", "Lab Feed,Zoom Lab"},
+		{"?q=feed", "Billing Feed,Lab Feed"},
+		{"?q=b+FE", "Lab Feed"},
+		{"?q=LAB&type=zoom", "Zoom Lab"},
+		{"?q=LAB&type=redox", "Lab Feed"},
 		{"?q=zoom%20l", "Zoom Lab"},
+		{"?q=λαβ", "Ωμέγα Λαβ"},
+		// One or two characters: names starting with them.
+		{"?q=la", "Lab Feed"},
+		{"?q=ed", ""},
 		{"?type=zoom", "Zoom Lab"},
 		{"?q=ωΜΈΓΑ", "Ωμέγα Λαβ"}, // case folded in any alphabet
 		{"?q=nothing", ""},
@@ -435,7 +443,7 @@ func TestLongListsArePaged(t *testing.T) {
 	}
 	// A search says what it matched, without counting every token.
 	q := ts.get("/tokens?q=token+001&type=redox")
-	if got := q.text("[data-testid=showing]"); got != "Showing 20 tokens whose names start with “token 001”" {
+	if got := q.text("[data-testid=showing]"); got != "Showing 20 tokens whose names contain “token 001”" {
 		t.Fatalf("filtered: %q", got)
 	}
 }

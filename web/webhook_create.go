@@ -22,7 +22,10 @@ func newSecretAAD(userID, webhookID int64) string {
 // createWebhook adds an endpoint with a new secret, then shows its page
 // with the secret, once.
 func (s *Server) createWebhook(c echo.Context) error {
-	url, events, errs := s.webhookInput(c)
+	url, events, errs, err := s.webhookInput(c)
+	if err != nil {
+		return err
+	}
 	if errs != nil {
 		return s.renderWebhooks(c, http.StatusUnprocessableEntity, webhookForm(webhooksURL, "Add endpoint", url, events, errs))
 	}

@@ -77,7 +77,7 @@ func webhookForm(postURL, submit, url string, events []string, errs map[string]s
 }
 
 // webhookInput reads and checks the form: the URL and the chosen events.
-func (s *Server) webhookInput(c echo.Context) (string, []string, map[string]string) {
+func (s *Server) webhookInput(c echo.Context) (string, []string, map[string]string, error) {
 	url := strings.TrimSpace(c.FormValue("url"))
 	var events []string
 	errs := map[string]string{}
@@ -97,9 +97,19 @@ func (s *Server) webhookInput(c echo.Context) (string, []string, map[string]stri
 	if msg := notify.CheckURL(url, s.Config.SMTP != nil); msg != "" {
 		errs["url"] = msg
 		url = strings.ToValidUTF8(url, "\uFFFD")
+	} else if msg := notify.CheckTarget(url); msg != "" {
+		// Saved, it would only collect refused deliveries: say so now,
+		// beside the field, unless the setting lets it through.
+		allow, err := s.Store.GetSetting(c.Request().Context(), store.SettingWebhooksAllowPrivate)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		if allow != "true" {
+			errs["url"] = msg
+		}
 	}
 	if len(errs) == 0 {
 		errs = nil
 	}
-	return url, events, errs
+	return url, events, errs, nil
 }

@@ -46,6 +46,7 @@ func (s *Server) renderWebhook(c echo.Context, status int, h store.Webhook, form
 			views.Crumb{Label: "Notifications", URL: webhooksURL}, views.Crumb{Label: "Endpoint"}),
 		URL: h.URL, Form: form, Secret: s.takeSecret(c, h.ID),
 		SecretURL: webhookURL(h.ID) + "/secret", TestURL: webhookURL(h.ID) + "/test", DeleteURL: webhookURL(h.ID) + "/delete",
+		PreviousUntil: h.PreviousUntil,
 	}
 	for _, d := range ds {
 		m.Deliveries = append(m.Deliveries, deliveryRow(d))
@@ -60,6 +61,9 @@ func deliveryRow(d store.Delivery) views.DeliveryRow {
 		r.State = "Delivered"
 	case store.DeliveryFailed:
 		r.State = fmt.Sprintf("Failed: not accepted within a day (%d attempts)", d.Attempts)
+		if d.Event == store.EventTest {
+			r.State = "Failed: not accepted (test events are tried once)"
+		}
 	default:
 		r.State = "Pending"
 		if d.Attempts > 0 {

@@ -285,15 +285,23 @@ func TestSendTestEventIsSignedAndListed(t *testing.T) {
 	r := newReceiver(t, ts)
 	r.answer = func(n int, w http.ResponseWriter) { w.WriteHeader(http.StatusOK); io.WriteString(w, `{"ok":true}`) }
 
+	allowPrivate(t, ts)
 	id, secret := addWebhook(t, ts, r.srv.URL+"/hook", store.EventTokenChanged)
 	r.setSecret(secret)
 
-	// Loopback is refused until the setting allows it.
+	// Loopback is refused on every connection while the setting is off
+	// (here turned off after saving), and the refusal names the setting as
+	// the page that holds it shows it.
+	wantRedirect(t, ts.post("/settings/webhooks/private", url.Values{}), "/settings/webhooks")
 	ts.get(webhookURL(id))
 	wantRedirect(t, ts.post(webhookURL(id)+"/test", nil), webhookURL(id))
 	p := ts.get(webhookURL(id))
 	if !strings.Contains(p.text("[data-testid=flash]")+p.Body, "loopback, private or link-local") || len(r.received()) != 0 {
 		t.Fatalf("a loopback endpoint was called without the setting: %d deliveries", len(r.received()))
+	}
+	if got := p.text("[data-testid=attempt-answer]"); !strings.Contains(got, "“Allow endpoints on private and loopback addresses” under Settings → Notifications") ||
+		strings.Contains(p.Body, "Webhooks page") {
+		t.Fatalf("the refusal does not name the setting where it is: %q", got)
 	}
 
 	allowPrivate(t, ts)
@@ -325,8 +333,8 @@ func TestSendTestEventIsSignedAndListed(t *testing.T) {
 	if got := refused.Find("[data-testid=attempt-answer]").Text(); !strings.Contains(got, "loopback") {
 		t.Fatalf("refused attempt shows %q", got)
 	}
-	if !strings.Contains(refused.Find("[data-testid=delivery-state]").Text(), "Retrying") {
-		t.Fatal("the refused test event is not retried")
+	if got := refused.Find("[data-testid=delivery-state]").Text(); !strings.Contains(got, "test events are tried once") {
+		t.Fatalf("the refused test event shows %q", got)
 	}
 	noSecretsIn(t, r, secret)
 }
@@ -430,7 +438,14 @@ func TestAHangingReceiverTimesOutAndIsRetried(t *testing.T) {
 	r.setSecret(secret)
 	ts.dispatcher().Client = notify.NewClient(200 * time.Millisecond)
 
-	wantRedirect(t, ts.post(webhookURL(id)+"/test", nil), webhookURL(id))
+	// An event (not a test event, which is tried once) that the receiver holds.
+	tokenID := createTestToken(t, ts, "Lab Feed")
+	ts.get("/tokens/" + itoa(tokenID))
+	form := redoxForm("Lab Feed")
+	form.Set("description", "edited")
+	form.Set("version", "1")
+	wantRedirect(t, ts.post("/tokens/"+itoa(tokenID), form), "/tokens")
+	ts.deliver()
 	p := ts.get(webhookURL(id))
 	if got := p.text("[data-testid=attempt-answer]"); got != "no answer in time (timed out)" {
 		t.Fatalf("attempt answer %q", got)

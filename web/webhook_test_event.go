@@ -9,9 +9,8 @@ import (
 	"github.com/tokendesk/tokendesk/internal/store"
 )
 
-// sendTestEvent queues a webhook.test delivery and makes its first
-// attempt at once, so the page shows the receiver's answer; a failed one
-// is retried like any other.
+// sendTestEvent queues a webhook.test delivery and makes its one attempt
+// at once, so the page shows the receiver's answer; a test is never retried.
 func (s *Server) sendTestEvent(c echo.Context) error {
 	h, err := s.webhookParam(c)
 	if err != nil {
@@ -38,7 +37,7 @@ func (s *Server) sendTestEvent(c echo.Context) error {
 	case a.Accepted():
 		s.flash(c, fmt.Sprintf("Test event delivered: the endpoint answered %s in %d ms.", answerOf(a), a.Duration.Milliseconds()))
 	default:
-		s.flashError(c, "Test event not accepted: "+answerOf(a)+". It will be retried with backoff for a day; the attempts are listed below.")
+		s.flashError(c, "Test event not accepted: "+answerOf(a)+". Test events are tried once, never retried: fix the endpoint, then send another.")
 	}
 	return c.Redirect(http.StatusSeeOther, webhookURL(h.ID))
 }

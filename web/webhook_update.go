@@ -14,7 +14,10 @@ func (s *Server) updateWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	url, events, errs := s.webhookInput(c)
+	url, events, errs, err := s.webhookInput(c)
+	if err != nil {
+		return err
+	}
 	if errs != nil {
 		return s.renderWebhook(c, http.StatusUnprocessableEntity, h, webhookForm(webhookURL(h.ID), "Save", url, events, errs))
 	}

@@ -40,7 +40,10 @@ func main() {
 // can run it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		// The commands first: serve's own flags are one line away (serve --help).
+		cmd = "help"
+	} else if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
@@ -76,7 +79,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 const usage = `tokendesk keeps the access tokens your apps use to reach external systems.
 
-  tokendesk [serve] [flags]                      run the console (see serve --help)
+  tokendesk [serve] [flags]                      run the console (its flags: tokendesk serve --help)
   tokendesk user add --email E [--role R]        create a user; password from standard input
   tokendesk emulate [--addr 127.0.0.1:9090]      serve the Redox, Zoom and OAuth 2.0 emulators (--console-url: where they redirect)
   tokendesk key rotate                           new data key, re-seal every credential (server may run)
@@ -88,5 +91,6 @@ const usage = `tokendesk keeps the access tokens your apps use to reach external
                                                  with their secrets, encrypted; passphrase from the file or standard input
   tokendesk import FILE [--app A] [--on-conflict skip|replace] [--passphrase-file F] [--yes]
                                                  preview an import; --yes writes it (one transaction)
-  tokendesk version
+  tokendesk version                              print the version
+  tokendesk help                                 this list (also --help)
 `

@@ -131,7 +131,7 @@ func CheckURL(raw string, mailOK bool) string {
 
 // ErrPrivateTarget: the endpoint resolved to an address on this machine or
 // a private network, which the setting does not allow.
-var ErrPrivateTarget = errors.New("the endpoint's address is loopback, private or link-local; allow private addresses on the Webhooks page to send there")
+var ErrPrivateTarget = errors.New("the endpoint's address is loopback, private or link-local; turn on “" + SettingLabel + "” under Settings → Notifications to send there")
 
 type allowPrivateKey struct{}
 
@@ -232,7 +232,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 }
 
 // DeliverNow makes one attempt at delivery id at once (Send test event)
-// and returns it; a failed one is retried as any other.
+// and returns it; a test event is never retried.
 func (d *Dispatcher) DeliverNow(ctx context.Context, id int64) (store.Attempt, error) {
 	c, err := d.store.ClaimDelivery(ctx, id, d.Owner, d.Clock.Now(), d.Lease)
 	if err != nil {
@@ -271,7 +271,13 @@ func (d *Dispatcher) attempt(ctx context.Context, c store.Delivery) (store.Attem
 		return a, ctx.Err()
 	}
 	state, next := store.DeliveryDelivered, time.Time{}
-	if !a.Accepted() {
+	switch {
+	case a.Accepted():
+	case c.Event == store.EventTest:
+		// A test asks "does this endpoint work now?": its one answer is
+		// the result. Retried, it would arrive hours later, unasked.
+		state = store.DeliveryFailed
+	default:
 		state, next = d.retry(c, start, retryAfter)
 	}
 	d.logger.Info("webhook attempt", "webhook_id", c.WebhookID, "delivery_id", c.ID, "event", c.Event,
@@ -308,6 +314,16 @@ func (d *Dispatcher) send(ctx context.Context, c store.Delivery, at time.Time) (
 	if err != nil {
 		a.Error = "signing failed"
 		return a, 0
+	}
+	if c.PreviousSecret != "" {
+		// For a day after Rotate secret, a signature under the old secret
+		// too: Standard Webhooks receivers accept a delivery when any of
+		// the space-separated signatures verifies.
+		if old, err := standardwebhooks.NewWebhook(c.PreviousSecret); err == nil {
+			if oldSig, err := old.Sign(c.MsgID, at, []byte(c.Body)); err == nil {
+				sig += " " + oldSig
+			}
+		}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, strings.NewReader(c.Body))
 	if err != nil {

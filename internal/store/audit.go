@@ -50,6 +50,27 @@ type Audit struct {
 	TokenExists bool
 	AppExists   bool
 	AppName     string
+	// Count is how many routine renewals one entry stands for (1 for
+	// every other entry), LastAt the latest of them (see countRenewal).
+	Count  int
+	LastAt time.Time
+}
+
+// countRenewal records a routine renewal by the worker: the token's entry
+// for the UTC day counts one more (and is created with the first), so that
+// renewals every few minutes do not bury what people did.
+func countRenewal(ctx context.Context, tx *sql.Tx, a Audit) error {
+	day := ms(a.At) / (24 * 60 * 60 * 1000)
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO audit_log (at, actor, action, subject, token_id, app_id, provider, fields, detail, day, count, last_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+		ON CONFLICT (token_id, day) WHERE day IS NOT NULL
+		DO UPDATE SET count = audit_log.count + 1, last_at = excluded.last_at, subject = excluded.subject, fields = excluded.fields`,
+		ms(a.At), a.Actor, a.Action, a.Subject, nullID(a.TokenID), nullID(a.AppID), a.Provider, strings.Join(a.Fields, ","), a.Detail, day, ms(a.At))
+	if err != nil {
+		return fmt.Errorf("store: counting a renewal: %w", err)
+	}
+	return nil
 }
 
 func insertAudit(ctx context.Context, tx *sql.Tx, a Audit) error {
@@ -158,7 +179,7 @@ func auditQuery(q AuditQuery) (string, []any) {
 	}
 	return `
 		SELECT a.id, a.at, a.actor, a.action, a.subject, coalesce(a.token_id, 0), a.provider, a.fields, a.detail,
-		       t.id IS NOT NULL, coalesce(a.app_id, t.app_id, 0), ap.id IS NOT NULL, coalesce(ap.name, '')
+		       t.id IS NOT NULL, coalesce(a.app_id, t.app_id, 0), ap.id IS NOT NULL, coalesce(ap.name, ''), a.count, coalesce(a.last_at, 0)
 		FROM audit_log a
 		LEFT JOIN tokens t ON t.id = a.token_id
 		LEFT JOIN apps ap ON ap.id = coalesce(a.app_id, t.app_id)
@@ -177,13 +198,16 @@ func (s *Store) AuditLog(ctx context.Context, q AuditQuery) ([]Audit, AuditPage,
 	var out []Audit
 	for rows.Next() {
 		var a Audit
-		var at int64
+		var at, lastAt int64
 		var fields string
 		if err := rows.Scan(&a.ID, &at, &a.Actor, &a.Action, &a.Subject, &a.TokenID, &a.Provider, &fields, &a.Detail,
-			&a.TokenExists, &a.AppID, &a.AppExists, &a.AppName); err != nil {
+			&a.TokenExists, &a.AppID, &a.AppExists, &a.AppName, &a.Count, &lastAt); err != nil {
 			return nil, AuditPage{}, fmt.Errorf("store: reading audit log: %w", err)
 		}
 		a.At = fromMS(at)
+		if lastAt != 0 {
+			a.LastAt = fromMS(lastAt)
+		}
 		if fields != "" {
 			a.Fields = strings.Split(fields, ",")
 		}

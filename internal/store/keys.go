@@ -509,17 +509,17 @@ func (s *Store) KeyringStatus(ctx context.Context) (Keyring, error) {
 // last minutes, and the servers are stopped: the person starts again).
 func (s *Store) resealUnderMaster(ctx context.Context, tx *sql.Tx, next *secret.Box) error {
 	type hook struct {
-		id     int64
-		secret []byte
+		id               int64
+		secret, previous []byte
 	}
 	var hooks []hook
-	rows, err := tx.QueryContext(ctx, "SELECT id, secret FROM webhooks")
+	rows, err := tx.QueryContext(ctx, "SELECT id, secret, previous_secret FROM webhooks")
 	if err != nil {
 		return fmt.Errorf("store: changing master key: %w", err)
 	}
 	for rows.Next() {
 		var h hook
-		if err := rows.Scan(&h.id, &h.secret); err != nil {
+		if err := rows.Scan(&h.id, &h.secret, &h.previous); err != nil {
 			rows.Close()
 			return fmt.Errorf("store: changing master key: %w", err)
 		}
@@ -535,6 +535,18 @@ func (s *Store) resealUnderMaster(ctx context.Context, tx *sql.Tx, next *secret.
 			return fmt.Errorf("store: changing master key: webhook %d's secret: %w", h.id, err)
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE webhooks SET secret = ? WHERE id = ?", next.Seal(plain, webhookAAD(h.id)), h.id); err != nil {
+			return fmt.Errorf("store: changing master key: %w", err)
+		}
+		if len(h.previous) == 0 {
+			continue
+		}
+		// The secret a rotation keeps for a day goes along: receivers
+		// still on it would otherwise lose deliveries.
+		plain, err = s.box.Open(h.previous, previousWebhookAAD(h.id))
+		if err != nil {
+			return fmt.Errorf("store: changing master key: webhook %d's previous secret: %w", h.id, err)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE webhooks SET previous_secret = ? WHERE id = ?", next.Seal(plain, previousWebhookAAD(h.id)), h.id); err != nil {
 			return fmt.Errorf("store: changing master key: %w", err)
 		}
 	}

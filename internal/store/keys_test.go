@@ -469,8 +469,12 @@ func TestChangeMasterKeyRewrapsDataKeys(t *testing.T) {
 	}
 	want := sealedTokens(t, s, 2)
 	untouched := rawValue(t, s, 2, "secret")
-	hook, err := s.CreateWebhook(ctx, "https://hooks.example.com/td", []string{EventTokenChanged}, "whsec_c2VjcmV0LXNpZ25pbmcta2V5LTEyMzQ1Ng==", "admin@example.com")
+	hook, err := s.CreateWebhook(ctx, "https://hooks.example.com/td", []string{EventTokenChanged}, "whsec_b2xkLXNpZ25pbmcta2V5LTEyMzQ1Njc4OQ==", "admin@example.com")
 	if err != nil {
+		t.Fatal(err)
+	}
+	// Rotated: the old secret is kept for a day, and must move too.
+	if err := s.RotateWebhookSecret(ctx, hook, "whsec_c2VjcmV0LXNpZ25pbmcta2V5LTEyMzQ1Ng==", "admin@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	nextKey := secret.GenerateKey()
@@ -500,6 +504,12 @@ func TestChangeMasterKeyRewrapsDataKeys(t *testing.T) {
 	}
 	if plain, err := n.box.Open(sealed, webhookAAD(hook)); err != nil || string(plain) != "whsec_c2VjcmV0LXNpZ25pbmcta2V5LTEyMzQ1Ng==" {
 		t.Fatalf("the webhook secret under the new master key: %q, %v", plain, err)
+	}
+	if err := n.read.QueryRowContext(ctx, "SELECT previous_secret FROM webhooks WHERE id = ?", hook).Scan(&sealed); err != nil {
+		t.Fatal(err)
+	}
+	if plain, err := n.box.Open(sealed, previousWebhookAAD(hook)); err != nil || string(plain) != "whsec_b2xkLXNpZ25pbmcta2V5LTEyMzQ1Njc4OQ==" {
+		t.Fatalf("the kept previous secret under the new master key: %q, %v", plain, err)
 	}
 	old := keyStore(t, path, &now)
 	if err := old.VerifyMasterKey(ctx); !errors.Is(err, secret.ErrWrongKey) {

@@ -157,8 +157,12 @@ func (s *Store) SaveRenewal(ctx context.Context, c Claim, ch token.Change, now t
 		if _, err := tx.ExecContext(ctx, "UPDATE tokens SET lease_owner = NULL, lease_until = NULL WHERE id = ?", c.ID); err != nil {
 			return fmt.Errorf("store: saving renewal: %w", err)
 		}
-		return insertAudit(ctx, tx, Audit{At: now, Actor: actor, Action: ActionTokenRenew,
-			Subject: c.Name, TokenID: c.ID, AppID: c.AppID, Provider: c.Provider, Fields: ch.Fields()})
+		entry := Audit{At: now, Actor: actor, Action: ActionTokenRenew,
+			Subject: c.Name, TokenID: c.ID, AppID: c.AppID, Provider: c.Provider, Fields: ch.Fields()}
+		if actor == RenewalActor {
+			return countRenewal(ctx, tx, entry)
+		}
+		return insertAudit(ctx, tx, entry)
 	})
 }
 

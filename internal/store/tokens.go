@@ -17,8 +17,10 @@ import (
 
 // TokenFilter narrows a token list.
 type TokenFilter struct {
-	AppID    int64
-	Query    string // the start of the name, any case (token.NameKey)
+	AppID int64
+	// Query: a name containing it, any case (token.NameKey); one or two
+	// characters: a name starting with it (see SearchContainsMin).
+	Query    string
 	Provider string
 	// Status keeps tokens in one renewal status (token.Status*) at Now.
 	Status string
@@ -33,6 +35,10 @@ type TokenFilter struct {
 	// After or Before, from a TokenPage, asks for the page after its Last
 	// or before its First token.
 	After, Before *TokenCursor
+
+	// dialect is the database asked (ListTokens sets it): the name search
+	// is spelled for its index.
+	dialect dialect
 }
 
 // List orders. Each is served by an index (see migrations 00001, 00004).
@@ -606,6 +612,7 @@ func (s *Store) TokenByID(ctx context.Context, id int64) (token.Token, error) {
 // f's order, read from an index: the page starts after f.After (or ends
 // before f.Before), so that no page costs more than the ones before it.
 func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, TokenPage, error) {
+	f.dialect = s.d
 	narrow, err := s.narrowIsSmall(ctx, f)
 	if err != nil {
 		return nil, TokenPage{}, err
@@ -661,13 +668,19 @@ func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, T
 // condition that ranges over it ("" when f has none, or when the order's
 // own index is the narrowing one).
 func listNarrowing(f TokenFilter) (index, cond string, args []any) {
-	if q := token.NameKey(f.Query); q != "" && f.Sort != SortType && f.Sort != SortChanged {
+	if q, contains := nameSearch(f.Query); contains {
+		return searchNarrowing, "", nil
+	} else if q != "" && f.Sort != SortType && f.Sort != SortChanged {
 		return "", "", nil // the name order's index is the prefix range itself
 	} else if q != "" {
 		return "tokens_scope_name", "name_key >= ? AND name_key < ?", []any{q, q + "\U0010FFFF"}
 	}
 	n, ss := ms(f.Now), ms(f.Now.Add(token.ExpiresSoon))
 	switch f.Status {
+	case token.StatusNeedsReconnect:
+		// The few tokens migration 00017 indexes (sort by Status reads this
+		// status first, whatever the filter).
+		return "tokens_reconnect", "(needs_reconnect = 1 OR refresh_expires_at IS NOT NULL)", nil
 	case token.StatusFailing, token.StatusAttention:
 		return "tokens_scope_failing", "failures > 0", nil
 	case token.StatusExpired:
@@ -695,6 +708,10 @@ func (s *Store) narrowIsSmall(ctx context.Context, f TokenFilter) (bool, error) 
 	}
 	limit := max(f.Limit, 1)
 	threshold := max(int(math.Sqrt(float64(limit*total))), 2*limit)
+	if index == searchNarrowing {
+		key, _ := nameSearch(f.Query)
+		return s.searchMatchesAreFew(ctx, key, threshold)
+	}
 	var n int
 	err = s.read.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM tokens INDEXED BY "+index+
 		" WHERE ifnull(app_id, 0) = ? AND "+cond+" LIMIT ?) AS narrowing", append(append([]any{f.AppID}, args...), threshold)...).Scan(&n)
@@ -722,11 +739,16 @@ func tokenListQuery(f TokenFilter, narrow bool) (string, []any) {
 	// ifnull(app_id, 0) matches the indexes, which then also give the order.
 	where := []string{"ifnull(app_id, 0) = ?"}
 	args := []any{f.AppID}
-	if q := token.NameKey(f.Query); q != "" {
-		// Names starting with q: a range of the name index. U+10FFFF is the
-		// largest code point, so every key with the prefix sorts below it.
-		where = append(where, "name_key >= ? AND name_key < ?")
-		args = append(args, q, q+"\U0010FFFF")
+	if cond, a := nameCondition(f.Query, f.dialect); cond != "" {
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	narrowIndex, narrowCond, narrowArgs := listNarrowing(f)
+	if narrow && narrowIndex == searchNarrowing {
+		key, _ := nameSearch(f.Query)
+		cond, a := searchRowsCondition(key)
+		where = append(where, cond)
+		args = append(args, a...)
 	}
 	if f.Provider != "" {
 		where = append(where, "provider = ?")
@@ -756,15 +778,20 @@ func tokenListQuery(f TokenFilter, narrow bool) (string, []any) {
 		where = append(where, "("+strings.Join(cols, ", ")+")"+op+"("+strings.Repeat("?, ", len(cols)-1)+"?)")
 		args = append(args, vals...)
 	}
-	index := orderIndex(f.Sort)
-	if narrowIndex, cond, nargs := listNarrowing(f); narrow && narrowIndex != "" {
+	hint := " INDEXED BY " + orderIndex(f.Sort)
+	switch {
+	case narrow && narrowIndex == searchNarrowing:
+		// The few ids FTS5 found, each read by its primary key (which NOT
+		// INDEXED still allows), then sorted.
+		hint = " NOT INDEXED"
+	case narrow && narrowIndex != "":
 		// Restated: a partial index is used only where the query says
 		// what it holds.
-		index = narrowIndex
-		where = append(where, cond)
-		args = append(args, nargs...)
+		hint = " INDEXED BY " + narrowIndex
+		where = append(where, narrowCond)
+		args = append(args, narrowArgs...)
 	}
-	query := "SELECT " + tokenCols + " FROM tokens INDEXED BY " + index + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + listOrder(f.Sort, desc)
+	query := "SELECT " + tokenCols + " FROM tokens" + hint + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + listOrder(f.Sort, desc)
 	if f.Limit > 0 {
 		// One more says whether another page follows. (No LIMIT at all
 		// otherwise: PostgreSQL refuses SQLite's LIMIT -1.)
@@ -780,6 +807,9 @@ type TokenCursor struct {
 	Provider string `json:"p"`
 	Changed  int64  `json:"c"` // updated_at, Unix ms
 	ID       int64  `json:"i"`
+	// Status: the status a list sorted by status shows the token under
+	// (the web layer orders by it; the store never reads it).
+	Status string `json:"s,omitempty"`
 }
 
 // TokenCursorOf is where t stands in a list.

@@ -80,22 +80,37 @@ func TestListOrdersUseIndexes(t *testing.T) {
 	// A filter that narrows to few tokens reads them from its own index
 	// (and sorts only them); a list can be read either way.
 	for _, f := range []TokenFilter{{Status: token.StatusFailing}, {Status: token.StatusExpired, Sort: SortType},
-		{Status: token.StatusExpiresSoon, Sort: SortChanged, Desc: true, After: at}, {Query: "token 0", Sort: SortChanged}, {Query: "token 0", Sort: SortType, Before: at}} {
+		{Status: token.StatusExpiresSoon, Sort: SortChanged, Desc: true, After: at}, {Query: "t0", Sort: SortChanged}, {Query: "t0", Sort: SortType, Before: at},
+		{Status: token.StatusNeedsReconnect}, {Status: token.StatusNeedsReconnect, Sort: SortType, After: at},
+		{Query: "feed"}, {Query: "en 05", Sort: SortChanged, Desc: true}, {Query: "lab", Sort: SortType, Before: at, Status: token.StatusHealthy}} {
 		f.Now, f.Limit = now, 100
 		index, _, _ := listNarrowing(f)
 		q, args := tokenListQuery(f, true)
-		if p := plan(q, args...); !strings.Contains(p, "INDEX "+index) {
+		p := plan(q, args...)
+		if index == searchNarrowing {
+			// The ids the trigram index finds, each read by its key.
+			if !strings.Contains(p, "VIRTUAL TABLE INDEX") || !strings.Contains(p, "INTEGER PRIMARY KEY (rowid=?)") || strings.Contains(p+";", "SCAN tokens;") {
+				t.Errorf("narrowed by search %+v: %s", f, p)
+			}
+		} else if !strings.Contains(p, "INDEX "+index) {
 			t.Errorf("narrowed %+v: %s", f, p)
 		}
 		if _, _, err := s.ListTokens(ctx, f); err != nil {
 			t.Errorf("%+v: %v", f, err)
 		}
 	}
-	// A search is a range of the name index, never a scan of every name.
+	// A search of one or two characters is a range of the name index; a
+	// longer one with many matches walks the order's index, never sorting.
 	for _, desc := range []bool{false, true} {
-		q, args := tokenListQuery(TokenFilter{Query: "Token 05", Desc: desc, After: at, Limit: 100}, false)
+		q, args := tokenListQuery(TokenFilter{Query: "To", Desc: desc, After: at, Limit: 100}, false)
 		if p := plan(q, args...); !strings.Contains(p, "tokens_scope_name (<expr>=? AND name_key>? AND name_key<?)") || strings.Contains(p, "TEMP B-TREE") {
-			t.Errorf("search desc=%v: %s", desc, p)
+			t.Errorf("short search desc=%v: %s", desc, p)
+		}
+		for _, sort := range []string{SortName, SortType, SortChanged} {
+			q, args = tokenListQuery(TokenFilter{Query: "Token 05", Sort: sort, Desc: desc, After: at, Limit: 100}, false)
+			if p := plan(q, args...); !strings.Contains(p, "USING INDEX "+orderIndex(sort)) || strings.Contains(p, "TEMP B-TREE") {
+				t.Errorf("dense search %s desc=%v: %s", sort, desc, p)
+			}
 		}
 	}
 	if qs, _ := countStatusSQL(0, token.StatusFailing, now, nil); !strings.Contains(plan(qs[0].query, qs[0].args...), "tokens_scope_failing") {

@@ -50,6 +50,10 @@ const (
 // Setting names.
 const SettingWebhooksAllowPrivate = "webhooks_allow_private"
 
+// SecretOverlap is how long a rotated-out signing secret still signs
+// deliveries beside the new one, so that receivers can switch at their pace.
+const SecretOverlap = 24 * time.Hour
+
 // Webhook is an endpoint that receives events.
 type Webhook struct {
 	ID        int64
@@ -59,6 +63,9 @@ type Webhook struct {
 	CreatedBy string
 	UpdatedAt time.Time
 	UpdatedBy string
+	// PreviousUntil: until when the secret before the last rotation still
+	// signs deliveries too (zero: no previous secret is kept).
+	PreviousUntil time.Time
 }
 
 // Delivery is one event for one endpoint, with its attempts.
@@ -73,8 +80,9 @@ type Delivery struct {
 	Attempts  int
 	NextAt    time.Time
 	Tries     []Attempt // read back for the endpoint's page, newest first
-	// Set on a claim: where to send it and the secret to sign with.
-	URL, Secret, Owner string
+	// Set on a claim: where to send it and the secret to sign with, and
+	// the previous secret while it is still kept ("" when none is).
+	URL, Secret, PreviousSecret, Owner string
 }
 
 // Delivery states.
@@ -109,6 +117,12 @@ func auditURL(u string) string {
 }
 
 func webhookAAD(id int64) string { return "tokendesk/webhook/" + strconv.FormatInt(id, 10) + "/secret" }
+
+// previousWebhookAAD binds a kept secret to its column too: a copy of the
+// current one's ciphertext does not open there.
+func previousWebhookAAD(id int64) string {
+	return "tokendesk/webhook/" + strconv.FormatInt(id, 10) + "/previous-secret"
+}
 
 // CreateWebhook stores an endpoint with its secret (sealed) and events.
 func (s *Store) CreateWebhook(ctx context.Context, url string, events []string, secret, actor string) (int64, error) {
@@ -153,16 +167,26 @@ func (s *Store) UpdateWebhook(ctx context.Context, id int64, url string, events 
 }
 
 // RotateWebhookSecret replaces an endpoint's secret; deliveries not yet
-// sent are signed with the new one.
+// sent are signed with the new one and, for SecretOverlap, with the one it
+// replaces as well (a secret kept from an earlier rotation is dropped).
 func (s *Store) RotateWebhookSecret(ctx context.Context, id int64, secret, actor string) error {
 	now := ms(s.Now())
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		var url string
-		err := tx.QueryRowContext(ctx, "UPDATE webhooks SET updated_at = ?, updated_by = ? WHERE id = ? RETURNING url", now, actor, id).Scan(&url)
+		var sealed []byte
+		err := tx.QueryRowContext(ctx, "UPDATE webhooks SET updated_at = ?, updated_by = ? WHERE id = ? RETURNING url, secret", now, actor, id).Scan(&url, &sealed)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
+			return fmt.Errorf("store: rotating webhook secret: %w", err)
+		}
+		old, err := s.box.Open(sealed, webhookAAD(id))
+		if err != nil {
+			return fmt.Errorf("store: webhook %d secret: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE webhooks SET previous_secret = ?, previous_until = ? WHERE id = ?",
+			s.box.Seal(old, previousWebhookAAD(id)), now+SecretOverlap.Milliseconds(), id); err != nil {
 			return fmt.Errorf("store: rotating webhook secret: %w", err)
 		}
 		if err := s.putWebhookSecret(ctx, tx, id, secret); err != nil {
@@ -206,12 +230,12 @@ func putWebhookEvents(ctx context.Context, tx *sql.Tx, id int64, events []string
 
 // Webhooks lists every endpoint, oldest first.
 func (s *Store) Webhooks(ctx context.Context) ([]Webhook, error) {
-	return s.webhooks(ctx, "SELECT id, url, created_at, created_by, updated_at, updated_by FROM webhooks ORDER BY id")
+	return s.webhooks(ctx, "SELECT id, url, created_at, created_by, updated_at, updated_by, coalesce(previous_until, 0) FROM webhooks ORDER BY id")
 }
 
 // WebhookByID loads one endpoint.
 func (s *Store) WebhookByID(ctx context.Context, id int64) (Webhook, error) {
-	out, err := s.webhooks(ctx, "SELECT id, url, created_at, created_by, updated_at, updated_by FROM webhooks WHERE id = ?", id)
+	out, err := s.webhooks(ctx, "SELECT id, url, created_at, created_by, updated_at, updated_by, coalesce(previous_until, 0) FROM webhooks WHERE id = ?", id)
 	if err != nil {
 		return Webhook{}, err
 	}
@@ -229,12 +253,15 @@ func (s *Store) webhooks(ctx context.Context, query string, args ...any) ([]Webh
 	var out []Webhook
 	for rows.Next() {
 		var w Webhook
-		var created, updated int64
-		if err := rows.Scan(&w.ID, &w.URL, &created, &w.CreatedBy, &updated, &w.UpdatedBy); err != nil {
+		var created, updated, previousUntil int64
+		if err := rows.Scan(&w.ID, &w.URL, &created, &w.CreatedBy, &updated, &w.UpdatedBy, &previousUntil); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("store: webhooks: %w", err)
 		}
 		w.CreatedAt, w.UpdatedAt = fromMS(created), fromMS(updated)
+		if previousUntil > ms(s.Now()) {
+			w.PreviousUntil = fromMS(previousUntil)
+		}
 		out = append(out, w)
 	}
 	rows.Close()
@@ -563,7 +590,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, now time.Time
 		return nil, fmt.Errorf("store: claiming deliveries: %w", err)
 	}
 	slices.Sort(ids)
-	return s.claimed(ctx, owner, ids)
+	return s.claimed(ctx, owner, ids, now)
 }
 
 // ClaimDelivery leases one delivery for an attempt now (Send test event).
@@ -577,7 +604,7 @@ func (s *Store) ClaimDelivery(ctx context.Context, id int64, owner string, now t
 	if n, _ := res.RowsAffected(); n == 0 {
 		return Delivery{}, ErrLeased
 	}
-	out, err := s.claimed(ctx, owner, []int64{id})
+	out, err := s.claimed(ctx, owner, []int64{id}, now)
 	if err != nil {
 		return Delivery{}, err
 	}
@@ -587,15 +614,17 @@ func (s *Store) ClaimDelivery(ctx context.Context, id int64, owner string, now t
 	return out[0], nil
 }
 
-func (s *Store) claimed(ctx context.Context, owner string, ids []int64) ([]Delivery, error) {
+func (s *Store) claimed(ctx context.Context, owner string, ids []int64, now time.Time) ([]Delivery, error) {
 	var out []Delivery
 	for _, id := range ids {
 		var d Delivery
 		var created int64
-		var sealed []byte
-		err := s.write.QueryRowContext(ctx, `SELECT d.id, d.webhook_id, d.msg_id, d.event, d.body, d.created_at, d.attempts, w.url, w.secret
+		var sealed, previous []byte
+		var previousUntil sql.NullInt64
+		err := s.write.QueryRowContext(ctx, `SELECT d.id, d.webhook_id, d.msg_id, d.event, d.body, d.created_at, d.attempts, w.url, w.secret,
+			w.previous_secret, w.previous_until
 			FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = ?`, id).
-			Scan(&d.ID, &d.WebhookID, &d.MsgID, &d.Event, &d.Body, &created, &d.Attempts, &d.URL, &sealed)
+			Scan(&d.ID, &d.WebhookID, &d.MsgID, &d.Event, &d.Body, &created, &d.Attempts, &d.URL, &sealed, &previous, &previousUntil)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // its endpoint was deleted meanwhile
 		}
@@ -605,6 +634,13 @@ func (s *Store) claimed(ctx context.Context, owner string, ids []int64) ([]Deliv
 		secret, err := s.box.Open(sealed, webhookAAD(d.WebhookID))
 		if err != nil {
 			return nil, fmt.Errorf("store: webhook %d secret: %w", d.WebhookID, err)
+		}
+		if previousUntil.Valid && now.Before(fromMS(previousUntil.Int64)) && len(previous) > 0 {
+			old, err := s.box.Open(previous, previousWebhookAAD(d.WebhookID))
+			if err != nil {
+				return nil, fmt.Errorf("store: webhook %d previous secret: %w", d.WebhookID, err)
+			}
+			d.PreviousSecret = string(old)
 		}
 		d.CreatedAt, d.Secret, d.Owner, d.State = fromMS(created), string(secret), owner, DeliveryPending
 		out = append(out, d)

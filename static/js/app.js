@@ -16,6 +16,13 @@
     }
     if (e.target.name === "id" || all) syncSelection();
   });
+  // List filters (Type, Status, the audit log's choices) apply as soon as
+  // one is chosen; their form's button does it without this script.
+  document.addEventListener("change", function (e) {
+    var sel = e.target.closest("select[data-apply-on-change]");
+    if (!sel || !sel.form) return;
+    if (sel.form.requestSubmit) sel.form.requestSubmit(); else sel.form.submit();
+  });
   // Permission Settings: ticking an app chooses "Only the chosen apps";
   // choosing "Every app" clears the ticks, so that what is sent is what
   // the form shows (the server reads a tick under "Every app" as a choice).
