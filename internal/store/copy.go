@@ -163,8 +163,10 @@ func (s *Store) CopyInto(ctx context.Context, dst *Store, done func(TableCount))
 // copyOrder lists the source's tables to copy, each after the tables its
 // foreign keys point to.
 func copyOrder(ctx context.Context, src *sql.Tx) ([]string, error) {
-	rows, err := src.QueryContext(ctx, `SELECT name FROM sqlite_schema
-		WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name <> 'goose_db_version' ORDER BY name`)
+	// Ordinary tables only: a full-text index (tokens_search, its shadow
+	// tables) is derived, and the target keeps its own.
+	rows, err := src.QueryContext(ctx, `SELECT name FROM pragma_table_list
+		WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite%' AND name <> 'goose_db_version' ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("store: copy: listing tables: %w", err)
 	}
