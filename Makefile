@@ -15,7 +15,7 @@ run:
 PG_TEST := $(shell test -n "$$TOKENDESK_TEST_POSTGRES_URL" || scripts/postgres-test --available >/dev/null 2>&1 && echo scripts/postgres-test)
 test:
 	@command -v chromium >/dev/null 2>&1 || echo "NOTE: Chromium not found: the browser tests will be SKIPPED (apt-get install chromium)"
-	@test -f node_modules/axe-core/axe.min.js || echo "NOTE: axe-core not installed: the browser tests will be SKIPPED (npm ci)"
+	@test -f node_modules/axe-core/axe.min.js || echo "NOTE: axe-core not installed: the browser tests run without their accessibility checks (npm ci)"
 	@test -n "$(PG_TEST)" || echo "NOTE: PostgreSQL not installed: the PostgreSQL tests skip (apt-get install postgresql)"
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l cmd internal web views static)" || { echo "gofmt needed:"; gofmt -l cmd internal web views static; exit 1; }

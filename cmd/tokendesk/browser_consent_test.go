@@ -68,7 +68,7 @@ func TestConsentPagesInTheBrowser(t *testing.T) {
 					t.Fatalf("%s sent back %s=%q state %q", decision.button, decision.field, got, b.text("#state"))
 				}
 			}
-			if len(b.visits) < 2 {
+			if axe != "" && len(b.visits) < 2 {
 				t.Fatalf("axe-core checked %d pages", len(b.visits))
 			}
 		})

@@ -46,7 +46,6 @@ func chromiumPath() string {
 	return ""
 }
 
-// axeSource is axe-core from the npm lockfile (npm ci).
 // newChromium starts a headless Chromium of its own (profile in a temp
 // dir, flags this closed network needs) for the test, and returns its
 // context, which ends after timeout or with the test.
@@ -67,13 +66,17 @@ func newChromium(t *testing.T, path string, width, height int, timeout time.Dura
 	return ctx
 }
 
+// axeSource is axe-core from the npm lockfile (npm ci); "" outside CI
+// when it is not installed.
 func axeSource(t *testing.T) string {
 	b, err := os.ReadFile(filepath.Join("..", "..", "node_modules", "axe-core", "axe.min.js"))
 	if err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("axe-core missing (run npm ci): %v", err)
 		}
-		t.Skipf("SKIPPED accessibility checks: axe-core not installed (run npm ci): %v", err)
+		// The flows still run; only the accessibility checks cannot.
+		t.Logf("NOTE: accessibility checks skipped, the flows run without them: axe-core not installed (run npm ci): %v", err)
+		return ""
 	}
 	return string(b)
 }
@@ -255,7 +258,7 @@ func TestInTheBrowser(t *testing.T) {
 			walkFlows(b)
 			walkRedoxOAuth(b, redox)
 			walkOAuthAuthorizationCode(b, oauthEmu)
-			if js && len(b.visits) < 12 {
+			if js && axe != "" && len(b.visits) < 12 {
 				t.Fatalf("axe-core checked only %d pages", len(b.visits))
 			}
 			t.Logf("axe-core checked %d pages", len(b.visits))
