@@ -229,7 +229,7 @@ func answerFields(providerID string) []string {
 	return fields
 }
 
-// tokenAnswer is the runtime API's answer, as DESIGN.md fixes it.
+// tokenAnswer is the runtime API's answer, as the README's Runtime API section gives it.
 type tokenAnswer struct {
 	Name        string  `json:"name"`
 	Provider    string  `json:"provider"`

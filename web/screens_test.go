@@ -20,8 +20,8 @@ type documented struct {
 	help    string   // the documented "Function" text
 }
 
-// The screens as spec/redox-access-token.txt and spec/zoom-access-token.txt
-// document them, in their order.
+// The screens as their documentation gives them (docs/screens.md sums
+// them up), in their order.
 var documentedScreens = map[string]struct {
 	title, summary, specFile string
 	fields                   []documented

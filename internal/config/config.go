@@ -91,7 +91,7 @@ func (c Config) DatabasePath() string {
 	return p
 }
 
-// setting is one row of the configuration contract in DESIGN.md.
+// setting is one row of the README's Configuration table.
 type setting struct {
 	env, flag, usage string
 	def              string

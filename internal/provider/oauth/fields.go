@@ -1,7 +1,7 @@
 // Package oauth is the generic "OAuth 2.0" provider and its presets
 // (Google Drive, Microsoft SharePoint, Box, Salesforce, Dropbox, Zoom user
 // OAuth): the authorization-code grant through the person's browser, the
-// client-credentials grant, and refresh tokens (spec/provider-apis.md §3,
+// client-credentials grant, and refresh tokens (docs/provider-apis.md, Generic OAuth 2.0;
 // §2c). The protocol is golang.org/x/oauth2's; this package says which
 // options each form asks for and words the outcome for a person.
 package oauth

@@ -84,7 +84,7 @@ type WhoAmI struct {
 const day = 24 * time.Hour
 
 // Presets are the services in the picker after the generic OAuth 2.0, in
-// the order DESIGN.md gives. The facts are spec/oauth-services.md's.
+// the picker's order. The facts, with their sources, are in docs/oauth-services.md.
 var Presets = []Preset{
 	{
 		ID: "oauth2-google-drive", Name: "Google Drive", Console: "the Google Cloud Console",

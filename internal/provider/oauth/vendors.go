@@ -9,7 +9,7 @@ import (
 )
 
 // Keys of the presets' own fields and of further values their answers
-// carry (spec/oauth-services.md).
+// carry (docs/oauth-services.md).
 const (
 	// KeyTenant is SharePoint's Microsoft Entra tenant.
 	KeyTenant = "tenant"

@@ -14,7 +14,7 @@ import (
 )
 
 // Client speaks Redox's legacy API-key authentication
-// (spec/provider-apis.md §1a).
+// (docs/provider-apis.md, Redox API key).
 type Client struct {
 	BaseURL string // https://api.redoxengine.com
 	HTTP    *http.Client

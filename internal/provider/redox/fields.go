@@ -20,7 +20,7 @@ const (
 	KeyRefresh     = "refresh_token"
 )
 
-// Provider is the screen documented in spec/redox-access-token.txt, in its order.
+// Provider is the screen documented in docs/screens.md (Redox), in its order.
 var Provider = provider.Provider{
 	ID:      ID,
 	Name:    "Redox",

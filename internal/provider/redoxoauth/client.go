@@ -15,7 +15,7 @@ import (
 	"github.com/tokendesk/tokendesk/internal/provider"
 )
 
-// Regional base URLs (spec/provider-apis.md §1b).
+// Regional base URLs (docs/provider-apis.md, Redox OAuth 2.0).
 const (
 	BaseUS     = "https://api.redoxengine.com"
 	BaseCanada = "https://api.ca.redoxengine.com"

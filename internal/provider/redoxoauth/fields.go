@@ -1,6 +1,6 @@
 // Package redoxoauth is "Redox (OAuth 2.0)": Redox Source Auth v2, the
 // client-credentials grant with a signed JWT assertion that Redox issues to
-// new customers (spec/provider-apis.md §1b). tokendesk keeps the key pair
+// new customers (docs/provider-apis.md, Redox OAuth 2.0). tokendesk keeps the key pair
 // (or the HS384 shared secret) and signs a fresh assertion for every token;
 // Redox's tokens live 5 minutes and come without a refresh token.
 package redoxoauth

@@ -66,7 +66,7 @@ func testJWT(ctx context.Context, env provider.Env, values map[string]string) pr
 	return connected(res, u)
 }
 
-// Zoom's error codes (spec/provider-apis.md §2a).
+// Zoom's error codes (docs/provider-apis.md, Zoom JWT app).
 const (
 	codeInvalidToken = 124  // invalid or expired access token
 	codeMissingScope = 4711 // valid token without the scopes the call needs

@@ -17,7 +17,7 @@ import (
 const JWTLifetime = 60 * time.Second
 
 // Client speaks Zoom's REST API (api.zoom.us) and its OAuth server (zoom.us),
-// as spec/provider-apis.md §2 documents them.
+// as docs/provider-apis.md (Zoom) documents them.
 type Client struct {
 	APIURL   string
 	OAuthURL string

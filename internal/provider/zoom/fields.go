@@ -17,7 +17,7 @@ const (
 // ActionTestConnection is the Test Connection button.
 const ActionTestConnection = "test_connection"
 
-// Provider is the screen documented in spec/zoom-access-token.txt, in its order.
+// Provider is the screen documented in docs/screens.md (Zoom), in its order.
 var Provider = provider.Provider{
 	ID:      ID,
 	Name:    "Zoom",

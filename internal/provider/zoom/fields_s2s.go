@@ -19,7 +19,7 @@ const (
 	KeyAPIURL = "api_url"
 )
 
-// Zoom's clouds: the commercial one and ZoomGov (spec/provider-apis.md §2b).
+// Zoom's clouds: the commercial one and ZoomGov (docs/provider-apis.md, Zoom Server-to-Server OAuth).
 const (
 	RegionZoom    = "zoom"
 	RegionZoomGov = "zoomgov"
@@ -29,7 +29,7 @@ const (
 const ActionGetToken = "get_token"
 
 // S2SProvider is Zoom's current authentication method. Zoom stopped JWT
-// apps in 2023 (spec/provider-apis.md §2a); its replacement obtains an
+// apps in 2023 (docs/provider-apis.md, Zoom JWT app); its replacement obtains an
 // hour-long token with account credentials, which tokendesk renews.
 var S2SProvider = provider.Provider{
 	ID:      S2SID,

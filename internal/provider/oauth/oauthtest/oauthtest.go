@@ -2,7 +2,7 @@
 // from RFC 6749 (authorization code §4.1, client credentials §4.4,
 // refresh §6, errors §4.1.2.1 and §5.2), RFC 7636 (PKCE, S256 only),
 // RFC 7523 (private_key_jwt client authentication) and RFC 6750 (a bearer
-// protected resource), as spec/provider-apis.md §3 sums them up. It is
+// protected resource), as docs/provider-apis.md (Generic OAuth 2.0) sums them up. It is
 // strict where the RFCs say MUST, so a client proven against it works
 // against a real server, and it has the knobs tests need: an injected
 // clock, lifetimes, single-use (rotating) refresh tokens, revocation,

@@ -16,7 +16,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// This file holds the vendors' quirks (spec/oauth-services.md): an answer
+// This file holds the vendors' quirks (docs/oauth-services.md): an answer
 // without expires_in read back by introspection (Salesforce), the "who am
 // I" endpoints of the presets' services in their own shapes, refresh
 // errors that need a person (interaction_required), a client registered

@@ -1,6 +1,6 @@
 // Package redoxtest is a faithful emulator of Redox's legacy API-key
 // authentication, its OAuth 2.0 signed-JWT token endpoint (/v2/auth/token)
-// and Data Model endpoint, built from spec/provider-apis.md §1a, §1b and §5. It is strict about the documented request shape, so a client
+// and Data Model endpoint, built from docs/provider-apis.md (Redox). It is strict about the documented request shape, so a client
 // that passes against it speaks the real wire format.
 package redoxtest
 

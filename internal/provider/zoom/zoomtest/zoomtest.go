@@ -1,7 +1,7 @@
 // Package zoomtest is a faithful emulator of Zoom's REST API users
 // endpoints, its legacy JWT-app authentication, Server-to-Server OAuth and
 // user-level OAuth (authorization code, rotating refresh tokens), built from
-// spec/provider-apis.md §2 and §5. It is strict about the
+// docs/provider-apis.md (Zoom). It is strict about the
 // documented shapes (HS256 only, Basic client credentials, the grant in the
 // form body or query string), so clients are proven against the real format.
 package zoomtest
