@@ -186,3 +186,26 @@ func TestRenewalsOfTypedTokenURLsAreGuardedToo(t *testing.T) {
 		t.Fatalf("last error %q", e)
 	}
 }
+
+// A Test URL is typed too: it is guarded like a Token URL even when it
+// names the host of a service's configured URL (here TOKENDESK_ZOOM_API_URL,
+// which the emulator serves on loopback). Otherwise anyone who may edit a
+// token could reach that host's loopback or private address with a
+// request of their own choosing, private targets off or not.
+func TestTypedTestURLOnAConfiguredHostIsGuarded(t *testing.T) {
+	ts := newTestServer(t, withProviderGuard())
+	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretBasic)
+	ts.signInAdmin()
+	ts.get("/tokens/new/oauth2")
+	f := oauthForm("Reports", emu, "authorization_code", oauthtest.ClientSecretBasic)
+	f.Set("access_token", "typed-by-hand")
+	f.Set("test_url", ts.zoomURL+"/v2/users/me")
+	f.Set("action", "test_connection")
+	if s, _ := resultOf(ts.post("/tokens/new/oauth2", f), "test_connection"); !strings.Contains(s, "private network") {
+		t.Fatalf("a Test URL on the configured Zoom host, resolving to loopback, was called: %q", s)
+	}
+	allowPrivateTargets(t, ts, true)
+	if s, _ := resultOf(ts.post("/tokens/new/oauth2", f), "test_connection"); strings.Contains(s, "private network") {
+		t.Fatalf("with private targets allowed: %q", s)
+	}
+}

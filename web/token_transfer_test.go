@@ -17,6 +17,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/tokendesk/tokendesk/internal/provider/oauth/oauthtest"
 	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/internal/token"
 	"github.com/tokendesk/tokendesk/internal/transfer"
 )
 
@@ -658,5 +659,32 @@ func TestImportReplaceWithAnotherTokenURLDropsStoredSecrets(t *testing.T) {
 	}
 	if values["client_secret"] != "" {
 		t.Fatal("the stored Client Secret was kept for the file's Token URL")
+	}
+}
+
+// That Replace leaves the token without the secret it needs, so it says
+// "Needs secret" and is not renewed on a schedule (every renewal would
+// fail), as a token imported from a definitions-only file does.
+func TestImportReplaceWithAnotherTokenURLSaysNeedsSecret(t *testing.T) {
+	ts := lowWork(newTestServer(t))
+	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretPost)
+	ts.signInAdmin()
+	ts.get("/tokens/new/oauth2")
+	wantRedirect(t, ts.post("/tokens/new/oauth2", oauthForm("Reports", emu, "client_credentials", oauthtest.ClientSecretPost)), "/tokens")
+	id := tokenIDByName(t, ts, "Reports")
+	defs := mustExport(t, ts, "/tokens", url.Values{"id": {itoa(id)}})
+	defs = bytes.ReplaceAll(defs, []byte(emu.TokenURL()), []byte("https://other.example/token"))
+	p := uploadImport(t, ts, "/tokens", defs, "")
+	wantStatus(t, p, http.StatusOK)
+	wantRedirect(t, confirmImport(t, ts, "/tokens", p, url.Values{"choice-0": {"replace"}}), "/tokens")
+	if got := tokenRowStatus(t, ts, "Reports"); got != token.StatusNeedsSecret {
+		t.Errorf("list says %q after a Replace that dropped the Client Secret, want %q", got, token.StatusNeedsSecret)
+	}
+	tok, err := ts.store.TokenByID(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tok.NeedsSecret || !tok.NextRenewalAt.IsZero() {
+		t.Errorf("needs_secret=%v next renewal %v: a token without its Client Secret is scheduled", tok.NeedsSecret, tok.NextRenewalAt)
 	}
 }

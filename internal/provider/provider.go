@@ -6,7 +6,10 @@
 // the registry package.
 package provider
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // Control is how a field is edited.
 type Control string
@@ -157,6 +160,11 @@ type Provider struct {
 	// authorization code); nil for providers whose buttons call the
 	// service from the server only.
 	Consent *Consent
+	// AssumedLifetime, when set, is how long an access token of a token
+	// holding values lives when nothing says (one typed by hand): what the
+	// provider declares for those values (the generic OAuth 2.0 form's
+	// "Access token lifetime", a preset's). nil: token.AssumedLifetime.
+	AssumedLifetime func(values map[string]string) time.Duration
 }
 
 // TokenFields says where a provider keeps the OAuth 2.0 grant it obtains,

@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"github.com/tokendesk/tokendesk/internal/secret"
@@ -160,10 +161,22 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
 	if _, err := p.Up(ctx); err != nil {
+		// A migration's own refusal (PostgreSQL 00021: pg_trgm missing and
+		// the role may not create it) already says what to do: start-up
+		// shows that line alone, not goose's wrapping around it.
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == migrationRefused {
+			return errors.New("store: " + pe.Message)
+		}
 		return fmt.Errorf("store: applying migrations: %w", err)
 	}
 	return s.rekeyNames(ctx)
 }
+
+// migrationRefused is the SQLSTATE a PostgreSQL migration raises when the
+// database lacks something an administrator must provide; its message says
+// what.
+const migrationRefused = "TD001"
 
 // Close closes both pools.
 func (s *Store) Close() error {

@@ -123,3 +123,64 @@ func TestMigration18KeepsTokensAndNeverReusesIds(t *testing.T) {
 		t.Fatalf("binding %+v %v", b, err)
 	}
 }
+
+// Migration 00018 runs outside goose's transaction: a process that dies
+// after its COMMIT and before goose records version 18 runs it again at
+// the next start. Every statement must then work again, and keep the
+// tokens, their values and the trips under way.
+func TestMigration18RunsAgainAfterACrashBeforeItIsRecorded(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "tokendesk.db")
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	sub, _ := fs.Sub(migrations, "migrations")
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 17); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO users (id, email, password_hash, role, created_at, updated_at) VALUES (1, 'a@example.com', 'x', 'admin', 1, 1)`,
+		`INSERT INTO tokens (id, app_id, provider, name, name_key, created_at, created_by, updated_at, updated_by) VALUES (1, NULL, 'redox', 'Feed', 'feed', 1, 'x', 1, 'x')`,
+		`INSERT INTO token_values (token_id, field, value, sealed, updated_at, updated_by) VALUES (1, 'secret', x'01', 0, 1, 'x')`,
+		`INSERT INTO oauth_states (id, state_hash, user_id, provider, token_id, draft, verifier, created_at, expires_at) VALUES (5, 'h', 1, 'oauth2', 1, x'00', x'00', 1, 2)`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, err := p.UpTo(ctx, 18); err != nil {
+		t.Fatal(err)
+	}
+	// The crash: 00018 committed, its version not recorded.
+	if _, err := db.ExecContext(ctx, "DELETE FROM goose_db_version WHERE version_id = 18"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	box, _ := secret.NewBox(make([]byte, 32))
+	s, err := Open(ctx, path, box)
+	if err != nil {
+		t.Fatalf("the next start after the crash: %v", err)
+	}
+	defer s.Close()
+	for q, want := range map[string]int{
+		"SELECT count(*) FROM tokens WHERE id = 1 AND length(consent_key) = 32": 1,
+		"SELECT count(*) FROM token_values WHERE token_id = 1":                  1,
+		"SELECT count(*) FROM oauth_states WHERE id = 5 AND session_ref = ''":   1,
+		"SELECT count(*) FROM used_once":                                        0,
+		"SELECT count(*) FROM pragma_foreign_key_check":                         0,
+		"SELECT foreign_keys FROM pragma_foreign_keys":                          1,
+		"SELECT count(*) FROM goose_db_version WHERE version_id = 18":           1,
+	} {
+		var n int
+		if err := s.read.QueryRowContext(ctx, q).Scan(&n); err != nil || n != want {
+			t.Errorf("%s: %d (%v), want %d", q, n, err, want)
+		}
+	}
+}

@@ -395,7 +395,7 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, id int64, ch token.Change
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE tokens SET expires_at = ?, last_renewed_at = ?, failures = 0, last_error = '', last_error_at = NULL,
 			       failing_since = NULL, attention_since = NULL WHERE id = ?`,
-			nullMS(grantExpiry(g.ExpiresAt, now)), ms(now), id)
+			nullMS(ch.Expiry(now)), ms(now), id)
 		if err != nil {
 			return fmt.Errorf("store: recording grant: %w", err)
 		}
@@ -445,11 +445,11 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, id int64, ch token.Change
 		}
 	}
 	// A stored access token always has an expiry: an unknown one is never
-	// "for ever" (token.AssumedLifetime from when it was stored). Without
+	// "for ever" (the change's Lifetime from when it was stored). Without
 	// an access token there is none ("Not connected yet").
 	_, err := tx.ExecContext(ctx, `UPDATE tokens SET expires_at = CASE
 		    WHEN EXISTS (SELECT 1 FROM token_values WHERE token_id = ?1 AND field = ?2) THEN ifnull(expires_at, CAST(?3 AS BIGINT)) END
-		WHERE id = ?1`, id, AccessField, ms(grantExpiry(time.Time{}, now)))
+		WHERE id = ?1`, id, AccessField, ms(ch.Expiry(now)))
 	if err != nil {
 		return fmt.Errorf("store: recording expiry: %w", err)
 	}
@@ -461,16 +461,6 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, id int64, ch token.Change
 // that the store can keep the rule that a stored access token has an
 // expiry.
 const AccessField = "access_token"
-
-// grantExpiry is when an access token obtained (or typed) at now expires:
-// as its service said, or token.AssumedLifetime from now when it did not.
-// An unknown expiry is never "for ever".
-func grantExpiry(said, now time.Time) time.Time {
-	if said.IsZero() {
-		return now.Add(token.AssumedLifetime)
-	}
-	return said
-}
 
 // putValue writes one value, sealed unless the token stores plain text.
 // The updated stamp only moves when the value really changes.

@@ -3,6 +3,7 @@ package token
 import (
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/tokendesk/tokendesk/internal/provider"
 )
@@ -35,8 +36,13 @@ type Change struct {
 	Grant *provider.Grant
 	// ForgetExpiry drops the recorded expiry: the access token was typed or
 	// cleared by hand, and nothing says when a typed one expires (the store
-	// then takes it to expire AssumedLifetime from now).
+	// then takes it to expire Lifetime from now).
 	ForgetExpiry bool
+	// Lifetime is how long an access token this change leaves without an
+	// expiry of its own (typed by hand) lives from now: what the provider
+	// declares for the token's values (provider.Provider.AssumedLifetime);
+	// zero is AssumedLifetime. See Expiry.
+	Lifetime time.Duration
 	// Renewable says the provider can renew the token; only then is it scheduled.
 	Renewable bool
 	// NeedsSecret: the token lacks a required secret (imported without
@@ -48,6 +54,28 @@ type Change struct {
 	// JWKS document (empty when the token publishes no key), beside it.
 	Publish   bool
 	Published []byte
+}
+
+// Expiry is when the access token the change stores, applied at now,
+// expires: as its grant said, else Lifetime from now. An unknown expiry is
+// never "for ever".
+func (ch Change) Expiry(now time.Time) time.Time {
+	if ch.Grant != nil && !ch.Grant.ExpiresAt.IsZero() {
+		return ch.Grant.ExpiresAt
+	}
+	if ch.Lifetime > 0 {
+		return now.Add(ch.Lifetime)
+	}
+	return now.Add(AssumedLifetime)
+}
+
+// declaredLifetime is how long p says an access token of a token holding
+// values lives when nothing else says; zero when it declares nothing.
+func declaredLifetime(p provider.Provider, values map[string]string) time.Duration {
+	if p.AssumedLifetime == nil {
+		return 0
+	}
+	return max(p.AssumedLifetime(values), 0)
 }
 
 // KeyAwaiting is set on a token whose new key pair nobody has registered
@@ -84,6 +112,7 @@ func FromForm(p provider.Provider, f Form, stored func() (map[string]string, err
 		Encrypted:   true,
 		Set:         map[string]string{},
 		Renewable:   p.Renew != nil,
+		Lifetime:    declaredLifetime(p, in.Values),
 	}
 	if p.Has(provider.KeyRenewalRate) {
 		ch.Rate = in.Values[provider.KeyRenewalRate]
@@ -167,7 +196,7 @@ func FromGrant(p provider.Provider, g provider.Grant) Change {
 // pair, a retired one) on token t holding stored: empty values are removed.
 func KeyValues(p provider.Provider, t Token, stored, set map[string]string) Change {
 	ch := Change{AppID: t.AppID, Provider: t.Provider, Name: t.Name, Description: t.Description,
-		Encrypted: t.Encrypted, Rate: t.Rate, Renewable: p.Renew != nil, Set: map[string]string{}}
+		Encrypted: t.Encrypted, Rate: t.Rate, Renewable: p.Renew != nil, Set: map[string]string{}, Lifetime: declaredLifetime(p, stored)}
 	values := maps.Clone(stored)
 	if values == nil {
 		values = map[string]string{}

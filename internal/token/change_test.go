@@ -246,3 +246,37 @@ func TestSecretsHeld(t *testing.T) {
 		})
 	}
 }
+
+// A typed access token expires after the lifetime its provider declares
+// for the token's values; a provider that declares none leaves
+// AssumedLifetime. An obtained grant's own expiry wins over both.
+func TestTypedTokenExpiryIsTheDeclaredLifetime(t *testing.T) {
+	now := time.Date(2026, 12, 3, 5, 0, 0, 0, time.UTC)
+	declares := oauthProvider()
+	declares.AssumedLifetime = func(values map[string]string) time.Duration {
+		if values["api_key"] == "key-1" {
+			return 15 * time.Minute
+		}
+		return 0
+	}
+	typed := Form{Input: input(map[string]string{"secret": "s", "token": "typed"})}
+	for _, c := range []struct {
+		name string
+		p    provider.Provider
+		form Form
+		want time.Time
+	}{
+		{"declared", declares, typed, now.Add(15 * time.Minute)},
+		{"declared for other values only", declares, Form{Input: input(map[string]string{"secret": "s", "token": "typed", "api_key": "key-2"})}, now.Add(AssumedLifetime)},
+		{"declares nothing", oauthProvider(), typed, now.Add(AssumedLifetime)},
+		{"an obtained grant says", declares, Form{Input: input(map[string]string{"secret": "s"}), Grant: &provider.Grant{AccessToken: "a", ExpiresAt: now.Add(3 * time.Hour)}}, now.Add(3 * time.Hour)},
+	} {
+		ch, err := FromForm(c.p, c.form, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ch.Expiry(now); !got.Equal(c.want) {
+			t.Errorf("%s: expires %v, want %v", c.name, got, c.want)
+		}
+	}
+}

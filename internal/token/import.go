@@ -28,14 +28,36 @@ type Import struct {
 // imported. Kept values replace the token's own key state whole. A token
 // that still lacks a required secret is not scheduled for renewal (every
 // renewal would fail) until someone enters it.
+//
+// A replacement that points the token at another address (an Endpoint
+// field, such as the Token URL) drops the stored secrets the file does not
+// carry and the refresh token, as the form does: they are only ever sent
+// to the address they were saved with. That is decided here, before the
+// missing secrets are counted, so such a token says "Needs secret" and is
+// not scheduled.
 func FromImport(p provider.Provider, im Import, stored func() (map[string]string, error)) (Change, error) {
 	values := map[string]string{}
+	var moved []string // stored secrets left behind at the old address
+	dropped := false   // one of them a secret a person entered (not the refresh token)
 	if stored != nil {
 		old, err := stored()
 		if err != nil {
 			return Change{}, err
 		}
 		maps.Copy(values, old)
+		if endpointChanged(p, im.Input, old) {
+			for _, fd := range p.Fields {
+				if fd.Secret && fd.Key != p.Tokens.Access && im.Input.Values[fd.Key] == "" && old[fd.Key] != "" {
+					moved = append(moved, fd.Key)
+					delete(values, fd.Key)
+					dropped = true
+				}
+			}
+			if r := p.Tokens.Refresh; r != "" {
+				moved = append(moved, r)
+				delete(values, r)
+			}
+		}
 	}
 	var drop []string
 	if len(im.Kept) > 0 {
@@ -63,12 +85,30 @@ func FromImport(p provider.Provider, im Import, stored func() (map[string]string
 			ch.Set[k] = im.Kept[k]
 		}
 	}
+	for _, k := range moved {
+		delete(ch.Set, k)
+	}
 	ch.Clear = append(ch.Clear, drop...)
-	if len(MissingSecrets(p, in, values)) > 0 {
+	ch.Clear = append(ch.Clear, moved...)
+	// A secret dropped for the new address is needed again even where the
+	// provider does not require one (a generic client's Client Secret): the
+	// token used it, as the form's "Enter the Client Secret again" says.
+	if dropped || len(MissingSecrets(p, in, values)) > 0 {
 		ch.Renewable = false
 		ch.NeedsSecret = true
 	}
 	return ch, nil
+}
+
+// endpointChanged says whether in moves any Endpoint field of a saved
+// token away from its stored value.
+func endpointChanged(p provider.Provider, in Input, stored map[string]string) bool {
+	for _, fd := range p.Fields {
+		if old, ok := stored[fd.Key]; fd.Endpoint && ok && old != in.Values[fd.Key] {
+			return true
+		}
+	}
+	return false
 }
 
 // MissingSecrets names, in screen order, the required secret fields

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/tokendesk/tokendesk/internal/netguard"
 	"github.com/tokendesk/tokendesk/internal/provider"
 )
 
@@ -90,7 +91,10 @@ func (c client) testConnection(ctx context.Context, env provider.Env, values map
 	}
 	req.Header.Set("Authorization", "Bearer "+access)
 	req.Header.Set("Accept", "application/json")
-	ex, err := provider.Do(ctx, env.HTTP, svc, req)
+	// The Test URL, and a preset's who-am-I (a default that can be edited),
+	// were typed on a form: guarded even where they name the host of a
+	// service's configured URL, which the provider client otherwise trusts.
+	ex, err := provider.Do(netguard.Guard(ctx), env.HTTP, svc, req)
 	res.Steps = append(res.Steps, ex.Step)
 	if err != nil {
 		res.Summary = err.Error()

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokendesk/tokendesk/internal/netguard"
 	"github.com/tokendesk/tokendesk/internal/provider"
 )
 
@@ -102,7 +103,9 @@ func (c client) introspect(ctx context.Context, env provider.Env, values map[str
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	ex, err := provider.Do(ctx, env.HTTP, c.name(values), req)
+	// The introspection URL is built from the instance_url a service
+	// handed back or one stored with the token: guarded as a typed URL.
+	ex, err := provider.Do(netguard.Guard(ctx), env.HTTP, c.name(values), req)
 	if err != nil || ex.Status != http.StatusOK {
 		return time.Time{}, false
 	}

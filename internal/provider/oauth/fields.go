@@ -228,6 +228,9 @@ func build(ps Preset) provider.Provider {
 	// The preset's own fields (a tenant, a region) come after Signing
 	// Algorithm; the generic form alone asks what a preset knows.
 	p.Fields = insertAfter(p.Fields, KeySigningAlg, ps.Fields...)
+	// A typed access token lives as long as the form or the preset says,
+	// as an obtained one whose answer said nothing does.
+	p.AssumedLifetime = c.lifetime
 	if ps.Certificate {
 		p.Generate = func(values map[string]string) (map[string]string, error) {
 			return generateWithCertificate(values, now(provider.Env{}))

@@ -171,17 +171,47 @@ END;
 
 -- The session a consent trip started in (a hash of a hash of its id, as
 -- the Sessions page names sessions): the callback must come back to it.
-ALTER TABLE oauth_states ADD COLUMN session_ref TEXT NOT NULL DEFAULT '';
+-- Added by copying the table (as tokens above) rather than ALTER TABLE
+-- ADD COLUMN, which SQLite cannot skip when the column is there: every
+-- statement of this file can run again after a crash between its COMMIT
+-- and goose recording the version. (A re-run copies the trips without
+-- their session_ref; none can have started, since nothing serves before
+-- the migrations are recorded.)
+DROP TABLE IF EXISTS oauth_states_rebuilt;
+CREATE TABLE oauth_states_rebuilt (
+    id          INTEGER PRIMARY KEY,
+    state_hash  TEXT    NOT NULL UNIQUE,
+    user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    app_id      INTEGER NOT NULL DEFAULT 0, -- 0: the global scope
+    provider    TEXT    NOT NULL,
+    token_id    INTEGER NOT NULL DEFAULT 0, -- 0: a new token
+    reconnect   INTEGER NOT NULL DEFAULT 0, -- 1: Reconnect, saved by the callback
+    draft       BLOB    NOT NULL,
+    verifier    BLOB    NOT NULL,
+    created_at  INTEGER NOT NULL,           -- ms
+    expires_at  INTEGER NOT NULL,           -- ms
+    used_at     INTEGER,                    -- ms
+    result      BLOB,
+    session_ref TEXT    NOT NULL DEFAULT ''
+) STRICT;
+INSERT INTO oauth_states_rebuilt (id, state_hash, user_id, app_id, provider, token_id, reconnect, draft, verifier,
+    created_at, expires_at, used_at, result)
+SELECT id, state_hash, user_id, app_id, provider, token_id, reconnect, draft, verifier,
+    created_at, expires_at, used_at, result
+FROM oauth_states;
+DROP TABLE oauth_states;
+ALTER TABLE oauth_states_rebuilt RENAME TO oauth_states;
+CREATE INDEX oauth_states_expires ON oauth_states (expires_at);
 
 -- One-time hand-overs (a new API key, a webhook secret) travel in a sealed
 -- cookie; the page that shows one records its random id here, so a copy
 -- of the cookie shows nothing a second time, on any replica (issue 18.8).
 -- Rows are dropped once the cookie they name has expired.
-CREATE TABLE used_once (
+CREATE TABLE IF NOT EXISTS used_once (
     hash       TEXT    PRIMARY KEY,  -- SHA-256 of the hand-over's random id
     expires_at INTEGER NOT NULL      -- ms
 ) STRICT;
-CREATE INDEX used_once_expires ON used_once (expires_at);
+CREATE INDEX IF NOT EXISTS used_once_expires ON used_once (expires_at);
 
 COMMIT;
 

@@ -416,39 +416,9 @@ func Items(ctx context.Context, st *store.Store, sc Scope, plan []*Row) (items [
 		if err != nil {
 			return nil, false, err
 		}
-		if replace != 0 {
-			// As on the form (web/token_endpoint.go): the stored secrets and
-			// refresh token are never kept for another Token URL.
-			vals, err := st.TokenValues(ctx, replace)
-			if err != nil {
-				return nil, false, err
-			}
-			if endpointChanged(pt.Provider, in, vals) {
-				for _, fd := range pt.Provider.Fields {
-					if fd.Secret && fd.Key != pt.Provider.Tokens.Access && in.Values[fd.Key] == "" && vals[fd.Key] != "" {
-						delete(ch.Set, fd.Key)
-						ch.Clear = append(ch.Clear, fd.Key)
-					}
-				}
-				if r := pt.Provider.Tokens.Refresh; r != "" {
-					ch.Clear = append(ch.Clear, r)
-				}
-			}
-		}
 		items = append(items, store.ImportItem{Change: ch, Replace: replace, Version: version, Access: pt.Access})
 	}
 	return items, invalid, nil
-}
-
-// endpointChanged says whether in moves any Endpoint field of a saved
-// token away from its stored value.
-func endpointChanged(p provider.Provider, in token.Input, stored map[string]string) bool {
-	for _, fd := range p.Fields {
-		if old, ok := stored[fd.Key]; fd.Endpoint && ok && old != in.Values[fd.Key] {
-			return true
-		}
-	}
-	return false
 }
 
 // renameError checks a conflict's new name as the form would, and that
