@@ -306,7 +306,25 @@ func (s *Store) CountByStatus(ctx context.Context, now time.Time, retired map[st
 	expired, expiredDisabled, expiresSoon = expired-rExpired, expiredDisabled-rExpiredDisabled, expiresSoon-rExpiresSoon
 	unconnected, unconnectedDisabled = unconnected-rUnconnected, unconnectedDisabled-rUnconnectedDisabled
 	secret, secretDisabled = secret-rSecret, secretDisabled-rSecretDisabled
-	notRenewed := disabled - expiredDisabled - unconnectedDisabled - secretDisabled
+	// "Reconnect soon" (a refresh token running out within
+	// token.RefreshWarning) comes before the calm statuses: those tokens
+	// are taken from "Not renewed", "Expires soon" and "Healthy". Few
+	// tokens have a refresh token's end at all (tokens_reconnect).
+	var reconnectSoon, rsDisabled, rsExpiresSoon int
+	err = s.read.QueryRowContext(ctx, `
+		SELECT count(*),
+		  count(*) FILTER (WHERE renewal_rate = 'disabled'),
+		  count(*) FILTER (WHERE expires_at < ?2 AND renewal_rate != 'disabled'
+		      AND NOT (next_renewal_at IS NOT NULL AND next_renewal_at < expires_at AND next_renewal_at > ?1))
+		FROM tokens INDEXED BY tokens_reconnect
+		WHERE (needs_reconnect = 1 OR refresh_expires_at IS NOT NULL) AND refresh_expires_at > ?1 AND refresh_expires_at <= ?3
+		  AND needs_reconnect != 1 AND NOT (failures > 0 AND renewal_rate != 'disabled') AND needs_secret = 0
+		  AND expires_at IS NOT NULL AND expires_at > ?1`, n, soon, ms(now.Add(token.RefreshWarning))).Scan(&reconnectSoon, &rsDisabled, &rsExpiresSoon)
+	if err != nil {
+		return nil, fmt.Errorf("store: counting statuses: %w", err)
+	}
+	expiresSoon -= rsExpiresSoon
+	notRenewed := disabled - expiredDisabled - unconnectedDisabled - secretDisabled - rsDisabled
 	retiredCounts, retiredTotal := map[string]int{}, 0
 	for prov, status := range retired {
 		var n int
@@ -337,7 +355,8 @@ func (s *Store) CountByStatus(ctx context.Context, now time.Time, retired map[st
 		token.StatusNotConnected:    unconnected,
 		token.StatusNotRenewed:      notRenewed,
 		token.StatusExpiresSoon:     expiresSoon,
-		token.StatusHealthy:         total - failing - secret - expired - unconnected - notRenewed - expiresSoon - retiredTotal,
+		token.StatusReconnectSoon:   reconnectSoon,
+		token.StatusHealthy:         total - failing - secret - expired - unconnected - reconnectSoon - notRenewed - expiresSoon - retiredTotal,
 		token.StatusNeedsReconnect:  reconnect,
 	}
 	for status, n := range retiredCounts {

@@ -66,7 +66,8 @@ func statusSQL(status string, now time.Time) (string, []any, bool) {
 	// tells them apart (renewal stopped after failing for days).
 	const attention = "attention_since IS NOT NULL"
 	// Needs reconnect comes before every other status, and a refresh token
-	// running out soon ("Reconnect within N days") before the calm ones.
+	// running out soon (Reconnect soon, "Reconnect within N days") before
+	// the calm ones: after NOT reconnect, warn is its range (now, now+14 d].
 	const (
 		reconnect = "(needs_reconnect = 1 OR (refresh_expires_at IS NOT NULL AND refresh_expires_at <= ?))"
 		warn      = "(refresh_expires_at IS NOT NULL AND refresh_expires_at <= ?)"
@@ -90,6 +91,8 @@ func statusSQL(status string, now time.Time) (string, []any, bool) {
 		return troubled + " AND " + expired + " AND " + off, []any{n, n}, true
 	case token.StatusExpired:
 		return troubled + " AND " + expired + " AND NOT " + off, []any{n, n}, true
+	case token.StatusReconnectSoon:
+		return troubled + " AND NOT " + unconnected + " AND NOT " + expired + " AND " + warn, []any{n, n, w}, true
 	case token.StatusNotRenewed:
 		return calm + " AND " + off, []any{n, n, w}, true
 	case token.StatusExpiresSoon:
@@ -171,6 +174,9 @@ func countStatusSQL(appID int64, status string, now time.Time, retired []string)
 		return []countQuery{one("tokens_scope_unconnected", "expires_at IS NULL")}, true
 	case token.StatusNeedsSecret:
 		return []countQuery{one("tokens_scope_needs_secret", "needs_secret = 1")}, true
+	case token.StatusReconnectSoon:
+		return []countQuery{one("tokens_scope_refresh", "refresh_expires_at IS NOT NULL AND refresh_expires_at > ? AND refresh_expires_at <= ?",
+			n, ms(now.Add(token.RefreshWarning)))}, true
 	}
 	return nil, false
 }
@@ -691,6 +697,8 @@ func listNarrowing(f TokenFilter) (index, cond string, args []any) {
 		return "tokens_scope_unconnected", "expires_at IS NULL", nil
 	case token.StatusExpiresSoon:
 		return "tokens_scope_expires_on", "renewal_rate != 'disabled' AND expires_at IS NOT NULL AND expires_at > ? AND expires_at < ?", []any{n, ss}
+	case token.StatusReconnectSoon:
+		return "tokens_scope_refresh", "refresh_expires_at IS NOT NULL AND refresh_expires_at > ? AND refresh_expires_at <= ?", []any{n, ms(f.Now.Add(token.RefreshWarning))}
 	}
 	return "", "", nil
 }
