@@ -167,7 +167,7 @@ func (s *Server) listTokens(c echo.Context) error {
 	}
 	// Each alert counts what its link lists.
 	counts := map[string]int{}
-	for _, st := range append([]string{token.StatusFailing, token.StatusAttention}, token.UnusableStatuses()...) {
+	for _, st := range append([]string{token.StatusFailing, token.StatusAttention, token.StatusReconnectSoon}, token.UnusableStatuses()...) {
 		if counts[st], err = s.Store.CountStatus(ctx, sc.AppID, st, now, retiredProviders()...); err != nil {
 			return err
 		}
@@ -185,28 +185,31 @@ func (s *Server) listTokens(c echo.Context) error {
 		dir = "desc"
 	}
 	m := views.TokenListPage{
-		Page:         s.page(c, sc.heading(), sc.nav(), sc.crumbs()[:len(sc.crumbs())-1]...),
-		Heading:      sc.heading(),
-		Global:       sc.App == nil,
-		Query:        f.Query,
-		QueryPrefix:  utf8.RuneCountInString(token.NameKey(f.Query)) < store.SearchContainsMin,
-		Filtered:     filtered,
-		AddURL:       sc.Base + "/new",
-		ListURL:      sc.Base,
-		RemoveURL:    sc.Base + "/remove",
-		EditURL:      sc.Base + "/edit",
-		Rows:         make([]views.TokenRow, 0, len(toks)),
-		Total:        total,
-		Shown:        len(toks),
-		Failing:      failing,
-		FailingURL:   listQuery{status: token.StatusFailing}.url(sc.Base),
-		Attention:    counts[token.StatusAttention],
-		AttentionURL: listQuery{status: token.StatusAttention}.url(sc.Base),
-		Reconnect:    counts[token.StatusNeedsReconnect],
-		ReconnectURL: listQuery{status: token.StatusNeedsReconnect}.url(sc.Base),
-		Sort:         lq.sort,
-		Dir:          dir,
-		Headers:      map[string]views.SortHeader{},
+		Page:              s.page(c, sc.heading(), sc.nav(), sc.crumbs()[:len(sc.crumbs())-1]...),
+		Heading:           sc.heading(),
+		Global:            sc.App == nil,
+		Query:             f.Query,
+		QueryPrefix:       utf8.RuneCountInString(token.NameKey(f.Query)) < store.SearchContainsMin,
+		Filtered:          filtered,
+		AddURL:            sc.Base + "/new",
+		ListURL:           sc.Base,
+		RemoveURL:         sc.Base + "/remove",
+		EditURL:           sc.Base + "/edit",
+		Rows:              make([]views.TokenRow, 0, len(toks)),
+		Total:             total,
+		Shown:             len(toks),
+		Failing:           failing,
+		FailingURL:        listQuery{status: token.StatusFailing}.url(sc.Base),
+		Attention:         counts[token.StatusAttention],
+		AttentionURL:      listQuery{status: token.StatusAttention}.url(sc.Base),
+		Reconnect:         counts[token.StatusNeedsReconnect],
+		ReconnectURL:      listQuery{status: token.StatusNeedsReconnect}.url(sc.Base),
+		ReconnectSoon:     counts[token.StatusReconnectSoon],
+		ReconnectSoonURL:  listQuery{status: token.StatusReconnectSoon}.url(sc.Base),
+		ReconnectSoonDays: int(token.RefreshWarning / (24 * time.Hour)),
+		Sort:              lq.sort,
+		Dir:               dir,
+		Headers:           map[string]views.SortHeader{},
 	}
 	for _, st := range token.UnusableStatuses() {
 		if n := counts[st]; n > 0 {

@@ -48,8 +48,17 @@ func TestReconnectSoonIsAStatusOfItsOwn(t *testing.T) {
 			t.Errorf("the filter %q lists %v", st, got)
 		}
 	}
+	// The list says so above the rows, and its link lists them.
+	list := ts.get("/tokens")
+	banner := list.Doc.Find("[data-testid=reconnect-soon-count]")
+	if text := strings.Join(strings.Fields(banner.Text()), " "); !strings.Contains(text, "1 token must be reconnected within 14 days") {
+		t.Errorf("the list's banner says %q", text)
+	}
+	if href, _ := banner.Find("a").Attr("href"); href != "/tokens?status="+url.QueryEscape(token.StatusReconnectSoon) {
+		t.Errorf("the banner links to %q", href)
+	}
 	var choices []string
-	ts.get("/tokens").Doc.Find("select[name=status] option").Each(func(_ int, o *goquery.Selection) {
+	list.Doc.Find("select[name=status] option").Each(func(_ int, o *goquery.Selection) {
 		choices = append(choices, strings.TrimSpace(o.Text()))
 	})
 	if !slices.Contains(choices, token.StatusReconnectSoon) {
