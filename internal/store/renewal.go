@@ -252,10 +252,10 @@ func (s *Store) ReleaseLease(ctx context.Context, c Claim, due time.Time) error 
 // that are failing or expired or about to: a scrape costs the same with
 // 100,000 healthy tokens as with ten. The rules are token.Status's.
 //
-// retired maps the providers whose vendor retired them to the status their
-// tokens show instead ("Retired by Zoom"): every count below leaves their
-// tokens out (they are few, and only ever fewer), and they are counted
-// under that status whatever their renewal state.
+// retired maps the providers whose vendor retired them to how their tokens
+// word it ("Retired by Zoom"): every count below leaves their tokens out
+// (they are few, and only ever fewer), and they are counted as
+// token.StatusRetired whatever their renewal state.
 func (s *Store) CountByStatus(ctx context.Context, now time.Time, retired map[string]string) (map[string]int, error) {
 	n, soon := ms(now), ms(now.Add(token.ExpiresSoon))
 	// notRetired leaves the retired providers' tokens out of a count whose
@@ -349,7 +349,7 @@ func (s *Store) CountByStatus(ctx context.Context, now time.Time, retired map[st
 	// count is maintained too; their Disabled ones are read a scope at a
 	// time from the provider index (+c.scope: an operand without affinity,
 	// else SQLite does not match the index's expression and scans it).
-	retiredCounts := map[string]int{}
+	retiredCount := 0
 	for _, prov := range provs {
 		var n, off int
 		err := s.read.QueryRowContext(ctx, `SELECT ifnull((SELECT total FROM provider_counts WHERE provider = ?1), 0),
@@ -358,7 +358,7 @@ func (s *Store) CountByStatus(ctx context.Context, now time.Time, retired map[st
 		if err != nil {
 			return nil, fmt.Errorf("store: counting statuses: %w", err)
 		}
-		retiredCounts[retired[prov]] += n
+		retiredCount += n
 		total, notRenewed = total-n, notRenewed-off
 	}
 	out := map[string]int{
@@ -373,9 +373,7 @@ func (s *Store) CountByStatus(ctx context.Context, now time.Time, retired map[st
 		token.StatusReconnectSoon:   reconnectSoon,
 		token.StatusHealthy:         total - failing - secret - expired - unconnected - reconnectSoon - notRenewed - expiresSoon,
 		token.StatusNeedsReconnect:  reconnect,
-	}
-	for status, n := range retiredCounts {
-		out[status] += n
+		token.StatusRetired:         retiredCount,
 	}
 	for k, v := range out {
 		if v == 0 {

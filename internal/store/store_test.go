@@ -237,7 +237,7 @@ func TestCountByStatusCountsRetiredProviders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got["Retired by Zoom"] != 2 || got[token.StatusNotConnected] != 1 || len(got) != 2 {
+		if got[token.StatusRetired] != 2 || got[token.StatusNotConnected] != 1 || len(got) != 2 {
 			t.Fatalf("counted %v", got)
 		}
 	})

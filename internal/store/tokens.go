@@ -25,7 +25,8 @@ type TokenFilter struct {
 	// Status keeps tokens in one renewal status (token.Status*) at Now.
 	Status string
 	// Retired are the providers whose vendor retired them: their tokens
-	// show that instead of a renewal status, so Status never matches them.
+	// show that instead of a renewal status, so Status never matches them,
+	// except token.StatusRetired, which keeps just them.
 	Retired []string
 	Now     time.Time
 	// Sort is one of the Sort* orders (default by name); Desc reverses it.
@@ -105,6 +106,19 @@ func statusSQL(status string, now time.Time) (string, []any, bool) {
 	return "", nil, false
 }
 
+// providerIn is the condition "the token's provider is one of provs"
+// (never true for none).
+func providerIn(provs []string) (string, []any) {
+	if len(provs) == 0 {
+		return "1 = 0", nil
+	}
+	args := make([]any, len(provs))
+	for i, p := range provs {
+		args[i] = p
+	}
+	return "provider IN (?" + strings.Repeat(", ?", len(provs)-1) + ")", args
+}
+
 // CountStatus counts the tokens of a scope that token.Status calls status
 // (a renewal status) at now: what the list's Status filter would show. The
 // list counts on every view, so each count reads only the tokens that can
@@ -139,6 +153,15 @@ type countQuery struct {
 // over a range of an index holding only the tokens that can be in it
 // (migrations 00004, 00022), restricted by statusSQL's own condition.
 func countStatusSQL(appID int64, status string, now time.Time, retired []string) ([]countQuery, bool) {
+	if status == token.StatusRetired {
+		if len(retired) == 0 {
+			return nil, true
+		}
+		cond, args := providerIn(retired)
+		return []countQuery{{index: "tokens_scope_provider",
+			query: "SELECT count(*) FROM tokens INDEXED BY tokens_scope_provider WHERE ifnull(app_id, 0) = ? AND " + cond,
+			args:  append([]any{appID}, args...)}}, true
+	}
 	cond, args, ok := statusSQL(status, now)
 	if !ok {
 		return nil, false
@@ -762,7 +785,12 @@ func tokenListQuery(f TokenFilter, narrow bool) (string, []any) {
 		where = append(where, "provider = ?")
 		args = append(args, f.Provider)
 	}
-	if cond, a, ok := statusSQL(f.Status, f.Now); ok {
+	if f.Status == token.StatusRetired {
+		// The retired providers' tokens, whatever their state (none: none).
+		cond, a := providerIn(f.Retired)
+		where = append(where, cond)
+		args = append(args, a...)
+	} else if cond, a, ok := statusSQL(f.Status, f.Now); ok {
 		where = append(where, cond)
 		args = append(args, a...)
 		if len(f.Retired) > 0 {

@@ -44,8 +44,8 @@ type StatusDef struct {
 // Statuses in the order a person looking for trouble wants them: the
 // Status filter's order. A token shows StatusReconnectSoon with its days
 // ("Reconnect within 3 days", ReconnectWithin); StatusByName takes either.
-// A retired provider's own wording ("Retired by Zoom") is the one status
-// not listed here; its tone comes from StatusTone.
+// StatusRetired is shown in its provider's own wording ("Retired by Zoom");
+// StatusByName takes that too.
 var Statuses = []StatusDef{
 	{Name: StatusNeedsReconnect, Tone: ToneBad, Unusable: true, Code: "needs_reconnect"},
 	{Name: StatusAttention, Tone: ToneBad},
@@ -60,10 +60,13 @@ var Statuses = []StatusDef{
 	{Name: StatusExpiresSoon, Tone: ToneWarn},
 	{Name: StatusNotRenewed, Tone: ToneWarn},
 	{Name: StatusHealthy, Tone: ToneOK},
+	// Nothing a person can do brings it back (the API answers 410): last.
+	{Name: StatusRetired, Tone: ToneBad, Unusable: true, Code: "retired"},
 }
 
 // StatusRetired is the status of the tokens of a provider its vendor
-// retired, when the provider does not word it itself.
+// retired (provider.Provider.Retired words it: "Retired by Zoom"). The
+// store knows it by provider, not by a token's state: TokenFilter.Retired.
 const StatusRetired = "Retired"
 
 // StatusReconnectSoon is the status of a token whose refresh token runs
@@ -77,8 +80,11 @@ const reconnectWithin = "Reconnect within "
 // StatusByName finds a declared status, by its name or as a token shows
 // it ("Reconnect within 3 days" is StatusReconnectSoon).
 func StatusByName(name string) (StatusDef, bool) {
-	if strings.HasPrefix(name, reconnectWithin) {
+	switch {
+	case strings.HasPrefix(name, reconnectWithin):
 		name = StatusReconnectSoon
+	case strings.HasPrefix(name, StatusRetired):
+		name = StatusRetired
 	}
 	for _, s := range Statuses {
 		if s.Name == name {
@@ -92,9 +98,6 @@ func StatusByName(name string) (StatusDef, bool) {
 func StatusTone(name string) Tone {
 	if s, ok := StatusByName(name); ok {
 		return s.Tone
-	}
-	if strings.HasPrefix(name, StatusRetired) {
-		return ToneBad
 	}
 	return ToneNone
 }
