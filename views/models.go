@@ -133,6 +133,12 @@ type TokenListPage struct {
 	AttentionURL string
 	Reconnect    int
 	ReconnectURL string
+	// ReconnectSoon counts the tokens whose refresh token runs out within
+	// ReconnectSoonDays ("Reconnect soon"): usable today, lost unless
+	// someone reconnects them in time. Its URL lists them.
+	ReconnectSoon     int
+	ReconnectSoonURL  string
+	ReconnectSoonDays int
 	// Unusable counts, by status, the tokens apps cannot get from the
 	// runtime API (token.StatusDef.Unusable); UnusableTotal sums them.
 	Unusable      []StatusCount

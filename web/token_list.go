@@ -22,16 +22,10 @@ const tokensPerPage = 100
 // token.Statuses declares (trouble first).
 var tokenStatuses = token.StatusNames()
 
-// listStatuses are the Status filter's choices: the renewal states, then
-// what the tokens of a retired provider show ("Retired by Zoom").
+// listStatuses are the Status filter's choices (Retired among them: the
+// tokens of every retired provider, "Retired by Zoom" and the like).
 func listStatuses() []string {
-	out := slices.Clone(tokenStatuses)
-	for _, p := range registry.All() {
-		if p.Retired != "" && !slices.Contains(out, p.Retired) {
-			out = append(out, p.Retired)
-		}
-	}
-	return out
+	return slices.Clone(tokenStatuses)
 }
 
 // retiredProviders are the providers whose vendor retired them: their
@@ -46,27 +40,10 @@ func retiredProviders() []string {
 	return out
 }
 
-// noProvider is no provider's id: a filter on it matches nothing.
-const noProvider = "-"
-
-// statusFilter narrows f to a status: a retired provider's status is that
-// provider's tokens; a renewal status leaves retired providers out.
+// statusFilter narrows f to a declared status: Retired is the retired
+// providers' tokens; a renewal status leaves those out.
 func statusFilter(f *store.TokenFilter, status string) {
-	for _, p := range registry.All() {
-		switch {
-		case p.Retired == "":
-		case p.Retired == status:
-			if f.Provider != "" && f.Provider != p.ID {
-				f.Provider = noProvider // another type was chosen too: nothing matches both
-			} else {
-				f.Provider = p.ID
-			}
-			return
-		default:
-			f.Retired = append(f.Retired, p.ID)
-		}
-	}
-	f.Status = status
+	f.Status, f.Retired = status, retiredProviders()
 }
 
 // listQuery is what the list's address asks for.
@@ -86,6 +63,11 @@ func readListQuery(c echo.Context) listQuery {
 	}
 	if _, ok := registry.ByID(lq.typ); !ok {
 		lq.typ = ""
+	}
+	// A status as a token shows it ("Reconnect within 3 days", "Retired by
+	// Zoom") is the declared status it belongs to.
+	if def, ok := token.StatusByName(lq.status); ok {
+		lq.status = def.Name
 	}
 	if !slices.Contains(listStatuses(), lq.status) {
 		lq.status = ""
@@ -167,7 +149,7 @@ func (s *Server) listTokens(c echo.Context) error {
 	}
 	// Each alert counts what its link lists.
 	counts := map[string]int{}
-	for _, st := range append([]string{token.StatusFailing, token.StatusAttention}, token.UnusableStatuses()...) {
+	for _, st := range append([]string{token.StatusFailing, token.StatusAttention, token.StatusReconnectSoon}, token.UnusableStatuses()...) {
 		if counts[st], err = s.Store.CountStatus(ctx, sc.AppID, st, now, retiredProviders()...); err != nil {
 			return err
 		}
@@ -185,28 +167,31 @@ func (s *Server) listTokens(c echo.Context) error {
 		dir = "desc"
 	}
 	m := views.TokenListPage{
-		Page:         s.page(c, sc.heading(), sc.nav(), sc.crumbs()[:len(sc.crumbs())-1]...),
-		Heading:      sc.heading(),
-		Global:       sc.App == nil,
-		Query:        f.Query,
-		QueryPrefix:  utf8.RuneCountInString(token.NameKey(f.Query)) < store.SearchContainsMin,
-		Filtered:     filtered,
-		AddURL:       sc.Base + "/new",
-		ListURL:      sc.Base,
-		RemoveURL:    sc.Base + "/remove",
-		EditURL:      sc.Base + "/edit",
-		Rows:         make([]views.TokenRow, 0, len(toks)),
-		Total:        total,
-		Shown:        len(toks),
-		Failing:      failing,
-		FailingURL:   listQuery{status: token.StatusFailing}.url(sc.Base),
-		Attention:    counts[token.StatusAttention],
-		AttentionURL: listQuery{status: token.StatusAttention}.url(sc.Base),
-		Reconnect:    counts[token.StatusNeedsReconnect],
-		ReconnectURL: listQuery{status: token.StatusNeedsReconnect}.url(sc.Base),
-		Sort:         lq.sort,
-		Dir:          dir,
-		Headers:      map[string]views.SortHeader{},
+		Page:              s.page(c, sc.heading(), sc.nav(), sc.crumbs()[:len(sc.crumbs())-1]...),
+		Heading:           sc.heading(),
+		Global:            sc.App == nil,
+		Query:             f.Query,
+		QueryPrefix:       utf8.RuneCountInString(token.NameKey(f.Query)) < store.SearchContainsMin,
+		Filtered:          filtered,
+		AddURL:            sc.Base + "/new",
+		ListURL:           sc.Base,
+		RemoveURL:         sc.Base + "/remove",
+		EditURL:           sc.Base + "/edit",
+		Rows:              make([]views.TokenRow, 0, len(toks)),
+		Total:             total,
+		Shown:             len(toks),
+		Failing:           failing,
+		FailingURL:        listQuery{status: token.StatusFailing}.url(sc.Base),
+		Attention:         counts[token.StatusAttention],
+		AttentionURL:      listQuery{status: token.StatusAttention}.url(sc.Base),
+		Reconnect:         counts[token.StatusNeedsReconnect],
+		ReconnectURL:      listQuery{status: token.StatusNeedsReconnect}.url(sc.Base),
+		ReconnectSoon:     counts[token.StatusReconnectSoon],
+		ReconnectSoonURL:  listQuery{status: token.StatusReconnectSoon}.url(sc.Base),
+		ReconnectSoonDays: int(token.RefreshWarning / (24 * time.Hour)),
+		Sort:              lq.sort,
+		Dir:               dir,
+		Headers:           map[string]views.SortHeader{},
 	}
 	for _, st := range token.UnusableStatuses() {
 		if n := counts[st]; n > 0 {

@@ -14,7 +14,6 @@ import (
 	"maps"
 	mrand "math/rand/v2"
 	"os"
-	"slices"
 	"sync"
 	"time"
 
@@ -438,13 +437,9 @@ func (c *statusCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.NewInvalidMetric(c.desc, err)
 		return
 	}
-	statuses := token.StatusNames() // every declared status, zero or not
-	for _, s := range c.retired {
-		if !slices.Contains(statuses, s) {
-			statuses = append(statuses, s)
-		}
-	}
-	for _, s := range statuses {
+	// Every declared status, zero or not (a retired provider's tokens are
+	// token.StatusRetired, however the provider words it).
+	for _, s := range token.StatusNames() {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[s]), s)
 	}
 }

@@ -614,7 +614,7 @@ func TestStatusGauge(t *testing.T) {
 	// "Off" never obtained a token (Disabled): not connected yet. Every
 	// declared status has its series, zero or not.
 	want := map[string]float64{"Healthy": 1, "Not connected yet": 1, "Not renewed": 0, "Renewal failing": 1, "Expired": 0, "Expires soon": 0,
-		"Expired, renewals Disabled": 0, "Needs reconnect": 0, "Needs attention": 0}
+		"Expired, renewals Disabled": 0, "Needs reconnect": 0, "Needs attention": 0, "Reconnect soon": 0}
 	for status, n := range want {
 		if got := gaugeValue(t, f.reg, status); got != n {
 			t.Errorf("tokendesk_tokens{status=%q} = %v, want %v", status, got, n)

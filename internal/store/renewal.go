@@ -5,6 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tokendesk/tokendesk/internal/token"
@@ -248,34 +252,49 @@ func (s *Store) ReleaseLease(ctx context.Context, c Claim, due time.Time) error 
 // that are failing or expired or about to: a scrape costs the same with
 // 100,000 healthy tokens as with ten. The rules are token.Status's.
 //
-// retired maps the providers whose vendor retired them to the status their
-// tokens show instead ("Retired by Zoom"); such tokens are never renewed,
-// so they are taken from "Not renewed".
+// retired maps the providers whose vendor retired them to how their tokens
+// word it ("Retired by Zoom"): every count below leaves their tokens out
+// (they are few, and only ever fewer), and they are counted as
+// token.StatusRetired whatever their renewal state.
 func (s *Store) CountByStatus(ctx context.Context, now time.Time, retired map[string]string) (map[string]int, error) {
 	n, soon := ms(now), ms(now.Add(token.ExpiresSoon))
+	// notRetired leaves the retired providers' tokens out of a count whose
+	// own arguments are ?1 to ?first-1.
+	provs := slices.Sorted(maps.Keys(retired))
+	notRetired := func(first int) (string, []any) {
+		if len(provs) == 0 {
+			return "", nil
+		}
+		marks, args := make([]string, len(provs)), make([]any, len(provs))
+		for i, p := range provs {
+			marks[i], args[i] = "?"+strconv.Itoa(first+i), p
+		}
+		return "provider NOT IN (" + strings.Join(marks, ", ") + ") AND ", args
+	}
 	// The buckets below failing and needs_secret (token.Status's order)
 	// leave those out; "Needs secret" is counted from its own index.
 	var total, disabled, failing, attention, expired, expiredDisabled, expiresSoon, unconnected, unconnectedDisabled, secret, secretDisabled int
+	nr, nra := notRetired(3)
 	err := s.read.QueryRowContext(ctx, `
 		SELECT c.total, c.disabled,
-		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_failing WHERE failures > 0 AND renewal_rate != 'disabled'),
-		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_failing WHERE failures > 0 AND renewal_rate != 'disabled' AND attention_since IS NOT NULL),
-		  (SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE expires_at IS NOT NULL AND expires_at <= ?1
+		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_failing WHERE `+nr+`failures > 0 AND renewal_rate != 'disabled'),
+		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_failing WHERE `+nr+`failures > 0 AND renewal_rate != 'disabled' AND attention_since IS NOT NULL),
+		  (SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE `+nr+`expires_at IS NOT NULL AND expires_at <= ?1
 		      AND NOT (failures > 0 AND renewal_rate != 'disabled') AND needs_secret = 0),
-		  (SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE expires_at IS NOT NULL AND expires_at <= ?1
+		  (SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE `+nr+`expires_at IS NOT NULL AND expires_at <= ?1
 		      AND renewal_rate = 'disabled' AND needs_secret = 0),
-		  (SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE expires_at > ?1 AND expires_at < ?2
+		  (SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE `+nr+`expires_at > ?1 AND expires_at < ?2
 		      AND renewal_rate != 'disabled' AND failures = 0 AND needs_secret = 0
 		      AND NOT (next_renewal_at IS NOT NULL AND next_renewal_at < expires_at AND next_renewal_at > ?1)),
-		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_unconnected WHERE expires_at IS NULL
+		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_unconnected WHERE `+nr+`expires_at IS NULL
 		      AND NOT (failures > 0 AND renewal_rate != 'disabled') AND needs_secret = 0),
-		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_unconnected WHERE expires_at IS NULL
+		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_unconnected WHERE `+nr+`expires_at IS NULL
 		      AND renewal_rate = 'disabled' AND needs_secret = 0),
-		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_needs_secret WHERE needs_secret = 1
+		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_needs_secret WHERE `+nr+`needs_secret = 1
 		      AND NOT (failures > 0 AND renewal_rate != 'disabled')),
-		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_needs_secret WHERE needs_secret = 1
+		  (SELECT count(*) FROM tokens INDEXED BY tokens_scope_needs_secret WHERE `+nr+`needs_secret = 1
 		      AND renewal_rate = 'disabled')
-		FROM token_counts c`, n, soon).Scan(&total, &disabled, &failing, &attention, &expired, &expiredDisabled, &expiresSoon,
+		FROM token_counts c`, append([]any{n, soon}, nra...)...).Scan(&total, &disabled, &failing, &attention, &expired, &expiredDisabled, &expiresSoon,
 		&unconnected, &unconnectedDisabled, &secret, &secretDisabled)
 	if err != nil {
 		return nil, fmt.Errorf("store: counting statuses: %w", err)
@@ -297,7 +316,7 @@ func (s *Store) CountByStatus(ctx context.Context, now time.Time, retired map[st
 		  count(*) FILTER (WHERE needs_secret = 1 AND NOT (failures > 0 AND renewal_rate != 'disabled')),
 		  count(*) FILTER (WHERE needs_secret = 1 AND renewal_rate = 'disabled')
 		FROM tokens INDEXED BY tokens_reconnect
-		WHERE (needs_reconnect = 1 OR refresh_expires_at IS NOT NULL) AND (needs_reconnect = 1 OR refresh_expires_at <= ?1)`, n, soon).Scan(
+		WHERE `+nr+`(needs_reconnect = 1 OR refresh_expires_at IS NOT NULL) AND (needs_reconnect = 1 OR refresh_expires_at <= ?1)`, append([]any{n, soon}, nra...)...).Scan(
 		&reconnect, &rFailing, &rAttention, &rExpired, &rExpiredDisabled, &rExpiresSoon, &rDisabled, &rUnconnected, &rUnconnectedDisabled, &rSecret, &rSecretDisabled)
 	if err != nil {
 		return nil, fmt.Errorf("store: counting statuses: %w", err)
@@ -306,27 +325,41 @@ func (s *Store) CountByStatus(ctx context.Context, now time.Time, retired map[st
 	expired, expiredDisabled, expiresSoon = expired-rExpired, expiredDisabled-rExpiredDisabled, expiresSoon-rExpiresSoon
 	unconnected, unconnectedDisabled = unconnected-rUnconnected, unconnectedDisabled-rUnconnectedDisabled
 	secret, secretDisabled = secret-rSecret, secretDisabled-rSecretDisabled
-	notRenewed := disabled - expiredDisabled - unconnectedDisabled - secretDisabled
-	retiredCounts, retiredTotal := map[string]int{}, 0
-	for prov, status := range retired {
-		var n int
-		err := s.read.QueryRowContext(ctx, "SELECT ifnull((SELECT total FROM provider_counts WHERE provider = ?), 0)", prov).Scan(&n)
+	// "Reconnect soon" (a refresh token running out within
+	// token.RefreshWarning) comes before the calm statuses: those tokens
+	// are taken from "Not renewed", "Expires soon" and "Healthy". Few
+	// tokens have a refresh token's end at all (tokens_reconnect).
+	var reconnectSoon, rsDisabled, rsExpiresSoon int
+	nr3, nra3 := notRetired(4)
+	err = s.read.QueryRowContext(ctx, `
+		SELECT count(*),
+		  count(*) FILTER (WHERE renewal_rate = 'disabled'),
+		  count(*) FILTER (WHERE expires_at < ?2 AND renewal_rate != 'disabled'
+		      AND NOT (next_renewal_at IS NOT NULL AND next_renewal_at < expires_at AND next_renewal_at > ?1))
+		FROM tokens INDEXED BY tokens_reconnect
+		WHERE `+nr3+`(needs_reconnect = 1 OR refresh_expires_at IS NOT NULL) AND refresh_expires_at > ?1 AND refresh_expires_at <= ?3
+		  AND needs_reconnect != 1 AND NOT (failures > 0 AND renewal_rate != 'disabled') AND needs_secret = 0
+		  AND expires_at IS NOT NULL AND expires_at > ?1`, append([]any{n, soon, ms(now.Add(token.RefreshWarning))}, nra3...)...).Scan(&reconnectSoon, &rsDisabled, &rsExpiresSoon)
+	if err != nil {
+		return nil, fmt.Errorf("store: counting statuses: %w", err)
+	}
+	expiresSoon -= rsExpiresSoon
+	notRenewed := disabled - expiredDisabled - unconnectedDisabled - secretDisabled - rsDisabled
+	// The retired providers' tokens, out of the maintained totals: their
+	// count is maintained too; their Disabled ones are read a scope at a
+	// time from the provider index (+c.scope: an operand without affinity,
+	// else SQLite does not match the index's expression and scans it).
+	retiredCount := 0
+	for _, prov := range provs {
+		var n, off int
+		err := s.read.QueryRowContext(ctx, `SELECT ifnull((SELECT total FROM provider_counts WHERE provider = ?1), 0),
+			(SELECT count(*) FROM scope_token_counts c CROSS JOIN tokens INDEXED BY tokens_scope_provider
+			 WHERE ifnull(app_id, 0) = +c.scope AND provider = ?1 AND renewal_rate = 'disabled')`, prov).Scan(&n, &off)
 		if err != nil {
 			return nil, fmt.Errorf("store: counting statuses: %w", err)
 		}
-		retiredCounts[status] += n
-		retiredTotal += n
-		// A retired provider's tokens are never renewed (Disabled): they
-		// are taken from the Disabled statuses, calm ones first.
-		// (Each Disabled count is part of its status's whole count.)
-		for _, from := range [][2]*int{{&notRenewed, nil}, {&unconnectedDisabled, &unconnected}, {&expiredDisabled, &expired}, {&secretDisabled, &secret}} {
-			take := min(n, max(*from[0], 0))
-			*from[0] -= take
-			if from[1] != nil {
-				*from[1] -= take
-			}
-			n -= take
-		}
+		retiredCount += n
+		total, notRenewed = total-n, notRenewed-off
 	}
 	out := map[string]int{
 		token.StatusFailing:         failing - attention,
@@ -337,11 +370,10 @@ func (s *Store) CountByStatus(ctx context.Context, now time.Time, retired map[st
 		token.StatusNotConnected:    unconnected,
 		token.StatusNotRenewed:      notRenewed,
 		token.StatusExpiresSoon:     expiresSoon,
-		token.StatusHealthy:         total - failing - secret - expired - unconnected - notRenewed - expiresSoon - retiredTotal,
+		token.StatusReconnectSoon:   reconnectSoon,
+		token.StatusHealthy:         total - failing - secret - expired - unconnected - reconnectSoon - notRenewed - expiresSoon,
 		token.StatusNeedsReconnect:  reconnect,
-	}
-	for status, n := range retiredCounts {
-		out[status] += n
+		token.StatusRetired:         retiredCount,
 	}
 	for k, v := range out {
 		if v == 0 {

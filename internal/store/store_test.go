@@ -81,10 +81,12 @@ func plan(t *testing.T, s *Store, query string, args ...any) string {
 func TestHotQueriesUseTheirIndexes(t *testing.T) {
 	s := openTest(t)
 	for name, q := range map[string]string{
-		"next due":        "SELECT min(next_renewal_at) FROM tokens WHERE next_renewal_at IS NOT NULL",
-		"failing":         "SELECT count(*) FROM tokens INDEXED BY tokens_scope_failing WHERE failures > 0 AND renewal_rate != 'disabled'",
-		"expired or soon": "SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE expires_at > 1 AND expires_at < 2",
-		"needs reconnect": "SELECT count(*) FROM tokens INDEXED BY tokens_reconnect WHERE (needs_reconnect = 1 OR refresh_expires_at IS NOT NULL) AND (needs_reconnect = 1 OR refresh_expires_at <= 1)",
+		"next due":          "SELECT min(next_renewal_at) FROM tokens WHERE next_renewal_at IS NOT NULL",
+		"failing":           "SELECT count(*) FROM tokens INDEXED BY tokens_scope_failing WHERE failures > 0 AND renewal_rate != 'disabled'",
+		"expired or soon":   "SELECT count(*) FROM tokens INDEXED BY tokens_expires WHERE expires_at > 1 AND expires_at < 2",
+		"needs reconnect":   "SELECT count(*) FROM tokens INDEXED BY tokens_reconnect WHERE (needs_reconnect = 1 OR refresh_expires_at IS NOT NULL) AND (needs_reconnect = 1 OR refresh_expires_at <= 1)",
+		"reconnect soon":    "SELECT count(*) FROM tokens INDEXED BY tokens_reconnect WHERE provider NOT IN ('zoom') AND (needs_reconnect = 1 OR refresh_expires_at IS NOT NULL) AND refresh_expires_at > 1 AND refresh_expires_at <= 2",
+		"retired, Disabled": "SELECT count(*) FROM scope_token_counts c CROSS JOIN tokens INDEXED BY tokens_scope_provider WHERE ifnull(app_id, 0) = +c.scope AND provider = 'zoom' AND renewal_rate = 'disabled'",
 	} {
 		// Scanning a partial index reads only the rows it holds.
 		if p := plan(t, s, q); !strings.Contains(p, "INDEX") || strings.Contains(p+"; ", "SCAN tokens; ") {
@@ -235,7 +237,7 @@ func TestCountByStatusCountsRetiredProviders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got["Retired by Zoom"] != 2 || got[token.StatusNotConnected] != 1 || len(got) != 2 {
+		if got[token.StatusRetired] != 2 || got[token.StatusNotConnected] != 1 || len(got) != 2 {
 			t.Fatalf("counted %v", got)
 		}
 	})

@@ -25,7 +25,8 @@ type TokenFilter struct {
 	// Status keeps tokens in one renewal status (token.Status*) at Now.
 	Status string
 	// Retired are the providers whose vendor retired them: their tokens
-	// show that instead of a renewal status, so Status never matches them.
+	// show that instead of a renewal status, so Status never matches them,
+	// except token.StatusRetired, which keeps just them.
 	Retired []string
 	Now     time.Time
 	// Sort is one of the Sort* orders (default by name); Desc reverses it.
@@ -66,7 +67,8 @@ func statusSQL(status string, now time.Time) (string, []any, bool) {
 	// tells them apart (renewal stopped after failing for days).
 	const attention = "attention_since IS NOT NULL"
 	// Needs reconnect comes before every other status, and a refresh token
-	// running out soon ("Reconnect within N days") before the calm ones.
+	// running out soon (Reconnect soon, "Reconnect within N days") before
+	// the calm ones: after NOT reconnect, warn is its range (now, now+14 d].
 	const (
 		reconnect = "(needs_reconnect = 1 OR (refresh_expires_at IS NOT NULL AND refresh_expires_at <= ?))"
 		warn      = "(refresh_expires_at IS NOT NULL AND refresh_expires_at <= ?)"
@@ -90,6 +92,8 @@ func statusSQL(status string, now time.Time) (string, []any, bool) {
 		return troubled + " AND " + expired + " AND " + off, []any{n, n}, true
 	case token.StatusExpired:
 		return troubled + " AND " + expired + " AND NOT " + off, []any{n, n}, true
+	case token.StatusReconnectSoon:
+		return troubled + " AND NOT " + unconnected + " AND NOT " + expired + " AND " + warn, []any{n, n, w}, true
 	case token.StatusNotRenewed:
 		return calm + " AND " + off, []any{n, n, w}, true
 	case token.StatusExpiresSoon:
@@ -100,6 +104,19 @@ func statusSQL(status string, now time.Time) (string, []any, bool) {
 		return calm + " AND NOT " + off + " AND NOT " + soon, []any{n, n, w, ss, n}, true
 	}
 	return "", nil, false
+}
+
+// providerIn is the condition "the token's provider is one of provs"
+// (never true for none).
+func providerIn(provs []string) (string, []any) {
+	if len(provs) == 0 {
+		return "1 = 0", nil
+	}
+	args := make([]any, len(provs))
+	for i, p := range provs {
+		args[i] = p
+	}
+	return "provider IN (?" + strings.Repeat(", ?", len(provs)-1) + ")", args
 }
 
 // CountStatus counts the tokens of a scope that token.Status calls status
@@ -136,6 +153,15 @@ type countQuery struct {
 // over a range of an index holding only the tokens that can be in it
 // (migrations 00004, 00022), restricted by statusSQL's own condition.
 func countStatusSQL(appID int64, status string, now time.Time, retired []string) ([]countQuery, bool) {
+	if status == token.StatusRetired {
+		if len(retired) == 0 {
+			return nil, true
+		}
+		cond, args := providerIn(retired)
+		return []countQuery{{index: "tokens_scope_provider",
+			query: "SELECT count(*) FROM tokens INDEXED BY tokens_scope_provider WHERE ifnull(app_id, 0) = ? AND " + cond,
+			args:  append([]any{appID}, args...)}}, true
+	}
 	cond, args, ok := statusSQL(status, now)
 	if !ok {
 		return nil, false
@@ -171,6 +197,9 @@ func countStatusSQL(appID int64, status string, now time.Time, retired []string)
 		return []countQuery{one("tokens_scope_unconnected", "expires_at IS NULL")}, true
 	case token.StatusNeedsSecret:
 		return []countQuery{one("tokens_scope_needs_secret", "needs_secret = 1")}, true
+	case token.StatusReconnectSoon:
+		return []countQuery{one("tokens_scope_refresh", "refresh_expires_at IS NOT NULL AND refresh_expires_at > ? AND refresh_expires_at <= ?",
+			n, ms(now.Add(token.RefreshWarning)))}, true
 	}
 	return nil, false
 }
@@ -681,6 +710,8 @@ func listNarrowing(f TokenFilter) (index, cond string, args []any) {
 		return "tokens_scope_unconnected", "expires_at IS NULL", nil
 	case token.StatusExpiresSoon:
 		return "tokens_scope_expires_on", "renewal_rate != 'disabled' AND expires_at IS NOT NULL AND expires_at > ? AND expires_at < ?", []any{n, ss}
+	case token.StatusReconnectSoon:
+		return "tokens_scope_refresh", "refresh_expires_at IS NOT NULL AND refresh_expires_at > ? AND refresh_expires_at <= ?", []any{n, ms(f.Now.Add(token.RefreshWarning))}
 	}
 	return "", "", nil
 }
@@ -744,7 +775,12 @@ func tokenListQuery(f TokenFilter, narrow bool) (string, []any) {
 		where = append(where, "provider = ?")
 		args = append(args, f.Provider)
 	}
-	if cond, a, ok := statusSQL(f.Status, f.Now); ok {
+	if f.Status == token.StatusRetired {
+		// The retired providers' tokens, whatever their state (none: none).
+		cond, a := providerIn(f.Retired)
+		where = append(where, cond)
+		args = append(args, a...)
+	} else if cond, a, ok := statusSQL(f.Status, f.Now); ok {
 		where = append(where, cond)
 		args = append(args, a...)
 		if len(f.Retired) > 0 {

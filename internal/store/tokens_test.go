@@ -82,6 +82,7 @@ func TestListOrdersUseIndexes(t *testing.T) {
 	for _, f := range []TokenFilter{{Status: token.StatusFailing}, {Status: token.StatusExpired, Sort: SortType},
 		{Status: token.StatusExpiresSoon, Sort: SortChanged, Desc: true, After: at}, {Query: "t0", Sort: SortChanged}, {Query: "t0", Sort: SortType, Before: at},
 		{Status: token.StatusNeedsReconnect}, {Status: token.StatusNeedsReconnect, Sort: SortType, After: at},
+		{Status: token.StatusReconnectSoon}, {Status: token.StatusReconnectSoon, Sort: SortChanged, Before: at},
 		{Query: "feed"}, {Query: "en 05", Sort: SortChanged, Desc: true}, {Query: "lab", Sort: SortType, Before: at, Status: token.StatusHealthy}} {
 		f.Now, f.Limit = now, 100
 		index, _, _ := listNarrowing(f)

@@ -106,7 +106,8 @@ const (
 	// StatusNeedsReconnect: the service refused the grant for good; a
 	// person must consent again (Reconnect).
 	StatusNeedsReconnect = "Needs reconnect"
-	// StatusAttention: renewals failed for days and were stopped.
+	// StatusAttention: renewals failed for days and were stopped (failing
+	// still: a success ends it).
 	StatusAttention = "Needs attention"
 )
 
@@ -156,7 +157,10 @@ func Status(rateKey string, r Renewal, now time.Time) string {
 	switch {
 	case r.NeedsReconnect || reconnect == StatusNeedsReconnect:
 		return StatusNeedsReconnect
-	case !r.AttentionSince.IsZero() && rateKey != Disabled:
+	case r.Failures > 0 && !r.AttentionSince.IsZero() && rateKey != Disabled:
+		// Renewal stopped after failing for days. A success ends both the
+		// failures and the stop; the store counts and filters this from
+		// its index of failing tokens (failures > 0), so the same holds here.
 		return StatusAttention
 	case r.Failures > 0 && rateKey != Disabled:
 		return StatusFailing

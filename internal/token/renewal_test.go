@@ -92,9 +92,18 @@ func TestStatus(t *testing.T) {
 		{"1h", Renewal{}, StatusNotConnected},
 		{"disabled", Renewal{}, StatusNotConnected},
 		{"1h", Renewal{Failures: 1}, StatusFailing},
+		// Renewal stopped after days of failures; once nothing fails any
+		// more it is not "Needs attention" (the store's SQL agrees: review 7b).
+		{"1h", Renewal{ExpiresAt: t0.Add(time.Hour), Failures: 9, AttentionSince: t0.Add(-time.Hour)}, StatusAttention},
+		{"1h", Renewal{ExpiresAt: t0.Add(time.Hour), AttentionSince: t0.Add(-time.Hour)}, StatusHealthy},
+		// A refresh token running out soon: shown with its days, one status.
+		{"1h", Renewal{ExpiresAt: t0.Add(time.Hour), RefreshExpiresAt: t0.Add(50 * time.Hour)}, "Reconnect within 3 days"},
 	} {
 		if got := Status(tc.rate, tc.r, t0); got != tc.want {
 			t.Errorf("%s %+v: %q, want %q", tc.rate, tc.r, got, tc.want)
+		}
+		if def, ok := StatusByName(tc.want); !ok || def.Name == "" {
+			t.Errorf("%q is no declared status", tc.want)
 		}
 	}
 }

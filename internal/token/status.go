@@ -42,9 +42,10 @@ type StatusDef struct {
 }
 
 // Statuses in the order a person looking for trouble wants them: the
-// Status filter's order. "Reconnect within N days" (ReconnectWithin) and a
-// retired provider's own wording ("Retired by Zoom") are the statuses not
-// listed here; their tones come from StatusTone.
+// Status filter's order. A token shows StatusReconnectSoon with its days
+// ("Reconnect within 3 days", ReconnectWithin); StatusByName takes either.
+// StatusRetired is shown in its provider's own wording ("Retired by Zoom");
+// StatusByName takes that too.
 var Statuses = []StatusDef{
 	{Name: StatusNeedsReconnect, Tone: ToneBad, Unusable: true, Code: "needs_reconnect"},
 	{Name: StatusAttention, Tone: ToneBad},
@@ -53,17 +54,38 @@ var Statuses = []StatusDef{
 	{Name: StatusExpiredDisabled, Tone: ToneBad, Unusable: true, Code: "renewals_disabled"},
 	{Name: StatusExpired, Tone: ToneBad},
 	{Name: StatusNotConnected, Tone: ToneWarn, Unusable: true, Code: "not_connected"},
+	// Usable today, but someone must reconnect it before its refresh token
+	// runs out: after the unusable ones, before the calm warnings.
+	{Name: StatusReconnectSoon, Tone: ToneWarn},
 	{Name: StatusExpiresSoon, Tone: ToneWarn},
 	{Name: StatusNotRenewed, Tone: ToneWarn},
 	{Name: StatusHealthy, Tone: ToneOK},
+	// Nothing a person can do brings it back (the API answers 410): last.
+	{Name: StatusRetired, Tone: ToneBad, Unusable: true, Code: "retired"},
 }
 
 // StatusRetired is the status of the tokens of a provider its vendor
-// retired, when the provider does not word it itself.
+// retired (provider.Provider.Retired words it: "Retired by Zoom"). The
+// store knows it by provider, not by a token's state: TokenFilter.Retired.
 const StatusRetired = "Retired"
 
-// StatusByName finds a declared status.
+// StatusReconnectSoon is the status of a token whose refresh token runs
+// out within RefreshWarning: one status (one filter, one count, one gauge
+// label), shown on each token with its days ("Reconnect within 3 days").
+const StatusReconnectSoon = "Reconnect soon"
+
+// reconnectWithin begins every way StatusReconnectSoon is shown.
+const reconnectWithin = "Reconnect within "
+
+// StatusByName finds a declared status, by its name or as a token shows
+// it ("Reconnect within 3 days" is StatusReconnectSoon).
 func StatusByName(name string) (StatusDef, bool) {
+	switch {
+	case strings.HasPrefix(name, reconnectWithin):
+		name = StatusReconnectSoon
+	case strings.HasPrefix(name, StatusRetired):
+		name = StatusRetired
+	}
 	for _, s := range Statuses {
 		if s.Name == name {
 			return s, true
@@ -76,12 +98,6 @@ func StatusByName(name string) (StatusDef, bool) {
 func StatusTone(name string) Tone {
 	if s, ok := StatusByName(name); ok {
 		return s.Tone
-	}
-	switch {
-	case strings.HasPrefix(name, "Reconnect within"):
-		return ToneWarn
-	case strings.HasPrefix(name, StatusRetired):
-		return ToneBad
 	}
 	return ToneNone
 }
