@@ -459,7 +459,8 @@ func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.T
 			if err != nil {
 				return nil, err
 			}
-			if ok, err := s.storedServable(rctx, cur, p); err != nil || ok {
+			ok, refused, err := s.storedServable(rctx, cur, p)
+			if err != nil || ok {
 				return nil, err
 			}
 			if backingOff(cur, s.Now()) {
@@ -468,7 +469,7 @@ func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.T
 			if cur.MustReconnect(s.Now()) {
 				return nil, renewal.ErrNeedsReconnect // the provider is not asked
 			}
-			if until := cur.LastRenewedAt.Add(refreshGap); len(cur.Rejection) > 0 && s.Now().Before(until) {
+			if until := cur.LastRenewedAt.Add(refreshGap); refused && s.Now().Before(until) {
 				// Renewed less than refreshGap ago and the new token reported
 				// refused too: an app reporting and fetching in a loop must
 				// not make tokendesk storm the service (as with a report).
@@ -519,20 +520,21 @@ func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.T
 }
 
 // storedServable reports whether cur's stored access token may be handed
-// out now: not expiring, no reconnect needed, and not the one an app
-// reported refused (its value is read only when an app reported one).
-func (s *Server) storedServable(ctx context.Context, cur token.Token, p provider.Provider) (bool, error) {
-	if !usableAt(cur.Expiry(), s.Now()) || cur.MustReconnect(s.Now()) {
-		return false, nil
+// out now (ok): not expiring, no reconnect needed, and not the one an app
+// reported refused (refused; its value is read only when an app reported
+// one).
+func (s *Server) storedServable(ctx context.Context, cur token.Token, p provider.Provider) (ok, refused bool, err error) {
+	if cur.MustReconnect(s.Now()) {
+		return false, false, nil
 	}
-	if len(cur.Rejection) == 0 {
-		return true, nil
+	if len(cur.Rejection) > 0 {
+		vals, err := s.Store.TokenValuesOf(ctx, cur.ID, []string{p.Tokens.Access})
+		if err != nil {
+			return false, false, err
+		}
+		refused = cur.Rejected(vals[p.Tokens.Access])
 	}
-	vals, err := s.Store.TokenValuesOf(ctx, cur.ID, []string{p.Tokens.Access})
-	if err != nil {
-		return false, err
-	}
-	return !cur.Rejected(vals[p.Tokens.Access]), nil
+	return usableAt(cur.Expiry(), s.Now()) && !refused, refused, nil
 }
 
 // currentToken reads t again from the database, with the values an
@@ -597,7 +599,7 @@ func (s *Server) renewForConsumer(ctx context.Context, id int64, p provider.Prov
 		if terr != nil {
 			return terr
 		}
-		if ok, err := s.storedServable(ctx, t, p); err != nil || ok {
+		if ok, _, err := s.storedServable(ctx, t, p); err != nil || ok {
 			return err // the other renewal finished
 		}
 		if backingOff(t, s.Now()) {
