@@ -338,13 +338,13 @@ func (s *Server) answer(ctx context.Context, cl store.Client, t *index.Token, no
 		return nil, &apiError{status: http.StatusGone, code: "retired",
 			message: fmt.Sprintf("“%s”: %s. %s", t.Name, p.Retired, p.Notice)}
 	}
-	if t.NeedsReconnect {
+	if t.MustReconnect(now) {
 		// The service refused the grant, and revoking a grant revokes its
-		// access tokens (RFC 7009 §2.1): the stored one is dead, whatever
-		// its expiry says.
+		// access tokens (RFC 7009 §2.1), or the refresh token ran out: the
+		// stored one is dead, whatever its expiry says.
 		return nil, refusedFor(t.Token, now)
 	}
-	if body := t.Answer(); body != nil && usableAt(t.Expiry(), now) {
+	if body := t.Answer(); body != nil && usableAt(t.Expiry(), now) && !t.Rejected(t.Values[p.Tokens.Access]) {
 		return body, nil
 	}
 	cred, values, err := s.freshCredential(ctx, cl, t.Token, p, t.Values)
@@ -433,12 +433,10 @@ const busyRetry = 2 * time.Second
 func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.Token, p provider.Provider, values map[string]string) (provider.Credential, map[string]string, error) {
 	usable := func(t token.Token, values map[string]string) (provider.Credential, bool) {
 		c := provider.Credential{AccessToken: values[p.Tokens.Access], TokenType: "Bearer", ExpiresAt: t.Expiry()}
-		return c, !t.NeedsReconnect && c.AccessToken != "" && usableAt(c.ExpiresAt, s.Now())
+		// Never one an app reported refused (review finding 1).
+		return c, !t.MustReconnect(s.Now()) && c.AccessToken != "" && usableAt(c.ExpiresAt, s.Now()) && !t.Rejected(c.AccessToken)
 	}
-	fresh := func(t token.Token) bool {
-		return usableAt(t.Expiry(), s.Now())
-	}
-	if t.NeedsReconnect {
+	if t.MustReconnect(s.Now()) {
 		return provider.Credential{}, nil, refusedFor(t, s.Now())
 	}
 	if c, ok := usable(t, values); ok {
@@ -458,20 +456,31 @@ func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.T
 			// A flight that ended just before this one began may have
 			// renewed the token already, or failed and set a retry time.
 			cur, err := s.Store.TokenByID(rctx, t.ID)
-			if err != nil || (fresh(cur) && !cur.NeedsReconnect) {
+			if err != nil {
+				return nil, err
+			}
+			ok, refused, err := s.storedServable(rctx, cur, p)
+			if err != nil || ok {
 				return nil, err
 			}
 			if backingOff(cur, s.Now()) {
 				return nil, errBackingOff
 			}
-			if cur.NeedsReconnect {
+			if cur.MustReconnect(s.Now()) {
 				return nil, renewal.ErrNeedsReconnect // the provider is not asked
 			}
-			return nil, s.renewForConsumer(rctx, t.ID)
+			if until := cur.LastRenewedAt.Add(refreshGap); refused && s.Now().Before(until) {
+				// Renewed less than refreshGap ago and the new token reported
+				// refused too: an app reporting and fetching in a loop must
+				// not make tokendesk storm the service (as with a report).
+				return nil, &renewal.TooSoon{Until: until}
+			}
+			return nil, s.renewForConsumer(rctx, t.ID, p)
 		})
 		var failure *renewal.Failure
+		var soon *renewal.TooSoon
 		switch {
-		case err == nil, errors.As(err, &failure), errors.Is(err, errBackingOff), errors.Is(err, renewal.ErrNeedsReconnect):
+		case err == nil, errors.As(err, &failure), errors.Is(err, errBackingOff), errors.Is(err, renewal.ErrNeedsReconnect), errors.As(err, &soon):
 		case errors.Is(err, store.ErrNotFound):
 			return provider.Credential{}, nil, notAvailable(t.Name)
 		case errors.Is(err, store.ErrStale), errors.Is(err, store.ErrLeaseLost), errors.Is(err, context.DeadlineExceeded):
@@ -488,11 +497,14 @@ func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.T
 		if c, ok := usable(cur, vals); ok {
 			return c, vals, nil
 		}
-		if cur.NeedsReconnect {
+		if cur.MustReconnect(s.Now()) {
 			return provider.Credential{}, nil, refusedFor(cur, s.Now())
 		}
 		if failure != nil || errors.Is(err, errBackingOff) {
 			return provider.Credential{}, nil, renewalFailed(cur, s.Now())
+		}
+		if soon != nil {
+			return provider.Credential{}, nil, tooSoon(cur, soon.Until, s.Now())
 		}
 		if err != nil {
 			return provider.Credential{}, nil, unavailable("busy", busyRetry,
@@ -501,7 +513,28 @@ func (s *Server) freshCredential(ctx context.Context, cl store.Client, t token.T
 		t = cur
 		values = vals
 	}
+	if t.Rejected(values[p.Tokens.Access]) {
+		return provider.Credential{}, nil, reportedRefused(t, p, s.Now())
+	}
 	return provider.Credential{}, nil, cannotServe(t, p, values, s.Now())
+}
+
+// storedServable reports whether cur's stored access token may be handed
+// out now (ok): not expiring, no reconnect needed, and not the one an app
+// reported refused (refused; its value is read only when an app reported
+// one).
+func (s *Server) storedServable(ctx context.Context, cur token.Token, p provider.Provider) (ok, refused bool, err error) {
+	if cur.MustReconnect(s.Now()) {
+		return false, false, nil
+	}
+	if len(cur.Rejection) > 0 {
+		vals, err := s.Store.TokenValuesOf(ctx, cur.ID, []string{p.Tokens.Access})
+		if err != nil {
+			return false, false, err
+		}
+		refused = cur.Rejected(vals[p.Tokens.Access])
+	}
+	return usableAt(cur.Expiry(), s.Now()) && !refused, refused, nil
 }
 
 // currentToken reads t again from the database, with the values an
@@ -551,7 +584,7 @@ func notAvailable(name string) error {
 // renewForConsumer renews token id now; if another worker holds its lease,
 // it waits for that renewal instead of starting a second one, and never
 // starts one while the token is backing off after a failure.
-func (s *Server) renewForConsumer(ctx context.Context, id int64) error {
+func (s *Server) renewForConsumer(ctx context.Context, id int64, p provider.Provider) error {
 	for {
 		err := s.Renewer.RenewNow(ctx, id)
 		if !errors.Is(err, store.ErrLeased) {
@@ -566,8 +599,8 @@ func (s *Server) renewForConsumer(ctx context.Context, id int64) error {
 		if terr != nil {
 			return terr
 		}
-		if usableAt(t.Expiry(), s.Now()) && !t.NeedsReconnect {
-			return nil // the other renewal finished
+		if ok, _, err := s.storedServable(ctx, t, p); err != nil || ok {
+			return err // the other renewal finished
 		}
 		if backingOff(t, s.Now()) {
 			return errBackingOff // the other renewal failed

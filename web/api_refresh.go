@@ -96,9 +96,10 @@ func (s *Server) refreshToken(c echo.Context) error {
 	return c.JSONBlob(http.StatusOK, body)
 }
 
-// sameToken compares a reported access token with the stored one in
-// constant time (of their hashes, so that not even the length leaks).
-func sameToken(reported, stored string) bool {
+// sameAccessToken compares an access token an app reported refused with
+// the stored one in constant time (of their hashes, so that not even the
+// length leaks).
+func sameAccessToken(reported, stored string) bool {
 	if stored == "" {
 		return false
 	}
@@ -122,16 +123,18 @@ func (s *Server) refreshed(ctx context.Context, cl store.Client, t *index.Token,
 		if err != nil {
 			return nil, err
 		}
-		if !sameToken(rejected, vals[p.Tokens.Access]) {
+		if !sameAccessToken(rejected, vals[p.Tokens.Access]) {
 			return s.answerFrom(ctx, cl, cur, vals, now) // already replaced: the service is not asked
 		}
-		if err := s.Store.RecordRejection(ctx, cur.ID, now, cl.Name, refreshGap); err != nil {
+		// Only a hash is kept: enough for every replica to know the token
+		// is refused (review finding 1), and no secret.
+		if err := s.Store.RecordRejection(ctx, cur.ID, token.RejectedHash(rejected), now, cl.Name, refreshGap); err != nil {
 			return nil, err
 		}
 		page := tokenPagePath(cur)
 		rr, renews := s.Renewer.(rejectRenewer)
 		switch {
-		case cur.NeedsReconnect:
+		case cur.MustReconnect(now):
 			return nil, refusedFor(cur, now)
 		case cur.NeedsSecret:
 			return nil, needsSecret(cur)
@@ -147,7 +150,7 @@ func (s *Server) refreshed(ctx context.Context, cl store.Client, t *index.Token,
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), actionTimeout)
 		rctx = store.WithActor(rctx, fmt.Sprintf("API client “%s”", cl.Name))
 		_, err, _ = s.api.flight.Do("refresh:"+strconv.FormatInt(cur.ID, 10), func() (any, error) {
-			return nil, rr.RenewRejected(rctx, cur.ID, func(access string) bool { return sameToken(rejected, access) }, refreshGap)
+			return nil, rr.RenewRejected(rctx, cur.ID, func(access string) bool { return sameAccessToken(rejected, access) }, refreshGap)
 		})
 		cancel()
 		var failure *renewal.Failure
@@ -162,9 +165,7 @@ func (s *Server) refreshed(ctx context.Context, cl store.Client, t *index.Token,
 			}
 			continue
 		case errors.As(err, &soon):
-			return nil, unavailable("refresh_too_soon", soon.Until.Sub(s.Now()), fmt.Sprintf(
-				"“%s” was renewed less than %d seconds ago and the service refuses the new token too; tokendesk does not renew it again before %s. "+
-					"Check what the service says besides the refusal; retry after the time in Retry-After.", cur.Name, int(refreshGap.Seconds()), soon.Until.UTC().Format(time.RFC3339)))
+			return nil, tooSoon(cur, soon.Until, s.Now())
 		case errors.As(err, &failure) && failure.Reconnect:
 			return nil, conflict(token.StatusNeedsReconnect, fmt.Sprintf("“%s” cannot be renewed: %s", cur.Name, failure.Message))
 		case errors.As(err, &failure):

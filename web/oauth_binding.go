@@ -10,12 +10,12 @@ import (
 	"github.com/tokendesk/tokendesk/internal/store"
 )
 
-// sameToken reports whether the token a trip left for is still that token:
+// consentStillForToken reports whether the token a consent trip left for is still that token:
 // same id, same list, same kind and the same random consent key. A token
 // removed meanwhile fails, and so would any token created after it, even
 // one given the same id (SQLite handed the newest id out again before
 // migration 00018; issue 18.1).
-func (s *Server) sameToken(ctx context.Context, st store.OAuthState, draft consentDraft) (bool, error) {
+func (s *Server) consentStillForToken(ctx context.Context, st store.OAuthState, draft consentDraft) (bool, error) {
 	b, err := s.Store.TokenBindingByID(ctx, st.TokenID)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil

@@ -69,7 +69,7 @@ func (s *Server) oauthCallback(c echo.Context) error {
 		return fmt.Errorf("oauth: opening a PKCE verifier: %w", err)
 	}
 	if st.TokenID != 0 {
-		if ok, err := s.sameToken(ctx, st, draft); err != nil {
+		if ok, err := s.consentStillForToken(ctx, st, draft); err != nil {
 			return err
 		} else if !ok {
 			return userError(http.StatusBadRequest, "This sign-in was started for an access token that no longer exists (it was removed, or moved to another list). Nothing was changed. Open the token you mean and press Get OAuth 2.0 Access Token (or Reconnect) again.")

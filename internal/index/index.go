@@ -221,6 +221,9 @@ func (ix *Index) Resolve(ctx context.Context, appID int64, name string) (*Token,
 	// that needs reconnecting is refused at once, whatever its expiry.
 	slim.ExpiresAt, slim.LastRenewedAt, slim.NeedsReconnect = tok.ExpiresAt, tok.LastRenewedAt, tok.NeedsReconnect
 	slim.NeedsSecret = tok.NeedsSecret
+	// A refresh token run out needs a reconnect too (Renewal.MustReconnect),
+	// and a token an app reported refused is not handed out again.
+	slim.RefreshExpiresAt, slim.Rejection = tok.RefreshExpiresAt, tok.Rejection
 	t = &Token{Token: slim, Values: values}
 	ix.keep(epoch, func() { ix.names[k] = tok.ID; ix.tokens[tok.ID] = t; rememberAs(tok.ID) })
 	return t, nil

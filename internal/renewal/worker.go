@@ -272,6 +272,13 @@ func (w *Worker) renew(ctx context.Context, c store.Claim) error {
 		w.release(ctx, c)
 		return ErrNeedsReconnect
 	}
+	if c.MustReconnect(start) {
+		// The refresh token's lifetime has run out: the service would
+		// refuse it, so it is not asked. Marking the token (as a refusal
+		// would) stops it being due again and tells whoever is notified.
+		return w.needsReconnect(ctx, c, fmt.Sprintf("The refresh token ran out at %s; the service no longer accepts it. Reconnect to give tokendesk a new grant.",
+			c.RefreshExpiresAt.UTC().Format(time.RFC3339)), start)
+	}
 	lag := max(start.Sub(c.DueAt), 0)
 	w.metrics.lag.Observe(lag.Seconds())
 	if w.OnStart != nil {

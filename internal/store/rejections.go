@@ -9,11 +9,19 @@ import (
 )
 
 // RecordRejection notes that API client by reported token id's current
-// access token refused by its service at at. Reports closer together than
-// every are one report (a looping app writes once, the first time).
-func (s *Store) RecordRejection(ctx context.Context, id int64, at time.Time, by string, every time.Duration) error {
-	_, err := s.write.ExecContext(ctx, `UPDATE tokens SET rejected_at = ?, rejected_by = ?
-		WHERE id = ? AND (rejected_at IS NULL OR rejected_at <= ?)`, ms(at), by, id, ms(at.Add(-every)))
+// access token, whose SHA-256 is hash (token.RejectedHash), refused by its
+// service at at. The hash is kept at once, so that no replica hands that
+// token out again (the change log tells them); the time and the client,
+// shown on the token's page, are written once per every (a looping app
+// writes them the first time).
+func (s *Store) RecordRejection(ctx context.Context, id int64, hash []byte, at time.Time, by string, every time.Duration) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE tokens SET rejected_hash = ?,
+			rejected_at = CASE WHEN rejected_at IS NULL OR rejected_at <= ? THEN ? ELSE rejected_at END,
+			rejected_by = CASE WHEN rejected_at IS NULL OR rejected_at <= ? THEN ? ELSE rejected_by END
+			WHERE id = ?`, hash, ms(at.Add(-every)), ms(at), ms(at.Add(-every)), by, id)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: recording a refused token: %w", err)
 	}

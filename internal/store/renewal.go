@@ -45,9 +45,18 @@ type Claim struct {
 	// NeedsReconnect: the token waits for a person to consent again; it
 	// must not be renewed (only Renew now can claim it).
 	NeedsReconnect bool
+	// RefreshExpiresAt: when the stored refresh token runs out (zero:
+	// unknown or never). Past it, the service is not asked either.
+	RefreshExpiresAt time.Time
 }
 
-const claimCols = "id, ifnull(app_id, 0), provider, name, version, renewal_rate, encrypted, failures, ifnull(next_renewal_at, 0), lease_owner, needs_reconnect"
+// MustReconnect is token.Renewal.MustReconnect for a claimed token: the
+// worker must not call the service with a grant known to be dead.
+func (c Claim) MustReconnect(now time.Time) bool {
+	return token.Renewal{NeedsReconnect: c.NeedsReconnect, RefreshExpiresAt: c.RefreshExpiresAt}.MustReconnect(now)
+}
+
+const claimCols = "id, ifnull(app_id, 0), provider, name, version, renewal_rate, encrypted, failures, ifnull(next_renewal_at, 0), lease_owner, needs_reconnect, refresh_expires_at"
 
 func scanClaims(rows *sql.Rows) ([]Claim, error) {
 	defer rows.Close()
@@ -55,10 +64,12 @@ func scanClaims(rows *sql.Rows) ([]Claim, error) {
 	for rows.Next() {
 		var c Claim
 		var due int64
-		if err := rows.Scan(&c.ID, &c.AppID, &c.Provider, &c.Name, &c.Version, &c.Rate, &c.Encrypted, &c.Failures, &due, &c.Owner, &c.NeedsReconnect); err != nil {
+		var refreshExp sql.NullInt64
+		if err := rows.Scan(&c.ID, &c.AppID, &c.Provider, &c.Name, &c.Version, &c.Rate, &c.Encrypted, &c.Failures, &due, &c.Owner, &c.NeedsReconnect, &refreshExp); err != nil {
 			return nil, fmt.Errorf("store: claim: %w", err)
 		}
 		c.DueAt = fromMS(due)
+		c.RefreshExpiresAt = fromNullMS(refreshExp)
 		out = append(out, c)
 	}
 	return out, rows.Err()

@@ -206,7 +206,7 @@ func countStatusSQL(appID int64, status string, now time.Time, retired []string)
 
 const tokenCols = `id, ifnull(app_id, 0), provider, name, description, encrypted, renewal_rate, version,
 	created_at, created_by, updated_at, updated_by,
-	expires_at, last_renewed_at, next_renewal_at, failures, last_error, last_error_at, needs_reconnect, refresh_expires_at, attention_since, needs_secret`
+	expires_at, last_renewed_at, next_renewal_at, failures, last_error, last_error_at, needs_reconnect, refresh_expires_at, attention_since, needs_secret, rejected_hash`
 
 func scanToken(row interface{ Scan(...any) error }) (token.Token, error) {
 	var t token.Token
@@ -214,7 +214,7 @@ func scanToken(row interface{ Scan(...any) error }) (token.Token, error) {
 	var expires, renewed, next, errAt, refreshExp, attention sql.NullInt64
 	err := row.Scan(&t.ID, &t.AppID, &t.Provider, &t.Name, &t.Description, &t.Encrypted, &t.Rate, &t.Version,
 		&created, &t.CreatedBy, &updated, &t.UpdatedBy,
-		&expires, &renewed, &next, &t.Failures, &t.LastError, &errAt, &t.NeedsReconnect, &refreshExp, &attention, &t.NeedsSecret)
+		&expires, &renewed, &next, &t.Failures, &t.LastError, &errAt, &t.NeedsReconnect, &refreshExp, &attention, &t.NeedsSecret, &t.Rejection)
 	if errors.Is(err, sql.ErrNoRows) {
 		return token.Token{}, ErrNotFound
 	}

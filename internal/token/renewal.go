@@ -151,11 +151,14 @@ func (r Renewal) RenewalPlanned(now time.Time) bool {
 
 // Status sums up a token's renewal state for a person.
 func Status(rateKey string, r Renewal, now time.Time) string {
+	// Expiry, as the runtime API reads it: a token stored without an
+	// expiry is taken to live AssumedLifetime (review finding 7a).
+	r.ExpiresAt = r.Expiry()
 	expired := !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt)
 	reconnect := ReconnectWithin(r.RefreshExpiresAt, now)
 	off := rateKey == Disabled || rateKey == ""
 	switch {
-	case r.NeedsReconnect || reconnect == StatusNeedsReconnect:
+	case r.MustReconnect(now):
 		return StatusNeedsReconnect
 	case r.Failures > 0 && !r.AttentionSince.IsZero() && rateKey != Disabled:
 		// Renewal stopped after failing for days. A success ends both the

@@ -56,6 +56,9 @@ type Renewal struct {
 	AttentionSince time.Time
 	// NeedsSecret: imported without a secret it needs (token.Change).
 	NeedsSecret bool
+	// Rejection is the RejectedHash of the access token an app last
+	// reported refused (nil: none was).
+	Rejection []byte
 }
 
 // NameKey is what makes two names the same name: case is ignored in any
