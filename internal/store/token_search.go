@@ -16,7 +16,7 @@ import (
 const SearchContainsMin = 3
 
 // searchNarrowing is listNarrowing's name for the search index: the
-// matching rows are read by id from it (SQLite only, see narrowIsSmall).
+// matching rows are read by id from it (SQLite only, see chooseNarrowing).
 const searchNarrowing = "tokens_search"
 
 // nameSearch is the folded search and whether it is a "contains" search.
@@ -60,20 +60,20 @@ func searchRowsCondition(key string) (string, []any) {
 // finds nothing, as on PostgreSQL (text.go).
 func ftsPhrase(key string) string { return `"` + strings.ReplaceAll(cleanText(key), `"`, `""`) + `"` }
 
-// searchMatchesAreFew reports whether fewer than threshold names (of any
-// scope) contain key, counted from the FTS5 index and no further than
-// threshold. On PostgreSQL the planner weighs its trigram index itself.
-func (s *Store) searchMatchesAreFew(ctx context.Context, key string, threshold int) (bool, error) {
+// searchMatches counts the names (of any scope) that contain key, from
+// the FTS5 index and no further than limit. On PostgreSQL the planner
+// weighs its trigram index itself: it answers limit, never fewer.
+func (s *Store) searchMatches(ctx context.Context, key string, limit int) (int, error) {
 	if s.d == postgres {
-		return false, nil
+		return limit, nil
 	}
 	var n int
 	err := s.read.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM tokens_search WHERE tokens_search MATCH ? LIMIT ?) AS found",
-		ftsPhrase(key), threshold).Scan(&n)
+		ftsPhrase(key), limit).Scan(&n)
 	if err != nil {
-		return false, fmt.Errorf("store: sizing a token search: %w", err)
+		return 0, fmt.Errorf("store: sizing a token search: %w", err)
 	}
-	return n < threshold, nil
+	return n, nil
 }
 
 // TokenNamesContaining lists, in name order, up to limit distinct token

@@ -1,0 +1,11 @@
+-- +goose Up
+-- SQLite's 00023 (see there), in PostgreSQL's spelling.
+DROP INDEX tokens_scope_expires_on;
+CREATE INDEX tokens_scope_expires_on ON tokens (coalesce(app_id, 0), expires_at, renewal_rate, failures,
+    needs_reconnect, refresh_expires_at, needs_secret, attention_since, next_renewal_at, provider, name_key, updated_at)
+    WHERE renewal_rate != 'disabled';
+
+DROP INDEX tokens_scope_expired_off;
+CREATE INDEX tokens_scope_expired_off ON tokens (coalesce(app_id, 0), expires_at, renewal_rate, failures,
+    needs_reconnect, refresh_expires_at, needs_secret, attention_since, next_renewal_at, provider, name_key, updated_at)
+    WHERE renewal_rate IN ('disabled', '');
