@@ -118,7 +118,8 @@ func (s *Store) CountStatus(ctx context.Context, appID int64, status string, now
 	total := 0
 	for _, q := range queries {
 		var n int
-		if err := s.read.QueryRowContext(ctx, q.query, q.args...).Scan(&n); err != nil {
+		// Prepared once: the list makes these counts on every view.
+		if err := s.queryRow(ctx, q.query, q.args...).Scan(&n); err != nil {
 			return 0, fmt.Errorf("store: counting %s tokens: %w", status, err)
 		}
 		total += n
@@ -740,9 +741,11 @@ func (s *Store) chooseNarrowing(ctx context.Context, f TokenFilter) (narrowing, 
 		var n int
 		if nw.index == searchNarrowing {
 			key, _ := nameSearch(f.Query)
-			if n, err = s.searchMatches(ctx, key, fewest); err != nil {
+			var match string
+			if match, n, err = s.searchMatch(ctx, key, fewest); err != nil {
 				return narrowing{}, err
 			}
+			nw.args = []any{match}
 		} else {
 			err = s.read.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM tokens INDEXED BY "+nw.index+
 				" WHERE ifnull(app_id, 0) = ? AND "+nw.cond+" LIMIT ?) AS narrowing", append(append([]any{f.AppID}, nw.args...), fewest)...).Scan(&n)
@@ -804,6 +807,9 @@ func tokenListQueryBy(f TokenFilter, nw narrowing) (string, []any) {
 	if nw.index == searchNarrowing {
 		key, _ := nameSearch(f.Query)
 		cond, a := searchRowsCondition(key)
+		if len(nw.args) == 1 {
+			cond, a = searchMatchCondition(nw.args[0].(string)) // searchMatch's
+		}
 		where = append(where, cond)
 		args = append(args, a...)
 	}
