@@ -1075,51 +1075,43 @@ func rekeyTable(ctx context.Context, tx *sql.Tx, table string) error {
 }
 
 // Shadow is an app's token that hides a global token of the same name from
-// that app's API clients.
+// that app's API clients: each token's id, app, name and type.
 type Shadow struct {
 	App    token.Token
 	Global token.Token
 }
 
-// ShadowedGlobals lists, by name, the global tokens that appID's own tokens
-// shadow (same name key), with the app token that shadows each.
-func (s *Store) ShadowedGlobals(ctx context.Context, appID int64) ([]Shadow, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT a.id, g.id FROM tokens a JOIN tokens g
-		ON ifnull(g.app_id, 0) = 0 AND g.name_key = a.name_key
-		WHERE ifnull(a.app_id, 0) = ? ORDER BY a.name_key`, appID)
+// ShadowedGlobals lists, by name, up to limit global tokens that appID's
+// own tokens shadow (same name key), with the app token that shadows
+// each; more says whether others follow. Both tokens are read by the
+// one query (ids, names and types: what the app's page shows), from the
+// name index, however many tokens the app has.
+func (s *Store) ShadowedGlobals(ctx context.Context, appID int64, limit int) (out []Shadow, more bool, err error) {
+	limit = max(limit, 1)
+	rows, err := s.read.QueryContext(ctx, shadowedQuery, appID, limit+1)
 	if err != nil {
-		return nil, fmt.Errorf("store: shadowed tokens: %w", err)
+		return nil, false, fmt.Errorf("store: shadowed tokens: %w", err)
 	}
-	var pairs [][2]int64
+	defer rows.Close()
 	for rows.Next() {
-		var p [2]int64
-		if err := rows.Scan(&p[0], &p[1]); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("store: shadowed tokens: %w", err)
+		var sh Shadow
+		if err := rows.Scan(&sh.App.ID, &sh.App.AppID, &sh.App.Name, &sh.App.Provider,
+			&sh.Global.ID, &sh.Global.Name, &sh.Global.Provider); err != nil {
+			return nil, false, fmt.Errorf("store: shadowed tokens: %w", err)
 		}
-		pairs = append(pairs, p)
+		out = append(out, sh)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: shadowed tokens: %w", err)
+		return nil, false, fmt.Errorf("store: shadowed tokens: %w", err)
 	}
-	out := make([]Shadow, 0, len(pairs))
-	for _, p := range pairs {
-		a, err := s.TokenByID(ctx, p[0])
-		if errors.Is(err, ErrNotFound) {
-			continue // removed meanwhile
-		}
-		if err != nil {
-			return nil, err
-		}
-		g, err := s.TokenByID(ctx, p[1])
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Shadow{App: a, Global: g})
+	if more = len(out) > limit; more {
+		out = out[:limit]
 	}
-	return out, nil
+	return out, more, nil
 }
+
+// shadowedQuery walks the app's names in order, each looked up among the
+// global names: both ranges of tokens_scope_name.
+const shadowedQuery = `SELECT a.id, ifnull(a.app_id, 0), a.name, a.provider, g.id, g.name, g.provider
+	FROM tokens a JOIN tokens g ON ifnull(g.app_id, 0) = 0 AND g.name_key = a.name_key
+	WHERE ifnull(a.app_id, 0) = ? ORDER BY a.name_key LIMIT ?`
