@@ -24,5 +24,5 @@ CREATE INDEX tokens_scope_expired_off ON tokens (ifnull(app_id, 0), expires_at, 
 -- view of the list: with what the two statuses test, the counts read no
 -- rows (the index holds the failing tokens whose renewal is off, too).
 DROP INDEX tokens_scope_failing;
-CREATE INDEX tokens_scope_failing ON tokens (ifnull(app_id, 0), renewal_rate, attention_since, needs_reconnect,
+CREATE INDEX tokens_scope_failing ON tokens (ifnull(app_id, 0), failures, renewal_rate, attention_since, needs_reconnect,
     refresh_expires_at, needs_secret, expires_at, next_renewal_at, provider, name_key, updated_at) WHERE failures > 0;

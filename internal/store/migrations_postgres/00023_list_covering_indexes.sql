@@ -11,5 +11,5 @@ CREATE INDEX tokens_scope_expired_off ON tokens (coalesce(app_id, 0), expires_at
     WHERE renewal_rate IN ('disabled', '');
 
 DROP INDEX tokens_scope_failing;
-CREATE INDEX tokens_scope_failing ON tokens (coalesce(app_id, 0), renewal_rate, attention_since, needs_reconnect,
+CREATE INDEX tokens_scope_failing ON tokens (coalesce(app_id, 0), failures, renewal_rate, attention_since, needs_reconnect,
     refresh_expires_at, needs_secret, expires_at, next_renewal_at, provider, name_key, updated_at) WHERE failures > 0;
