@@ -81,6 +81,18 @@ func (s *Store) searchMatch(ctx context.Context, key string, limit int) (string,
 	if s.d == postgres {
 		return "", limit, nil
 	}
+	if match, n, ok := s.searches.get(key, limit, s.Now()); ok {
+		return match, n, nil
+	}
+	match, n, err := s.sizeSearch(ctx, key, limit)
+	if err == nil {
+		s.searches.put(key, limit, match, n, s.Now())
+	}
+	return match, n, err
+}
+
+// sizeSearch is searchMatch without its memory.
+func (s *Store) sizeSearch(ctx context.Context, key string, limit int) (string, int, error) {
 	count := func(match string) (int, error) {
 		var n int
 		err := s.queryRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM tokens_search WHERE tokens_search MATCH ? LIMIT ?) AS found",

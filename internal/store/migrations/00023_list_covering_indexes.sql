@@ -26,3 +26,12 @@ CREATE INDEX tokens_scope_expired_off ON tokens (ifnull(app_id, 0), expires_at, 
 DROP INDEX tokens_scope_failing;
 CREATE INDEX tokens_scope_failing ON tokens (ifnull(app_id, 0), failures, renewal_rate, attention_since, needs_reconnect,
     refresh_expires_at, needs_secret, expires_at, next_renewal_at, provider, name_key, updated_at) WHERE failures > 0;
+
+-- The list by last change walks this index, skipping what a search, a type
+-- or a status leaves out: tokens in change order lie all over the table, so
+-- reading each row to test it cost a random read per token skipped (1,000
+-- for a search of one name in ten). The index holds what those filters test;
+-- id is a column, so that it still gives the order (updated_at, id).
+DROP INDEX tokens_scope_updated;
+CREATE INDEX tokens_scope_updated ON tokens (ifnull(app_id, 0), updated_at, id, name_key, provider, renewal_rate, expires_at,
+    failures, needs_reconnect, refresh_expires_at, needs_secret, attention_since, next_renewal_at);
