@@ -488,6 +488,9 @@ type AppPage struct {
 	// Shadowed lists the global tokens that the app's own tokens of the
 	// same name hide from its API clients.
 	Shadowed []ShadowRow
+	// ShadowedMore: the app's tokens shadow more global tokens than
+	// Shadowed lists.
+	ShadowedMore bool
 	// Administrators edit the app here.
 	CanEdit   bool
 	PostURL   string

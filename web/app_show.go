@@ -42,10 +42,11 @@ func (s *Server) renderApp(c echo.Context, status int, app store.App, in *appInp
 	if err := s.usableTokens(c, &m); err != nil {
 		return err
 	}
-	shadows, err := s.Store.ShadowedGlobals(c.Request().Context(), app.ID)
+	shadows, more, err := s.Store.ShadowedGlobals(c.Request().Context(), app.ID, shadowsShown)
 	if err != nil {
 		return err
 	}
+	m.ShadowedMore = more
 	for _, sh := range shadows {
 		m.Shadowed = append(m.Shadowed, views.ShadowRow{
 			Name: sh.App.Name, AppType: providerName(sh.App.Provider), GlobalType: providerName(sh.Global.Provider),
@@ -59,6 +60,10 @@ func (s *Server) renderApp(c echo.Context, status int, app store.App, in *appInp
 	}
 	return render(c, status, views.App(m))
 }
+
+// shadowsShown is how many of the global tokens the app's own tokens
+// shadow its page lists (an app may have thousands of tokens).
+const shadowsShown = 50
 
 // usablePerPage is how many of the global tokens an app may use its page
 // shows at a time.

@@ -23,6 +23,7 @@ func TestConsolePageQueriesUseIndexes(t *testing.T) {
 		"active administrators (demote, disable)":    {activeAdminsQuery, nil, "users_active_admins", false},
 		"active designers (an app's page)":           {activeDesignersQuery, nil, "users_active_designers", false},
 		"an app's designers (an app's page)":         {appDesignersQuery, []any{3}, "app_designers", true},
+		"global tokens an app shadows (its page)":    {shadowedQuery, []any{3, 51}, "tokens_scope_name", false},
 		"a user's session count (a user's page)":     {"SELECT count(*) FROM sessions WHERE user_id = ?", []any{3}, "sessions_user", false},
 		"every user with session counts (ListUsers)": {"SELECT " + userListingCols + " FROM users u ORDER BY u.email", nil, "sqlite_autoindex_users_1", false},
 	} {

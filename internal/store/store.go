@@ -56,6 +56,8 @@ type Store struct {
 	// stmts caches prepared read statements: SQLite otherwise parses the
 	// SQL of every query again, which dominated the runtime API's CPU.
 	stmts sync.Map // query → *sql.Stmt
+	// searches remembers how a recent search was sized (search_sizes.go).
+	searches searchSizes
 	// writes counts committed write transactions (see Writes).
 	writes atomic.Uint64
 	// Now is the clock; tests replace it.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -16,7 +17,7 @@ import (
 const SearchContainsMin = 3
 
 // searchNarrowing is listNarrowing's name for the search index: the
-// matching rows are read by id from it (SQLite only, see narrowIsSmall).
+// matching rows are read by id from it (SQLite only, see chooseNarrowing).
 const searchNarrowing = "tokens_search"
 
 // nameSearch is the folded search and whether it is a "contains" search.
@@ -51,7 +52,13 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 // searchRowsCondition narrows a SQLite list to the ids FTS5 finds for key
 // (a superset of the names containing it: nameCondition then checks each).
 func searchRowsCondition(key string) (string, []any) {
-	return "id IN (SELECT rowid FROM tokens_search WHERE tokens_search MATCH ?)", []any{ftsPhrase(key)}
+	return searchMatchCondition(ftsPhrase(key))
+}
+
+// searchMatchCondition narrows a SQLite list to the ids the FTS5 query
+// match finds (searchMatch).
+func searchMatchCondition(match string) (string, []any) {
+	return "id IN (SELECT rowid FROM tokens_search WHERE tokens_search MATCH ?)", []any{match}
 }
 
 // ftsPhrase quotes key as one FTS5 phrase: with the trigram tokenizer it
@@ -60,21 +67,82 @@ func searchRowsCondition(key string) (string, []any) {
 // finds nothing, as on PostgreSQL (text.go).
 func ftsPhrase(key string) string { return `"` + strings.ReplaceAll(cleanText(key), `"`, `""`) + `"` }
 
-// searchMatchesAreFew reports whether fewer than threshold names (of any
-// scope) contain key, counted from the FTS5 index and no further than
-// threshold. On PostgreSQL the planner weighs its trigram index itself.
-func (s *Store) searchMatchesAreFew(ctx context.Context, key string, threshold int) (bool, error) {
+// searchMatch is the FTS5 query a list searching key reads its rows with,
+// and at most how many names (of any scope, counted no further than
+// limit) it finds. FTS5 reads every trigram's list of names in full, and
+// in a large install the trigrams of words most names share ("tok",
+// "en ") are in nearly every name: a search is asked of the rarest few
+// trigrams instead (a superset of the names containing key, which
+// nameCondition then checks), found by counting a few of them, from the
+// end of key (the part that tells names apart), each no further than
+// limit. On PostgreSQL the planner weighs its trigram index itself: it
+// answers limit, never fewer.
+func (s *Store) searchMatch(ctx context.Context, key string, limit int) (string, int, error) {
 	if s.d == postgres {
-		return false, nil
+		return "", limit, nil
 	}
-	var n int
-	err := s.read.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM tokens_search WHERE tokens_search MATCH ? LIMIT ?) AS found",
-		ftsPhrase(key), threshold).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("store: sizing a token search: %w", err)
+	if match, n, ok := s.searches.get(key, limit, s.Now()); ok {
+		return match, n, nil
 	}
-	return n < threshold, nil
+	match, n, err := s.sizeSearch(ctx, key, limit)
+	if err == nil {
+		s.searches.put(key, limit, match, n, s.Now())
+	}
+	return match, n, err
 }
+
+// sizeSearch is searchMatch without its memory.
+func (s *Store) sizeSearch(ctx context.Context, key string, limit int) (string, int, error) {
+	count := func(match string) (int, error) {
+		var n int
+		err := s.queryRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM tokens_search WHERE tokens_search MATCH ? LIMIT ?) AS found",
+			match, limit).Scan(&n)
+		if err != nil {
+			return 0, fmt.Errorf("store: sizing a token search: %w", err)
+		}
+		return n, nil
+	}
+	type probe struct {
+		match string
+		n     int
+	}
+	var rare []probe // below limit, rarest first
+	seen := map[string]bool{}
+	r := []rune(key)
+	for end, probes := len(r), 0; end >= SearchContainsMin && probes < searchProbes; end-- {
+		tri := string(r[end-SearchContainsMin : end])
+		if seen[tri] {
+			continue
+		}
+		seen[tri] = true
+		probes++
+		n, err := count(ftsPhrase(tri))
+		if err != nil {
+			return "", 0, err
+		}
+		if n < limit {
+			rare = append(rare, probe{ftsPhrase(tri), n})
+			slices.SortFunc(rare, func(a, b probe) int { return a.n - b.n })
+		}
+		if len(rare) == 2 || len(rare) == 1 && rare[0].n == 0 {
+			break
+		}
+	}
+	switch len(rare) {
+	case 0:
+		// Every trigram asked is common; the names holding all of key's
+		// may still be few.
+		match := ftsPhrase(key)
+		n, err := count(match)
+		return match, n, err
+	case 1:
+		return rare[0].match, rare[0].n, nil
+	}
+	return rare[0].match + " AND " + rare[1].match, rare[0].n, nil
+}
+
+// searchProbes is how many of a search's trigrams searchMatch counts.
+const searchProbes = 4
 
 // TokenNamesContaining lists, in name order, up to limit distinct token
 // names of any scope that contain text (as the token list searches: any

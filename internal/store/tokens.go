@@ -135,7 +135,8 @@ func (s *Store) CountStatus(ctx context.Context, appID int64, status string, now
 	total := 0
 	for _, q := range queries {
 		var n int
-		if err := s.read.QueryRowContext(ctx, q.query, q.args...).Scan(&n); err != nil {
+		// Prepared once: the list makes these counts on every view.
+		if err := s.queryRow(ctx, q.query, q.args...).Scan(&n); err != nil {
 			return 0, fmt.Errorf("store: counting %s tokens: %w", status, err)
 		}
 		total += n
@@ -190,7 +191,7 @@ func countStatusSQL(appID int64, status string, now time.Time, retired []string)
 	case token.StatusExpired:
 		return []countQuery{one("tokens_scope_expires_on", "renewal_rate != 'disabled' AND expires_at IS NOT NULL AND expires_at <= ?", n)}, true
 	case token.StatusExpiredDisabled:
-		return []countQuery{one("tokens_scope_expired_off", "renewal_rate = 'disabled' AND expires_at IS NOT NULL AND expires_at <= ?", n)}, true
+		return []countQuery{one("tokens_scope_expired_off", offRates+" AND expires_at IS NOT NULL AND expires_at <= ?", n)}, true
 	case token.StatusExpiresSoon:
 		return []countQuery{one("tokens_scope_expires_on", "renewal_rate != 'disabled' AND expires_at IS NOT NULL AND expires_at > ? AND expires_at < ?", n, ms(now.Add(token.ExpiresSoon)))}, true
 	case token.StatusNotConnected:
@@ -632,11 +633,11 @@ func (s *Store) TokenByID(ctx context.Context, id int64) (token.Token, error) {
 // before f.Before), so that no page costs more than the ones before it.
 func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, TokenPage, error) {
 	f.dialect = s.d
-	narrow, err := s.narrowIsSmall(ctx, f)
+	nw, err := s.chooseNarrowing(ctx, f)
 	if err != nil {
 		return nil, TokenPage{}, err
 	}
-	query, args := tokenListQuery(f, narrow)
+	query, args := tokenListQueryBy(f, nw)
 	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, TokenPage{}, fmt.Errorf("store: listing tokens: %w", err)
@@ -679,67 +680,108 @@ func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, T
 // matches from the index of a narrowing condition (a name prefix, an
 // expiry range, the failing tokens) and sort them (cheap when they are
 // few). The list picks by counting, at most to a threshold, the entries of
-// the narrowing range; INDEXED BY then holds SQLite to that plan, whatever
-// statistics it has. At the threshold sqrt(pageSize × scope) both ways read
-// about as many rows.
+// each narrowing range, and takes the smallest; INDEXED BY then holds
+// SQLite to that plan, whatever statistics it has. At the threshold
+// sqrt(pageSize × scope) both ways read about as many rows.
 
-// listNarrowing names the index of f's narrowing condition and the
-// condition that ranges over it ("" when f has none, or when the order's
-// own index is the narrowing one).
-func listNarrowing(f TokenFilter) (index, cond string, args []any) {
-	if q, contains := nameSearch(f.Query); contains {
-		return searchNarrowing, "", nil
-	} else if q != "" && f.Sort != SortType && f.Sort != SortChanged {
-		return "", "", nil // the name order's index is the prefix range itself
-	} else if q != "" {
-		return "tokens_scope_name", "name_key >= ? AND name_key < ?", []any{q, q + "\U0010FFFF"}
-	}
+// narrowing is a condition of a list's filter that ranges over an index
+// of its own: the index, the condition restated for it (a partial index
+// is used only where the query says what it holds), and its arguments.
+type narrowing struct {
+	index, cond string
+	args        []any
+}
+
+// listNarrowings are the narrowing conditions of f, its status's before
+// its search's (a status's indexes are small, and counted without
+// reading the search index).
+func listNarrowings(f TokenFilter) []narrowing {
+	var out []narrowing
 	n, ss := ms(f.Now), ms(f.Now.Add(token.ExpiresSoon))
 	switch f.Status {
 	case token.StatusNeedsReconnect:
 		// The few tokens migration 00017 indexes (sort by Status reads this
 		// status first, whatever the filter).
-		return "tokens_reconnect", "(needs_reconnect = 1 OR refresh_expires_at IS NOT NULL)", nil
+		out = append(out, narrowing{"tokens_reconnect", "(needs_reconnect = 1 OR refresh_expires_at IS NOT NULL)", nil})
 	case token.StatusFailing, token.StatusAttention:
-		return "tokens_scope_failing", "failures > 0", nil
+		out = append(out, narrowing{"tokens_scope_failing", "failures > 0", nil})
+	case token.StatusNeedsSecret:
+		out = append(out, narrowing{"tokens_scope_needs_secret", "needs_secret = 1", nil})
 	case token.StatusExpired:
-		return "tokens_scope_expires_on", "renewal_rate != 'disabled' AND expires_at IS NOT NULL AND expires_at <= ?", []any{n}
+		out = append(out, narrowing{"tokens_scope_expires_on", "renewal_rate != 'disabled' AND expires_at IS NOT NULL AND expires_at <= ?", []any{n}})
 	case token.StatusExpiredDisabled:
-		return "tokens_scope_expired_off", "renewal_rate = 'disabled' AND expires_at IS NOT NULL AND expires_at <= ?", []any{n}
+		out = append(out, narrowing{"tokens_scope_expired_off", offRates + " AND expires_at IS NOT NULL AND expires_at <= ?", []any{n}})
+	case token.StatusNotRenewed:
+		out = append(out, narrowing{"tokens_scope_expired_off", offRates + " AND expires_at IS NOT NULL AND expires_at > ?", []any{n}})
 	case token.StatusNotConnected:
-		return "tokens_scope_unconnected", "expires_at IS NULL", nil
+		out = append(out, narrowing{"tokens_scope_unconnected", "expires_at IS NULL", nil})
 	case token.StatusExpiresSoon:
-		return "tokens_scope_expires_on", "renewal_rate != 'disabled' AND expires_at IS NOT NULL AND expires_at > ? AND expires_at < ?", []any{n, ss}
+		out = append(out, narrowing{"tokens_scope_expires_on", "renewal_rate != 'disabled' AND expires_at IS NOT NULL AND expires_at > ? AND expires_at < ?", []any{n, ss}})
 	case token.StatusReconnectSoon:
-		return "tokens_scope_refresh", "refresh_expires_at IS NOT NULL AND refresh_expires_at > ? AND refresh_expires_at <= ?", []any{n, ms(f.Now.Add(token.RefreshWarning))}
+		out = append(out, narrowing{"tokens_scope_refresh", "refresh_expires_at IS NOT NULL AND refresh_expires_at > ? AND refresh_expires_at <= ?", []any{n, ms(f.Now.Add(token.RefreshWarning))}})
+	}
+	if q, contains := nameSearch(f.Query); contains {
+		out = append(out, narrowing{index: searchNarrowing})
+	} else if q != "" && f.Sort != SortType && f.Sort != SortChanged {
+		// The name order's index is the prefix range itself.
+	} else if q != "" {
+		out = append(out, narrowing{"tokens_scope_name", "name_key >= ? AND name_key < ?", []any{q, q + "\U0010FFFF"}})
+	}
+	return out
+}
+
+// offRates are the renewal rates token.Status calls "not renewed",
+// spelled as the index of such tokens (migration 00023) says.
+const offRates = "renewal_rate IN ('disabled', '')"
+
+// listNarrowing is f's first narrowing condition (index "" for none).
+func listNarrowing(f TokenFilter) (index, cond string, args []any) {
+	if all := listNarrowings(f); len(all) > 0 {
+		return all[0].index, all[0].cond, all[0].args
 	}
 	return "", "", nil
 }
 
-// narrowIsSmall reports whether f's narrowing range holds few enough
-// tokens to read and sort them all rather than walk the order's index.
-func (s *Store) narrowIsSmall(ctx context.Context, f TokenFilter) (bool, error) {
-	index, cond, args := listNarrowing(f)
-	if index == "" {
-		return false, nil
+// chooseNarrowing picks the narrowing of f that holds fewest tokens, if
+// it holds few enough to read and sort them all rather than walk the
+// order's index (index "" otherwise).
+func (s *Store) chooseNarrowing(ctx context.Context, f TokenFilter) (narrowing, error) {
+	all := listNarrowings(f)
+	if len(all) == 0 {
+		return narrowing{}, nil
 	}
 	total, err := s.ScopeTokenCount(ctx, f.AppID)
 	if err != nil {
-		return false, err
+		return narrowing{}, err
 	}
 	limit := max(f.Limit, 1)
 	threshold := max(int(math.Sqrt(float64(limit*total))), 2*limit)
-	if index == searchNarrowing {
-		key, _ := nameSearch(f.Query)
-		return s.searchMatchesAreFew(ctx, key, threshold)
+	var best narrowing
+	fewest := threshold
+	for _, nw := range all {
+		var n int
+		if nw.index == searchNarrowing {
+			key, _ := nameSearch(f.Query)
+			var match string
+			if match, n, err = s.searchMatch(ctx, key, fewest); err != nil {
+				return narrowing{}, err
+			}
+			nw.args = []any{match}
+		} else {
+			err = s.read.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM tokens INDEXED BY "+nw.index+
+				" WHERE ifnull(app_id, 0) = ? AND "+nw.cond+" LIMIT ?) AS narrowing", append(append([]any{f.AppID}, nw.args...), fewest)...).Scan(&n)
+			if err != nil {
+				return narrowing{}, fmt.Errorf("store: sizing a token list: %w", err)
+			}
+		}
+		if n < fewest {
+			best, fewest = nw, n
+		}
+		if fewest <= limit {
+			break // no other way reads fewer rows than a page
+		}
 	}
-	var n int
-	err = s.read.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM tokens INDEXED BY "+index+
-		" WHERE ifnull(app_id, 0) = ? AND "+cond+" LIMIT ?) AS narrowing", append(append([]any{f.AppID}, args...), threshold)...).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("store: sizing a token list: %w", err)
-	}
-	return n < threshold, nil
+	return best, nil
 }
 
 // orderIndex is the index that gives a list's order within a scope.
@@ -753,10 +795,29 @@ func orderIndex(sort string) string {
 	return "tokens_scope_name"
 }
 
+// listOrderIndex is orderIndex for f: with a type chosen, the names of
+// that type are one range of the type order's index, in name order too.
+func listOrderIndex(f TokenFilter) string {
+	if f.Provider != "" && f.Sort != SortChanged {
+		return "tokens_scope_provider"
+	}
+	return orderIndex(f.Sort)
+}
+
 // tokenListQuery is the statement that reads one page of a token list
-// (one row more than the page, to know whether another follows): from the
-// narrowing index when narrow, else from the order's index.
+// (one row more than the page, to know whether another follows): from
+// f's first narrowing index when narrow, else from the order's index.
 func tokenListQuery(f TokenFilter, narrow bool) (string, []any) {
+	var nw narrowing
+	if narrow {
+		nw.index, nw.cond, nw.args = listNarrowing(f)
+	}
+	return tokenListQueryBy(f, nw)
+}
+
+// tokenListQueryBy is tokenListQuery reading from nw's index (the order's
+// when nw.index is "").
+func tokenListQueryBy(f TokenFilter, nw narrowing) (string, []any) {
 	// ifnull(app_id, 0) matches the indexes, which then also give the order.
 	where := []string{"ifnull(app_id, 0) = ?"}
 	args := []any{f.AppID}
@@ -764,10 +825,12 @@ func tokenListQuery(f TokenFilter, narrow bool) (string, []any) {
 		where = append(where, cond)
 		args = append(args, a...)
 	}
-	narrowIndex, narrowCond, narrowArgs := listNarrowing(f)
-	if narrow && narrowIndex == searchNarrowing {
+	if nw.index == searchNarrowing {
 		key, _ := nameSearch(f.Query)
 		cond, a := searchRowsCondition(key)
+		if len(nw.args) == 1 {
+			cond, a = searchMatchCondition(nw.args[0].(string)) // searchMatch's
+		}
 		where = append(where, cond)
 		args = append(args, a...)
 	}
@@ -804,27 +867,34 @@ func tokenListQuery(f TokenFilter, narrow bool) (string, []any) {
 		where = append(where, "("+strings.Join(cols, ", ")+")"+op+"("+strings.Repeat("?, ", len(cols)-1)+"?)")
 		args = append(args, vals...)
 	}
-	hint := " INDEXED BY " + orderIndex(f.Sort)
-	switch {
-	case narrow && narrowIndex == searchNarrowing:
+	hint := " INDEXED BY " + listOrderIndex(f)
+	switch nw.index {
+	case "":
+	case searchNarrowing:
 		// The few ids FTS5 found, each read by its primary key (which NOT
 		// INDEXED still allows), then sorted.
 		hint = " NOT INDEXED"
-	case narrow && narrowIndex != "":
-		// Restated: a partial index is used only where the query says
-		// what it holds.
-		hint = " INDEXED BY " + narrowIndex
-		where = append(where, narrowCond)
-		args = append(args, narrowArgs...)
+	default:
+		hint = " INDEXED BY " + nw.index
+		where = append(where, nw.cond)
+		args = append(args, nw.args...)
 	}
-	query := "SELECT " + tokenCols + " FROM tokens" + hint + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + listOrder(f.Sort, desc)
+	order := listOrder(f.Sort, desc)
+	limit := ""
 	if f.Limit > 0 {
 		// One more says whether another page follows. (No LIMIT at all
 		// otherwise: PostgreSQL refuses SQLite's LIMIT -1.)
-		query += " LIMIT ?"
+		limit = " LIMIT ?"
 		args = append(args, f.Limit+1)
 	}
-	return query, args
+	pick := "SELECT id FROM tokens" + hint + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + limit
+	if nw.index == "" || nw.index == searchNarrowing {
+		return "SELECT " + tokenCols + " FROM tokens" + hint + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + limit, args
+	}
+	// Read from a narrowing index, the page is picked from the index's
+	// entries (which hold what the large ranges test and sort by,
+	// migration 00023), and only its rows are read.
+	return "SELECT " + tokenCols + " FROM tokens WHERE id IN (" + pick + ") ORDER BY " + order, args
 }
 
 // TokenCursor is a token's place in a list: the keys of its sort orders.
@@ -1031,51 +1101,43 @@ func rekeyTable(ctx context.Context, tx *sql.Tx, table string) error {
 }
 
 // Shadow is an app's token that hides a global token of the same name from
-// that app's API clients.
+// that app's API clients: each token's id, app, name and type.
 type Shadow struct {
 	App    token.Token
 	Global token.Token
 }
 
-// ShadowedGlobals lists, by name, the global tokens that appID's own tokens
-// shadow (same name key), with the app token that shadows each.
-func (s *Store) ShadowedGlobals(ctx context.Context, appID int64) ([]Shadow, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT a.id, g.id FROM tokens a JOIN tokens g
-		ON ifnull(g.app_id, 0) = 0 AND g.name_key = a.name_key
-		WHERE ifnull(a.app_id, 0) = ? ORDER BY a.name_key`, appID)
+// ShadowedGlobals lists, by name, up to limit global tokens that appID's
+// own tokens shadow (same name key), with the app token that shadows
+// each; more says whether others follow. Both tokens are read by the
+// one query (ids, names and types: what the app's page shows), from the
+// name index, however many tokens the app has.
+func (s *Store) ShadowedGlobals(ctx context.Context, appID int64, limit int) (out []Shadow, more bool, err error) {
+	limit = max(limit, 1)
+	rows, err := s.read.QueryContext(ctx, shadowedQuery, appID, limit+1)
 	if err != nil {
-		return nil, fmt.Errorf("store: shadowed tokens: %w", err)
+		return nil, false, fmt.Errorf("store: shadowed tokens: %w", err)
 	}
-	var pairs [][2]int64
+	defer rows.Close()
 	for rows.Next() {
-		var p [2]int64
-		if err := rows.Scan(&p[0], &p[1]); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("store: shadowed tokens: %w", err)
+		var sh Shadow
+		if err := rows.Scan(&sh.App.ID, &sh.App.AppID, &sh.App.Name, &sh.App.Provider,
+			&sh.Global.ID, &sh.Global.Name, &sh.Global.Provider); err != nil {
+			return nil, false, fmt.Errorf("store: shadowed tokens: %w", err)
 		}
-		pairs = append(pairs, p)
+		out = append(out, sh)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: shadowed tokens: %w", err)
+		return nil, false, fmt.Errorf("store: shadowed tokens: %w", err)
 	}
-	out := make([]Shadow, 0, len(pairs))
-	for _, p := range pairs {
-		a, err := s.TokenByID(ctx, p[0])
-		if errors.Is(err, ErrNotFound) {
-			continue // removed meanwhile
-		}
-		if err != nil {
-			return nil, err
-		}
-		g, err := s.TokenByID(ctx, p[1])
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Shadow{App: a, Global: g})
+	if more = len(out) > limit; more {
+		out = out[:limit]
 	}
-	return out, nil
+	return out, more, nil
 }
+
+// shadowedQuery walks the app's names in order, each looked up among the
+// global names: both ranges of tokens_scope_name.
+const shadowedQuery = `SELECT a.id, ifnull(a.app_id, 0), a.name, a.provider, g.id, g.name, g.provider
+	FROM tokens a JOIN tokens g ON ifnull(g.app_id, 0) = 0 AND g.name_key = a.name_key
+	WHERE ifnull(a.app_id, 0) = ? ORDER BY a.name_key LIMIT ?`
