@@ -300,28 +300,36 @@ func (s *Server) fetchToken(c echo.Context) error {
 		return err
 	}
 	body, err := s.answer(ctx, cl, t, now)
-	var ae *apiError
-	if errors.As(err, &ae) {
-		s.api.record(cl, t.ID, ae.code, now)
-		s.refuse(c, cl, ae.code, "", now)
-		if ae.retry > 0 {
-			c.Response().Header().Set("Retry-After", retrySeconds(ae.retry))
-		}
-		return writeAPIError(c, ae.status, ae.code, ae.message)
-	}
 	if err != nil {
-		var he *echo.HTTPError
-		if errors.As(err, &he) {
-			s.api.record(cl, t.ID, apiCode(he.Code), now)
-			s.refuse(c, cl, apiCode(he.Code), "", now)
-		}
-		return err
+		return s.refuseToken(c, cl, t.ID, "", err, now)
 	}
 	s.api.record(cl, t.ID, store.ReadOK, now)
 	w := c.Response()
 	w.Header()[echo.HeaderContentType] = jsonContentType
 	w.WriteHeader(http.StatusOK)
 	_, err = w.Write(body)
+	return err
+}
+
+// refuseToken answers err, why token id was not handed out: an apiError
+// as its JSON refusal (with Retry-After where there is a wait), anything
+// else as it is. The read audit counts it under outcome+code, and the
+// refusal log lists it.
+func (s *Server) refuseToken(c echo.Context, cl store.Client, id int64, outcome string, err error, now time.Time) error {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		s.api.record(cl, id, outcome+ae.code, now)
+		s.refuse(c, cl, ae.code, "", now)
+		if ae.retry > 0 {
+			c.Response().Header().Set("Retry-After", retrySeconds(ae.retry))
+		}
+		return writeAPIError(c, ae.status, ae.code, ae.message)
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		s.api.record(cl, id, outcome+apiCode(he.Code), now)
+		s.refuse(c, cl, apiCode(he.Code), "", now)
+	}
 	return err
 }
 

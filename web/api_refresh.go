@@ -76,21 +76,8 @@ func (s *Server) refreshToken(c echo.Context) error {
 		return err
 	}
 	body, err := s.refreshed(ctx, cl, t, *in.RejectedToken, now)
-	var ae *apiError
-	if errors.As(err, &ae) {
-		s.api.record(cl, t.ID, refreshRefusedPre+ae.code, now)
-		s.refuse(c, cl, ae.code, "", now)
-		if ae.retry > 0 {
-			c.Response().Header().Set("Retry-After", retrySeconds(ae.retry))
-		}
-		return writeAPIError(c, ae.status, ae.code, ae.message)
-	}
 	if err != nil {
-		var he *echo.HTTPError
-		if errors.As(err, &he) {
-			s.api.record(cl, t.ID, refreshRefusedPre+apiCode(he.Code), now)
-		}
-		return err
+		return s.refuseToken(c, cl, t.ID, refreshRefusedPre, err, now)
 	}
 	s.api.record(cl, t.ID, readRefreshed, now)
 	return c.JSONBlob(http.StatusOK, body)

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strings"
 
@@ -67,19 +66,11 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 			return err
 		}
 	}
-	cfg, err := storeOpts.config(getenv)
-	if err != nil {
-		return err
-	}
-	st, _, err := openStore(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	st, sc, err := openTransfer(ctx, storeOpts, getenv, *app)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	sc, err := transferScope(ctx, st, *app, cfg.AllowPlain)
-	if err != nil {
-		return err
-	}
 	toks, pg, err := st.ListTokens(ctx, store.TokenFilter{AppID: sc.AppID, Query: strings.TrimSpace(*search), Provider: *typ, Now: st.Now(), Limit: transfer.MaxTokens})
 	if err != nil {
 		return err

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strings"
 
@@ -73,19 +72,11 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("%s holds no access tokens", path)
 	}
 
-	cfg, err := storeOpts.config(getenv)
-	if err != nil {
-		return err
-	}
-	st, _, err := openStore(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	st, sc, err := openTransfer(ctx, storeOpts, getenv, *app)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	sc, err := transferScope(ctx, st, *app, cfg.AllowPlain)
-	if err != nil {
-		return err
-	}
 	d := tokenfile.Draft{Secrets: f.Secrets, Tokens: f.Tokens}
 	plan, problems, err := tokenfile.Plan(ctx, st, sc, d, nil, st.Now())
 	if err != nil {

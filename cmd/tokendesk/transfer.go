@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -20,6 +21,25 @@ import (
 // What `tokendesk export` and `tokendesk import` share: the list they
 // work on and the passphrase, which never comes from a flag (it would sit
 // in the shell history and the process list).
+
+// openTransfer opens the database the flags and environment name, and
+// finds the list --app names in it.
+func openTransfer(ctx context.Context, opts storeFlags, getenv func(string) string, app string) (*store.Store, tokenfile.Scope, error) {
+	cfg, err := opts.config(getenv)
+	if err != nil {
+		return nil, tokenfile.Scope{}, err
+	}
+	st, _, err := openStore(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return nil, tokenfile.Scope{}, err
+	}
+	sc, err := transferScope(ctx, st, app, cfg.AllowPlain)
+	if err != nil {
+		st.Close()
+		return nil, tokenfile.Scope{}, err
+	}
+	return st, sc, nil
+}
 
 // transferScope finds the list --app names (an id or a name; "" for the
 // global tokens).

@@ -717,6 +717,11 @@ func listNarrowings(f TokenFilter) []narrowing {
 		out = append(out, narrowing{"tokens_scope_unconnected", "expires_at IS NULL", nil})
 	case token.StatusExpiresSoon:
 		out = append(out, narrowing{"tokens_scope_expires_on", "renewal_rate != 'disabled' AND expires_at IS NOT NULL AND expires_at > ? AND expires_at < ?", []any{n, ss}})
+	case token.StatusRetired:
+		// The retired providers' few tokens, from the provider index: the
+		// name index would be walked whole to find none.
+		cond, a := providerIn(f.Retired)
+		out = append(out, narrowing{"tokens_scope_provider", cond, a})
 	case token.StatusReconnectSoon:
 		out = append(out, narrowing{"tokens_scope_refresh", "refresh_expires_at IS NOT NULL AND refresh_expires_at > ? AND refresh_expires_at <= ?", []any{n, ms(f.Now.Add(token.RefreshWarning))}})
 	}

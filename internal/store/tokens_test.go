@@ -77,6 +77,17 @@ func TestListOrdersUseIndexes(t *testing.T) {
 			}
 		}
 	}
+	// Retired reads its providers' range of the provider index: walking the
+	// name index for them read every token to find none (sort by Status,
+	// descending, starts there).
+	for _, f := range []TokenFilter{{Status: token.StatusRetired, Retired: []string{"zoom"}}, {Status: token.StatusRetired, Retired: []string{"zoom"}, Desc: true, After: at}} {
+		f.Now, f.Limit = now, 100
+		q, args := tokenListQuery(f, true)
+		if p := plan(q, args...); !strings.Contains(p, "INDEX tokens_scope_provider (<expr>=? AND provider=?") {
+			t.Errorf("retired %+v: %s", f, p)
+		}
+	}
+
 	// A filter that narrows to few tokens reads them from its own index
 	// (and sorts only them); a list can be read either way.
 	for _, f := range []TokenFilter{{Status: token.StatusFailing}, {Status: token.StatusExpired, Sort: SortType},
