@@ -22,15 +22,19 @@ func TestTheListAndTheAPIAgreeOnAMissingExpiry(t *testing.T) {
 	id := connect(t, ts, emu, "Team Drive", "disabled")
 	key := createClient(t, ts, "/clients", "Backup job")
 
-	db, err := sql.Open("sqlite", ts.dbURL+"?_pragma=busy_timeout(5000)")
+	// A row as an older version wrote it: no expiry, only when it was renewed.
+	driver, dsn, update := "sqlite", ts.dbURL+"?_pragma=busy_timeout(5000)", "UPDATE tokens SET expires_at = NULL, last_renewed_at = ? WHERE id = ?"
+	if webOnPostgres() {
+		driver, dsn, update = "pgx", ts.dbURL, "UPDATE tokens SET expires_at = NULL, last_renewed_at = $1 WHERE id = $2"
+	}
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	setRenewed := func(ago time.Duration) {
 		t.Helper()
-		if _, err := db.ExecContext(t.Context(), "UPDATE tokens SET expires_at = NULL, last_renewed_at = ? WHERE id = ?",
-			ts.clock.Now().Add(-ago).UnixMilli(), id); err != nil {
+		if _, err := db.ExecContext(t.Context(), update, ts.clock.Now().Add(-ago).UnixMilli(), id); err != nil {
 			t.Fatal(err)
 		}
 		ts.srv.index.Sync(t.Context()) // as its poll of the change log would
