@@ -61,13 +61,7 @@ func (sc scope) nav() string {
 }
 
 // duplicateName is the message for a name already used in the scope.
-func (sc scope) duplicateName(name string) string {
-	where := "A global access token"
-	if sc.App != nil {
-		where = "An access token of " + sc.App.Name
-	}
-	return where + " named “" + name + "” already exists (names ignore case, extra spaces and look-alike characters). Choose another name."
-}
+func (sc scope) duplicateName(name string) string { return sc.file().DuplicateName(name) }
 
 func appURL(id int64) string { return "/apps/" + strconv.FormatInt(id, 10) }
 
