@@ -1,0 +1,95 @@
+package client
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// Transport is an http.RoundTripper that calls a service with the token
+// called Name: it sets the request's Authorization header to the current
+// token (from Client.Token), and when the service answers 401 it reports
+// the token (Client.Refresh) and sends the request once more with the
+// token Refresh returns, if the request can be sent again (no body, or a
+// GetBody, as http.NewRequest sets for bytes, strings and bytes.Buffer
+// bodies). A request whose body cannot be replayed gets the service's 401;
+// the token is reported all the same, so the next request has a working
+// one.
+//
+// If tokendesk refuses (the token needs reconnecting in the console, say),
+// RoundTrip returns its *Error, which names what to do.
+//
+//	svc := &http.Client{Transport: &client.Transport{Client: td, Name: "Lab Feed"}}
+type Transport struct {
+	Client *Client
+	Name   string
+	// Base sends the requests (http.DefaultTransport when nil).
+	Base http.RoundTripper
+}
+
+// Transport returns a Transport of name over base (nil: http.DefaultTransport).
+func (c *Client) Transport(name string, base http.RoundTripper) *Transport {
+	return &Transport{Client: c, Name: name, Base: base}
+}
+
+func (t *Transport) base() http.RoundTripper {
+	if t.Base != nil {
+		return t.Base
+	}
+	return http.DefaultTransport
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	tok, err := t.Client.Token(ctx, t.Name)
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	resp, err := t.base().RoundTrip(authorized(req, tok))
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+	fresh, err := t.Client.Refresh(ctx, t.Name, tok.AccessToken)
+	if err != nil {
+		discard(resp)
+		return nil, err
+	}
+	if !replayable {
+		return resp, nil
+	}
+	again := authorized(req, fresh)
+	if req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			discard(resp)
+			return nil, fmt.Errorf("tokendesk: sending the request again with a renewed %q: %w", t.Name, err)
+		}
+		again.Body = body
+	}
+	discard(resp)
+	return t.base().RoundTrip(again)
+}
+
+// authorized is a copy of req with tok in its Authorization header (a
+// RoundTripper must not change the request it is given).
+func authorized(req *http.Request, tok *Token) *http.Request {
+	r := req.Clone(req.Context())
+	r.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	return r
+}
+
+// discard reads a little of an answer that will not be used, so its
+// connection can be reused, and closes it.
+func discard(resp *http.Response) {
+	io.CopyN(io.Discard, resp.Body, 4<<10)
+	resp.Body.Close()
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
