@@ -115,8 +115,9 @@ type ClientKeyPage struct {
 	Heading string
 	Name    string
 	Key     string
-	Example string
 	ListURL string
+	// Usage shows how to fetch a token with the key.
+	Usage *APIUsage
 }
 
 // PermissionsPage is a global token's Permission Settings and App Associations.

@@ -194,6 +194,8 @@ type TokenFormPage struct {
 	// top of the form as well as at its button (ReturnedAction).
 	Returned       *ActionResult
 	ReturnedAction string
+	// Usage shows how an app fetches a saved token (nil on Add Token).
+	Usage *APIUsage
 }
 
 // RenewalState is a saved token's renewal information.

@@ -108,6 +108,6 @@ func (s *Server) showNewClientKey(c echo.Context) error {
 	crumbs = append(crumbs, views.Crumb{Label: "API Clients", URL: base}, views.Crumb{Label: "New key"})
 	return render(c, http.StatusOK, views.ClientKey(views.ClientKeyPage{
 		Page: s.page(c, "New key for "+nk.Name, nav, crumbs...), Heading: heading, Name: nk.Name, Key: nk.Key, ListURL: base,
-		Example: fmt.Sprintf("curl -H 'Authorization: Bearer %s' %s/api/v1/tokens/<Token Name>", nk.Key, strings.TrimRight(s.Config.BaseURL.String(), "/")),
+		Usage: s.keyUsage(c, appID, nk.Key),
 	}))
 }

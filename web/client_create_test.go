@@ -25,7 +25,7 @@ func TestNewClientKeyIsShownOnceAfterARedirect(t *testing.T) {
 	if !strings.HasPrefix(key, store.KeyPrefix) || shown.Doc.Find("[data-testid=copy-key]").Text() != "Copy" {
 		t.Fatalf("key page: key %q, copy button %d", key, shown.Doc.Find("[data-testid=copy-key]").Length())
 	}
-	if !strings.Contains(shown.text("[data-testid=key-example]"), "Bearer "+key) {
+	if shown.text("[data-testid=snippet-key]") != "export TOKENDESK_KEY='"+key+"'" || !strings.Contains(shown.text("[data-testid=snippet-curl]"), "Bearer $TOKENDESK_KEY") {
 		t.Fatal("no usage example with the key")
 	}
 	if r := apiGet(t, w.testServer, key, "No Such Token"); r.Status != http.StatusNotFound {

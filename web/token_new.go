@@ -73,6 +73,7 @@ func (s *Server) renderTokenForm(c echo.Context, status int, f *tokenForm) error
 		if f.sc.App == nil {
 			m.PermissionsURL = f.sc.tokenURL(f.tok.ID) + "/permissions"
 		}
+		m.Usage = s.tokenUsage(c, f.sc, f.tok.Name)
 	}
 	if f.tok != nil {
 		kp, err := s.keyPair(c.Request().Context(), f.p, f.tok.ID)

@@ -1,0 +1,112 @@
+package views
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// APIUsage shows an app's developer how to fetch a token from this
+// console, in code to copy: curl, Go (the client library), Python
+// (requests) and JavaScript (fetch), with the console's real address and
+// the token's name, URL-encoded, filled in.
+type APIUsage struct {
+	TokenName string
+	// KeyExport sets TOKENDESK_KEY in a shell (the one-time key page
+	// only: the key is on that page anyway; never elsewhere).
+	KeyExport string
+	// NoToken: no token exists yet in this scope; TokenName is an example.
+	NoToken bool
+	// ClientsURL is where this scope's API clients (keys) are made.
+	ClientsURL string
+	OpenAPIURL string
+	Snippets   []Snippet
+}
+
+// Snippet is one language's code.
+type Snippet struct {
+	ID, Label, Code string
+}
+
+// NewAPIUsage builds the snippets for the token name on the console at
+// base (scheme://host[/prefix]). A name is one path segment
+// (url.PathEscape): "Lab Feed" is Lab%20Feed, safe in single quotes too.
+func NewAPIUsage(base, name, clientsURL string) *APIUsage {
+	base = strings.TrimRight(base, "/")
+	fetchURL := base + "/api/v1/tokens/" + url.PathEscape(name)
+	lit := jsString(name)
+	return &APIUsage{
+		TokenName:  name,
+		ClientsURL: clientsURL,
+		OpenAPIURL: base + "/api/v1/openapi.json",
+		Snippets: []Snippet{
+			{ID: "snippet-curl", Label: "curl", Code: `curl -s -H "Authorization: Bearer $TOKENDESK_KEY" \
+  '` + fetchURL + `'`},
+			{ID: "snippet-go", Label: "Go (github.com/tokendesk/tokendesk/client)", Code: `package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+
+	"github.com/tokendesk/tokendesk/client"
+)
+
+func main() {
+	td, err := client.New(` + strconv.Quote(base) + `, os.Getenv("TOKENDESK_KEY"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Cached until shortly before it expires; one request however many ask.
+	tok, err := td.Token(context.Background(), ` + strconv.Quote(name) + `)
+	if err != nil {
+		log.Fatal(err) // a *client.Error names the API's code, e.g. not_found
+	}
+	fmt.Println("expires at", tok.ExpiresAt)
+	// Send tok.AccessToken as "Authorization: Bearer …", or let
+	// &http.Client{Transport: td.Transport(` + strconv.Quote(name) + `, nil)} do it:
+	// on a 401 it reports the token and retries once with a renewed one.
+}`},
+			{ID: "snippet-python", Label: "Python (requests)", Code: `import os
+from urllib.parse import quote
+
+import requests
+
+name = ` + lit + `
+resp = requests.get(
+    "` + base + `/api/v1/tokens/" + quote(name, safe=""),
+    headers={"Authorization": "Bearer " + os.environ["TOKENDESK_KEY"]},
+    timeout=30,
+)
+answer = resp.json()
+if resp.status_code != 200:
+    raise SystemExit(f"tokendesk: {resp.status_code} {answer['error']['code']}: {answer['error']['message']}")
+access_token = answer["access_token"]  # send as "Authorization: Bearer " + access_token
+print("expires at", answer["expires_at"])`},
+			{ID: "snippet-js", Label: "JavaScript (fetch)", Code: `const name = ` + lit + `;
+const resp = await fetch(
+  "` + base + `/api/v1/tokens/" + encodeURIComponent(name),
+  { headers: { Authorization: "Bearer " + process.env.TOKENDESK_KEY } },
+);
+const answer = await resp.json();
+if (!resp.ok) {
+  throw new Error(` + "`tokendesk: ${resp.status} ${answer.error.code}: ${answer.error.message}`" + `);
+}
+const accessToken = answer.access_token; // send as "Authorization: Bearer " + accessToken
+console.log("expires at", answer.expires_at);`},
+		},
+	}
+}
+
+// jsString quotes s as a JSON string, which JavaScript and Python read
+// alike (without HTML escaping: templ escapes the page, not the code).
+func jsString(s string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
+}
