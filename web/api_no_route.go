@@ -52,3 +52,15 @@ func routeMatches(pattern, path string) bool {
 	}
 	return true
 }
+
+// apiMessage is what the runtime API says for an error the console's
+// error handler names (msg) in a person's words: a program sends no forms.
+func apiMessage(status int, msg string) string {
+	switch status {
+	case http.StatusRequestEntityTooLarge:
+		return "The request body is larger than the runtime API accepts (" + maxBody + "B). A report of a refused token is {\"rejected_token\": \"<access token>\"}."
+	case http.StatusMethodNotAllowed:
+		return "This address of the runtime API does not accept that method. See /api/v1/openapi.json."
+	}
+	return msg
+}

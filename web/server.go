@@ -220,7 +220,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 			"err", err, "method", c.Request().Method, "route", c.Path(), "request_id", requestID(c))
 	}
 	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
-		writeAPIError(c, status, apiCode(status), msg)
+		writeAPIError(c, status, apiCode(status), apiMessage(status, msg))
 		return
 	}
 	page := s.page(c, heading, "")
@@ -244,6 +244,10 @@ func apiCode(status int) string {
 		return "bad_request"
 	case http.StatusConflict:
 		return "conflict"
+	case http.StatusMethodNotAllowed:
+		return "method_not_allowed"
+	case http.StatusRequestEntityTooLarge:
+		return "too_large"
 	}
 	return "internal"
 }
