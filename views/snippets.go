@@ -86,7 +86,8 @@ if resp.status_code != 200:
     raise SystemExit(f"tokendesk: {resp.status_code} {answer['error']['code']}: {answer['error']['message']}")
 access_token = answer["access_token"]  # send as "Authorization: Bearer " + access_token
 print("expires at", answer["expires_at"])`},
-			{ID: "snippet-js", Label: "JavaScript (fetch)", Code: `const name = ` + lit + `;
+			{ID: "snippet-js", Label: "JavaScript (fetch)", Code: `// Node.js 18+ in an ES module (.mjs). On a server only: a key in a browser is a key for anyone.
+const name = ` + lit + `;
 const resp = await fetch(
   "` + base + `/api/v1/tokens/" + encodeURIComponent(name),
   { headers: { Authorization: "Bearer " + process.env.TOKENDESK_KEY } },
