@@ -72,7 +72,13 @@ type Option func(*Client)
 
 // WithHTTPClient makes the Client call tokendesk with hc (its transport,
 // proxy and TLS settings) instead of http.DefaultClient.
-func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Client) {
+		if hc != nil {
+			c.http = hc
+		}
+	}
+}
 
 // WithClock replaces time.Now, for tests of code that uses the Client.
 func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
@@ -82,7 +88,14 @@ func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = n
 func WithExpiryMargin(d time.Duration) Option { return func(c *Client) { c.margin = d } }
 
 // WithTimeout bounds each call to tokendesk (DefaultTimeout).
-func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
+// Zero or less keeps the default.
+func WithTimeout(d time.Duration) Option {
+	return func(c *Client) {
+		if d > 0 {
+			c.timeout = d
+		}
+	}
+}
 
 // New returns a Client of the tokendesk at baseURL (the console's address,
 // such as "https://tokendesk.example.com"; a path prefix is kept) using
@@ -198,6 +211,9 @@ func (c *Client) Refresh(ctx context.Context, name, rejected string) (*Token, er
 // shared runs fetch once for all concurrent callers with the same key, on
 // a context of its own (the first caller's values, not its cancellation).
 func (c *Client) shared(ctx context.Context, key string, fetch func(context.Context) (*Token, error)) (*Token, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("tokendesk: %q: %w", ctxName(key), err)
+	}
 	ch := c.flight.DoChan(key, func() (any, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
 		defer cancel()
@@ -210,7 +226,7 @@ func (c *Client) shared(ctx context.Context, key string, fetch func(context.Cont
 		}
 		return r.Val.(*Token), nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("tokendesk: waiting for %q: %w", ctxName(key), ctx.Err())
+		return nil, fmt.Errorf("tokendesk: %q: %w", ctxName(key), ctx.Err())
 	}
 }
 

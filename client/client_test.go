@@ -238,3 +238,39 @@ func TestTransportReturnsTokendesksRefusal(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A caller whose context has ended gets its error (errors.Is) and sends
+// nothing; one that gives up while others wait does not cancel the
+// request they share.
+func TestACallerWhoseContextEndsStopsWaiting(t *testing.T) {
+	cnt := &counting{}
+	release := make(chan struct{})
+	slow := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		<-release
+		return cnt.RoundTrip(r)
+	})
+	td, _ := client.New(tokendeskURL, apiKey, client.WithHTTPClient(&http.Client{Transport: slow}))
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := td.Token(done, "Old Feed"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("an ended context: %v", err)
+	}
+
+	impatient, giveUp := context.WithCancel(context.Background())
+	first := make(chan error, 1)
+	go func() { _, err := td.Token(impatient, "Old Feed"); first <- err }()
+	second := make(chan *client.Token, 1)
+	go func() { tok, _ := td.Token(context.Background(), "Old Feed"); second <- tok }()
+	time.Sleep(50 * time.Millisecond) // both wait on the one request
+	giveUp()
+	if err := <-first; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the caller who gave up: %v", err)
+	}
+	close(release)
+	if tok := <-second; tok == nil || tok.AccessToken != oldFeedAccess {
+		t.Fatalf("the caller who waited: %v", tok)
+	}
+	if n := cnt.n("GET /api/v1/tokens/Old%20Feed"); n != 1 {
+		t.Fatalf("%d requests, want 1", n)
+	}
+}
