@@ -116,7 +116,10 @@ type Provider struct {
 	Summary string // the documented one-line purpose
 	// Detail explains the provider in the picker (optional).
 	Detail string
-	Fields []Field
+	// BaseURLs are the service addresses the provider calls, each
+	// overridable by configuration; Env.URL(name) is the configured one.
+	BaseURLs []BaseURL
+	Fields   []Field
 	// Actions wires the screen's buttons, by Field.Action.
 	Actions map[string]Action
 	// SaveTest names the action Save runs on the saved values to test

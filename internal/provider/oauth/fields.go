@@ -120,10 +120,11 @@ func build(ps Preset) provider.Provider {
 		rate = "1h"
 	}
 	p := provider.Provider{
-		ID:      ps.ID,
-		Name:    ps.Name,
-		Summary: "Configure an access token to connect to " + name + " with OAuth 2.0.",
-		Detail:  ps.Detail,
+		ID:       ps.ID,
+		Name:     ps.Name,
+		Summary:  "Configure an access token to connect to " + name + " with OAuth 2.0.",
+		Detail:   ps.Detail,
+		BaseURLs: ps.BaseURLs,
 		Fields: []provider.Field{
 			provider.NameField("Specifies the unique name for your connection to " + name + "."),
 			provider.DescriptionField(),

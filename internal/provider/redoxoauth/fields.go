@@ -53,6 +53,7 @@ var Provider = provider.Provider{
 	Summary: "Configure an access token to connect to Redox with an OAuth 2.0 API key (signed JWT).",
 	Detail: "Redox's current authentication for new customers: OAuth 2.0 client credentials with a JWT signed by a key pair " +
 		"tokendesk keeps (or a shared secret). Tokens last 5 minutes; tokendesk renews them before they expire.",
+	BaseURLs: []provider.BaseURL{redox.API},
 	Fields: []provider.Field{
 		provider.NameField("Specifies the unique name for your connection to Redox."),
 		provider.DescriptionField(),
