@@ -50,3 +50,44 @@ type Demo struct {
 	Help  string
 	Close func()
 }
+
+// KeyPairs declares a provider's key pairs to the shared screens: which
+// values hold the Key ID and the signing method, what a new key pair may
+// be, and the words for the service that verifies the key. The key
+// operations themselves are the Provider's PublicKeys, NewKeyPair,
+// UseNewKey, KeyPublished and RetireKey.
+type KeyPairs struct {
+	// KeyID is the value holding the current key's Key ID.
+	KeyID string
+	// KeyIDMade: tokendesk makes the Key ID with the key pair (the page
+	// shows it with a copy button); otherwise a person types it on the
+	// form, as registered at the service.
+	KeyIDMade bool
+	// Method is the form field choosing how assertions are signed (""
+	// when none): on a token whose key pair is registered it is changed
+	// through "New key pair", not in place.
+	Method string
+	// SharedMethod is the Method value that signs with a shared secret,
+	// no key pair ("" when there is none).
+	SharedMethod string
+	// NewMethods are what a new key pair may be ("New Signing Method");
+	// the form adds "The same as now".
+	NewMethods []Option
+	// Service verifies the key ("Redox"); Where is where the key is
+	// registered ("the Redox dashboard").
+	Service, Where string
+	// Register says how to register a new key before a first token can
+	// be obtained, up to "under the Key ID …" ("In the Redox dashboard,
+	// open this OAuth API key and add the JWKS URL below (or paste the
+	// public key)").
+	Register string
+	// JWKSCache is how long the service may keep an old JWKS document
+	// ("5 minutes"): a new key pair waits that long before it signs.
+	JWKSCache string
+}
+
+// CanRotate reports whether p publishes a new key pair beside the current
+// one ("New key pair", "Sign with the new key", "Retire").
+func (p Provider) CanRotate() bool {
+	return p.Keys != nil && p.PublicKeys != nil && p.NewKeyPair != nil && p.UseNewKey != nil && p.KeyPublished != nil && p.RetireKey != nil
+}

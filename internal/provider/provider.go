@@ -134,6 +134,9 @@ type Provider struct {
 	// Generate returns values tokendesk creates itself from the values to
 	// be saved (a key pair on first save); nil when there are none to add.
 	Generate func(values map[string]string) (map[string]string, error)
+	// Keys declares the key pairs tokendesk keeps for its tokens to the
+	// shared screens (values, wording); nil when it keeps none.
+	Keys *KeyPairs
 	// PublicKeys derives what may be published about a token's key pair;
 	// ok is false when it has none.
 	PublicKeys func(values map[string]string) (keys PublishedKeys, ok bool)

@@ -220,6 +220,12 @@ func build(ps Preset) provider.Provider {
 		PublicKeys: func(values map[string]string) (provider.PublishedKeys, bool) {
 			return publicKeys(values)
 		},
+		// No rotation: the app at the service is registered with one key.
+		Keys: &provider.KeyPairs{
+			KeyID: KeyKeyID, KeyIDMade: true, Service: ps.Name,
+			Where:    "the app's settings at " + ps.Name + " (private_key_jwt client authentication)",
+			Register: "In the app's settings at " + ps.Name + ", register the JWKS URL below (or the public key)",
+		},
 		Consent: &provider.Consent{
 			Needed:   func(values map[string]string) bool { return values[KeyGrantType] != GrantClientCredentials },
 			URL:      c.authURL,

@@ -118,6 +118,13 @@ var Provider = provider.Provider{
 		k, ok := Public(values)
 		return provider.PublishedKeys{PEM: k.PEM, JWKS: k.JWKS, Previous: k.Previous, Next: k.Next}, ok
 	},
+	Keys: &provider.KeyPairs{
+		KeyID: KeyKeyID, Method: KeySigning, SharedMethod: HS384,
+		NewMethods: []provider.Option{{Value: RS384, Label: "RS384 key pair kept by tokendesk"}, {Value: ES384, Label: "ES384 key pair kept by tokendesk"}},
+		Service:    "Redox", Where: "the Redox dashboard",
+		Register:  "In the Redox dashboard, open this OAuth API key and add the JWKS URL below (or paste the public key)",
+		JWKSCache: "5 minutes",
+	},
 	NewKeyPair:   Rotate,
 	UseNewKey:    UseNext,
 	RetireKey:    Retire,
