@@ -5,6 +5,14 @@ import (
 	"time"
 )
 
+// When formats a time for people.
+func When(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
 // Ago says how long before now t was ("3 hours ago"), for lists where the
 // exact time (When, shown on hover) matters less than its age.
 func Ago(t, now time.Time) string {

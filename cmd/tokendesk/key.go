@@ -69,7 +69,7 @@ func rotateDataKey(ctx context.Context, st *store.Store, stdout io.Writer) error
 	}
 	var printed time.Time
 	lastDone := -1
-	progress := func(force bool) (store.Keyring, error) {
+	progress := func(force bool) (store.KeyringStatus, error) {
 		kr, err := st.KeyringStatus(ctx)
 		if err != nil || kr.Rotation == nil {
 			return kr, err

@@ -30,8 +30,8 @@ type Source interface {
 	ClientByHash(ctx context.Context, hash string) (store.Client, error)
 	ResolveToken(ctx context.Context, appID int64, name string) (token.Token, error)
 	TokenValuesOf(ctx context.Context, id int64, fields []string) (map[string]string, error)
-	ChangesSince(ctx context.Context, after int64, limit int) ([]store.Change, error)
-	ChangesAmong(ctx context.Context, ids []int64) ([]store.Change, error)
+	ChangesSince(ctx context.Context, after int64, limit int) ([]store.ChangeLogEntry, error)
+	ChangesAmong(ctx context.Context, ids []int64) ([]store.ChangeLogEntry, error)
 	LatestChange(ctx context.Context) (int64, error)
 	PruneChanges(ctx context.Context, before time.Time) error
 	Writes() uint64
@@ -351,7 +351,7 @@ func (ix *Index) gapIDs() []int64 {
 // trackGaps forgets the gaps that late fills or that are older than
 // gapWait, and notes the ids that changes skip above seen. It reports
 // whether there are too many to track; the caller holds ix.sync.
-func (ix *Index) trackGaps(late, changes []store.Change, now time.Time) (tooMany bool) {
+func (ix *Index) trackGaps(late, changes []store.ChangeLogEntry, now time.Time) (tooMany bool) {
 	for _, c := range late {
 		delete(ix.gaps, c.ID)
 	}

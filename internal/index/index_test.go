@@ -184,8 +184,8 @@ type lateCommits struct {
 	hidden map[int64]bool
 }
 
-func (l *lateCommits) visible(cs []store.Change) []store.Change {
-	var out []store.Change
+func (l *lateCommits) visible(cs []store.ChangeLogEntry) []store.ChangeLogEntry {
+	var out []store.ChangeLogEntry
 	for _, c := range cs {
 		if !l.hidden[c.ID] {
 			out = append(out, c)
@@ -194,12 +194,12 @@ func (l *lateCommits) visible(cs []store.Change) []store.Change {
 	return out
 }
 
-func (l *lateCommits) ChangesSince(ctx context.Context, after int64, limit int) ([]store.Change, error) {
+func (l *lateCommits) ChangesSince(ctx context.Context, after int64, limit int) ([]store.ChangeLogEntry, error) {
 	cs, err := l.Store.ChangesSince(ctx, after, limit)
 	return l.visible(cs), err
 }
 
-func (l *lateCommits) ChangesAmong(ctx context.Context, ids []int64) ([]store.Change, error) {
+func (l *lateCommits) ChangesAmong(ctx context.Context, ids []int64) ([]store.ChangeLogEntry, error) {
 	cs, err := l.Store.ChangesAmong(ctx, ids)
 	return l.visible(cs), err
 }

@@ -48,11 +48,15 @@ func (sizedSource) TokenValuesOf(_ context.Context, id int64, fields []string) (
 	return out, nil
 }
 
-func (sizedSource) ChangesSince(context.Context, int64, int) ([]store.Change, error) { return nil, nil }
-func (sizedSource) ChangesAmong(context.Context, []int64) ([]store.Change, error)    { return nil, nil }
-func (sizedSource) LatestChange(context.Context) (int64, error)                      { return 0, nil }
-func (sizedSource) PruneChanges(context.Context, time.Time) error                    { return nil }
-func (sizedSource) Writes() uint64                                                   { return 0 }
+func (sizedSource) ChangesSince(context.Context, int64, int) ([]store.ChangeLogEntry, error) {
+	return nil, nil
+}
+func (sizedSource) ChangesAmong(context.Context, []int64) ([]store.ChangeLogEntry, error) {
+	return nil, nil
+}
+func (sizedSource) LatestChange(context.Context) (int64, error)   { return 0, nil }
+func (sizedSource) PruneChanges(context.Context, time.Time) error { return nil }
+func (sizedSource) Writes() uint64                                { return 0 }
 
 // BenchmarkIndexMemory100k reports what the index holds in memory for
 // 100,000 fetched tokens (each with its encoded answer kept), and 100 keys.

@@ -7,10 +7,11 @@ import (
 	"time"
 )
 
-// Change is one row of the change log (migration 00006): a write that can
-// change an answer of the runtime API. Triggers write the log; every process
-// reads it to keep its in-memory index current.
-type Change struct {
+// ChangeLogEntry is one row of the change log (migration 00006): a write
+// that can change an answer of the runtime API. Triggers write the log;
+// every process reads it to keep its in-memory index current. (Not a
+// token.Change, which is a write still to be made.)
+type ChangeLogEntry struct {
 	ID      int64
 	Kind    string // ChangeValue, ChangeName or ChangeAll
 	TokenID int64
@@ -33,15 +34,15 @@ const (
 func (s *Store) Writes() uint64 { return s.writes.Load() }
 
 // ChangesSince returns up to limit changes after id, oldest first.
-func (s *Store) ChangesSince(ctx context.Context, after int64, limit int) ([]Change, error) {
+func (s *Store) ChangesSince(ctx context.Context, after int64, limit int) ([]ChangeLogEntry, error) {
 	rows, err := s.read.QueryContext(ctx, "SELECT id, kind, ifnull(token_id, 0) FROM changes WHERE id > ? ORDER BY id LIMIT ?", after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: reading changes: %w", err)
 	}
 	defer rows.Close()
-	var out []Change
+	var out []ChangeLogEntry
 	for rows.Next() {
-		var c Change
+		var c ChangeLogEntry
 		if err := rows.Scan(&c.ID, &c.Kind, &c.TokenID); err != nil {
 			return nil, fmt.Errorf("store: reading changes: %w", err)
 		}
@@ -71,7 +72,7 @@ func (s *Store) PruneChanges(ctx context.Context, before time.Time) error {
 
 // ChangesAmong returns those of the changes ids that are in the log (a
 // reader's gaps: ids it skipped because they were not committed yet).
-func (s *Store) ChangesAmong(ctx context.Context, ids []int64) ([]Change, error) {
+func (s *Store) ChangesAmong(ctx context.Context, ids []int64) ([]ChangeLogEntry, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -84,9 +85,9 @@ func (s *Store) ChangesAmong(ctx context.Context, ids []int64) ([]Change, error)
 		return nil, fmt.Errorf("store: reading changes: %w", err)
 	}
 	defer rows.Close()
-	var out []Change
+	var out []ChangeLogEntry
 	for rows.Next() {
-		var c Change
+		var c ChangeLogEntry
 		if err := rows.Scan(&c.ID, &c.Kind, &c.TokenID); err != nil {
 			return nil, fmt.Errorf("store: reading changes: %w", err)
 		}

@@ -57,10 +57,10 @@ type KeyRotation struct {
 	FinishedAt time.Time
 }
 
-// Keyring is what the settings page shows: the data keys in use, the
+// KeyringStatus is what the settings page shows: the data keys in use, the
 // values still sealed straight under the master key (format v1), and the
-// rotation.
-type Keyring struct {
+// rotation. Counts and ids only; the keys themselves are secret.Keyring's.
+type KeyringStatus struct {
 	Keys     []DataKey
 	MasterV1 int
 	Rotation *KeyRotation
@@ -447,8 +447,8 @@ func (s *Store) retireOldKeys(ctx context.Context, r *rotationRow) (Reseal, erro
 
 // KeyringStatus reads the data keys, how many values each seals, and the
 // rotation, for the settings page and the command line.
-func (s *Store) KeyringStatus(ctx context.Context) (Keyring, error) {
-	var out Keyring
+func (s *Store) KeyringStatus(ctx context.Context) (KeyringStatus, error) {
+	var out KeyringStatus
 	counts := map[int64]int{}
 	// Only sealed values have a key id; key id 0 stands for format v1.
 	rows, err := s.read.QueryContext(ctx, `SELECT key_id, count(*) FROM token_values WHERE key_id IS NOT NULL GROUP BY key_id
