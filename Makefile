@@ -41,7 +41,7 @@ vendor-js:
 	npm ci --no-audit --no-fund
 	cp node_modules/htmx.org/dist/htmx.min.js static/js/htmx.min.js
 
-## demo: the console against the Redox and Zoom emulators, with an administrator ready
+## demo: the console against every provider's emulator (tokendesk emulate), with an administrator ready
 DEMO_ADDR ?= 127.0.0.1:8080
 EMU_ADDR  ?= 127.0.0.1:9090
 demo: build
@@ -50,7 +50,7 @@ demo: build
 	@./$(BIN) emulate --addr $(EMU_ADDR) --console-url http://$(DEMO_ADDR) & EMU=$$!; trap 'kill $$EMU 2>/dev/null' EXIT INT TERM; sleep 0.5; \
 	TOKENDESK_DATA_DIR=./data-demo TOKENDESK_ADDR=$(DEMO_ADDR) \
 	TOKENDESK_ADMIN_EMAIL=demo@tokendesk.test TOKENDESK_ADMIN_PASSWORD='demo password 123' \
-	TOKENDESK_REDOX_URL=http://$(EMU_ADDR) TOKENDESK_ZOOM_API_URL=http://$(EMU_ADDR) TOKENDESK_ZOOM_OAUTH_URL=http://$(EMU_ADDR) \
+	TOKENDESK_EMULATOR_URL=http://$(EMU_ADDR) \
 	TOKENDESK_ALLOW_PRIVATE_TARGETS=true \
 	./$(BIN) serve
 

@@ -3,9 +3,17 @@ package views
 // KeyPair is what a token's page shows of the key pair tokendesk keeps for
 // it, to be registered at the provider.
 type KeyPair struct {
-	// Where the key is registered, for providers other than Redox ("the
-	// app's settings at Box"); the Key ID is then shown with a copy button.
-	Where        string
+	// Service verifies the key ("Redox"); Where it is registered ("the
+	// Redox dashboard"); Register how, before a first token (the
+	// provider's words, completed by "under the Key ID …").
+	Service, Where, Register string
+	// KeyIDMade: tokendesk made the Key ID, shown with a copy button.
+	KeyIDMade bool
+	// CanRotate offers "New key pair" with NewMethods; JWKSCache is how
+	// long the service may keep an old JWKS ("5 minutes").
+	CanRotate    bool
+	NewMethods   []Option
+	JWKSCache    string
 	PublicKeyPEM string
 	JWKSURL      string
 	KeyID        string   // the current key's

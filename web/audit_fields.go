@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/tokendesk/tokendesk/internal/provider"
+	"github.com/tokendesk/tokendesk/internal/provider/keypair"
 	"github.com/tokendesk/tokendesk/internal/provider/oauth"
 	"github.com/tokendesk/tokendesk/internal/provider/redoxoauth"
 	"github.com/tokendesk/tokendesk/internal/token"
@@ -20,8 +21,8 @@ var auditFieldLabels = map[string]string{
 	"expires_at":               "Token Expiry",
 	"access_token":             "Access Token",
 	"refresh_token":            "Refresh Token",
-	redoxoauth.KeyPrevious:     "Previous key pairs (still published)",
-	redoxoauth.KeyNext:         "Next key pair (published, not yet signing)",
+	keypair.KeyPrevious:        "Previous key pairs (still published)",
+	keypair.KeyNext:            "Next key pair (published, not yet signing)",
 	token.KeyAwaiting:          "Key pair awaiting registration",
 	oauth.KeyInstanceURL:       "Instance URL",
 	oauth.KeyAPIURL:            "API URL",

@@ -93,7 +93,7 @@ func (s *Server) oauthCallback(c echo.Context) error {
 	default:
 		ctx, cancel := context.WithTimeout(ctx, actionTimeout)
 		defer cancel()
-		env := provider.Env{HTTP: s.HTTPClient, RedoxURL: s.Config.RedoxURL, ZoomAPIURL: s.Config.ZoomAPIURL, ZoomOAuthURL: s.Config.ZoomOAuthURL, Now: s.Now}
+		env := s.providerEnv()
 		g, err := p.Consent.Exchange(ctx, env, draft.Call, s.redirectURI(), code, string(verifier))
 		if err != nil {
 			res.Problem = err.Error()

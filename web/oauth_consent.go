@@ -146,7 +146,7 @@ func (s *Server) consentTrip(c echo.Context, p provider.Provider, appID, tokenID
 	rand.Read(b)
 	state := base64.RawURLEncoding.EncodeToString(b)
 	verifier := oauth2.GenerateVerifier()
-	env := provider.Env{HTTP: s.HTTPClient, RedoxURL: s.Config.RedoxURL, ZoomAPIURL: s.Config.ZoomAPIURL, ZoomOAuthURL: s.Config.ZoomOAuthURL, Now: s.Now}
+	env := s.providerEnv()
 	to, err := p.Consent.URL(env, draft.Call, s.redirectURI(), state, verifier)
 	if err != nil {
 		return "", consentProblem(err.Error())

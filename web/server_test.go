@@ -171,7 +171,7 @@ func newTestServer(t testing.TB, opts ...testOption) *testServer {
 	zoom.AddAccount(zoomtest.User{ID: "zu1", FirstName: "Ada", LastName: "Lovelace", Email: "ada@zoom.example", AccountID: zoomAccount})
 	zoom.AddJWTApp(zoomAccount, zoomKey, zoomSecret)
 	zoom.AddS2SApp(zoomAccount, zoomClient, zoomClientSecret)
-	cfg.RedoxURL, cfg.ZoomAPIURL, cfg.ZoomOAuthURL = redoxURL, zoomURL, zoomURL
+	pointAtEmulators(t, cfg.ProviderURLs, map[string]string{redoxtest.Emulator.Name: redoxURL, zoomtest.Emulator.Name: zoomURL})
 
 	logs := &syncBuffer{}
 	d := testSetup{Deps: Deps{
@@ -188,7 +188,7 @@ func newTestServer(t testing.TB, opts ...testOption) *testServer {
 		d.HTTPClient = netguard.NewProviderClient(provider.DefaultTimeout, func(context.Context) bool { return true })
 	}
 	if d.Renewer == nil {
-		env := provider.Env{HTTP: d.HTTPClient, RedoxURL: cfg.RedoxURL, ZoomAPIURL: cfg.ZoomAPIURL, ZoomOAuthURL: cfg.ZoomOAuthURL, Now: clock.Now}
+		env := ProviderEnv(cfg, d.HTTPClient, clock.Now)
 		w := renewal.New(st, registry.ByID, env, d.Logger, renewal.NewMetrics(prometheus.NewRegistry(), st, clock.Now, registry.Retired()))
 		w.Clock, w.Jitter, w.Spread = renewal.TimeFrom(clock.Now), func() float64 { return 0.5 }, 0
 		d.Renewer = w

@@ -59,7 +59,7 @@ func (s *Server) runAction(c echo.Context, f *tokenForm, action string) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), actionTimeout)
 	defer cancel()
-	env := provider.Env{HTTP: s.HTTPClient, RedoxURL: s.Config.RedoxURL, ZoomAPIURL: s.Config.ZoomAPIURL, ZoomOAuthURL: s.Config.ZoomOAuthURL, Now: s.Now}
+	env := s.providerEnv()
 	res := f.p.Actions[action](ctx, env, values)
 
 	// Providers redact what a vendor said where they quote it

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -23,8 +24,8 @@ func (s *Server) newKeyPair(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if p.NewKeyPair == nil || p.PublicKeys == nil || p.KeyPublished == nil {
-		return userError(http.StatusBadRequest, "This kind of token has no key pair.")
+	if !p.CanRotate() {
+		return userError(http.StatusBadRequest, "This kind of token has no key pair to replace here.")
 	}
 	ctx := c.Request().Context()
 	values, err := s.Store.TokenValues(ctx, t.ID)
@@ -44,8 +45,8 @@ func (s *Server) newKeyPair(c echo.Context) error {
 	if problem == "" && p.KeyPublished(values, kid) {
 		problem = fmt.Sprintf("The Key ID “%s” is already published; choose one of its own for the new key pair.", kid)
 	}
-	if problem == "" && method != "" && method != "rs384" && method != "es384" {
-		problem = "Choose RS384 or ES384 for the new key pair."
+	if problem == "" && method != "" && !slices.ContainsFunc(p.Keys.NewMethods, func(o provider.Option) bool { return o.Value == method }) {
+		problem = "Choose " + methodNames(p.Keys.NewMethods) + " for the new key pair."
 	}
 	if problem != "" {
 		saved, err := s.visibleValues(c, t, p)
@@ -61,9 +62,24 @@ func (s *Server) newKeyPair(c echo.Context) error {
 	if err := s.saveKeyValues(c, t, p, values, set); err != nil {
 		return err
 	}
+	k := p.Keys
 	s.flash(c, fmt.Sprintf("New key pair under Key ID “%s”: it is published in the JWKS, and the current key (%s) keeps signing. "+
-		"Once Redox has it (a registered JWKS URL lists it within 5 minutes; a public key must be added in the Redox dashboard), press “Sign with the new key”.", kid, values["key_id"]))
+		"Once %s has it (a registered JWKS URL lists it within %s; a public key must be added in %s), press “Sign with the new key”.",
+		kid, values[k.KeyID], k.Service, k.JWKSCache, k.Where))
 	return c.Redirect(http.StatusSeeOther, scopeOf(c).tokenURL(t.ID))
+}
+
+// methodNames lists the new key pair's methods as a person reads them:
+// "RS384 or ES384" (each label's first word).
+func methodNames(opts []provider.Option) string {
+	var names []string
+	for _, o := range opts {
+		names = append(names, strings.Fields(o.Label)[0])
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // keyIDProblem says what is wrong with a typed Key ID, if anything.

@@ -13,7 +13,7 @@ func (s *Server) retireKey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if p.RetireKey == nil {
+	if !p.CanRotate() {
 		return userError(http.StatusBadRequest, "This kind of token has no key pair.")
 	}
 	values, err := s.Store.TokenValues(c.Request().Context(), t.ID)

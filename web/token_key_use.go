@@ -15,7 +15,7 @@ func (s *Server) useNewKey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if p.UseNewKey == nil {
+	if !p.CanRotate() {
 		return userError(http.StatusBadRequest, "This kind of token has no key pair.")
 	}
 	values, err := s.Store.TokenValues(c.Request().Context(), t.ID)
@@ -30,6 +30,6 @@ func (s *Server) useNewKey(c echo.Context) error {
 		return err
 	}
 	s.flash(c, fmt.Sprintf("The key “%s” signs from now on. The previous key (%s) stays in the JWKS until you retire it.",
-		truncateRunes(set["key_id"], 100), truncateRunes(values["key_id"], 100)))
+		truncateRunes(set[p.Keys.KeyID], 100), truncateRunes(values[p.Keys.KeyID], 100)))
 	return c.Redirect(http.StatusSeeOther, scopeOf(c).tokenURL(t.ID))
 }

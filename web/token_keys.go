@@ -13,12 +13,14 @@ import (
 
 // keyAwaitingStatus is the renewal status of a token whose new key pair
 // nobody has registered at the provider yet.
-const keyAwaitingStatus = "Waiting for the key to be registered in Redox"
+func keyAwaitingStatus(k *provider.KeyPairs) string {
+	return "Waiting for the key to be registered in " + k.Service
+}
 
 // keyPair is what a token's page shows of its key pair for registration at
 // the provider: the public key and the JWKS URL; nil when it has none.
 func (s *Server) keyPair(ctx context.Context, p provider.Provider, id int64) (*views.KeyPair, error) {
-	if p.PublicKeys == nil || id == 0 {
+	if p.PublicKeys == nil || p.Keys == nil || id == 0 {
 		return nil, nil
 	}
 	values, err := s.Store.TokenValues(ctx, id)
@@ -40,8 +42,14 @@ func (s *Server) keyPair(ctx context.Context, p provider.Provider, id int64) (*v
 	if err != nil {
 		return nil, err
 	}
-	return &views.KeyPair{PublicKeyPEM: keys.PEM, JWKSURL: s.jwksURL(set.Slug), KeyID: values["key_id"], Previous: keys.Previous,
-		Next: keys.Next, Awaiting: values[token.KeyAwaiting] != "", Where: keysWhere(p), CertificatePEM: keys.Certificate}, nil
+	k := p.Keys
+	kp := &views.KeyPair{PublicKeyPEM: keys.PEM, JWKSURL: s.jwksURL(set.Slug), KeyID: values[k.KeyID], Previous: keys.Previous,
+		Next: keys.Next, Awaiting: values[token.KeyAwaiting] != "", CertificatePEM: keys.Certificate,
+		Service: k.Service, Where: k.Where, Register: k.Register, KeyIDMade: k.KeyIDMade, CanRotate: p.CanRotate(), JWKSCache: k.JWKSCache}
+	for _, o := range k.NewMethods {
+		kp.NewMethods = append(kp.NewMethods, views.Option{Value: o.Value, Label: o.Label})
+	}
+	return kp, nil
 }
 
 func (s *Server) jwksURL(slug string) string {
@@ -56,43 +64,35 @@ func (s *Server) jwksURL(slug string) string {
 // never replaced in place (that is an outage: the new key signs before
 // anyone registered it), and no Key ID names two different keys.
 func (s *Server) keyFieldErrors(ctx context.Context, p provider.Provider, in token.Input, t *token.Token) (token.FieldErrors, error) {
-	if p.KeyPublished == nil || p.PublicKeys == nil || t == nil {
+	if !p.CanRotate() || t == nil {
 		return nil, nil
 	}
 	values, err := s.Store.TokenValues(ctx, t.ID)
 	if err != nil {
 		return nil, err
 	}
-	kid, method := in.Values["key_id"], in.Values["signing_method"]
+	keyID, methodKey := p.Keys.KeyID, p.Keys.Method
+	kid, method := in.Values[keyID], in.Values[methodKey]
 	errs := token.FieldErrors{}
 	if _, hasPair := p.PublicKeys(values); hasPair {
 		const how = "Use “New key pair” below instead: the new key is published in the JWKS beside the current one, which keeps signing until you press “Sign with the new key”."
-		if kid != values["key_id"] {
+		if kid != values[keyID] {
 			if p.KeyPublished(values, kid) {
-				errs["key_id"] = fmt.Sprintf("The Key ID “%s” is already published in this token's JWKS for another key. %s", truncateRunes(kid, 100), how)
+				errs[keyID] = fmt.Sprintf("The Key ID “%s” is already published in this token's JWKS for another key. %s", truncateRunes(kid, 100), how)
 			} else {
-				errs["key_id"] = fmt.Sprintf("Changing the Key ID here would sign with an unregistered key at once (keep “%s”). %s", truncateRunes(values["key_id"], 100), how)
+				errs[keyID] = fmt.Sprintf("Changing the Key ID here would sign with an unregistered key at once (keep “%s”). %s", truncateRunes(values[keyID], 100), how)
 			}
 		}
-		if method != values["signing_method"] && method != "hs384" {
-			errs["signing_method"] = "Changing the Signing Method here would replace the registered key pair at once. " + how
+		if methodKey != "" && method != values[methodKey] && method != p.Keys.SharedMethod {
+			errs[methodKey] = "Changing the Signing Method here would replace the registered key pair at once. " + how
 		}
-	} else if kid != values["key_id"] && p.KeyPublished(values, kid) {
-		errs["key_id"] = fmt.Sprintf("The Key ID “%s” is already published in this token's JWKS for another key; choose one of its own.", truncateRunes(kid, 100))
+	} else if kid != values[keyID] && p.KeyPublished(values, kid) {
+		errs[keyID] = fmt.Sprintf("The Key ID “%s” is already published in this token's JWKS for another key; choose one of its own.", truncateRunes(kid, 100))
 	}
 	if len(errs) == 0 {
 		return nil, nil
 	}
 	return errs, nil
-}
-
-// keysWhere names where an OAuth 2.0 client's key pair is registered ("" for
-// Redox, whose panel says so in its own words).
-func keysWhere(p provider.Provider) string {
-	if p.Consent == nil {
-		return ""
-	}
-	return "the app's settings at " + p.Name + " (private_key_jwt client authentication)"
 }
 
 // hasKeyPair reports whether token id keeps a key pair to register at the

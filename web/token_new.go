@@ -89,7 +89,7 @@ func (s *Server) renderTokenForm(c echo.Context, status int, f *tokenForm) error
 			if kp.Awaiting && m.Renewal != nil {
 				// The status stays the list's (token.Status: "Not connected
 				// yet" until a first token); the schedule says what it waits for.
-				m.Renewal.NextRenewal = keyAwaitingStatus + ": not scheduled until Redox accepts the key"
+				m.Renewal.NextRenewal = keyAwaitingStatus(f.p.Keys) + ": not scheduled until " + f.p.Keys.Service + " accepts the key"
 			}
 		}
 		m.KeyPair = kp

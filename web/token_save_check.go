@@ -25,7 +25,7 @@ func (s *Server) testSaved(c echo.Context, p provider.Provider, t token.Token) (
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), actionTimeout)
 	defer cancel()
-	env := provider.Env{HTTP: s.HTTPClient, RedoxURL: s.Config.RedoxURL, ZoomAPIURL: s.Config.ZoomAPIURL, ZoomOAuthURL: s.Config.ZoomOAuthURL, Now: s.Now}
+	env := s.providerEnv()
 	res := p.Actions[p.SaveTest](ctx, env, values)
 	if res.Untested {
 		return "", true

@@ -12,41 +12,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tokendesk/tokendesk/internal/provider/oauth/oauthtest"
-	"github.com/tokendesk/tokendesk/internal/provider/redox/redoxtest"
-	"github.com/tokendesk/tokendesk/internal/provider/zoom/zoomtest"
+	"github.com/tokendesk/tokendesk/internal/provider"
+	"github.com/tokendesk/tokendesk/internal/provider/registry"
 )
 
-// Demo credentials the emulators accept. They reach nothing real.
-const (
-	demoRedoxKey         = "demo-redox-api-key"
-	demoRedoxSecret      = "demo-redox-secret"
-	demoRedoxClient      = "demo-redox-client-id"
-	demoRedoxKeyID       = "demo-redox-kid"
-	demoRedoxShared      = "demo-redox-shared-secret"
-	demoZoomKey          = "demo-zoom-api-key"
-	demoZoomSecret       = "demo-zoom-api-secret"
-	demoZoomAccount      = "demo-zoom-account"
-	demoZoomClient       = "demo-zoom-client-id"
-	demoZoomClientSecret = "demo-zoom-client-secret"
-	demoZoomUserClient   = "demo-zoom-user-client-id"
-	demoZoomUserSecret   = "demo-zoom-user-client-secret"
-	demoOAuthClient      = "demo-oauth-client-id"
-	demoOAuthSecret      = "demo-oauth-client-secret"
-	demoOAuthPostClient  = "demo-oauth-post-client-id"
-	demoOAuthPostSecret  = "demo-oauth-post-client-secret"
-	demoOAuthJWTClient   = "demo-oauth-jwt-client-id"
-	// oauthPrefix is where the generic OAuth 2.0 authorization server is
-	// served, beside Zoom's own /oauth/ paths.
-	oauthPrefix = "/oauth2"
-	// consoleCallback is the console's fixed OAuth 2.0 redirect path.
-	consoleCallback = "/oauth/callback"
-	// demoRefreshTTL is the demo authorization server's refresh token
-	// lifetime (Box's), so the console has an end of the grant to show.
-	demoRefreshTTL = 60 * 24 * time.Hour
-)
+// consoleCallback is the console's fixed OAuth 2.0 redirect path.
+const consoleCallback = "/oauth/callback"
 
-// emulate serves the Redox, Zoom and OAuth 2.0 emulators on one loopback
+// emulate serves every registered provider's emulator on one loopback
 // port, so the console can be pointed at them on a machine that cannot
 // reach the real services.
 func emulate(ctx context.Context, args []string, stdout io.Writer) error {
@@ -67,68 +40,13 @@ func emulate(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	base := "http://" + ln.Addr().String()
 
-	redox := redoxtest.New().AddKey(demoRedoxKey, demoRedoxSecret).
-		AddOAuthKey(demoRedoxClient, demoRedoxKeyID, []byte(demoRedoxShared))
-	redox.SetBaseURL(base)
-	zoom := zoomtest.New().
-		AddAccount(zoomtest.User{ID: "demo-user", FirstName: "Demo", LastName: "Admin", Email: "demo.admin@zoom.example", AccountID: demoZoomAccount}).
-		AddJWTApp(demoZoomAccount, demoZoomKey, demoZoomSecret).
-		AddS2SApp(demoZoomAccount, demoZoomClient, demoZoomClientSecret).
-		AddUserApp(demoZoomAccount, demoZoomUserClient, demoZoomUserSecret, redirectURI)
-	zoom.SetBaseURL(base)
-	oauth := oauthtest.New(oauthtest.Options{RefreshTTL: demoRefreshTTL}).
-		AddClient(oauthtest.Client{ID: demoOAuthClient, Secret: demoOAuthSecret, Name: "tokendesk demo (HTTP Basic)",
-			RedirectURIs: []string{redirectURI}, AuthMethod: oauthtest.ClientSecretBasic, ClientCredentials: true}).
-		AddClient(oauthtest.Client{ID: demoOAuthPostClient, Secret: demoOAuthPostSecret, Name: "tokendesk demo (secret in the request body)",
-			RedirectURIs: []string{redirectURI}, AuthMethod: oauthtest.ClientSecretPost, ClientCredentials: true}).
-		AddClient(oauthtest.Client{ID: demoOAuthJWTClient, Name: "tokendesk demo (Signed JWT)",
-			RedirectURIs: []string{redirectURI}, AuthMethod: oauthtest.PrivateKeyJWT, ClientCredentials: true})
-	oauth.SetBaseURL(base + oauthPrefix)
-	defer redox.Close()
-	defer zoom.Close()
-	defer oauth.Close()
-
-	mux := http.NewServeMux()
-	mux.Handle("/auth/", redox)
-	mux.Handle("/v2/auth/token", redox)
-	mux.Handle("/dashboard/", redox)
-	mux.Handle("/endpoint", redox)
-	mux.Handle("/query", redox)
-	mux.Handle("/oauth/token", zoom)
-	mux.Handle("/oauth/authorize", zoom)
-	mux.Handle(oauthPrefix+"/", http.StripPrefix(oauthPrefix, oauth))
-	mux.Handle("/v2/", zoom)
+	mux, names, help, serves, closeAll := mountEmulators(base, redirectURI)
+	defer closeAll()
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
-	fmt.Fprintf(stdout, `Redox and Zoom emulators on %[1]s
-
-  Redox                          API Key %[2]s   Secret %[3]s
-  Redox (OAuth 2.0)              Client ID %[9]s   Key ID %[10]s   Signing Method HS384, Shared Secret %[11]s
-                                 With an RS384/ES384 key pair, any Client ID: register the token's JWKS URL (shown on its page)
-                                 at %[1]s/dashboard/jwks, as in the Redox dashboard; until then Redox answers "Public key not found".
-  Zoom (Server-to-Server OAuth)  Account ID %[6]s   Client ID %[7]s   Client Secret %[8]s
-  Zoom (JWT app)                 API Key %[4]s   API Secret %[5]s
-                                 (refused with code 124, as real Zoom has refused every JWT app since 2023)
-
-  Zoom user OAuth                Client ID %[12]s   Client Secret %[13]s
-                                 Authorization URL %[1]s/oauth/authorize   Token URL %[1]s/oauth/token
-                                 (or the preset's zoom.us URLs as they come: TOKENDESK_ZOOM_OAUTH_URL sends them here;
-                                 Test Connection names the Zoom user reached, through %[1]s/v2/users/me)
-  OAuth 2.0                      Authorization URL %[14]s   Token URL %[15]s   Test URL %[16]s
-                                 HTTP Basic:               Client ID %[17]s   Client Secret %[18]s
-                                 In the request body:      Client ID %[19]s   Client Secret %[20]s
-                                 Signed JWT:               Client ID %[23]s   then register the token's JWKS URL
-                                                           (shown on its page) at %[24]s
-                                 All may also use Client Credentials; any scope is allowed. Refresh tokens are
-                                 single use (each renewal gets a new one) and last %[21]d days.
-  Redirect URI registered for the OAuth 2.0 and Zoom user OAuth apps: %[22]s
-
-Point tokendesk at them:
-  TOKENDESK_REDOX_URL=%[1]s TOKENDESK_ZOOM_API_URL=%[1]s TOKENDESK_ZOOM_OAUTH_URL=%[1]s tokendesk serve
-`, base, demoRedoxKey, demoRedoxSecret, demoZoomKey, demoZoomSecret, demoZoomAccount, demoZoomClient, demoZoomClientSecret,
-		demoRedoxClient, demoRedoxKeyID, demoRedoxShared, demoZoomUserClient, demoZoomUserSecret,
-		oauth.AuthURL(), oauth.TokenURL(), oauth.UserinfoURL(), demoOAuthClient, demoOAuthSecret, demoOAuthPostClient, demoOAuthPostSecret,
-		int(demoRefreshTTL/(24*time.Hour)), redirectURI, demoOAuthJWTClient, base+oauthPrefix+"/dashboard/jwks")
+	fmt.Fprintf(stdout, "%s emulators on %s\n\n%s\n\n  Redirect URI registered for the demo OAuth 2.0 apps: %s\n\n"+
+		"Point tokendesk at them:\n  TOKENDESK_EMULATOR_URL=%s tokendesk serve\n  (or one by one: %s tokendesk serve)\n",
+		listed(names), base, strings.Join(help, "\n"), redirectURI, base, strings.Join(serves, " "))
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -143,4 +61,46 @@ Point tokendesk at them:
 		return err
 	}
 	return nil
+}
+
+// indent sets an emulator's help under the banner's first line.
+func indent(help string) string {
+	return "  " + strings.ReplaceAll(help, "\n", "\n  ")
+}
+
+// listed joins names as a sentence does: "A, B and C".
+func listed(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// mountEmulators serves every registered emulator, with its demo
+// credentials, on one mux: each answers its own paths (or everything under
+// its prefix). It returns their names, printed help and the settings that
+// point tokendesk at the base URLs they serve.
+func mountEmulators(base, redirectURI string) (mux *http.ServeMux, names, help, serves []string, closeAll func()) {
+	mux = http.NewServeMux()
+	var closers []func()
+	for _, e := range registry.Emulators() {
+		demo := e.Demo(base+e.Prefix, redirectURI)
+		closers = append(closers, demo.Close)
+		if e.Prefix != "" {
+			mux.Handle(e.Prefix+"/", http.StripPrefix(e.Prefix, demo.Handler))
+		}
+		for _, p := range e.Paths {
+			mux.Handle(p, demo.Handler)
+		}
+		names = append(names, e.Name)
+		help = append(help, indent(demo.Help))
+		for _, name := range e.Serves {
+			serves = append(serves, provider.BaseURL{Name: name}.EnvVar()+"="+base)
+		}
+	}
+	return mux, names, help, serves, func() {
+		for _, c := range closers {
+			c()
+		}
+	}
 }

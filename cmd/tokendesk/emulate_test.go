@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/tokendesk/tokendesk/internal/provider"
+	"github.com/tokendesk/tokendesk/internal/provider/registry"
 	"golang.org/x/oauth2"
 )
 
@@ -28,7 +31,8 @@ func startEmulate(t *testing.T, args ...string) (string, *lockedBuffer) {
 	})
 	for i := 0; i < 100; i++ {
 		if line, _, ok := strings.Cut(out.String(), "\n"); ok {
-			return strings.TrimPrefix(line, "Redox and Zoom emulators on "), out
+			_, base, _ := strings.Cut(line, " emulators on ")
+			return base, out
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -139,5 +143,36 @@ func TestEmulateRefusesABadConsoleURL(t *testing.T) {
 	err := emulate(context.Background(), []string{"--addr", "127.0.0.1:0", "--console-url", "console.test"}, &lockedBuffer{})
 	if err == nil || !strings.Contains(err.Error(), "--console-url") {
 		t.Fatalf("a console URL without a scheme: %v", err)
+	}
+}
+
+// emulate serves every registered emulator without naming one: each
+// answers on its declared paths, its demo credentials are printed, and the
+// base URLs it serves are in the printed set-up.
+func TestEmulateMountsEveryRegisteredEmulator(t *testing.T) {
+	base, out := startEmulate(t)
+	mux, _, _, _, closeAll := mountEmulators(base, "http://127.0.0.1:8080/oauth/callback")
+	defer closeAll()
+	for _, e := range registry.Emulators() {
+		paths := append([]string(nil), e.Paths...)
+		if e.Prefix != "" {
+			paths = append(paths, e.Prefix+"/")
+		}
+		for _, p := range paths {
+			if _, pattern := mux.Handler(httptest.NewRequest(http.MethodPost, base+p, nil)); pattern != p {
+				t.Errorf("%s: %s is served by %q", e.Name, p, pattern)
+			}
+		}
+		if !strings.Contains(out.String(), e.Name) {
+			t.Errorf("emulate does not print %s's demo", e.Name)
+		}
+		for _, n := range e.Serves {
+			if env := (provider.BaseURL{Name: n}).EnvVar() + "=" + base; !strings.Contains(out.String(), env) {
+				t.Errorf("emulate does not print %s", env)
+			}
+		}
+	}
+	if !strings.Contains(out.String(), "TOKENDESK_EMULATOR_URL="+base) {
+		t.Errorf("emulate does not print TOKENDESK_EMULATOR_URL:\n%s", out)
 	}
 }

@@ -247,7 +247,7 @@ func TestEmulateServesTheDemoCredentials(t *testing.T) {
 	for i := 0; i < 100 && base == ""; i++ {
 		time.Sleep(20 * time.Millisecond)
 		if line, _, ok := strings.Cut(out.String(), "\n"); ok {
-			base = strings.TrimPrefix(line, "Redox and Zoom emulators on ")
+			_, base, _ = strings.Cut(line, " emulators on ")
 		}
 	}
 	if !strings.HasPrefix(base, "http://127.0.0.1:") || !strings.Contains(out.String(), demoRedoxSecret) {

@@ -19,7 +19,6 @@ import (
 	"github.com/tokendesk/tokendesk/internal/auth"
 	"github.com/tokendesk/tokendesk/internal/config"
 	"github.com/tokendesk/tokendesk/internal/notify"
-	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
 	"github.com/tokendesk/tokendesk/internal/renewal"
 	"github.com/tokendesk/tokendesk/internal/secret"
@@ -61,7 +60,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	httpClient := web.NewProviderClient(cfg, st)
-	env := provider.Env{HTTP: httpClient, RedoxURL: cfg.RedoxURL, ZoomAPIURL: cfg.ZoomAPIURL, ZoomOAuthURL: cfg.ZoomOAuthURL, Now: time.Now}
+	env := web.ProviderEnv(cfg, httpClient, time.Now)
 	worker := renewal.New(st, registry.ByID, env, logger.With("component", "renewal"), renewal.NewMetrics(reg, st, time.Now, registry.Retired()))
 	worker.Parallel = cfg.RenewalWorkers
 

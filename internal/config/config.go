@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/tokendesk/tokendesk/internal/provider/registry"
 	"github.com/tokendesk/tokendesk/internal/secret"
 )
 
@@ -30,12 +31,13 @@ type Config struct {
 	BaseURL       *url.URL
 	AdminEmail    string
 	AdminPassword string
-	RedoxURL      string
-	ZoomAPIURL    string
-	ZoomOAuthURL  string
-	AllowPlain    bool
-	LogFormat     string // text or json
-	LogLevel      slog.Level
+	// ProviderURLs are the base URLs the registered providers declare, by
+	// provider.BaseURL.Name, as configured (TOKENDESK_<NAME>_URL) or by
+	// default the real services'; provider.Env carries them.
+	ProviderURLs map[string]string
+	AllowPlain   bool
+	LogFormat    string // text or json
+	LogLevel     slog.Level
 	// RenewalWorkers bounds how many renewals run at once.
 	RenewalWorkers int
 	// APIRateLimit is how many runtime API requests a second one key may make.
@@ -97,15 +99,13 @@ type setting struct {
 	def              string
 }
 
-var settings = []setting{
+var settings = append([]setting{
 	{"TOKENDESK_ADDR", "addr", "address to listen on", "127.0.0.1:8080"},
 	{"TOKENDESK_DATA_DIR", "data-dir", "directory for the database and master key", "./data"},
 	{"TOKENDESK_DATABASE_URL", "database-url", "SQLite database file (default: tokendesk.db in the data dir) or postgres:// URL", ""},
 	{"TOKENDESK_MASTER_KEY_FILE", "master-key-file", "file holding the base64 master key (default: master.key in the data dir)", ""},
 	{"TOKENDESK_BASE_URL", "base-url", "public base URL (default: http:// + addr)", ""},
-	{"TOKENDESK_REDOX_URL", "redox-url", "Redox API base URL", "https://api.redoxengine.com"},
-	{"TOKENDESK_ZOOM_API_URL", "zoom-api-url", "Zoom API base URL", "https://api.zoom.us"},
-	{"TOKENDESK_ZOOM_OAUTH_URL", "zoom-oauth-url", "Zoom OAuth base URL", "https://zoom.us"},
+	{"TOKENDESK_EMULATOR_URL", "emulator-url", "point every provider base URL not set on its own at this emulator (tokendesk emulate)", ""},
 	{"TOKENDESK_ALLOW_PLAINTEXT", "allow-plaintext", "allow tokens whose credentials are stored unencrypted", "false"},
 	{"TOKENDESK_ALLOW_PRIVATE_TARGETS", "allow-private-targets", "let provider calls to typed URLs (Token URL, Authorization URL) reach loopback and private addresses, whatever Settings says", "false"},
 	{"TOKENDESK_LOG_FORMAT", "log-format", "log format: text or json", "text"},
@@ -114,6 +114,17 @@ var settings = []setting{
 	{"TOKENDESK_API_RATE_LIMIT", "api-rate-limit", "runtime API requests a second per client key (bursts of twice that)", "50"},
 	{"TOKENDESK_TRUSTED_PROXIES", "trusted-proxies", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed (default: none, the header is ignored)", ""},
 	{"TOKENDESK_SMTP_URL", "smtp-url", "mail server for e-mail notifications: smtp://user:pass@host:port?from=…&to=… (default: none)", ""},
+}, providerSettings()...)
+
+// providerSettings are the registered providers' base URLs, each
+// overridable as TOKENDESK_<NAME>_URL or --<name>-url (TOKENDESK_REDOX_URL,
+// TOKENDESK_ZOOM_API_URL, TOKENDESK_ZOOM_OAUTH_URL, …).
+func providerSettings() []setting {
+	var out []setting
+	for _, b := range registry.BaseURLs() {
+		out = append(out, setting{b.EnvVar(), b.Flag(), b.Label, b.Default})
+	}
+	return out
 }
 
 // Error names the setting that stopped start-up.
@@ -202,19 +213,23 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	}
 	c.BaseURL = u
 
-	for _, p := range []struct {
-		env string
-		dst *string
-	}{
-		{"TOKENDESK_REDOX_URL", &c.RedoxURL},
-		{"TOKENDESK_ZOOM_API_URL", &c.ZoomAPIURL},
-		{"TOKENDESK_ZOOM_OAUTH_URL", &c.ZoomOAuthURL},
-	} {
-		u, err := parseHTTPURL(get(p.env))
-		if err != nil {
-			return c, &Error{name(p.env), err.Error()}
+	emulator := get("TOKENDESK_EMULATOR_URL")
+	if emulator != "" {
+		if _, err := parseHTTPURL(emulator); err != nil {
+			return c, &Error{name("TOKENDESK_EMULATOR_URL"), err.Error()}
 		}
-		*p.dst = strings.TrimRight(u.String(), "/")
+	}
+	c.ProviderURLs = map[string]string{}
+	for _, b := range registry.BaseURLs() {
+		raw := get(b.EnvVar())
+		if _, set := lookup(getenv, b.EnvVar()); emulator != "" && !set && !fromFlag[b.Flag()] {
+			raw = emulator
+		}
+		u, err := parseHTTPURL(raw)
+		if err != nil {
+			return c, &Error{name(b.EnvVar()), err.Error()}
+		}
+		c.ProviderURLs[b.Name] = strings.TrimRight(u.String(), "/")
 	}
 
 	c.AllowPlain, err = strconv.ParseBool(get("TOKENDESK_ALLOW_PLAINTEXT"))

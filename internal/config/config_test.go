@@ -30,8 +30,8 @@ func TestDefaults(t *testing.T) {
 	if c.BaseURL.String() != "http://127.0.0.1:8080" || c.SecureCookies() {
 		t.Errorf("base url = %v secure=%v", c.BaseURL, c.SecureCookies())
 	}
-	if c.RedoxURL != "https://api.redoxengine.com" || c.ZoomAPIURL != "https://api.zoom.us" || c.ZoomOAuthURL != "https://zoom.us" {
-		t.Errorf("provider urls = %q %q %q", c.RedoxURL, c.ZoomAPIURL, c.ZoomOAuthURL)
+	if u := c.ProviderURLs; u["redox"] != "https://api.redoxengine.com" || u["zoom_api"] != "https://api.zoom.us" || u["zoom_oauth"] != "https://zoom.us" {
+		t.Errorf("provider urls = %q %q %q", u["redox"], u["zoom_api"], u["zoom_oauth"])
 	}
 	if c.AllowPlain || c.LogFormat != "text" || c.LogLevel != slog.LevelInfo || c.RenewalWorkers != 8 {
 		t.Errorf("plain=%v format=%q level=%v", c.AllowPlain, c.LogFormat, c.LogLevel)

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -11,15 +12,20 @@ import (
 // reports every step it took.
 type Action func(ctx context.Context, env Env, values map[string]string) Result
 
-// Env is where providers are reached; the real base URLs are the defaults
-// and the emulators replace them in tests and the demo.
+// Env is where providers are reached: the base URLs the providers declare
+// (BaseURL), as configured; the real services are the defaults and the
+// emulators replace them in tests and the demo.
 type Env struct {
-	HTTP         *http.Client
-	RedoxURL     string
-	ZoomAPIURL   string
-	ZoomOAuthURL string
-	Now          func() time.Time
+	HTTP *http.Client
+	// URLs are the configured base URLs by BaseURL.Name; a name missing
+	// (or "") means the declared default.
+	URLs map[string]string
+	Now  func() time.Time
 }
+
+// URL is the configured base URL declared as name, without a trailing
+// slash; "" when none is configured (the provider's default applies).
+func (e Env) URL(name string) string { return strings.TrimRight(e.URLs[name], "/") }
 
 // Result is an action's outcome as a person should see it.
 type Result struct {

@@ -116,7 +116,10 @@ type Provider struct {
 	Summary string // the documented one-line purpose
 	// Detail explains the provider in the picker (optional).
 	Detail string
-	Fields []Field
+	// BaseURLs are the service addresses the provider calls, each
+	// overridable by configuration; Env.URL(name) is the configured one.
+	BaseURLs []BaseURL
+	Fields   []Field
 	// Actions wires the screen's buttons, by Field.Action.
 	Actions map[string]Action
 	// SaveTest names the action Save runs on the saved values to test
@@ -131,6 +134,9 @@ type Provider struct {
 	// Generate returns values tokendesk creates itself from the values to
 	// be saved (a key pair on first save); nil when there are none to add.
 	Generate func(values map[string]string) (map[string]string, error)
+	// Keys declares the key pairs tokendesk keeps for its tokens to the
+	// shared screens (values, wording); nil when it keeps none.
+	Keys *KeyPairs
 	// PublicKeys derives what may be published about a token's key pair;
 	// ok is false when it has none.
 	PublicKeys func(values map[string]string) (keys PublishedKeys, ok bool)

@@ -134,7 +134,7 @@ func newFixtureAt(t testing.TB, c *clock, url string) *fixture {
 	f.redox, base = redoxtest.Start(t)
 	f.redox.SetClock(f.clock.Now)
 	f.redox.AddKey("key-1", "secret-1").AddKey("key-2", "secret-2")
-	f.env = provider.Env{HTTP: &http.Client{Timeout: provider.DefaultTimeout}, RedoxURL: base, Now: f.clock.Now}
+	f.env = provider.Env{HTTP: &http.Client{Timeout: provider.DefaultTimeout}, URLs: map[string]string{"redox": base}, Now: f.clock.Now}
 	f.reg = prometheus.NewRegistry()
 	f.worker = f.newWorker(f.store, "worker-a", NewMetrics(f.reg, f.store, f.clock.Now, nil))
 	return f

@@ -120,10 +120,11 @@ func build(ps Preset) provider.Provider {
 		rate = "1h"
 	}
 	p := provider.Provider{
-		ID:      ps.ID,
-		Name:    ps.Name,
-		Summary: "Configure an access token to connect to " + name + " with OAuth 2.0.",
-		Detail:  ps.Detail,
+		ID:       ps.ID,
+		Name:     ps.Name,
+		Summary:  "Configure an access token to connect to " + name + " with OAuth 2.0.",
+		Detail:   ps.Detail,
+		BaseURLs: ps.BaseURLs,
 		Fields: []provider.Field{
 			provider.NameField("Specifies the unique name for your connection to " + name + "."),
 			provider.DescriptionField(),
@@ -218,6 +219,12 @@ func build(ps Preset) provider.Provider {
 		Kept: []string{KeyPrivateKey, KeyKeyID},
 		PublicKeys: func(values map[string]string) (provider.PublishedKeys, bool) {
 			return publicKeys(values)
+		},
+		// No rotation: the app at the service is registered with one key.
+		Keys: &provider.KeyPairs{
+			KeyID: KeyKeyID, KeyIDMade: true, Service: ps.Name,
+			Where:    "the app's settings at " + ps.Name + " (private_key_jwt client authentication)",
+			Register: "In the app's settings at " + ps.Name + ", register the JWKS URL below (or the public key)",
 		},
 		Consent: &provider.Consent{
 			Needed:   func(values map[string]string) bool { return values[KeyGrantType] != GrantClientCredentials },

@@ -13,7 +13,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"math/big"
 	"slices"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/tokendesk/tokendesk/internal/provider"
+	"github.com/tokendesk/tokendesk/internal/provider/keypair"
 )
 
 // AssertionLifetime is how long a signed client assertion is valid.
@@ -110,45 +110,20 @@ func generate(values map[string]string) (map[string]string, error) {
 	if k, err := parsePrivateKey(values[KeyPrivateKey]); err == nil && fits(k, alg) {
 		return nil, nil
 	}
-	var key crypto.Signer
-	var err error
+	kind := keypair.RSA
 	if alg == ES256 {
-		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	} else {
-		key, err = rsa.GenerateKey(rand.Reader, 2048)
+		kind = keypair.P256
 	}
-	if err != nil {
-		return nil, fmt.Errorf("oauth: generating a key pair: %w", err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, fmt.Errorf("oauth: encoding the private key: %w", err)
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	return map[string]string{
-		KeyPrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
-		KeyKeyID:      "tokendesk-" + hex.EncodeToString(b),
-	}, nil
-}
-
-func parsePrivateKey(text string) (crypto.Signer, error) {
-	b, _ := pem.Decode([]byte(text))
-	if b == nil {
-		return nil, errors.New("no key pair")
-	}
-	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
+	pemText, err := keypair.Generate(kind)
 	if err != nil {
 		return nil, err
 	}
-	switch sk := k.(type) {
-	case *rsa.PrivateKey:
-		return sk, nil
-	case *ecdsa.PrivateKey:
-		return sk, nil
-	}
-	return nil, errors.New("not an RSA or EC key")
+	b := make([]byte, 6)
+	rand.Read(b)
+	return map[string]string{KeyPrivateKey: pemText, KeyKeyID: "tokendesk-" + hex.EncodeToString(b)}, nil
 }
+
+func parsePrivateKey(text string) (crypto.Signer, error) { return keypair.Parse(text) }
 
 // publicKeys is what the page and /jwks/{slug}.json publish: the public
 // key, and a JWKS whose one key names the algorithm it signs with.
@@ -160,7 +135,7 @@ func publicKeys(values map[string]string) (provider.PublishedKeys, bool) {
 	if err != nil {
 		return provider.PublishedKeys{}, false
 	}
-	der, err := x509.MarshalPKIXPublicKey(k.Public())
+	pub, err := keypair.PublicPEM(k)
 	if err != nil {
 		return provider.PublishedKeys{}, false
 	}
@@ -168,20 +143,12 @@ func publicKeys(values map[string]string) (provider.PublishedKeys, bool) {
 	if !fits(k, alg) {
 		return provider.PublishedKeys{}, false
 	}
-	jwk := map[string]string{"kid": values[KeyKeyID], "use": "sig", "alg": alg}
-	switch pub := k.Public().(type) {
-	case *rsa.PublicKey:
-		jwk["kty"] = "RSA"
-		jwk["n"] = base64.RawURLEncoding.EncodeToString(pub.N.Bytes())
-		jwk["e"] = base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes())
-	case *ecdsa.PublicKey:
-		jwk["kty"], jwk["crv"] = "EC", "P-256"
-		jwk["x"] = base64.RawURLEncoding.EncodeToString(pub.X.FillBytes(make([]byte, 32)))
-		jwk["y"] = base64.RawURLEncoding.EncodeToString(pub.Y.FillBytes(make([]byte, 32)))
+	jwk, ok := keypair.JWK(k, values[KeyKeyID], alg)
+	if !ok {
+		return provider.PublishedKeys{}, false
 	}
 	jwks, _ := json.Marshal(map[string]any{"keys": []any{jwk}})
-	return provider.PublishedKeys{PEM: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), JWKS: jwks,
-		Certificate: values[KeyCertificate]}, true
+	return provider.PublishedKeys{PEM: pub, JWKS: jwks, Certificate: values[KeyCertificate]}, true
 }
 
 // signAssertion is the RFC 7523 client assertion: iss = sub = the client

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/tokendesk/tokendesk/internal/provider"
+	"github.com/tokendesk/tokendesk/internal/provider/zoom"
 )
 
 // Preset is one OAuth 2.0 service tokendesk knows: its own entry in the
@@ -71,6 +72,9 @@ type Preset struct {
 	// Console is where the app is registered, when that is not the
 	// service itself (Google Drive's apps live in the Google Cloud Console).
 	Console string
+	// BaseURLs are the configurable service addresses Endpoints reads
+	// from the environment (Zoom's OAuth URL).
+	BaseURLs []provider.BaseURL
 }
 
 // WhoAmI is a service's "who am I" request.
@@ -183,6 +187,7 @@ var Presets = []Preset{
 		NoClientCredentials: true,
 		Fields:              []provider.Field{zoomCloudField},
 		Endpoints:           zoomEndpoints,
+		BaseURLs:            []provider.BaseURL{zoom.OAuth},
 		Detail: "A Zoom user's account, through a user-managed OAuth app (authorization code), on Zoom or ZoomGov. Zoom's refresh tokens rotate: " +
 			"tokendesk keeps the newest one, and processes receive Zoom's api_url with the access token.",
 	},

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tokendesk/tokendesk/internal/provider"
+	"github.com/tokendesk/tokendesk/internal/provider/zoom"
 )
 
 // Keys of the presets' own fields and of further values their answers
@@ -144,7 +145,7 @@ func zoomEndpoints(env provider.Env, values map[string]string) (string, string) 
 	if values[KeyZoomCloud] == ZoomGovCloud {
 		base = "https://zoomgov.com"
 	}
-	if o := strings.TrimRight(env.ZoomOAuthURL, "/"); o != "" && o != "https://zoom.us" {
+	if o := env.URL(zoom.OAuth.Name); o != "" && o != zoom.OAuth.Default {
 		base = o
 	}
 	swap := func(v string) string {

@@ -22,12 +22,12 @@ func TestZoomEndpoints(t *testing.T) {
 		for k, x := range zoomUS {
 			v[k] = x
 		}
-		a, tok := zoomEndpoints(provider.Env{ZoomOAuthURL: tc.env}, v)
+		a, tok := zoomEndpoints(provider.Env{URLs: map[string]string{"zoom_oauth": tc.env}}, v)
 		if a != tc.auth || tok != tc.token {
 			t.Errorf("%s with %q: %s %s", tc.cloud, tc.env, a, tok)
 		}
 	}
-	a, _ := zoomEndpoints(provider.Env{ZoomOAuthURL: "http://127.0.0.1:9090"}, map[string]string{KeyAuthURL: "https://zoom.example/oauth/authorize"})
+	a, _ := zoomEndpoints(provider.Env{URLs: map[string]string{"zoom_oauth": "http://127.0.0.1:9090"}}, map[string]string{KeyAuthURL: "https://zoom.example/oauth/authorize"})
 	if a != "https://zoom.example/oauth/authorize" {
 		t.Errorf("typed URL moved: %s", a)
 	}

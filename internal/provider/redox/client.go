@@ -94,9 +94,17 @@ func (c *Client) call(ctx context.Context, path string, body []byte, rejected fu
 	return Token{AccessToken: w.AccessToken, RefreshToken: w.RefreshToken, Expires: exp.UTC()}, steps, nil
 }
 
+// apiURL is the configured Redox API, or the real one.
+func apiURL(env provider.Env) string {
+	if u := env.URL(API.Name); u != "" {
+		return u
+	}
+	return API.Default
+}
+
 // getToken is the Get OAuth 2.0 Access Token button.
 func getToken(ctx context.Context, env provider.Env, values map[string]string) provider.Result {
-	c := &Client{BaseURL: env.RedoxURL, HTTP: env.HTTP}
+	c := &Client{BaseURL: apiURL(env), HTTP: env.HTTP}
 	tok, steps, err := c.Authenticate(ctx, values[KeyAPIKey], values[KeySecret])
 	res := provider.Result{Steps: steps}
 	if err != nil {
@@ -118,7 +126,7 @@ func getToken(ctx context.Context, env provider.Env, values map[string]string) p
 // the same renewal. A network failure, a 5xx or throttling is no refusal:
 // logging in again would fail the same way, or make the throttling worse.
 func renew(ctx context.Context, env provider.Env, values map[string]string) (provider.Grant, error) {
-	c := &Client{BaseURL: env.RedoxURL, HTTP: env.HTTP}
+	c := &Client{BaseURL: apiURL(env), HTTP: env.HTTP}
 	if rt := values[KeyRefresh]; rt != "" {
 		tok, _, err := c.Refresh(ctx, values[KeyAPIKey], rt)
 		if err == nil {

@@ -93,7 +93,7 @@ func TestRenewFallsBackToLoginOnAnyRefusal(t *testing.T) {
 			mux.Handle("/auth/refreshToken", tc.refresh)
 			hs := httptest.NewServer(mux)
 			defer hs.Close()
-			env := provider.Env{HTTP: &http.Client{Timeout: provider.DefaultTimeout}, RedoxURL: hs.URL}
+			env := provider.Env{HTTP: &http.Client{Timeout: provider.DefaultTimeout}, URLs: map[string]string{"redox": hs.URL}}
 			g, err := renew(context.Background(), env, map[string]string{KeyAPIKey: "key-1", KeySecret: "secret-1", KeyRefresh: "old"})
 			if got := emu.Calls("/auth/authenticate"); (got == 1) != tc.wantLogin {
 				t.Fatalf("%d logins after a %s refresh, want login %v", got, tc.name, tc.wantLogin)
@@ -141,7 +141,7 @@ func TestClientUnreachable(t *testing.T) {
 func TestGetTokenButton(t *testing.T) {
 	emu, base := redoxtest.Start(t)
 	emu.AddKey("key-1", "secret-1")
-	env := provider.Env{HTTP: &http.Client{Timeout: provider.DefaultTimeout}, RedoxURL: base}
+	env := provider.Env{HTTP: &http.Client{Timeout: provider.DefaultTimeout}, URLs: map[string]string{"redox": base}}
 	res := getToken(context.Background(), env, map[string]string{KeyAPIKey: "key-1", KeySecret: "secret-1"})
 	if !res.OK || res.Grant == nil || res.Grant.RefreshToken == "" {
 		t.Fatalf("result %+v", res)

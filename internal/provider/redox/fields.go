@@ -11,6 +11,10 @@ import (
 // ID is stored with every Redox token.
 const ID = "redox"
 
+// API is Redox's API, which both Redox providers call; TOKENDESK_REDOX_URL
+// points it elsewhere.
+var API = provider.BaseURL{Name: "redox", Label: "Redox API base URL", Default: "https://api.redoxengine.com"}
+
 // Keys of Redox's own fields.
 const (
 	KeyEnvironment = "environment"
@@ -22,10 +26,11 @@ const (
 
 // Provider is the screen documented in docs/screens.md (Redox), in its order.
 var Provider = provider.Provider{
-	ID:      ID,
-	Name:    "Redox",
-	Summary: "Configure an access token to connect to Redox.",
-	Detail:  "Healthcare data exchange. Uses a Redox API key and secret to obtain an OAuth 2.0 access token that is renewed on a schedule.",
+	ID:       ID,
+	Name:     "Redox",
+	Summary:  "Configure an access token to connect to Redox.",
+	Detail:   "Healthcare data exchange. Uses a Redox API key and secret to obtain an OAuth 2.0 access token that is renewed on a schedule.",
+	BaseURLs: []provider.BaseURL{API},
 	Fields: []provider.Field{
 		provider.NameField("Specifies the unique name for your connection to Redox."),
 		provider.DescriptionField(),

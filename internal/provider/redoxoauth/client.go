@@ -13,6 +13,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/tokendesk/tokendesk/internal/provider"
+	"github.com/tokendesk/tokendesk/internal/provider/redox"
 )
 
 // Regional base URLs (docs/provider-apis.md, Redox OAuth 2.0).
@@ -28,8 +29,8 @@ const AssertionLifetime = 4 * time.Minute
 // baseURL is the region's API, unless TOKENDESK_REDOX_URL points the whole
 // process elsewhere (an emulator, a test).
 func baseURL(env provider.Env, values map[string]string) string {
-	if env.RedoxURL != "" && strings.TrimRight(env.RedoxURL, "/") != BaseUS {
-		return strings.TrimRight(env.RedoxURL, "/")
+	if u := env.URL(redox.API.Name); u != "" && u != BaseUS {
+		return u
 	}
 	if values[KeyRegion] == RegionCanada {
 		return BaseCanada

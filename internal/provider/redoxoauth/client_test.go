@@ -34,7 +34,7 @@ func setup(t *testing.T, method string) (*redoxtest.Server, provider.Env, map[st
 			t.Fatal(err)
 		}
 	}
-	return emu, provider.Env{HTTP: &http.Client{Timeout: provider.DefaultTimeout}, RedoxURL: base, Now: time.Now}, values
+	return emu, provider.Env{HTTP: &http.Client{Timeout: provider.DefaultTimeout}, URLs: map[string]string{"redox": base}, Now: time.Now}, values
 }
 
 func TestEverySigningMethodGetsATokenThatWorks(t *testing.T) {
@@ -48,7 +48,7 @@ func TestEverySigningMethodGetsATokenThatWorks(t *testing.T) {
 			if d := time.Until(res.Grant.ExpiresAt); d < 290*time.Second || d > 300*time.Second {
 				t.Fatalf("expires in %v, want 5 minutes", d)
 			}
-			if !strings.Contains(res.Steps[1].Text, "POST "+env.RedoxURL+"/v2/auth/token → HTTP 200") {
+			if !strings.Contains(res.Steps[1].Text, "POST "+env.URL("redox")+"/v2/auth/token → HTTP 200") {
 				t.Fatalf("steps %+v", res.Steps)
 			}
 			// Renewal signs a new assertion (new jti) and gets a new token.
@@ -77,14 +77,14 @@ func TestAssertionClaims(t *testing.T) {
 }
 
 func TestRegionChoosesTheTokenURL(t *testing.T) {
-	env := provider.Env{RedoxURL: BaseUS}
+	env := provider.Env{URLs: map[string]string{"redox": BaseUS}}
 	if got := baseURL(env, map[string]string{KeyRegion: RegionCanada}); got != BaseCanada {
 		t.Fatalf("Canada: %s", got)
 	}
 	if got := baseURL(env, map[string]string{KeyRegion: RegionUS}); got != BaseUS {
 		t.Fatalf("US: %s", got)
 	}
-	if got := baseURL(provider.Env{RedoxURL: "http://127.0.0.1:9"}, map[string]string{KeyRegion: RegionCanada}); got != "http://127.0.0.1:9" {
+	if got := baseURL(provider.Env{URLs: map[string]string{"redox": "http://127.0.0.1:9"}}, map[string]string{KeyRegion: RegionCanada}); got != "http://127.0.0.1:9" {
 		t.Fatalf("override: %s", got)
 	}
 }
@@ -93,7 +93,7 @@ func TestRegionChoosesTheTokenURL(t *testing.T) {
 // error_description, or a useful message where Redox sends an empty one.
 func TestRefusals(t *testing.T) {
 	emu, env, values := setup(t, RS384)
-	tokenURL := env.RedoxURL + "/v2/auth/token"
+	tokenURL := env.URL("redox") + "/v2/auth/token"
 	post := func(ct string, form url.Values) (int, string) {
 		resp, err := http.Post(tokenURL, ct, strings.NewReader(form.Encode()))
 		if err != nil {

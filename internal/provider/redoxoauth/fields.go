@@ -53,6 +53,7 @@ var Provider = provider.Provider{
 	Summary: "Configure an access token to connect to Redox with an OAuth 2.0 API key (signed JWT).",
 	Detail: "Redox's current authentication for new customers: OAuth 2.0 client credentials with a JWT signed by a key pair " +
 		"tokendesk keeps (or a shared secret). Tokens last 5 minutes; tokendesk renews them before they expire.",
+	BaseURLs: []provider.BaseURL{redox.API},
 	Fields: []provider.Field{
 		provider.NameField("Specifies the unique name for your connection to Redox."),
 		provider.DescriptionField(),
@@ -109,17 +110,21 @@ var Provider = provider.Provider{
 	},
 	Actions: map[string]provider.Action{ActionGetToken: getToken},
 	// Getting a token is what tests the key (and its registration) on Save.
-	SaveTest: ActionGetToken,
-	Tokens:   provider.TokenFields{Access: KeyAccessToken, Answer: []string{KeySourceID}},
-	Renew:    renew,
-	Generate: generate,
-	PublicKeys: func(values map[string]string) (provider.PublishedKeys, bool) {
-		k, ok := Public(values)
-		return provider.PublishedKeys{PEM: k.PEM, JWKS: k.JWKS, Previous: k.Previous, Next: k.Next}, ok
+	SaveTest:   ActionGetToken,
+	Tokens:     provider.TokenFields{Access: KeyAccessToken, Answer: []string{KeySourceID}},
+	Renew:      renew,
+	Generate:   generate,
+	PublicKeys: rotation.Public,
+	Keys: &provider.KeyPairs{
+		KeyID: KeyKeyID, Method: KeySigning, SharedMethod: HS384,
+		NewMethods: []provider.Option{{Value: RS384, Label: "RS384 key pair kept by tokendesk"}, {Value: ES384, Label: "ES384 key pair kept by tokendesk"}},
+		Service:    "Redox", Where: "the Redox dashboard",
+		Register:  "In the Redox dashboard, open this OAuth API key and add the JWKS URL below (or paste the public key)",
+		JWKSCache: "5 minutes",
 	},
-	NewKeyPair:   Rotate,
-	UseNewKey:    UseNext,
-	RetireKey:    Retire,
-	KeyPublished: Published,
+	NewKeyPair:   rotation.Rotate,
+	UseNewKey:    rotation.UseNext,
+	RetireKey:    rotation.Retire,
+	KeyPublished: rotation.Published,
 	Kept:         []string{KeyPrivateKey, KeyPrevious, KeyNext, token.KeyAwaiting},
 }

@@ -21,7 +21,7 @@ const (
 // clientFor reaches the token's region, unless TOKENDESK_ZOOM_*_URL point
 // the process elsewhere (an emulator, a test).
 func clientFor(env provider.Env, values map[string]string) *Client {
-	c := &Client{APIURL: env.ZoomAPIURL, OAuthURL: env.ZoomOAuthURL, HTTP: env.HTTP}
+	c := &Client{APIURL: env.URL(API.Name), OAuthURL: env.URL(OAuth.Name), HTTP: env.HTTP}
 	defaults := (c.APIURL == "" || strings.TrimRight(c.APIURL, "/") == APIURL) && (c.OAuthURL == "" || strings.TrimRight(c.OAuthURL, "/") == OAuthURL)
 	switch {
 	case defaults && values[KeyRegion] == RegionZoomGov:

@@ -19,7 +19,7 @@ func emulator(t *testing.T) (*zoomtest.Server, provider.Env) {
 	s.AddAccount(zoomtest.User{ID: "u1", FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com", AccountID: "acc-1"})
 	s.AddJWTApp("acc-1", "jwt-key", "jwt-secret")
 	s.AddS2SApp("acc-1", "client-1", "client-secret")
-	return s, provider.Env{HTTP: &http.Client{Timeout: provider.DefaultTimeout}, ZoomAPIURL: base, ZoomOAuthURL: base, Now: time.Now}
+	return s, provider.Env{HTTP: &http.Client{Timeout: provider.DefaultTimeout}, URLs: map[string]string{"zoom_api": base, "zoom_oauth": base}, Now: time.Now}
 }
 
 func TestSignJWT(t *testing.T) {
@@ -45,7 +45,7 @@ func TestJWTTestConnection(t *testing.T) {
 	if !res.OK || res.Summary != "Connected to Zoom as Ada Lovelace <ada@example.com> in account acc-1." {
 		t.Fatalf("%+v", res)
 	}
-	if len(res.Steps) != 4 || !strings.Contains(res.Steps[1].Text, "GET "+env.ZoomAPIURL+"/v2/users/me → HTTP 200") {
+	if len(res.Steps) != 4 || !strings.Contains(res.Steps[1].Text, "GET "+env.URL("zoom_api")+"/v2/users/me → HTTP 200") {
 		t.Fatalf("steps %+v", res.Steps)
 	}
 	res = testJWT(context.Background(), env, map[string]string{KeyAPIKey: "jwt-key", KeyAPISecret: "wrong-secret"})
@@ -119,14 +119,14 @@ func TestServerToServer(t *testing.T) {
 }
 
 func TestRegionChoosesZoomOrZoomGov(t *testing.T) {
-	real := provider.Env{ZoomAPIURL: APIURL, ZoomOAuthURL: OAuthURL}
+	real := provider.Env{URLs: map[string]string{"zoom_api": APIURL, "zoom_oauth": OAuthURL}}
 	if c := clientFor(real, map[string]string{KeyRegion: RegionZoomGov}); c.APIURL != GovAPIURL || c.OAuthURL != GovOAuthURL {
 		t.Fatalf("ZoomGov: %+v", c)
 	}
 	if c := clientFor(real, map[string]string{}); c.APIURL != APIURL || c.OAuthURL != OAuthURL {
 		t.Fatalf("Zoom: %+v", c)
 	}
-	emu := provider.Env{ZoomAPIURL: "http://127.0.0.1:9", ZoomOAuthURL: "http://127.0.0.1:9"}
+	emu := provider.Env{URLs: map[string]string{"zoom_api": "http://127.0.0.1:9", "zoom_oauth": "http://127.0.0.1:9"}}
 	if c := clientFor(emu, map[string]string{KeyRegion: RegionZoomGov}); c.APIURL != "http://127.0.0.1:9" {
 		t.Fatalf("override: %+v", c)
 	}

@@ -8,6 +8,14 @@ import "github.com/tokendesk/tokendesk/internal/provider"
 // ID is stored with every Zoom (JWT app) token.
 const ID = "zoom"
 
+// Zoom's addresses, which every Zoom provider (and the Zoom user OAuth
+// preset) calls; TOKENDESK_ZOOM_API_URL and TOKENDESK_ZOOM_OAUTH_URL point
+// them elsewhere.
+var (
+	API   = provider.BaseURL{Name: "zoom_api", Label: "Zoom API base URL", Default: APIURL}
+	OAuth = provider.BaseURL{Name: "zoom_oauth", Label: "Zoom OAuth base URL", Default: OAuthURL}
+)
+
 // Keys of Zoom's own fields.
 const (
 	KeyAPIKey    = "api_key"
@@ -24,7 +32,8 @@ var Provider = provider.Provider{
 	Summary: "Configure an access token to connect to Zoom.",
 	Detail: "Retired by Zoom in 2023: Zoom refuses every JWT app token since September 2023. " +
 		"Kept for the documented screen and existing tokens; use Zoom (Server-to-Server OAuth) for new ones.",
-	Retired: "Retired by Zoom",
+	Retired:  "Retired by Zoom",
+	BaseURLs: []provider.BaseURL{API, OAuth},
 	Notice: "Zoom retired JWT apps in 2023 and now refuses the tokens signed with an API Key and API Secret. " +
 		"Create a Server-to-Server OAuth app in the Zoom App Marketplace and add a \"Zoom (Server-to-Server OAuth)\" token instead.",
 	Fields: []provider.Field{

@@ -37,6 +37,7 @@ var S2SProvider = provider.Provider{
 	Summary: "Configure an access token to connect to Zoom with a Server-to-Server OAuth app.",
 	Detail: "Zoom retired JWT apps (API Key and API Secret) in 2023. Server-to-Server OAuth apps are their replacement: " +
 		"an Account ID, Client ID and Client Secret obtain an access token that lasts one hour and is renewed on a schedule.",
+	BaseURLs: []provider.BaseURL{API, OAuth},
 	Fields: []provider.Field{
 		provider.NameField("Specifies the unique name for your connection to Zoom service."),
 		provider.DescriptionField(),
