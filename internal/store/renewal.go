@@ -156,7 +156,7 @@ func (s *Store) SaveRenewal(ctx context.Context, c Claim, ch token.Change, now t
 			return ErrStale
 		}
 		actor := actorOr(ctx, RenewalActor)
-		if err := s.apply(ctx, tx, c.ID, ch, nil, false, now, actor); err != nil {
+		if _, err := s.apply(ctx, tx, c.ID, ch, nil, false, now, actor); err != nil {
 			return err
 		}
 		if byPerson(ctx) {
@@ -407,6 +407,32 @@ func schedule(ctx context.Context, tx *sql.Tx, id int64, renewable bool, now tim
 	// would be refused.
 	next := token.NextRenewal(rate, renewable && !reconnect, fromNullMS(last), fromNullMS(expires), now)
 	if _, err := tx.ExecContext(ctx, "UPDATE tokens SET next_renewal_at = ? WHERE id = ?", nullMS(next), id); err != nil {
+		return fmt.Errorf("store: scheduling: %w", err)
+	}
+	return nil
+}
+
+// rescheduleEdit writes the renewal state a person's edit of token id
+// leaves, as the renewal policy decides (token.AfterEdit): before is the
+// token's state as the edit read it; changed says the edit changed a
+// field (or replaced the token).
+func (s *Store) rescheduleEdit(ctx context.Context, tx *sql.Tx, id int64, before token.Renewal, ch token.Change, changed bool, now time.Time) error {
+	var after token.Renewal
+	var last, expires sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT last_renewed_at, expires_at, needs_reconnect FROM tokens WHERE id = ?", id).Scan(&last, &expires, &after.NeedsReconnect); err != nil {
+		return fmt.Errorf("store: scheduling: %w", err)
+	}
+	after.LastRenewedAt, after.ExpiresAt = fromNullMS(last), fromNullMS(expires)
+	r := token.AfterEdit(before, after, ch.Rate, ch.Renewable, changed, now)
+	if r.Restart {
+		if _, err := tx.ExecContext(ctx, "UPDATE tokens SET attention_since = NULL, failing_since = NULL WHERE id = ?", id); err != nil {
+			return fmt.Errorf("store: restarting renewal: %w", err)
+		}
+	}
+	if !r.Set {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE tokens SET next_renewal_at = ? WHERE id = ?", nullMS(r.NextAt), id); err != nil {
 		return fmt.Errorf("store: scheduling: %w", err)
 	}
 	return nil
