@@ -67,16 +67,22 @@ func Save(p provider.Provider, f Form, cur *Current) (Change, error) {
 	return ch, nil
 }
 
-// Grant is the change a grant obtained for the saved token outside its
-// form makes (the renewal worker, Renew now, an OAuth callback).
-func Grant(p provider.Provider, g provider.Grant) Change { return FromGrant(p, g) }
+// A grant obtained for the saved token outside its form (the renewal
+// worker, Renew now, an OAuth callback) is decided by FromGrant, and what
+// it does to the renewal state by AfterGrant.
 
-// KeyEdit is the change of the values a provider keeps itself (a new key
-// pair, one put to use, one retired) on the saved token cur: set's empty
-// values are removed. A key edit's handler reads nothing itself: it
-// passes set to the store's write, which calls this with what it read.
-func KeyEdit(p provider.Provider, cur Current, set map[string]string) Change {
-	return KeyValues(p, cur.Token, cur.Values, set)
+// KeyEdit is the change a key edit (a new key pair, one put to use, one
+// retired) makes to the saved token cur: edit says, from the values the
+// write read, which values the provider keeps itself to set (empty ones
+// are removed); an error from edit refuses the key edit and nothing is
+// written. A key edit's handler reads no values itself: it passes edit
+// to store.EditToken, whose decision calls this.
+func KeyEdit(p provider.Provider, cur Current, edit func(values map[string]string) (map[string]string, error)) (Change, error) {
+	set, err := edit(maps.Clone(cur.Values))
+	if err != nil {
+		return Change{}, err
+	}
+	return KeyValues(p, cur.Token, cur.Values, set), nil
 }
 
 // ImportReplace is the change an imported definition makes to the saved

@@ -108,12 +108,24 @@ func TestSave(t *testing.T) {
 func TestKeyEdit(t *testing.T) {
 	p := endpointProvider()
 	cur := Current{Token: Token{ID: 3, Provider: p.ID, Name: "Lab", Rate: "1h"}, Values: map[string]string{"private_key": "k1", KeyAwaiting: "1"}}
-	ch := KeyEdit(p, cur, map[string]string{"private_key": "k2", KeyAwaiting: ""})
+	var saw map[string]string
+	ch, err := KeyEdit(p, cur, func(values map[string]string) (map[string]string, error) {
+		saw = values
+		return map[string]string{"private_key": "k2", KeyAwaiting: ""}, nil
+	})
+	if err != nil || saw["private_key"] != "k1" {
+		t.Fatalf("edit saw %v: %v", saw, err)
+	}
 	if ch.Name != "Lab" || ch.Set["private_key"] != "k2" || !slices.Equal(ch.Clear, []string{KeyAwaiting}) || !ch.Publish || !ch.Renewable {
 		t.Fatalf("key edit %+v", ch)
 	}
-	if ch := KeyEdit(p, cur, map[string]string{"private_key": "k2"}); ch.Renewable {
+	ch, _ = KeyEdit(p, cur, func(map[string]string) (map[string]string, error) { return map[string]string{"private_key": "k2"}, nil })
+	if ch.Renewable {
 		t.Fatal("a key still awaiting registration is scheduled")
+	}
+	refused := &Refused{Errs: FieldErrors{KeyIDField: "taken"}}
+	if _, err := KeyEdit(p, cur, func(map[string]string) (map[string]string, error) { return nil, refused }); err != refused {
+		t.Fatalf("refusal came back as %v", err)
 	}
 }
 
