@@ -680,12 +680,10 @@ func ByPerson(ctx context.Context) context.Context { return context.WithValue(ct
 func byPerson(ctx context.Context) bool { v, _ := ctx.Value(personKey{}).(bool); return v }
 
 // failingTransitions sends what a failed renewal changes, as the renewal
-// policy decides (token.AfterFailure): renewal.failing once a run of
+// policy decided it (token.AfterFailure): renewal.failing once a run of
 // failures is long enough, and, once it has lasted long enough, stops
 // automatic renewal (Needs attention) and sends renewal.stopped.
-// scheduled: the token is renewed automatically.
-func failingTransitions(ctx context.Context, tx *sql.Tx, id int64, failures int, failingSince time.Time, scheduled bool, now time.Time) error {
-	f := token.AfterFailure(failures, failingSince, scheduled, now)
+func failingTransitions(ctx context.Context, tx *sql.Tx, id int64, f token.Failed, now time.Time) error {
 	if f.Announce {
 		if err := enqueueToken(ctx, tx, EventRenewalFailing, id, now, nil); err != nil {
 			return err

@@ -210,23 +210,35 @@ func TestAfterGrant(t *testing.T) {
 
 func TestAfterFailure(t *testing.T) {
 	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	retry := now.Add(time.Minute)
+	planned := Renewal{NextRenewalAt: now}
 	tests := []struct {
-		name      string
-		failures  int
-		since     time.Time
-		scheduled bool
-		want      Failed
+		name   string
+		before Renewal
+		since  time.Time
+		rate   string
+		want   Failed
 	}{
-		{name: "the first failure pages nobody", failures: 1, since: now, scheduled: true},
-		{name: "the FailingAfter-th announces", failures: FailingAfter, since: now, scheduled: true, want: Failed{Announce: true}},
-		{name: "later ones do not again", failures: FailingAfter + 1, since: now.Add(-time.Hour), scheduled: true},
-		{name: "just short of StopAfter", failures: 9, since: now.Add(-StopAfter + time.Second), scheduled: true},
-		{name: "StopAfter stops", failures: 9, since: now.Add(-StopAfter), scheduled: true, want: Failed{Stop: true}},
-		{name: "a token not renewed automatically never stops", failures: 9, since: now.Add(-2 * StopAfter)},
+		{name: "the first failure begins a run and pages nobody", before: planned, rate: "1h",
+			want: Failed{Failures: 1, FailingSince: now, NextAt: retry}},
+		{name: "the FailingAfter-th announces", before: Renewal{Failures: FailingAfter - 1, NextRenewalAt: now}, since: now.Add(-time.Hour), rate: "1h",
+			want: Failed{Failures: FailingAfter, FailingSince: now.Add(-time.Hour), NextAt: retry, Announce: true}},
+		{name: "later ones do not again", before: Renewal{Failures: FailingAfter, NextRenewalAt: now}, since: now.Add(-time.Hour), rate: "1h",
+			want: Failed{Failures: FailingAfter + 1, FailingSince: now.Add(-time.Hour), NextAt: retry}},
+		{name: "just short of StopAfter", before: Renewal{Failures: 8, NextRenewalAt: now}, since: now.Add(-StopAfter + time.Second), rate: "1h",
+			want: Failed{Failures: 9, FailingSince: now.Add(-StopAfter + time.Second), NextAt: retry}},
+		{name: "StopAfter stops", before: Renewal{Failures: 8, NextRenewalAt: now}, since: now.Add(-StopAfter), rate: "1h",
+			want: Failed{Failures: 9, FailingSince: now.Add(-StopAfter), NextAt: retry, Stop: true}},
+		{name: "Disabled never stops", before: Renewal{Failures: 8, NextRenewalAt: now}, since: now.Add(-2 * StopAfter), rate: Disabled,
+			want: Failed{Failures: 9, FailingSince: now.Add(-2 * StopAfter), NextAt: retry}},
+		{name: "a token not renewed on a schedule gets no retry and never stops", before: Renewal{Failures: 8}, since: now.Add(-2 * StopAfter), rate: "1h",
+			want: Failed{Failures: 9, FailingSince: now.Add(-2 * StopAfter)}},
+		{name: "Renew now on a stopped token begins a new run, retried", before: Renewal{Failures: 30, AttentionSince: now.Add(-time.Hour)}, since: now.Add(-2 * StopAfter), rate: "1h",
+			want: Failed{Failures: 31, FailingSince: now, NextAt: retry}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := AfterFailure(tt.failures, tt.since, tt.scheduled, now); got != tt.want {
+			if got := AfterFailure(tt.before, tt.since, tt.rate, retry, now); got != tt.want {
 				t.Fatalf("got %+v, want %+v", got, tt.want)
 			}
 		})

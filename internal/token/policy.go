@@ -82,21 +82,39 @@ func AfterGrant(before Renewal, ch Change, now time.Time) Granted {
 	return g
 }
 
-// Failed is what a failed renewal changes beyond counting it.
+// Failed is the renewal state a failed renewal leaves.
 type Failed struct {
-	// Announce: the run of failures just reached FailingAfter; renewal.failing is sent (once a run).
+	Failures int
+	// FailingSince: when the run of failures began.
+	FailingSince time.Time
+	// NextAt: the retry (zero: none planned, as none was before).
+	NextAt time.Time
+	// Announce: the run of failures just reached FailingAfter;
+	// renewal.failing is sent (once a run).
 	Announce bool
 	// Stop: the run has lasted StopAfter; automatic renewal stops ("Needs
-	// attention") and renewal.stopped is sent.
+	// attention": no retry is planned) and renewal.stopped is sent.
 	Stop bool
 }
 
-// AfterFailure decides what the failures-th failed renewal in a row of a
-// run that began at failingSince means at now; scheduled says the token
-// is renewed automatically.
-func AfterFailure(failures int, failingSince time.Time, scheduled bool, now time.Time) Failed {
-	return Failed{
-		Announce: failures == FailingAfter,
-		Stop:     scheduled && !failingSince.IsZero() && now.Sub(failingSince) >= StopAfter,
+// AfterFailure decides what a renewal failing at now does to a token in
+// state before (its failures, attention, planned renewal), whose run of
+// failures began at failingSince (zero: this failure begins one), at
+// renewal rate rate; retryAt is the retry the worker's backoff planned.
+func AfterFailure(before Renewal, failingSince time.Time, rate string, retryAt, now time.Time) Failed {
+	// A token whose renewal had stopped (Needs attention) is claimed only
+	// by a person's Renew now: that starts it again, with a new run of
+	// failures and its retries planned.
+	restarted := !before.AttentionSince.IsZero()
+	f := Failed{Failures: before.Failures + 1, FailingSince: failingSince, NextAt: retryAt}
+	if before.NextRenewalAt.IsZero() && !restarted {
+		f.NextAt = time.Time{} // not renewed on a schedule: nothing to retry
 	}
+	if failingSince.IsZero() || restarted {
+		f.FailingSince = now
+	}
+	scheduled := !f.NextAt.IsZero() && rate != Disabled
+	f.Announce = f.Failures == FailingAfter
+	f.Stop = scheduled && now.Sub(f.FailingSince) >= StopAfter
+	return f
 }
