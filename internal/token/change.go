@@ -10,9 +10,11 @@ import (
 
 // Change is one change to a token, whatever asked for it (a saved form, a
 // button's grant, a renewal, a key rotation): the store applies it in one
-// transaction through one path. Only this file decides what goes in one,
-// so the rules of an obtained or a hand-typed access token live here and
-// nowhere else.
+// transaction through one path. Only this package decides what goes in
+// one (here and in the decision steps of decide.go, which the store calls
+// with the token as its write read it), so the rules of an obtained or a
+// hand-typed access token live here and nowhere else; nothing edits a
+// Change after it is decided.
 type Change struct {
 	// The token's own settings. A renewal keeps them as they are (the
 	// store ignores them there); every other change states them all.

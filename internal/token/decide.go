@@ -48,10 +48,11 @@ func Save(p provider.Provider, f Form, cur *Current) (Change, error) {
 	var stored map[string]string
 	if cur != nil {
 		stored = cur.Values
-		errs := FieldErrors{}
-		maps.Copy(errs, EndpointSecretErrors(p, f.Input, f.Kept, stored))
-		maps.Copy(errs, KeyFieldErrors(p, f.Input, stored))
-		if len(errs) > 0 {
+		// One concern at a time: a key pair's fields, then the address.
+		if errs := KeyFieldErrors(p, f.Input, stored); errs != nil {
+			return Change{}, &Refused{errs}
+		}
+		if errs := EndpointSecretErrors(p, f.Input, f.Kept, stored); errs != nil {
 			return Change{}, &Refused{errs}
 		}
 	}
