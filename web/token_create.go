@@ -29,7 +29,7 @@ func (s *Server) createToken(c echo.Context) error {
 		f.pending = keepTyped(p, in, f.pending)
 		return s.renderTokenForm(c, http.StatusUnprocessableEntity, f)
 	}
-	ch, err := s.change(c, p, in, f.pending, nil)
+	ch, err := token.Save(p, s.saveForm(c, in, f.pending), nil)
 	if err != nil {
 		return err
 	}
@@ -44,14 +44,13 @@ func (s *Server) createToken(c echo.Context) error {
 	}
 	// A new key pair must be registered at the provider before the token
 	// works: land on the token's page, where its public key is shown.
-	if keys, err := s.hasKeyPair(c.Request().Context(), p, t.ID); err != nil {
-		return err
-	} else if keys {
+	if ch.NewKeyPair {
 		s.flashSaved(c, t, fmt.Sprintf("Access token “%s” saved. Register its key pair at the service (below) before it can get an access token.", t.Name))
 		s.wakeRenewer()
 		return c.Redirect(http.StatusSeeOther, sc.tokenURL(t.ID))
 	}
-	s.flashSavedTested(c, p, t, fmt.Sprintf("Access token “%s” saved.", t.Name))
+	// A new token holds just what the change set.
+	s.flashSavedTested(c, p, t, ch.Set, fmt.Sprintf("Access token “%s” saved.", t.Name))
 	s.wakeRenewer()
 	return c.Redirect(http.StatusSeeOther, sc.Base)
 }

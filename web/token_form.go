@@ -91,15 +91,11 @@ func keepTyped(p provider.Provider, in token.Input, pd pending) pending {
 	return pd
 }
 
-// change turns a validated form into the change it asks of the token
-// (tok is nil for a new one).
-func (s *Server) change(c echo.Context, p provider.Provider, in token.Input, pd pending, tok *token.Token) (token.Change, error) {
-	var stored func() (map[string]string, error)
-	if tok != nil {
-		stored = func() (map[string]string, error) { return s.Store.TokenValues(c.Request().Context(), tok.ID) }
-	}
+// saveForm is a validated form as token.Save takes it, with what it
+// carried forward from earlier requests.
+func (s *Server) saveForm(c echo.Context, in token.Input, pd pending) token.Form {
 	sc := scopeOf(c)
-	return token.FromForm(p, token.Form{Input: in, AppID: sc.AppID, AllowPlain: sc.Plain, Kept: pd.Secrets, Grant: pd.Grant}, stored)
+	return token.Form{Input: in, AppID: sc.AppID, AllowPlain: sc.Plain, Kept: pd.Secrets, Grant: pd.Grant}
 }
 
 // postURL is where the form is submitted.

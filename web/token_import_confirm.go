@@ -85,7 +85,7 @@ func (s *Server) confirmImport(c echo.Context) error {
 	}
 	names := make([]string, 0, len(items))
 	for _, it := range items {
-		names = append(names, it.Change.Name)
+		names = append(names, it.Name)
 	}
 	s.flash(c, fmt.Sprintf("Imported %s: %s.", views.Plural(len(names), "access token", "access tokens"), strings.Join(names, ", ")))
 	s.wakeRenewer()

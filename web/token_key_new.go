@@ -27,45 +27,45 @@ func (s *Server) newKeyPair(c echo.Context) error {
 	if !p.CanRotate() {
 		return userError(http.StatusBadRequest, "This kind of token has no key pair to replace here.")
 	}
-	ctx := c.Request().Context()
-	values, err := s.Store.TokenValues(ctx, t.ID)
-	if err != nil {
-		return err
-	}
-	keys, ok := p.PublicKeys(values)
-	if !ok {
-		return userError(http.StatusBadRequest, "This token signs with a shared secret: it has no key pair to replace.")
-	}
-	if keys.Next != "" {
-		return userError(http.StatusConflict, fmt.Sprintf("A new key pair (%s) is already published and waiting: press “Sign with the new key” first.", truncateRunes(keys.Next, 100)))
-	}
 	kid := strings.TrimSpace(c.FormValue("new_key_id"))
 	method := c.FormValue("new_signing_method")
-	problem := keyIDProblem(kid)
-	if problem == "" && p.KeyPublished(values, kid) {
-		problem = fmt.Sprintf("The Key ID “%s” is already published; choose one of its own for the new key pair.", kid)
-	}
-	if problem == "" && method != "" && !slices.ContainsFunc(p.Keys.NewMethods, func(o provider.Option) bool { return o.Value == method }) {
-		problem = "Choose " + methodNames(p.Keys.NewMethods) + " for the new key pair."
-	}
-	if problem != "" {
+	var current string // the Key ID that keeps signing
+	err = s.editKeys(c, t, p, func(values map[string]string) (map[string]string, error) {
+		keys, ok := p.PublicKeys(values)
+		if !ok {
+			return nil, userError(http.StatusBadRequest, "This token signs with a shared secret: it has no key pair to replace.")
+		}
+		if keys.Next != "" {
+			return nil, userError(http.StatusConflict, fmt.Sprintf("A new key pair (%s) is already published and waiting: press “Sign with the new key” first.", truncateRunes(keys.Next, 100)))
+		}
+		problem := keyIDProblem(kid)
+		if problem == "" && p.KeyPublished(values, kid) {
+			problem = fmt.Sprintf("The Key ID “%s” is already published; choose one of its own for the new key pair.", kid)
+		}
+		if problem == "" && method != "" && !slices.ContainsFunc(p.Keys.NewMethods, func(o provider.Option) bool { return o.Value == method }) {
+			problem = "Choose " + methodNames(p.Keys.NewMethods) + " for the new key pair."
+		}
+		if problem != "" {
+			return nil, keyProblem(problem)
+		}
+		current = values[p.Keys.KeyID]
+		return p.NewKeyPair(values, kid, method)
+	})
+	var problem keyProblem
+	if errors.As(err, &problem) {
 		saved, err := s.visibleValues(c, t, p)
 		if err != nil {
 			return err
 		}
-		return s.renderTokenForm(c, http.StatusUnprocessableEntity, &tokenForm{sc: scopeOf(c), p: p, tok: &t, saved: saved, keyErr: problem, keyInput: kid})
+		return s.renderTokenForm(c, http.StatusUnprocessableEntity, &tokenForm{sc: scopeOf(c), p: p, tok: &t, saved: saved, keyErr: string(problem), keyInput: kid})
 	}
-	set, err := p.NewKeyPair(values, kid, method)
 	if err != nil {
-		return err
-	}
-	if err := s.saveKeyValues(c, t, p, values, set); err != nil {
 		return err
 	}
 	k := p.Keys
 	s.flash(c, fmt.Sprintf("New key pair under Key ID “%s”: it is published in the JWKS, and the current key (%s) keeps signing. "+
 		"Once %s has it (a registered JWKS URL lists it within %s; a public key must be added in %s), press “Sign with the new key”.",
-		kid, values[k.KeyID], k.Service, k.JWKSCache, k.Where))
+		kid, current, k.Service, k.JWKSCache, k.Where))
 	return c.Redirect(http.StatusSeeOther, scopeOf(c).tokenURL(t.ID))
 }
 
@@ -97,10 +97,20 @@ func keyIDProblem(kid string) string {
 	return ""
 }
 
-// saveKeyValues stores key values as an edit of the token (versioned and
-// audited by field name); empty values are removed.
-func (s *Server) saveKeyValues(c echo.Context, t token.Token, p provider.Provider, stored, set map[string]string) error {
-	_, _, err := s.Store.UpdateToken(c.Request().Context(), t.ID, t.Version, token.KeyValues(p, t, stored, set), currentUser(c).Email)
+// keyProblem is a typed Key ID or method a new key pair cannot have: the
+// form is shown again with it.
+type keyProblem string
+
+func (k keyProblem) Error() string { return string(k) }
+
+// editKeys writes a key edit (a new key pair, one put to use, one retired)
+// through the one write path: edit says, from the values the write read
+// inside its transaction, which values to set (empty ones are removed), or
+// refuses, and then nothing is written.
+func (s *Server) editKeys(c echo.Context, t token.Token, p provider.Provider, edit func(values map[string]string) (map[string]string, error)) error {
+	_, err := s.Store.EditToken(c.Request().Context(), t.ID, t.Version, currentUser(c).Email, func(cur token.Current) (token.Change, error) {
+		return token.KeyEdit(p, cur, edit)
+	})
 	if errors.Is(err, store.ErrStale) {
 		return userError(http.StatusConflict, "Someone saved this token a moment ago; reload the page and try again.")
 	}

@@ -16,16 +16,15 @@ func (s *Server) retireKey(c echo.Context) error {
 	if !p.CanRotate() {
 		return userError(http.StatusBadRequest, "This kind of token has no key pair.")
 	}
-	values, err := s.Store.TokenValues(c.Request().Context(), t.ID)
-	if err != nil {
-		return err
-	}
 	kid := c.FormValue("kid")
-	set, ok := p.RetireKey(values, kid)
-	if !ok {
-		return userError(http.StatusNotFound, "This token publishes no earlier key under that Key ID; it may have been retired already.")
-	}
-	if err := s.saveKeyValues(c, t, p, values, set); err != nil {
+	err = s.editKeys(c, t, p, func(values map[string]string) (map[string]string, error) {
+		set, ok := p.RetireKey(values, kid)
+		if !ok {
+			return nil, userError(http.StatusNotFound, "This token publishes no earlier key under that Key ID; it may have been retired already.")
+		}
+		return set, nil
+	})
+	if err != nil {
 		return err
 	}
 	s.flash(c, fmt.Sprintf("Retired the key “%s”: it is no longer in the JWKS.", truncateRunes(kid, 100)))

@@ -18,18 +18,19 @@ func (s *Server) useNewKey(c echo.Context) error {
 	if !p.CanRotate() {
 		return userError(http.StatusBadRequest, "This kind of token has no key pair.")
 	}
-	values, err := s.Store.TokenValues(c.Request().Context(), t.ID)
+	var now, before string // the Key IDs that signs from now on, and before
+	err = s.editKeys(c, t, p, func(values map[string]string) (map[string]string, error) {
+		set, ok := p.UseNewKey(values)
+		if !ok {
+			return nil, userError(http.StatusNotFound, "No new key pair is waiting to sign; it may have been switched to already.")
+		}
+		now, before = set[p.Keys.KeyID], values[p.Keys.KeyID]
+		return set, nil
+	})
 	if err != nil {
 		return err
 	}
-	set, ok := p.UseNewKey(values)
-	if !ok {
-		return userError(http.StatusNotFound, "No new key pair is waiting to sign; it may have been switched to already.")
-	}
-	if err := s.saveKeyValues(c, t, p, values, set); err != nil {
-		return err
-	}
 	s.flash(c, fmt.Sprintf("The key “%s” signs from now on. The previous key (%s) stays in the JWKS until you retire it.",
-		truncateRunes(set[p.Keys.KeyID], 100), truncateRunes(values[p.Keys.KeyID], 100)))
+		truncateRunes(now, 100), truncateRunes(before, 100)))
 	return c.Redirect(http.StatusSeeOther, scopeOf(c).tokenURL(t.ID))
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/store"
@@ -57,54 +56,4 @@ func (s *Server) jwksURL(slug string) string {
 	u.Path = "/jwks/" + slug + ".json"
 	u.RawQuery, u.Fragment = "", ""
 	return u.String()
-}
-
-// keyFieldErrors checks an edit of a token's Key ID and Signing Method
-// against the keys it publishes: a key pair registered at the provider is
-// never replaced in place (that is an outage: the new key signs before
-// anyone registered it), and no Key ID names two different keys.
-func (s *Server) keyFieldErrors(ctx context.Context, p provider.Provider, in token.Input, t *token.Token) (token.FieldErrors, error) {
-	if !p.CanRotate() || t == nil {
-		return nil, nil
-	}
-	values, err := s.Store.TokenValues(ctx, t.ID)
-	if err != nil {
-		return nil, err
-	}
-	keyID, methodKey := p.Keys.KeyID, p.Keys.Method
-	kid, method := in.Values[keyID], in.Values[methodKey]
-	errs := token.FieldErrors{}
-	if _, hasPair := p.PublicKeys(values); hasPair {
-		const how = "Use “New key pair” below instead: the new key is published in the JWKS beside the current one, which keeps signing until you press “Sign with the new key”."
-		if kid != values[keyID] {
-			if p.KeyPublished(values, kid) {
-				errs[keyID] = fmt.Sprintf("The Key ID “%s” is already published in this token's JWKS for another key. %s", truncateRunes(kid, 100), how)
-			} else {
-				errs[keyID] = fmt.Sprintf("Changing the Key ID here would sign with an unregistered key at once (keep “%s”). %s", truncateRunes(values[keyID], 100), how)
-			}
-		}
-		if methodKey != "" && method != values[methodKey] && method != p.Keys.SharedMethod {
-			errs[methodKey] = "Changing the Signing Method here would replace the registered key pair at once. " + how
-		}
-	} else if kid != values[keyID] && p.KeyPublished(values, kid) {
-		errs[keyID] = fmt.Sprintf("The Key ID “%s” is already published in this token's JWKS for another key; choose one of its own.", truncateRunes(kid, 100))
-	}
-	if len(errs) == 0 {
-		return nil, nil
-	}
-	return errs, nil
-}
-
-// hasKeyPair reports whether token id keeps a key pair to register at the
-// provider (so that saving it lands on its page, where the key is shown).
-func (s *Server) hasKeyPair(ctx context.Context, p provider.Provider, id int64) (bool, error) {
-	if p.PublicKeys == nil {
-		return false, nil
-	}
-	values, err := s.Store.TokenValues(ctx, id)
-	if err != nil {
-		return false, err
-	}
-	_, ok := p.PublicKeys(values)
-	return ok, nil
 }

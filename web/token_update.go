@@ -15,7 +15,8 @@ import (
 
 // updateToken saves an edited token, unless someone else saved it since
 // the form was opened: then nothing is overwritten and the person is told
-// who changed it and when.
+// who changed it and when. What the save changes is decided by token.Save
+// inside the store's write, from the values it reads there.
 func (s *Server) updateToken(c echo.Context) error {
 	t, p, err := s.tokenParam(c)
 	if err != nil {
@@ -33,36 +34,19 @@ func (s *Server) updateToken(c echo.Context) error {
 	}
 
 	f.errs = token.Validate(p, in, token.SecretsHeld(p, &t, f.pending.Secrets, f.pending.Grant))
-	if f.errs == nil {
-		if f.errs, err = s.keyFieldErrors(c.Request().Context(), p, in, &t); err != nil {
-			return err
-		}
-	}
-	if f.errs == nil {
-		if f.errs, err = s.endpointSecretErrors(c.Request().Context(), p, in, &t, f.pending); err != nil {
-			return err
-		}
-	}
 	if f.errs != nil {
 		f.pending = keepTyped(p, in, f.pending)
 		return s.renderTokenForm(c, http.StatusUnprocessableEntity, f)
 	}
-	ch, err := s.change(c, p, in, f.pending, &t)
-	if err != nil {
-		return err
+	form := s.saveForm(c, in, f.pending)
+	ed, err := s.Store.EditToken(c.Request().Context(), t.ID, version, currentUser(c).Email, func(cur token.Current) (token.Change, error) {
+		return token.Save(p, form, &cur)
+	})
+	if errs := token.RefusedFields(err); errs != nil {
+		f.errs = errs
+		f.pending = keepTyped(p, in, f.pending)
+		return s.renderTokenForm(c, http.StatusUnprocessableEntity, f)
 	}
-	if moved, _, err := s.changedEndpoint(c.Request().Context(), p, in, &t); err != nil {
-		return err
-	} else if moved != "" && f.pending.Grant == nil && p.Tokens.Refresh != "" {
-		// The stored refresh token belongs to the old address: it is
-		// never sent to the new one.
-		ch.Clear = append(ch.Clear, p.Tokens.Refresh)
-	}
-	hadKeys, err := s.hasKeyPair(c.Request().Context(), p, t.ID)
-	if err != nil {
-		return err
-	}
-	saved, changed, err := s.Store.UpdateToken(c.Request().Context(), t.ID, version, ch, currentUser(c).Email)
 	switch {
 	case errors.Is(err, store.ErrStale):
 		f.problem = fmt.Sprintf("%s changed this token at %s, after you opened it, so your changes were not saved. "+
@@ -77,18 +61,17 @@ func (s *Server) updateToken(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	if keys, err := s.hasKeyPair(c.Request().Context(), p, t.ID); err != nil {
-		return err
-	} else if keys && !hadKeys {
+	saved := ed.Token
+	if ed.Change.NewKeyPair {
 		// A key pair made by this save is not registered anywhere yet.
 		s.flashSaved(c, saved, fmt.Sprintf("Access token “%s” saved. Register its new key pair at the service (below) before it can get an access token.", saved.Name))
 		s.wakeRenewer()
 		return c.Redirect(http.StatusSeeOther, sc.tokenURL(t.ID))
 	}
-	if len(changed) == 0 {
+	if len(ed.Changed) == 0 {
 		s.flash(c, fmt.Sprintf("Nothing changed in “%s”.", saved.Name))
 	} else {
-		s.flashSavedTested(c, p, saved, fmt.Sprintf("Access token “%s” saved.", saved.Name))
+		s.flashSavedTested(c, p, saved, ed.Values, fmt.Sprintf("Access token “%s” saved.", saved.Name))
 	}
 	s.wakeRenewer()
 	return c.Redirect(http.StatusSeeOther, sc.Base)

@@ -156,7 +156,7 @@ func (s *Store) SaveRenewal(ctx context.Context, c Claim, ch token.Change, now t
 			return ErrStale
 		}
 		actor := actorOr(ctx, RenewalActor)
-		if err := s.apply(ctx, tx, c.ID, ch, nil, false, now, actor); err != nil {
+		if _, err := s.apply(ctx, tx, c.ID, ch, nil, false, now, actor); err != nil {
 			return err
 		}
 		if byPerson(ctx) {
@@ -186,23 +186,24 @@ func (s *Store) SaveRenewal(ctx context.Context, c Claim, ch token.Change, now t
 func (s *Store) RecordRenewalFailure(ctx context.Context, c Claim, msg string, retryAt, now time.Time) (int, error) {
 	var failures int
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		// A token whose renewal had stopped (Needs attention) is claimed
-		// only by a person's Renew now: that starts it again, with a new
-		// run of failures and its retries scheduled.
-		var failingSince, next sql.NullInt64
+		var before token.Renewal
+		var failingSince, next, attention sql.NullInt64
 		var rate string
-		err := tx.QueryRowContext(ctx, `
-			UPDATE tokens SET failures = failures + 1, last_error = ?, last_error_at = ?,
-			       next_renewal_at = CASE WHEN next_renewal_at IS NULL AND attention_since IS NULL THEN NULL ELSE CAST(? AS BIGINT) END,
-			       failing_since = CASE WHEN failing_since IS NULL OR attention_since IS NOT NULL THEN CAST(? AS BIGINT) ELSE failing_since END,
-			       attention_since = NULL,
-			       lease_owner = NULL, lease_until = NULL
-			WHERE id = ? AND lease_owner = ?
-			RETURNING failures, failing_since, next_renewal_at, renewal_rate`, msg, ms(now), ms(retryAt), ms(now), c.ID, c.Owner).
-			Scan(&failures, &failingSince, &next, &rate)
+		err := tx.QueryRowContext(ctx, "SELECT failures, failing_since, next_renewal_at, attention_since, renewal_rate FROM tokens WHERE id = ? AND lease_owner = ?"+s.d.forUpdate(),
+			c.ID, c.Owner).Scan(&before.Failures, &failingSince, &next, &attention, &rate)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrLeaseLost
 		}
+		if err != nil {
+			return fmt.Errorf("store: recording renewal failure: %w", err)
+		}
+		before.NextRenewalAt, before.AttentionSince = fromNullMS(next), fromNullMS(attention)
+		f := token.AfterFailure(before, fromNullMS(failingSince), rate, retryAt, now)
+		failures = f.Failures
+		_, err = tx.ExecContext(ctx, `
+			UPDATE tokens SET failures = ?, last_error = ?, last_error_at = ?, next_renewal_at = ?, failing_since = ?,
+			       attention_since = NULL, lease_owner = NULL, lease_until = NULL
+			WHERE id = ?`, f.Failures, msg, ms(now), nullMS(f.NextAt), nullMS(f.FailingSince), c.ID)
 		if err != nil {
 			return fmt.Errorf("store: recording renewal failure: %w", err)
 		}
@@ -210,7 +211,7 @@ func (s *Store) RecordRenewalFailure(ctx context.Context, c Claim, msg string, r
 			Subject: c.Name, TokenID: c.ID, AppID: c.AppID, Provider: c.Provider, Detail: msg}); err != nil {
 			return err
 		}
-		return failingTransitions(ctx, tx, c.ID, failures, fromNullMS(failingSince), next.Valid && rate != token.Disabled, now)
+		return failingTransitions(ctx, tx, c.ID, f, now)
 	})
 	return failures, err
 }
@@ -407,6 +408,32 @@ func schedule(ctx context.Context, tx *sql.Tx, id int64, renewable bool, now tim
 	// would be refused.
 	next := token.NextRenewal(rate, renewable && !reconnect, fromNullMS(last), fromNullMS(expires), now)
 	if _, err := tx.ExecContext(ctx, "UPDATE tokens SET next_renewal_at = ? WHERE id = ?", nullMS(next), id); err != nil {
+		return fmt.Errorf("store: scheduling: %w", err)
+	}
+	return nil
+}
+
+// rescheduleEdit writes the renewal state a person's edit of token id
+// leaves, as the renewal policy decides (token.AfterEdit): before is the
+// token's state as the edit read it; changed says the edit changed a
+// field (or replaced the token).
+func (s *Store) rescheduleEdit(ctx context.Context, tx *sql.Tx, id int64, before token.Renewal, ch token.Change, changed bool, now time.Time) error {
+	var after token.Renewal
+	var last, expires sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT last_renewed_at, expires_at, needs_reconnect FROM tokens WHERE id = ?", id).Scan(&last, &expires, &after.NeedsReconnect); err != nil {
+		return fmt.Errorf("store: scheduling: %w", err)
+	}
+	after.LastRenewedAt, after.ExpiresAt = fromNullMS(last), fromNullMS(expires)
+	r := token.AfterEdit(before, after, ch.Rate, ch.Renewable, changed, now)
+	if r.Restart {
+		if _, err := tx.ExecContext(ctx, "UPDATE tokens SET attention_since = NULL, failing_since = NULL WHERE id = ?", id); err != nil {
+			return fmt.Errorf("store: restarting renewal: %w", err)
+		}
+	}
+	if !r.Set {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE tokens SET next_renewal_at = ? WHERE id = ?", nullMS(r.NextAt), id); err != nil {
 		return fmt.Errorf("store: scheduling: %w", err)
 	}
 	return nil

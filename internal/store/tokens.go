@@ -264,7 +264,7 @@ func (s *Store) createToken(ctx context.Context, tx *sql.Tx, ch token.Change, no
 	if err != nil {
 		return 0, fmt.Errorf("store: creating token: %w", err)
 	}
-	if err := s.apply(ctx, tx, id, ch, nil, false, now, actor); err != nil {
+	if _, err := s.apply(ctx, tx, id, ch, nil, false, now, actor); err != nil {
 		return 0, err
 	}
 	if err := schedule(ctx, tx, id, ch.Renewable, now); err != nil {
@@ -289,19 +289,41 @@ func createdFields(ch token.Change) []string {
 
 // UpdateToken applies ch to token id if it is still at version expect.
 // It returns the keys of the fields that changed. ErrStale when someone
-// saved the token meanwhile; nothing is written then.
+// saved the token meanwhile; nothing is written then. It is EditToken
+// with a change decided before the token was read.
 func (s *Store) UpdateToken(ctx context.Context, id, expect int64, ch token.Change, actor string) (token.Token, []string, error) {
+	ed, err := s.EditToken(ctx, id, expect, actor, func(token.Current) (token.Change, error) { return ch, nil })
+	return ed.Token, ed.Changed, err
+}
+
+// Edited is what EditToken wrote.
+type Edited struct {
+	Token   token.Token  // as saved
+	Changed []string     // the fields that changed, as audited
+	Change  token.Change // what decide decided
+	// Values are the token's values as stored now, for the caller that
+	// uses them next (a save's test): they are not read again.
+	Values map[string]string
+}
+
+// EditToken changes token id if it is still at version expect: inside one
+// transaction it reads the token under lock with its values (opened
+// once), asks decide what the change is (a token.Save, token.KeyEdit, …),
+// and writes that. ErrStale when someone saved the token meanwhile; an
+// error from decide (a token.Refused) is returned as it is. Nothing is
+// written then.
+func (s *Store) EditToken(ctx context.Context, id, expect int64, actor string, decide func(token.Current) (token.Change, error)) (Edited, error) {
 	now := s.Now()
-	var changed []string
+	var ed Edited
 	err := s.tx(ctx, func(tx *sql.Tx) (err error) {
-		changed, err = s.updateToken(ctx, tx, id, expect, ch, now, actor, tokenEdit{})
+		ed, err = s.updateToken(ctx, tx, id, expect, decide, now, actor, tokenEdit{})
 		return err
 	})
 	if err != nil {
-		return token.Token{}, nil, err
+		return Edited{}, err
 	}
-	t, err := s.TokenByID(ctx, id)
-	return t, changed, err
+	ed.Token, err = s.TokenByID(ctx, id)
+	return ed, err
 }
 
 // tokenEdit is how updateToken's callers differ: the form's Save (the
@@ -315,26 +337,33 @@ type tokenEdit struct {
 	replace bool
 }
 
-// updateToken is UpdateToken's work inside tx, which an import shares.
-func (s *Store) updateToken(ctx context.Context, tx *sql.Tx, id, expect int64, ch token.Change, now time.Time, actor string, how tokenEdit) ([]string, error) {
+// updateToken is EditToken's work inside tx, which an import shares.
+func (s *Store) updateToken(ctx context.Context, tx *sql.Tx, id, expect int64, decide func(token.Current) (token.Change, error), now time.Time, actor string, how tokenEdit) (Edited, error) {
 	old, err := scanToken(tx.QueryRowContext(ctx, "SELECT "+tokenCols+" FROM tokens WHERE id = ?"+s.d.forUpdate(), id))
 	if how.replace && errors.Is(err, ErrNotFound) {
-		return nil, ErrStale // removed since the preview
+		return Edited{}, ErrStale // removed since the preview
 	}
 	if err != nil {
-		return nil, err
-	}
-	if old.Version != expect {
-		return nil, ErrStale
-	}
-	if how.replace && (old.AppID != ch.AppID || old.Provider != ch.Provider) {
-		return nil, ErrStale
+		return Edited{}, err
 	}
 	oldValues, err := s.readValues(ctx, tx, id)
 	if err != nil {
-		return nil, err
+		return Edited{}, err
+	}
+	// Decided before the version is compared: input refused against what
+	// is stored now is refused whether or not someone saved meanwhile.
+	ch, err := decide(token.Current{Token: old, Values: oldValues})
+	if err != nil {
+		return Edited{}, err
+	}
+	if old.Version != expect {
+		return Edited{}, ErrStale
+	}
+	if how.replace && (old.AppID != ch.AppID || old.Provider != ch.Provider) {
+		return Edited{}, ErrStale
 	}
 	changed := changedFields(old, oldValues, ch)
+	ed := Edited{Changed: changed, Change: ch}
 
 	_, err = tx.ExecContext(ctx, `
 		UPDATE tokens SET name = ?, name_key = ?, description = ?, encrypted = ?, renewal_rate = ?,
@@ -342,43 +371,30 @@ func (s *Store) updateToken(ctx context.Context, tx *sql.Tx, id, expect int64, c
 		WHERE id = ? AND version = ?`,
 		ch.Name, token.NameKey(ch.Name), ch.Description, ch.Encrypted, ch.Rate, ms(now), actor, ch.NeedsSecret, id, expect)
 	if isUniqueViolation(err) {
-		return nil, ErrDuplicateName
+		return Edited{}, ErrDuplicateName
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: updating token: %w", err)
+		return Edited{}, fmt.Errorf("store: updating token: %w", err)
 	}
 	// Values switch between sealed and plain when Encrypt changes; an
 	// import seals every kept value again under the token's id and setting.
-	if err := s.apply(ctx, tx, id, ch, oldValues, how.replace || old.Encrypted != ch.Encrypted, now, actor); err != nil {
-		return nil, err
+	if ed.Values, err = s.apply(ctx, tx, id, ch, oldValues, how.replace || old.Encrypted != ch.Encrypted, now, actor); err != nil {
+		return Edited{}, err
 	}
-	if !old.AttentionSince.IsZero() {
-		// Saving a token whose renewal stopped starts it again.
-		if err := restartRenewal(ctx, tx, id, ch.Rate != token.Disabled && ch.Renewable, now); err != nil {
-			return nil, err
-		}
+	if err := s.rescheduleEdit(ctx, tx, id, old.Renewal, ch, len(changed) > 0 || how.replace, now); err != nil {
+		return Edited{}, err
 	}
 	if len(changed) == 0 && !how.replace {
-		return changed, nil
-	}
-	if err := schedule(ctx, tx, id, ch.Renewable, now); err != nil {
-		return nil, err
-	}
-	// A token whose renewals were failing is retried at once after an
-	// edit: the edit is most likely the fix.
-	if old.Failures > 0 && ch.Rate != token.Disabled && ch.Renewable {
-		if _, err := tx.ExecContext(ctx, "UPDATE tokens SET next_renewal_at = ? WHERE id = ?", ms(now), id); err != nil {
-			return nil, fmt.Errorf("store: scheduling: %w", err)
-		}
+		return ed, nil
 	}
 	if len(changed) > 0 {
 		if err := enqueueToken(ctx, tx, EventTokenChanged, id, now, func(ev *TokenEvent) {
 			ev.Action, ev.Fields, ev.By = "updated", changed, actor
 		}); err != nil {
-			return nil, err
+			return Edited{}, err
 		}
 	}
-	return changed, insertAudit(ctx, tx, Audit{At: now, Actor: actor, Action: ActionTokenUpdate, Detail: how.detail,
+	return ed, insertAudit(ctx, tx, Audit{At: now, Actor: actor, Action: ActionTokenUpdate, Detail: how.detail,
 		Subject: ch.Name, TokenID: id, AppID: old.AppID, Provider: old.Provider, Fields: changed})
 }
 
@@ -415,42 +431,46 @@ func changedFields(old token.Token, oldValues map[string]string, ch token.Change
 // path every write of a token's values takes (create, edit, renewal).
 // oldValues are the values stored before (nil for a new token); reseal
 // rewrites every kept value, when the token's Encrypt setting changed.
-func (s *Store) apply(ctx context.Context, tx *sql.Tx, id int64, ch token.Change, oldValues map[string]string, reseal bool, now time.Time, actor string) error {
-	if g := ch.Grant; g != nil {
+// It returns the token's values as stored now.
+func (s *Store) apply(ctx context.Context, tx *sql.Tx, id int64, ch token.Change, oldValues map[string]string, reseal bool, now time.Time, actor string) (map[string]string, error) {
+	if ch.Grant != nil {
 		// The failures this grant ends decide whether it is a recovery.
-		var failures int
+		var before token.Renewal
 		var attention sql.NullInt64
-		if err := tx.QueryRowContext(ctx, "SELECT failures, attention_since FROM tokens WHERE id = ?", id).Scan(&failures, &attention); err != nil {
-			return fmt.Errorf("store: recording grant: %w", err)
+		if err := tx.QueryRowContext(ctx, "SELECT failures, attention_since FROM tokens WHERE id = ?", id).Scan(&before.Failures, &attention); err != nil {
+			return nil, fmt.Errorf("store: recording grant: %w", err)
 		}
+		before.AttentionSince = fromNullMS(attention)
+		g := token.AfterGrant(before, ch, now)
 		_, err := tx.ExecContext(ctx, `UPDATE tokens SET expires_at = ?, last_renewed_at = ?, failures = 0, last_error = '', last_error_at = NULL,
 			       failing_since = NULL, attention_since = NULL WHERE id = ?`,
-			nullMS(ch.Expiry(now)), ms(now), id)
+			nullMS(g.ExpiresAt), ms(now), id)
 		if err != nil {
-			return fmt.Errorf("store: recording grant: %w", err)
+			return nil, fmt.Errorf("store: recording grant: %w", err)
 		}
-		// A grant is also a reconnection; a new refresh token brings its
-		// own lifetime (one kept from before keeps its own).
+		// A grant is also a reconnection.
 		if _, err := tx.ExecContext(ctx, "UPDATE tokens SET needs_reconnect = 0 WHERE id = ? AND needs_reconnect != 0", id); err != nil {
-			return fmt.Errorf("store: recording grant: %w", err)
+			return nil, fmt.Errorf("store: recording grant: %w", err)
 		}
-		if g.RefreshToken != "" {
+		if g.NewRefresh {
 			if _, err := tx.ExecContext(ctx, "UPDATE tokens SET refresh_expires_at = ? WHERE id = ?", nullMS(g.RefreshExpiresAt), id); err != nil {
-				return fmt.Errorf("store: recording grant: %w", err)
+				return nil, fmt.Errorf("store: recording grant: %w", err)
 			}
 		}
-		if err := recovered(ctx, tx, id, failures, attention.Valid, now); err != nil {
-			return err
+		if g.Recovered {
+			if err := enqueueToken(ctx, tx, EventRenewalRecovered, id, now, nil); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if ch.ForgetExpiry {
 		if _, err := tx.ExecContext(ctx, "UPDATE tokens SET expires_at = NULL WHERE id = ?", id); err != nil {
-			return fmt.Errorf("store: updating token: %w", err)
+			return nil, fmt.Errorf("store: updating token: %w", err)
 		}
 	}
 	if ch.Publish {
 		if err := putJWKS(ctx, tx, id, ch.Published, now); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	values := maps.Clone(oldValues)
@@ -463,14 +483,14 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, id int64, ch token.Change
 		}
 		delete(values, k)
 		if _, err := tx.ExecContext(ctx, "DELETE FROM token_values WHERE token_id = ? AND field = ?", id, k); err != nil {
-			return fmt.Errorf("store: clearing value: %w", err)
+			return nil, fmt.Errorf("store: clearing value: %w", err)
 		}
 	}
 	maps.Copy(values, ch.Set)
 	for _, k := range slices.Sorted(maps.Keys(values)) {
 		if _, set := ch.Set[k]; set || reseal {
 			if err := s.putValue(ctx, tx, id, k, values[k], ch.Encrypted, ms(now), actor); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
@@ -481,9 +501,9 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, id int64, ch token.Change
 		    WHEN EXISTS (SELECT 1 FROM token_values WHERE token_id = ?1 AND field = ?2) THEN ifnull(expires_at, CAST(?3 AS BIGINT)) END
 		WHERE id = ?1`, id, AccessField, ms(ch.Expiry(now)))
 	if err != nil {
-		return fmt.Errorf("store: recording expiry: %w", err)
+		return nil, fmt.Errorf("store: recording expiry: %w", err)
 	}
-	return nil
+	return values, nil
 }
 
 // AccessField is where every provider keeps its access token

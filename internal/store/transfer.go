@@ -61,9 +61,16 @@ const importedDetail = "imported from a file"
 // ImportItem is one token an import writes: a new token (Replace 0) or a
 // new definition for token Replace, which must still be at Version.
 type ImportItem struct {
+	// Change is a new token's; Decide decides a replacement's from the
+	// token as the import's transaction reads it (token.ImportReplace).
+	// Without Decide a replacement is Change.
 	Change  token.Change
+	Decide  func(token.Current) (token.Change, error)
 	Replace int64
 	Version int64
+	// Name and Provider are the replaced token's, as the preview planned
+	// them: one now of another type is not replaced (ErrStale).
+	Name, Provider string
 	// Access, for a global token, replaces its Permission Settings (nil
 	// leaves a replaced token's as they are, and a new one open to every app).
 	Access *Access
@@ -113,10 +120,22 @@ func (s *Store) importTokens(ctx context.Context, appID int64, draft string, ite
 				}
 				created = append(created, ch.Name)
 			} else {
-				if _, err := s.updateToken(ctx, tx, id, it.Version, ch, now, actor, tokenEdit{detail: importedDetail, replace: true}); err != nil {
+				decide, prov := it.Decide, it.Provider
+				if decide == nil {
+					decide, prov = func(token.Current) (token.Change, error) { return ch, nil }, ch.Provider
+				}
+				ed, err := s.updateToken(ctx, tx, id, it.Version, func(cur token.Current) (token.Change, error) {
+					if cur.Token.AppID != appID || cur.Token.Provider != prov {
+						return token.Change{}, ErrStale
+					}
+					ch, err := decide(cur)
+					ch.AppID = appID
+					return ch, err
+				}, now, actor, tokenEdit{detail: importedDetail, replace: true})
+				if err != nil {
 					return err
 				}
-				replaced = append(replaced, ch.Name)
+				replaced = append(replaced, ed.Change.Name)
 			}
 			if it.Access != nil && appID == 0 {
 				if err := putAccess(ctx, tx, id, *it.Access); err != nil {

@@ -18,11 +18,11 @@ import (
 
 // Notification events, as webhooks and e-mails name them.
 const (
-	// EventRenewalFailing: renewals of a token failed FailingAfter times in a row (once per run of failures).
+	// EventRenewalFailing: renewals of a token failed token.FailingAfter times in a row (once per run of failures).
 	EventRenewalFailing = "renewal.failing"
 	// EventRenewalRecovered: the first success after renewal.failing.
 	EventRenewalRecovered = "renewal.recovered"
-	// EventRenewalStopped: renewals failed for StopAfter; automatic renewal stopped ("Needs attention").
+	// EventRenewalStopped: renewals failed for token.StopAfter; automatic renewal stopped ("Needs attention").
 	EventRenewalStopped = "renewal.stopped"
 	// EventTokenExpiring: an access or refresh token runs out soon and nothing will renew it.
 	EventTokenExpiring = "token.expiring"
@@ -36,16 +36,6 @@ const (
 
 // Events are the events an endpoint may choose, in the order the form lists them.
 var Events = []string{EventRenewalFailing, EventRenewalRecovered, EventRenewalStopped, EventTokenExpiring, EventNeedsReconnect, EventTokenChanged}
-
-// No retry storms.
-const (
-	// FailingAfter consecutive failed renewals send renewal.failing: a
-	// single failure that the first retry fixes pages nobody.
-	FailingAfter = 2
-	// StopAfter: a token whose renewals keep failing this long is no
-	// longer renewed automatically and needs attention.
-	StopAfter = 72 * time.Hour
-)
 
 // Setting names.
 const SettingWebhooksAllowPrivate = "webhooks_allow_private"
@@ -689,46 +679,23 @@ func ByPerson(ctx context.Context) context.Context { return context.WithValue(ct
 
 func byPerson(ctx context.Context) bool { v, _ := ctx.Value(personKey{}).(bool); return v }
 
-// failingTransitions sends what a failed renewal changes: renewal.failing
-// once a run of failures reaches FailingAfter, and, once it has lasted
-// StopAfter, stops automatic renewal (Needs attention) and sends
-// renewal.stopped. scheduled: the token is renewed automatically.
-func failingTransitions(ctx context.Context, tx *sql.Tx, id int64, failures int, failingSince time.Time, scheduled bool, now time.Time) error {
-	if failures == FailingAfter {
+// failingTransitions sends what a failed renewal changes, as the renewal
+// policy decided it (token.AfterFailure): renewal.failing once a run of
+// failures is long enough, and, once it has lasted long enough, stops
+// automatic renewal (Needs attention) and sends renewal.stopped.
+func failingTransitions(ctx context.Context, tx *sql.Tx, id int64, f token.Failed, now time.Time) error {
+	if f.Announce {
 		if err := enqueueToken(ctx, tx, EventRenewalFailing, id, now, nil); err != nil {
 			return err
 		}
 	}
-	if !scheduled || failingSince.IsZero() || now.Sub(failingSince) < StopAfter {
+	if !f.Stop {
 		return nil
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE tokens SET attention_since = ?, next_renewal_at = NULL WHERE id = ?", ms(now), id); err != nil {
 		return fmt.Errorf("store: stopping renewal: %w", err)
 	}
 	return enqueueToken(ctx, tx, EventRenewalStopped, id, now, nil)
-}
-
-// recovered sends renewal.recovered when a grant ends a run of failures
-// that renewal.failing announced (or that stopped renewal).
-func recovered(ctx context.Context, tx *sql.Tx, id int64, failures int, attention bool, now time.Time) error {
-	if failures < FailingAfter && !attention {
-		return nil
-	}
-	return enqueueToken(ctx, tx, EventRenewalRecovered, id, now, nil)
-}
-
-// restartRenewal starts the renewal of a token that needed attention
-// again: a new run of failures, and a try now if it is renewed at all.
-func restartRenewal(ctx context.Context, tx *sql.Tx, id int64, renewed bool, now time.Time) error {
-	next := sql.NullInt64{}
-	if renewed {
-		next = nullMS(now)
-	}
-	_, err := tx.ExecContext(ctx, "UPDATE tokens SET attention_since = NULL, failing_since = NULL, next_renewal_at = ? WHERE id = ?", next, id)
-	if err != nil {
-		return fmt.Errorf("store: restarting renewal: %w", err)
-	}
-	return nil
 }
 
 // NotifyNeedsReconnectNow is NotifyNeedsReconnect in a transaction of its

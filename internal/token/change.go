@@ -10,9 +10,11 @@ import (
 
 // Change is one change to a token, whatever asked for it (a saved form, a
 // button's grant, a renewal, a key rotation): the store applies it in one
-// transaction through one path. Only this file decides what goes in one,
-// so the rules of an obtained or a hand-typed access token live here and
-// nowhere else.
+// transaction through one path. Only this package decides what goes in
+// one (here and in the decision steps of decide.go, which the store calls
+// with the token as its write read it), so the rules of an obtained or a
+// hand-typed access token live here and nowhere else; nothing edits a
+// Change after it is decided.
 type Change struct {
 	// The token's own settings. A renewal keeps them as they are (the
 	// store ignores them there); every other change states them all.
@@ -54,6 +56,10 @@ type Change struct {
 	// JWKS document (empty when the token publishes no key), beside it.
 	Publish   bool
 	Published []byte
+	// NewKeyPair: the change makes the token's first key pair, which must
+	// be registered at the provider before the token works (the console
+	// then shows it). Nothing is stored for it.
+	NewKeyPair bool
 }
 
 // Expiry is when the access token the change stores, applied at now,
@@ -102,6 +108,19 @@ type Form struct {
 // for. stored reads the token's stored values; it is nil for a new token
 // and called only when the provider derives values from them (a key pair).
 func FromForm(p provider.Provider, f Form, stored func() (map[string]string, error)) (Change, error) {
+	var old map[string]string
+	if stored != nil && p.Generate != nil {
+		var err error
+		if old, err = stored(); err != nil {
+			return Change{}, err
+		}
+	}
+	return fromForm(p, f, old, stored != nil)
+}
+
+// fromForm is FromForm given the saved token's stored values (nil for a
+// new token, or when the provider derives nothing from them).
+func fromForm(p provider.Provider, f Form, stored map[string]string, saved bool) (Change, error) {
 	in := f.Input
 	ch := Change{
 		AppID:       f.AppID,
@@ -149,13 +168,7 @@ func FromForm(p provider.Provider, f Form, stored func() (map[string]string, err
 	}
 	if p.Generate != nil {
 		values := map[string]string{}
-		if stored != nil {
-			old, err := stored()
-			if err != nil {
-				return Change{}, err
-			}
-			maps.Copy(values, old)
-		}
+		maps.Copy(values, stored)
 		maps.Copy(values, ch.Set)
 		gen, err := p.Generate(values)
 		if err != nil {
@@ -170,7 +183,24 @@ func FromForm(p provider.Provider, f Form, stored func() (map[string]string, err
 			ch.Renewable = false
 		}
 	}
+	ch.NewKeyPair = hasKeyPair(p, ch.valuesAfter(stored)) && !(saved && hasKeyPair(p, stored))
 	return ch, nil
+}
+
+// valuesAfter are the values a token holding stored holds once ch is
+// applied (as the store applies it).
+func (ch Change) valuesAfter(stored map[string]string) map[string]string {
+	values := maps.Clone(stored)
+	if values == nil {
+		values = map[string]string{}
+	}
+	for _, k := range slices.Concat(ch.Clear, ch.Forget) {
+		if _, set := ch.Set[k]; !set {
+			delete(values, k)
+		}
+	}
+	maps.Copy(values, ch.Set)
+	return values
 }
 
 // publish puts the key set of a token holding values into the change.

@@ -100,17 +100,6 @@ func FromImport(p provider.Provider, im Import, stored func() (map[string]string
 	return ch, nil
 }
 
-// endpointChanged says whether in moves any Endpoint field of a saved
-// token away from its stored value.
-func endpointChanged(p provider.Provider, in Input, stored map[string]string) bool {
-	for _, fd := range p.Fields {
-		if old, ok := stored[fd.Key]; fd.Endpoint && ok && old != in.Values[fd.Key] {
-			return true
-		}
-	}
-	return false
-}
-
 // MissingSecrets names, in screen order, the required secret fields
 // (required outright, or by another field's value) that neither the input
 // nor held gives a value.

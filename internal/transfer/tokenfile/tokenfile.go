@@ -390,14 +390,16 @@ func Items(ctx context.Context, st *store.Store, sc Scope, plan []*Row) (items [
 	}
 	for _, pt := range plan {
 		in := pt.In
-		var replace, version int64
-		var stored func() (map[string]string, error)
 		switch pt.Choice {
 		case ChooseSkip:
 			continue
 		case ChooseReplace:
-			replace, version = pt.Existing.ID, pt.Existing.Version
-			stored = func() (map[string]string, error) { return st.TokenValues(ctx, replace) }
+			// Decided inside the import's transaction, from the token's
+			// values as it reads them (an Endpoint moved, a secret kept).
+			im, p := token.Import{Input: in, AppID: sc.AppID, AllowPlain: sc.Plain, Kept: pt.Kept}, pt.Provider
+			items = append(items, store.ImportItem{Replace: pt.Existing.ID, Version: pt.Existing.Version, Name: pt.Name(), Provider: p.ID, Access: pt.Access,
+				Decide: func(cur token.Current) (token.Change, error) { return token.ImportReplace(p, im, cur) }})
+			continue
 		case ChooseRename:
 			if msg := renameError(ctx, st, sc, pt, taken); msg != "" {
 				pt.RenameErr, invalid = msg, true
@@ -412,11 +414,11 @@ func Items(ctx context.Context, st *store.Store, sc Scope, plan []*Row) (items [
 			}).Values[provider.KeyName]
 			taken[token.NameKey(pt.Rename)] = true
 		}
-		ch, err := token.FromImport(pt.Provider, token.Import{Input: in, AppID: sc.AppID, AllowPlain: sc.Plain, Kept: pt.Kept}, stored)
+		ch, err := token.FromImport(pt.Provider, token.Import{Input: in, AppID: sc.AppID, AllowPlain: sc.Plain, Kept: pt.Kept}, nil)
 		if err != nil {
 			return nil, false, err
 		}
-		items = append(items, store.ImportItem{Change: ch, Replace: replace, Version: version, Access: pt.Access})
+		items = append(items, store.ImportItem{Change: ch, Name: ch.Name, Provider: ch.Provider, Access: pt.Access})
 	}
 	return items, invalid, nil
 }
