@@ -61,7 +61,7 @@ func (c client) config(values map[string]string, redirectURI string) *oauth2.Con
 		ClientSecret: secret,
 		Endpoint:     oauth2.Endpoint{AuthURL: values[KeyAuthURL], TokenURL: values[KeyTokenURL], AuthStyle: style},
 		RedirectURL:  redirectURI,
-		Scopes:       strings.Fields(values[KeyScope]),
+		Scopes:       c.scopes(values),
 	}
 }
 
@@ -101,6 +101,9 @@ func (c client) authURL(env provider.Env, values map[string]string, redirectURI,
 	if pkce(values) {
 		opts = append(opts, oauth2.S256ChallengeOption(verifier))
 	}
+	if sc := c.joinedScope(values); sc != "" {
+		opts = append(opts, oauth2.SetAuthURLParam("scope", sc))
+	}
 	return c.config(values, redirectURI).AuthCodeURL(state, opts...), nil
 }
 
@@ -123,6 +126,9 @@ func (c client) httpContext(ctx context.Context, env provider.Env, values map[st
 		wrapped := *hc
 		wrapped.Transport = &assertionTransport{base: base, values: values, now: func() time.Time { return now(env) }}
 		hc = &wrapped
+	}
+	if c.preset.JSONBody {
+		hc = withJSONBody(hc)
 	}
 	// Every URL here was typed on a form (a preset's are defaults that can
 	// be edited): the provider client keeps such calls off private
@@ -184,7 +190,11 @@ func (c client) exchange(ctx context.Context, env provider.Env, values map[strin
 	if err != nil {
 		return provider.Grant{}, c.problem(ctx, env, values, err, "exchange", code)
 	}
-	return c.timed(ctx, env, values, c.grant(tok, values, "", now(env))), nil
+	g := c.grant(tok, values, "", now(env))
+	if err := c.connected(ctx, env, values, &g); err != nil {
+		return provider.Grant{}, err
+	}
+	return c.timed(ctx, env, values, g), nil
 }
 
 // clientCredentials asks for a token with the client's own credentials.
@@ -218,6 +228,9 @@ func (c client) clientCredentials(ctx context.Context, env provider.Env, values 
 	if a := values[KeyAudience]; a != "" {
 		cc.EndpointParams.Set("audience", a)
 	}
+	if sc := c.joinedScope(values); sc != "" {
+		cc.EndpointParams.Set("scope", sc)
+	}
 	tok, err := cc.Token(hctx)
 	if err != nil {
 		return provider.Grant{}, c.problem(ctx, env, values, err, "client_credentials")
@@ -250,6 +263,9 @@ func (c client) refresh(ctx context.Context, env provider.Env, values map[string
 func (c client) renew(ctx context.Context, env provider.Env, values map[string]string) (provider.Grant, error) {
 	if values[KeyGrantType] == GrantClientCredentials {
 		return c.clientCredentials(ctx, env, values)
+	}
+	if values[KeyRefreshToken] == "" && c.preset.NoExpiry {
+		return c.stillWorks(ctx, env, values)
 	}
 	if values[KeyRefreshToken] == "" {
 		return provider.Grant{}, &provider.ReconnectError{Message: c.name(values) + " gave no refresh token with this access token, so tokendesk cannot renew it: " +
@@ -287,6 +303,7 @@ func (c client) grant(tok *oauth2.Token, values map[string]string, old string, a
 			g.Extra[k] = v
 		}
 	}
+	c.fromAnswer(tok, &g)
 	return g
 }
 

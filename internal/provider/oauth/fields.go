@@ -174,7 +174,7 @@ func build(ps Preset) provider.Provider {
 			},
 			{
 				Key: KeyScope, Label: "Scope", Control: provider.Text, MaxLen: 2048, Default: ps.Scope,
-				Help: "Specifies the scopes to ask for, separated by spaces.",
+				Help: scopeHelp(ps),
 				Note: ps.ScopeNote,
 			},
 			{
@@ -187,7 +187,7 @@ func build(ps Preset) provider.Provider {
 				Help:  "Optional. Further parameters for the authorization request (and the client credentials request), one name=value a line.",
 			},
 			{
-				Key: KeyPKCE, Label: "PKCE", Control: provider.Checkbox, Credential: true, Default: "on",
+				Key: KeyPKCE, Label: "PKCE", Control: provider.Checkbox, Credential: true, Default: pkceDefault(ps),
 				UsedWhen: authCodeOnly,
 				Help:     "Sends a PKCE challenge (S256) with the authorization request and its verifier with the code. Leave it on unless the service refuses it.",
 			},
@@ -210,7 +210,7 @@ func build(ps Preset) provider.Provider {
 		Actions: map[string]provider.Action{ActionGetToken: c.getToken, ActionTestConnection: c.testConnection},
 		// Save tests what can be tested: the token's "who am I".
 		SaveTest: ActionTestConnection,
-		Tokens:   provider.TokenFields{Access: KeyAccessToken, Refresh: KeyRefreshToken, Answer: ps.Keep},
+		Tokens:   provider.TokenFields{Access: KeyAccessToken, Refresh: KeyRefreshToken, Answer: ps.answerKeys()},
 		Renew:    c.renew,
 		Generate: generate,
 		// The key pair registered at the service travels with an export
@@ -223,6 +223,7 @@ func build(ps Preset) provider.Provider {
 			Needed:   func(values map[string]string) bool { return values[KeyGrantType] != GrantClientCredentials },
 			URL:      c.authURL,
 			Exchange: c.exchange,
+			Callback: ps.callbackParams(),
 		},
 	}
 	// The preset's own fields (a tenant, a region) come after Signing

@@ -71,14 +71,25 @@ type Preset struct {
 	// Console is where the app is registered, when that is not the
 	// service itself (Google Drive's apps live in the Google Cloud Console).
 	Console string
+
+	// The catalogue's facts (catalogue.go, docs/oauth-services.md).
+	Catalogue
 }
 
 // WhoAmI is a service's "who am I" request.
 type WhoAmI struct {
 	Method string // GET unless set
 	// URL may hold {instance_url} or {api_url}: the value the token
-	// answer gave, kept with the token.
+	// answer gave, kept with the token; or any {key} of the preset's own
+	// fields and values (a Zendesk {subdomain}, QuickBooks' {realm_id}).
 	URL string
+	// Body is sent as JSON with the request (monday.com's GraphQL query).
+	Body string
+	// Headers the service requires beside the token (Notion-Version).
+	Headers map[string]string
+	// Name and Email are where the answer names the account (dotted
+	// paths: shop.name, emails.0); empty: the usual shapes are tried.
+	Name, Email string
 }
 
 const day = 24 * time.Hour
