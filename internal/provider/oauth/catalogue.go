@@ -295,3 +295,11 @@ func scopeHelp(ps Preset) string {
 	}
 	return "Specifies the scopes to ask for, separated by spaces."
 }
+
+// checkTemplateURL checks a typed Authorization or Token URL whose host
+// may hold a row's {key} (https://{subdomain}.zendesk.com/…): the URL as
+// it will be once the key is filled with a valid value. The filled URL is
+// checked again before any request.
+func checkTemplateURL(v string) string {
+	return checkURL(placeholder.ReplaceAllString(v, "x"))
+}

@@ -228,7 +228,11 @@ func (c client) account(who WhoAmI, body []byte) string {
 	if json.Unmarshal(body, &m) != nil {
 		return ""
 	}
-	name, email := strings.TrimSpace(dig(m, who.Name)), ""
+	namePath := who.Name
+	if namePath == "" {
+		namePath = "name"
+	}
+	name, email := strings.TrimSpace(dig(m, namePath)), ""
 	if who.Email != "" {
 		email = strings.TrimSpace(dig(m, who.Email))
 	}

@@ -162,13 +162,13 @@ func build(ps Preset) provider.Provider {
 			{
 				Key: KeyAuthURL, Label: "Authorization URL", Control: provider.Text, Credential: true, MaxLen: 2048, Default: ps.AuthURL,
 				RequiredWhen: &provider.Condition{Key: KeyGrantType, Value: GrantAuthCode, Why: "the Authorization Code grant sends you there to sign in and consent."},
-				Check:        checkURL,
+				Check:        checkTemplateURL,
 				Help:         "Specifies the service's authorization endpoint, where you sign in and consent.",
 				Placeholder:  "https://",
 			},
 			{
 				Key: KeyTokenURL, Label: "Token URL", Control: provider.Text, Required: true, Credential: true, Endpoint: true, MaxLen: 2048, Default: ps.TokenURL,
-				Check:       checkURL,
+				Check:       checkTemplateURL,
 				Help:        "Specifies the service's token endpoint, which issues and renews access tokens.",
 				Placeholder: "https://",
 			},
