@@ -49,6 +49,8 @@ type Catalogue struct {
 	Subst map[string]map[string]string
 	// Docs is the vendor's page the facts come from.
 	Docs string
+	// Also are other names people search the service by (Gmail, Outlook).
+	Also string
 }
 
 // Where a Value comes from.
@@ -254,9 +256,9 @@ func init() {
 // sixFacts are the catalogue's facts of the six presets that came first
 // (presets.go), with the corrections docs/oauth-services.md lists.
 var sixFacts = map[string]Catalogue{
-	"oauth2-google-drive": {Group: GroupProductivity, APIBase: "https://www.googleapis.com",
+	"oauth2-google-drive": {Group: GroupProductivity, Also: "Google Gmail Calendar Sheets Docs", APIBase: "https://www.googleapis.com",
 		Docs: "https://developers.google.com/identity/protocols/oauth2/web-server"},
-	"oauth2-microsoft-sharepoint": {Group: GroupProductivity, Rotates: true, APIBase: "https://graph.microsoft.com/v1.0",
+	"oauth2-microsoft-sharepoint": {Group: GroupProductivity, Also: "Microsoft 365 Graph Outlook OneDrive Teams Entra Office", Rotates: true, APIBase: "https://graph.microsoft.com/v1.0",
 		Docs: "https://learn.microsoft.com/entra/identity-platform/refresh-tokens"},
 	// Box does not document PKCE on /authorize.
 	"oauth2-box": {Group: GroupProductivity, Rotates: true, NoPKCE: true, APIBase: "https://api.box.com/2.0",
@@ -266,7 +268,7 @@ var sixFacts = map[string]Catalogue{
 	"oauth2-dropbox": {Group: GroupProductivity, APIBase: "https://api.dropboxapi.com/2",
 		Values: []Value{{Key: "team_id", From: FromAnswer, Path: "team_id"}},
 		Docs:   "https://dropbox.tech/developers/migrating-app-permissions-and-access-tokens"},
-	"oauth2-zoom-user": {Group: GroupProductivity, Rotates: true, ScopeSeparator: ",", APIBase: "{api_url}/v2",
+	"oauth2-zoom-user": {Group: GroupProductivity, Also: "meetings ZoomGov", Rotates: true, ScopeSeparator: ",", APIBase: "{api_url}/v2",
 		Docs: "https://devsupport.zoom.us/hc/en-us/articles/360060332931"},
 }
 

@@ -68,7 +68,7 @@ var catalogue = []Preset{
 		Rate:                "30m",
 		NoClientCredentials: true,
 		WhoAmI:              &WhoAmI{URL: "https://api.atlassian.com/me"},
-		Catalogue: Catalogue{Group: GroupDeveloper, Rotates: true, APIBase: "https://api.atlassian.com/ex/jira/{cloud_id}",
+		Catalogue: Catalogue{Group: GroupDeveloper, Rotates: true, APIBase: "https://api.atlassian.com/ex/jira/{cloud_id}", Also: "Jira Confluence Trello Bitbucket",
 			Values: []Value{
 				{Key: "cloud_id", From: FromLookup, Lookup: "https://api.atlassian.com/oauth/token/accessible-resources", Path: "0.id"},
 				{Key: "site_url", From: FromLookup, Lookup: "https://api.atlassian.com/oauth/token/accessible-resources", Path: "0.url"},
@@ -210,7 +210,7 @@ var catalogue = []Preset{
 				{Value: "sandbox-quickbooks.api.intuit.com", Label: "Sandbox (sandbox-quickbooks.api.intuit.com)"}},
 			Help: "Specifies the company's API host: production, or a sandbox company's.",
 		}},
-		Catalogue: Catalogue{Group: GroupFinance, Rotates: true, APIBase: "https://{quickbooks_api}/v3/company/{realm_id}",
+		Catalogue: Catalogue{Group: GroupFinance, Rotates: true, APIBase: "https://{quickbooks_api}/v3/company/{realm_id}", Also: "Intuit accounting",
 			Values: []Value{{Key: "realm_id", From: FromCallback, Path: "realmId"}},
 			Docs:   "https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/faq"},
 		Detail: "A QuickBooks Online company. Access tokens live an hour; the refresh token lasts 100 days rolling and its value can change, so tokendesk always keeps the latest " +
@@ -422,7 +422,7 @@ var catalogue = []Preset{
 			provider.Option{Value: "com", Label: "United States (zoho.com)"}, provider.Option{Value: "eu", Label: "Europe (zoho.eu)"},
 			provider.Option{Value: "in", Label: "India (zoho.in)"}, provider.Option{Value: "com.au", Label: "Australia (zoho.com.au)"},
 			provider.Option{Value: "jp", Label: "Japan (zoho.jp)"}, provider.Option{Value: "com.cn", Label: "China (zoho.com.cn)"})},
-		Catalogue: Catalogue{Group: GroupCRM, APIBase: "{api_domain}",
+		Catalogue: Catalogue{Group: GroupCRM, APIBase: "{api_domain}", Also: "Zoho CRM Books Desk",
 			Values: []Value{{Key: "api_domain", From: FromAnswer, Path: "api_domain"}},
 			Docs:   "https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html"},
 		ScopeNote: "Zoho keeps at most 20 refresh tokens per user (the oldest is deleted) and 10 access tokens per 10 minutes per refresh token: connect each app once, and renew no faster than every 30 minutes.",
