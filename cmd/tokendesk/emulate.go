@@ -98,6 +98,8 @@ func emulate(ctx context.Context, args []string, stdout io.Writer) error {
 	mux.Handle("/oauth/authorize", zoom)
 	mux.Handle(oauthPrefix+"/", http.StripPrefix(oauthPrefix, oauth))
 	mux.Handle("/v2/", zoom)
+	vendors := mountVendors(mux, base, redirectURI)
+	defer vendors.Close()
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
 	fmt.Fprintf(stdout, `Redox and Zoom emulators on %[1]s
@@ -123,12 +125,13 @@ func emulate(ctx context.Context, args []string, stdout io.Writer) error {
                                  single use (each renewal gets a new one) and last %[21]d days.
   Redirect URI registered for the OAuth 2.0 and Zoom user OAuth apps: %[22]s
 
+%[25]s
 Point tokendesk at them:
-  TOKENDESK_REDOX_URL=%[1]s TOKENDESK_ZOOM_API_URL=%[1]s TOKENDESK_ZOOM_OAUTH_URL=%[1]s tokendesk serve
+  TOKENDESK_REDOX_URL=%[1]s TOKENDESK_ZOOM_API_URL=%[1]s TOKENDESK_ZOOM_OAUTH_URL=%[1]s TOKENDESK_OAUTH_VENDORS_URL=%[1]s tokendesk serve
 `, base, demoRedoxKey, demoRedoxSecret, demoZoomKey, demoZoomSecret, demoZoomAccount, demoZoomClient, demoZoomClientSecret,
 		demoRedoxClient, demoRedoxKeyID, demoRedoxShared, demoZoomUserClient, demoZoomUserSecret,
 		oauth.AuthURL(), oauth.TokenURL(), oauth.UserinfoURL(), demoOAuthClient, demoOAuthSecret, demoOAuthPostClient, demoOAuthPostSecret,
-		int(demoRefreshTTL/(24*time.Hour)), redirectURI, demoOAuthJWTClient, base+oauthPrefix+"/dashboard/jwks")
+		int(demoRefreshTTL/(24*time.Hour)), redirectURI, demoOAuthJWTClient, base+oauthPrefix+"/dashboard/jwks", vendors.Summary())
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -70,14 +70,17 @@ func pkce(values map[string]string) bool { return values[KeyPKCE] != "" }
 // resolved is values with the Authorization and Token URLs the preset
 // makes of them (a tenant, a region, an emulator): the ones requests go to.
 func (c client) resolved(env provider.Env, values map[string]string) map[string]string {
-	if c.preset.Endpoints == nil {
+	if c.preset.Endpoints == nil && c.demoBase() == "" {
 		return values
 	}
 	out := make(map[string]string, len(values))
 	for k, v := range values {
 		out[k] = v
 	}
-	out[KeyAuthURL], out[KeyTokenURL] = c.preset.Endpoints(env, values)
+	if c.preset.Endpoints != nil {
+		out[KeyAuthURL], out[KeyTokenURL] = c.preset.Endpoints(env, values)
+	}
+	out[KeyAuthURL], out[KeyTokenURL] = c.demo(out[KeyAuthURL]), c.demo(out[KeyTokenURL])
 	return out
 }
 

@@ -77,6 +77,7 @@ func (c client) testConnection(ctx context.Context, env provider.Env, values map
 			"): press Get OAuth 2.0 Access Token to obtain a new one."
 		return res
 	}
+	target = c.demo(target)
 	if msg := checkURL(target); msg != "" {
 		res.Summary = "Test URL: " + msg
 		return res

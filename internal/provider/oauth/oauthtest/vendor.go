@@ -110,6 +110,9 @@ func (s *Server) vendorRoute(w http.ResponseWriter, r *http.Request) (*http.Requ
 	}
 	path := r.URL.Path
 	switch {
+	case strings.HasSuffix(path, "/authorize/decision") || v.AuthorizePath != "" && path == v.AuthorizePath+"/decision":
+		// The consent page's form posts next to the vendor's path.
+		path = "/authorize/decision"
 	case v.AuthorizePath != "" && path == v.AuthorizePath:
 		path = "/authorize"
 	case v.TokenPath != "" && path == v.TokenPath:

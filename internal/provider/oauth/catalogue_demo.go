@@ -1,0 +1,48 @@
+package oauth
+
+import (
+	"net"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// VendorsURL, when set, is an emulator standing in for every catalogue
+// vendor (`tokendesk emulate`, as `make demo` runs it): each row's
+// requests to its vendor's hosts (authorization, token, who-am-I,
+// lookups) go to VendorsURL/vendors/{row}/ with the path and query kept,
+// as TOKENDESK_ZOOM_OAUTH_URL does for Zoom. Loopback URLs (an emulator's
+// own instance_url) and the generic OAuth 2.0 provider are left alone.
+// It is read from TOKENDESK_OAUTH_VENDORS_URL: a demo setting only.
+var VendorsURL = strings.TrimRight(os.Getenv("TOKENDESK_OAUTH_VENDORS_URL"), "/")
+
+// VendorSlug is a row's part of the demo emulator's paths: its ID without
+// the oauth2- prefix (hubspot, slack, atlassian).
+func VendorSlug(id string) string { return strings.TrimPrefix(id, ID+"-") }
+
+func (c client) demoBase() string {
+	if VendorsURL == "" || c.preset.ID == ID || c.preset.ID == "" {
+		return ""
+	}
+	return VendorsURL + "/vendors/" + VendorSlug(c.preset.ID)
+}
+
+// demo moves a vendor URL to the demo emulator (see VendorsURL).
+func (c client) demo(raw string) string {
+	base := c.demoBase()
+	if base == "" || raw == "" {
+		return raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsLoopback() || u.Hostname() == "localhost" {
+		return raw
+	}
+	out := base + u.EscapedPath()
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	return out
+}
