@@ -113,7 +113,7 @@ var Presets = []Preset{
 		ScopeNote: "drive.file (the files this app created or was given) is Google's recommended scope; the full drive scope is restricted and needs Google's verification. " +
 			"While the app's OAuth consent screen is External and in \u201cTesting\u201d, Google's refresh tokens expire after 7 days: publish the app to keep them.",
 		Detail: "A Google account's Drive. Google gives a refresh token only with access_type=offline and prompt=consent, which the form adds. " +
-			"Refresh tokens of apps in \u201cTesting\u201d expire after 7 days.",
+			"Refresh tokens of apps in \u201cTesting\u201d expire after 7 days; any dies after 6 months unused, and past a per-client limit Google silently revokes the oldest.",
 	},
 	{
 		ID: "oauth2-microsoft-sharepoint", Name: "Microsoft SharePoint", Console: "the Microsoft Entra admin center",
@@ -144,7 +144,8 @@ var Presets = []Preset{
 		RefreshLifetime: 60 * day,
 		AccessLifetime:  time.Hour,
 		WhoAmI:          &WhoAmI{URL: "https://api.box.com/2.0/users/me"},
-		Detail:          "A Box account. Box refresh tokens are single use and live 60 days; tokendesk keeps the newest one.",
+		Detail: "A Box account. Box refresh tokens are single use and live 60 days; tokendesk keeps the newest one. " +
+			"Box does not document PKCE, so the form leaves it off; Client Credentials need box_subject_type and box_subject_id in the Additional Parameters.",
 	},
 	{
 		ID: "oauth2-salesforce", Name: "Salesforce",
@@ -165,6 +166,8 @@ var Presets = []Preset{
 		ClientCredentialsCheck: salesforceClientCredentials,
 		Detail: "A Salesforce org: Production, a Sandbox or your My Domain. Processes receive its instance_url (and the identity URL, id) with the access token: " +
 			"the org's API lives there. Salesforce does not say when a token expires; tokendesk asks it (token introspection).",
+		ScopeNote: "refresh_token (or offline_access) is what gives a refresh token. Since 2026-05-11 apps connected to more than two customer orgs must use PKCE, " +
+			"refresh token rotation and a 30-day idle limit; reusing a rotated refresh token revokes the whole family.",
 	},
 	{
 		ID: "oauth2-dropbox", Name: "Dropbox", Console: "the Dropbox App Console",
