@@ -215,3 +215,35 @@ func TestCatalogueEveryServiceEndToEnd(t *testing.T) {
 		})
 	}
 }
+
+// A callback parameter a row needs (QuickBooks' realmId) is only taken
+// when it is an identifier: anyone can put one in a URL that comes back,
+// and it ends up in a path of the company's API. Otherwise the form says
+// what is missing, and no token is held.
+func TestCatalogueCallbackValueMustBeAnIdentifier(t *testing.T) {
+	route := &catalogueRoute{}
+	ts := newTestServer(t, func(d *testSetup) { d.HTTPClient = &http.Client{Timeout: provider.DefaultTimeout, Transport: route} })
+	ts.signInAdmin()
+	v := *oauthtest.Vendors["oauth2-quickbooks"]
+	v.Callback = map[string]string{"realmId": "../../../v3/admin"}
+	opts := v.Options()
+	opts.Clock = ts.clock.Now
+	emu, base := oauthtest.Start(t, opts)
+	emu.AddClient(oauthtest.Client{ID: oauthClientID, Secret: oauthSecret, AuthMethod: v.AuthMethod, RedirectURIs: []string{ts.srv.redirectURI()}})
+	route.set(base, "")
+	p, _ := registry.ByID("oauth2-quickbooks")
+	f := rowForm(p, &v, "Books")
+	ts.get("/tokens/new/oauth2-quickbooks")
+	f.Set("action", "get_token")
+	loc, _ := url.Parse(consentURL(t, ts.post("/tokens/new/oauth2-quickbooks", f)))
+	loc.Scheme, loc.Host = "http", strings.TrimPrefix(base, "http://")
+	back := browse(t, loc.String())
+	cb := ts.get(back.Path + "?" + back.RawQuery)
+	form := ts.get(cb.Header.Get("Location"))
+	if prob := form.text("[data-testid=consent-outcome] strong"); !strings.HasPrefix(prob, "QuickBooks Online sent you back without realmId") {
+		t.Fatalf("outcome %q", prob)
+	}
+	if strings.Contains(form.text("[data-testid=stored-access_token]"), "Obtained") {
+		t.Fatal("a token was held without its realmId")
+	}
+}
