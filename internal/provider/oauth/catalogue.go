@@ -158,8 +158,9 @@ func fieldEndpoints(ps Preset) func(provider.Env, map[string]string) (string, st
 		fill := func(u string) string {
 			return placeholder.ReplaceAllStringFunc(u, func(m string) string {
 				k := m[1 : len(m)-1]
+				_, mapped := ps.Subst[k]
 				for _, f := range ps.Fields {
-					if f.Key == k && v[k] != "" {
+					if f.Key == k && (v[k] != "" || mapped && values[k] != "") {
 						return v[k]
 					}
 				}

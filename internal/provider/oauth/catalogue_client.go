@@ -161,7 +161,7 @@ func hostPath(u string) string {
 // lookup reads a URL with the new token and decodes its JSON answer.
 func (c client) lookup(ctx context.Context, env provider.Env, values map[string]string, g *provider.Grant, template string) (any, error) {
 	svc := c.name(values)
-	target, ok := expand(template, c.preset.substituted(values), g.Extra)
+	target, ok := expandWith(template, c.preset.substituted(values), g.Extra, c.preset.Subst)
 	target = c.demo(target)
 	if !ok || checkURL(target) != "" {
 		return nil, fmt.Errorf("%s connected, but the address to read the token's details from is incomplete.", svc)

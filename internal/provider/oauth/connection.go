@@ -71,7 +71,7 @@ func (c client) testConnection(ctx context.Context, env provider.Env, values map
 		res.Summary = "Enter a Test URL (a \u201cwho am I\u201d address of the service, such as its userinfo endpoint) to test this access token."
 		return res
 	}
-	target, ok := expand(who.URL, c.preset.substituted(values), extra)
+	target, ok := expandWith(who.URL, c.preset.substituted(values), extra, c.preset.Subst)
 	if !ok {
 		res.Summary = svc + " gave no address to test with this access token (it has no " + missingKey(who.URL, c.preset.substituted(values), extra) +
 			"): press Get OAuth 2.0 Access Token to obtain a new one."

@@ -128,12 +128,21 @@ func (c client) introspect(ctx context.Context, env provider.Env, values map[str
 // (values): {instance_url}, {api_url}, {subdomain}, {realm_id}; ok is
 // false when one is missing.
 func expand(template string, values, extra map[string]string) (string, bool) {
+	return expandWith(template, values, extra, nil)
+}
+
+// expandWith is expand where the keys mayBeEmpty names are filled even
+// when empty (Intercom's US region is no part of the host at all).
+func expandWith(template string, values, extra map[string]string, mayBeEmpty map[string]map[string]string) (string, bool) {
 	ok := true
 	out := placeholder.ReplaceAllStringFunc(template, func(m string) string {
 		k := m[1 : len(m)-1]
 		v := extra[k]
 		if v == "" {
 			v = values[k]
+		}
+		if _, empty := mayBeEmpty[k]; empty && v == "" {
+			return ""
 		}
 		if v == "" {
 			ok = false

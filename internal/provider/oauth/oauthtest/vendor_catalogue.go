@@ -228,8 +228,9 @@ var Vendors = map[string]*Vendor{
 		Name: "Intercom", AuthorizePath: "/oauth", TokenPath: "/auth/eagle/token", AuthMethod: ClientSecretPost,
 		NeverExpires: true, NoRefresh: true,
 		Resources: map[string]string{"GET /me": `{"type":"admin","id":"991267","name":"{name}","email":"{email}","app":{"id_code":"abc123"}}`},
-		Fields:    map[string]string{"intercom_region": "eu"},
-		AuthHost:  "app.eu.intercom.com", Account: "Demo User (demo.user@oauth.example)",
+		// The US region, the default, is no part of the hosts at all.
+		Fields:   map[string]string{"intercom_region": "us"},
+		AuthHost: "app.intercom.com", Account: "Demo User (demo.user@oauth.example)",
 	},
 	"oauth2-webex": {
 		Name: "Webex", AuthorizePath: "/v1/authorize", TokenPath: "/v1/access_token", AuthMethod: ClientSecretPost, Reusable: true,
