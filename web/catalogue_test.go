@@ -247,3 +247,70 @@ func TestCatalogueCallbackValueMustBeAnIdentifier(t *testing.T) {
 		t.Fatal("a token was held without its realmId")
 	}
 }
+
+// Slack without token rotation: its tokens never expire and come without
+// a refresh token. The renewal asks auth.test whether the token still
+// works and keeps it; once the app is uninstalled (Slack then answers
+// HTTP 200 with "ok": false), the token needs a reconnect and the runtime
+// API stops handing it out.
+func TestCatalogueSlackWithoutRotation(t *testing.T) {
+	route := &catalogueRoute{}
+	ts := newTestServer(t, func(d *testSetup) { d.HTTPClient = &http.Client{Timeout: provider.DefaultTimeout, Transport: route} })
+	ts.signInAdmin()
+	key := createClient(t, ts, "/clients", "Slack bot")
+	v := *oauthtest.Vendors["oauth2-slack"]
+	v.NeverExpires, v.NoRefresh = true, true
+	opts := v.Options()
+	opts.Clock = ts.clock.Now
+	emu, base := oauthtest.Start(t, opts)
+	emu.AddClient(oauthtest.Client{ID: oauthClientID, Secret: oauthSecret, AuthMethod: v.AuthMethod, RedirectURIs: []string{ts.srv.redirectURI()}})
+	route.set(base, "")
+	p, _ := registry.ByID("oauth2-slack")
+	f := rowForm(p, &v, "Workspace")
+	ts.get("/tokens/new/oauth2-slack")
+	_, _, back := consentVia(t, ts, "/tokens/new/oauth2-slack", f, base)
+	pend, _ := back.Doc.Find("input[name=pending]").Attr("value")
+	f.Set("pending", pend)
+	f.Set("client_secret", "")
+	wantRedirect(t, ts.post("/tokens/new/oauth2-slack", f), "/tokens")
+	first := apiGet(t, ts, key, "Workspace")
+	if first.Status != http.StatusOK || first.Token["team_id"] != "T9TK3CUKW" {
+		t.Fatalf("runtime API %d %v", first.Status, first.Token)
+	}
+	ts.clock.Advance(13 * time.Hour)
+	if a := apiGet(t, ts, key, "Workspace"); a.Status != http.StatusOK || a.Token["access_token"] != first.Token["access_token"] {
+		t.Fatalf("after 13 hours %d %v", a.Status, a.Error)
+	}
+	emu.RevokeClient(oauthClientID)
+	ts.clock.Advance(13 * time.Hour)
+	a := apiGet(t, ts, key, "Workspace")
+	if a.Status == http.StatusOK || !strings.Contains(a.Error.Message, "Reconnect") {
+		t.Fatalf("after the app was uninstalled %d %+v", a.Status, a.Error)
+	}
+	ts.signInAdmin()
+	tok, _ := ts.store.TokenByID(t.Context(), tokenIDByName(t, ts, "Workspace"))
+	if !tok.MustReconnect(ts.clock.Now()) {
+		t.Fatal("the token does not need a reconnect")
+	}
+}
+
+// consentVia is consent for a row whose URLs are its vendor's: the
+// browser's trip goes to the emulator at base, path and query kept.
+func consentVia(t *testing.T, ts *testServer, path string, form url.Values, base string) (string, *url.URL, page) {
+	t.Helper()
+	f := url.Values{}
+	for k, v := range form {
+		f[k] = v
+	}
+	f.Set("action", "get_token")
+	loc, err := url.Parse(consentURL(t, ts.post(path, f)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := loc.String()
+	loc.Scheme, loc.Host = "http", strings.TrimPrefix(base, "http://")
+	back := browse(t, loc.String())
+	cb := ts.get(back.Path + "?" + back.RawQuery)
+	wantStatus(t, cb, http.StatusSeeOther)
+	return start, back, ts.get(cb.Header.Get("Location"))
+}

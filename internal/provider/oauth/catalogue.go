@@ -235,6 +235,8 @@ func dig(v any, path string) string {
 		return x
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
 	}
 	return ""
 }

@@ -206,8 +206,8 @@ func (c client) stillWorks(ctx context.Context, env provider.Env, values map[str
 	svc := c.name(values)
 	res := c.testConnection(ctx, env, values)
 	if !res.OK {
-		if strings.Contains(res.Summary, "(HTTP 401)") {
-			return provider.Grant{}, &provider.ReconnectError{Message: svc + " no longer accepts the access token (HTTP 401): the app was uninstalled or its access revoked. " +
+		if strings.HasPrefix(res.Summary, svc+" did not accept the access token") {
+			return provider.Grant{}, &provider.ReconnectError{Message: svc + " no longer accepts the access token: the app was uninstalled or its access revoked. " +
 				"Press Reconnect on the token's page to sign in and consent again."}
 		}
 		return provider.Grant{}, &provider.CallError{Service: svc, Message: res.Summary}

@@ -41,7 +41,7 @@ var catalogue = []Preset{
 		AccessLifetime:      12 * time.Hour,
 		Rate:                "6h",
 		NoClientCredentials: true,
-		WhoAmI:              &WhoAmI{Method: "POST", URL: "https://slack.com/api/auth.test", Name: "user", Email: "team"},
+		WhoAmI:              &WhoAmI{Method: "POST", URL: "https://slack.com/api/auth.test", Name: "user", Email: "team", OK: "ok"},
 		Catalogue: Catalogue{Group: GroupProductivity, ScopeSeparator: ",", NoExpiry: true, Rotates: true, APIBase: "https://slack.com/api",
 			Values: []Value{
 				{Key: "team_id", From: FromAnswer, Path: "team.id"},

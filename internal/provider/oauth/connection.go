@@ -137,6 +137,16 @@ func (c client) testConnection(ctx context.Context, env provider.Env, values map
 		res.Summary = provider.StatusProblem(svc, ex.Status) + said
 		return res
 	}
+	if who.OK != "" {
+		var m any
+		json.Unmarshal(ex.Body, &m)
+		if dig(m, who.OK) != "true" {
+			code := provider.Redact(dig(m, "error"), secrets...)
+			res.Summary = fmt.Sprintf("%s did not accept the access token (it answered %s: false, error %q): it was revoked or the app uninstalled. "+
+				"Press Get OAuth 2.0 Access Token (or Reconnect on the token's page) to sign in again.", svc, who.OK, code)
+			return res
+		}
+	}
 	res.OK = true
 	res.Steps = append(res.Steps, provider.Step{Text: "Authentication succeeded", OK: true})
 	if who := c.account(who, ex.Body); who != "" {

@@ -90,6 +90,10 @@ type WhoAmI struct {
 	// Name and Email are where the answer names the account (dotted
 	// paths: shop.name, emails.0); empty: the usual shapes are tried.
 	Name, Email string
+	// OK is a boolean of the answer that must be true for the token to be
+	// accepted: Slack answers a revoked token HTTP 200 {"ok":false,
+	// "error":"invalid_auth"}.
+	OK string
 }
 
 const day = 24 * time.Hour

@@ -73,6 +73,10 @@ type Vendor struct {
 	// TokenHeader is where the resources read the token: "" is
 	// Authorization: Bearer; else a header holding it bare (Shopify).
 	TokenHeader string
+	// RefuseWith200 is the body an API endpoint answers, with HTTP 200,
+	// to a token it does not accept (Slack's {"ok":false,"error":"invalid_auth"});
+	// empty: 401 as RFC 6750 says.
+	RefuseWith200 string
 	// Entra: Microsoft Entra ID's tenants and certificate rules.
 	Entra *Entra
 
@@ -145,6 +149,11 @@ func (s *Server) resource(w http.ResponseWriter, r *http.Request, tmpl string) {
 	u := s.opts.User
 	valid := ok && !t.grant.revoked && now.Before(t.expires)
 	s.mu.Unlock()
+	if !valid && v.RefuseWith200 != "" {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, v.RefuseWith200)
+		return
+	}
 	if !valid {
 		where := "Authorization: Bearer"
 		if v.TokenHeader != "" {

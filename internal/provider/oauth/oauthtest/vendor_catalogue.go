@@ -64,6 +64,8 @@ var Vendors = map[string]*Vendor{
 		// replaced on every use.
 		Name: "Slack", AuthorizePath: "/oauth/v2/authorize", TokenPath: "/api/oauth.v2.access", AuthMethod: ClientSecretPost,
 		ScopeSeparator: ",", AccessTTL: 12 * hour,
+		// Slack answers nearly everything HTTP 200; a refused token is ok: false.
+		RefuseWith200: `{"ok":false,"error":"invalid_auth"}`,
 		Answer: map[string]any{"ok": true, "app_id": "A0KRD7HC3", "team": map[string]any{"id": "T9TK3CUKW", "name": "Slack Pickers"},
 			"bot_user_id": "U0KRQLJ9H", "authed_user": map[string]any{"id": "U1234"}, "is_enterprise_install": false},
 		Resources: map[string]string{"POST /api/auth.test": `{"ok":true,"url":"https://slackpickers.slack.com/","team":"Slack Pickers","user":"demo","team_id":"T9TK3CUKW","user_id":"U1234"}`},
