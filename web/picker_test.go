@@ -56,8 +56,11 @@ func TestPickerGroupsAndSearch(t *testing.T) {
 	if r := pick.text("[data-testid=group-retired-by-their-vendor] [data-testid=picker-retired]"); r != "Retired by Zoom" {
 		t.Fatalf("the Zoom JWT card is marked %q", r)
 	}
-	if s, _ := pick.Doc.Find("[data-picker-card]").First().Attr("data-search"); !strings.Contains(s, "google drive") || !strings.Contains(s, "gmail") {
-		t.Fatalf("first card's search text %q", s)
+	if s, _ := pick.Doc.Find("[data-picker-card]:contains('Google Drive')").Attr("data-search"); !strings.Contains(s, "google drive") || !strings.Contains(s, "gmail") {
+		t.Fatalf("Google Drive's search text %q", s)
+	}
+	if got := cardNames(pick, "[data-testid=group-crm-and-marketing] a strong"); strings.Join(got, ",") != "HubSpot,LinkedIn,Mailchimp,Pipedrive,Salesforce,Zoho (CRM, Books, Desk)" {
+		t.Fatalf("CRM group, by name: %v", got)
 	}
 	if f := pick.Doc.Find("form[data-testid=picker-search]"); f.AttrOr("method", "") != "get" || f.AttrOr("action", "") != "/tokens/new" {
 		t.Fatal("the search is not a GET form to the picker")
@@ -67,7 +70,7 @@ func TestPickerGroupsAndSearch(t *testing.T) {
 		"jira":      "Atlassian (Jira, Confluence)",
 		"Outlook":   "Microsoft SharePoint",
 		"crm zoho":  "Zoho (CRM, Books, Desk)",
-		"finance":   "DocuSign,Xero,QuickBooks Online,Shopify",
+		"finance":   "DocuSign,QuickBooks Online,Shopify,Xero",
 		"no such x": "",
 	} {
 		p := ts.get("/tokens/new?q=" + strings.ReplaceAll(q, " ", "+"))

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -18,7 +19,7 @@ const (
 )
 
 // pickProvider is the first step of Add Token: which external system. The
-// services come in groups; ?q= leaves those whose name, description,
+// services come in groups, by name within each; ?q= leaves those whose name, description,
 // group or other names hold it (the search form works without
 // JavaScript; with it, the same filter applies as one types). The
 // generic OAuth 2.0 comes last, whatever the search: the way to a
@@ -52,7 +53,12 @@ func (s *Server) pickProvider(c echo.Context) error {
 		byGroup[group] = append(byGroup[group], card)
 	}
 	for _, g := range order {
-		if cards := byGroup[g]; len(cards) > 0 {
+		cards := byGroup[g]
+		// By name within a group (DESIGN.md, Providers).
+		slices.SortStableFunc(cards, func(a, b views.PickerCard) int {
+			return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		})
+		if len(cards) > 0 {
 			m.Groups = append(m.Groups, views.PickerGroup{Name: g, ID: groupID(g), Cards: cards})
 		}
 	}
