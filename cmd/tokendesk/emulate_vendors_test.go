@@ -35,9 +35,7 @@ func TestDemoConnectsHubSpotSlackAndJira(t *testing.T) {
 		}
 	}
 	// What TOKENDESK_OAUTH_VENDORS_URL sets when the process starts.
-	old := oauth.VendorsURL
-	oauth.VendorsURL = base
-	defer func() { oauth.VendorsURL = old }()
+	defer oauth.SetVendorsURL(oauth.SetVendorsURL(base))
 
 	b := newBrowser(t)
 	b.post(inst.base+"/login", url.Values{"email": {"demo@tokendesk.test"}, "password": {"demo password 123"}}, inst.base+"/login")

@@ -91,9 +91,7 @@ func TestDig(t *testing.T) {
 // In the demo, a row's vendor hosts go to the emulator's /vendors/{row}/;
 // loopback URLs and the generic provider stay as they are.
 func TestDemoVendorsURL(t *testing.T) {
-	old := VendorsURL
-	VendorsURL = "http://127.0.0.1:9090"
-	defer func() { VendorsURL = old }()
+	defer SetVendorsURL(SetVendorsURL("http://127.0.0.1:9090"))
 	hub, _ := PresetByID("oauth2-hubspot")
 	c := client{preset: hub}
 	if got := c.demo("https://api.hubapi.com/oauth/v1/token?x=1"); got != "http://127.0.0.1:9090/vendors/hubspot/oauth/v1/token?x=1" {
