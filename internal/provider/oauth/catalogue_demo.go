@@ -11,7 +11,7 @@ import (
 // vendorsURL, when set, is an emulator standing in for every catalogue
 // vendor (`tokendesk emulate`, as `make demo` runs it): each row's
 // requests to its vendor's hosts (authorization, token, who-am-I,
-// lookups) go to VendorsURL/vendors/{row}/ with the path and query kept,
+// lookups) go to that URL + /vendors/{row}/ with the path and query kept,
 // as TOKENDESK_ZOOM_OAUTH_URL does for Zoom. Loopback URLs (an emulator's
 // own instance_url) and the generic OAuth 2.0 provider are left alone.
 // It is read from TOKENDESK_OAUTH_VENDORS_URL: a demo setting only.
@@ -42,7 +42,7 @@ func (c client) demoBase() string {
 	return base + "/vendors/" + VendorSlug(c.preset.ID)
 }
 
-// demo moves a vendor URL to the demo emulator (see VendorsURL).
+// demo moves a vendor URL to the demo emulator (see vendorsURL).
 func (c client) demo(raw string) string {
 	base := c.demoBase()
 	if base == "" || raw == "" {
