@@ -182,6 +182,11 @@ func TestCatalogueEveryServiceEndToEnd(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The refresh token's end, where the vendor or the row knows it,
+			// feeds the expiry warnings.
+			if stored, _ := ts.store.TokenValues(t.Context(), id); stored["refresh_token"] != "" && (ps.RefreshLifetime > 0 || v.RefreshTTL > 0) && tok.RefreshExpiresAt.IsZero() {
+				t.Errorf("no end of the refresh token recorded (row %v, vendor %v)", ps.RefreshLifetime, v.RefreshTTL)
+			}
 			ts.clock.Advance(tok.ExpiresAt.Sub(ts.clock.Now()) + time.Minute)
 			a = apiGet(t, ts, key, name)
 			if a.Status != http.StatusOK {
@@ -201,6 +206,15 @@ func TestCatalogueEveryServiceEndToEnd(t *testing.T) {
 			wantValues(a)
 			if exp, _ := a.Token["expires_at"].(string); exp == "" || exp <= ts.clock.Now().UTC().Format(time.RFC3339) {
 				t.Errorf("after renewal expires_at %q", exp)
+			}
+			// A second renewal: a rotating vendor's new refresh token was kept
+			// (the spent one is refused).
+			if refreshed := emu.Refreshes(); refreshed > 0 {
+				tok, _ = ts.store.TokenByID(t.Context(), id)
+				ts.clock.Advance(tok.ExpiresAt.Sub(ts.clock.Now()) + time.Minute)
+				if a := apiGet(t, ts, key, name); a.Status != http.StatusOK || emu.Refreshes() != refreshed+1 {
+					t.Fatalf("second renewal %d %v (%d refreshes)", a.Status, a.Error, emu.Refreshes())
+				}
 			}
 
 			// Test Connection names the account with the renewed token.
