@@ -187,6 +187,9 @@ func TestCatalogueEveryServiceEndToEnd(t *testing.T) {
 			if stored, _ := ts.store.TokenValues(t.Context(), id); stored["refresh_token"] != "" && (ps.RefreshLifetime > 0 || v.RefreshTTL > 0) && tok.RefreshExpiresAt.IsZero() {
 				t.Errorf("no end of the refresh token recorded (row %v, vendor %v)", ps.RefreshLifetime, v.RefreshTTL)
 			}
+			if want := ts.clock.Now().Add(v.RefreshEnds); v.RefreshEnds > 0 && !tok.RefreshExpiresAt.Equal(want.Truncate(time.Millisecond)) {
+				t.Errorf("refresh token ends %v, want %v (the vendor's answer)", tok.RefreshExpiresAt, want)
+			}
 			ts.clock.Advance(tok.ExpiresAt.Sub(ts.clock.Now()) + time.Minute)
 			a = apiGet(t, ts, key, name)
 			if a.Status != http.StatusOK {

@@ -51,6 +51,17 @@ type Catalogue struct {
 	Docs string
 	// Also are other names people search the service by (Gmail, Outlook).
 	Also string
+	// RefreshExpiresIn is the answer's field saying how long the refresh
+	// token lives when it is not refresh_token_expires_in (QuickBooks'
+	// x_refresh_token_expires_in, Airtable's refresh_expires_in).
+	RefreshExpiresIn string
+}
+
+func (ps Preset) refreshExpiresField() string {
+	if ps.RefreshExpiresIn != "" {
+		return ps.RefreshExpiresIn
+	}
+	return "refresh_token_expires_in"
 }
 
 // Where a Value comes from.

@@ -292,7 +292,7 @@ func (c client) grant(tok *oauth2.Token, values map[string]string, old string, a
 		g.ExpiresAt = at.Add(time.Duration(tok.ExpiresIn) * time.Second).UTC()
 	}
 	if g.RefreshToken != "" {
-		if secs := seconds(tok.Extra("refresh_token_expires_in")); secs > 0 {
+		if secs := seconds(tok.Extra(c.preset.refreshExpiresField())); secs > 0 {
 			g.RefreshExpiresAt = at.Add(secs).UTC()
 		} else if c.preset.RefreshLifetime > 0 {
 			g.RefreshExpiresAt = at.Add(c.preset.RefreshLifetime).UTC()

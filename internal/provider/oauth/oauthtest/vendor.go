@@ -93,6 +93,9 @@ type Vendor struct {
 	Want map[string]string
 	// Account is how Test Connection must name the account.
 	Account string
+	// RefreshEnds is when the stored refresh token must run out, from the
+	// grant (the vendor's own field says so, not the row's fallback).
+	RefreshEnds time.Duration
 }
 
 // Options is the emulator configuration v describes.

@@ -128,11 +128,12 @@ var Vendors = map[string]*Vendor{
 	},
 	"oauth2-quickbooks": {
 		Name: "QuickBooks Online", AuthorizePath: "/connect/oauth2", TokenPath: "/oauth2/v1/tokens/bearer", AuthMethod: ClientSecretBasic,
-		Answer:    map[string]any{"x_refresh_token_expires_in": 8726400},
-		Callback:  map[string]string{"realmId": "9130349730471996"},
-		Resources: map[string]string{"GET /v3/company/9130349730471996/companyinfo/9130349730471996": `{"CompanyInfo":{"CompanyName":"Sandbox Company_US_1","Email":{"Address":"{email}"}}}`},
-		Fields:    map[string]string{"quickbooks_api": "sandbox-quickbooks.api.intuit.com"},
-		AuthHost:  "appcenter.intuit.com", Account: "Sandbox Company_US_1 (demo.user@oauth.example)",
+		Answer:      map[string]any{"x_refresh_token_expires_in": 8726400},
+		RefreshEnds: 8726400 * time.Second,
+		Callback:    map[string]string{"realmId": "9130349730471996"},
+		Resources:   map[string]string{"GET /v3/company/9130349730471996/companyinfo/9130349730471996": `{"CompanyInfo":{"CompanyName":"Sandbox Company_US_1","Email":{"Address":"{email}"}}}`},
+		Fields:      map[string]string{"quickbooks_api": "sandbox-quickbooks.api.intuit.com"},
+		AuthHost:    "appcenter.intuit.com", Account: "Sandbox Company_US_1 (demo.user@oauth.example)",
 		Want: map[string]string{"realm_id": "9130349730471996"},
 	},
 	"oauth2-shopify": {
@@ -197,7 +198,7 @@ var Vendors = map[string]*Vendor{
 	},
 	"oauth2-airtable": {
 		Name: "Airtable", AuthorizePath: "/oauth2/v1/authorize", TokenPath: "/oauth2/v1/token", AuthMethod: ClientSecretBasic,
-		PKCERequired: true, Answer: map[string]any{"refresh_expires_in": 5184000},
+		PKCERequired: true, Answer: map[string]any{"refresh_expires_in": 5184000}, RefreshEnds: 5184000 * time.Second,
 		Resources: map[string]string{"GET /v0/meta/whoami": `{"id":"usrL2PNC5o3H4lBEi","email":"{email}"}`},
 		AuthHost:  "airtable.com", Account: "demo.user@oauth.example",
 	},
