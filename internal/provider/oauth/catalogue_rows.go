@@ -155,7 +155,9 @@ var catalogue = []Preset{
 		TokenURL: "https://{docusign_env}.docusign.com/oauth/token",
 		Scope:    "signature",
 		// DocuSign requires the Basic header for the code exchange.
-		Auth:                AuthBasic,
+		Auth: AuthBasic,
+		// Lifetimes are unverified: 8 hours is assumed only when an answer
+		// has no expires_in.
 		AccessLifetime:      8 * time.Hour,
 		Rate:                "4h",
 		NoClientCredentials: true,
@@ -170,7 +172,8 @@ var catalogue = []Preset{
 				{Key: "account_id", From: FromLookup, Lookup: "https://{docusign_env}.docusign.com/oauth/userinfo", Path: "accounts.0.account_id"},
 			},
 			Docs: "https://developers.docusign.com/platform/auth/reference/obtain-access-token/"},
-		Detail: "A DocuSign account. The code exchange must use HTTP Basic. Processes receive base_uri and account_id (from /oauth/userinfo): the account's API host.",
+		Detail: "A DocuSign account. The code exchange must use HTTP Basic; each refresh returns a new refresh token (lifetimes unverified). " +
+			"Processes receive base_uri and account_id (from /oauth/userinfo): the account's API host.",
 	},
 	{
 		ID: "oauth2-xero", Name: "Xero", Console: "the Xero developer portal (My Apps)",
@@ -271,7 +274,7 @@ var catalogue = []Preset{
 		WhoAmI:              &WhoAmI{URL: "https://app.asana.com/api/1.0/users/me", Name: "data.name", Email: "data.email"},
 		Catalogue: Catalogue{Group: GroupProductivity, APIBase: "https://app.asana.com/api/1.0",
 			Docs: "https://developers.asana.com/docs/oauth"},
-		Detail: "An Asana account. Access tokens are short-lived and refresh tokens long-lived (Asana gives no lifetimes); revoke at /-/oauth_revoke.",
+		Detail: "An Asana account. Access tokens are short-lived and refresh tokens long-lived (lifetimes unverified); revoke at /-/oauth_revoke.",
 	},
 	{
 		ID: "oauth2-okta", Name: "Okta", Console: "the Okta Admin Console (Applications)",
@@ -319,7 +322,7 @@ var catalogue = []Preset{
 			Values: []Value{{Key: "api_domain", From: FromAnswer, Path: "api_domain"}},
 			Docs:   "https://pipedrive.readme.io/docs/marketplace-oauth-authorization"},
 		ScopeNote: "Pipedrive's scopes are chosen in the app's settings, not asked for here.",
-		Detail:    "A Pipedrive company. Processes receive api_domain with the access token: the company's API base.",
+		Detail:    "A Pipedrive company, with refresh tokens (lifetimes unverified). Processes receive api_domain with the access token: the company's API base.",
 	},
 	{
 		ID: "oauth2-mailchimp", Name: "Mailchimp", Console: "Mailchimp (Account → Extras → Registered apps)",
