@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -94,7 +95,7 @@ func (s *Server) oauthCallback(c echo.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, actionTimeout)
 		defer cancel()
 		env := s.providerEnv()
-		g, err := p.Consent.Exchange(ctx, env, draft.Call, s.redirectURI(), code, string(verifier))
+		g, err := p.Consent.Exchange(ctx, env, withCallbackValues(p, draft.Call, q), s.redirectURI(), code, string(verifier))
 		if err != nil {
 			res.Problem = err.Error()
 		} else {
@@ -235,4 +236,28 @@ func (s *Server) mayUseScope(c echo.Context, appID int64) (bool, error) {
 		return false, nil
 	}
 	return s.Store.IsDesigner(c.Request().Context(), appID, u.ID)
+}
+
+// withCallbackValues adds the callback parameters the provider asks for
+// (QuickBooks' realmId) to the values the code is exchanged with. Anyone
+// can put them in a URL that comes here, and they may end up in a path
+// (QuickBooks' /v3/company/{realm_id}): only short identifiers pass.
+func withCallbackValues(p provider.Provider, values map[string]string, q url.Values) map[string]string {
+	if len(p.Consent.Callback) == 0 {
+		return values
+	}
+	out := make(map[string]string, len(values)+len(p.Consent.Callback))
+	for k, v := range values {
+		out[k] = v
+	}
+	for _, name := range p.Consent.Callback {
+		v := q.Get(name)
+		if len(v) > 128 || strings.IndexFunc(v, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
+		}) >= 0 {
+			continue
+		}
+		out[provider.CallbackKey(name)] = v
+	}
+	return out
 }

@@ -46,8 +46,7 @@ func TestRedoxOAuthFromPickerToRuntimeAPI(t *testing.T) {
 	pick := ts.get("/tokens/new")
 	var names []string
 	pick.Doc.Find("[data-testid=provider-choices] a strong").Each(func(_ int, s *goquery.Selection) { names = append(names, s.Text()) })
-	if strings.Join(names, ",") != "Redox,Redox (OAuth 2.0),Zoom (Server-to-Server OAuth),Zoom,"+
-		"OAuth 2.0,Google Drive,Microsoft SharePoint,Box,Salesforce,Dropbox,Zoom user OAuth" {
+	if !pickerEnds(pick, names) {
 		t.Fatalf("picker %v", names)
 	}
 

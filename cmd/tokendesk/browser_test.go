@@ -296,7 +296,7 @@ func walkFlows(b *browserRun) {
 	b.shot("tokens-empty")
 	b.press("[data-testid=add-token]", "[data-testid=provider-choices]")
 	b.shot("add-token")
-	b.press(`[data-testid=provider-choices] li:nth-child(1) a`, "#f-name")
+	b.press(`[data-testid=provider-choices] a[href="/tokens/new/redox"]`, "#f-name")
 	b.fill(map[string]string{"f-name": "Lab Feed", "f-description": "Lab results from the EHR", "f-api_key": demoRedoxKey, "f-secret": demoRedoxSecret})
 	before := b.location()
 	b.press("[data-testid=action-get_token]", "[data-testid=result-summary]")
@@ -489,7 +489,7 @@ func walkFlows(b *browserRun) {
 func walkRedoxOAuth(b *browserRun, redox *redoxtest.Server) {
 	t := b.t
 	b.visit("/tokens/new")
-	b.press(`[data-testid=provider-choices] li:nth-child(2) a`, "#f-client_id")
+	b.press(`[data-testid=provider-choices] a[href="/tokens/new/redox-oauth"]`, "#f-client_id")
 	if h := b.text("[data-testid=form-heading]"); h != "Redox (OAuth 2.0) Access Token" {
 		t.Fatalf("second card opens %q", h)
 	}

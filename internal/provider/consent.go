@@ -18,7 +18,14 @@ type Consent struct {
 	URL func(env Env, values map[string]string, redirectURI, state, verifier string) (string, error)
 	// Exchange trades the code the callback received for a grant.
 	Exchange func(ctx context.Context, env Env, values map[string]string, redirectURI, code, verifier string) (Grant, error)
+	// Callback names the callback's query parameters, beside code and
+	// state, that the exchange needs (QuickBooks' realmId): the callback
+	// hands each to Exchange in values under CallbackKey(name).
+	Callback []string
 }
+
+// CallbackKey is where Exchange finds a callback parameter of Consent.Callback.
+func CallbackKey(name string) string { return "callback:" + name }
 
 // ReconnectError is a renewal the service refused for good: the grant is
 // gone (invalid_grant on refresh, a revoked consent), and only a person

@@ -241,4 +241,26 @@
       btn.textContent = "Copy failed: select the text instead";
     });
   });
+  // Add Token's picker: the search filters the cards as one types, as the
+  // server does for the search form without this script (every word
+  // somewhere in a card's name, description, group or other names).
+  document.addEventListener("input", function (e) {
+    var form = e.target.closest("[data-picker-search]");
+    if (!form || e.target.name !== "q") return;
+    var words = e.target.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var shown = 0, total = 0;
+    document.querySelectorAll("[data-picker-group]").forEach(function (g) {
+      var any = false;
+      g.querySelectorAll("[data-picker-card]").forEach(function (card) {
+        var text = card.getAttribute("data-search") || "";
+        var ok = words.every(function (w) { return text.indexOf(w) >= 0; });
+        card.hidden = !ok;
+        total++;
+        if (ok) { shown++; any = true; }
+      });
+      g.hidden = !any;
+    });
+    var count = document.querySelector("[data-picker-count]");
+    if (count) count.textContent = words.length ? shown + " of " + total + " services match." : total + " services.";
+  });
 })();

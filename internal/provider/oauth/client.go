@@ -61,7 +61,7 @@ func (c client) config(values map[string]string, redirectURI string) *oauth2.Con
 		ClientSecret: secret,
 		Endpoint:     oauth2.Endpoint{AuthURL: values[KeyAuthURL], TokenURL: values[KeyTokenURL], AuthStyle: style},
 		RedirectURL:  redirectURI,
-		Scopes:       strings.Fields(values[KeyScope]),
+		Scopes:       c.scopes(values),
 	}
 }
 
@@ -70,14 +70,17 @@ func pkce(values map[string]string) bool { return values[KeyPKCE] != "" }
 // resolved is values with the Authorization and Token URLs the preset
 // makes of them (a tenant, a region, an emulator): the ones requests go to.
 func (c client) resolved(env provider.Env, values map[string]string) map[string]string {
-	if c.preset.Endpoints == nil {
+	if c.preset.Endpoints == nil && c.demoBase() == "" {
 		return values
 	}
 	out := make(map[string]string, len(values))
 	for k, v := range values {
 		out[k] = v
 	}
-	out[KeyAuthURL], out[KeyTokenURL] = c.preset.Endpoints(env, values)
+	if c.preset.Endpoints != nil {
+		out[KeyAuthURL], out[KeyTokenURL] = c.preset.Endpoints(env, values)
+	}
+	out[KeyAuthURL], out[KeyTokenURL] = c.demo(out[KeyAuthURL]), c.demo(out[KeyTokenURL])
 	return out
 }
 
@@ -101,6 +104,9 @@ func (c client) authURL(env provider.Env, values map[string]string, redirectURI,
 	if pkce(values) {
 		opts = append(opts, oauth2.S256ChallengeOption(verifier))
 	}
+	if sc := c.joinedScope(values); sc != "" {
+		opts = append(opts, oauth2.SetAuthURLParam("scope", sc))
+	}
 	return c.config(values, redirectURI).AuthCodeURL(state, opts...), nil
 }
 
@@ -123,6 +129,9 @@ func (c client) httpContext(ctx context.Context, env provider.Env, values map[st
 		wrapped := *hc
 		wrapped.Transport = &assertionTransport{base: base, values: values, now: func() time.Time { return now(env) }}
 		hc = &wrapped
+	}
+	if c.preset.JSONBody {
+		hc = withJSONBody(hc)
 	}
 	// Every URL here was typed on a form (a preset's are defaults that can
 	// be edited): the provider client keeps such calls off private
@@ -184,7 +193,11 @@ func (c client) exchange(ctx context.Context, env provider.Env, values map[strin
 	if err != nil {
 		return provider.Grant{}, c.problem(ctx, env, values, err, "exchange", code)
 	}
-	return c.timed(ctx, env, values, c.grant(tok, values, "", now(env))), nil
+	g := c.grant(tok, values, "", now(env))
+	if err := c.connected(ctx, env, values, &g); err != nil {
+		return provider.Grant{}, err
+	}
+	return c.timed(ctx, env, values, g), nil
 }
 
 // clientCredentials asks for a token with the client's own credentials.
@@ -217,6 +230,9 @@ func (c client) clientCredentials(ctx context.Context, env provider.Env, values 
 	}
 	if a := values[KeyAudience]; a != "" {
 		cc.EndpointParams.Set("audience", a)
+	}
+	if sc := c.joinedScope(values); sc != "" {
+		cc.EndpointParams.Set("scope", sc)
 	}
 	tok, err := cc.Token(hctx)
 	if err != nil {
@@ -251,6 +267,9 @@ func (c client) renew(ctx context.Context, env provider.Env, values map[string]s
 	if values[KeyGrantType] == GrantClientCredentials {
 		return c.clientCredentials(ctx, env, values)
 	}
+	if values[KeyRefreshToken] == "" && c.preset.NoExpiry {
+		return c.stillWorks(ctx, env, values)
+	}
 	if values[KeyRefreshToken] == "" {
 		return provider.Grant{}, &provider.ReconnectError{Message: c.name(values) + " gave no refresh token with this access token, so tokendesk cannot renew it: " +
 			"press Reconnect to sign in and consent again (some services give one only when asked: see Scope and Additional Parameters)."}
@@ -273,7 +292,7 @@ func (c client) grant(tok *oauth2.Token, values map[string]string, old string, a
 		g.ExpiresAt = at.Add(time.Duration(tok.ExpiresIn) * time.Second).UTC()
 	}
 	if g.RefreshToken != "" {
-		if secs := seconds(tok.Extra("refresh_token_expires_in")); secs > 0 {
+		if secs := seconds(tok.Extra(c.preset.refreshExpiresField())); secs > 0 {
 			g.RefreshExpiresAt = at.Add(secs).UTC()
 		} else if c.preset.RefreshLifetime > 0 {
 			g.RefreshExpiresAt = at.Add(c.preset.RefreshLifetime).UTC()
@@ -287,6 +306,7 @@ func (c client) grant(tok *oauth2.Token, values map[string]string, old string, a
 			g.Extra[k] = v
 		}
 	}
+	c.fromAnswer(tok, &g)
 	return g
 }
 

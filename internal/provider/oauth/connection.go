@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
@@ -70,12 +71,13 @@ func (c client) testConnection(ctx context.Context, env provider.Env, values map
 		res.Summary = "Enter a Test URL (a \u201cwho am I\u201d address of the service, such as its userinfo endpoint) to test this access token."
 		return res
 	}
-	target, ok := expand(who.URL, values, extra)
+	target, ok := expandWith(who.URL, c.preset.substituted(values), extra, c.preset.Subst)
 	if !ok {
-		res.Summary = svc + " gave no address to test with this access token (its answer had no " + strings.Trim(strings.SplitN(who.URL, "}", 2)[0], "{") +
+		res.Summary = svc + " gave no address to test with this access token (it has no " + missingKey(who.URL, c.preset.substituted(values), extra) +
 			"): press Get OAuth 2.0 Access Token to obtain a new one."
 		return res
 	}
+	target = c.demo(target)
 	if msg := checkURL(target); msg != "" {
 		res.Summary = "Test URL: " + msg
 		return res
@@ -84,13 +86,23 @@ func (c client) testConnection(ctx context.Context, env provider.Env, values map
 	if method == "" {
 		method = http.MethodGet
 	}
-	req, err := http.NewRequestWithContext(ctx, method, target, nil)
+	var body io.Reader
+	if who.Body != "" {
+		body = strings.NewReader(who.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
 	if err != nil {
 		res.Summary = "Test URL: " + checkURL("")
 		return res
 	}
-	req.Header.Set("Authorization", "Bearer "+access)
+	c.present(req, access)
 	req.Header.Set("Accept", "application/json")
+	if who.Body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range who.Headers {
+		req.Header.Set(k, v)
+	}
 	// The Test URL, and a preset's who-am-I (a default that can be edited),
 	// were typed on a form: guarded even where they name the host of a
 	// service's configured URL, which the provider client otherwise trusts.
@@ -125,9 +137,19 @@ func (c client) testConnection(ctx context.Context, env provider.Env, values map
 		res.Summary = provider.StatusProblem(svc, ex.Status) + said
 		return res
 	}
+	if who.OK != "" {
+		var m any
+		json.Unmarshal(ex.Body, &m)
+		if dig(m, who.OK) != "true" {
+			code := provider.Redact(dig(m, "error"), secrets...)
+			res.Summary = fmt.Sprintf("%s did not accept the access token (it answered %s: false, error %q): it was revoked or the app uninstalled. "+
+				"Press Get OAuth 2.0 Access Token (or Reconnect on the token's page) to sign in again.", svc, who.OK, code)
+			return res
+		}
+	}
 	res.OK = true
 	res.Steps = append(res.Steps, provider.Step{Text: "Authentication succeeded", OK: true})
-	if who := describeAccount(ex.Body); who != "" {
+	if who := c.account(who, ex.Body); who != "" {
 		who = provider.Redact(who, secrets...)
 		res.Steps = append(res.Steps, provider.Step{Text: svc + " says this access token belongs to " + who, OK: true})
 		res.Summary = "Connected to " + svc + " as " + who + "."
@@ -205,4 +227,33 @@ func describeAccount(body []byte) string {
 		return email
 	}
 	return str("sub")
+}
+
+// account names the account a "who am I" answer describes: where the
+// row says (Name, Email), else in the usual shapes.
+func (c client) account(who WhoAmI, body []byte) string {
+	if who.Name == "" && who.Email == "" {
+		return describeAccount(body)
+	}
+	var m any
+	if json.Unmarshal(body, &m) != nil {
+		return ""
+	}
+	namePath := who.Name
+	if namePath == "" {
+		namePath = "name"
+	}
+	name, email := strings.TrimSpace(dig(m, namePath)), ""
+	if who.Email != "" {
+		email = strings.TrimSpace(dig(m, who.Email))
+	}
+	switch {
+	case name != "" && email != "" && name != email:
+		return name + " (" + email + ")"
+	case name != "":
+		return name
+	case email != "":
+		return email
+	}
+	return describeAccount(body)
 }

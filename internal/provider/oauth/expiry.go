@@ -123,24 +123,45 @@ func (c client) introspect(ctx context.Context, env provider.Env, values map[str
 	return exp, true
 }
 
-// expand fills {instance_url} and {api_url} in a preset's URL with what the
-// token answer gave (extra) or what is stored with the token (values);
-// ok is false when one is missing.
+// expand fills every {key} of a row's URL with what the token answer gave
+// (extra) or what is stored with the token, its own fields included
+// (values): {instance_url}, {api_url}, {subdomain}, {realm_id}; ok is
+// false when one is missing.
 func expand(template string, values, extra map[string]string) (string, bool) {
-	out := template
-	for _, k := range []string{KeyInstanceURL, KeyAPIURL} {
-		ph := "{" + k + "}"
-		if !strings.Contains(out, ph) {
-			continue
-		}
+	return expandWith(template, values, extra, nil)
+}
+
+// expandWith is expand where the keys mayBeEmpty names are filled even
+// when empty (Intercom's US region is no part of the host at all).
+func expandWith(template string, values, extra map[string]string, mayBeEmpty map[string]map[string]string) (string, bool) {
+	ok := true
+	out := placeholder.ReplaceAllStringFunc(template, func(m string) string {
+		k := m[1 : len(m)-1]
 		v := extra[k]
 		if v == "" {
 			v = values[k]
 		}
-		if v == "" {
-			return "", false
+		if _, empty := mayBeEmpty[k]; empty && v == "" {
+			return ""
 		}
-		out = strings.ReplaceAll(out, ph, strings.TrimRight(v, "/"))
+		if v == "" {
+			ok = false
+			return m
+		}
+		return strings.TrimRight(v, "/")
+	})
+	if !ok {
+		return "", false
 	}
 	return out, true
+}
+
+// missingKey names the first {key} of template expand could not fill.
+func missingKey(template string, values, extra map[string]string) string {
+	for _, m := range placeholder.FindAllStringSubmatch(template, -1) {
+		if extra[m[1]] == "" && values[m[1]] == "" {
+			return m[1]
+		}
+	}
+	return "value"
 }

@@ -163,19 +163,19 @@ func build(ps Preset) provider.Provider {
 			{
 				Key: KeyAuthURL, Label: "Authorization URL", Control: provider.Text, Credential: true, MaxLen: 2048, Default: ps.AuthURL,
 				RequiredWhen: &provider.Condition{Key: KeyGrantType, Value: GrantAuthCode, Why: "the Authorization Code grant sends you there to sign in and consent."},
-				Check:        checkURL,
+				Check:        checkTemplateURL,
 				Help:         "Specifies the service's authorization endpoint, where you sign in and consent.",
 				Placeholder:  "https://",
 			},
 			{
 				Key: KeyTokenURL, Label: "Token URL", Control: provider.Text, Required: true, Credential: true, Endpoint: true, MaxLen: 2048, Default: ps.TokenURL,
-				Check:       checkURL,
+				Check:       checkTemplateURL,
 				Help:        "Specifies the service's token endpoint, which issues and renews access tokens.",
 				Placeholder: "https://",
 			},
 			{
 				Key: KeyScope, Label: "Scope", Control: provider.Text, MaxLen: 2048, Default: ps.Scope,
-				Help: "Specifies the scopes to ask for, separated by spaces.",
+				Help: scopeHelp(ps),
 				Note: ps.ScopeNote,
 			},
 			{
@@ -188,7 +188,7 @@ func build(ps Preset) provider.Provider {
 				Help:  "Optional. Further parameters for the authorization request (and the client credentials request), one name=value a line.",
 			},
 			{
-				Key: KeyPKCE, Label: "PKCE", Control: provider.Checkbox, Credential: true, Default: "on",
+				Key: KeyPKCE, Label: "PKCE", Control: provider.Checkbox, Credential: true, Default: pkceDefault(ps),
 				UsedWhen: authCodeOnly,
 				Help:     "Sends a PKCE challenge (S256) with the authorization request and its verifier with the code. Leave it on unless the service refuses it.",
 			},
@@ -211,7 +211,7 @@ func build(ps Preset) provider.Provider {
 		Actions: map[string]provider.Action{ActionGetToken: c.getToken, ActionTestConnection: c.testConnection},
 		// Save tests what can be tested: the token's "who am I".
 		SaveTest: ActionTestConnection,
-		Tokens:   provider.TokenFields{Access: KeyAccessToken, Refresh: KeyRefreshToken, Answer: ps.Keep},
+		Tokens:   provider.TokenFields{Access: KeyAccessToken, Refresh: KeyRefreshToken, Answer: ps.answerKeys()},
 		Renew:    c.renew,
 		Generate: generate,
 		// The key pair registered at the service travels with an export
@@ -230,6 +230,7 @@ func build(ps Preset) provider.Provider {
 			Needed:   func(values map[string]string) bool { return values[KeyGrantType] != GrantClientCredentials },
 			URL:      c.authURL,
 			Exchange: c.exchange,
+			Callback: ps.callbackParams(),
 		},
 	}
 	// The preset's own fields (a tenant, a region) come after Signing

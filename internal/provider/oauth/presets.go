@@ -75,14 +75,29 @@ type Preset struct {
 	// BaseURLs are the configurable service addresses Endpoints reads
 	// from the environment (Zoom's OAuth URL).
 	BaseURLs []provider.BaseURL
+
+	// The catalogue's facts (catalogue.go, docs/oauth-services.md).
+	Catalogue
 }
 
 // WhoAmI is a service's "who am I" request.
 type WhoAmI struct {
 	Method string // GET unless set
 	// URL may hold {instance_url} or {api_url}: the value the token
-	// answer gave, kept with the token.
+	// answer gave, kept with the token; or any {key} of the preset's own
+	// fields and values (a Zendesk {subdomain}, QuickBooks' {realm_id}).
 	URL string
+	// Body is sent as JSON with the request (monday.com's GraphQL query).
+	Body string
+	// Headers the service requires beside the token (Notion-Version).
+	Headers map[string]string
+	// Name and Email are where the answer names the account (dotted
+	// paths: shop.name, emails.0); empty: the usual shapes are tried.
+	Name, Email string
+	// OK is a boolean of the answer that must be true for the token to be
+	// accepted: Slack answers a revoked token HTTP 200 {"ok":false,
+	// "error":"invalid_auth"}.
+	OK string
 }
 
 const day = 24 * time.Hour
@@ -106,7 +121,7 @@ var Presets = []Preset{
 		ScopeNote: "drive.file (the files this app created or was given) is Google's recommended scope; the full drive scope is restricted and needs Google's verification. " +
 			"While the app's OAuth consent screen is External and in \u201cTesting\u201d, Google's refresh tokens expire after 7 days: publish the app to keep them.",
 		Detail: "A Google account's Drive. Google gives a refresh token only with access_type=offline and prompt=consent, which the form adds. " +
-			"Refresh tokens of apps in \u201cTesting\u201d expire after 7 days.",
+			"Refresh tokens of apps in \u201cTesting\u201d expire after 7 days; any dies after 6 months unused, and past a per-client limit Google silently revokes the oldest.",
 	},
 	{
 		ID: "oauth2-microsoft-sharepoint", Name: "Microsoft SharePoint", Console: "the Microsoft Entra admin center",
@@ -137,7 +152,8 @@ var Presets = []Preset{
 		RefreshLifetime: 60 * day,
 		AccessLifetime:  time.Hour,
 		WhoAmI:          &WhoAmI{URL: "https://api.box.com/2.0/users/me"},
-		Detail:          "A Box account. Box refresh tokens are single use and live 60 days; tokendesk keeps the newest one.",
+		Detail: "A Box account. Box refresh tokens are single use and live 60 days; tokendesk keeps the newest one. " +
+			"Box does not document PKCE, so the form leaves it off; Client Credentials need box_subject_type and box_subject_id in the Additional Parameters.",
 	},
 	{
 		ID: "oauth2-salesforce", Name: "Salesforce",
@@ -158,6 +174,8 @@ var Presets = []Preset{
 		ClientCredentialsCheck: salesforceClientCredentials,
 		Detail: "A Salesforce org: Production, a Sandbox or your My Domain. Processes receive its instance_url (and the identity URL, id) with the access token: " +
 			"the org's API lives there. Salesforce does not say when a token expires; tokendesk asks it (token introspection).",
+		ScopeNote: "refresh_token (or offline_access) is what gives a refresh token. Since 2026-05-11 apps connected to more than two customer orgs must use PKCE, " +
+			"refresh token rotation and a 30-day idle limit; reusing a rotated refresh token revokes the whole family.",
 	},
 	{
 		ID: "oauth2-dropbox", Name: "Dropbox", Console: "the Dropbox App Console",

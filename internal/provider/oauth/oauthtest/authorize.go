@@ -74,6 +74,18 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	scope := q.Get("scope")
+	noRefresh := false
+	if v := s.opts.Vendor; v != nil {
+		sc, offline, code, description := v.authorize(q)
+		if code != "" {
+			fail(code, description)
+			return
+		}
+		scope, noRefresh = sc, !offline
+		if v.NoPKCE {
+			challenge = ""
+		}
+	}
 	if scope == "" {
 		scope = strings.Join(c.Scopes, " ")
 	}
@@ -81,7 +93,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		fail("invalid_scope", "The requested scope is not allowed for this client.")
 		return
 	}
-	p := &pending{clientID: c.ID, redirectURI: redirectURI, scope: scope, state: state, challenge: challenge}
+	p := &pending{clientID: c.ID, redirectURI: redirectURI, scope: scope, state: state, challenge: challenge, noRefresh: noRefresh}
 	s.mu.Lock()
 	auto := s.opts.AutoApprove
 	s.mu.Unlock()
@@ -142,7 +154,7 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, p *pending) {
 	c := randomToken("code.")
 	s.mu.Lock()
 	s.codes[c] = &code{
-		grant:    &grant{clientID: p.clientID, scope: p.scope},
+		grant:    &grant{clientID: p.clientID, scope: p.scope, noRefresh: p.noRefresh},
 		clientID: p.clientID, redirectURI: p.redirectURI, challenge: p.challenge,
 		expires: s.opts.Clock().Add(CodeTTL),
 	}
@@ -152,6 +164,11 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, p *pending) {
 	}
 	s.mu.Unlock()
 	v := url.Values{"code": {c}}
+	if vd := s.opts.Vendor; vd != nil {
+		for k, x := range vd.Callback {
+			v.Set(k, x)
+		}
+	}
 	if p.state != "" {
 		v.Set("state", p.state)
 	}

@@ -81,6 +81,9 @@ type Options struct {
 	ReuseRevokesGrant bool
 	// Entra, when set, makes the server behave as Microsoft Entra ID.
 	Entra *Entra
+	// Vendor, when set, makes the server behave as one catalogue service
+	// (vendor.go); Vendor.Options sets the rest to match.
+	Vendor *Vendor
 }
 
 // User is the resource owner /userinfo describes.
@@ -119,6 +122,9 @@ type grant struct {
 	clientID string
 	scope    string
 	revoked  bool
+	// noRefresh: the consent gives no refresh token (a vendor's offline
+	// parameter or scope was missing).
+	noRefresh bool
 }
 
 type code struct {
@@ -148,6 +154,7 @@ type refreshToken struct {
 type pending struct {
 	clientID, redirectURI, scope, state, challenge string
 	expires                                        time.Time
+	noRefresh                                      bool
 }
 
 // Server is the emulator; create it with New.
@@ -312,6 +319,9 @@ func (s *Server) Close() { s.faults.Close() }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r, ok := s.entraRoute(w, r)
 	if !ok {
+		return
+	}
+	if r, ok = s.vendorRoute(w, r); !ok {
 		return
 	}
 	vendor := vendorPaths[r.URL.Path]

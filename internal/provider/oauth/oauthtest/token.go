@@ -59,6 +59,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, fault Fault) {
 		e.write(w)
 		return
 	}
+	if fault != Malformed && s.opts.Vendor.writeAnswer(w, r, answer) {
+		return
+	}
 	if fault == Malformed {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
@@ -69,6 +72,13 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, fault Fault) {
 }
 
 func (s *Server) tokenAnswer(r *http.Request) (map[string]any, *tokenError) {
+	if v := s.opts.Vendor; v != nil && v.JSONBody {
+		form, e := v.readBody(r)
+		if e != nil {
+			return nil, e
+		}
+		return s.tokenGrant(r, form)
+	}
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(strings.ToLower(ct), "application/x-www-form-urlencoded") {
 		return nil, fail("invalid_request", "The request body must be application/x-www-form-urlencoded.")
 	}
@@ -85,6 +95,11 @@ func (s *Server) tokenAnswer(r *http.Request) (map[string]any, *tokenError) {
 			return nil, fail("invalid_request", "The "+k+" parameter was sent more than once.")
 		}
 	}
+	return s.tokenGrant(r, form)
+}
+
+// tokenGrant authenticates the client and runs the grant the form asks for.
+func (s *Server) tokenGrant(r *http.Request, form url.Values) (map[string]any, *tokenError) {
 	c, e := s.authenticate(r, form)
 	if e != nil {
 		return nil, e
@@ -275,13 +290,21 @@ func (s *Server) issue(g *grant, scope string, withRefresh bool, now time.Time) 
 	for k, v := range s.opts.Extra {
 		answer[k] = v
 	}
+	if v := s.opts.Vendor; v != nil {
+		for k, x := range v.Answer {
+			answer[k] = withBase(x, s.baseURL)
+		}
+		if v.ExpiresInZero {
+			answer["expires_in"] = 0
+		}
+	}
 	answer["access_token"] = at
 	answer["token_type"] = "Bearer"
 	if !s.opts.NoExpiresIn {
 		answer["expires_in"] = int(s.opts.AccessTTL / time.Second)
 	}
 	answer["scope"] = scope
-	if withRefresh {
+	if withRefresh && !g.noRefresh {
 		rt := randomToken("rt.")
 		var exp time.Time
 		if s.opts.RefreshTTL > 0 {
