@@ -637,6 +637,17 @@ func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, T
 	if err != nil {
 		return nil, TokenPage{}, err
 	}
+	if nw.index == "" {
+		// Left to the order's index: a search of many names reads its
+		// rarest trigram's names instead, where it can.
+		tw, ok, err := s.trigramWalk(ctx, f)
+		if err != nil {
+			return nil, TokenPage{}, err
+		}
+		if ok {
+			nw = tw
+		}
+	}
 	query, args := tokenListQueryBy(f, nw)
 	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -823,6 +834,9 @@ func tokenListQuery(f TokenFilter, narrow bool) (string, []any) {
 // tokenListQueryBy is tokenListQuery reading from nw's index (the order's
 // when nw.index is "").
 func tokenListQueryBy(f TokenFilter, nw narrowing) (string, []any) {
+	if nw.index == trigramNarrowing {
+		return trigramListQuery(f, nw)
+	}
 	// ifnull(app_id, 0) matches the indexes, which then also give the order.
 	where := []string{"ifnull(app_id, 0) = ?"}
 	args := []any{f.AppID}
