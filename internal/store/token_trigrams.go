@@ -62,7 +62,7 @@ func (s *Store) trigramWalk(ctx context.Context, f TokenFilter) (narrowing, bool
 	for _, t := range tris {
 		args = append(args, t)
 	}
-	rows, err := s.read.QueryContext(ctx, trigramCountsQuery(len(tris)), args...)
+	rows, err := s.listQuery(ctx, trigramCountsQuery(len(tris)), args...)
 	if err != nil {
 		return narrowing{}, false, fmt.Errorf("store: sizing a token search: %w", err)
 	}

@@ -649,7 +649,7 @@ func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, T
 		}
 	}
 	query, args := tokenListQueryBy(f, nw)
-	rows, err := s.read.QueryContext(ctx, query, args...)
+	rows, err := s.listQuery(ctx, query, args...)
 	if err != nil {
 		return nil, TokenPage{}, fmt.Errorf("store: listing tokens: %w", err)
 	}
@@ -784,7 +784,7 @@ func (s *Store) chooseNarrowing(ctx context.Context, f TokenFilter) (narrowing, 
 			}
 			nw.args = []any{match}
 		} else {
-			err = s.read.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM tokens INDEXED BY "+nw.index+
+			err = s.listRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM tokens INDEXED BY "+nw.index+
 				" WHERE ifnull(app_id, 0) = ? AND "+nw.cond+" LIMIT ?) AS narrowing", append(append([]any{f.AppID}, nw.args...), fewest)...).Scan(&n)
 			if err != nil {
 				return narrowing{}, fmt.Errorf("store: sizing a token list: %w", err)
@@ -971,7 +971,7 @@ func listOrder(sort string, desc bool) string {
 // count kept by triggers (migration 00008), not by counting them.
 func (s *Store) ScopeTokenCount(ctx context.Context, appID int64) (int, error) {
 	var n int
-	err := s.read.QueryRowContext(ctx, "SELECT ifnull((SELECT total FROM scope_token_counts WHERE scope = ?), 0)", appID).Scan(&n)
+	err := s.queryRow(ctx, "SELECT ifnull((SELECT total FROM scope_token_counts WHERE scope = ?), 0)", appID).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: counting tokens: %w", err)
 	}
