@@ -8,37 +8,38 @@
 CREATE TABLE token_trigrams (
     scope    BIGINT NOT NULL,
     trigram  TEXT COLLATE "C" NOT NULL,
-    name_key TEXT COLLATE "C" NOT NULL,
     provider TEXT COLLATE "C" NOT NULL,
+    name_key TEXT COLLATE "C" NOT NULL,
     id       BIGINT NOT NULL,
-    PRIMARY KEY (scope, trigram, name_key)
+    PRIMARY KEY (scope, trigram, provider, name_key)
 );
 
 CREATE TABLE token_trigram_counts (
-    scope   BIGINT NOT NULL,
-    trigram TEXT COLLATE "C" NOT NULL,
-    total   BIGINT NOT NULL,
-    PRIMARY KEY (scope, trigram)
+    scope    BIGINT NOT NULL,
+    trigram  TEXT COLLATE "C" NOT NULL,
+    provider TEXT COLLATE "C" NOT NULL,
+    total    BIGINT NOT NULL,
+    PRIMARY KEY (scope, trigram, provider)
 );
 
 -- +goose StatementBegin
 CREATE FUNCTION token_trigrams_keep() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        DELETE FROM token_trigrams WHERE scope = coalesce(OLD.app_id, 0) AND name_key = OLD.name_key AND trigram IN (
+        DELETE FROM token_trigrams WHERE scope = coalesce(OLD.app_id, 0) AND provider = OLD.provider AND name_key = OLD.name_key AND trigram IN (
             SELECT substr(OLD.name_key, i, 3) FROM generate_series(1, length(OLD.name_key) - 2) AS i);
-        UPDATE token_trigram_counts SET total = total - 1 WHERE scope = coalesce(OLD.app_id, 0) AND trigram IN (
+        UPDATE token_trigram_counts SET total = total - 1 WHERE scope = coalesce(OLD.app_id, 0) AND provider = OLD.provider AND trigram IN (
             SELECT substr(OLD.name_key, i, 3) FROM generate_series(1, length(OLD.name_key) - 2) AS i);
     END IF;
     IF TG_OP IN ('UPDATE', 'INSERT') THEN
-        INSERT INTO token_trigrams (scope, trigram, name_key, provider, id)
-        SELECT DISTINCT coalesce(NEW.app_id, 0), substr(NEW.name_key, i, 3), NEW.name_key, NEW.provider, NEW.id
+        INSERT INTO token_trigrams (scope, trigram, provider, name_key, id)
+        SELECT DISTINCT coalesce(NEW.app_id, 0), substr(NEW.name_key, i, 3), NEW.provider, NEW.name_key, NEW.id
         FROM generate_series(1, length(NEW.name_key) - 2) AS i
         ON CONFLICT DO NOTHING;
-        INSERT INTO token_trigram_counts (scope, trigram, total)
-        SELECT DISTINCT coalesce(NEW.app_id, 0), substr(NEW.name_key, i, 3), 1
+        INSERT INTO token_trigram_counts (scope, trigram, provider, total)
+        SELECT DISTINCT coalesce(NEW.app_id, 0), substr(NEW.name_key, i, 3), NEW.provider, 1
         FROM generate_series(1, length(NEW.name_key) - 2) AS i
-        ON CONFLICT (scope, trigram) DO UPDATE SET total = token_trigram_counts.total + 1;
+        ON CONFLICT (scope, trigram, provider) DO UPDATE SET total = token_trigram_counts.total + 1;
     END IF;
     RETURN NULL;
 END
@@ -53,8 +54,8 @@ CREATE TRIGGER token_trigrams_update AFTER UPDATE OF name_key, app_id, provider 
     EXECUTE FUNCTION token_trigrams_keep();
 
 -- The tokens stored before this migration.
-INSERT INTO token_trigrams (scope, trigram, name_key, provider, id)
-SELECT DISTINCT coalesce(t.app_id, 0), substr(t.name_key, i, 3), t.name_key, t.provider, t.id
+INSERT INTO token_trigrams (scope, trigram, provider, name_key, id)
+SELECT DISTINCT coalesce(t.app_id, 0), substr(t.name_key, i, 3), t.provider, t.name_key, t.id
 FROM tokens t, generate_series(1, length(t.name_key) - 2) AS i;
-INSERT INTO token_trigram_counts (scope, trigram, total)
-SELECT scope, trigram, count(*) FROM token_trigrams GROUP BY scope, trigram;
+INSERT INTO token_trigram_counts (scope, trigram, provider, total)
+SELECT scope, trigram, provider, count(*) FROM token_trigrams GROUP BY scope, trigram, provider;
