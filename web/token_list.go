@@ -130,11 +130,19 @@ func (s *Server) listTokens(c echo.Context) error {
 		statusFilter(&f, lq.status)
 	}
 	ctx := c.Request().Context()
+	// Each alert counts what its link lists. (Counted first: sorted by
+	// Status, the list skips the statuses they find empty.)
+	counts := map[string]int{}
+	for _, st := range append([]string{token.StatusFailing, token.StatusAttention, token.StatusReconnectSoon}, token.UnusableStatuses()...) {
+		if counts[st], err = s.Store.CountStatus(ctx, sc.AppID, st, now, retiredProviders()...); err != nil {
+			return err
+		}
+	}
 	var toks []token.Token
 	var pg store.TokenPage
 	if lq.sort == sortStatus {
 		f.Sort = ""
-		toks, pg, err = s.listTokensByStatus(ctx, f)
+		toks, pg, err = s.listTokensByStatus(ctx, f, counts)
 	} else {
 		toks, pg, err = s.Store.ListTokens(ctx, f)
 	}
@@ -146,13 +154,6 @@ func (s *Server) listTokens(c echo.Context) error {
 		first := lq
 		first.before = ""
 		return c.Redirect(http.StatusSeeOther, first.url(sc.Base))
-	}
-	// Each alert counts what its link lists.
-	counts := map[string]int{}
-	for _, st := range append([]string{token.StatusFailing, token.StatusAttention, token.StatusReconnectSoon}, token.UnusableStatuses()...) {
-		if counts[st], err = s.Store.CountStatus(ctx, sc.AppID, st, now, retiredProviders()...); err != nil {
-			return err
-		}
 	}
 	failing := counts[token.StatusFailing]
 	filtered := lq.q != "" || lq.typ != "" || lq.status != ""

@@ -10,9 +10,10 @@ import (
 )
 
 // derivedTables are kept by triggers from the other tables (counts, the
-// change log): a copy writes the other tables and lets the target's
-// triggers rebuild these, rather than copy them and count twice.
-var derivedTables = []string{"changes", "token_counts", "provider_counts", "scope_token_counts"}
+// change log, the names' trigrams): a copy writes the other tables and
+// lets the target's triggers rebuild these, rather than copy them and
+// count twice.
+var derivedTables = []string{"changes", "token_counts", "provider_counts", "scope_token_counts", "token_trigrams", "token_trigram_counts"}
 
 // ErrTargetNotEmpty: the database to copy into already holds data.
 var ErrTargetNotEmpty = errors.New("store: the target database is not empty")

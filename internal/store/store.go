@@ -58,6 +58,8 @@ type Store struct {
 	stmts sync.Map // query → *sql.Stmt
 	// searches remembers how a recent search was sized (search_sizes.go).
 	searches searchSizes
+	// lists keeps the token list's statements prepared (list_stmts.go).
+	lists listStmts
 	// writes counts committed write transactions (see Writes).
 	writes atomic.Uint64
 	// Now is the clock; tests replace it.
@@ -183,6 +185,7 @@ const migrationRefused = "TD001"
 // Close closes both pools.
 func (s *Store) Close() error {
 	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	s.lists.close()
 	if s.read == s.write {
 		return s.write.Close()
 	}

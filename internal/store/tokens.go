@@ -191,7 +191,7 @@ func countStatusSQL(appID int64, status string, now time.Time, retired []string)
 	case token.StatusExpired:
 		return []countQuery{one("tokens_scope_expires_on", "renewal_rate != 'disabled' AND expires_at IS NOT NULL AND expires_at <= ?", n)}, true
 	case token.StatusExpiredDisabled:
-		return []countQuery{one("tokens_scope_expired_off", offRates+" AND expires_at IS NOT NULL AND expires_at <= ?", n)}, true
+		return []countQuery{expiredOffCount(appID, now, retired)}, true
 	case token.StatusExpiresSoon:
 		return []countQuery{one("tokens_scope_expires_on", "renewal_rate != 'disabled' AND expires_at IS NOT NULL AND expires_at > ? AND expires_at < ?", n, ms(now.Add(token.ExpiresSoon)))}, true
 	case token.StatusNotConnected:
@@ -203,6 +203,36 @@ func countStatusSQL(appID int64, status string, now time.Time, retired []string)
 			n, ms(now.Add(token.RefreshWarning)))}, true
 	}
 	return nil, false
+}
+
+// expiredOffCount counts Expired, renewals Disabled: the tokens not renewed
+// whose access token expired, all of them the range of their index,
+// counted without testing each (thousands, in an installation that keeps
+// disabled tokens around), less those of them in a status that comes
+// first (needs reconnect, failing, needs secret), found from those
+// statuses' own few entries. It is statusSQL's condition, counted the
+// other way round.
+func expiredOffCount(appID int64, now time.Time, retired []string) countQuery {
+	n := ms(now)
+	kept, keptArgs := "", []any(nil)
+	if len(retired) > 0 {
+		kept = " AND provider NOT IN (?" + strings.Repeat(", ?", len(retired)-1) + ")"
+		for _, p := range retired {
+			keptArgs = append(keptArgs, p)
+		}
+	}
+	const expiredOff = offRates + " AND expires_at IS NOT NULL AND expires_at <= ?"
+	all := "SELECT count(*) FROM tokens INDEXED BY tokens_scope_expired_off WHERE ifnull(app_id, 0) = ? AND " + expiredOff + kept
+	// The arms are failing's, reconnect's and secret's in statusSQL.
+	before := "SELECT count(*) FROM tokens WHERE id IN (" +
+		"SELECT id FROM tokens INDEXED BY tokens_scope_needs_reconnect WHERE ifnull(app_id, 0) = ? AND needs_reconnect = 1" +
+		" UNION SELECT id FROM tokens INDEXED BY tokens_scope_refresh WHERE ifnull(app_id, 0) = ? AND refresh_expires_at IS NOT NULL AND refresh_expires_at <= ?" +
+		" UNION SELECT id FROM tokens INDEXED BY tokens_scope_failing WHERE ifnull(app_id, 0) = ? AND failures > 0 AND renewal_rate != 'disabled'" +
+		" UNION SELECT id FROM tokens INDEXED BY tokens_scope_needs_secret WHERE ifnull(app_id, 0) = ? AND needs_secret = 1" +
+		") AND " + expiredOff + kept
+	args := append([]any{appID, n}, keptArgs...)
+	args = append(append(args, appID, appID, n, appID, appID, n), keptArgs...)
+	return countQuery{index: "tokens_scope_expired_off", query: "SELECT (" + all + ") - (" + before + ")", args: args}
 }
 
 const tokenCols = `id, ifnull(app_id, 0), provider, name, description, encrypted, renewal_rate, version,
@@ -657,8 +687,19 @@ func (s *Store) ListTokens(ctx context.Context, f TokenFilter) ([]token.Token, T
 	if err != nil {
 		return nil, TokenPage{}, err
 	}
+	if nw.index == "" {
+		// Left to the order's index: a search of many names reads its
+		// rarest trigram's names instead, where it can.
+		tw, ok, err := s.trigramWalk(ctx, f)
+		if err != nil {
+			return nil, TokenPage{}, err
+		}
+		if ok {
+			nw = tw
+		}
+	}
 	query, args := tokenListQueryBy(f, nw)
-	rows, err := s.read.QueryContext(ctx, query, args...)
+	rows, err := s.listQuery(ctx, query, args...)
 	if err != nil {
 		return nil, TokenPage{}, fmt.Errorf("store: listing tokens: %w", err)
 	}
@@ -793,7 +834,7 @@ func (s *Store) chooseNarrowing(ctx context.Context, f TokenFilter) (narrowing, 
 			}
 			nw.args = []any{match}
 		} else {
-			err = s.read.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM tokens INDEXED BY "+nw.index+
+			err = s.listRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM tokens INDEXED BY "+nw.index+
 				" WHERE ifnull(app_id, 0) = ? AND "+nw.cond+" LIMIT ?) AS narrowing", append(append([]any{f.AppID}, nw.args...), fewest)...).Scan(&n)
 			if err != nil {
 				return narrowing{}, fmt.Errorf("store: sizing a token list: %w", err)
@@ -843,6 +884,9 @@ func tokenListQuery(f TokenFilter, narrow bool) (string, []any) {
 // tokenListQueryBy is tokenListQuery reading from nw's index (the order's
 // when nw.index is "").
 func tokenListQueryBy(f TokenFilter, nw narrowing) (string, []any) {
+	if nw.index == trigramNarrowing {
+		return trigramListQuery(f, nw)
+	}
 	// ifnull(app_id, 0) matches the indexes, which then also give the order.
 	where := []string{"ifnull(app_id, 0) = ?"}
 	args := []any{f.AppID}
@@ -977,7 +1021,7 @@ func listOrder(sort string, desc bool) string {
 // count kept by triggers (migration 00008), not by counting them.
 func (s *Store) ScopeTokenCount(ctx context.Context, appID int64) (int, error) {
 	var n int
-	err := s.read.QueryRowContext(ctx, "SELECT ifnull((SELECT total FROM scope_token_counts WHERE scope = ?), 0)", appID).Scan(&n)
+	err := s.queryRow(ctx, "SELECT ifnull((SELECT total FROM scope_token_counts WHERE scope = ?), 0)", appID).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: counting tokens: %w", err)
 	}
