@@ -27,7 +27,7 @@ const refreshGap = 30 * time.Second
 
 // Read audit outcomes of a report: counted apart from fetches.
 const (
-	ReadRefreshed     = "refreshed"
+	ReadRefreshed        = "refreshed"
 	RefreshRefusedPrefix = "refresh_"
 )
 
