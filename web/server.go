@@ -80,6 +80,8 @@ type Server struct {
 	// replicaID names this process among those sharing the database.
 	replicaID string
 	transfer  transferState
+	// newRequestID numbers requests (requestIDs).
+	newRequestID func() string
 }
 
 // New builds the server and its routes.
@@ -111,13 +113,14 @@ func New(d Deps) *Server {
 			Absolute: sessionAbsolute,
 			Now:      d.Now,
 		},
-		throttle:   auth.NewThrottle(d.Store, d.Now),
-		csrfKey:    d.Box.DeriveKey("csrf"),
-		metrics:    newMetrics(d.Registry),
-		signIns:    make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
-		signInWait: 2 * time.Second,
-		replicaID:  engine.NewReplicaID(),
-		transfer:   newTransferState(),
+		throttle:     auth.NewThrottle(d.Store, d.Now),
+		csrfKey:      d.Box.DeriveKey("csrf"),
+		metrics:      newMetrics(d.Registry),
+		signIns:      make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+		signInWait:   2 * time.Second,
+		replicaID:    engine.NewReplicaID(),
+		newRequestID: newRequestIDs(),
+		transfer:     newTransferState(),
 	}
 	s.engine = engine.New(engine.Config{Store: d.Store, Logger: d.Logger, Now: d.Now, RateLimit: d.Config.APIRateLimit,
 		ReplicaID: s.replicaID, RenewTimeout: actionTimeout, Renewer: func() engine.Renewer {
@@ -157,7 +160,13 @@ func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
 }
 
 // ServeHTTP makes the server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if name, ok := fetchName(r); ok {
+		s.serveFetch(w, r, name) // the runtime API's hot path, without Echo (api_fast.go)
+		return
+	}
+	s.echo.ServeHTTP(w, r)
+}
 
 // Routes lists every registered route (method and path), for tests.
 func (s *Server) Routes() []RouteInfo {
