@@ -56,7 +56,11 @@ func (s *Server) serveFetch(w http.ResponseWriter, r *http.Request, name string)
 		}
 		s.observed(r, fetchRoute, status, time.Since(start), rid, "")
 	}()
-	body, err := s.engine.Fetch(r.Context(), engine.Request{Authorization: r.Header.Get("Authorization"), Name: name, Address: s.echo.IPExtractor(r)})
+	var auth string
+	if v := r.Header["Authorization"]; len(v) > 0 { // canonical as net/http reads it: no Get
+		auth = v[0]
+	}
+	body, err := s.engine.Fetch(r.Context(), engine.Request{Authorization: auth, Name: name, Address: s.echo.IPExtractor(r)})
 	if err != nil {
 		status = s.fetchError(w, r, name, err)
 		return

@@ -170,7 +170,10 @@ func requestIDs(next func() string) echo.MiddlewareFunc {
 
 // requestIDOf is r's id: a proxy's sane X-Request-Id, or a new one.
 func requestIDOf(r *http.Request, next func() string) string {
-	rid := r.Header.Get(echo.HeaderXRequestID)
+	var rid string
+	if v := r.Header[echo.HeaderXRequestID]; len(v) > 0 { // canonical already: no Get
+		rid = v[0]
+	}
 	if rid == "" || len(rid) > 64 || strings.ContainsFunc(rid, func(r rune) bool { return r < '!' || r > '~' }) {
 		rid = next()
 	}
@@ -185,7 +188,10 @@ func newRequestIDs() func() string {
 	rand.Read(prefix[:])
 	p := hex.EncodeToString(prefix[:]) + "-"
 	var n atomic.Uint64
-	return func() string { return p + strconv.FormatUint(n.Add(1), 36) }
+	return func() string {
+		var buf [32]byte // one allocation an id: the string
+		return string(strconv.AppendUint(append(buf[:0], p...), n.Add(1), 36))
+	}
 }
 
 func bodyLimit() echo.MiddlewareFunc {
