@@ -40,7 +40,7 @@ func (s *Server) serveFetch(w http.ResponseWriter, r *http.Request, name string)
 	start := time.Now()
 	h := w.Header()
 	rid := requestIDOf(r, s.newRequestID)
-	h[echo.HeaderXRequestID] = []string{rid}
+	h[echo.HeaderXRequestID] = rid
 	h["X-Content-Type-Options"] = nosniffValue
 	h["X-Frame-Options"] = denyValue
 	h["Content-Security-Policy"] = apiCSPValue
@@ -54,7 +54,7 @@ func (s *Server) serveFetch(w http.ResponseWriter, r *http.Request, name string)
 			// As middleware.Recover: the panic becomes a 500, logged.
 			status = s.fetchError(w, r, name, fmt.Errorf("[PANIC RECOVER] %v", p))
 		}
-		s.observed(r, fetchRoute, status, time.Since(start), rid, "")
+		s.observed(r, fetchRoute, status, time.Since(start), rid[0], "")
 	}()
 	var auth string
 	if v := r.Header["Authorization"]; len(v) > 0 { // canonical as net/http reads it: no Get

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -159,38 +160,46 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 // requestIDs gives every request an id (kept from X-Request-Id when a
 // proxy sent a sane one) in the response's X-Request-Id header, assigned
 // with its canonical key: no canonicalisation on the hot path.
-func requestIDs(next func() string) echo.MiddlewareFunc {
+func requestIDs(next func() []string) echo.MiddlewareFunc {
 	return func(h echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			c.Response().Header()[echo.HeaderXRequestID] = []string{requestIDOf(c.Request(), next)}
+			c.Response().Header()[echo.HeaderXRequestID] = requestIDOf(c.Request(), next)
 			return h(c)
 		}
 	}
 }
 
-// requestIDOf is r's id: a proxy's sane X-Request-Id, or a new one.
-func requestIDOf(r *http.Request, next func() string) string {
-	var rid string
-	if v := r.Header[echo.HeaderXRequestID]; len(v) > 0 { // canonical already: no Get
-		rid = v[0]
+// requestIDOf is r's id as a header value: a proxy's sane X-Request-Id
+// (its own value, not copied), or a new one.
+func requestIDOf(r *http.Request, next func() []string) []string {
+	v := r.Header[echo.HeaderXRequestID] // canonical already: no Get
+	if len(v) == 0 {
+		return next()
 	}
-	if rid == "" || len(rid) > 64 || strings.ContainsFunc(rid, func(r rune) bool { return r < '!' || r > '~' }) {
-		rid = next()
+	if rid := v[0]; rid == "" || len(rid) > 64 || strings.ContainsFunc(rid, func(r rune) bool { return r < '!' || r > '~' }) {
+		return next()
 	}
-	return rid
+	return v[:1]
 }
 
 // newRequestIDs numbers requests: a random prefix per process (so that ids
 // from several replicas do not collide) and a counter, cheaper than 32
-// random characters per request.
-func newRequestIDs() func() string {
+// random characters per request. Each id comes as a header value, its
+// bytes and the value in one allocation (a fetch's budget is a few).
+func newRequestIDs() func() []string {
 	var prefix [6]byte
 	rand.Read(prefix[:])
 	p := hex.EncodeToString(prefix[:]) + "-"
 	var n atomic.Uint64
-	return func() string {
-		var buf [32]byte // one allocation an id: the string
-		return string(strconv.AppendUint(append(buf[:0], p...), n.Add(1), 36))
+	return func() []string {
+		id := new(struct {
+			v [1]string
+			b [32]byte // 13 of prefix, at most 13 of counter
+		})
+		b := strconv.AppendUint(append(id.b[:0], p...), n.Add(1), 36)
+		// Never written again: the string may share the bytes.
+		id.v[0] = unsafe.String(unsafe.SliceData(b), len(b))
+		return id.v[:]
 	}
 }
 

@@ -81,7 +81,7 @@ type Server struct {
 	replicaID string
 	transfer  transferState
 	// newRequestID numbers requests (requestIDs).
-	newRequestID func() string
+	newRequestID func() []string
 }
 
 // New builds the server and its routes.

@@ -178,7 +178,10 @@ func (e *Engine) client(ctx context.Context, r Request, now time.Time) (store.Cl
 	}
 	cl, err := store.Client{}, store.ErrNotFound
 	if strings.HasPrefix(key, store.KeyPrefix) {
-		cl, err = e.Index.Client(ctx, sha256.Sum256([]byte(key)))
+		// Hashed from a buffer on the stack: []byte(key) was an
+		// allocation a fetch.
+		var buf [128]byte
+		cl, err = e.Index.Client(ctx, sha256.Sum256(append(buf[:0], key...)))
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		e.api.record(store.Client{}, 0, "unauthorized", now)
