@@ -220,6 +220,12 @@ func (e *Engine) refuseToken(r Request, cl store.Client, id int64, outcome strin
 // answer is the JSON a consumer gets for t now. It is encoded once per
 // change of the token and kept with it in the index.
 func (e *Engine) answer(ctx context.Context, cl store.Client, t *index.Token, now time.Time) ([]byte, error) {
+	// The usual fetch first, without the provider: an answer is kept only
+	// for a token whose provider is known and not retired (which no
+	// version changes while it runs), and nothing was reported refused.
+	if body := t.Answer(); body != nil && len(t.Rejection) == 0 && !t.MustReconnect(now) && usableAt(t.Expiry(), now) {
+		return body, nil
+	}
 	p, ok := registry.ByID(t.Provider)
 	if !ok { // a provider this version no longer knows
 		return nil, notAvailable(t.Name)
