@@ -21,7 +21,7 @@ type apiState struct {
 
 	mu       sync.Mutex
 	limiters map[int64]*rate.Limiter
-	// replicas is how many processes share the limit (api_replicas.go):
+	// replicas is how many processes share the limit (Heartbeat):
 	// each allows its share, limit/replicas.
 	replicas int
 	usage    store.Usage
