@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/tokendesk/tokendesk/internal/engine"
 )
 
 // appendJSONString writes what encoding/json writes with HTML escaping
@@ -33,7 +35,7 @@ func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 		cases = append(cases, sb.String())
 	}
 	for _, s := range cases {
-		if got := string(appendJSONString(nil, s)); got != want(s) {
+		if got := string(engine.AppendJSONString(nil, s)); got != want(s) {
 			t.Fatalf("%q: got %s, want %s", s, got, want(s))
 		}
 	}
@@ -65,7 +67,7 @@ func TestRuntimeAPIJSONIsNotHTMLEscaped(t *testing.T) {
 // aside: the same fields in the same order, the provider's own after them.
 func TestTokenAnswerBytes(t *testing.T) {
 	exp := "2026-11-22T10:00:00Z"
-	for _, a := range []tokenAnswer{
+	for _, a := range []engine.Answer{
 		{Name: "Feed", Provider: "redox", Scope: "global", AccessToken: "abc", TokenType: "Bearer", ExpiresAt: &exp, With: [][2]string{{"source_id", "s<1>&"}, {"empty", ""}}},
 		{Name: "Zoom \"x\"", Provider: "zoom-s2s", Scope: "app", AccessToken: "a\u2028<", TokenType: "bearer"},
 	} {
@@ -73,7 +75,7 @@ func TestTokenAnswerBytes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		type fixed tokenAnswer
+		type fixed engine.Answer
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
@@ -82,7 +84,7 @@ func TestTokenAnswerBytes(t *testing.T) {
 		want = want[:len(want)-1]
 		for _, kv := range a.With {
 			if kv[1] != "" {
-				want += "," + string(appendJSONString(nil, kv[0])) + ":" + string(appendJSONString(nil, kv[1]))
+				want += "," + string(engine.AppendJSONString(nil, kv[0])) + ":" + string(engine.AppendJSONString(nil, kv[1]))
 			}
 		}
 		want += "}"

@@ -1,203 +1,21 @@
 package web
 
 import (
-	"context"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/tokendesk/tokendesk/internal/index"
-	"github.com/tokendesk/tokendesk/internal/provider/registry"
-	"github.com/tokendesk/tokendesk/internal/renewal"
-	"github.com/tokendesk/tokendesk/internal/store"
-	"github.com/tokendesk/tokendesk/internal/token"
 )
 
 // refreshRoute is where an app reports the access token its service
 // refused (issue 19 item 2).
 const refreshRoute = fetchRoute + "/refresh"
 
-// refreshGap is the least time between two renewals an app's report can
-// cause for one token: an app that reports every token it gets as refused
-// (a bug, or a service refusing for another reason) cannot make tokendesk
-// storm the service.
-const refreshGap = 30 * time.Second
-
-// Read audit outcomes of a report: counted apart from fetches.
-const (
-	readRefreshed     = "refreshed"
-	refreshRefusedPre = "refresh_"
-)
-
-// rejectRenewer renews a token an app reported refused; *renewal.Worker
-// implements it.
-type rejectRenewer interface {
-	RenewRejected(ctx context.Context, id int64, isRejected func(access string) bool, minGap time.Duration) error
-}
-
-// refreshToken is POST /api/v1/tokens/{name}/refresh with the JSON body
-// {"rejected_token": "…"}: the same key and permissions as a fetch. If the
-// reported token is still the current one it is renewed (once, across
-// requests and replicas, honouring backoff and Retry-After, at most every
-// refreshGap) and the answer is a fetch's; if it was replaced already, the
-// current one, without asking the service; if it cannot be renewed, a 409
-// naming why.
+// refreshToken is POST /api/v1/tokens/{name}/refresh: engine.Refresh.
 func (s *Server) refreshToken(c echo.Context) error {
-	now := s.Now()
-	cl, err := s.apiClient(c, now)
+	c.Response().Header()[headerCacheControl] = noStoreValue
+	body, err := s.engine.Refresh(c.Request().Context(), apiRequest(c), c.Request().Body)
 	if err != nil {
-		return err
+		return apiRefusal(c, err)
 	}
-	var in struct {
-		RejectedToken *string `json:"rejected_token"`
-	}
-	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 64<<10))
-	if err := dec.Decode(&in); err != nil || in.RejectedToken == nil || *in.RejectedToken == "" {
-		s.api.record(cl, 0, refreshRefusedPre+"bad_request", now)
-		return writeAPIError(c, http.StatusBadRequest, "bad_request",
-			`Send the access token the service refused as JSON: {"rejected_token": "<access token>"}.`)
-	}
-	name := c.Param("name")
-	ctx := c.Request().Context()
-	t, err := s.index.Resolve(ctx, cl.AppID, name)
-	if errors.Is(err, store.ErrNotFound) {
-		s.api.record(cl, 0, refreshRefusedPre+"not_found", now)
-		s.refuse(c, cl, store.RefusedNotFound, "", now)
-		return notAvailable(name)
-	}
-	if err != nil {
-		return err
-	}
-	body, err := s.refreshed(ctx, cl, t, *in.RejectedToken, now)
-	if err != nil {
-		return s.refuseToken(c, cl, t.ID, refreshRefusedPre, err, now)
-	}
-	s.api.record(cl, t.ID, readRefreshed, now)
 	return c.JSONBlob(http.StatusOK, body)
-}
-
-// sameAccessToken compares an access token an app reported refused with
-// the stored one in constant time (of their hashes, so that not even the
-// length leaks).
-func sameAccessToken(reported, stored string) bool {
-	if stored == "" {
-		return false
-	}
-	a, b := sha256.Sum256([]byte(reported)), sha256.Sum256([]byte(stored))
-	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
-}
-
-// refreshed is the answer to a report of rejected on token t.
-func (s *Server) refreshed(ctx context.Context, cl store.Client, t *index.Token, rejected string, now time.Time) ([]byte, error) {
-	p, ok := registry.ByID(t.Provider)
-	if !ok {
-		return nil, notAvailable(t.Name)
-	}
-	if p.Retired != "" {
-		return s.answer(ctx, cl, t, now) // its 410
-	}
-	// Another replica may have renewed the token within the last poll:
-	// the database, not this process's memory, says what is current.
-	for range 3 {
-		cur, vals, err := s.currentToken(ctx, t.Token)
-		if err != nil {
-			return nil, err
-		}
-		if !sameAccessToken(rejected, vals[p.Tokens.Access]) {
-			return s.answerFrom(ctx, cl, cur, vals, now) // already replaced: the service is not asked
-		}
-		// Only a hash is kept: enough for every replica to know the token
-		// is refused (review finding 1), and no secret.
-		if err := s.Store.RecordRejection(ctx, cur.ID, token.RejectedHash(rejected), now, cl.Name, refreshGap); err != nil {
-			return nil, err
-		}
-		page := tokenPagePath(cur)
-		rr, renews := s.Renewer.(rejectRenewer)
-		switch {
-		case cur.MustReconnect(now):
-			return nil, refusedFor(cur, now)
-		case cur.NeedsSecret:
-			return nil, needsSecret(cur)
-		case p.Renew == nil || !renews:
-			return nil, &apiError{status: http.StatusConflict, code: "cannot_renew", message: fmt.Sprintf(
-				"“%s” cannot be renewed by tokendesk: its service gives no way to. Enter a new access token on its page in tokendesk (%s).", cur.Name, page)}
-		case cur.Rate == token.Disabled:
-			return nil, conflict(token.StatusExpiredDisabled, fmt.Sprintf(
-				"“%s” is not renewed: its Renewal Rate is Disabled. Choose a Renewal Rate (or get a new token) on its page in tokendesk: %s.", cur.Name, page))
-		case backingOff(cur, s.Now()):
-			return nil, renewalFailed(cur, s.Now())
-		}
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), actionTimeout)
-		rctx = store.WithActor(rctx, fmt.Sprintf("API client “%s”", cl.Name))
-		_, err, _ = s.api.flight.Do("refresh:"+strconv.FormatInt(cur.ID, 10), func() (any, error) {
-			return nil, rr.RenewRejected(rctx, cur.ID, func(access string) bool { return sameAccessToken(rejected, access) }, refreshGap)
-		})
-		cancel()
-		var failure *renewal.Failure
-		var soon *renewal.TooSoon
-		switch {
-		case err == nil, errors.Is(err, renewal.ErrReplaced):
-			continue // answered from what is stored now
-		case errors.Is(err, store.ErrLeased):
-			// Another process is renewing it: wait for that, then look again.
-			if err := s.awaitLease(ctx, cur.ID); err != nil {
-				return nil, err
-			}
-			continue
-		case errors.As(err, &soon):
-			return nil, tooSoon(cur, soon.Until, s.Now())
-		case errors.As(err, &failure) && failure.Reconnect:
-			return nil, conflict(token.StatusNeedsReconnect, fmt.Sprintf("“%s” cannot be renewed: %s", cur.Name, failure.Message))
-		case errors.As(err, &failure):
-			latest, _, rerr := s.currentToken(ctx, t.Token)
-			if rerr != nil {
-				return nil, rerr
-			}
-			return nil, renewalFailed(latest, s.Now())
-		case errors.Is(err, renewal.ErrNeedsReconnect):
-			return nil, refusedFor(cur, s.Now())
-		case errors.Is(err, store.ErrNotFound):
-			return nil, notAvailable(t.Name)
-		case errors.Is(err, store.ErrStale), errors.Is(err, store.ErrLeaseLost), errors.Is(err, context.DeadlineExceeded):
-			continue
-		default:
-			return nil, err
-		}
-	}
-	return nil, unavailable("busy", busyRetry, fmt.Sprintf("“%s” was changed or renewed elsewhere while this request renewed it; retry after the time in Retry-After.", t.Name))
-}
-
-// answerFrom is a fetch's answer made from a token as just read from the
-// database (not from this process's memory, which may be a poll behind).
-func (s *Server) answerFrom(ctx context.Context, cl store.Client, cur token.Token, vals map[string]string, now time.Time) ([]byte, error) {
-	slim := cur
-	slim.Stored = nil
-	return s.answer(ctx, cl, &index.Token{Token: slim, Values: vals}, now)
-}
-
-// awaitLease waits until no process holds token id's renewal lease.
-func (s *Server) awaitLease(ctx context.Context, id int64) error {
-	deadline := time.Now().Add(actionTimeout)
-	for time.Now().Before(deadline) {
-		until, err := s.Store.LeaseUntil(ctx, id)
-		if err != nil {
-			return err
-		}
-		if until.IsZero() || !until.After(s.Now()) {
-			return nil
-		}
-		select {
-		case <-time.After(50 * time.Millisecond):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return unavailable("busy", busyRetry, "The token is being renewed elsewhere; retry after the time in Retry-After.")
 }

@@ -86,7 +86,7 @@ func (s *Server) deleteApp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.api.forgetApp(app.ID)
+	s.engine.ForgetApp(app.ID)
 	msg := fmt.Sprintf("Deleted application “%s” and its %s.", app.Name, views.Plural(len(names), "access token", "access tokens"))
 	if len(orphans) > 0 {
 		msg += fmt.Sprintf(" No app may use %s now: change their Permission Settings to open them to another app.", strings.Join(quoted(orphans), ", "))

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/tokendesk/tokendesk/internal/engine"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/views"
 )
@@ -98,10 +99,10 @@ var readOutcomes = map[string]string{
 }
 
 func readOutcome(code string) string {
-	if code == readRefreshed {
+	if code == engine.ReadRefreshed {
 		return "Served after an app reported its token refused"
 	}
-	if rest, ok := strings.CutPrefix(code, refreshRefusedPre); ok {
+	if rest, ok := strings.CutPrefix(code, engine.RefreshRefusedPrefix); ok {
 		return "Refused a report of a refused token: " + strings.TrimPrefix(readOutcome(rest), "Refused: ")
 	}
 	if s, ok := readOutcomes[code]; ok {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/tokendesk/tokendesk/internal/config"
+	"github.com/tokendesk/tokendesk/internal/engine"
 	"github.com/tokendesk/tokendesk/internal/store"
 )
 
@@ -125,7 +126,7 @@ func TestRefusedFetchesAreListed(t *testing.T) {
 // by one and counts the rest together: the log grows boundedly.
 func TestAFloodOfBadKeysIsBounded(t *testing.T) {
 	ts := newTestServer(t)
-	for i := range maxRefusalsPerMinute + 50 {
+	for i := range engine.MaxRefusalsPerMinute + 50 {
 		apiGet(t, ts, fmt.Sprintf("tdk_flood%06d", i), "Feed "+itoa(int64(i)))
 	}
 	if err := ts.srv.FlushUsage(t.Context()); err != nil {
@@ -143,7 +144,7 @@ func TestAFloodOfBadKeysIsBounded(t *testing.T) {
 			together = r.Count
 		}
 	}
-	if rows != maxRefusalsPerMinute+1 || total != maxRefusalsPerMinute+50 || together != 50 {
+	if rows != engine.MaxRefusalsPerMinute+1 || total != engine.MaxRefusalsPerMinute+50 || together != 50 {
 		t.Fatalf("%d rows, %d refusals, %d counted together", rows, total, together)
 	}
 	ts.signInAdmin()
@@ -155,7 +156,7 @@ func TestAFloodOfBadKeysIsBounded(t *testing.T) {
 		}
 		path, _ = p.Doc.Find("[data-testid=older]").Attr("href")
 	}
-	if len(shown) != maxRefusalsPerMinute+1 || shown["Refused: unknown key|Various|Various|Various (too many to list)"] != "50" {
+	if len(shown) != engine.MaxRefusalsPerMinute+1 || shown["Refused: unknown key|Various|Various|Various (too many to list)"] != "50" {
 		t.Fatalf("%d rows over the pages; the rest counted together: %q", len(shown), shown["Refused: unknown key|Various|Various|Various (too many to list)"])
 	}
 }

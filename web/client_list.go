@@ -109,7 +109,7 @@ func (s *Server) revokeClient(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.api.forget(cl.ID)
+	s.engine.ForgetClient(cl.ID)
 	s.flash(c, fmt.Sprintf("Revoked “%s”: its key no longer works.", cl.Name))
 	return c.Redirect(http.StatusSeeOther, base)
 }

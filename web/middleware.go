@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -70,40 +71,49 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		elapsed := time.Since(start)
-		if route == fetchRoute && status == http.StatusOK {
-			s.metrics.fetched.Inc()
-			s.metrics.fetchTook.Observe(elapsed.Seconds())
-		} else {
-			s.metrics.requests.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Inc()
-			s.metrics.duration.WithLabelValues(c.Request().Method, route).Observe(elapsed.Seconds())
-		}
-		level := slog.LevelInfo
-		switch {
-		case status == http.StatusServiceUnavailable:
-			// Unavailable for now (the database, a provider, sign-ins all
-			// busy), said with Retry-After: not a bug to page anyone for.
-			level = slog.LevelWarn
-		case status >= 500:
-			level = slog.LevelError
-		case route == fetchRoute && status == http.StatusOK:
-			// Each fetch is in the read audit (api_reads, per minute); a
-			// line per fetch would cost the hot path a write per request.
-			level = slog.LevelDebug
-		}
-		if !s.Logger.Enabled(c.Request().Context(), level) {
-			return nil
-		}
-		attrs := []any{
-			"method", c.Request().Method, "route", route, "path", c.Request().URL.Path,
-			"status", status, "duration_ms", float64(elapsed.Microseconds()) / 1000, "request_id", requestID(c),
-		}
+		var user string
 		if u := currentUser(c); u != nil {
-			attrs = append(attrs, "user", u.Email)
+			user = u.Email
 		}
-		s.Logger.Log(c.Request().Context(), level, "request", attrs...)
+		s.observed(c.Request(), route, status, time.Since(start), requestID(c), user)
 		return nil
 	}
+}
+
+// observed records a request's metrics and logs it: for the console's
+// routes through Echo (observe), for fetches also without it (api_fast.go).
+func (s *Server) observed(r *http.Request, route string, status int, elapsed time.Duration, rid, user string) {
+	if route == fetchRoute && status == http.StatusOK {
+		s.metrics.fetched.Inc()
+		s.metrics.fetchTook.Observe(elapsed.Seconds())
+	} else {
+		s.metrics.requests.WithLabelValues(r.Method, route, strconv.Itoa(status)).Inc()
+		s.metrics.duration.WithLabelValues(r.Method, route).Observe(elapsed.Seconds())
+	}
+	level := slog.LevelInfo
+	switch {
+	case status == http.StatusServiceUnavailable:
+		// Unavailable for now (the database, a provider, sign-ins all
+		// busy), said with Retry-After: not a bug to page anyone for.
+		level = slog.LevelWarn
+	case status >= 500:
+		level = slog.LevelError
+	case route == fetchRoute && status == http.StatusOK:
+		// Each fetch is in the read audit (api_reads, per minute); a
+		// line per fetch would cost the hot path a write per request.
+		level = slog.LevelDebug
+	}
+	if !s.Logger.Enabled(r.Context(), level) {
+		return
+	}
+	attrs := []any{
+		"method", r.Method, "route", route, "path", r.URL.Path,
+		"status", status, "duration_ms", float64(elapsed.Microseconds()) / 1000, "request_id", rid,
+	}
+	if user != "" {
+		attrs = append(attrs, "user", user)
+	}
+	s.Logger.Log(r.Context(), level, "request", attrs...)
 }
 
 // Header values set on every response. They are assigned directly with
@@ -150,29 +160,47 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 // requestIDs gives every request an id (kept from X-Request-Id when a
 // proxy sent a sane one) in the response's X-Request-Id header, assigned
 // with its canonical key: no canonicalisation on the hot path.
-func requestIDs() echo.MiddlewareFunc {
-	next := newRequestIDs()
+func requestIDs(next func() []string) echo.MiddlewareFunc {
 	return func(h echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			rid := c.Request().Header.Get(echo.HeaderXRequestID)
-			if rid == "" || len(rid) > 64 || strings.ContainsFunc(rid, func(r rune) bool { return r < '!' || r > '~' }) {
-				rid = next()
-			}
-			c.Response().Header()[echo.HeaderXRequestID] = []string{rid}
+			c.Response().Header()[echo.HeaderXRequestID] = requestIDOf(c.Request(), next)
 			return h(c)
 		}
 	}
 }
 
+// requestIDOf is r's id as a header value: a proxy's sane X-Request-Id
+// (its own value, not copied), or a new one.
+func requestIDOf(r *http.Request, next func() []string) []string {
+	v := r.Header[echo.HeaderXRequestID] // canonical already: no Get
+	if len(v) == 0 {
+		return next()
+	}
+	if rid := v[0]; rid == "" || len(rid) > 64 || strings.ContainsFunc(rid, func(r rune) bool { return r < '!' || r > '~' }) {
+		return next()
+	}
+	return v[:1]
+}
+
 // newRequestIDs numbers requests: a random prefix per process (so that ids
 // from several replicas do not collide) and a counter, cheaper than 32
-// random characters per request.
-func newRequestIDs() func() string {
+// random characters per request. Each id comes as a header value, its
+// bytes and the value in one allocation (a fetch's budget is a few).
+func newRequestIDs() func() []string {
 	var prefix [6]byte
 	rand.Read(prefix[:])
 	p := hex.EncodeToString(prefix[:]) + "-"
 	var n atomic.Uint64
-	return func() string { return p + strconv.FormatUint(n.Add(1), 36) }
+	return func() []string {
+		id := new(struct {
+			v [1]string
+			b [32]byte // 13 of prefix, at most 13 of counter
+		})
+		b := strconv.AppendUint(append(id.b[:0], p...), n.Add(1), 36)
+		// Never written again: the string may share the bytes.
+		id.v[0] = unsafe.String(unsafe.SliceData(b), len(b))
+		return id.v[:]
+	}
 }
 
 func bodyLimit() echo.MiddlewareFunc {

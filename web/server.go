@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tokendesk/tokendesk/internal/auth"
 	"github.com/tokendesk/tokendesk/internal/config"
+	"github.com/tokendesk/tokendesk/internal/engine"
 	"github.com/tokendesk/tokendesk/internal/index"
 	"github.com/tokendesk/tokendesk/internal/secret"
 	"github.com/tokendesk/tokendesk/internal/store"
@@ -70,15 +71,17 @@ type Server struct {
 	throttle *auth.Throttle
 	csrfKey  []byte
 	metrics  *metrics
-	api      *apiState
-	refusals *refusalLog
-	index    *index.Index
+	// engine is the runtime API; index is its memory.
+	engine *engine.Engine
+	index  *index.Index
 	// signIns holds a slot per password comparison running (signInSlot).
 	signIns    chan struct{}
 	signInWait time.Duration
 	// replicaID names this process among those sharing the database.
 	replicaID string
 	transfer  transferState
+	// newRequestID numbers requests (requestIDs).
+	newRequestID func() []string
 }
 
 // New builds the server and its routes.
@@ -110,17 +113,23 @@ func New(d Deps) *Server {
 			Absolute: sessionAbsolute,
 			Now:      d.Now,
 		},
-		throttle:   auth.NewThrottle(d.Store, d.Now),
-		csrfKey:    d.Box.DeriveKey("csrf"),
-		metrics:    newMetrics(d.Registry),
-		api:        newAPIState(d.Config.APIRateLimit),
-		refusals:   newRefusalLog(),
-		index:      index.New(d.Store, d.Now, answerFields),
-		signIns:    make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
-		signInWait: 2 * time.Second,
-		replicaID:  newReplicaID(),
-		transfer:   newTransferState(),
+		throttle:     auth.NewThrottle(d.Store, d.Now),
+		csrfKey:      d.Box.DeriveKey("csrf"),
+		metrics:      newMetrics(d.Registry),
+		signIns:      make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+		signInWait:   2 * time.Second,
+		replicaID:    engine.NewReplicaID(),
+		newRequestID: newRequestIDs(),
+		transfer:     newTransferState(),
 	}
+	s.engine = engine.New(engine.Config{Store: d.Store, Logger: d.Logger, Now: d.Now, RateLimit: d.Config.APIRateLimit,
+		ReplicaID: s.replicaID, RenewTimeout: actionTimeout, Renewer: func() engine.Renewer {
+			if s.Renewer == nil {
+				return nil
+			}
+			return s.Renewer
+		}})
+	s.index = s.engine.Index
 	d.Hasher.Prepare()
 	// The User-Agent parser takes ~100 ms to build (once per process): built
 	// now, in the background, so that the first /sessions view does not wait.
@@ -151,7 +160,13 @@ func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
 }
 
 // ServeHTTP makes the server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if name, ok := fetchName(r); ok {
+		s.serveFetch(w, r, name) // the runtime API's hot path, without Echo (api_fast.go)
+		return
+	}
+	s.echo.ServeHTTP(w, r)
+}
 
 // Routes lists every registered route (method and path), for tests.
 func (s *Server) Routes() []RouteInfo {
@@ -230,27 +245,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 }
 
-func apiCode(status int) string {
-	switch status {
-	case http.StatusUnauthorized:
-		return "unauthorized"
-	case http.StatusForbidden:
-		return "forbidden"
-	case http.StatusNotFound:
-		return "not_found"
-	case http.StatusTooManyRequests:
-		return "rate_limited"
-	case http.StatusBadRequest, http.StatusUnprocessableEntity:
-		return "bad_request"
-	case http.StatusConflict:
-		return "conflict"
-	case http.StatusMethodNotAllowed:
-		return "method_not_allowed"
-	case http.StatusRequestEntityTooLarge:
-		return "too_large"
-	}
-	return "internal"
-}
+func apiCode(status int) string { return engine.Code(status) }
 
 // SetupCode is the one-time code that guards /setup while no user exists.
 type SetupCode struct {

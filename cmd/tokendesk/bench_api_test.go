@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -139,13 +140,16 @@ func BenchmarkAPIAgainstBare(b *testing.B) {
 		for _, conns := range []int{8, 64} {
 			var apiRuns, bareRuns []wrkResult
 			for range 2 { // interleaved, so both see the same machine
-				bareRuns = append(bareRuns, runWrk(b, "http://"+bareAddr, script, conns))
-				apiRuns = append(apiRuns, runWrk(b, api.base, script, conns))
+				bareRuns = append(bareRuns, runWrk(b, "http://"+bareAddr, script, conns, bare.Process.Pid))
+				apiRuns = append(apiRuns, runWrk(b, api.base, script, conns, api.cmd.Process.Pid))
 			}
 			a, z := best(apiRuns), best(bareRuns)
 			rps, p99 := a.rps/z.rps, float64(a.p99)/float64(z.p99)
-			b.Logf("%2d connections: API %6.0f req/s p50 %v p99 %v | bare %6.0f req/s p50 %v p99 %v | ratio %.2f×, p99 %.2f×",
-				conns, a.rps, a.p50, a.p99, z.rps, z.p50, z.p99, rps, p99)
+			b.Logf("%2d connections: API %6.0f req/s p50 %v p99 %v | bare %6.0f req/s p50 %v p99 %v | ratio %.2f×, p99 %.2f× | CPU a request: API %v, bare %v",
+				conns, a.rps, a.p50, a.p99, z.rps, z.p50, z.p99, rps, p99, a.cpu, z.cpu)
+			if a.cpu > 0 && z.cpu > 0 {
+				b.ReportMetric(float64(a.cpu)/float64(z.cpu), fmt.Sprintf("cpu-ratio-c%d", conns))
+			}
 			b.ReportMetric(rps, fmt.Sprintf("rps-ratio-c%d", conns))
 			b.ReportMetric(p99, fmt.Sprintf("p99-ratio-c%d", conns))
 			b.ReportMetric(a.rps, fmt.Sprintf("api-req/s-c%d", conns))
@@ -180,21 +184,49 @@ type wrkResult struct {
 	rps      float64
 	p50, p99 time.Duration
 	non2xx   int
+	// cpu is the server process's CPU time per request answered: what
+	// a shared machine's load hardly changes, unlike requests/s.
+	cpu time.Duration
 }
 
 var (
 	wrkRPS    = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
 	wrkPct    = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$`)
 	wrkNon2xx = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+	wrkTotal  = regexp.MustCompile(`(\d+) requests in`)
 )
 
-func runWrk(b *testing.B, base, script string, conns int) wrkResult {
+// cpuTime is process pid's user and system time so far (Linux; zero
+// elsewhere).
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses: utime and
+	// stime are the 12th and 13th, in clock ticks (100 a second).
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * 10 * time.Millisecond
+}
+
+func runWrk(b *testing.B, base, script string, conns, pid int) wrkResult {
 	b.Helper()
+	before := cpuTime(pid)
 	out, err := exec.Command("wrk", "-t1", "-c"+strconv.Itoa(conns), "-d8s", "--latency", "-s", script, base).CombinedOutput()
 	if err != nil {
 		b.Fatalf("wrk: %v\n%s", err, out)
 	}
 	var r wrkResult
+	if m := wrkTotal.FindSubmatch(out); m != nil {
+		if n, _ := strconv.Atoi(string(m[1])); n > 0 {
+			r.cpu = (cpuTime(pid) - before) / time.Duration(n)
+		}
+	}
 	if m := wrkRPS.FindSubmatch(out); m != nil {
 		r.rps, _ = strconv.ParseFloat(string(m[1]), 64)
 	}

@@ -37,6 +37,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 		return err
 	}
 	logger := newLogger(cfg, logOut)
+	tuneGC()
 
 	st, box, err := openStore(ctx, cfg, logger)
 	if err != nil {

@@ -4,8 +4,10 @@
 //
 // It learns what to forget from the database's change log, which triggers
 // fill on every write that can change an answer. A write by this process is
-// seen on the very next call (the store counts its own commits, and a
-// changed count makes the next lookup read the log first); a write by
+// seen on the very next call: the store tells the index what each of its
+// transactions logged as it commits (store.OnCommit), and the index applies
+// that at once, without reading the log back, so a database outage right
+// after a save never keeps a fetch from a token the index holds. A write by
 // another process sharing the database is seen within one Poll interval.
 package index
 
@@ -34,7 +36,11 @@ type Source interface {
 	ChangesAmong(ctx context.Context, ids []int64) ([]store.ChangeLogEntry, error)
 	LatestChange(ctx context.Context) (int64, error)
 	PruneChanges(ctx context.Context, before time.Time) error
-	Writes() uint64
+}
+
+// committer is a Source that tells of its own commits (*store.Store).
+type committer interface {
+	OnCommit(store.Committed)
 }
 
 const (
@@ -107,10 +113,9 @@ type Index struct {
 	// under an older epoch does not keep what it read (it may be stale).
 	epoch uint64
 
-	sync     sync.Mutex    // one reader of the change log at a time
-	seen     atomic.Int64  // the last change applied; -1 before the first read
-	written  atomic.Uint64 // the source's Writes() when the log was last read
-	syncedAt time.Time     // guarded by sync
+	sync     sync.Mutex   // one reader of the change log at a time
+	seen     atomic.Int64 // the last change applied; -1 before the first read
+	syncedAt time.Time    // guarded by sync
 	// gaps are ids below seen not read yet, with when they were first
 	// missed; guarded by sync.
 	gaps map[int64]time.Time
@@ -128,6 +133,9 @@ func New(src Source, now func() time.Time, fields Fields) *Index {
 	ix := &Index{src: src, now: now, fields: fields, gaps: map[int64]time.Time{}}
 	ix.reset()
 	ix.seen.Store(-1) // the log has not been read yet
+	if c, ok := src.(committer); ok {
+		c.OnCommit(ix.applyOwn)
+	}
 	return ix
 }
 
@@ -253,8 +261,9 @@ func (ix *Index) keep(epoch uint64, fill func()) {
 	fill()
 }
 
-// fresh reads the change log first when this process wrote since it was
-// last read: one atomic load on the hot path otherwise.
+// fresh reads where the change log stands before the first lookup: one
+// atomic load on the hot path afterwards. This process's own writes need
+// no read of the log (applyOwn).
 func (ix *Index) fresh(ctx context.Context) error {
 	if !ix.behind() {
 		return nil
@@ -268,7 +277,41 @@ func (ix *Index) fresh(ctx context.Context) error {
 }
 
 func (ix *Index) behind() bool {
-	return ix.src.Writes() != ix.written.Load() || ix.seen.Load() < 0
+	return ix.seen.Load() < 0
+}
+
+// applyOwn forgets what a commit of this process changed, as the store
+// tells it (with each token's name and scope after the commit), before the
+// write returns to its caller. A change of name forgets only the names it
+// can affect: those that resolved to the token, and its new name (in its
+// app, or in every app for a global token). The log, read later, names
+// the same changes again; forgetting twice is harmless.
+func (ix *Index) applyOwn(changes []store.Change) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.epoch++ // a lookup that read the database before this commit keeps nothing
+	for _, c := range changes {
+		switch c.Kind {
+		case store.ChangeValue:
+			delete(ix.tokens, c.TokenID)
+		case store.ChangeName:
+			delete(ix.tokens, c.TokenID)
+			newKey := ""
+			if !c.Gone {
+				newKey = token.NameKey(strings.TrimSpace(c.Name))
+			}
+			for k, id := range ix.names {
+				if id == c.TokenID || (!c.Gone && k.key == newKey && (c.AppID == 0 || k.appID == c.AppID)) {
+					delete(ix.names, k)
+				}
+			}
+			// Spellings as asked are not folded: any of them may be the
+			// new name. They fold again from names, without the database.
+			clear(ix.asked)
+		default:
+			ix.reset()
+		}
+	}
 }
 
 // Sync reads the change log and forgets what it names.
@@ -280,9 +323,6 @@ func (ix *Index) Sync(ctx context.Context) error {
 
 // readLog does Sync's work; the caller holds ix.sync.
 func (ix *Index) readLog(ctx context.Context) error {
-	// Read the count before the log: a commit after this read makes the
-	// next lookup read the log again.
-	written := ix.src.Writes()
 	if ix.seen.Load() < 0 {
 		latest, err := ix.src.LatestChange(ctx)
 		if err != nil {
@@ -294,7 +334,6 @@ func (ix *Index) readLog(ctx context.Context) error {
 		ix.reset()
 		clear(ix.gaps)
 		ix.seen.Store(latest)
-		ix.written.Store(written)
 		ix.syncedAt = ix.now()
 		return nil
 	}
@@ -333,7 +372,6 @@ func (ix *Index) readLog(ctx context.Context) error {
 	if len(changes) > 0 {
 		ix.seen.Store(changes[len(changes)-1].ID)
 	}
-	ix.written.Store(written)
 	ix.syncedAt = now
 	return nil
 }

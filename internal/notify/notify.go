@@ -18,14 +18,13 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 	"unicode/utf8"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"github.com/tokendesk/tokendesk/internal/jobs"
 	"github.com/tokendesk/tokendesk/internal/netguard"
-	"github.com/tokendesk/tokendesk/internal/renewal"
 	"github.com/tokendesk/tokendesk/internal/store"
 )
 
@@ -49,18 +48,12 @@ const (
 	excerptLen      = 200
 )
 
-// Clock is the dispatcher's time; renewal.RealClock and the tests' clocks fit.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) (<-chan time.Time, func())
-}
-
 // Dispatcher delivers queued events. Create it with New; Run it in a goroutine.
 type Dispatcher struct {
 	store  *store.Store
 	logger *slog.Logger
 	// Clock tells the time; Jitter returns [0,1). Tests make both predictable.
-	Clock  Clock
+	Clock  jobs.Clock
 	Jitter func() float64
 	Owner  string
 	// Parallel bounds the deliveries under way at once.
@@ -74,7 +67,7 @@ type Dispatcher struct {
 	// Mailer sends mailto: endpoints' events; nil when e-mail is not set up.
 	Mailer Mailer
 
-	wake chan struct{}
+	wake jobs.Waker
 }
 
 // New returns a dispatcher with the defaults.
@@ -83,10 +76,10 @@ func New(st *store.Store, logger *slog.Logger) *Dispatcher {
 	b := make([]byte, 4)
 	rand.Read(b)
 	return &Dispatcher{
-		store: st, logger: logger, Clock: renewal.RealClock{}, Jitter: mrand.Float64,
+		store: st, logger: logger, Clock: jobs.RealClock{}, Jitter: mrand.Float64,
 		Owner:    fmt.Sprintf("%s/%d/%x", host, os.Getpid(), b),
 		Parallel: defaultParallel, Batch: defaultBatch, Lease: defaultLease, Poll: defaultPoll,
-		Client: NewClient(DefaultTimeout), wake: make(chan struct{}, 1),
+		Client: NewClient(DefaultTimeout), wake: jobs.NewWaker(),
 	}
 }
 
@@ -171,12 +164,7 @@ func NewClient(timeout time.Duration) *http.Client {
 }
 
 // Wake makes a sleeping dispatcher look for due deliveries now.
-func (d *Dispatcher) Wake() {
-	select {
-	case d.wake <- struct{}{}:
-	default:
-	}
-}
+func (d *Dispatcher) Wake() { d.wake.Wake() }
 
 // Run delivers until ctx ends.
 func (d *Dispatcher) Run(ctx context.Context) {
@@ -184,17 +172,11 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		if _, err := d.RunOnce(ctx); err != nil && ctx.Err() == nil {
 			d.logger.Error("delivering notifications", "err", err)
 		}
-		wait := d.Poll
-		if next, err := d.store.NextDelivery(ctx); err == nil && !next.IsZero() {
-			wait = min(wait, max(next.Sub(d.Clock.Now()), 10*time.Millisecond))
+		next, err := d.store.NextDelivery(ctx)
+		if err != nil {
+			next = time.Time{}
 		}
-		elapsed, stop := d.Clock.After(wait)
-		select {
-		case <-elapsed:
-		case <-d.wake:
-		case <-ctx.Done():
-		}
-		stop()
+		d.wake.Sleep(ctx, d.Clock, next, d.Poll)
 	}
 }
 
@@ -205,30 +187,15 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	if _, err := d.store.NoticeExpiring(ctx, d.Clock.Now(), ExpiringWithin); err != nil {
 		return 0, err
 	}
-	total := 0
-	for {
-		claims, err := d.store.ClaimDeliveries(ctx, d.Owner, d.Clock.Now(), d.Lease, d.Batch)
-		if err != nil {
-			return total, err
-		}
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, max(d.Parallel, 1))
-		for _, c := range claims {
-			sem <- struct{}{}
-			wg.Add(1)
-			go func(c store.Delivery) {
-				defer func() { <-sem; wg.Done() }()
-				if _, err := d.attempt(ctx, c); err != nil {
-					d.logger.Warn("recording a webhook attempt", "delivery_id", c.ID, "err", err)
-				}
-			}(c)
-		}
-		wg.Wait()
-		total += len(claims)
-		if len(claims) < d.Batch {
-			return total, nil
-		}
-	}
+	return jobs.RunBatches(d.Batch, d.Parallel,
+		func() ([]store.Delivery, error) {
+			return d.store.ClaimDeliveries(ctx, d.Owner, d.Clock.Now(), d.Lease, d.Batch)
+		},
+		func(c store.Delivery) {
+			if _, err := d.attempt(ctx, c); err != nil {
+				d.logger.Warn("recording a webhook attempt", "delivery_id", c.ID, "err", err)
+			}
+		})
 }
 
 // DeliverNow makes one attempt at delivery id at once (Send test event)
@@ -401,15 +368,6 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-// TimeFrom is a clock that reads the time from now and waits on the wall
-// clock: for callers that keep their own time but never run the waiting
-// loop (Send test event, RunOnce in tests).
-func TimeFrom(now func() time.Time) Clock { return timeFrom(now) }
-
-type timeFrom func() time.Time
-
-func (f timeFrom) Now() time.Time { return f() }
-
-func (timeFrom) After(d time.Duration) (<-chan time.Time, func()) {
-	return renewal.RealClock{}.After(d)
-}
+// TimeFrom is jobs.TimeFrom: a clock that reads the time from now and
+// waits on the wall clock.
+func TimeFrom(now func() time.Time) jobs.Clock { return jobs.TimeFrom(now) }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tokendesk/tokendesk/internal/jobs"
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/token"
@@ -39,38 +40,9 @@ const (
 	maxWaiting = 512
 )
 
-// Clock is the worker's time: what time it is, and its waits (a backlog's
-// pacing, the sleep until the next token is due). The real one is the
-// wall clock; tests move a fake one, so that none waits on the wall clock.
-type Clock interface {
-	Now() time.Time
-	// After returns a channel that receives once d has passed on this
-	// clock, and a function that gives up the wait.
-	After(d time.Duration) (<-chan time.Time, func())
-}
-
-// RealClock is the wall clock.
-type RealClock struct{}
-
-// Now is time.Now.
-func (RealClock) Now() time.Time { return time.Now() }
-
-// After waits on a timer.
-func (RealClock) After(d time.Duration) (<-chan time.Time, func()) {
-	t := time.NewTimer(d)
-	return t.C, func() { t.Stop() }
-}
-
-// TimeFrom is a clock that reads the time from now and waits on the wall
-// clock: for callers that keep their own time but never run the worker's
-// waiting loop (Renew now, RunOnce).
-func TimeFrom(now func() time.Time) Clock { return timeFrom(now) }
-
-type timeFrom func() time.Time
-
-func (f timeFrom) Now() time.Time { return f() }
-
-func (timeFrom) After(d time.Duration) (<-chan time.Time, func()) { return RealClock{}.After(d) }
+// TimeFrom is jobs.TimeFrom: a clock that reads the time from now and
+// waits on the wall clock.
+func TimeFrom(now func() time.Time) jobs.Clock { return jobs.TimeFrom(now) }
 
 // Worker renews due tokens. Create it with New; Run it in a goroutine.
 type Worker struct {
@@ -82,7 +54,7 @@ type Worker struct {
 
 	// Clock tells the time and times every wait; Jitter returns [0,1).
 	// Tests make both predictable.
-	Clock  Clock
+	Clock  jobs.Clock
 	Jitter func() float64
 	// Owner names this worker in leases; unique per process.
 	Owner    string
@@ -97,7 +69,7 @@ type Worker struct {
 	// OnStart, if set, sees each renewal start and its lag (instrumentation).
 	OnStart func(lag time.Duration)
 
-	wake chan struct{}
+	wake jobs.Waker
 	wg   sync.WaitGroup
 }
 
@@ -108,20 +80,15 @@ func New(st *store.Store, providers func(string) (provider.Provider, bool), env 
 	rand.Read(b)
 	return &Worker{
 		store: st, providers: providers, env: env, logger: logger, metrics: m,
-		Clock: RealClock{}, Jitter: mrand.Float64,
+		Clock: jobs.RealClock{}, Jitter: mrand.Float64,
 		Owner:    fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b)),
 		Parallel: DefaultParallel, Batch: DefaultBatch, Lease: DefaultLease, Spread: DefaultSpread, Poll: DefaultPoll,
-		wake: make(chan struct{}, 1),
+		wake: jobs.NewWaker(),
 	}
 }
 
 // Wake makes a sleeping worker look for due tokens now.
-func (w *Worker) Wake() {
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-}
+func (w *Worker) Wake() { w.wake.Wake() }
 
 // Run renews due tokens until ctx ends, then waits for renewals under way.
 // Those get until drain ends to finish; after that they are abandoned
@@ -175,28 +142,9 @@ func (w *Worker) Run(ctx context.Context, drain context.Context) {
 // RunOnce claims and renews everything due now and waits for it (tests,
 // and a cheap way to drain a backlog).
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
-	total := 0
-	for {
-		claims, err := w.store.ClaimDue(ctx, w.Owner, w.Clock.Now(), w.Lease, w.Batch)
-		if err != nil {
-			return total, err
-		}
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, max(w.Parallel, 1))
-		for _, c := range claims {
-			sem <- struct{}{}
-			wg.Add(1)
-			go func(c store.Claim) {
-				defer func() { <-sem; wg.Done() }()
-				w.renew(ctx, c)
-			}(c)
-		}
-		wg.Wait()
-		total += len(claims)
-		if len(claims) < w.Batch {
-			return total, nil
-		}
-	}
+	return jobs.RunBatches(w.Batch, w.Parallel,
+		func() ([]store.Claim, error) { return w.store.ClaimDue(ctx, w.Owner, w.Clock.Now(), w.Lease, w.Batch) },
+		func(c store.Claim) { w.renew(ctx, c) })
 }
 
 // RenewNow renews one token immediately, for the "Renew now" button.
@@ -234,17 +182,11 @@ func (w *Worker) pause(ctx context.Context, d time.Duration) bool {
 
 // sleep waits until the next token is due, a wake-up, or the poll interval.
 func (w *Worker) sleep(ctx context.Context) {
-	d := w.Poll
-	if next, err := w.store.NextDue(ctx); err == nil && !next.IsZero() {
-		d = min(d, max(next.Sub(w.Clock.Now()), 10*time.Millisecond))
+	next, err := w.store.NextDue(ctx)
+	if err != nil {
+		next = time.Time{}
 	}
-	elapsed, stop := w.Clock.After(d)
-	defer stop()
-	select {
-	case <-elapsed:
-	case <-w.wake:
-	case <-ctx.Done():
-	}
+	w.wake.Sleep(ctx, w.Clock, next, w.Poll)
 }
 
 func (w *Worker) release(ctx context.Context, c store.Claim) {

@@ -3,7 +3,6 @@ package renewal
 import (
 	"context"
 	"fmt"
-	"github.com/tokendesk/tokendesk/internal/token"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +12,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tokendesk/tokendesk/internal/jobs"
+	"github.com/tokendesk/tokendesk/internal/token"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -49,7 +51,7 @@ func (c *clock) Now() time.Time {
 
 func (c *clock) After(d time.Duration) (<-chan time.Time, func()) {
 	if c.real {
-		return RealClock{}.After(d)
+		return jobs.RealClock{}.After(d)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

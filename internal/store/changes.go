@@ -15,6 +15,12 @@ type ChangeLogEntry struct {
 	ID      int64
 	Kind    string // ChangeValue, ChangeName or ChangeAll
 	TokenID int64
+	// Of a change this process committed (OnCommit), the token as the
+	// transaction left it: its scope and name, or Gone. A change read
+	// from the log has none of them.
+	AppID int64
+	Name  string
+	Gone  bool
 }
 
 // Kinds of change, from the narrowest to the widest.

@@ -62,6 +62,9 @@ type Store struct {
 	lists listStmts
 	// writes counts committed write transactions (see Writes).
 	writes atomic.Uint64
+	// committed are told of every commit's changes (commits.go).
+	committed atomic.Pointer[[]Committed]
+	commitMu  sync.Mutex
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// RetireGrace is how long an old data key outlives the last value
@@ -246,14 +249,29 @@ func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		tx.Rollback()
 		return err
 	}
+	followed, start := s.followed(), int64(0)
+	if followed {
+		if start, err = logStart(ctx, tx); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err
+	}
+	var logged []ChangeLogEntry
+	if followed {
+		if logged, err = loggedSince(ctx, tx, start); err != nil {
+			tx.Rollback()
+			return err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	s.writes.Add(1)
+	s.tell(logged)
 	return nil
 }
 

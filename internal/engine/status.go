@@ -1,4 +1,4 @@
-package web
+package engine
 
 import (
 	"fmt"
@@ -13,15 +13,15 @@ import (
 // tokenPagePath is where a person fixes t in the console: its page.
 func tokenPagePath(t token.Token) string {
 	if t.AppID != 0 {
-		return appURL(t.AppID) + "/tokens/" + strconv.FormatInt(t.ID, 10)
+		return "/apps/" + strconv.FormatInt(t.AppID, 10) + "/tokens/" + strconv.FormatInt(t.ID, 10)
 	}
 	return "/tokens/" + strconv.FormatInt(t.ID, 10)
 }
 
 // conflict is a 409 whose code is the one token.Statuses declares for
 // status, so that the API and the console name a state alike.
-func conflict(status, msg string) *apiError {
-	return &apiError{status: http.StatusConflict, code: token.StatusCode(status), message: msg}
+func conflict(status, msg string) *Refusal {
+	return &Refusal{Status: http.StatusConflict, Code: token.StatusCode(status), Message: msg}
 }
 
 // refusedFor is the refusal of a token that needs reconnecting: the
@@ -56,8 +56,8 @@ func cannotServe(t token.Token, p provider.Provider, values map[string]string, n
 		return conflict(token.StatusExpiredDisabled, fmt.Sprintf("The access token of “%s” expired at %s and its Renewal Rate is Disabled, so tokendesk does not renew it. "+
 			"Choose a Renewal Rate (or get a new token) on its page in tokendesk: %s.", t.Name, t.Expiry().UTC().Format(time.RFC3339), page))
 	case p.Renew == nil:
-		return &apiError{status: http.StatusConflict, code: "expired", message: fmt.Sprintf("The access token of “%s” expired at %s and its service gives tokendesk no way to renew it. "+
+		return &Refusal{Status: http.StatusConflict, Code: "expired", Message: fmt.Sprintf("The access token of “%s” expired at %s and its service gives tokendesk no way to renew it. "+
 			"Enter a new one on its page in tokendesk (%s).", t.Name, t.Expiry().UTC().Format(time.RFC3339), page)}
 	}
-	return &apiError{status: http.StatusConflict, code: "expired", message: fmt.Sprintf("The access token of “%s” expired at %s and has not been renewed yet.", t.Name, t.Expiry().UTC().Format(time.RFC3339))}
+	return &Refusal{Status: http.StatusConflict, Code: "expired", Message: fmt.Sprintf("The access token of “%s” expired at %s and has not been renewed yet.", t.Name, t.Expiry().UTC().Format(time.RFC3339))}
 }

@@ -1,4 +1,4 @@
-package web
+package engine
 
 import (
 	"fmt"
@@ -28,7 +28,7 @@ func reportedRefused(t token.Token, p provider.Provider, now time.Time) error {
 	case t.NeedsSecret:
 		return needsSecret(t)
 	case p.Renew == nil:
-		return &apiError{status: http.StatusConflict, code: "cannot_renew", message: fmt.Sprintf(
+		return &Refusal{Status: http.StatusConflict, Code: "cannot_renew", Message: fmt.Sprintf(
 			"An app reported the access token of “%s” refused by its service, and tokendesk cannot renew it: its service gives no way to. "+
 				"Enter a new access token on its page in tokendesk (%s).", t.Name, page)}
 	case t.Rate == token.Disabled:

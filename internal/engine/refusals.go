@@ -1,4 +1,4 @@
-package web
+package engine
 
 import (
 	"context"
@@ -8,15 +8,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/store"
 )
 
-// maxRefusalsPerMinute is how many different refused fetches a minute
+// MaxRefusalsPerMinute is how many different refused fetches a minute
 // lists one by one; beyond it, a minute's further refusals are counted
 // together per reason, so that a flood of made-up keys, names or addresses
 // adds rows slowly (and store.MaxRefusalRows caps them all).
-const maxRefusalsPerMinute = 200
+const MaxRefusalsPerMinute = 200
 
 // refusal is a refused fetch as the request saw it. The key itself is
 // never kept: only its hash, until the flush has looked for a revoked
@@ -51,7 +50,7 @@ func (l *refusalLog) add(r refusal, at time.Time) {
 		l.minute, l.seen = r.minute, map[refusal]bool{}
 	}
 	if !l.seen[r] {
-		if len(l.seen) >= maxRefusalsPerMinute {
+		if len(l.seen) >= MaxRefusalsPerMinute {
 			r = refusal{minute: r.minute, reason: r.reason}
 		}
 		l.seen[r] = true
@@ -85,10 +84,10 @@ func (l *refusalLog) putBack(p map[refusal]store.RefusalCount) {
 // for an unknown key the prefix the console would show of it), the token
 // name asked for, why, from where, when. key is the presented key for
 // refusals of the key itself, "" otherwise.
-func (s *Server) refuse(c echo.Context, cl store.Client, reason, key string, now time.Time) {
+func (e *Engine) refuse(req Request, cl store.Client, reason, key string, now time.Time) {
 	r := refusal{
 		minute: now.Unix() / 60, reason: reason, clientID: cl.ID, appID: cl.AppID, keyPrefix: cl.KeyPrefix,
-		tokenName: truncateRunes(c.Param("name"), 200), address: c.RealIP(),
+		tokenName: TruncateRunes(req.Name, 200), address: req.Address,
 	}
 	if key != "" && len(key) > len(store.KeyPrefix) && key[:len(store.KeyPrefix)] == store.KeyPrefix {
 		// A tokendesk key: it may be a revoked one (the flush looks), and
@@ -96,14 +95,14 @@ func (s *Server) refuse(c echo.Context, cl store.Client, reason, key string, now
 		r.keyHash = sha256.Sum256([]byte(key))
 		r.keyPrefix = key[:min(len(key), len(store.KeyPrefix)+6)]
 	}
-	s.refusals.add(r, now)
+	e.refusals.add(r, now)
 }
 
 // FlushRefusals writes the refused fetches counted since the last flush,
 // telling revoked keys from unknown ones and tokens the client may not use
 // from tokens that do not exist (work kept off the request).
-func (s *Server) FlushRefusals(ctx context.Context) error {
-	pending := s.refusals.take()
+func (e *Engine) FlushRefusals(ctx context.Context) error {
+	pending := e.refusals.take()
 	if len(pending) == 0 {
 		return nil
 	}
@@ -112,23 +111,23 @@ func (s *Server) FlushRefusals(ctx context.Context) error {
 		k := store.RefusalKey{Minute: r.minute, Reason: r.reason, ClientID: r.clientID, KeyPrefix: r.keyPrefix, TokenName: r.tokenName, Address: r.address}
 		switch {
 		case r.reason == store.RefusedBadKey && r.keyHash != [32]byte{}:
-			cl, err := s.Store.RevokedClientByHash(ctx, hex.EncodeToString(r.keyHash[:]))
+			cl, err := e.Store.RevokedClientByHash(ctx, hex.EncodeToString(r.keyHash[:]))
 			switch {
 			case err == nil:
 				k.Reason, k.ClientID, k.KeyPrefix = store.RefusedRevokedKey, cl.ID, cl.KeyPrefix
 			case !errors.Is(err, store.ErrNotFound):
-				s.refusals.putBack(pending)
+				e.refusals.putBack(pending)
 				return err
 			}
 		case r.reason == store.RefusedNotFound && r.appID != 0:
 			// A global token of that name exists, but Permission Settings
 			// keep it from this app.
-			_, err := s.Store.ResolveToken(ctx, 0, r.tokenName)
+			_, err := e.Store.ResolveToken(ctx, 0, r.tokenName)
 			switch {
 			case err == nil:
 				k.Reason = store.RefusedNotPermitted
 			case !errors.Is(err, store.ErrNotFound):
-				s.refusals.putBack(pending)
+				e.refusals.putBack(pending)
 				return err
 			}
 		}
@@ -137,7 +136,7 @@ func (s *Server) FlushRefusals(ctx context.Context) error {
 		sum.Last = maxTime(sum.Last, n.Last)
 		out[k] = sum
 	}
-	if err := s.recordRefusals(ctx, out); err != nil {
+	if err := e.recordRefusals(ctx, out); err != nil {
 		return err // what could not be written is back in the log
 	}
 	return nil

@@ -1,4 +1,4 @@
-package web
+package engine
 
 import (
 	"context"
@@ -16,32 +16,32 @@ import (
 
 // recordRefusals writes counted refusals, dropping rows that cannot be
 // written; rows it could not write for another reason go back to the log.
-func (s *Server) recordRefusals(ctx context.Context, out map[store.RefusalKey]store.RefusalCount) error {
-	err := s.Store.RecordRefusals(ctx, out)
+func (e *Engine) recordRefusals(ctx context.Context, out map[store.RefusalKey]store.RefusalCount) error {
+	err := e.Store.RecordRefusals(ctx, out)
 	if err == nil {
 		return nil
 	}
 	if !store.Unwritable(err) {
 		for k, n := range out {
-			s.putBackRefusal(k, n)
+			e.putBackRefusal(k, n)
 		}
 		return err
 	}
 	var failed error
 	dropped, code := map[string]int64{}, store.ErrorCode(err)
 	for k, n := range out {
-		switch err := s.Store.RecordRefusals(ctx, map[store.RefusalKey]store.RefusalCount{k: n}); {
+		switch err := e.Store.RecordRefusals(ctx, map[store.RefusalKey]store.RefusalCount{k: n}); {
 		case err == nil:
 		case store.Unwritable(err):
 			dropped[k.Reason] += n.Count
 			code = store.ErrorCode(err)
 		default:
-			s.putBackRefusal(k, n)
+			e.putBackRefusal(k, n)
 			failed = err
 		}
 	}
 	if len(dropped) > 0 {
-		s.Logger.Warn("dropped refused fetches the database cannot store", "by_reason", dropped, "error", code)
+		e.Logger.Warn("dropped refused fetches the database cannot store", "by_reason", dropped, "error", code)
 	}
 	return failed
 }
@@ -49,32 +49,32 @@ func (s *Server) recordRefusals(ctx context.Context, out map[store.RefusalKey]st
 // putBackRefusal returns a refusal that could not be written to the log
 // for the next flush, as resolved (revoked key, not permitted): with no key
 // hash or app, the next flush writes it as it is.
-func (s *Server) putBackRefusal(k store.RefusalKey, n store.RefusalCount) {
-	s.refusals.putBack(map[refusal]store.RefusalCount{{minute: k.Minute, reason: k.Reason, clientID: k.ClientID,
+func (e *Engine) putBackRefusal(k store.RefusalKey, n store.RefusalCount) {
+	e.refusals.putBack(map[refusal]store.RefusalCount{{minute: k.Minute, reason: k.Reason, clientID: k.ClientID,
 		keyPrefix: k.KeyPrefix, tokenName: k.TokenName, address: k.Address}: n})
 }
 
 // recordUsage writes counted usage, dropping rows that cannot be written;
 // rows it could not write for another reason go back for the next flush.
-func (s *Server) recordUsage(ctx context.Context, u store.Usage) error {
-	err := s.Store.RecordUsage(ctx, u)
+func (e *Engine) recordUsage(ctx context.Context, u store.Usage) error {
+	err := e.Store.RecordUsage(ctx, u)
 	if err == nil {
 		return nil
 	}
 	if !store.Unwritable(err) {
-		s.api.putBack(u) // the next flush tries again
+		e.api.putBack(u) // the next flush tries again
 		return err
 	}
 	var failed error
 	dropped, code := 0, store.ErrorCode(err)
 	one := func(part store.Usage) {
-		switch err := s.Store.RecordUsage(ctx, part); {
+		switch err := e.Store.RecordUsage(ctx, part); {
 		case err == nil:
 		case store.Unwritable(err):
 			dropped++
 			code = store.ErrorCode(err)
 		default:
-			s.api.putBack(part)
+			e.api.putBack(part)
 			failed = err
 		}
 	}
@@ -94,7 +94,7 @@ func (s *Server) recordUsage(ctx context.Context, u store.Usage) error {
 		one(part)
 	}
 	if dropped > 0 {
-		s.Logger.Warn("dropped API usage rows the database cannot store", "rows", dropped, "error", code)
+		e.Logger.Warn("dropped API usage rows the database cannot store", "rows", dropped, "error", code)
 	}
 	return failed
 }
