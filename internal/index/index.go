@@ -286,7 +286,7 @@ func (ix *Index) behind() bool {
 // can affect: those that resolved to the token, and its new name (in its
 // app, or in every app for a global token). The log, read later, names
 // the same changes again; forgetting twice is harmless.
-func (ix *Index) applyOwn(changes []store.Change) {
+func (ix *Index) applyOwn(changes []store.ChangeLogEntry) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.epoch++ // a lookup that read the database before this commit keeps nothing

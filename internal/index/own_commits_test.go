@@ -44,14 +44,14 @@ func (u *unreachable) TokenValuesOf(ctx context.Context, id int64, fields []stri
 	return u.Store.TokenValuesOf(ctx, id, fields)
 }
 
-func (u *unreachable) ChangesSince(ctx context.Context, after int64, limit int) ([]store.Change, error) {
+func (u *unreachable) ChangesSince(ctx context.Context, after int64, limit int) ([]store.ChangeLogEntry, error) {
 	if u.down.Load() {
 		return nil, errDown
 	}
 	return u.Store.ChangesSince(ctx, after, limit)
 }
 
-func (u *unreachable) ChangesAmong(ctx context.Context, ids []int64) ([]store.Change, error) {
+func (u *unreachable) ChangesAmong(ctx context.Context, ids []int64) ([]store.ChangeLogEntry, error) {
 	if u.down.Load() {
 		return nil, errDown
 	}
