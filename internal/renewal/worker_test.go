@@ -280,6 +280,7 @@ func TestRenewsBeforeExpiry(t *testing.T) {
 func TestTokensLivingUnderFiveMinutesDoNotRenewInAStorm(t *testing.T) {
 	for _, ttl := range []time.Duration{time.Minute, 5 * time.Minute} {
 		t.Run(ttl.String(), func(t *testing.T) {
+			t.Parallel() // 1,500 renewal passes each: two fixtures that share nothing
 			f := newFixture(t)
 			f.redox.SetTTL(ttl)
 			id := f.addRedox("Short Lived", "15m")
