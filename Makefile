@@ -4,7 +4,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 BIN      := bin/tokendesk
 
-.PHONY: run test build generate check-generated vendor-js screenshots bench bench-api demo
+.PHONY: run test test-slowest build generate check-generated vendor-js screenshots bench bench-api demo
 
 ## run: start the console on http://127.0.0.1:8080 with the embedded SQLite default (./data)
 run:
@@ -18,8 +18,15 @@ test:
 	@test -f node_modules/axe-core/axe.min.js || echo "NOTE: axe-core not installed: the browser tests run without their accessibility checks (npm ci)"
 	@test -n "$(PG_TEST)" || echo "NOTE: PostgreSQL not installed: the PostgreSQL tests skip (apt-get install postgresql)"
 	$(GO) vet ./...
-	@test -z "$$(gofmt -l cmd internal web views static)" || { echo "gofmt needed:"; gofmt -l cmd internal web views static; exit 1; }
+	@test -z "$$(gofmt -l cmd internal web views static scripts)" || { echo "gofmt needed:"; gofmt -l cmd internal web views static scripts; exit 1; }
 	$(PG_TEST) $(GO) test -race -count=1 -timeout 45m ./...
+
+## test-slowest: the same tests as make test, then each package's time and the 25 slowest tests
+## (SLOWEST=50 for more; the run's go test -json output stays in test-times.json)
+SLOWEST ?= 25
+test-slowest:
+	$(PG_TEST) $(GO) test -race -count=1 -timeout 45m -json ./... > test-times.json; status=$$?; \
+	 $(GO) run ./scripts/slowest-tests -n $(SLOWEST) test-times.json && exit $$status
 
 ## build: one self-contained static binary with views and assets embedded
 build:

@@ -45,6 +45,7 @@ func TestShortLivedTokensOverASimulatedDay(t *testing.T) {
 			name = "consumers only"
 		}
 		t.Run(name, func(t *testing.T) {
+			t.Parallel() // the suite's longest test: its two halves share nothing
 			ts := newTestServer(t, withConfig(func(c *config.Config) { c.APIRateLimit = 1e9 }))
 			ts.redox.SetTTL(300 * time.Second)
 			ts.signInAdmin()

@@ -85,6 +85,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			continue
 		}
 		t.Run(r.Method+" "+r.Path, func(t *testing.T) {
+			t.Parallel() // each route's world is its own server and database
 			w := newAppWorld(t)
 			w.get("/settings")
 			w.post("/settings", url.Values{"allow_delete": {"on"}})

@@ -134,12 +134,42 @@ func sqliteFileOnly(t testing.TB) {
 	}
 }
 
+// testMasterKey is every test server's master key, one per test binary,
+// so that their databases can be copies of one migrated template
+// (storetest.MigratedSQLite) rather than each running every migration.
+var testMasterKey = secret.GenerateKey()
+
+// parallelTests are the tests runInParallel has made parallel.
+var parallelTests sync.Map // *testing.T → true
+
+// runInParallel lets a top-level test that starts a test server run beside
+// the others: each has its own temporary directory, database, emulators,
+// clock and httptest listener, and nothing in the package's tests changes
+// shared state. On two cores this keeps both busy through the web tests
+// (most of the suite's time) once the other packages are done. Subtests are
+// left alone: a parent may read what they did after t.Run returns, so a
+// subtest opts in itself with t.Parallel(). Such a test (and its subtests)
+// cannot use t.Setenv, which changes the whole process: settings reach the
+// server through withConfig.
+func runInParallel(t testing.TB) {
+	tt, ok := t.(*testing.T)
+	if !ok || strings.Contains(tt.Name(), "/") {
+		return
+	}
+	if _, done := parallelTests.LoadOrStore(tt, true); done {
+		return // a second server in the same test
+	}
+	tt.Cleanup(func() { parallelTests.Delete(tt) })
+	tt.Parallel()
+}
+
 // newTestServer runs the real router and middleware over real SQLite in a
 // temporary directory, with an administrator ready to sign in.
 func newTestServer(t testing.TB, opts ...testOption) *testServer {
 	t.Helper()
+	runInParallel(t)
 	dir := t.TempDir()
-	box, err := secret.NewBox(secret.GenerateKey())
+	box, err := secret.NewBox(testMasterKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,6 +177,8 @@ func newTestServer(t testing.TB, opts ...testOption) *testServer {
 	dbURL := filepath.Join(dir, "tokendesk.db")
 	if webOnPostgres() {
 		dbURL = storetest.PostgresURL(t)
+	} else {
+		storetest.MigratedSQLite(t, testMasterKey, dbURL)
 	}
 	st, err := store.Open(context.Background(), dbURL, box)
 	if err != nil {

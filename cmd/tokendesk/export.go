@@ -85,7 +85,7 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	data, err := transfer.Encode(f, pass, transfer.WorkFactor)
+	data, err := transfer.Encode(f, pass, exportWorkFactor)
 	if err != nil {
 		return err
 	}
@@ -145,3 +145,8 @@ func providerIDs() []string {
 	}
 	return ids
 }
+
+// exportWorkFactor is scrypt's cost for a file export writes: always
+// transfer.WorkFactor, except in this package's test binary, which lowers
+// it (hash_cost_test.go) because 2^18 under -race took minutes a file.
+var exportWorkFactor = transfer.WorkFactor

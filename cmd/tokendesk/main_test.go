@@ -46,6 +46,7 @@ type instance struct {
 
 func start(t *testing.T, env map[string]string) (*instance, error) {
 	t.Helper()
+	seedDataDir(t, env)
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	errc := make(chan error, 1)

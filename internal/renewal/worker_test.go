@@ -24,6 +24,7 @@ import (
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
 	"github.com/tokendesk/tokendesk/internal/secret"
 	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/internal/store/storetest"
 )
 
 // clock is the tests' time: it moves only when a test advances it, and
@@ -126,11 +127,19 @@ func newFixture(t testing.TB) *fixture {
 
 func newFixtureOn(t testing.TB, c *clock) *fixture { return newFixtureAt(t, c, "") }
 
+// fixtureMasterKey is every fixture's master key, one per test binary, so
+// that their SQLite databases can be copies of one migrated template
+// (storetest.MigratedSQLite) rather than each running every migration.
+var fixtureMasterKey = secret.GenerateKey()
+
 // newFixtureAt is newFixtureOn on the database at url ("": SQLite in dir).
 func newFixtureAt(t testing.TB, c *clock, url string) *fixture {
 	t.Helper()
 	f := &fixture{t: t, dir: t.TempDir(), clock: c, url: url}
-	f.box, _ = secret.NewBox(secret.GenerateKey())
+	f.box, _ = secret.NewBox(fixtureMasterKey)
+	if url == "" {
+		storetest.MigratedSQLite(t, fixtureMasterKey, filepath.Join(f.dir, "tokendesk.db"))
+	}
 	f.store = f.open()
 	var base string
 	f.redox, base = redoxtest.Start(t)
@@ -273,6 +282,7 @@ func TestRenewsBeforeExpiry(t *testing.T) {
 func TestTokensLivingUnderFiveMinutesDoNotRenewInAStorm(t *testing.T) {
 	for _, ttl := range []time.Duration{time.Minute, 5 * time.Minute} {
 		t.Run(ttl.String(), func(t *testing.T) {
+			t.Parallel() // 1,500 renewal passes each: two fixtures that share nothing
 			f := newFixture(t)
 			f.redox.SetTTL(ttl)
 			id := f.addRedox("Short Lived", "15m")

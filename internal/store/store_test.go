@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tokendesk/tokendesk/internal/secret"
+	"github.com/tokendesk/tokendesk/internal/store/dbtemplate"
 	"github.com/tokendesk/tokendesk/internal/store/pgtest"
 	"github.com/tokendesk/tokendesk/internal/token"
 )
@@ -48,12 +49,34 @@ func openTest(t testing.TB) *Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(context.Background(), testURL(t), box)
+	url := testURL(t)
+	if !IsPostgresURL(url) {
+		migratedCopy(t, url)
+	}
+	s, err := Open(context.Background(), url, box)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// migratedCopy writes to path a copy of a SQLite database that Open made
+// and migrated under the zero test master key, once per test binary
+// (dbtemplate: every migration a test was most of its time under -race).
+func migratedCopy(t testing.TB, path string) {
+	t.Helper()
+	dbtemplate.SQLite(t, "store zero key", path, func(path string) error {
+		box, err := secret.NewBox(make([]byte, 32))
+		if err != nil {
+			return err
+		}
+		s, err := Open(context.Background(), path, box)
+		if err != nil {
+			return err
+		}
+		return s.Close()
+	})
 }
 
 // plan is SQLite's query plan for query, one step a line.

@@ -5,11 +5,14 @@ package storetest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"path/filepath"
 	"testing"
 
 	"github.com/tokendesk/tokendesk/internal/secret"
 	"github.com/tokendesk/tokendesk/internal/store"
+	"github.com/tokendesk/tokendesk/internal/store/dbtemplate"
 	"github.com/tokendesk/tokendesk/internal/store/pgtest"
 )
 
@@ -50,11 +53,35 @@ func Box(t testing.TB) *secret.Box {
 	return box
 }
 
+// MigratedSQLite writes to path (which must not exist) a SQLite database
+// as store.Open leaves a new one under master key: migrated, with its
+// first data key. It is a copy of one made once per test binary
+// and key (dbtemplate), so that a test does not pay for every migration.
+func MigratedSQLite(t testing.TB, key []byte, path string) {
+	t.Helper()
+	sum := sha256.Sum256(key)
+	dbtemplate.SQLite(t, "store.Open "+hex.EncodeToString(sum[:]), path, func(path string) error {
+		box, err := secret.NewBox(key)
+		if err != nil {
+			return err
+		}
+		s, err := store.Open(context.Background(), path, box)
+		if err != nil {
+			return err
+		}
+		return s.Close()
+	})
+}
+
 // Open opens a migrated store on a fresh database of the given kind,
 // closed when the test ends.
 func Open(t testing.TB, db string) *store.Store {
 	t.Helper()
-	s, err := store.Open(context.Background(), DatabaseURL(t, db), Box(t))
+	url := DatabaseURL(t, db)
+	if db == SQLite {
+		MigratedSQLite(t, make([]byte, 32), url)
+	}
+	s, err := store.Open(context.Background(), url, Box(t))
 	if err != nil {
 		t.Fatal(err)
 	}
