@@ -26,6 +26,9 @@ func (s *Server) checkLogin(c echo.Context) error {
 
 	fail := func(status int, msg string) error {
 		m := views.LoginPage{Page: s.page(c, "Sign in", ""), Email: email, Error: msg, Next: next}
+		if err := s.loginSSO(c.Request().Context(), &m); err != nil {
+			return err
+		}
 		return render(c, status, views.Login(m))
 	}
 	tooMany := func(wait time.Duration) error {
@@ -41,6 +44,11 @@ func (s *Server) checkLogin(c echo.Context) error {
 	}
 	if email == "" || password == "" {
 		return fail(http.StatusUnprocessableEntity, "Enter your email and password.")
+	}
+	if off, err := s.passwordSignInOff(ctx, email); err != nil {
+		return err
+	} else if off {
+		return fail(http.StatusForbidden, "Password sign-in is turned off: use the single sign-on button above. Only the break-glass administrators named in Settings may still use a password.")
 	}
 	// The attempt counts before the slow comparison, so parallel guesses
 	// cannot outrun the lock.
