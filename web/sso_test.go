@@ -390,3 +390,35 @@ func TestPasswordSignInOffLeavesBreakGlass(t *testing.T) {
 	w.wantSignedOut()
 	w.signInAdmin() // the break-glass administrator
 }
+
+// A sign-in started on one replica finishes on another: the state, nonce
+// and verifier live in the shared database, not in a process.
+func TestSSOTripCrossesReplicas(t *testing.T) {
+	w := newSSOWorld(t)
+	b := ssoWorld{w.replica(), w.idp}
+	w.client, w.last = w.newClient(), nil
+	start := w.get("/login/sso?next=/apps")
+	wantStatus(t, start, http.StatusSeeOther)
+	b.client = w.client // the same browser, sent to the other replica
+	wantRedirect(t, b.get(w.approve(start.Header.Get("Location"), "bob")), "/apps")
+	if p := w.get("/apps"); p.StatusCode != http.StatusOK || !strings.Contains(p.Body, "Billing") {
+		t.Fatalf("the session made on B, on A: %d", p.StatusCode)
+	}
+}
+
+// An identity provider on this machine or a private network is reached
+// only when Settings allows private targets, as for any typed URL; the
+// refusal says where tokendesk looked.
+func TestSSODiscoveryKeepsThePrivateTargetGuard(t *testing.T) {
+	ts := newTestServer(t, withProviderGuard())
+	idp, _ := oidctest.Start(t)
+	w := ssoWorld{ts, idp}
+	ts.signInAdmin()
+	ts.get("/settings/sso")
+	wantRedirect(t, ts.post("/settings/sso", w.form(url.Values{"designer_rules": {""}})), "/settings/sso")
+	ts.get("/settings/sso")
+	wantRedirect(t, ts.post("/settings/sso/test", nil), "/settings/sso")
+	if f := ts.get("/settings/sso").text("[data-testid=flash]"); !strings.Contains(f, idp.Issuer()+"/.well-known/openid-configuration") {
+		t.Fatalf("flash %q", f)
+	}
+}
