@@ -45,11 +45,6 @@ func (s *Server) checkLogin(c echo.Context) error {
 	if email == "" || password == "" {
 		return fail(http.StatusUnprocessableEntity, "Enter your email and password.")
 	}
-	if off, err := s.passwordSignInOff(ctx, email); err != nil {
-		return err
-	} else if off {
-		return fail(http.StatusForbidden, "Password sign-in is turned off: use the single sign-on button above. Only the break-glass administrators named in Settings may still use a password.")
-	}
 	// The attempt counts before the slow comparison, so parallel guesses
 	// cannot outrun the lock.
 	wait, attempt, err := s.throttle.Reserve(ctx, keys...)
@@ -78,6 +73,16 @@ func (s *Server) checkLogin(c echo.Context) error {
 	if !s.Hasher.Check(u.PasswordHash, password) || !u.Active {
 		s.Logger.Info("sign-in failed", "email", email, "ip", c.RealIP())
 		return fail(http.StatusUnprocessableEntity, "The email or password is not right.")
+	}
+	// Only after the password: an early refusal would tell anyone which
+	// emails are the break-glass administrators'.
+	if off, err := s.passwordSignInOff(ctx, email); err != nil {
+		return errors.Join(err, attempt.Cancel(refundCtx))
+	} else if off {
+		if err := attempt.Succeeded(refundCtx); err != nil {
+			return err
+		}
+		return fail(http.StatusForbidden, "Password sign-in is turned off: use the single sign-on button above. Only the break-glass administrators named in Settings may still use a password.")
 	}
 	if err := attempt.Succeeded(refundCtx); err != nil {
 		return err

@@ -388,6 +388,15 @@ func TestPasswordSignInOffLeavesBreakGlass(t *testing.T) {
 		t.Fatalf("refusal: %q", p.text("[data-testid=login-error]"))
 	}
 	w.wantSignedOut()
+	// A wrong password reads the same for anyone: the refusal never tells
+	// who the break-glass administrators are.
+	for _, email := range []string{adminEmail, "carol@example.com"} {
+		p = w.post("/login", url.Values{"email": {email}, "password": {"not the password at all"}})
+		wantStatus(t, p, http.StatusUnprocessableEntity)
+		if got := p.text("[data-testid=login-error]"); got != "The email or password is not right." {
+			t.Fatalf("%s, wrong password: %q", email, got)
+		}
+	}
 	w.signInAdmin() // the break-glass administrator
 }
 
