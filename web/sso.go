@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,11 @@ const (
 	ssoBrowser      = "tokendesk_sso"
 	ssoTTL          = 10 * time.Minute
 	ssoSecretAAD    = "tokendesk/sso/client-secret"
+	// An address may start this many trips in the window: plenty for
+	// people behind one NAT signing in, few enough that a flood of
+	// anonymous starts neither fills the table nor hammers the provider.
+	ssoTripsPerAddress = 60
+	ssoTripWindow      = 10 * time.Minute
 )
 
 // ssoRedirectURI is the Redirect URI to register with the identity provider.
@@ -99,6 +105,12 @@ func (s *Server) ssoBrowserHash(c echo.Context, create bool) string {
 // authorization URL: state, nonce and PKCE (S256).
 func (s *Server) startSSOTrip(c echo.Context, set store.SSOSettings, mode string, userID int64, next string) (string, error) {
 	ctx := c.Request().Context()
+	if n, err := s.Store.SSOTripsFrom(ctx, c.RealIP(), s.Now().Add(-ssoTripWindow)); err != nil {
+		return "", err
+	} else if n >= ssoTripsPerAddress {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(ssoTripWindow.Seconds())))
+		return "", refuseSSO(http.StatusTooManyRequests, "Too many sign-ins were started from your address in the last few minutes. Wait 10 minutes, then try again.")
+	}
 	conf, _, _, err := s.ssoClient(ctx, set)
 	if err != nil {
 		return "", err
@@ -108,7 +120,7 @@ func (s *Server) startSSOTrip(c echo.Context, set store.SSOSettings, mode string
 	err = s.Store.CreateSSOState(ctx, store.SSOState{
 		Hash: stateHash(state), BrowserHash: s.ssoBrowserHash(c, true), Mode: mode, UserID: userID,
 		NonceHash: stateHash(nonce), Verifier: s.Box.Seal([]byte(verifier), ssoVerifierAAD(stateHash(state))),
-		Next: next, CreatedAt: now, ExpiresAt: now.Add(ssoTTL),
+		Next: next, Address: c.RealIP(), CreatedAt: now, ExpiresAt: now.Add(ssoTTL),
 	})
 	if err != nil {
 		return "", err

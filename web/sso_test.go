@@ -431,3 +431,20 @@ func TestSSODiscoveryKeepsThePrivateTargetGuard(t *testing.T) {
 		t.Fatalf("flash %q", f)
 	}
 }
+
+// One address may start only so many sign-ins: each writes a row and
+// calls the identity provider, and anyone may ask.
+func TestSSOStartsAreBoundedPerAddress(t *testing.T) {
+	w := newSSOWorld(t)
+	w.client, w.last = w.newClient(), nil
+	for range ssoTripsPerAddress - 1 { // the world's Test sign-in was one
+		wantStatus(t, w.get("/login/sso"), http.StatusSeeOther)
+	}
+	p := w.get("/login/sso")
+	wantStatus(t, p, http.StatusTooManyRequests)
+	if p.Header.Get("Retry-After") == "" || !strings.Contains(p.text("[data-testid=error-message]"), "Too many sign-ins") {
+		t.Fatalf("refusal: %q %q", p.Header.Get("Retry-After"), p.text("[data-testid=error-message]"))
+	}
+	w.clock.Advance(ssoTripWindow + time.Second)
+	wantStatus(t, w.get("/login/sso"), http.StatusSeeOther)
+}

@@ -157,6 +157,7 @@ type SSOState struct {
 	NonceHash   string
 	Verifier    []byte
 	Next        string
+	Address     string // the client's, to bound the trips one address starts
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
 }
@@ -174,14 +175,25 @@ func (s *Store) CreateSSOState(ctx context.Context, st SSOState) error {
 			return fmt.Errorf("store: pruning sso states: %w", err)
 		}
 		_, err := tx.ExecContext(ctx, `
-			INSERT INTO sso_states (state_hash, browser_hash, mode, user_id, nonce_hash, verifier, next, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			st.Hash, st.BrowserHash, st.Mode, st.UserID, st.NonceHash, st.Verifier, st.Next, ms(st.CreatedAt), ms(st.ExpiresAt))
+			INSERT INTO sso_states (state_hash, browser_hash, mode, user_id, nonce_hash, verifier, next, address, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			st.Hash, st.BrowserHash, st.Mode, st.UserID, st.NonceHash, st.Verifier, st.Next, st.Address, ms(st.CreatedAt), ms(st.ExpiresAt))
 		if err != nil {
 			return fmt.Errorf("store: creating sso state: %w", err)
 		}
 		return nil
 	})
+}
+
+// SSOTripsFrom counts the trips address started since since, on every
+// replica: anonymous sign-ins each write a row and call the identity
+// provider, so one address may start only so many.
+func (s *Store) SSOTripsFrom(ctx context.Context, address string, since time.Time) (int, error) {
+	var n int
+	if err := s.read.QueryRowContext(ctx, "SELECT count(*) FROM sso_states WHERE address = ? AND created_at > ?", address, ms(since)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: counting sso trips: %w", err)
+	}
+	return n, nil
 }
 
 // UseSSOState spends the state of hash at now: once, before it expires,

@@ -30,8 +30,10 @@ CREATE TABLE sso_states (
     nonce_hash   TEXT    NOT NULL,
     verifier     BLOB    NOT NULL,
     next         TEXT    NOT NULL DEFAULT '',
+    address      TEXT    NOT NULL DEFAULT '', -- the client address, to bound the trips one address starts
     created_at   INTEGER NOT NULL,           -- ms
     expires_at   INTEGER NOT NULL,           -- ms
     used_at      INTEGER                     -- ms
 ) STRICT;
 CREATE INDEX sso_states_expires ON sso_states (expires_at);
+CREATE INDEX sso_states_address ON sso_states (address, created_at);

@@ -18,8 +18,10 @@ CREATE TABLE sso_states (
     nonce_hash   TEXT COLLATE "C" NOT NULL,
     verifier     BYTEA  NOT NULL,
     next         TEXT COLLATE "C" NOT NULL DEFAULT '',
+    address      TEXT COLLATE "C" NOT NULL DEFAULT '',
     created_at   BIGINT NOT NULL,
     expires_at   BIGINT NOT NULL,
     used_at      BIGINT
 );
 CREATE INDEX sso_states_expires ON sso_states (expires_at);
+CREATE INDEX sso_states_address ON sso_states (address, created_at);
