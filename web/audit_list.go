@@ -127,6 +127,10 @@ var auditSentences = map[string]string{
 	"webhook.update":                "Changed webhook endpoint",
 	"webhook.secret":                "Rotated the signing secret of webhook endpoint",
 	"webhook.delete":                "Removed webhook endpoint",
+	store.ActionSSOSettings:         "Changed the single sign-on settings",
+	store.ActionSSOTest:             "Ran a Test sign-in of single sign-on",
+	store.ActionSSOSignIn:           "Signed in by single sign-on",
+	store.ActionSSORefused:          "Single sign-on refused",
 }
 
 // auditSentence names an action; one this list does not know yet still

@@ -26,6 +26,9 @@ func (s *Server) checkLogin(c echo.Context) error {
 
 	fail := func(status int, msg string) error {
 		m := views.LoginPage{Page: s.page(c, "Sign in", ""), Email: email, Error: msg, Next: next}
+		if err := s.loginSSO(c.Request().Context(), &m); err != nil {
+			return err
+		}
 		return render(c, status, views.Login(m))
 	}
 	tooMany := func(wait time.Duration) error {
@@ -70,6 +73,16 @@ func (s *Server) checkLogin(c echo.Context) error {
 	if !s.Hasher.Check(u.PasswordHash, password) || !u.Active {
 		s.Logger.Info("sign-in failed", "email", email, "ip", c.RealIP())
 		return fail(http.StatusUnprocessableEntity, "The email or password is not right.")
+	}
+	// Only after the password: an early refusal would tell anyone which
+	// emails are the break-glass administrators'.
+	if off, err := s.passwordSignInOff(ctx, email); err != nil {
+		return errors.Join(err, attempt.Cancel(refundCtx))
+	} else if off {
+		if err := attempt.Succeeded(refundCtx); err != nil {
+			return err
+		}
+		return fail(http.StatusForbidden, "Password sign-in is turned off: use the single sign-on button above. Only the break-glass administrators named in Settings may still use a password.")
 	}
 	if err := attempt.Succeeded(refundCtx); err != nil {
 		return err

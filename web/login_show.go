@@ -19,6 +19,9 @@ func (s *Server) showLogin(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/setup")
 	}
 	m := views.LoginPage{Page: s.page(c, "Sign in", ""), Next: c.QueryParam("next")}
+	if err := s.loginSSO(c.Request().Context(), &m); err != nil {
+		return err
+	}
 	if c.QueryParam("signed_out") != "" {
 		m.Flash = "You have signed out."
 	}

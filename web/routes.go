@@ -37,6 +37,8 @@ func (s *Server) routes() {
 	ui.GET("/", s.home)
 	ui.GET("/login", s.showLogin)
 	ui.POST("/login", s.checkLogin)
+	ui.GET("/login/sso", s.startSSO)
+	ui.GET(ssoCallbackPath, s.ssoCallback) // the Redirect URI registered with the identity provider
 	ui.POST("/logout", s.logout, requireUser)
 	ui.GET("/sessions", s.listSessions, requireUser)
 	ui.POST("/sessions/:session/end", s.endSession, requireUser)
@@ -108,6 +110,9 @@ func (s *Server) routes() {
 	admin.POST("/settings/providers/private", s.saveProvidersPrivate)
 	admin.GET("/settings/key/rotate", s.confirmRotateKey)
 	admin.POST("/settings/key/rotate", s.rotateKey)
+	admin.GET("/settings/sso", s.showSSOSettings)
+	admin.POST("/settings/sso", s.saveSSOSettings)
+	admin.POST("/settings/sso/test", s.startSSOTest)
 	admin.GET("/audit", s.listAudit)
 	admin.GET("/audit/export", s.exportAudit)
 	admin.GET("/audit/reads", s.listReads)
@@ -135,7 +140,7 @@ var PublicRoutes = map[string]bool{
 	"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET " + static.Prefix + "*": true,
 	"GET /login": true, "POST /login": true, "GET /setup": true, "POST /setup": true,
 	"GET /api/v1/openapi.json": true, "GET " + fetchRoute: true, "POST " + refreshRoute: true,
-	"GET /jwks/:id": true,
+	"GET /jwks/:id": true, "GET /login/sso": true, "GET " + ssoCallbackPath: true,
 }
 
 func (s *Server) home(c echo.Context) error {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -174,5 +175,39 @@ func TestEmulateMountsEveryRegisteredEmulator(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "TOKENDESK_EMULATOR_URL="+base) {
 		t.Errorf("emulate does not print TOKENDESK_EMULATOR_URL:\n%s", out)
+	}
+}
+
+// `tokendesk emulate` serves the OpenID Connect identity provider too:
+// its discovery names the issuer it is served at, and its demo client is
+// registered for the console's Redirect URI, exactly.
+func TestEmulateServesAnIdentityProvider(t *testing.T) {
+	const console = "http://console.test:8123"
+	base, out := startEmulate(t, "--console-url", console)
+	if !strings.Contains(out.String(), "Issuer URL "+base+"/oidc") {
+		t.Fatalf("the banner does not name the identity provider:\n%s", out.String())
+	}
+	resp, err := http.Get(base + "/oidc/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	json.NewDecoder(resp.Body).Decode(&doc)
+	resp.Body.Close()
+	if doc["issuer"] != base+"/oidc" || doc["authorization_endpoint"] != base+"/oidc/authorize" {
+		t.Fatalf("discovery: %v", doc)
+	}
+	q := url.Values{"client_id": {demoIdPClient}, "response_type": {"code"}, "scope": {"openid"}, "state": {"s"}, "nonce": {"n"},
+		"code_challenge": {"c"}, "code_challenge_method": {"S256"}}
+	for redirect, want := range map[string]int{console + "/login/sso/callback": http.StatusOK, console + "/login/sso/callback/": http.StatusBadRequest} {
+		q.Set("redirect_uri", redirect)
+		resp, err := http.Get(base + "/oidc/authorize?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("authorize with redirect_uri %s: %d, want %d", redirect, resp.StatusCode, want)
+		}
 	}
 }
