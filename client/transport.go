@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 )
 
 // Transport is an http.RoundTripper that calls a service with the token
@@ -15,6 +17,10 @@ import (
 // bodies). A request whose body cannot be replayed gets the service's 401;
 // the token is reported all the same, so the next request has a working
 // one.
+//
+// The token goes only to the origin (scheme, host and port) of the
+// request the caller sent: a redirect to another one is followed without
+// it.
 //
 // If tokendesk refuses (the token needs reconnecting in the console, say),
 // RoundTrip returns its *Error, which names what to do.
@@ -41,6 +47,12 @@ func (t *Transport) base() http.RoundTripper {
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !sameOrigin(req.URL, firstOf(req).URL) {
+		// A redirect to another host (or scheme, or port): http.Client
+		// strips the Authorization header there for a reason, so the
+		// token is not added back. The request goes as it is.
+		return t.base().RoundTrip(req)
+	}
 	ctx := req.Context()
 	tok, err := t.Client.Token(ctx, t.Name)
 	if err != nil {
@@ -71,6 +83,21 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	discard(resp)
 	return t.base().RoundTrip(again)
+}
+
+// firstOf is the request that began req's chain of redirects (req itself
+// when it is no redirect): http.Client sets Response on each request it
+// sends after a redirect, and that Response's Request is the one before.
+func firstOf(req *http.Request) *http.Request {
+	for req.Response != nil && req.Response.Request != nil {
+		req = req.Response.Request
+	}
+	return req
+}
+
+// sameOrigin says whether a and b have the same scheme, host and port.
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Host, b.Host)
 }
 
 // authorized is a copy of req with tok in its Authorization header (a
