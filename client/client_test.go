@@ -321,3 +321,33 @@ func TestTransportSendsNoTokenToAnotherHostOnARedirect(t *testing.T) {
 		t.Fatalf("the other host got Authorization %q (reached: %v)", got, ok)
 	}
 }
+
+// A service that takes its token in its own header (Shopify's
+// X-Shopify-Access-Token) gets the bare token there, and no Authorization.
+func TestTransportPutsTheTokenInTheHeaderItIsGiven(t *testing.T) {
+	td, _ := client.New(tokendeskURL, apiKey)
+	var mu sync.Mutex
+	var custom, auth string
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		custom, auth = r.Header.Get("X-Shopify-Access-Token"), r.Header.Get("Authorization")
+		mu.Unlock()
+	}))
+	defer svc.Close()
+	tr := td.Transport("Lab Feed", nil)
+	tr.Header = "X-Shopify-Access-Token"
+	resp, err := (&http.Client{Transport: tr}).Get(svc.URL + "/admin/api/2025-01/shop.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	tok, err := td.Token(context.Background(), "Lab Feed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if custom != tok.AccessToken || auth != "" {
+		t.Fatalf("X-Shopify-Access-Token %q (want the token), Authorization %q (want none)", custom, auth)
+	}
+}

@@ -26,11 +26,20 @@ import (
 // RoundTrip returns its *Error, which names what to do.
 //
 //	svc := &http.Client{Transport: &client.Transport{Client: td, Name: "Lab Feed"}}
+//
+// A service that takes its token in another header than Authorization
+// (Shopify's X-Shopify-Access-Token) names it in Header. The runtime API
+// does not say how a token is presented (its token_type is "Bearer"
+// whatever the service): the console's catalogue says it for each
+// service.
 type Transport struct {
 	Client *Client
 	Name   string
 	// Base sends the requests (http.DefaultTransport when nil).
 	Base http.RoundTripper
+	// Header is the request header the bare token goes in; "" sends
+	// "Authorization: Bearer <token>".
+	Header string
 }
 
 // Transport returns a Transport of name over base (nil: http.DefaultTransport).
@@ -60,7 +69,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-	resp, err := t.base().RoundTrip(authorized(req, tok))
+	resp, err := t.base().RoundTrip(t.authorized(req, tok))
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
@@ -72,7 +81,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !replayable {
 		return resp, nil
 	}
-	again := authorized(req, fresh)
+	again := t.authorized(req, fresh)
 	if req.GetBody != nil {
 		body, err := req.GetBody()
 		if err != nil {
@@ -100,10 +109,14 @@ func sameOrigin(a, b *url.URL) bool {
 	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Host, b.Host)
 }
 
-// authorized is a copy of req with tok in its Authorization header (a
-// RoundTripper must not change the request it is given).
-func authorized(req *http.Request, tok *Token) *http.Request {
+// authorized is a copy of req with tok in its Authorization header, or
+// in Header (a RoundTripper must not change the request it is given).
+func (t *Transport) authorized(req *http.Request, tok *Token) *http.Request {
 	r := req.Clone(req.Context())
+	if t.Header != "" {
+		r.Header.Set(t.Header, tok.AccessToken)
+		return r
+	}
 	r.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	return r
 }
