@@ -72,7 +72,7 @@ func (s *Server) runAction(c echo.Context, f *tokenForm, action string) error {
 	}
 	f.results = map[string]*views.ActionResult{action: view}
 	if res.Grant != nil {
-		f.pending.Grant = res.Grant
+		f.pending.Grant, f.pending.At = res.Grant, endpointValues(f.p, values)
 	}
 	attrs := []any{"provider", f.p.ID, "action", action, "ok", res.OK, "request_id", requestID(c)}
 	if !res.OK {

@@ -31,7 +31,9 @@ func newHostRecorder(t *testing.T) *hostRecorder {
 		rec.seen = append(rec.seen, r.Host+" "+r.Header.Get("Authorization")+" "+string(body))
 		rec.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"username":"ada","name":"Ada Lovelace","email":"ada@example.com"}`))
+		// A token answer and a who-am-I in one.
+		w.Write([]byte(`{"access_token":"` + issuedAccessToken + `","token_type":"Bearer","expires_in":3600,` +
+			`"username":"ada","name":"Ada Lovelace","email":"ada@example.com"}`))
 	}))
 	t.Cleanup(rec.srv.Close)
 	return rec
@@ -59,7 +61,10 @@ func (rec *hostRecorder) carrying(host, secret string) []string {
 	return out
 }
 
-const movedAccessToken = "glpat-stored-access-7c1d"
+const (
+	movedAccessToken  = "glpat-stored-access-7c1d"
+	issuedAccessToken = "issued-by-the-service-3e5f"
+)
 
 // Someone allowed to edit a catalogue token, though never to read its
 // secrets, changes its GitLab Host (the who-am-I is
@@ -169,5 +174,50 @@ func TestMovedEndpointNeverReceivesTheStoredAccessTokenTestURL(t *testing.T) {
 	}
 	if got := rec.carrying("attacker.example", movedAccessToken); len(got) > 0 {
 		t.Fatalf("the new Test URL received the stored access token: %q", got)
+	}
+}
+
+// A token obtained by Get OAuth 2.0 Access Token (Client Credentials, with
+// the stored Client Secret, at the saved address) and not saved yet is
+// not sent to an address typed after it either: Test Connection and Save
+// there drop it, as they drop the stored one.
+func TestMovedEndpointNeverReceivesATokenObtainedAtTheOldOne(t *testing.T) {
+	rec := newHostRecorder(t)
+	ts := newTestServer(t, func(d *testSetup) { d.HTTPClient = &http.Client{Timeout: provider.DefaultTimeout, Transport: rec} })
+	ts.signInAdmin()
+	const path = "/tokens/new/oauth2"
+	f := url.Values{
+		"name": {"Service Account"}, "grant_type": {oauth.GrantClientCredentials}, "client_id": {oauthClientID}, "client_secret": {oauthSecret},
+		"client_auth": {"client_secret_basic"}, "auth_url": {"https://login.service.example/authorize"}, "token_url": {"https://login.service.example/token"},
+		"renewal_rate": {"1h"}, "encrypt": {"on"}, "test_url": {"https://api.service.example/me"},
+	}
+	ts.get(path)
+	wantRedirect(t, ts.post(path, f), "/tokens")
+	id := tokenIDByName(t, ts, "Service Account")
+	tokPath := "/tokens/" + itoa(id)
+	f.Set("client_secret", "")
+	f.Set("version", editVersion(t, ts.get(tokPath)))
+	f.Set("action", "get_token")
+	got := ts.post(tokPath, f)
+	pend, _ := got.Doc.Find("input[name=pending]").Attr("value")
+	if s, _ := resultOf(got, "get_token"); pend == "" || !strings.HasPrefix(s, "Obtained") {
+		t.Fatalf("Get OAuth 2.0 Access Token at the saved address: %q", s)
+	}
+
+	f.Set("pending", pend)
+	f.Set("test_url", "https://attacker.example/me")
+	f.Set("client_secret", "anything")
+	f.Set("grant_type", oauth.GrantAuthCode)
+	f.Set("action", "test_connection")
+	if s, _ := resultOf(ts.post(tokPath, f), "test_connection"); !strings.Contains(s, "no access token") {
+		t.Errorf("Test Connection at the new Test URL says %q", s)
+	}
+	f.Del("action")
+	wantRedirect(t, ts.post(tokPath, f), "/tokens")
+	if got := rec.carrying("attacker.example", issuedAccessToken); len(got) > 0 {
+		t.Fatalf("the new Test URL received the token obtained at the old address: %q", got)
+	}
+	if v, _ := ts.store.TokenValues(t.Context(), id); v["access_token"] != "" {
+		t.Fatal("the token obtained at the old address was saved for the new one")
 	}
 }

@@ -28,7 +28,7 @@ func (s *Server) updateToken(c echo.Context) error {
 	}
 	in := token.Normalize(p, c.FormValue)
 	sc := scopeOf(c)
-	f := &tokenForm{sc: sc, p: p, tok: &t, in: &in, pending: s.openPending(c, p, t.ID), version: version}
+	f := &tokenForm{sc: sc, p: p, tok: &t, in: &in, pending: s.openPending(c, p, t.ID).forInput(p, in), version: version}
 	if action := c.FormValue("action"); action != "" && action != "save" {
 		return s.runAction(c, f, action)
 	}

@@ -44,7 +44,8 @@ func RefusedFields(err error) FieldErrors {
 // Save is the change a submitted form makes: to the saved token cur, or
 // (cur nil) as a new token. It refuses an edit that would send a stored
 // secret to another address or replace a registered key pair in place,
-// and drops a refresh token whose address changed.
+// and drops the stored grant (refresh and access token, what the service
+// answered with them) of an address that changed.
 func Save(p provider.Provider, f Form, cur *Current) (Change, error) {
 	var stored map[string]string
 	if cur != nil {
