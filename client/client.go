@@ -5,13 +5,16 @@
 //
 //	td, err := client.New("https://tokendesk.example.com", os.Getenv("TOKENDESK_KEY"))
 //	tok, err := td.Token(ctx, "Lab Feed")
-//	// tok.AccessToken goes in the service's Authorization header.
+//	// tok.AccessToken goes in the service's Authorization header (as
+//	// "Bearer …"), or where the service says (Shopify: X-Shopify-Access-Token;
+//	// the runtime API does not say which).
 //
 // Token keeps each answer until shortly before it expires, and asks
 // tokendesk once however many goroutines want the same name at once. When
 // the service refuses a token (its 401), Refresh reports it and returns a
 // working one. Transport does all of it for an *http.Client: it adds the
-// token to each request and, on a 401, reports the token and retries once.
+// token to each request (Authorization: Bearer, or the header named in its
+// Header field) and, on a 401, reports the token and retries once.
 //
 // Errors from tokendesk are *Error values carrying the API's error code
 // ("not_found", "needs_reconnect", …); no error message carries a token

@@ -274,3 +274,80 @@ func TestACallerWhoseContextEndsStopsWaiting(t *testing.T) {
 		t.Fatalf("%d requests, want 1", n)
 	}
 }
+
+// A service that redirects to another host does not get the token sent
+// there: http.Client strips Authorization on such a redirect, and the
+// Transport does not put it back. A redirect within the service's own
+// origin keeps it.
+func TestTransportSendsNoTokenToAnotherHostOnARedirect(t *testing.T) {
+	td, _ := client.New(tokendeskURL, apiKey)
+	var mu sync.Mutex
+	seen := map[string]string{} // where → Authorization
+	record := func(where string, r *http.Request) {
+		mu.Lock()
+		seen[where] = r.Header.Get("Authorization")
+		mu.Unlock()
+	}
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		record("other", r)
+	}))
+	defer other.Close()
+	// Another host name for the same machine: http.Client compares names.
+	otherURL := strings.Replace(other.URL, "127.0.0.1", "localhost", 1)
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		record(r.URL.Path, r)
+		switch r.URL.Path {
+		case "/away":
+			http.Redirect(w, r, otherURL+"/landed", http.StatusFound)
+		case "/here":
+			http.Redirect(w, r, "/moved-here", http.StatusFound)
+		}
+	}))
+	defer svc.Close()
+	c := &http.Client{Transport: td.Transport("Lab Feed", nil)}
+	for _, path := range []string{"/away", "/here"} {
+		resp, err := c.Get(svc.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.HasPrefix(seen["/away"], "Bearer ") || !strings.HasPrefix(seen["/moved-here"], "Bearer ") {
+		t.Fatalf("the service itself got no token: %q", seen)
+	}
+	if got, ok := seen["other"]; !ok || got != "" {
+		t.Fatalf("the other host got Authorization %q (reached: %v)", got, ok)
+	}
+}
+
+// A service that takes its token in its own header (Shopify's
+// X-Shopify-Access-Token) gets the bare token there, and no Authorization.
+func TestTransportPutsTheTokenInTheHeaderItIsGiven(t *testing.T) {
+	td, _ := client.New(tokendeskURL, apiKey)
+	var mu sync.Mutex
+	var custom, auth string
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		custom, auth = r.Header.Get("X-Shopify-Access-Token"), r.Header.Get("Authorization")
+		mu.Unlock()
+	}))
+	defer svc.Close()
+	tr := td.Transport("Lab Feed", nil)
+	tr.Header = "X-Shopify-Access-Token"
+	resp, err := (&http.Client{Transport: tr}).Get(svc.URL + "/admin/api/2025-01/shop.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	tok, err := td.Token(context.Background(), "Lab Feed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if custom != tok.AccessToken || auth != "" {
+		t.Fatalf("X-Shopify-Access-Token %q (want the token), Authorization %q (want none)", custom, auth)
+	}
+}

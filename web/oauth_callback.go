@@ -241,7 +241,8 @@ func (s *Server) mayUseScope(c echo.Context, appID int64) (bool, error) {
 // withCallbackValues adds the callback parameters the provider asks for
 // (QuickBooks' realmId) to the values the code is exchanged with. Anyone
 // can put them in a URL that comes here, and they may end up in a path
-// (QuickBooks' /v3/company/{realm_id}): only short identifiers pass.
+// (QuickBooks' /v3/company/{realm_id}): only short identifiers pass,
+// letters, digits, "-" and "_" (no ".": ".." would climb that path).
 func withCallbackValues(p provider.Provider, values map[string]string, q url.Values) map[string]string {
 	if len(p.Consent.Callback) == 0 {
 		return values
@@ -253,7 +254,7 @@ func withCallbackValues(p provider.Provider, values map[string]string, q url.Val
 	for _, name := range p.Consent.Callback {
 		v := q.Get(name)
 		if len(v) > 128 || strings.IndexFunc(v, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
 		}) >= 0 {
 			continue
 		}

@@ -229,7 +229,7 @@ func (s *Server) resumeConsent(c echo.Context, f *tokenForm) (bool, error) {
 		in.Clear = map[string]bool{}
 	}
 	f.in = &in
-	f.pending = pending{Secrets: draft.Secrets, Grant: res.Grant}
+	f.pending = pending{Secrets: draft.Secrets, Grant: res.Grant, At: endpointValues(f.p, draft.Call)}
 	f.version = draft.Version
 	action := consentAction(f.p)
 	view := &views.ActionResult{OK: res.Grant != nil, Summary: res.Summary}

@@ -72,7 +72,7 @@ func (s *Server) runAction(c echo.Context, f *tokenForm, action string) error {
 	}
 	f.results = map[string]*views.ActionResult{action: view}
 	if res.Grant != nil {
-		f.pending.Grant = res.Grant
+		f.pending.Grant, f.pending.At = res.Grant, endpointValues(f.p, values)
 	}
 	attrs := []any{"provider", f.p.ID, "action", action, "ok", res.OK, "request_id", requestID(c)}
 	if !res.OK {
@@ -96,6 +96,22 @@ func (s *Server) actionValues(c echo.Context, f *tokenForm) (map[string]string, 
 		values[k] = v
 	}
 	var stored map[string]string
+	if f.tok != nil {
+		var err error
+		if stored, err = s.Store.TokenValues(c.Request().Context(), f.tok.ID); err != nil {
+			return nil, err
+		}
+	}
+	// A grant obtained at the address the form moves away from (its access
+	// token, refresh token, what the service said) is not sent to the new
+	// one: the who-am-I is built from the same fields (https://{gitlab_host}/…).
+	// The other stored secrets were asked for again (endpointSecretErrors).
+	leftBehind := map[string]bool{}
+	if stored != nil && token.EndpointMoved(f.p, *f.in, stored) != "" {
+		for _, k := range token.GrantKeys(f.p) {
+			leftBehind[k] = true
+		}
+	}
 	for _, fd := range f.p.Fields {
 		if !fd.Secret || values[fd.Key] != "" {
 			continue
@@ -104,27 +120,15 @@ func (s *Server) actionValues(c echo.Context, f *tokenForm) (map[string]string, 
 			values[fd.Key] = v
 			continue
 		}
-		if f.tok != nil && !f.in.Clear[fd.Key] {
-			if stored == nil {
-				var err error
-				if stored, err = s.Store.TokenValues(c.Request().Context(), f.tok.ID); err != nil {
-					return nil, err
-				}
-			}
+		if f.tok != nil && !f.in.Clear[fd.Key] && !leftBehind[fd.Key] {
 			values[fd.Key] = stored[fd.Key]
 		}
 	}
 	// Values tokendesk keeps itself (a generated key pair) have no field:
 	// a saved token's buttons use the stored ones.
 	if f.tok != nil && f.p.Generate != nil {
-		if stored == nil {
-			var err error
-			if stored, err = s.Store.TokenValues(c.Request().Context(), f.tok.ID); err != nil {
-				return nil, err
-			}
-		}
 		for k, v := range stored {
-			if !f.p.Has(k) {
+			if !f.p.Has(k) && !leftBehind[k] {
 				values[k] = v
 			}
 		}

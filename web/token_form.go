@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -40,7 +41,32 @@ type tokenForm struct {
 type pending struct {
 	Secrets map[string]string `json:"s,omitempty"`
 	Grant   *provider.Grant   `json:"g,omitempty"`
+	// At are the addresses (Endpoint fields) Grant was obtained at.
+	At      map[string]string `json:"a,omitempty"`
 	Expires int64             `json:"e"`
+}
+
+// endpointValues are the values of p's address (Endpoint) fields in values.
+func endpointValues(p provider.Provider, values map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, fd := range p.Fields {
+		if fd.Endpoint {
+			out[fd.Key] = values[fd.Key]
+		}
+	}
+	return out
+}
+
+// forInput is pd for a saved token's form submitted as in: a grant
+// obtained at other addresses than in's is dropped, or a token obtained
+// with the stored secret at the saved address would be sent (by Test
+// Connection, by Save's test) to whatever address was typed after. (A new
+// token's grant came from what its person typed: theirs to send.)
+func (pd pending) forInput(p provider.Provider, in token.Input) pending {
+	if pd.Grant != nil && !maps.Equal(pd.At, endpointValues(p, in.Values)) {
+		pd.Grant, pd.At = nil, nil
+	}
+	return pd
 }
 
 const pendingTTL = 30 * time.Minute

@@ -27,8 +27,10 @@ const (
 func (s *Server) pickProvider(c echo.Context) error {
 	sc := scopeOf(c)
 	q := strings.TrimSpace(c.QueryParam("q"))
-	if len(q) > 100 {
-		q = q[:100]
+	// Cut by characters, not bytes: the search is shown back in its box,
+	// and half a character there is a broken one.
+	if r := []rune(q); len(r) > 100 {
+		q = string(r[:100])
 	}
 	m := views.PickerPage{
 		Page:      s.page(c, "Add Token", sc.nav(), append(sc.crumbs(), views.Crumb{Label: "Add Token"})...),

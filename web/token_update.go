@@ -28,7 +28,7 @@ func (s *Server) updateToken(c echo.Context) error {
 	}
 	in := token.Normalize(p, c.FormValue)
 	sc := scopeOf(c)
-	f := &tokenForm{sc: sc, p: p, tok: &t, in: &in, pending: s.openPending(c, p, t.ID), version: version}
+	f := &tokenForm{sc: sc, p: p, tok: &t, in: &in, pending: s.openPending(c, p, t.ID).forInput(p, in), version: version}
 	if action := c.FormValue("action"); action != "" && action != "save" {
 		return s.runAction(c, f, action)
 	}
@@ -70,9 +70,28 @@ func (s *Server) updateToken(c echo.Context) error {
 	}
 	if len(ed.Changed) == 0 {
 		s.flash(c, fmt.Sprintf("Nothing changed in “%s”.", saved.Name))
+	} else if ed.Change.Moved != "" {
+		// Its test runs without the dropped token (Client Credentials get
+		// one from the new address with the secret typed for it).
+		tested, _ := s.testSaved(c, p, ed.Values)
+		s.flashWarn(c, movedMessage(p, saved, ed.Change.Moved)+tested)
 	} else {
 		s.flashSavedTested(c, p, saved, ed.Values, fmt.Sprintf("Access token “%s” saved.", saved.Name))
 	}
 	s.wakeRenewer()
 	return c.Redirect(http.StatusSeeOther, sc.Base)
+}
+
+// movedMessage is the flash of a save that moved the token's address and
+// so dropped its access token (token.Save): what to do next.
+func movedMessage(p provider.Provider, t token.Token, moved string) string {
+	get := "Get a new access token"
+	for _, fd := range p.Fields {
+		if fd.Control == provider.Button && fd.Action != p.SaveTest {
+			get = "Press " + fd.Label + " on its page"
+			break
+		}
+	}
+	return fmt.Sprintf("Access token “%s” saved. The %s changed, so its stored access token was dropped: a token is only sent to the address it was obtained from. "+
+		"%s to get one from the new address.", t.Name, moved, get)
 }

@@ -60,6 +60,9 @@ type Change struct {
 	// be registered at the provider before the token works (the console
 	// then shows it). Nothing is stored for it.
 	NewKeyPair bool
+	// Moved is the label of the address (an Endpoint field) whose change
+	// dropped the stored access token: a new one must be obtained there.
+	Moved string
 }
 
 // Expiry is when the access token the change stores, applied at now,

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/tokendesk/tokendesk/internal/provider"
@@ -43,7 +44,8 @@ func RefusedFields(err error) FieldErrors {
 // Save is the change a submitted form makes: to the saved token cur, or
 // (cur nil) as a new token. It refuses an edit that would send a stored
 // secret to another address or replace a registered key pair in place,
-// and drops a refresh token whose address changed.
+// and drops the stored grant (refresh and access token, what the service
+// answered with them) of an address that changed.
 func Save(p provider.Provider, f Form, cur *Current) (Change, error) {
 	var stored map[string]string
 	if cur != nil {
@@ -60,12 +62,56 @@ func Save(p provider.Provider, f Form, cur *Current) (Change, error) {
 	if err != nil {
 		return Change{}, err
 	}
-	if cur != nil && EndpointMoved(p, f.Input, stored) != "" && f.Grant == nil && p.Tokens.Refresh != "" {
-		// The stored refresh token belongs to the old address: it is
-		// never sent to the new one.
-		ch.Clear = append(ch.Clear, p.Tokens.Refresh)
+	if cur != nil && f.Grant == nil {
+		if label := EndpointMoved(p, f.Input, stored); label != "" {
+			// The stored grant (refresh token, access token and what the
+			// service said with it) belongs to the old address: it is never
+			// sent to the new one.
+			ch.Clear = append(ch.Clear, grantLeftBehind(p, f.Input, stored)...)
+			if a := p.Tokens.Access; a != "" && slices.Contains(ch.Clear, a) {
+				ch.Moved = label
+			}
+		}
 	}
 	return ch, nil
+}
+
+// GrantKeys names the values a grant obtained at a token's address
+// brings: the refresh token, the access token and the values the service
+// answered with it (an api_url, a realm) that are no field of the form.
+func GrantKeys(p provider.Provider) []string {
+	var out []string
+	for _, k := range append([]string{p.Tokens.Refresh, p.Tokens.Access}, p.Tokens.Answer...) {
+		if k != "" && (k == p.Tokens.Access || !p.Has(k)) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// grantLeftBehind names the stored values of a grant obtained at the
+// address in moves away from, which must not follow it there (GrantKeys;
+// the refresh token always, the access token unless in types a new one).
+// A who-am-I address is built from the same fields as the Token URL
+// (https://{gitlab_host}/…): an access token kept would be sent to
+// whatever host was typed.
+func grantLeftBehind(p provider.Provider, in Input, stored map[string]string) []string {
+	var out []string
+	for _, k := range GrantKeys(p) {
+		switch {
+		case k == p.Tokens.Refresh:
+			out = append(out, k)
+		case k == p.Tokens.Access:
+			if in.Values[k] == "" && !in.Clear[k] && stored[k] != "" {
+				out = append(out, k)
+			}
+		default:
+			if _, ok := stored[k]; ok {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
 }
 
 // A grant obtained for the saved token outside its form (the renewal

@@ -31,6 +31,7 @@ func endpointProvider() provider.Provider {
 		return provider.PublishedKeys{JWKS: []byte(`{"keys":[]}`)}, true
 	}
 	p.KeyPublished = func(values map[string]string, kid string) bool { return kid == "old-kid" }
+	p.Tokens.Answer = []string{"api_url"} // what the service said with its grant
 	p.Keys = &provider.KeyPairs{KeyID: KeyIDField, Method: SigningMethodField, SharedMethod: "hs384"}
 	return p
 }
@@ -46,7 +47,7 @@ const (
 // the stored values alone.
 func TestSave(t *testing.T) {
 	p := endpointProvider()
-	stored := map[string]string{"api_key": "key-1", "secret": "stored secret", "token": "at", "refresh": "rt",
+	stored := map[string]string{"api_key": "key-1", "secret": "stored secret", "token": "at", "refresh": "rt", "api_url": "https://old.example/api",
 		"token_url": "https://old.example/token", "private_key": "stored key", KeyIDField: "kid-1", SigningMethodField: "rs384"}
 	edit := func(values map[string]string) Input {
 		in := input(map[string]string{"token_url": "https://old.example/token", KeyIDField: "kid-1", SigningMethodField: "rs384"})
@@ -64,16 +65,24 @@ func TestSave(t *testing.T) {
 		clear     []string
 		newKeys   bool
 		keepsKeys bool
+		moved     string // the address that dropped the stored access token
 	}{
 		{name: "a new token makes its key pair", form: Form{Input: input(map[string]string{"secret": "s", "token_url": "https://x.example"})},
 			newKeys: true},
 		{name: "an edit keeps the stored key pair", form: Form{Input: edit(nil)}, cur: cur, keepsKeys: true},
 		{name: "a moved endpoint asks for the stored secret again", form: Form{Input: edit(map[string]string{"token_url": "https://new.example/token"})},
 			cur: cur, refused: []string{"secret"}},
-		{name: "a moved endpoint with the secret typed drops the refresh token",
-			form: Form{Input: edit(map[string]string{"token_url": "https://new.example/token", "secret": "typed"})}, cur: cur, clear: []string{"refresh"}},
-		{name: "a moved endpoint with the secret kept from before drops the refresh token",
-			form: Form{Input: edit(map[string]string{"token_url": "https://new.example/token"}), Kept: map[string]string{"secret": "kept"}}, cur: cur, clear: []string{"refresh"}},
+		{name: "a moved endpoint with the secret typed drops the stored grant",
+			form: Form{Input: edit(map[string]string{"token_url": "https://new.example/token", "secret": "typed"})}, cur: cur,
+			clear: []string{"refresh", "token", "api_url"}, moved: "Token URL"},
+		{name: "a moved endpoint with the secret kept from before drops the stored grant",
+			form: Form{Input: edit(map[string]string{"token_url": "https://new.example/token"}), Kept: map[string]string{"secret": "kept"}}, cur: cur,
+			clear: []string{"refresh", "token", "api_url"}, moved: "Token URL"},
+		{name: "a moved endpoint keeps an access token typed with it",
+			form: Form{Input: edit(map[string]string{"token_url": "https://new.example/token", "secret": "typed", "token": "typed at"})}, cur: cur,
+			clear: []string{"refresh", "api_url"}},
+		{name: "an edit that moves no endpoint keeps the stored grant",
+			form: Form{Input: edit(map[string]string{"secret": "typed"})}, cur: cur, keepsKeys: true},
 		{name: "a moved endpoint with a new grant keeps the grant's refresh token",
 			form: Form{Input: edit(map[string]string{"token_url": "https://new.example/token", "secret": "typed"}), Grant: &provider.Grant{AccessToken: "a2", RefreshToken: "r2"}}, cur: cur},
 		{name: "a registered key's ID is not changed in place", form: Form{Input: edit(map[string]string{KeyIDField: "kid-2"})}, cur: cur,
@@ -99,6 +108,9 @@ func TestSave(t *testing.T) {
 			}
 			if !slices.Equal(ch.Clear, tt.clear) {
 				t.Errorf("clears %v, want %v", ch.Clear, tt.clear)
+			}
+			if ch.Moved != tt.moved {
+				t.Errorf("Moved %q, want %q", ch.Moved, tt.moved)
 			}
 			if ch.NewKeyPair != tt.newKeys {
 				t.Errorf("NewKeyPair %v, want %v", ch.NewKeyPair, tt.newKeys)
@@ -140,7 +152,8 @@ func TestKeyEdit(t *testing.T) {
 // form does: a moved endpoint drops the secrets the file does not carry.
 func TestImportReplace(t *testing.T) {
 	p := endpointProvider()
-	cur := Current{Token: Token{ID: 3}, Values: map[string]string{"secret": "stored", "refresh": "rt", "token_url": "https://old.example", "private_key": "k"}}
+	cur := Current{Token: Token{ID: 3}, Values: map[string]string{"secret": "stored", "refresh": "rt", "token": "at", "api_url": "https://old.example/api",
+		"token_url": "https://old.example", "private_key": "k"}}
 	in := importInput(map[string]string{"api_key": "k", "token_url": "https://new.example"})
 	ch, err := ImportReplace(p, Import{Input: in}, cur)
 	if err != nil {
@@ -148,6 +161,21 @@ func TestImportReplace(t *testing.T) {
 	}
 	if !ch.NeedsSecret || ch.Renewable || !slices.Contains(ch.Clear, "secret") || !slices.Contains(ch.Clear, "refresh") {
 		t.Fatalf("replacement at a new address %+v", ch)
+	}
+	// The access token obtained at the old address, and what the service
+	// said with it, stay behind as well.
+	for _, k := range []string{"token", "api_url"} {
+		if _, set := ch.Set[k]; set || !slices.Contains(ch.Clear, k) {
+			t.Errorf("replacement at a new address keeps %s: %+v", k, ch)
+		}
+	}
+	if ch.Moved != "Token URL" {
+		t.Errorf("Moved %q", ch.Moved)
+	}
+	// At the same address they stay.
+	in.Values["token_url"] = "https://old.example"
+	if ch, _ = ImportReplace(p, Import{Input: in}, cur); slices.Contains(ch.Clear, "token") || ch.Moved != "" {
+		t.Errorf("replacement at the same address %+v", ch)
 	}
 }
 

@@ -39,6 +39,7 @@ func FromImport(p provider.Provider, im Import, stored func() (map[string]string
 	values := map[string]string{}
 	var moved []string // stored secrets left behind at the old address
 	dropped := false   // one of them a secret a person entered (not the refresh token)
+	label := ""        // the moved address, when it dropped the access token
 	if stored != nil {
 		old, err := stored()
 		if err != nil {
@@ -53,9 +54,20 @@ func FromImport(p provider.Provider, im Import, stored func() (map[string]string
 					dropped = true
 				}
 			}
-			if r := p.Tokens.Refresh; r != "" {
-				moved = append(moved, r)
-				delete(values, r)
+			// The grant obtained at the old address (refresh and access
+			// token, what the service said with them) stays behind too; an
+			// import never carries an access token.
+			in := im.Input
+			if a := p.Tokens.Access; a != "" {
+				in.Values = maps.Clone(in.Values)
+				delete(in.Values, a)
+			}
+			for _, k := range grantLeftBehind(p, in, old) {
+				moved = append(moved, k)
+				delete(values, k)
+				if k == p.Tokens.Access {
+					label = EndpointMoved(p, im.Input, old)
+				}
 			}
 		}
 	}
@@ -90,6 +102,7 @@ func FromImport(p provider.Provider, im Import, stored func() (map[string]string
 	}
 	ch.Clear = append(ch.Clear, drop...)
 	ch.Clear = append(ch.Clear, moved...)
+	ch.Moved = label
 	// A secret dropped for the new address is needed again even where the
 	// provider does not require one (a generic client's Client Secret): the
 	// token used it, as the form's "Enter the Client Secret again" says.

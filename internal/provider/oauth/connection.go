@@ -15,9 +15,11 @@ import (
 // KeyTestURL is the generic form's Test URL.
 const KeyTestURL = "test_url"
 
+// The Test URL receives the access token: an address (Endpoint) like the
+// Token URL, so that moving it never sends a stored token elsewhere.
 func testURLField() provider.Field {
 	return provider.Field{
-		Key: KeyTestURL, Label: "Test URL", Control: provider.Text, Credential: true, MaxLen: 2048,
+		Key: KeyTestURL, Label: "Test URL", Control: provider.Text, Credential: true, Endpoint: true, MaxLen: 2048,
 		Check: checkURL, Placeholder: "https://",
 		Help: "Optional. A \u201cwho am I\u201d address of the service (its OpenID Connect userinfo endpoint, /me): Test Connection, and Save, " +
 			"call it with the access token and show whose account it reaches.",
