@@ -28,6 +28,12 @@ func TestCatalogueRowsAreWhole(t *testing.T) {
 		for _, f := range ps.Fields {
 			known[f.Key] = true
 		}
+		for _, d := range ps.Derived {
+			if !slices.ContainsFunc(ps.Fields, func(f provider.Field) bool { return f.Key == d.From }) {
+				t.Errorf("%s: {%s} is derived from %s, which is not a field", ps.ID, d.Key, d.From)
+			}
+			known[d.Key] = true
+		}
 		for _, v := range ps.Values {
 			known[v.Key] = true
 			if v.From == FromLookup && v.Lookup == "" || v.Path == "" {
