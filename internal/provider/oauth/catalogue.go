@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -279,10 +280,13 @@ func dig(v any, path string) string {
 
 const month = 30 * day
 
-func init() {
-	Presets = append(Presets, catalogue...)
-	for i := range Presets {
-		ps := &Presets[i]
+// withCatalogue is the six presets that came first followed by the
+// catalogue's rows, each with its catalogue facts and, where its URLs hold
+// its fields' {keys}, their filling.
+func withCatalogue(six []Preset) []Preset {
+	out := append(slices.Clone(six), catalogue...)
+	for i := range out {
+		ps := &out[i]
 		if f, ok := sixFacts[ps.ID]; ok {
 			ps.Catalogue = f
 		}
@@ -290,6 +294,7 @@ func init() {
 			ps.Endpoints = fieldEndpoints(*ps)
 		}
 	}
+	return out
 }
 
 // sixFacts are the catalogue's facts of the six presets that came first

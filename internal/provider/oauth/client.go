@@ -24,6 +24,9 @@ import (
 type client struct {
 	preset  Preset
 	service string // the service's name; "" for the generic provider
+	// vendors is the configured VendorsURL of the call ("": the real
+	// vendors); see with.
+	vendors string
 }
 
 // name is how messages name the service: the preset's name, or the token
