@@ -72,8 +72,13 @@ func TestCatalogueAccessTokenWithoutRefreshLivesItsLife(t *testing.T) {
 	ts.signInAdmin()
 	ts.get(tokPath)
 	wantRedirect(t, ts.post(tokPath+"/renew", nil), tokPath)
-	if s := ts.get(tokPath).text("[data-testid=renewal-status]"); s != "Reconnect within 13 days" {
+	page := ts.get(tokPath)
+	if s := page.text("[data-testid=renewal-status]"); s != "Reconnect within 13 days" {
 		t.Errorf("status 13 days before the end %q", s)
+	}
+	end := connected.Add(60 * 24 * time.Hour).UTC().Format("2006-01-02")
+	if got := page.text("[data-testid=refresh-expires]"); !strings.Contains(got, end) || !strings.Contains(page.Body, "Reconnect before") {
+		t.Errorf("the page does not say to reconnect before %s: %q", end, got)
 	}
 	if a := apiGet(t, ts, key, "LinkedIn page"); a.Status != http.StatusOK {
 		t.Fatalf("13 days before the end %d %+v", a.Status, a.Error)
