@@ -100,19 +100,6 @@ type TokenListPage struct {
 	ExportAllLabel string
 }
 
-// ProviderChoice is one provider in the Add Token picker.
-type ProviderChoice struct {
-	Name   string
-	Detail string
-	URL    string
-}
-
-// ProviderPickPage asks which provider a new token is for.
-type ProviderPickPage struct {
-	Page
-	Choices []ProviderChoice
-}
-
 // FormField is one control of a provider's form.
 type FormField struct {
 	Key         string

@@ -229,6 +229,26 @@ func TestCatalogueEveryServiceEndToEnd(t *testing.T) {
 			if s, steps := resultOf(ts.post(tokPath, f), "test_connection"); s != want {
 				t.Fatalf("Test Connection %q %v, want %q", s, steps, want)
 			}
+
+			// Renew now, before the access token expires: a vendor that
+			// documents revoking the previous access token on refresh
+			// (Airtable, Zendesk, GitLab) refuses it at once; the others
+			// let it live out its lifetime.
+			if emu.Refreshes() > 0 {
+				before, _ := ts.store.TokenValues(t.Context(), id)
+				wantRedirect(t, ts.post(tokPath+"/renew", nil), tokPath)
+				after, _ := ts.store.TokenValues(t.Context(), id)
+				if after["access_token"] == before["access_token"] {
+					t.Fatal("Renew now kept the access token")
+				}
+				status := userinfoStatus(t, base, before["access_token"])
+				switch wantOld := http.StatusOK; {
+				case v.RefreshRevokesAccess && status != http.StatusUnauthorized:
+					t.Errorf("%s still accepts the access token a refresh replaced (HTTP %d)", v.Name, status)
+				case !v.RefreshRevokesAccess && status != wantOld:
+					t.Errorf("%s refuses the previous access token before its expiry (HTTP %d)", v.Name, status)
+				}
+			}
 		})
 	}
 }
@@ -330,4 +350,17 @@ func consentVia(t *testing.T, ts *testServer, path string, form url.Values, base
 	cb := ts.get(back.Path + "?" + back.RawQuery)
 	wantStatus(t, cb, http.StatusSeeOther)
 	return start, back, ts.get(cb.Header.Get("Location"))
+}
+
+// userinfoStatus is the emulator's answer to access at its /userinfo.
+func userinfoStatus(t *testing.T, base, access string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+"/userinfo", nil)
+	req.Header.Set("Authorization", "Bearer "+access)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
 }

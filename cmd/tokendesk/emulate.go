@@ -42,14 +42,12 @@ func emulate(ctx context.Context, args []string, stdout io.Writer) error {
 
 	mux, names, help, serves, closeAll := mountEmulators(base, redirectURI)
 	defer closeAll()
-	vendors := mountVendors(mux, base, redirectURI)
-	defer vendors.Close()
 	idpHelp := mountIdentityProvider(mux, base, *console)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
-	fmt.Fprintf(stdout, "%s emulators on %s\n\n%s\n\n  Redirect URI registered for the demo OAuth 2.0 apps: %s\n\n%s\n  %s\n"+
-		"Point tokendesk at them:\n  TOKENDESK_EMULATOR_URL=%s TOKENDESK_OAUTH_VENDORS_URL=%s tokendesk serve\n  (or one by one: %s tokendesk serve)\n",
-		listed(names), base, strings.Join(help, "\n"), redirectURI, vendors.Summary(), idpHelp, base, base, strings.Join(serves, " "))
+	fmt.Fprintf(stdout, "%s emulators on %s\n\n%s\n\n  Redirect URI registered for the demo OAuth 2.0 apps: %s\n\n  %s\n"+
+		"Point tokendesk at them:\n  TOKENDESK_EMULATOR_URL=%s tokendesk serve\n  (or one by one: %s tokendesk serve)\n",
+		listed(names), base, strings.Join(help, "\n"), redirectURI, idpHelp, base, strings.Join(serves, " "))
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -7,35 +7,37 @@ import (
 	"testing"
 
 	"github.com/tokendesk/tokendesk/internal/provider"
-	"github.com/tokendesk/tokendesk/internal/provider/oauth"
+	"github.com/tokendesk/tokendesk/internal/provider/oauth/oauthtest"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
 )
 
 // `make demo` connects catalogue services against `tokendesk emulate`:
-// with TOKENDESK_OAUTH_VENDORS_URL pointing at it, HubSpot, Slack and
-// Atlassian (Jira) are connected from their forms as they come (only the
-// printed demo client typed in): the browser goes to the vendor's consent
-// page, Allow comes back to the console, Save tests the token and names
-// the account, with Atlassian's cloud id read after connecting.
+// with TOKENDESK_EMULATOR_URL pointing at it (which covers the catalogue's
+// vendors, TOKENDESK_OAUTH_VENDORS_URL, as every declared base URL),
+// HubSpot, Slack and Atlassian (Jira) are connected from their forms as
+// they come (only the printed demo client typed in): the browser goes to
+// the vendor's consent page, Allow comes back to the console, Save tests
+// the token and names the account, with Atlassian's cloud id read after
+// connecting.
 func TestDemoConnectsHubSpotSlackAndJira(t *testing.T) {
+	// The console's Redirect URI is its base URL (http:// + --addr, here
+	// 127.0.0.1:0) + /oauth/callback: the demo app is registered for that.
+	const console = "http://127.0.0.1:0"
+	base, out := startEmulate(t, "--console-url", console)
+	for _, printed := range []string{oauthtest.DemoCatalogueClientID, oauthtest.DemoCatalogueClientSecret, "TOKENDESK_EMULATOR_URL=" + base,
+		"TOKENDESK_OAUTH_VENDORS_URL=" + base, "HubSpot", "Slack", "Atlassian"} {
+		if !strings.Contains(out.String(), printed) {
+			t.Fatalf("emulate does not print %q:\n%s", printed, out.String())
+		}
+	}
 	inst, err := start(t, map[string]string{
 		"TOKENDESK_DATA_DIR": t.TempDir(), "TOKENDESK_ADMIN_EMAIL": "demo@tokendesk.test", "TOKENDESK_ADMIN_PASSWORD": "demo password 123",
+		"TOKENDESK_EMULATOR_URL": base,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer inst.stop()
-	// The console's Redirect URI is its base URL (http:// + --addr, here
-	// 127.0.0.1:0) + /oauth/callback: the demo app is registered for that.
-	const console = "http://127.0.0.1:0"
-	base, out := startEmulate(t, "--console-url", console)
-	for _, printed := range []string{demoCatalogueClient, demoCatalogueSecret, "TOKENDESK_OAUTH_VENDORS_URL=" + base, "HubSpot", "Slack", "Atlassian (Jira, Confluence)"} {
-		if !strings.Contains(out.String(), printed) {
-			t.Fatalf("emulate does not print %q:\n%s", printed, out.String())
-		}
-	}
-	// What TOKENDESK_OAUTH_VENDORS_URL sets when the process starts.
-	defer oauth.SetVendorsURL(oauth.SetVendorsURL(base))
 
 	b := newBrowser(t)
 	b.post(inst.base+"/login", url.Values{"email": {"demo@tokendesk.test"}, "password": {"demo password 123"}}, inst.base+"/login")
@@ -59,8 +61,8 @@ func TestDemoConnectsHubSpotSlackAndJira(t *testing.T) {
 		}
 		name := "Demo " + p.Name[:3]
 		form.Set("name", name)
-		form.Set("client_id", demoCatalogueClient)
-		form.Set("client_secret", demoCatalogueSecret)
+		form.Set("client_id", oauthtest.DemoCatalogueClientID)
+		form.Set("client_secret", oauthtest.DemoCatalogueClientSecret)
 		form.Set("action", "get_token")
 		path := inst.base + "/tokens/new/" + tc.id
 		_, doc := b.get(path)

@@ -225,6 +225,11 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 		if _, set := lookup(getenv, b.EnvVar()); emulator != "" && !set && !fromFlag[b.Flag()] {
 			raw = emulator
 		}
+		if raw == "" && b.Default == "" {
+			// No default: unset means the provider's own addresses (the
+			// OAuth catalogue's real vendors).
+			continue
+		}
 		u, err := parseHTTPURL(raw)
 		if err != nil {
 			return c, &Error{name(b.EnvVar()), err.Error()}

@@ -62,6 +62,9 @@ type Grant struct {
 	Extra map[string]string `json:"e,omitempty"`
 	// RefreshExpiresAt is when the refresh token runs out, where the
 	// service says (refresh_token_expires_in) or the provider knows it.
+	// A grant without a refresh token that nothing can renew sets it to
+	// when the grant ends (its access token's expiry): the token then
+	// warns "Reconnect within N days" and needs a reconnect from then.
 	RefreshExpiresAt time.Time `json:"rx,omitzero"`
 }
 

@@ -14,7 +14,10 @@ type BaseURL struct {
 	// ("redox", "zoom_api"). It names the setting: TOKENDESK_REDOX_URL.
 	Name string
 	// Label says what it is, for --help ("Redox API base URL").
-	Label   string
+	Label string
+	// Default is the real service's address; "" when the provider has no
+	// one address (the OAuth catalogue's vendors each have their own):
+	// then unset leaves every request where the provider sends it.
 	Default string
 }
 

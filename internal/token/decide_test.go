@@ -219,7 +219,11 @@ func TestAfterGrant(t *testing.T) {
 	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 	exp, rexp := now.Add(time.Hour), now.Add(90*24*time.Hour)
 	grant := func(refresh string) Change {
-		return Change{Grant: &provider.Grant{AccessToken: "a", RefreshToken: refresh, ExpiresAt: exp, RefreshExpiresAt: rexp}}
+		g := &provider.Grant{AccessToken: "a", RefreshToken: refresh, ExpiresAt: exp}
+		if refresh != "" {
+			g.RefreshExpiresAt = rexp
+		}
+		return Change{Grant: g}
 	}
 	tests := []struct {
 		name   string

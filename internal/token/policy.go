@@ -76,7 +76,10 @@ type Granted struct {
 // state before. ch must carry a grant.
 func AfterGrant(before Renewal, ch Change, now time.Time) Granted {
 	g := Granted{ExpiresAt: ch.Expiry(now), Recovered: before.Failures >= FailingAfter || !before.AttentionSince.IsZero()}
-	if ch.Grant != nil && ch.Grant.RefreshToken != "" {
+	// A grant without a refresh token may still say when it ends (its
+	// access token's expiry, when nothing can renew it): the same warning
+	// and the same end as a refresh token's.
+	if ch.Grant != nil && (ch.Grant.RefreshToken != "" || !ch.Grant.RefreshExpiresAt.IsZero()) {
 		g.NewRefresh, g.RefreshExpiresAt = true, ch.Grant.RefreshExpiresAt
 	}
 	return g

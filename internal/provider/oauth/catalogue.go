@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -47,6 +48,11 @@ type Catalogue struct {
 	// Subst maps a field's option to the text put in the URLs ({region}
 	// of Intercom: "eu" becomes "eu.").
 	Subst map[string]map[string]string
+	// Derived are {keys} of the who-am-I, lookups and API base made from
+	// a field's value where the vendor lays its hosts out unevenly:
+	// GitHub's API is api.github.com for github.com but
+	// {github_host}/api/v3 on an Enterprise Server.
+	Derived []Derived
 	// Docs is the vendor's page the facts come from.
 	Docs string
 	// Also are other names people search the service by (Gmail, Outlook).
@@ -62,6 +68,14 @@ func (ps Preset) refreshExpiresField() string {
 		return ps.RefreshExpiresIn
 	}
 	return "refresh_token_expires_in"
+}
+
+// Derived is a {Key} filled from the field From: Known's text for a
+// value it lists, else Else with {From} filled.
+type Derived struct {
+	Key, From string
+	Known     map[string]string
+	Else      string
 }
 
 // Where a Value comes from.
@@ -183,9 +197,9 @@ func fieldEndpoints(ps Preset) func(provider.Env, map[string]string) (string, st
 }
 
 // substituted is values with the fields' options turned into the text
-// their URLs hold (Subst).
+// their URLs hold (Subst), and the Derived keys filled.
 func (ps Preset) substituted(values map[string]string) map[string]string {
-	if len(ps.Subst) == 0 {
+	if len(ps.Subst) == 0 && len(ps.Derived) == 0 {
 		return values
 	}
 	out := make(map[string]string, len(values))
@@ -195,6 +209,18 @@ func (ps Preset) substituted(values map[string]string) map[string]string {
 	for k, m := range ps.Subst {
 		if s, ok := m[values[k]]; ok {
 			out[k] = s
+		}
+	}
+	for _, d := range ps.Derived {
+		from := values[d.From]
+		switch known, ok := d.Known[from]; {
+		case ok:
+			out[d.Key] = known
+		case from != "":
+			out[d.Key] = strings.ReplaceAll(d.Else, "{"+d.From+"}", from)
+		default:
+			// Unfilled: expand then names the field as missing.
+			delete(out, d.Key)
 		}
 	}
 	return out
@@ -254,10 +280,13 @@ func dig(v any, path string) string {
 
 const month = 30 * day
 
-func init() {
-	Presets = append(Presets, catalogue...)
-	for i := range Presets {
-		ps := &Presets[i]
+// withCatalogue is the six presets that came first followed by the
+// catalogue's rows, each with its catalogue facts and, where its URLs hold
+// its fields' {keys}, their filling.
+func withCatalogue(six []Preset) []Preset {
+	out := append(slices.Clone(six), catalogue...)
+	for i := range out {
+		ps := &out[i]
 		if f, ok := sixFacts[ps.ID]; ok {
 			ps.Catalogue = f
 		}
@@ -265,6 +294,7 @@ func init() {
 			ps.Endpoints = fieldEndpoints(*ps)
 		}
 	}
+	return out
 }
 
 // sixFacts are the catalogue's facts of the six presets that came first

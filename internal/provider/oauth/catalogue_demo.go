@@ -3,46 +3,41 @@ package oauth
 import (
 	"net"
 	"net/url"
-	"os"
 	"strings"
-	"sync/atomic"
+
+	"github.com/tokendesk/tokendesk/internal/provider"
 )
 
-// vendorsURL, when set, is an emulator standing in for every catalogue
-// vendor (`tokendesk emulate`, as `make demo` runs it): each row's
-// requests to its vendor's hosts (authorization, token, who-am-I,
-// lookups) go to that URL + /vendors/{row}/ with the path and query kept,
-// as TOKENDESK_ZOOM_OAUTH_URL does for Zoom. Loopback URLs (an emulator's
+// VendorsURL is an emulator standing in for every catalogue vendor
+// (`tokendesk emulate`, as `make demo` runs it): when set, each row's
+// requests to its vendor's hosts (authorization, token, who-am-I, lookups)
+// go to that URL + /vendors/{row}/ with the path and query kept, as
+// TOKENDESK_ZOOM_OAUTH_URL does for Zoom. Loopback URLs (an emulator's
 // own instance_url) and the generic OAuth 2.0 provider are left alone.
-// It is read from TOKENDESK_OAUTH_VENDORS_URL: a demo setting only.
-// Atomic: a test sets it while a server runs.
-var vendorsURL atomic.Value // string
+// Its default, none, is the real vendors: it is set by
+// TOKENDESK_OAUTH_VENDORS_URL or TOKENDESK_EMULATOR_URL, as any declared
+// base URL is, and read from the provider.Env of each call.
+var VendorsURL = provider.BaseURL{Name: "oauth_vendors",
+	Label: "a stand-in for every vendor of the OAuth catalogue (tokendesk emulate; default: none, the real vendors)"}
 
-func init() { SetVendorsURL(os.Getenv("TOKENDESK_OAUTH_VENDORS_URL")) }
-
-// SetVendorsURL points the catalogue at a demo emulator ("" for the real
-// vendors), as TOKENDESK_OAUTH_VENDORS_URL does at start-up; it returns
-// the previous value.
-func SetVendorsURL(u string) string {
-	old, _ := vendorsURL.Swap(strings.TrimRight(u, "/")).(string)
-	return old
+// with is the client for one call in env: where its vendors are.
+func (c client) with(env provider.Env) client {
+	c.vendors = env.URL(VendorsURL.Name)
+	return c
 }
-
-func vendorsBase() string { s, _ := vendorsURL.Load().(string); return s }
 
 // VendorSlug is a row's part of the demo emulator's paths: its ID without
 // the oauth2- prefix (hubspot, slack, atlassian).
 func VendorSlug(id string) string { return strings.TrimPrefix(id, ID+"-") }
 
 func (c client) demoBase() string {
-	base := vendorsBase()
-	if base == "" || c.preset.ID == ID || c.preset.ID == "" {
+	if c.vendors == "" || c.preset.ID == ID || c.preset.ID == "" {
 		return ""
 	}
-	return base + "/vendors/" + VendorSlug(c.preset.ID)
+	return c.vendors + "/vendors/" + VendorSlug(c.preset.ID)
 }
 
-// demo moves a vendor URL to the demo emulator (see vendorsURL).
+// demo moves a vendor URL to the stand-in (see VendorsURL).
 func (c client) demo(raw string) string {
 	base := c.demoBase()
 	if base == "" || raw == "" {

@@ -90,10 +90,14 @@ var catalogue = []Preset{
 		RefreshLifetime:     6 * month,
 		Rate:                "4h",
 		NoClientCredentials: true,
-		WhoAmI:              &WhoAmI{URL: "https://api.github.com/user", Email: "login"},
+		WhoAmI:              &WhoAmI{URL: "{github_api}/user", Email: "login"},
 		Fields: []provider.Field{hostName("github_host", "GitHub Host", "github.com", "github.example.com",
 			"Specifies where the app is registered: github.com, or your GitHub Enterprise Server's host name.")},
-		Catalogue: Catalogue{Group: GroupDeveloper, NoExpiry: true, Rotates: true, APIBase: "https://api.github.com",
+		// github.com's API has a host of its own; an Enterprise Server's
+		// is under /api/v3 of its host.
+		Catalogue: Catalogue{Group: GroupDeveloper, NoExpiry: true, Rotates: true, APIBase: "{github_api}",
+			Derived: []Derived{{Key: "github_api", From: "github_host",
+				Known: map[string]string{"github.com": "https://api.github.com"}, Else: "https://{github_host}/api/v3"}},
 			Docs: "https://docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app/refreshing-user-access-tokens"},
 		Detail: "A GitHub account, through an OAuth App or a GitHub App. OAuth Apps' tokens do not expire; GitHub Apps' expire after 8 hours and " +
 			"their refresh tokens after 6 months, both replaced on use. GitHub answers form-encoded unless asked for JSON; tokendesk reads both.",

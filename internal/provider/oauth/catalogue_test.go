@@ -28,6 +28,12 @@ func TestCatalogueRowsAreWhole(t *testing.T) {
 		for _, f := range ps.Fields {
 			known[f.Key] = true
 		}
+		for _, d := range ps.Derived {
+			if !slices.ContainsFunc(ps.Fields, func(f provider.Field) bool { return f.Key == d.From }) {
+				t.Errorf("%s: {%s} is derived from %s, which is not a field", ps.ID, d.Key, d.From)
+			}
+			known[d.Key] = true
+		}
 		for _, v := range ps.Values {
 			known[v.Key] = true
 			if v.From == FromLookup && v.Lookup == "" || v.Path == "" {
@@ -88,19 +94,29 @@ func TestDig(t *testing.T) {
 	}
 }
 
-// In the demo, a row's vendor hosts go to the emulator's /vendors/{row}/;
-// loopback URLs and the generic provider stay as they are.
+// In the demo, a row's vendor hosts go to the emulator's /vendors/{row}/
+// (the call's VendorsURL); loopback URLs and the generic provider stay as
+// they are, and without the setting every row reaches its real vendor.
 func TestDemoVendorsURL(t *testing.T) {
-	defer SetVendorsURL(SetVendorsURL("http://127.0.0.1:9090"))
+	env := provider.Env{URLs: map[string]string{VendorsURL.Name: "http://127.0.0.1:9090/"}}
 	hub, _ := PresetByID("oauth2-hubspot")
-	c := client{preset: hub}
+	c := client{preset: hub}.with(env)
 	if got := c.demo("https://api.hubapi.com/oauth/v1/token?x=1"); got != "http://127.0.0.1:9090/vendors/hubspot/oauth/v1/token?x=1" {
 		t.Fatal(got)
 	}
 	if got := c.demo("http://127.0.0.1:9090/vendors/salesforce/x"); got != "http://127.0.0.1:9090/vendors/salesforce/x" {
 		t.Fatal(got)
 	}
-	if got := (client{preset: Preset{ID: ID}}).demo("https://idp.example/token"); got != "https://idp.example/token" {
+	if got := (client{preset: Preset{ID: ID}}).with(env).demo("https://idp.example/token"); got != "https://idp.example/token" {
 		t.Fatal(got)
+	}
+	if got := (client{preset: hub}).with(provider.Env{}).demo("https://api.hubapi.com/oauth/v1/token"); got != "https://api.hubapi.com/oauth/v1/token" {
+		t.Fatal(got)
+	}
+	// Every catalogue row declares the setting; the generic form types its URLs.
+	for _, p := range Providers() {
+		if got := slices.Contains(p.BaseURLs, VendorsURL); got != (p.ID != ID) {
+			t.Errorf("%s declares %s: %v", p.ID, VendorsURL.EnvVar(), got)
+		}
 	}
 }

@@ -24,6 +24,9 @@ import (
 type client struct {
 	preset  Preset
 	service string // the service's name; "" for the generic provider
+	// vendors is the configured VendorsURL of the call ("": the real
+	// vendors); see with.
+	vendors string
 }
 
 // name is how messages name the service: the preset's name, or the token
@@ -197,7 +200,7 @@ func (c client) exchange(ctx context.Context, env provider.Env, values map[strin
 	if err := c.connected(ctx, env, values, &g); err != nil {
 		return provider.Grant{}, err
 	}
-	return c.timed(ctx, env, values, g), nil
+	return c.ends(values, c.timed(ctx, env, values, g)), nil
 }
 
 // clientCredentials asks for a token with the client's own credentials.
@@ -269,6 +272,9 @@ func (c client) renew(ctx context.Context, env provider.Env, values map[string]s
 	}
 	if values[KeyRefreshToken] == "" && c.preset.NoExpiry {
 		return c.stillWorks(ctx, env, values)
+	}
+	if end, ok := grantEnds(values); ok && values[KeyRefreshToken] == "" && now(env).Before(end) {
+		return c.keep(ctx, env, values, end)
 	}
 	if values[KeyRefreshToken] == "" {
 		return provider.Grant{}, &provider.ReconnectError{Message: c.name(values) + " gave no refresh token with this access token, so tokendesk cannot renew it: " +

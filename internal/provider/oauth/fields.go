@@ -7,6 +7,7 @@
 package oauth
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"slices"
@@ -124,7 +125,7 @@ func build(ps Preset) provider.Provider {
 		Name:     ps.Name,
 		Summary:  "Configure an access token to connect to " + name + " with OAuth 2.0.",
 		Detail:   ps.Detail,
-		BaseURLs: ps.BaseURLs,
+		BaseURLs: baseURLs(ps),
 		Fields: []provider.Field{
 			provider.NameField("Specifies the unique name for your connection to " + name + "."),
 			provider.DescriptionField(),
@@ -208,11 +209,20 @@ func build(ps Preset) provider.Provider {
 				Help: "Asks " + name + " whose account the access token reaches (Client Credentials: gets a token first). Nothing is saved.",
 			},
 		},
-		Actions: map[string]provider.Action{ActionGetToken: c.getToken, ActionTestConnection: c.testConnection},
+		Actions: map[string]provider.Action{
+			ActionGetToken: func(ctx context.Context, env provider.Env, values map[string]string) provider.Result {
+				return c.with(env).getToken(ctx, env, values)
+			},
+			ActionTestConnection: func(ctx context.Context, env provider.Env, values map[string]string) provider.Result {
+				return c.with(env).testConnection(ctx, env, values)
+			},
+		},
 		// Save tests what can be tested: the token's "who am I".
 		SaveTest: ActionTestConnection,
 		Tokens:   provider.TokenFields{Access: KeyAccessToken, Refresh: KeyRefreshToken, Answer: ps.answerKeys()},
-		Renew:    c.renew,
+		Renew: func(ctx context.Context, env provider.Env, values map[string]string) (provider.Grant, error) {
+			return c.with(env).renew(ctx, env, values)
+		},
 		Generate: generate,
 		// The key pair registered at the service travels with an export
 		// with secrets: an import signing with a new one could not sign in.
@@ -227,9 +237,13 @@ func build(ps Preset) provider.Provider {
 			Register: "In the app's settings at " + ps.Name + ", register the JWKS URL below (or the public key)",
 		},
 		Consent: &provider.Consent{
-			Needed:   func(values map[string]string) bool { return values[KeyGrantType] != GrantClientCredentials },
-			URL:      c.authURL,
-			Exchange: c.exchange,
+			Needed: func(values map[string]string) bool { return values[KeyGrantType] != GrantClientCredentials },
+			URL: func(env provider.Env, values map[string]string, redirectURI, state, verifier string) (string, error) {
+				return c.with(env).authURL(env, values, redirectURI, state, verifier)
+			},
+			Exchange: func(ctx context.Context, env provider.Env, values map[string]string, redirectURI, code, verifier string) (provider.Grant, error) {
+				return c.with(env).exchange(ctx, env, values, redirectURI, code, verifier)
+			},
 			Callback: ps.callbackParams(),
 		},
 	}
@@ -317,4 +331,13 @@ func checkParams(v string) string {
 		return err.Error()
 	}
 	return ""
+}
+
+// baseURLs are the addresses a preset's provider declares: its own (Zoom's)
+// and, for a catalogue row, VendorsURL.
+func baseURLs(ps Preset) []provider.BaseURL {
+	if ps.ID == ID {
+		return ps.BaseURLs
+	}
+	return append(slices.Clone(ps.BaseURLs), VendorsURL)
 }

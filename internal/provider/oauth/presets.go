@@ -104,7 +104,7 @@ const day = 24 * time.Hour
 
 // Presets are the services in the picker after the generic OAuth 2.0, in
 // the picker's order. The facts, with their sources, are in docs/oauth-services.md.
-var Presets = []Preset{
+var Presets = withCatalogue([]Preset{
 	{
 		ID: "oauth2-google-drive", Name: "Google Drive", Console: "the Google Cloud Console",
 		AuthURL:  "https://accounts.google.com/o/oauth2/v2/auth",
@@ -209,4 +209,4 @@ var Presets = []Preset{
 		Detail: "A Zoom user's account, through a user-managed OAuth app (authorization code), on Zoom or ZoomGov. Zoom's refresh tokens rotate: " +
 			"tokendesk keeps the newest one, and processes receive Zoom's api_url with the access token.",
 	},
-}
+})

@@ -259,6 +259,13 @@ func (s *Server) refreshGrant(c *Client, form url.Values) (map[string]any, *toke
 	if rotate {
 		rt.used = true
 	}
+	if v := s.opts.Vendor; v != nil && v.RefreshRevokesAccess {
+		for value, at := range s.access {
+			if at.grant == rt.grant {
+				delete(s.access, value)
+			}
+		}
+	}
 	s.refreshes++
 	return s.issue(rt.grant, scope, rotate, now), nil
 }

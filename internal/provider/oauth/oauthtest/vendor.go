@@ -61,6 +61,10 @@ type Vendor struct {
 	AccessTTL, RefreshTTL time.Duration
 	// ReuseRevokesGrant as in Options (Salesforce's rotation).
 	ReuseRevokesGrant bool
+	// RefreshRevokesAccess: a refresh invalidates the grant's earlier
+	// access tokens, as Airtable, Zendesk and GitLab document; an app still
+	// holding one gets 401 at once, not at its expiry.
+	RefreshRevokesAccess bool
 	// Answer are fields added to every token answer; a string "{base}"
 	// in them is the server's base URL (Salesforce's instance_url).
 	Answer map[string]any

@@ -92,14 +92,16 @@ var Vendors = map[string]*Vendor{
 	},
 	"oauth2-gitlab": {
 		Name: "GitLab", AuthorizePath: "/oauth/authorize", TokenPath: "/oauth/token", AuthMethod: ClientSecretPost,
-		AccessTTL: 2 * hour, Answer: map[string]any{"created_at": 1764000000},
+		// A refresh invalidates the old access and refresh tokens.
+		AccessTTL: 2 * hour, Answer: map[string]any{"created_at": 1764000000}, RefreshRevokesAccess: true,
 		Resources: map[string]string{"GET /api/v4/user": `{"id":1,"username":"demo.user","name":"{name}","email":"{email}"}`},
 		Fields:    map[string]string{"gitlab_host": "gitlab.example.com"},
 		AuthHost:  "gitlab.example.com", Account: "Demo User (demo.user)",
 	},
 	"oauth2-zendesk": {
+		// Each refresh deletes the previous access and refresh tokens.
 		Name: "Zendesk", AuthorizePath: "/oauth/authorizations/new", TokenPath: "/oauth/tokens", AuthMethod: ClientSecretPost,
-		AccessTTL: 30 * time.Minute,
+		AccessTTL: 30 * time.Minute, RefreshRevokesAccess: true,
 		Resources: map[string]string{"GET /api/v2/users/me.json": `{"user":{"id":1,"name":"{name}","email":"{email}","role":"admin"}}`},
 		Fields:    map[string]string{"subdomain": "acme"},
 		AuthHost:  "acme.zendesk.com", Account: "Demo User (demo.user@oauth.example)",
@@ -198,7 +200,8 @@ var Vendors = map[string]*Vendor{
 	},
 	"oauth2-airtable": {
 		Name: "Airtable", AuthorizePath: "/oauth2/v1/authorize", TokenPath: "/oauth2/v1/token", AuthMethod: ClientSecretBasic,
-		PKCERequired: true, Answer: map[string]any{"refresh_expires_in": 5184000}, RefreshEnds: 5184000 * time.Second,
+		// The previous access token is invalidated on refresh.
+		PKCERequired: true, Answer: map[string]any{"refresh_expires_in": 5184000}, RefreshEnds: 5184000 * time.Second, RefreshRevokesAccess: true,
 		Resources: map[string]string{"GET /v0/meta/whoami": `{"id":"usrL2PNC5o3H4lBEi","email":"{email}"}`},
 		AuthHost:  "airtable.com", Account: "demo.user@oauth.example",
 	},
@@ -220,7 +223,9 @@ var Vendors = map[string]*Vendor{
 	},
 	"oauth2-zoho": {
 		Name: "Zoho", AuthorizePath: "/oauth/v2/auth", TokenPath: "/oauth/v2/token", AuthMethod: ClientSecretPost,
-		OfflineParams: map[string]string{"access_type": "offline"}, Reusable: true,
+		// A refresh token only with access_type=offline and prompt=consent
+		// (without consent prompted, a second authorization gets none).
+		OfflineParams: map[string]string{"access_type": "offline", "prompt": "consent"}, Reusable: true,
 		Answer:    map[string]any{"api_domain": "https://www.zohoapis.eu"},
 		Resources: map[string]string{"GET /oauth/user/info": `{"First_Name":"Demo","Last_Name":"User","Display_Name":"{name}","Email":"{email}","ZUID":20012345}`},
 		Fields:    map[string]string{"zoho_dc": "eu"},
