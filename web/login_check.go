@@ -74,6 +74,16 @@ func (s *Server) checkLogin(c echo.Context) error {
 	if err := attempt.Succeeded(refundCtx); err != nil {
 		return err
 	}
+	// With a second factor the password only half signs in: the session
+	// has no privileges until the factor passes (login_factor_check.go).
+	if has, err := s.Store.HasSecondFactor(ctx, u.ID); err != nil {
+		return err
+	} else if has {
+		if err := s.startPending(c, u.ID, next); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, "/login/second-factor")
+	}
 	if err := s.startSession(c, u.ID); err != nil {
 		return err
 	}
