@@ -39,6 +39,8 @@ func (s *Server) routes() {
 	ui.POST("/login", s.checkLogin)
 	ui.GET("/login/second-factor", s.showSecondFactor) // half signed in: the password passed
 	ui.POST("/login/second-factor", s.checkSecondFactor)
+	ui.POST("/login/passkey/options", s.loginPasskeyOptions) // JSON, for the page's script
+	ui.POST("/login/passkey", s.checkLoginPasskey)
 	ui.GET("/invitation", s.showInvitation) // the invitation's secret is in the query, never logged
 	ui.POST("/invitation", s.acceptInvitation)
 	ui.GET("/account", s.showAccount, requireUser)
@@ -47,6 +49,8 @@ func (s *Server) routes() {
 	ui.POST("/account/totp/confirm", s.confirmTOTP, requireUser)
 	ui.POST("/account/recovery-codes", s.newRecoveryCodes, requireUser)
 	ui.POST("/account/factors/:id/remove", s.removeFactor, requireUser)
+	ui.POST("/account/passkeys/options", s.passkeyOptions, requireUser) // JSON, for the page's script
+	ui.POST("/account/passkeys", s.addPasskey, requireUser)
 	ui.POST("/logout", s.logout, requireUser)
 	ui.GET("/sessions", s.listSessions, requireUser)
 	ui.POST("/sessions/:session/end", s.endSession, requireUser)
@@ -148,7 +152,7 @@ const fetchRoute = "/api/v1/tokens/:name"
 var PublicRoutes = map[string]bool{
 	"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET " + static.Prefix + "*": true,
 	"GET /login": true, "POST /login": true, "GET /setup": true, "POST /setup": true,
-	"GET /login/second-factor": true, "POST /login/second-factor": true, "GET /invitation": true, "POST /invitation": true,
+	"GET /login/second-factor": true, "POST /login/second-factor": true, "POST /login/passkey/options": true, "POST /login/passkey": true, "GET /invitation": true, "POST /invitation": true,
 	"GET /api/v1/openapi.json": true, "GET " + fetchRoute: true, "POST " + refreshRoute: true,
 	"GET /jwks/:id": true,
 }
