@@ -119,7 +119,6 @@ func TestMustChangePasswordAtFirstSignIn(t *testing.T) {
 	wantRedirect(t, ts.get("/apps"), "/account")
 }
 
-
 // enrolTOTP adds an authenticator app for the signed-in person and
 // returns its raw secret and the recovery codes shown.
 func enrolTOTP(t *testing.T, ts *testServer) ([]byte, []string) {
