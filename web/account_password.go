@@ -1,7 +1,11 @@
 package web
 
 import (
+	"context"
+	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/auth"
@@ -15,18 +19,38 @@ func (s *Server) changeOwnPassword(c echo.Context) error {
 	u := currentUser(c)
 	current, next := c.FormValue("current-password"), c.FormValue("new-password")
 	errs := map[string]string{}
-	release, ok := s.signInSlot(c)
-	if !ok {
-		c.Response().Header().Set("Retry-After", "1")
-		return userError(http.StatusServiceUnavailable, "Many sign-ins are being checked right now. Try again in a moment.")
-	}
-	right := s.Hasher.Check(u.PasswordHash, current)
-	release()
-	switch {
-	case current == "":
+	ctx := c.Request().Context()
+	if current == "" {
 		errs["current"] = "Enter your current password."
-	case !right:
-		errs["current"] = "This is not your current password."
+	} else {
+		// Guessing the current password from an open browser is throttled
+		// like signing in: per account and per address.
+		wait, attempt, err := s.throttle.Reserve(ctx, auth.Key("account", u.Email), auth.Key("address", c.RealIP()))
+		if err != nil {
+			return err
+		}
+		if wait > 0 {
+			secs := int(math.Ceil(wait.Seconds()))
+			c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+			return userError(http.StatusTooManyRequests, fmt.Sprintf("Too many wrong passwords. Wait %d seconds, then try again.", secs))
+		}
+		release, ok := s.signInSlot(c)
+		if !ok {
+			if err := attempt.Cancel(context.WithoutCancel(ctx)); err != nil {
+				return err
+			}
+			c.Response().Header().Set("Retry-After", "1")
+			return userError(http.StatusServiceUnavailable, "Many sign-ins are being checked right now. Try again in a moment.")
+		}
+		right := s.Hasher.Check(u.PasswordHash, current)
+		release()
+		if right {
+			if err := attempt.Succeeded(context.WithoutCancel(ctx)); err != nil {
+				return err
+			}
+		} else {
+			errs["current"] = "This is not your current password."
+		}
 	}
 	if msg := auth.ValidatePassword(next); msg != "" {
 		errs["new"] = msg
@@ -49,7 +73,7 @@ func (s *Server) changeOwnPassword(c echo.Context) error {
 	if sess := currentSession(c); sess != nil && sess.ID != "" {
 		keep = auth.HashSessionID(sess.ID)
 	}
-	if err := s.Store.ChangeOwnPassword(c.Request().Context(), u.ID, hash, keep); err != nil {
+	if err := s.Store.ChangeOwnPassword(ctx, u.ID, hash, keep); err != nil {
 		return err
 	}
 	s.flash(c, "Password changed. Your other sessions have ended.")

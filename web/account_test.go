@@ -241,6 +241,24 @@ func TestSecondFactorStepIsThrottled(t *testing.T) {
 	}
 	ts.clock.Advance(2 * time.Second)
 	wantRedirect(t, ts.post("/login/second-factor", url.Values{"code": {good}}), "/")
+
+	// The right password does not wipe the code step's failures: else
+	// each one would buy five more guesses.
+	ts.client = ts.newClient()
+	ts.clock.Advance(time.Minute)
+	ts.get("/login")
+	ts.post("/login", url.Values{"email": {adminEmail}, "password": {adminPassword}})
+	ts.get("/login/second-factor")
+	for range 5 {
+		ts.post("/login/second-factor", url.Values{"code": {"999999"}})
+	}
+	ts.client = ts.newClient()
+	ts.get("/login")
+	wantRedirect(t, ts.post("/login", url.Values{"email": {adminEmail}, "password": {adminPassword}}), "/login/second-factor")
+	ts.get("/login/second-factor")
+	ts.post("/login/second-factor", url.Values{"code": {"999999"}})
+	p = ts.post("/login/second-factor", url.Values{"code": {auth.TOTPCode(raw, ts.clock.Now())}})
+	wantStatus(t, p, http.StatusTooManyRequests)
 }
 
 // With "Require a second factor for administrators" on, an administrator

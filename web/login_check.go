@@ -71,18 +71,24 @@ func (s *Server) checkLogin(c echo.Context) error {
 		s.Logger.Info("sign-in failed", "email", email, "ip", c.RealIP())
 		return fail(http.StatusUnprocessableEntity, "The email or password is not right.")
 	}
-	if err := attempt.Succeeded(refundCtx); err != nil {
-		return err
-	}
 	// With a second factor the password only half signs in: the session
 	// has no privileges until the factor passes (login_factor_check.go).
+	// The account's earlier failures stay counted (the attempt is only
+	// taken back): else each right password would buy five more guesses
+	// at the six-digit code.
 	if has, err := s.Store.HasSecondFactor(ctx, u.ID); err != nil {
-		return err
+		return errors.Join(err, attempt.Cancel(refundCtx))
 	} else if has {
+		if err := attempt.Cancel(refundCtx); err != nil {
+			return err
+		}
 		if err := s.startPending(c, u.ID, next); err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusSeeOther, "/login/second-factor")
+	}
+	if err := attempt.Succeeded(refundCtx); err != nil {
+		return err
 	}
 	if err := s.startSession(c, u.ID); err != nil {
 		return err

@@ -111,28 +111,18 @@ func TOTPCode(raw []byte, t time.Time) string {
 	return c
 }
 
-// recoveryAlphabet leaves out look-alikes (0/O, 1/I/L) for codes copied
-// from paper.
-const recoveryAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-
 // RecoveryCodeCount is how many recovery codes a person gets at a time.
 const RecoveryCodeCount = 10
 
-// NewRecoveryCodes makes n codes like "7KQ4M-XW2PD" (50 bits each) and
-// their hashes, which are all that is stored.
+// NewRecoveryCodes makes n codes like "7KQ4M-XW2PD" (50 bits each, in
+// base32, which has no 0, 1, 8 or 9 to mistake for letters) and their
+// hashes, which are all that is stored.
 func NewRecoveryCodes(n int) (codes []string, hashes [][]byte) {
 	for range n {
-		b := make([]byte, 10)
-		rand.Read(b)
-		var sb strings.Builder
-		for i, x := range b {
-			if i == 5 {
-				sb.WriteByte('-')
-			}
-			sb.WriteByte(recoveryAlphabet[int(x)%len(recoveryAlphabet)])
-		}
-		codes = append(codes, sb.String())
-		hashes = append(hashes, HashRecoveryCode(sb.String()))
+		t := rand.Text()
+		code := t[:5] + "-" + t[5:10]
+		codes = append(codes, code)
+		hashes = append(hashes, HashRecoveryCode(code))
 	}
 	return codes, hashes
 }
