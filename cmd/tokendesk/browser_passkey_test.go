@@ -18,7 +18,8 @@ import (
 )
 
 // Issue 23: a person adds a passkey on Your account and signs in with it
-// as the second step, in Chromium with a virtual authenticator (the
+// as the second step (then invites someone, who joins), in Chromium with
+// a virtual authenticator (the
 // DevTools WebAuthn domain) standing in for a security key. The console
 // is reached as http://localhost:PORT: WebAuthn refuses IP addresses as
 // relying parties, and localhost is a secure context over plain HTTP.
@@ -94,5 +95,23 @@ func TestInTheBrowserPasskeySignIn(t *testing.T) {
 	b.press("[data-testid=use-passkey]", "[data-testid=signed-in-as]")
 	if loc := b.location(); loc != "/tokens" {
 		t.Fatalf("after the passkey: %s", loc)
+	}
+
+	// Invite someone (no mail server: the link is shown once), who then
+	// chooses a password and is signed in.
+	b.visit("/users/invite")
+	b.fill(map[string]string{"invite-email": "cy@example.com"})
+	b.do(chromedp.Submit(chromedp.ID("invite-email")), chromedp.WaitVisible(chromedp.CSS("[data-testid=invitation-link]")))
+	b.checked()
+	link, err := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("[data-testid=invitation-link]")))
+	if err != nil || !strings.HasPrefix(link, base+"/invitation?token=") {
+		t.Fatalf("invitation link %q: %v", link, err)
+	}
+	b.do(chromedp.Click(chromedp.CSS(`form[action="/logout"] button`), chromedp.NodeVisible), chromedp.WaitVisible(chromedp.ID("email")))
+	b.visit(strings.TrimPrefix(link, base))
+	b.fill(map[string]string{"password": "cy's own long password"})
+	b.do(chromedp.Submit(chromedp.ID("password")), chromedp.WaitVisible(chromedp.CSS("[data-testid=signed-in-as]")))
+	if got := b.text("[data-testid=signed-in-as]"); got != "cy@example.com" {
+		t.Fatalf("signed in as %q", got)
 	}
 }
