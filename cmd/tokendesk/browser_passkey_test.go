@@ -18,11 +18,11 @@ import (
 )
 
 // Issue 23: a person adds a passkey on Your account and signs in with it
-// as the second step (then invites someone, who joins), in Chromium with
-// a virtual authenticator (the
-// DevTools WebAuthn domain) standing in for a security key. The console
-// is reached as http://localhost:PORT: WebAuthn refuses IP addresses as
-// relying parties, and localhost is a secure context over plain HTTP.
+// as the second step (then invites someone, who joins), in Chromium with a
+// virtual authenticator (the DevTools WebAuthn domain) standing in for a
+// security key. The console is reached as http://localhost:PORT: WebAuthn
+// refuses IP addresses as relying parties, and localhost is a secure
+// context over plain HTTP.
 func TestInTheBrowserPasskeySignIn(t *testing.T) {
 	chromium := chromiumPath()
 	if chromium == "" {
