@@ -84,4 +84,6 @@ type UserEditPage struct {
 	SignOutURL  string
 	Sessions    int
 	SessionsURL string // their sessions, one by one
+	// FactorsResetURL resets their second factors (after a confirmation).
+	FactorsResetURL string
 }

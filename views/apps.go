@@ -159,6 +159,8 @@ type SettingsPage struct {
 	// (the setting); PrivateByConfig: TOKENDESK_ALLOW_PRIVATE_TARGETS
 	// allows them whatever the setting says.
 	PrivateTargets, PrivateByConfig bool
+	// RequireAdminFactor: administrators must have a second factor.
+	RequireAdminFactor bool
 }
 
 // RevokeClientPage confirms revoking an API client's key.

@@ -84,6 +84,22 @@ func (s *Server) checkLogin(c echo.Context) error {
 		}
 		return fail(http.StatusForbidden, "Password sign-in is turned off: use the single sign-on button above. Only the break-glass administrators named in Settings may still use a password.")
 	}
+	// With a second factor the password only half signs in: the session
+	// has no privileges until the factor passes (login_factor_check.go).
+	// The account's earlier failures stay counted (the attempt is only
+	// taken back): else each right password would buy five more guesses
+	// at the six-digit code.
+	if has, err := s.Store.HasSecondFactor(ctx, u.ID); err != nil {
+		return errors.Join(err, attempt.Cancel(refundCtx))
+	} else if has {
+		if err := attempt.Cancel(refundCtx); err != nil {
+			return err
+		}
+		if err := s.startPending(c, u.ID, next); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, "/login/second-factor")
+	}
 	if err := attempt.Succeeded(refundCtx); err != nil {
 		return err
 	}

@@ -217,7 +217,10 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		c.Set(ctxSession, sess)
-		if id, ok := sess.Values[auth.UserIDKey].(int64); ok && id != 0 {
+		if id, ok := sess.Values[auth.UserIDKey].(int64); ok && id != 0 && isPending(sess.Values) {
+			// Half signed in: the second step is due; no user yet.
+			c.Set(ctxPendingID, id)
+		} else if ok && id != 0 {
 			u, err := s.Store.UserByID(c.Request().Context(), id)
 			switch {
 			case errors.Is(err, store.ErrNotFound):

@@ -33,12 +33,26 @@ func (s *Server) routes() {
 	e.RouteNotFound("/api/*", s.apiNoRoute)
 
 	// The console: sessions, CSRF on every unsafe request, never cached.
-	ui := e.Group("", noStore, s.loadSession, s.csrf)
+	ui := e.Group("", noStore, s.loadSession, s.csrf, s.accountGate)
 	ui.GET("/", s.home)
 	ui.GET("/login", s.showLogin)
 	ui.POST("/login", s.checkLogin)
 	ui.GET("/login/sso", s.startSSO)
-	ui.GET(ssoCallbackPath, s.ssoCallback) // the Redirect URI registered with the identity provider
+	ui.GET(ssoCallbackPath, s.ssoCallback)             // the Redirect URI registered with the identity provider
+	ui.GET("/login/second-factor", s.showSecondFactor) // half signed in: the password passed
+	ui.POST("/login/second-factor", s.checkSecondFactor)
+	ui.POST("/login/passkey/options", s.loginPasskeyOptions) // JSON, for the page's script
+	ui.POST("/login/passkey", s.checkLoginPasskey)
+	ui.GET("/invitation", s.showInvitation) // the invitation's secret is in the query, never logged
+	ui.POST("/invitation", s.acceptInvitation)
+	ui.GET("/account", s.showAccount, requireUser)
+	ui.POST("/account/password", s.changeOwnPassword, requireUser)
+	ui.POST("/account/totp", s.newTOTP, requireUser)
+	ui.POST("/account/totp/confirm", s.confirmTOTP, requireUser)
+	ui.POST("/account/recovery-codes", s.newRecoveryCodes, requireUser)
+	ui.POST("/account/factors/:id/remove", s.removeFactor, requireUser)
+	ui.POST("/account/passkeys/options", s.passkeyOptions, requireUser) // JSON, for the page's script
+	ui.POST("/account/passkeys", s.addPasskey, requireUser)
 	ui.POST("/logout", s.logout, requireUser)
 	ui.GET("/sessions", s.listSessions, requireUser)
 	ui.POST("/sessions/:session/end", s.endSession, requireUser)
@@ -105,9 +119,13 @@ func (s *Server) routes() {
 	admin.POST("/users/:id", s.updateUser)
 	admin.POST("/users/:id/password", s.resetPassword)
 	admin.POST("/users/:id/sign-out", s.signOutUser)
+	admin.POST("/users/:id/factors/reset", s.resetFactors)
+	admin.GET("/users/invite", s.showInvite)
+	admin.POST("/users/invite", s.createInvitation)
 	admin.GET("/settings", s.showSettings)
 	admin.POST("/settings", s.saveSettings)
 	admin.POST("/settings/providers/private", s.saveProvidersPrivate)
+	admin.POST("/settings/second-factor", s.saveRequireFactor)
 	admin.GET("/settings/key/rotate", s.confirmRotateKey)
 	admin.POST("/settings/key/rotate", s.rotateKey)
 	admin.GET("/settings/sso", s.showSSOSettings)
@@ -139,6 +157,7 @@ const fetchRoute = "/api/v1/tokens/:name"
 var PublicRoutes = map[string]bool{
 	"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET " + static.Prefix + "*": true,
 	"GET /login": true, "POST /login": true, "GET /setup": true, "POST /setup": true,
+	"GET /login/second-factor": true, "POST /login/second-factor": true, "POST /login/passkey/options": true, "POST /login/passkey": true, "GET /invitation": true, "POST /invitation": true,
 	"GET /api/v1/openapi.json": true, "GET " + fetchRoute: true, "POST " + refreshRoute: true,
 	"GET /jwks/:id": true, "GET /login/sso": true, "GET " + ssoCallbackPath: true,
 }

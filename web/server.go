@@ -55,6 +55,14 @@ type Deps struct {
 	Renewer Renewer
 	// Notifier delivers webhooks (Send test event); nil only queues them.
 	Notifier Notifier
+	// Mailer sends invitations (TOKENDESK_SMTP_URL); nil shows the
+	// administrator the link to pass on instead.
+	Mailer Mailer
+}
+
+// Mailer sends one e-mail; notify.SMTPMailer implements it.
+type Mailer interface {
+	Send(ctx context.Context, to []string, subject, body string) error
 }
 
 // Renewer renews tokens on request; *renewal.Worker implements it.

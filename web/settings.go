@@ -22,8 +22,13 @@ func (s *Server) showSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	requireFactor, err := s.Store.GetSetting(c.Request().Context(), settingRequireFactor)
+	if err != nil {
+		return err
+	}
 	return render(c, http.StatusOK, views.Settings(views.SettingsPage{Page: s.page(c, "Settings", views.NavSettings), AllowDelete: allowed,
-		Keyring: keys, RetentionDays: strconv.Itoa(days),
+		RequireAdminFactor: requireFactor == "true",
+		Keyring:            keys, RetentionDays: strconv.Itoa(days),
 		PrivateTargets: s.Store.ProvidersAllowPrivate(c.Request().Context()), PrivateByConfig: s.Config.AllowPrivateTargets}))
 }
 

@@ -31,7 +31,9 @@ func (s *Server) createUser(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		u, err := s.Store.CreateUser(c.Request().Context(), email, hash, role)
+		// The administrator typed the password: the person chooses their
+		// own at first sign-in (issue 23).
+		u, err := s.Store.CreateUserMustChange(c.Request().Context(), email, hash, role)
 		switch {
 		case errors.Is(err, store.ErrDuplicateUser):
 			errs["email"] = "A user with this email already exists."

@@ -35,7 +35,8 @@ func (s *Server) renderUser(c echo.Context, status int, u store.UserListing, err
 		Page: s.page(c, u.Email, views.NavUsers, views.Crumb{Label: "Users", URL: "/users"}, views.Crumb{Label: u.Email}),
 		ID:   u.ID, Email: u.Email, Roles: roleOptions(u.Role), Active: u.Active, Errors: errs, Sessions: u.Sessions,
 		PostURL: base, PasswordURL: base + "/password", SignOutURL: base + "/sign-out",
-		SessionsURL: "/sessions?user=" + strconv.FormatInt(u.ID, 10),
+		SessionsURL:     "/sessions?user=" + strconv.FormatInt(u.ID, 10),
+		FactorsResetURL: base + "/factors/reset",
 	}
 	return render(c, status, views.UserEdit(m))
 }

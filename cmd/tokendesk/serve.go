@@ -76,7 +76,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 	}
 
 	srv := web.New(web.Deps{Config: cfg, Store: st, Box: box, Logger: logger, Setup: setup,
-		HTTPClient: httpClient, Registry: reg, Renewer: worker, Notifier: notifier})
+		HTTPClient: httpClient, Registry: reg, Renewer: worker, Notifier: notifier, Mailer: notifier.Mailer})
 
 	// The worker stops claiming at shutdown; renewals under way get the
 	// same grace as requests, then are abandoned cleanly.

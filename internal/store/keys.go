@@ -550,6 +550,11 @@ func (s *Store) resealUnderMaster(ctx context.Context, tx *sql.Tx, next *secret.
 			return fmt.Errorf("store: changing master key: %w", err)
 		}
 	}
+	// Second factors' secrets go along too (issue 23): without them
+	// nobody with a factor could sign in after the change.
+	if err := s.resealFactors(ctx, tx, next); err != nil {
+		return err
+	}
 	for _, table := range []string{"oauth_states", "import_drafts"} {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
 			return fmt.Errorf("store: changing master key: %w", err)

@@ -23,17 +23,20 @@ type User struct {
 	Role         string
 	Active       bool
 	CreatedAt    time.Time
+	// MustChangePassword: an administrator typed this person's password,
+	// so they choose their own before anything else (migration 00030).
+	MustChangePassword bool
 }
 
 // IsAdmin reports whether the user holds the global rights.
 func (u User) IsAdmin() bool { return u.Role == RoleAdmin }
 
-const userCols = "id, email, password_hash, role, active, created_at"
+const userCols = "id, email, password_hash, role, active, created_at, must_change_password"
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var created int64
-	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &u.Role, &u.Active, &created); err != nil {
+	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &u.Role, &u.Active, &created, &u.MustChangePassword); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return User{}, ErrNotFound
 		}
@@ -175,7 +178,9 @@ func (s *Store) SetPassword(ctx context.Context, id int64, hash, actor string) e
 		} else if err != nil {
 			return fmt.Errorf("store: setting password: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", hash, ms(s.Now()), id); err != nil {
+		// An administrator typed it: the person chooses their own at the
+		// next sign-in (issue 23).
+		if _, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = ?, must_change_password = 1, updated_at = ? WHERE id = ?", hash, ms(s.Now()), id); err != nil {
 			return fmt.Errorf("store: setting password: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ?", id); err != nil {
