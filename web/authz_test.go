@@ -50,6 +50,13 @@ func expectedAccess(method, path string) [4]access {
 		// No session has that reference; ending real ones, one's own and
 		// others', is tested in session_test.go.
 		return [4]access{anon, notFound, notFound, notFound}
+	case path == "/account/totp/confirm" || path == "/account/factors/:id/remove":
+		// Nothing is waiting to be confirmed and no factor has that id:
+		// one's own factors are tested in account_test.go.
+		return [4]access{anon, notFound, notFound, notFound}
+	case strings.HasPrefix(path, "/account"):
+		// Your account: each signed-in person's own password and factors.
+		return [4]access{anon, allowed, allowed, allowed}
 	case path == "/apps/new",
 		path == "/apps/:app" && method == http.MethodPost,
 		strings.HasPrefix(path, "/apps/:app/delete"):
