@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -138,4 +139,54 @@ func TestStatusTurnsQueryUsesIndexes(t *testing.T) {
 	if scansTable(strings.ReplaceAll(p, "SCAN CONSTANT ROW", "")) || strings.Contains(p, "TEMP B-TREE") {
 		t.Errorf("plan: %s", p)
 	}
+}
+
+// A Status filter's list sizes its range (chooseNarrowing) once per count
+// window: the next view at a later now reads the page without counting
+// again, and shows the same tokens; a write or a token expiring by the
+// clock makes it count again.
+func TestListSizingOfAStatusIsKeptWithinTheWindow(t *testing.T) {
+	onBoth(t, func(t *testing.T) {
+		ctx := context.Background()
+		s := openTest(t)
+		now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+		for i := range 30 {
+			tok, err := s.CreateToken(ctx, token.Change{Provider: "redox", Name: fmt.Sprintf("Token %02d", i), Rate: "1h"}, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Ten expired an hour ago, the others expire in 1 to 20 hours.
+			exp := now.Add(time.Duration(i-9) * time.Hour)
+			if _, err := s.write.ExecContext(ctx, "UPDATE tokens SET expires_at = ? WHERE id = ?", ms(exp), tok.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		list := func(when time.Time, recount bool) []string {
+			t.Helper()
+			before := s.statusCounts.recounts
+			toks, _, err := s.ListTokens(ctx, TokenFilter{Status: token.StatusExpired, Now: when, Limit: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if counted := s.statusCounts.recounts > before; counted != recount {
+				t.Errorf("at %v: sized again %v, want %v", when.Sub(now), counted, recount)
+			}
+			var names []string
+			for _, tk := range toks {
+				names = append(names, tk.Name)
+			}
+			return names
+		}
+		first := list(now, true)
+		if got := list(now.Add(30*time.Minute), false); !slices.Equal(got, first) || len(first) != 5 {
+			t.Errorf("kept sizing lists %v, counted %v", got, first)
+		}
+		list(now.Add(time.Hour), true) // Token 10 expires
+		if _, err := s.write.ExecContext(ctx, "UPDATE tokens SET failures = 1 WHERE name = 'Token 00'"); err != nil {
+			t.Fatal(err)
+		}
+		if got := list(now.Add(time.Hour), true); slices.Contains(got, "Token 00") {
+			t.Errorf("a failing token listed as Expired: %v", got)
+		}
+	})
 }
