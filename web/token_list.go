@@ -132,11 +132,11 @@ func (s *Server) listTokens(c echo.Context) error {
 	ctx := c.Request().Context()
 	// Each alert counts what its link lists. (Counted first: sorted by
 	// Status, the list skips the statuses they find empty.)
-	counts := map[string]int{}
-	for _, st := range append([]string{token.StatusFailing, token.StatusAttention, token.StatusReconnectSoon}, token.UnusableStatuses()...) {
-		if counts[st], err = s.Store.CountStatus(ctx, sc.AppID, st, now, retiredProviders()...); err != nil {
-			return err
-		}
+	// Kept between views while nothing changes (store.StatusCounts).
+	counts, err := s.Store.StatusCounts(ctx, sc.AppID,
+		append([]string{token.StatusFailing, token.StatusAttention, token.StatusReconnectSoon}, token.UnusableStatuses()...), now, retiredProviders()...)
+	if err != nil {
+		return err
 	}
 	var toks []token.Token
 	var pg store.TokenPage

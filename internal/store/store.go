@@ -60,6 +60,8 @@ type Store struct {
 	searches searchSizes
 	// lists keeps the token list's statements prepared (list_stmts.go).
 	lists listStmts
+	// statusCounts keeps the list's banner counts (status_counts.go).
+	statusCounts statusCounts
 	// writes counts committed write transactions (see Writes).
 	writes atomic.Uint64
 	// committed are told of every commit's changes (commits.go).

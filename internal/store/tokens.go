@@ -833,12 +833,8 @@ func (s *Store) chooseNarrowing(ctx context.Context, f TokenFilter) (narrowing, 
 				return narrowing{}, err
 			}
 			nw.args = []any{match}
-		} else {
-			err = s.listRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM tokens INDEXED BY "+nw.index+
-				" WHERE ifnull(app_id, 0) = ? AND "+nw.cond+" LIMIT ?) AS narrowing", append(append([]any{f.AppID}, nw.args...), fewest)...).Scan(&n)
-			if err != nil {
-				return narrowing{}, fmt.Errorf("store: sizing a token list: %w", err)
-			}
+		} else if n, err = s.narrowingSize(ctx, f, nw, fewest); err != nil {
+			return narrowing{}, err
 		}
 		if n < fewest {
 			best, fewest = nw, n
