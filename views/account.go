@@ -101,4 +101,9 @@ type InvitationPage struct {
 	Errors map[string]string
 	// Refusal replaces the form for a used, expired or unknown link.
 	Refusal string
+	// SSOName names the organisation's identity provider when single
+	// sign-on is on: the invited person may sign in with it instead;
+	// PasswordOff leaves that the only way.
+	SSOName     string
+	PasswordOff bool
 }

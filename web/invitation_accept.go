@@ -21,6 +21,13 @@ func (s *Server) acceptInvitation(c echo.Context) error {
 	if m.Refusal != "" {
 		return render(c, status, views.Invitation(m))
 	}
+	if m.PasswordOff {
+		// A break-glass administrator is named in Settings, never made
+		// by an invitation: with password sign-in off, the identity
+		// provider is the way in.
+		m.Errors["form"] = "Password sign-in is turned off: sign in with " + m.SSOName + " instead."
+		return render(c, http.StatusForbidden, views.Invitation(m))
+	}
 	password := c.FormValue("password")
 	if msg := auth.ValidatePassword(password); msg != "" {
 		m.Errors["password"] = msg

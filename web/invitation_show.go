@@ -39,5 +39,12 @@ func (s *Server) invitationPage(c echo.Context, token string) (views.InvitationP
 		return m, http.StatusGone, nil
 	}
 	m.Email = inv.Email
+	set, err := s.Store.SSOSettingsNow(c.Request().Context())
+	if err != nil {
+		return m, 0, err
+	}
+	if set.Enabled {
+		m.SSOName, m.PasswordOff = set.Name, set.PasswordOff
+	}
 	return m, http.StatusOK, nil
 }
