@@ -30,7 +30,7 @@ const (
 	ssoCallbackPath = "/login/sso/callback"
 	ssoBrowser      = "tokendesk_sso"
 	ssoTTL          = 10 * time.Minute
-	ssoSecretAAD    = "tokendesk/sso/client-secret"
+	ssoSecretAAD    = store.SSOSecretAAD
 	// An address may start this many trips in the window: plenty for
 	// people behind one NAT signing in, few enough that a flood of
 	// anonymous starts neither fills the table nor hammers the provider.

@@ -504,8 +504,9 @@ func (s *Store) KeyringStatus(ctx context.Context) (KeyringStatus, error) {
 }
 
 // resealUnderMaster moves what is sealed straight under the master key,
-// outside token values, to next: webhook signing secrets are re-sealed;
-// OAuth 2.0 consent trips and import previews under way are dropped (they
+// outside token values, to next: webhook signing secrets, second factors
+// and single sign-on's client secret are re-sealed; OAuth 2.0 consent and
+// sign-in trips and import previews under way are dropped (they
 // last minutes, and the servers are stopped: the person starts again).
 func (s *Store) resealUnderMaster(ctx context.Context, tx *sql.Tx, next *secret.Box) error {
 	type hook struct {
@@ -555,7 +556,25 @@ func (s *Store) resealUnderMaster(ctx context.Context, tx *sql.Tx, next *secret.
 	if err := s.resealFactors(ctx, tx, next); err != nil {
 		return err
 	}
-	for _, table := range []string{"oauth_states", "import_drafts"} {
+	// So does single sign-on's client secret: without it nobody could
+	// sign in through the identity provider after the change.
+	var sso []byte
+	switch err := tx.QueryRowContext(ctx, "SELECT client_secret FROM sso_settings WHERE id = 1").Scan(&sso); {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return fmt.Errorf("store: changing master key: %w", err)
+	case len(sso) > 0:
+		plain, err := s.box.Open(sso, SSOSecretAAD)
+		if err != nil {
+			return fmt.Errorf("store: changing master key: single sign-on's client secret: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE sso_settings SET client_secret = ? WHERE id = 1", next.Seal(plain, SSOSecretAAD)); err != nil {
+			return fmt.Errorf("store: changing master key: %w", err)
+		}
+	}
+	// Sign-in trips under way are dropped like consent trips: their PKCE
+	// verifiers are sealed under the old key.
+	for _, table := range []string{"oauth_states", "import_drafts", "sso_states"} {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
 			return fmt.Errorf("store: changing master key: %w", err)
 		}

@@ -80,6 +80,10 @@ func (s *Store) SSOSettingsNow(ctx context.Context) (SSOSettings, error) {
 	return set, nil
 }
 
+// SSOSecretAAD binds the sealed client secret to its place, so that a
+// master key change can re-seal it (resealUnderMaster).
+const SSOSecretAAD = "tokendesk/sso/client-secret"
+
 // SSOClientSecret reads the sealed client secret (nil when none).
 func (s *Store) SSOClientSecret(ctx context.Context) ([]byte, error) {
 	var sealed []byte

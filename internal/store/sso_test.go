@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"github.com/tokendesk/tokendesk/internal/secret"
 	"testing"
 	"time"
 )
@@ -113,6 +114,33 @@ func TestSyncSSOUser(t *testing.T) {
 		}
 		if _, _, err := s.SyncSSOUser(ctx, SSOUser{Email: "bob@example.com", Role: RoleAdmin}); !errors.Is(err, ErrInactive) {
 			t.Fatalf("deactivated: %v", err)
+		}
+	})
+}
+
+// A new master key takes single sign-on's client secret along: otherwise
+// nobody could sign in through the identity provider after the change.
+func TestMasterKeyChangeKeepsTheSSOClientSecret(t *testing.T) {
+	onBoth(t, func(t *testing.T) {
+		ctx := context.Background()
+		s := openTest(t)
+		set := SSOSettings{Name: "Contoso", Issuer: "https://idp.example", ClientID: "c1", Claim: "groups"}
+		if err := s.SaveSSOSettings(ctx, SSOSave{Settings: set, Secret: s.box.Seal([]byte("idp secret"), SSOSecretAAD), Actor: "ada@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+		next, err := secret.NewBox(secret.GenerateKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.ChangeMasterKey(ctx, next, "ada@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		sealed, err := s.SSOClientSecret(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plain, err := next.Open(sealed, SSOSecretAAD); err != nil || string(plain) != "idp secret" {
+			t.Fatalf("after a master key change: %q, %v", plain, err)
 		}
 	})
 }
