@@ -204,7 +204,10 @@ func newRequestIDs() func() []string {
 }
 
 func bodyLimit() echo.MiddlewareFunc {
-	small := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxBody, Skipper: isImportUpload})
+	small := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxBody, Skipper: func(c echo.Context) bool {
+		// A proxied call's body streams to the service (200 MB uploads).
+		return isImportUpload(c) || strings.HasPrefix(c.Path(), proxyPrefix)
+	}})
 	large := importBodyLimit()
 	return func(next echo.HandlerFunc) echo.HandlerFunc { return small(large(next)) }
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"runtime"
 	"strings"
 	"sync"
@@ -73,6 +74,8 @@ type Server struct {
 	metrics  *metrics
 	// engine is the runtime API; index is its memory.
 	engine *engine.Engine
+	// proxy forwards apps' calls with a token (api_proxy.go).
+	proxy *httputil.ReverseProxy
 	index  *index.Index
 	// signIns holds a slot per password comparison running (signInSlot).
 	signIns    chan struct{}
@@ -130,6 +133,7 @@ func New(d Deps) *Server {
 			return s.Renewer
 		}})
 	s.index = s.engine.Index
+	s.proxy = s.newProxy()
 	d.Hasher.Prepare()
 	// The User-Agent parser takes ~100 ms to build (once per process): built
 	// now, in the background, so that the first /sessions view does not wait.

@@ -286,6 +286,11 @@ func AnswerFields(providerID string) []string {
 		return nil
 	}
 	fields := append([]string{p.Tokens.Access}, p.Tokens.Answer...)
+	if p.API != nil {
+		// What the proxy needs to know where to send a token's calls
+		// (never part of an answer: Answer alone makes one).
+		fields = append(fields, p.API.Fields...)
+	}
 	if p.PublicKeys != nil {
 		// Not part of an answer: a key nobody registered yet means the
 		// token is not connected, and the service is not asked.

@@ -249,8 +249,9 @@ func build(ps Preset) provider.Provider {
 			"and upload it to the app registration (Certificates & secrets).")
 	}
 	if ps.ID == ID {
-		p.Fields = insertAfter(p.Fields, KeyAccessToken, lifetimeField(), testURLField())
+		p.Fields = insertAfter(p.Fields, KeyAccessToken, lifetimeField(), testURLField(), apiBaseField())
 	}
+	p.API = c.api()
 	return p
 }
 
