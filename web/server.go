@@ -76,7 +76,7 @@ type Server struct {
 	engine *engine.Engine
 	// proxy forwards apps' calls with a token (api_proxy.go).
 	proxy *httputil.ReverseProxy
-	index  *index.Index
+	index *index.Index
 	// signIns holds a slot per password comparison running (signInSlot).
 	signIns    chan struct{}
 	signInWait time.Duration
