@@ -74,9 +74,7 @@ type Server struct {
 	metrics  *metrics
 	// engine is the runtime API; index is its memory.
 	engine *engine.Engine
-	// proxy forwards apps' calls with a token (api_proxy.go).
-	proxy *httputil.ReverseProxy
-	index *index.Index
+	index  *index.Index
 	// signIns holds a slot per password comparison running (signInSlot).
 	signIns    chan struct{}
 	signInWait time.Duration
@@ -85,6 +83,8 @@ type Server struct {
 	transfer  transferState
 	// newRequestID numbers requests (requestIDs).
 	newRequestID func() []string
+	// proxy forwards apps' calls with a token (api_proxy.go).
+	proxy *httputil.ReverseProxy
 }
 
 // New builds the server and its routes.
