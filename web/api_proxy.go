@@ -327,3 +327,15 @@ func (t *proxyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return t.send(again)
 }
+
+// proxyOutcome says a proxied call's read audit outcome (after
+// engine.ProxyPrefix) for people: "Proxied GET: 2xx", or why not.
+func proxyOutcome(rest string) string {
+	if method, class, ok := strings.Cut(rest, "_"); ok && len(class) == 3 && strings.HasSuffix(class, "xx") && strings.ToUpper(method) == method {
+		return "Proxied " + method + ": " + class
+	}
+	if rest == engine.ReadRefreshed {
+		return "Proxied call: token renewed after the service refused it"
+	}
+	return "Proxied call " + strings.ToLower(readOutcome(rest)[:1]) + readOutcome(rest)[1:]
+}

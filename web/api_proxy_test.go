@@ -355,3 +355,53 @@ func TestAPIProxyCancelsWhenTheAppGoesAway(t *testing.T) {
 	}
 	<-done
 }
+
+// "Only through the proxy": the credential never leaves tokendesk. A
+// fetch (on the fast path and through Echo alike) and a report of a
+// refused token answer 403 proxy_only; the proxy works.
+func TestAPIProxyOnlyTokenIsNeverHandedOut(t *testing.T) {
+	ts := newTestServer(t)
+	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretBasic)
+	up := startUpstream(t)
+	ts.signInAdmin()
+	if p := ts.get("/tokens/new/oauth2"); !strings.Contains(p.Body, "Only through the proxy") || !strings.Contains(p.Body, "API Base URL") {
+		t.Fatal("the generic form has no API Base URL or Only through the proxy")
+	}
+	ts.get("/tokens/new/oauth2")
+	f := oauthForm("Vault", emu, "authorization_code", oauthtest.ClientSecretBasic)
+	f.Set("api_base_url", up.URL+"/v1")
+	f.Set("proxy_only", "on")
+	_, _, pg := consent(t, ts, "/tokens/new/oauth2", f)
+	pend, _ := pg.Doc.Find("input[name=pending]").Attr("value")
+	f.Set("client_secret", "")
+	f.Set("pending", pend)
+	wantRedirect(t, ts.post("/tokens/new/oauth2", f), "/tokens")
+	id := tokenIDByName(t, ts, "Vault")
+	key := createClient(t, ts, "/clients", "Job")
+	ctx := context.Background()
+	ts.store.SetSetting(ctx, store.SettingProvidersAllowPrivate, "true", adminEmail)
+	vals, _ := ts.store.TokenValues(ctx, id)
+
+	fast := apiGet(t, ts, key, "Vault")
+	if fast.Status != http.StatusForbidden || fast.Error.Code != "proxy_only" || !strings.Contains(fast.Error.Message, "/api/v1/proxy/Vault/") {
+		t.Fatalf("a fetch: %d %+v", fast.Status, fast.Error)
+	}
+	// A GET with a body takes the Echo route: the same refusal.
+	req, _ := http.NewRequest("GET", ts.http.URL+"/api/v1/tokens/Vault", strings.NewReader("x"))
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(raw), `"proxy_only"`) || strings.Contains(string(raw), vals["access_token"]) {
+		t.Fatalf("a fetch through Echo: %d %s", resp.StatusCode, raw)
+	}
+	if a := apiRefresh(t, ts, key, "Vault", rejected(vals["access_token"])); a.Status != http.StatusForbidden || a.Error.Code != "proxy_only" {
+		t.Fatalf("a report: %d %+v", a.Status, a.Error)
+	}
+	if p := proxyDo(t, ts, key, "GET", "Vault/me", nil); p.Status != http.StatusOK || up.seen()[0].Header.Get("Authorization") != "Bearer "+vals["access_token"] {
+		t.Fatalf("through the proxy: %d %s", p.Status, p.Body)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/tokendesk/tokendesk/internal/index"
+	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/token"
@@ -160,6 +161,9 @@ func (e *Engine) Fetch(ctx context.Context, r Request) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t.Values[provider.KeyProxyOnly] != "" {
+		return nil, e.refuseToken(r, cl, t.ID, "", proxyOnly(t.Name), now)
+	}
 	body, err := e.answer(ctx, cl, t, now)
 	if err != nil {
 		return nil, e.refuseToken(r, cl, t.ID, "", err, now)
@@ -290,6 +294,7 @@ func AnswerFields(providerID string) []string {
 		// What the proxy needs to know where to send a token's calls
 		// (never part of an answer: Answer alone makes one).
 		fields = append(fields, p.API.Fields...)
+		fields = append(fields, provider.KeyProxyOnly)
 	}
 	if p.PublicKeys != nil {
 		// Not part of an answer: a key nobody registered yet means the

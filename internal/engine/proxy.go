@@ -152,3 +152,11 @@ func (c *ProxyCall) from(body []byte) error {
 	c.Base, c.Header, c.Access = base, c.p.API.Header, access
 	return nil
 }
+
+// proxyOnly is the refusal of a fetch of a token set "Only through the
+// proxy": its credential never leaves tokendesk.
+func proxyOnly(name string) error {
+	return &Refusal{Status: http.StatusForbidden, Code: "proxy_only", Message: fmt.Sprintf(
+		"“%s” is used only through the proxy: call the service at /api/v1/proxy/%s/{path} with this key; tokendesk adds the access token.",
+		TruncateRunes(name, 100), url.PathEscape(TruncateRunes(name, 100)))}
+}

@@ -252,6 +252,9 @@ func build(ps Preset) provider.Provider {
 		p.Fields = insertAfter(p.Fields, KeyAccessToken, lifetimeField(), testURLField(), apiBaseField())
 	}
 	p.API = c.api()
+	if p.API != nil {
+		p.Fields = insertAfter(p.Fields, provider.KeyRenewalRate, provider.ProxyOnlyField())
+	}
 	return p
 }
 
