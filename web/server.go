@@ -126,7 +126,7 @@ func New(d Deps) *Server {
 		transfer:     newTransferState(),
 	}
 	s.engine = engine.New(engine.Config{Store: d.Store, Logger: d.Logger, Now: d.Now, RateLimit: d.Config.APIRateLimit,
-		ReplicaID: s.replicaID, RenewTimeout: actionTimeout, Renewer: func() engine.Renewer {
+		ReplicaID: s.replicaID, RenewTimeout: actionTimeout, ProviderURLs: d.Config.ProviderURLs, Renewer: func() engine.Renewer {
 			if s.Renewer == nil {
 				return nil
 			}

@@ -45,6 +45,9 @@ type Config struct {
 	RateLimit float64
 	// ReplicaID names this process among those sharing the database.
 	ReplicaID string
+	// ProviderURLs are the services' configured base URLs (for the
+	// proxy's API base of a provider that has one).
+	ProviderURLs map[string]string
 	// RenewTimeout bounds a renewal a consumer caused (it outlives the
 	// consumer's request).
 	RenewTimeout time.Duration

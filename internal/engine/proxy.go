@@ -43,6 +43,7 @@ type ProxyCall struct {
 	client store.Client
 	token  *index.Token
 	p      provider.Provider
+	urls   map[string]string
 }
 
 // Proxy authenticates a call through the proxy exactly as a fetch of the
@@ -71,7 +72,7 @@ func (e *Engine) Proxy(ctx context.Context, r Request) (*ProxyCall, error) {
 	if err != nil {
 		return nil, e.refuseToken(r, cl, t.ID, ProxyPrefix, err, now)
 	}
-	call := &ProxyCall{Name: t.Name, req: r, client: cl, token: t, p: p}
+	call := &ProxyCall{Name: t.Name, req: r, client: cl, token: t, p: p, urls: e.ProviderURLs}
 	if err := call.from(body); err != nil {
 		return nil, e.refuseToken(r, cl, t.ID, ProxyPrefix, err, now)
 	}
@@ -140,7 +141,7 @@ func (c *ProxyCall) from(body []byte) error {
 			values[k] = s
 		}
 	}
-	raw, ok := c.p.API.Base(values)
+	raw, ok := c.p.API.Base(provider.Env{URLs: c.urls}, values)
 	base, err := url.Parse(strings.TrimSpace(raw))
 	if !ok || err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" || base.User != nil {
 		return &Refusal{Status: http.StatusConflict, Code: "no_api", Message: fmt.Sprintf(

@@ -183,8 +183,9 @@ type API struct {
 	// tenant's subdomain, the generic form's API Base URL).
 	Fields []string
 	// Base is the API base URL for a token's values (its stored values
-	// and its answer's); ok is false when a value it needs is missing.
-	Base func(values map[string]string) (base string, ok bool)
+	// and its answer's) where env's URLs are the configured ones; ok is
+	// false when a value it needs is missing.
+	Base func(env Env, values map[string]string) (base string, ok bool)
 	// Header is the header the bare access token goes in (Shopify's
 	// X-Shopify-Access-Token); "" is Authorization: Bearer.
 	Header string

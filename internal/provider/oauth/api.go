@@ -26,7 +26,7 @@ func apiBaseField() provider.Field {
 func (c client) api() *provider.API {
 	ps := c.preset
 	if ps.ID == ID {
-		return &provider.API{Fields: []string{KeyAPIBase}, Base: func(values map[string]string) (string, bool) {
+		return &provider.API{Fields: []string{KeyAPIBase}, Base: func(_ provider.Env, values map[string]string) (string, bool) {
 			v := values[KeyAPIBase]
 			return v, v != ""
 		}}
@@ -38,7 +38,7 @@ func (c client) api() *provider.API {
 	for _, m := range placeholder.FindAllStringSubmatch(ps.APIBase, -1) {
 		fields = append(fields, m[1])
 	}
-	return &provider.API{Fields: fields, Header: ps.Header, Base: func(values map[string]string) (string, bool) {
+	return &provider.API{Fields: fields, Header: ps.Header, Base: func(_ provider.Env, values map[string]string) (string, bool) {
 		base, ok := expandWith(ps.APIBase, ps.substituted(values), nil, ps.Subst)
 		if !ok {
 			return "", false
