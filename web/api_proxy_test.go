@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tokendesk/tokendesk/client"
 	"github.com/tokendesk/tokendesk/internal/provider/oauth/oauthtest"
 	"github.com/tokendesk/tokendesk/internal/store"
 )
@@ -403,5 +404,20 @@ func TestAPIProxyOnlyTokenIsNeverHandedOut(t *testing.T) {
 	}
 	if p := proxyDo(t, ts, key, "GET", "Vault/me", nil); p.Status != http.StatusOK || up.seen()[0].Header.Get("Authorization") != "Bearer "+vals["access_token"] {
 		t.Fatalf("through the proxy: %d %s", p.Status, p.Body)
+	}
+	// The Go client library's ProxyTransport does the same for an app.
+	td, err := client.New(ts.http.URL, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &http.Client{Transport: td.ProxyTransport("Vault", nil)}
+	resp, err = svc.Get("https://service/files/1?fields=name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	last := up.seen()[len(up.seen())-1]
+	if resp.StatusCode != http.StatusOK || last.Path != "/v1/files/1" || last.RawQuery != "fields=name" || last.Header.Get("Authorization") != "Bearer "+vals["access_token"] {
+		t.Fatalf("through client.ProxyTransport: %d, the service got %s?%s", resp.StatusCode, last.Path, last.RawQuery)
 	}
 }
