@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tokendesk/tokendesk/client"
+	"github.com/tokendesk/tokendesk/internal/engine"
 	"github.com/tokendesk/tokendesk/internal/provider/oauth/oauthtest"
 	"github.com/tokendesk/tokendesk/internal/store"
 )
@@ -419,5 +420,34 @@ func TestAPIProxyOnlyTokenIsNeverHandedOut(t *testing.T) {
 	last := up.seen()[len(up.seen())-1]
 	if resp.StatusCode != http.StatusOK || last.Path != "/v1/files/1" || last.RawQuery != "fields=name" || last.Header.Get("Authorization") != "Bearer "+vals["access_token"] {
 		t.Fatalf("through client.ProxyTransport: %d, the service got %s?%s", resp.StatusCode, last.Path, last.RawQuery)
+	}
+}
+
+// A service that reads the token from a header of its own (Shopify) gets
+// it there and no Authorization; the read audit names proxied calls.
+func TestAPIProxyPresentsAndNamesCalls(t *testing.T) {
+	h := http.Header{}
+	present(h, &engine.ProxyCall{Header: "X-Shopify-Access-Token", Access: "shpat_1"})
+	if h.Get("X-Shopify-Access-Token") != "shpat_1" || h.Get("Authorization") != "" {
+		t.Fatalf("named header: %v", h)
+	}
+	present(h, &engine.ProxyCall{Access: "at"})
+	if h.Get("Authorization") != "Bearer at" {
+		t.Fatalf("bearer: %v", h)
+	}
+	for code, want := range map[string]string{
+		"proxy_GET_2xx":      "Proxied GET: 2xx",
+		"proxy_OTHER_5xx":    "Proxied OTHER: 5xx",
+		"proxy_refreshed":    "Proxied call: token renewed after the service refused it",
+		"proxy_not_found":    "Proxied call refused: no such token",
+		"proxy_only":         "Refused: only through the proxy", // a fetch's refusal, not a proxied call
+		"proxy_unauthorized": "Proxied call refused: no valid key",
+	} {
+		if got := readOutcome(code); got != want {
+			t.Errorf("%s: %q, want %q", code, got, want)
+		}
+	}
+	if got := engine.ProxyOutcome("BREW", 418); got != "proxy_OTHER_4xx" {
+		t.Errorf("an unusual method: %s", got)
 	}
 }

@@ -103,7 +103,7 @@ func readOutcome(code string) string {
 	if code == engine.ReadRefreshed {
 		return "Served after an app reported its token refused"
 	}
-	if rest, ok := strings.CutPrefix(code, engine.ProxyPrefix); ok {
+	if rest, ok := strings.CutPrefix(code, engine.ProxyPrefix); ok && readOutcomes[code] == "" {
 		return proxyOutcome(rest)
 	}
 	if rest, ok := strings.CutPrefix(code, engine.RefreshRefusedPrefix); ok {
