@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -449,5 +450,27 @@ func TestAPIProxyPresentsAndNamesCalls(t *testing.T) {
 	}
 	if got := engine.ProxyOutcome("BREW", 418); got != "proxy_OTHER_4xx" {
 		t.Errorf("an unusual method: %s", got)
+	}
+}
+
+// A Zoom Server-to-Server token is proxied to the api_url Zoom named with
+// it, under /v2, against the Zoom emulator: the app reads /users/me
+// without ever holding the token.
+func TestAPIProxyReachesZoomThroughItsAPIURL(t *testing.T) {
+	ts := newTestServer(t)
+	ts.signInAdmin()
+	ts.zoom.SetBaseURL(ts.zoomURL)
+	ts.get("/tokens/new/zoom-s2s")
+	form := url.Values{"name": {"Meetings"}, "region": {"zoom"}, "account_id": {zoomAccount}, "client_id": {zoomClient},
+		"client_secret": {zoomClientSecret}, "renewal_rate": {"1h"}, "action": {"get_token"}}
+	p := ts.post("/tokens/new/zoom-s2s", form)
+	pending, _ := p.Doc.Find("input[name=pending]").Attr("value")
+	form.Del("action")
+	form.Set("pending", pending)
+	wantRedirect(t, ts.post("/tokens/new/zoom-s2s", form), "/tokens")
+	key := createClient(t, ts, "/clients", "Scheduler")
+	got := proxyDo(t, ts, key, "GET", "Meetings/users/me", nil)
+	if got.Status != http.StatusOK || !strings.Contains(got.Body, "ada@zoom.example") {
+		t.Fatalf("Zoom through the proxy: %d %s", got.Status, got.Body)
 	}
 }
