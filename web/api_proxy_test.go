@@ -474,3 +474,22 @@ func TestAPIProxyReachesZoomThroughItsAPIURL(t *testing.T) {
 		t.Fatalf("Zoom through the proxy: %d %s", got.Status, got.Body)
 	}
 }
+
+// A token without an API Base URL says so, and what to do.
+func TestAPIProxyWithoutAnAPIBase(t *testing.T) {
+	ts := newTestServer(t)
+	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretBasic)
+	ts.signInAdmin()
+	connect(t, ts, emu, "Plain", "1h")
+	key := createClient(t, ts, "/clients", "Job")
+	p := proxyDo(t, ts, key, "GET", "Plain/me", nil)
+	if p.Status != http.StatusConflict || p.code() != "no_api" || !strings.Contains(p.Body, "API Base URL") {
+		t.Fatalf("no API base: %d %s", p.Status, p.Body)
+	}
+	if p := proxyDo(t, ts, "tdk_wrong", "GET", "Plain/me", nil); p.Status != http.StatusUnauthorized || p.code() != "unauthorized" {
+		t.Fatalf("a wrong key: %d %s", p.Status, p.Body)
+	}
+	if p := proxyDo(t, ts, key, "GET", "Nobody/me", nil); p.Status != http.StatusNotFound {
+		t.Fatalf("no such token: %d %s", p.Status, p.Body)
+	}
+}
