@@ -4,7 +4,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 BIN      := bin/tokendesk
 
-.PHONY: run test test-slowest build generate check-generated vendor-js screenshots bench bench-api demo
+.PHONY: run test test-slowest build generate check-generated vendor-js screenshots bench bench-api bench-proxy demo
 
 ## run: start the console on http://127.0.0.1:8080 with the embedded SQLite default (./data)
 run:
@@ -70,6 +70,11 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 BENCH_DB ?= sqlite
+## bench-proxy: the proxy as its own process against a bare httputil.ReverseProxy process, under wrk; then 200 MB each way (RSS)
+bench-proxy:
+	@command -v wrk >/dev/null 2>&1 || { echo "bench-proxy needs wrk: apt-get install wrk"; exit 1; }
+	$(GO) test -run '^$$' -bench BenchmarkProxyAgainstBare -benchtime 1x ./cmd/tokendesk/
+
 ## bench-api: the runtime API as its own process against a bare net/http handler, under wrk (BENCH_DB=postgres: on PostgreSQL)
 bench-api:
 	@command -v wrk >/dev/null 2>&1 || { echo "bench-api needs wrk: apt-get install wrk"; exit 1; }

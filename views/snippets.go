@@ -37,7 +37,7 @@ func NewAPIUsage(base, name, clientsURL string) *APIUsage {
 	base = strings.TrimRight(base, "/")
 	fetchURL := base + "/api/v1/tokens/" + url.PathEscape(name)
 	lit := jsString(name)
-	return &APIUsage{
+	u := &APIUsage{
 		TokenName:  name,
 		ClientsURL: clientsURL,
 		OpenAPIURL: base + "/api/v1/openapi.json",
@@ -99,6 +99,46 @@ if (!resp.ok) {
 const accessToken = answer.access_token; // send as "Authorization: Bearer " + accessToken
 console.log("expires at", answer.expires_at);`},
 		},
+	}
+	u.Snippets = append(u.Snippets, proxySnippets(base, name)...)
+	return u
+}
+
+// proxySnippets call the token's service through tokendesk's proxy: the
+// app sends its key, tokendesk adds the access token. "/me" stands for
+// the path under the token's API Base URL.
+func proxySnippets(base, name string) []Snippet {
+	proxyURL := base + "/api/v1/proxy/" + url.PathEscape(name)
+	lit := jsString(name)
+	return []Snippet{
+		{ID: "snippet-proxy-curl", Label: "Through the proxy: curl", Code: `curl -s -H "Authorization: Bearer $TOKENDESK_KEY" \
+  '` + proxyURL + `/me'`},
+		{ID: "snippet-proxy-go", Label: "Through the proxy: Go", Code: `td, err := client.New(` + strconv.Quote(base) + `, os.Getenv("TOKENDESK_KEY"))
+if err != nil {
+	log.Fatal(err)
+}
+// Every request goes to the token's API Base URL + its path, with the
+// token added by tokendesk; the host written here is ignored.
+svc := &http.Client{Transport: td.ProxyTransport(` + strconv.Quote(name) + `, nil)}
+resp, err := svc.Get("https://service/me")`},
+		{ID: "snippet-proxy-python", Label: "Through the proxy: Python (requests)", Code: `import os
+from urllib.parse import quote
+
+import requests
+
+name = ` + lit + `
+resp = requests.get(
+    "` + base + `/api/v1/proxy/" + quote(name, safe="") + "/me",
+    headers={"Authorization": "Bearer " + os.environ["TOKENDESK_KEY"]},
+    timeout=30,
+)
+print(resp.status_code, resp.text)`},
+		{ID: "snippet-proxy-js", Label: "Through the proxy: JavaScript (fetch)", Code: `const name = ` + lit + `;
+const resp = await fetch(
+  "` + base + `/api/v1/proxy/" + encodeURIComponent(name) + "/me",
+  { headers: { Authorization: "Bearer " + process.env.TOKENDESK_KEY } },
+);
+console.log(resp.status, await resp.text());`},
 	}
 }
 

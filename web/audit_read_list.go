@@ -96,11 +96,15 @@ var readOutcomes = map[string]string{
 	"retired":                 "Refused: retired by its service",
 	"renewal_failed":          "Refused: renewal failing",
 	"busy":                    "Refused: token changing, retry",
+	"proxy_only":              "Refused: only through the proxy",
 }
 
 func readOutcome(code string) string {
 	if code == engine.ReadRefreshed {
 		return "Served after an app reported its token refused"
+	}
+	if rest, ok := strings.CutPrefix(code, engine.ProxyPrefix); ok && readOutcomes[code] == "" {
+		return proxyOutcome(rest)
 	}
 	if rest, ok := strings.CutPrefix(code, engine.RefreshRefusedPrefix); ok {
 		return "Refused a report of a refused token: " + strings.TrimPrefix(readOutcome(rest), "Refused: ")

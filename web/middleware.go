@@ -98,9 +98,10 @@ func (s *Server) observed(r *http.Request, route string, status int, elapsed tim
 		level = slog.LevelWarn
 	case status >= 500:
 		level = slog.LevelError
-	case route == fetchRoute && status == http.StatusOK:
-		// Each fetch is in the read audit (api_reads, per minute); a
-		// line per fetch would cost the hot path a write per request.
+	case route == fetchRoute && status == http.StatusOK, (route == proxyRoute || route == proxyRootRoute) && status < 400:
+		// Each fetch (and proxied call) is in the read audit (api_reads,
+		// per minute); a line per fetch would cost the hot path a write
+		// per request.
 		level = slog.LevelDebug
 	}
 	if !s.Logger.Enabled(r.Context(), level) {
@@ -204,7 +205,10 @@ func newRequestIDs() func() []string {
 }
 
 func bodyLimit() echo.MiddlewareFunc {
-	small := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxBody, Skipper: isImportUpload})
+	small := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: maxBody, Skipper: func(c echo.Context) bool {
+		// A proxied call's body streams to the service (200 MB uploads).
+		return isImportUpload(c) || strings.HasPrefix(c.Path(), proxyPrefix)
+	}})
 	large := importBodyLimit()
 	return func(next echo.HandlerFunc) echo.HandlerFunc { return small(large(next)) }
 }

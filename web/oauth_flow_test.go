@@ -200,7 +200,7 @@ func TestOAuthFormLabelsAndFieldErrors(t *testing.T) {
 	})
 	// The Redirect URI is registered at the service first (issue 18 item 20).
 	want := "Token Name,Description,Grant Type,Redirect URI,Client ID,Client Secret,Client Authentication,Signing Algorithm,Authorization URL,Token URL,Scope,Audience," +
-		"Additional Parameters,PKCE,OAuth 2.0 Access Token,Access token lifetime (when the service does not say),Test URL,Renewal Rate,Encrypt"
+		"Additional Parameters,PKCE,OAuth 2.0 Access Token,Access token lifetime (when the service does not say),Test URL,API Base URL,Renewal Rate,Only through the proxy,Encrypt"
 	if strings.Join(labels, ",") != want {
 		t.Fatalf("labels\n%s\nwant\n%s", strings.Join(labels, ","), want)
 	}

@@ -56,7 +56,7 @@ func TestRedoxOAuthFromPickerToRuntimeAPI(t *testing.T) {
 	form.Doc.Find("#token-form label[for]").Each(func(_ int, s *goquery.Selection) {
 		labels = append(labels, strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s.Text()), "*")))
 	})
-	want := "Token Name,Description,Environment,Region,Client ID,Key ID,Signing Method,Shared Secret,Source ID,OAuth 2.0 Access Token,Renewal Rate"
+	want := "Token Name,Description,Environment,Region,Client ID,Key ID,Signing Method,Shared Secret,Source ID,OAuth 2.0 Access Token,Renewal Rate,Only through the proxy"
 	if strings.Join(labels, ",") != want {
 		t.Fatalf("labels\n%v\nwant\n%s", strings.Join(labels, ","), want)
 	}

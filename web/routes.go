@@ -27,6 +27,10 @@ func (s *Server) routes() {
 	api.GET("/openapi.json", s.openAPI)
 	api.GET(fetchRoute[len("/api/v1"):], s.fetchToken)
 	api.POST(refreshRoute[len("/api/v1"):], s.refreshToken)
+	for _, m := range proxyMethods {
+		api.Add(m, proxyRootRoute[len("/api/v1"):], s.proxyToken)
+		api.Add(m, proxyRoute[len("/api/v1"):], s.proxyToken)
+	}
 	// Anything else under /api/ answers the API's JSON 404 or 405, never
 	// the console's login redirect.
 	e.RouteNotFound("/api", s.apiNoRoute)

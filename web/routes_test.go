@@ -209,7 +209,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	// Every route under /api/v1 is described.
 	for _, r := range ts.srv.Routes() {
 		if strings.HasPrefix(r.Path, "/api/v1/") {
-			path := strings.Replace(r.Path, ":name", "{name}", 1)
+			path := strings.Replace(strings.Replace(r.Path, ":name", "{name}", 1), "*", "{path}", 1)
 			if _, ok := doc.Paths[path]; !ok {
 				t.Errorf("route %s is not in the OpenAPI document", r.Path)
 			}

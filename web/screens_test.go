@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
 )
 
@@ -57,6 +58,8 @@ var documentedScreens = map[string]struct {
 			{label: "Test Connection", control: "button", help: "Makes sure the specified Zoom account is correct."},
 			{label: "Renewal Rate", control: "select", options: []string{"Disabled", "Every 15 minutes", "Every half an hour", "Every hour"}, def: "Every hour",
 				help: "Specifies how frequently to renew your application's access token."},
+			// Issue 22: apps may call Zoom through the proxy only.
+			{label: "Only through the proxy", control: "checkbox", help: provider.ProxyOnlyField().Help},
 		},
 	},
 	"zoom": {

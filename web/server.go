@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"runtime"
 	"strings"
 	"sync"
@@ -90,6 +91,8 @@ type Server struct {
 	transfer  transferState
 	// newRequestID numbers requests (requestIDs).
 	newRequestID func() []string
+	// proxy forwards apps' calls with a token (api_proxy.go).
+	proxy *httputil.ReverseProxy
 }
 
 // New builds the server and its routes.
@@ -131,13 +134,14 @@ func New(d Deps) *Server {
 		transfer:     newTransferState(),
 	}
 	s.engine = engine.New(engine.Config{Store: d.Store, Logger: d.Logger, Now: d.Now, RateLimit: d.Config.APIRateLimit,
-		ReplicaID: s.replicaID, RenewTimeout: actionTimeout, Renewer: func() engine.Renewer {
+		ReplicaID: s.replicaID, RenewTimeout: actionTimeout, ProviderURLs: d.Config.ProviderURLs, Renewer: func() engine.Renewer {
 			if s.Renewer == nil {
 				return nil
 			}
 			return s.Renewer
 		}})
 	s.index = s.engine.Index
+	s.proxy = s.newProxy()
 	d.Hasher.Prepare()
 	// The User-Agent parser takes ~100 ms to build (once per process): built
 	// now, in the background, so that the first /sessions view does not wait.

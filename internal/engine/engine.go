@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/tokendesk/tokendesk/internal/index"
+	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/token"
@@ -44,6 +45,9 @@ type Config struct {
 	RateLimit float64
 	// ReplicaID names this process among those sharing the database.
 	ReplicaID string
+	// ProviderURLs are the services' configured base URLs (for the
+	// proxy's API base of a provider that has one).
+	ProviderURLs map[string]string
 	// RenewTimeout bounds a renewal a consumer caused (it outlives the
 	// consumer's request).
 	RenewTimeout time.Duration
@@ -159,6 +163,9 @@ func (e *Engine) Fetch(ctx context.Context, r Request) ([]byte, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if t.Values[provider.KeyProxyOnly] != "" {
+		return nil, e.refuseToken(r, cl, t.ID, "", proxyOnly(t.Name), now)
 	}
 	body, err := e.answer(ctx, cl, t, now)
 	if err != nil {
@@ -286,6 +293,12 @@ func AnswerFields(providerID string) []string {
 		return nil
 	}
 	fields := append([]string{p.Tokens.Access}, p.Tokens.Answer...)
+	if p.API != nil {
+		// What the proxy needs to know where to send a token's calls
+		// (never part of an answer: Answer alone makes one).
+		fields = append(fields, p.API.Fields...)
+		fields = append(fields, provider.KeyProxyOnly)
+	}
 	if p.PublicKeys != nil {
 		// Not part of an answer: a key nobody registered yet means the
 		// token is not connected, and the service is not asked.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tokendesk/tokendesk/internal/index"
+	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/provider/registry"
 	"github.com/tokendesk/tokendesk/internal/renewal"
 	"github.com/tokendesk/tokendesk/internal/store"
@@ -67,6 +68,9 @@ func (e *Engine) Refresh(ctx context.Context, r Request, body io.Reader) ([]byte
 	}
 	if err != nil {
 		return nil, err
+	}
+	if t.Values[provider.KeyProxyOnly] != "" {
+		return nil, e.refuseToken(r, cl, t.ID, RefreshRefusedPrefix, proxyOnly(t.Name), now)
 	}
 	answer, err := e.refreshed(ctx, cl, t, *in.RejectedToken, now)
 	if err != nil {

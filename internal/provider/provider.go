@@ -171,6 +171,24 @@ type Provider struct {
 	// provider declares for those values (the generic OAuth 2.0 form's
 	// "Access token lifetime", a preset's). nil: token.AssumedLifetime.
 	AssumedLifetime func(values map[string]string) time.Duration
+	// API is where the proxy (/api/v1/proxy/{name}/…) sends an app's
+	// calls with a token of this provider, and how it presents the token;
+	// nil: the provider declares no API, and its tokens are not proxied.
+	API *API
+}
+
+// API declares a provider's API for the proxy.
+type API struct {
+	// Fields are the stored values Base reads besides the answer's (a
+	// tenant's subdomain, the generic form's API Base URL).
+	Fields []string
+	// Base is the API base URL for a token's values (its stored values
+	// and its answer's) where env's URLs are the configured ones; ok is
+	// false when a value it needs is missing.
+	Base func(env Env, values map[string]string) (base string, ok bool)
+	// Header is the header the bare access token goes in (Shopify's
+	// X-Shopify-Access-Token); "" is Authorization: Bearer.
+	Header string
 }
 
 // TokenFields says where a provider keeps the OAuth 2.0 grant it obtains,

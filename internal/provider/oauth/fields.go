@@ -263,7 +263,11 @@ func build(ps Preset) provider.Provider {
 			"and upload it to the app registration (Certificates & secrets).")
 	}
 	if ps.ID == ID {
-		p.Fields = insertAfter(p.Fields, KeyAccessToken, lifetimeField(), testURLField())
+		p.Fields = insertAfter(p.Fields, KeyAccessToken, lifetimeField(), testURLField(), apiBaseField())
+	}
+	p.API = c.api()
+	if p.API != nil {
+		p.Fields = insertAfter(p.Fields, provider.KeyRenewalRate, provider.ProxyOnlyField())
 	}
 	return p
 }
