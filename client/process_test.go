@@ -6,11 +6,14 @@ import (
 	"encoding/base64"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,7 +90,21 @@ func startTokendesk() (stop func(), err error) {
 	}
 
 	redox = redoxtest.New().AddKey("lab-api-key", "lab-secret")
-	hs := httptest.NewServer(redox)
+	// The service behind the proxy snippets: /me answers who called, as a
+	// service's "who am I" does, so a test sees the call arrive with the
+	// token tokendesk added (and never the app's key); the rest is Redox.
+	mux := http.NewServeMux()
+	mux.Handle("/", redox)
+	mux.HandleFunc("/me", func(w http.ResponseWriter, r *http.Request) {
+		bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || bearer == "" || strings.HasPrefix(bearer, "tdk_") {
+			http.Error(w, `{"error":"no token"}`, http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"me":"lab feed's service"}`)
+	})
+	hs := httptest.NewServer(mux)
 	cleanups = append(cleanups, hs.Close)
 	redoxURL = hs.URL
 

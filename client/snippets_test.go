@@ -87,6 +87,13 @@ func TestConsoleSnippetsRunAsPrinted(t *testing.T) {
 	}
 	fetched("curl", out)
 
+	// Through the proxy: the service answers, and the app never held the
+	// token (the service refuses an app key in its place).
+	proxyCurl := snippet(page, "snippet-proxy-curl")
+	if out, err := run(apiKey, "sh", "-c", proxyCurl); err != nil || out != `{"me":"lab feed's service"}` {
+		t.Errorf("curl through the proxy: %v %q", err, out)
+	}
+
 	// A snippet that is not run is not checked: a missing interpreter
 	// fails the test, unless TOKENDESK_SNIPPETS_OPTIONAL=1 says that this
 	// machine may go without (.ci/run installs them).
@@ -109,6 +116,9 @@ func TestConsoleSnippetsRunAsPrinted(t *testing.T) {
 		}
 		if out, err := run("tdk_wrong", "python3", "-c", py); err == nil || !strings.Contains(out, "tokendesk: 401 unauthorized:") {
 			t.Errorf("Python with a wrong key: %v %s", err, out)
+		}
+		if out, err := run(apiKey, "python3", "-c", snippet(page, "snippet-proxy-python")); err != nil || strings.TrimSpace(out) != `200 {"me":"lab feed's service"}` {
+			t.Errorf("Python through the proxy: %v %q", err, out)
 		}
 	}
 

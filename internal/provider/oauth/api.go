@@ -36,7 +36,7 @@ func (c client) api() *provider.API {
 	}
 	var fields []string
 	for _, m := range placeholder.FindAllStringSubmatch(ps.APIBase, -1) {
-		fields = append(fields, m[1])
+		fields = append(fields, ps.derivedFrom(m[1]))
 	}
 	return &provider.API{Fields: fields, Header: ps.Header, Base: func(_ provider.Env, values map[string]string) (string, bool) {
 		base, ok := expandWith(ps.APIBase, ps.substituted(values), nil, ps.Subst)
@@ -45,4 +45,16 @@ func (c client) api() *provider.API {
 		}
 		return c.demo(base), true
 	}}
+}
+
+// derivedFrom is the stored value a {key} of the row's URLs is made from:
+// the field a Derived key is filled from ({github_api} from GitHub Host),
+// or the key itself.
+func (ps Preset) derivedFrom(key string) string {
+	for _, d := range ps.Derived {
+		if d.Key == key {
+			return d.From
+		}
+	}
+	return key
 }

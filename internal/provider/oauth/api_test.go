@@ -25,7 +25,8 @@ func TestPresetAPIForTheProxy(t *testing.T) {
 		{"oauth2-shopify", map[string]string{"shop": "tea"}, "https://tea.myshopify.com/admin/api", "X-Shopify-Access-Token"},
 		{"oauth2-salesforce", map[string]string{"instance_url": "https://acme.my.salesforce.com/"}, "https://acme.my.salesforce.com/services/data", ""},
 		{"oauth2-pipedrive", map[string]string{"api_domain": "https://acme.pipedrive.com"}, "https://acme.pipedrive.com/api/v1", ""},
-		{"oauth2-github", nil, "https://api.github.com", ""},
+		{"oauth2-github", map[string]string{"github_host": "github.com"}, "https://api.github.com", ""},
+		{"oauth2-github", map[string]string{"github_host": "ghe.acme.test"}, "https://ghe.acme.test/api/v3", ""},
 		{ID, map[string]string{KeyAPIBase: "https://api.example.com/v3"}, "https://api.example.com/v3", ""},
 	} {
 		p, ok := byID[c.id]
@@ -40,6 +41,11 @@ func TestPresetAPIForTheProxy(t *testing.T) {
 		if _, has := p.Field(provider.KeyProxyOnly); !has {
 			t.Errorf("%s has no Only through the proxy", c.id)
 		}
+	}
+	// The proxy loads the stored values Base reads: a made-up key's own
+	// field (GitHub Host for {github_api}), not the key.
+	if f := byID["oauth2-github"].API.Fields; len(f) != 1 || f[0] != "github_host" {
+		t.Errorf("GitHub's API reads %v, want [github_host]", f)
 	}
 	if _, ok := byID["oauth2-zendesk"].API.Base(provider.Env{}, nil); ok {
 		t.Error("a Zendesk base without its subdomain")
