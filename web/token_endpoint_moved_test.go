@@ -1,10 +1,12 @@
 package web
 
 import (
+	"database/sql"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -219,5 +221,60 @@ func TestMovedEndpointNeverReceivesATokenObtainedAtTheOldOne(t *testing.T) {
 	}
 	if v, _ := ts.store.TokenValues(t.Context(), id); v["access_token"] != "" {
 		t.Fatal("the token obtained at the old address was saved for the new one")
+	}
+}
+
+// A Generic OAuth token saved before the API Base URL existed has no
+// stored value for it: typing one for the first time is a move like any
+// other. The page asks for the Client Secret again and the stored access
+// token reaches neither the typed host nor the saved token.
+func TestMovedEndpointPreUpgradeTokenFirstAPIBaseURL(t *testing.T) {
+	sqliteFileOnly(t)
+	rec := newHostRecorder(t)
+	ts := newTestServer(t, func(d *testSetup) { d.HTTPClient = &http.Client{Timeout: provider.DefaultTimeout, Transport: rec} })
+	ts.signInAdmin()
+	const path = "/tokens/new/oauth2"
+	f := url.Values{
+		"name": {"Old Service"}, "grant_type": {oauth.GrantAuthCode}, "client_id": {oauthClientID}, "client_secret": {oauthSecret},
+		"client_auth": {"client_secret_basic"}, "auth_url": {"https://login.service.example/authorize"}, "token_url": {"https://login.service.example/token"},
+		"pkce": {"on"}, "renewal_rate": {"1h"}, "encrypt": {"on"},
+		"access_token": {movedAccessToken}, "test_url": {"https://api.service.example/me"},
+	}
+	ts.get(path)
+	wantRedirect(t, ts.post(path, f), "/tokens")
+	id := tokenIDByName(t, ts, "Old Service")
+	// Saved before this release: no api_base_url row at all.
+	db, err := sql.Open("sqlite", filepath.Join(ts.dir, "tokendesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`DELETE FROM token_values WHERE token_id = ? AND field = ?`, id, oauth.KeyAPIBase); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := ts.store.TokenValues(t.Context(), id); v["access_token"] != movedAccessToken {
+		t.Fatal("the pre-upgrade token has no access token to protect")
+	} else if _, has := v[oauth.KeyAPIBase]; has {
+		t.Fatal("the pre-upgrade token still has an API Base URL row")
+	}
+
+	tokPath := "/tokens/" + itoa(id)
+	f.Set("access_token", "")
+	f.Set("client_secret", "")
+	f.Set(oauth.KeyAPIBase, "https://attacker.example/v1/")
+	f.Set("version", editVersion(t, ts.get(tokPath)))
+	if p := ts.post(tokPath, f); p.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Enter the Client Secret again: the API Base URL changed") {
+		t.Fatalf("Save with a first API Base URL and no Client Secret: %d, want the Client Secret asked for again", p.StatusCode)
+	}
+	f.Set("client_secret", "anything")
+	wantRedirect(t, ts.post(tokPath, f), "/tokens")
+	if flash := ts.get("/tokens").text("[data-testid=flash]"); !strings.Contains(flash, "The API Base URL changed, so its stored access token was dropped") {
+		t.Errorf("flash %q", flash)
+	}
+	if got := rec.carrying("attacker.example", movedAccessToken); len(got) > 0 {
+		t.Fatalf("the typed API Base URL received the stored access token: %q", got)
+	}
+	if v, _ := ts.store.TokenValues(t.Context(), id); v["access_token"] != "" || v["refresh_token"] != "" {
+		t.Fatal("the saved token still holds the grant obtained before the API Base URL was typed")
 	}
 }

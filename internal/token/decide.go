@@ -144,9 +144,22 @@ func ImportReplace(p provider.Provider, im Import, cur Current) (Change, error) 
 // are sent only to the address they were saved with: otherwise anyone
 // allowed to edit a token, though never to read its secrets, could point
 // it at a server of their own and receive them.
+//
+// An Endpoint with no stored value (a token saved before the field
+// existed, such as a Generic OAuth token without an API Base URL) moves
+// when one is typed: its secrets were never sent there. A select that
+// reads a missing value as its default does not move to that default.
 func EndpointMoved(p provider.Provider, in Input, stored map[string]string) string {
 	for _, fd := range p.Fields {
-		if old, ok := stored[fd.Key]; fd.Endpoint && ok && old != in.Values[fd.Key] {
+		if !fd.Endpoint {
+			continue
+		}
+		typed := in.Values[fd.Key]
+		old, ok := stored[fd.Key]
+		if !ok && fd.DefaultWhenMissing && typed == fd.Default {
+			continue
+		}
+		if old != typed {
 			return fd.Label
 		}
 	}

@@ -15,6 +15,11 @@ func endpointProvider() provider.Provider {
 	p := oauthProvider()
 	p.Fields = append(p.Fields,
 		provider.Field{Key: "token_url", Label: "Token URL", Control: provider.Text, Credential: true, Endpoint: true},
+		// Addresses added in a later release: tokens saved before have
+		// no stored value for them.
+		provider.Field{Key: "api_base", Label: "API Base URL", Control: provider.Text, Credential: true, Endpoint: true},
+		provider.Field{Key: "region", Label: "Region", Control: provider.Select, Credential: true, Endpoint: true,
+			DefaultWhenMissing: true, Default: "us", Options: []provider.Option{{Value: "us"}, {Value: "eu"}}},
 		provider.Field{Key: KeyIDField, Control: provider.Text},
 		provider.Field{Key: SigningMethodField, Control: provider.Select},
 	)
@@ -85,6 +90,16 @@ func TestSave(t *testing.T) {
 			form: Form{Input: edit(map[string]string{"secret": "typed"})}, cur: cur, keepsKeys: true},
 		{name: "a moved endpoint with a new grant keeps the grant's refresh token",
 			form: Form{Input: edit(map[string]string{"token_url": "https://new.example/token", "secret": "typed"}), Grant: &provider.Grant{AccessToken: "a2", RefreshToken: "r2"}}, cur: cur},
+		{name: "an address typed where none was stored asks for the stored secret again",
+			form: Form{Input: edit(map[string]string{"api_base": "https://typed.example"})}, cur: cur, refused: []string{"secret"}},
+		{name: "an address typed where none was stored drops the stored grant",
+			form: Form{Input: edit(map[string]string{"api_base": "https://typed.example", "secret": "typed"})}, cur: cur,
+			clear: []string{"refresh", "token", "api_url"}, moved: "API Base URL"},
+		{name: "a select's default where none was stored moves nothing",
+			form: Form{Input: edit(map[string]string{"region": "us"})}, cur: cur, keepsKeys: true},
+		{name: "another choice where none was stored moves the address",
+			form: Form{Input: edit(map[string]string{"region": "eu", "secret": "typed"})}, cur: cur,
+			clear: []string{"refresh", "token", "api_url"}, moved: "Region"},
 		{name: "a registered key's ID is not changed in place", form: Form{Input: edit(map[string]string{KeyIDField: "kid-2"})}, cur: cur,
 			refused: []string{KeyIDField}},
 		{name: "nor its signing method", form: Form{Input: edit(map[string]string{SigningMethodField: "es384"})}, cur: cur,
