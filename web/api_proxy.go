@@ -237,13 +237,12 @@ func present(h http.Header, call *engine.ProxyCall) {
 }
 
 // proxyResponse passes the service's answer on: counted in the read
-// audit, its cookies dropped (they would be set on tokendesk's origin),
-// sandboxed, and marked when the token was renewed on the way.
+// audit, its cookies and every other header that would act on
+// tokendesk's origin dropped (dropOriginHeaders), sandboxed, and marked when the token was renewed on the way.
 func (s *Server) proxyResponse(res *http.Response) error {
 	pc := res.Request.Context().Value(proxyCallKey{}).(*proxyCall)
 	s.engine.ProxyDone(pc.ProxyCall, pc.method, res.StatusCode)
-	delete(res.Header, "Set-Cookie")
-	delete(res.Header, "Content-Security-Policy") // ours, stricter, is set
+	dropOriginHeaders(res.Header) // cookies, CSP, Clear-Site-Data, CORS… (api_proxy_headers.go)
 	if pc.Renewed {
 		res.Header.Set(RenewedHeader, "true")
 	}
