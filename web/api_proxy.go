@@ -278,7 +278,7 @@ func (s *Server) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 			"an administrator can allow private targets in Settings.", truncateRunes(pc.Name, 100))))
 		return
 	}
-	s.Logger.WarnContext(r.Context(), "proxy call failed", "host", pc.Base.Host, "err", err)
+	s.Logger.WarnContext(r.Context(), "proxy call failed", "host", pc.Base.Host, "err", proxyFailureCause(err))
 	s.engine.ProxyDone(pc.ProxyCall, pc.method, http.StatusBadGateway)
 	w.WriteHeader(http.StatusBadGateway)
 	w.Write(engine.ErrorJSON("bad_gateway", fmt.Sprintf("The service at %s could not be reached or did not answer.", pc.Base.Host)))

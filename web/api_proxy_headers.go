@@ -1,7 +1,9 @@
 package web
 
 import (
+	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -52,5 +54,19 @@ func dropOriginHeaders(h http.Header) {
 				delete(h, k)
 			}
 		}
+	}
+}
+
+// proxyFailureCause is what a failed proxied call logs: the cause of
+// every *url.Error in err, without its URL, which holds the app's path
+// and query string (a secret of the app's own may be in it). The host is
+// logged beside it.
+func proxyFailureCause(err error) error {
+	for {
+		var ue *url.Error
+		if !errors.As(err, &ue) || ue.Err == nil {
+			return err
+		}
+		err = ue.Err
 	}
 }

@@ -2,8 +2,12 @@ package web
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/tokendesk/tokendesk/internal/provider/oauth/oauthtest"
@@ -66,5 +70,50 @@ func TestAPIProxyDropsOriginAffectingHeaders(t *testing.T) {
 	}
 	if csp := p.Header.Values("Content-Security-Policy"); len(csp) != 1 || csp[0] != proxyCSP {
 		t.Errorf("Content-Security-Policy %q, want only the sandbox %q", csp, proxyCSP)
+	}
+}
+
+// An upstream failure is logged with the service's host and the cause,
+// never the URL: the app's query string may carry a secret of its own.
+func TestAPIProxyFailureLogHoldsNoQueryString(t *testing.T) {
+	gone := httptest.NewServer(http.NotFoundHandler())
+	base := gone.URL
+	gone.Close() // nothing listens there any more
+	ts := newTestServer(t)
+	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretBasic)
+	ts.signInAdmin()
+	connectWithAPI(t, ts, emu, "Gone", base+"/v1/")
+	key := createClient(t, ts, "/clients", "Gone job")
+	if err := ts.store.SetSetting(context.Background(), store.SettingProvidersAllowPrivate, "true", adminEmail); err != nil {
+		t.Fatal(err)
+	}
+	const secret = "app-query-secret-5b2e"
+	p := proxyDo(t, ts, key, "GET", "Gone/items?api_key="+secret, nil)
+	if p.Status != http.StatusBadGateway || strings.Contains(p.Body, secret) {
+		t.Fatalf("a call to an unreachable service: %d %s", p.Status, p.Body)
+	}
+	logs := ts.logs.String()
+	if !strings.Contains(logs, "proxy call failed") || !strings.Contains(logs, strings.TrimPrefix(base, "http://")) {
+		t.Fatalf("the failure is not logged with the service's host:\n%s", logs)
+	}
+	if strings.Contains(logs, secret) || strings.Contains(logs, "/v1/items") {
+		t.Fatalf("the log holds the upstream URL or the app's query string:\n%s", logs)
+	}
+}
+
+// A transport error that carries the request's URL (a *url.Error, as an
+// http.Client or a wrapping RoundTripper returns) is logged by its cause
+// only.
+func TestProxyFailureCauseDropsTheURL(t *testing.T) {
+	const secret = "app-query-secret-9d41"
+	cause := errors.New("read: connection reset by peer")
+	err := fmt.Errorf("renewing: %w", &url.Error{Op: "Get", URL: "https://api.example/v1/items?api_key=" + secret,
+		Err: &url.Error{Op: "Get", URL: "https://api.example/v1/items?api_key=" + secret, Err: cause}})
+	got := proxyFailureCause(err)
+	if strings.Contains(got.Error(), secret) || strings.Contains(got.Error(), "/v1/items") || got != cause {
+		t.Fatalf("logged %q, want only the cause %q", got, cause)
+	}
+	if plain := errors.New("dial tcp 127.0.0.1:1: connect: connection refused"); proxyFailureCause(plain) != plain {
+		t.Fatal("an error without a URL is not logged as it is")
 	}
 }
