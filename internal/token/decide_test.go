@@ -192,6 +192,12 @@ func TestImportReplace(t *testing.T) {
 	if ch, _ = ImportReplace(p, Import{Input: in}, cur); slices.Contains(ch.Clear, "token") || ch.Moved != "" {
 		t.Errorf("replacement at the same address %+v", ch)
 	}
+	// A file that names an address the token never stored (saved before
+	// the field existed) moves it as well.
+	in.Values["api_base"] = "https://typed.example"
+	if ch, _ = ImportReplace(p, Import{Input: in}, cur); !ch.NeedsSecret || !slices.Contains(ch.Clear, "token") || ch.Moved != "API Base URL" {
+		t.Errorf("replacement with a first API Base URL %+v", ch)
+	}
 }
 
 // The renewal policy, table-tested without a database: what an edit, a
