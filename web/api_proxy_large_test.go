@@ -40,6 +40,7 @@ func TestAPIProxyStreams200MB(t *testing.T) {
 	if testing.Short() {
 		t.Skip("moves 400 MB")
 	}
+	runAlone(t) // it counts the process's allocations
 	const size = 200 << 20
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {

@@ -163,6 +163,14 @@ func runInParallel(t testing.TB) {
 	tt.Parallel()
 }
 
+// runAlone keeps t out of the parallel phase: for a test that measures
+// the whole process (allocations, memory), which tests running beside it
+// would add to. Call it before newTestServer.
+func runAlone(t *testing.T) {
+	parallelTests.Store(t, true)
+	t.Cleanup(func() { parallelTests.Delete(t) })
+}
+
 // newTestServer runs the real router and middleware over real SQLite in a
 // temporary directory, with an administrator ready to sign in.
 func newTestServer(t testing.TB, opts ...testOption) *testServer {
