@@ -60,6 +60,10 @@ func (s *Server) saveSSOSettings(c echo.Context) error {
 	}
 	if secret == "" && !old.HasSecret {
 		errs["client_secret"] = "Enter the client secret the identity provider gave this app."
+	} else if c.FormValue("client_secret") == "" && (set.Issuer != old.Issuer || set.ClientID != old.ClientID) {
+		// The stored secret would go to whatever the new issuer's token
+		// endpoint is: a mistyped or hostile URL would receive it.
+		errs["client_secret"] = "Enter the Client Secret again: the Issuer URL or Client ID changed, and a stored secret is only sent to the provider it was saved for."
 	}
 	if set.Claim == "" {
 		errs["claim"] = "Enter the claim that carries the groups, e.g. groups."
