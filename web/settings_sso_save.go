@@ -33,7 +33,7 @@ func (s *Server) saveSSOSettings(c echo.Context) error {
 		Name: f("name"), Issuer: f("issuer"), ClientID: f("client_id"), Claim: f("claim"),
 		Scopes:      slices.DeleteFunc(strings.Fields(f("scopes")), func(s string) bool { return s == "openid" }),
 		AdminValues: sso.List(c.FormValue("admin_values")), BreakGlass: sso.List(strings.ToLower(c.FormValue("break_glass"))),
-		Enabled: c.FormValue("enabled") != "", PasswordOff: c.FormValue("password_off") != "",
+		Enabled: c.FormValue("enabled") != "", PasswordOff: c.FormValue("password_off") != "", TrustEmail: c.FormValue("trust_email") != "",
 		HasSecret: old.HasSecret, TestedAt: old.TestedAt, TestedBy: old.TestedBy,
 	}
 	secret := c.FormValue("client_secret")
@@ -176,5 +176,6 @@ func ssoChanged(old, set store.SSOSettings, secret bool) []string {
 	add(old.Enabled != set.Enabled, "enabled")
 	add(old.PasswordOff != set.PasswordOff, "password_off")
 	add(!slices.Equal(old.BreakGlass, set.BreakGlass), "break_glass")
+	add(old.TrustEmail != set.TrustEmail, "trust_email")
 	return out
 }

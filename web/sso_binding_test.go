@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -70,5 +71,32 @@ func TestSSOLinksExistingAccountsOnlyByVerifiedEmail(t *testing.T) {
 	}
 	if b, _ := w.store.UserByEmail(ctx, "carol@example.com"); b.Role != store.RoleDesigner {
 		t.Fatalf("carol's account changed: %+v", b)
+	}
+}
+
+// "Trust the email addresses … sends" (off by default) lets an Entra ID
+// set-up, which sends no email_verified, link an existing account.
+func TestSSOTrustEmailSettingLinksWithoutEmailVerified(t *testing.T) {
+	w := newSSOWorld(t)
+	ctx := context.Background()
+	w.addUser("carol@example.com", "carol password 123", store.RoleDesigner)
+	w.idp.AddUser(oidctest.User{Subject: "carol", Email: "carol@example.com", Name: "Carol", Groups: []string{"billing-devs"}})
+	if p := w.get("/settings/sso"); p.Doc.Find("input#trust_email:not([checked])").Length() != 1 {
+		t.Fatal("the trust setting is missing or on by default")
+	}
+	w.idp.Tamper(func(c jwt.MapClaims) { delete(c, "email_verified") })
+	wantStatus(t, w.signInSSO("carol"), http.StatusForbidden)
+
+	w.client = w.newClient()
+	w.signInAdmin()
+	w.get("/settings/sso")
+	wantRedirect(t, w.post("/settings/sso", w.form(url.Values{"enabled": {"on"}, "trust_email": {"on"}})), "/settings/sso")
+	if set, _ := w.store.SSOSettingsNow(ctx); !set.TrustEmail || !set.Enabled {
+		t.Fatalf("after ticking: %+v", set)
+	}
+	w.idp.Tamper(func(c jwt.MapClaims) { delete(c, "email_verified") })
+	wantRedirect(t, w.signInSSO("carol"), "/apps")
+	if apps := w.get("/apps"); !strings.Contains(apps.Body, "Billing") {
+		t.Fatal("carol is not signed in to her account")
 	}
 }

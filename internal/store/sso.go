@@ -36,6 +36,10 @@ type SSOSettings struct {
 	// PasswordOff turns password sign-in off for everyone but BreakGlass.
 	PasswordOff bool     `json:"password_off"`
 	BreakGlass  []string `json:"break_glass"` // administrators' emails
+	// TrustEmail links a first single sign-on to an existing account by
+	// email even without email_verified true (Entra ID sends none): the
+	// administrator vouches that the provider's addresses are its users'.
+	TrustEmail bool `json:"trust_email,omitempty"`
 	// Read back only.
 	HasSecret bool      `json:"-"`
 	TestedAt  time.Time `json:"-"` // zero: no Test sign-in since the last change
