@@ -8,6 +8,9 @@ type AccountPage struct {
 	Page
 	Email  string
 	Errors map[string]string
+	// AskPassword: factor changes need the current password (people made
+	// by single sign-on have none).
+	AskPassword bool
 	// MustChange: an administrator typed the password; nothing else opens
 	// until the person chooses their own.
 	MustChange bool
@@ -51,6 +54,9 @@ type FactorRemovePage struct {
 	Kind, Name string
 	PostURL    string
 	Last       bool // the last factor: recovery codes go too
+	// AskPassword: the person has a password to prove who they are with.
+	AskPassword bool
+	Error       string // about the current password
 }
 
 // SecondFactorPage is the second step of signing in.

@@ -13,6 +13,7 @@ type SSOSettingsPage struct {
 	AdminValues            string
 	DesignerRules          string
 	Enabled, PasswordOff   bool
+	TrustEmail             bool
 	BreakGlass             string
 	Tested                 string // "" when no Test sign-in since the last change
 	Errors                 map[string]string

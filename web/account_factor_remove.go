@@ -33,12 +33,19 @@ func (s *Server) removeFactor(c echo.Context) error {
 	if found == nil {
 		return userError(http.StatusNotFound, "This second factor does not exist, or it has been removed already.")
 	}
+	confirm := views.FactorRemovePage{
+		Page: s.page(c, "Remove a second factor", "", views.Crumb{Label: "Your account", URL: "/account"}, views.Crumb{Label: "Remove a second factor"}),
+		Kind: factorKindLabel(found.Kind), Name: found.Name, PostURL: "/account/factors/" + strconv.FormatInt(id, 10) + "/remove",
+		Last: found.Confirmed && confirmed == 1, AskPassword: u.PasswordHash != "",
+	}
 	if c.FormValue("confirmed") != "yes" {
-		return render(c, http.StatusOK, views.FactorRemove(views.FactorRemovePage{
-			Page: s.page(c, "Remove a second factor", "", views.Crumb{Label: "Your account", URL: "/account"}, views.Crumb{Label: "Remove a second factor"}),
-			Kind: factorKindLabel(found.Kind), Name: found.Name, PostURL: "/account/factors/" + strconv.FormatInt(id, 10) + "/remove",
-			Last: found.Confirmed && confirmed == 1,
-		}))
+		return render(c, http.StatusOK, views.FactorRemove(confirm))
+	}
+	if msg, err := s.proveIdentity(c, "current-password"); err != nil {
+		return err
+	} else if msg != "" {
+		confirm.Error = msg
+		return render(c, http.StatusUnprocessableEntity, views.FactorRemove(confirm))
 	}
 	if err := s.Store.RemoveFactor(ctx, u.ID, id); errors.Is(err, store.ErrNotFound) {
 		return userError(http.StatusNotFound, "This second factor does not exist, or it has been removed already.")

@@ -26,15 +26,15 @@ const pendingFor = 5 * time.Minute
 const settingRequireFactor = "require_admin_second_factor"
 
 // startPending replaces the browser's session with a half-signed-in one.
+// The pending mark goes into the session's first and only write: were it a
+// second write, a failure between the two would leave the browser holding
+// a session with the user's id and no mark, that is fully signed in.
 func (s *Server) startPending(c echo.Context, userID int64, next string) error {
-	if err := s.startSession(c, userID); err != nil {
-		return err
-	}
-	sess := currentSession(c)
-	sess.Values[sessPending] = "factor"
-	sess.Values[sessPendingAt] = strconv.FormatInt(s.Now().Unix(), 10)
-	sess.Values[sessNext] = next
-	return sess.Save(c.Request(), c.Response())
+	return s.startSession(c, userID, map[string]any{
+		sessPending:   "factor",
+		sessPendingAt: strconv.FormatInt(s.Now().Unix(), 10),
+		sessNext:      next,
+	})
 }
 
 // pendingUser is the id of the person half-way through signing in (0 if

@@ -18,6 +18,9 @@ func (s *Server) newRecoveryCodes(c echo.Context) error {
 	if !has {
 		return userError(http.StatusConflict, "Recovery codes stand in for a second factor: add an authenticator app or a passkey first.")
 	}
+	if msg, err := s.proveIdentity(c, "recovery-password"); err != nil || msg != "" {
+		return s.refuseFactorChange(c, "recovery-password", msg, err)
+	}
 	return s.showNewRecoveryCodes(c, "New recovery codes made: the earlier ones no longer work.")
 }
 

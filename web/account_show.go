@@ -25,7 +25,7 @@ func (s *Server) accountPage(c echo.Context) (views.AccountPage, error) {
 	u := currentUser(c)
 	ctx := c.Request().Context()
 	m := views.AccountPage{Page: s.page(c, "Your account", "", views.Crumb{Label: "Your account"}), Email: u.Email,
-		MustChange: u.MustChangePassword, SessionsURL: "/sessions", Errors: map[string]string{}}
+		AskPassword: u.PasswordHash != "", MustChange: u.MustChangePassword, SessionsURL: "/sessions", Errors: map[string]string{}}
 	factors, err := s.Store.Factors(ctx, u.ID)
 	if err != nil {
 		return m, err

@@ -121,10 +121,16 @@ func TestMustChangePasswordAtFirstSignIn(t *testing.T) {
 
 // enrolTOTP adds an authenticator app for the signed-in person and
 // returns its raw secret and the recovery codes shown.
-func enrolTOTP(t *testing.T, ts *testServer) ([]byte, []string) {
+// password is the person's current password (the administrator's when
+// none is given): adding a factor needs it.
+func enrolTOTP(t *testing.T, ts *testServer, password ...string) ([]byte, []string) {
 	t.Helper()
 	ts.get("/account")
-	p := ts.post("/account/totp", nil)
+	pw := adminPassword
+	if len(password) > 0 {
+		pw = password[0]
+	}
+	p := ts.post("/account/totp", url.Values{"totp-password": {pw}})
 	wantStatus(t, p, http.StatusOK)
 	key := strings.ReplaceAll(p.text("[data-testid=totp-secret]"), " ", "")
 	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(key)
@@ -288,7 +294,7 @@ func TestAdministratorResetsFactors(t *testing.T) {
 	ts := newTestServer(t)
 	bob := ts.addUser("bob@example.com", "bob's long password", store.RoleAdmin)
 	ts.signIn("bob@example.com", "bob's long password")
-	enrolTOTP(t, ts)
+	enrolTOTP(t, ts, "bob's long password")
 
 	ts.client = ts.newClient()
 	ts.signInAdmin()
@@ -328,8 +334,8 @@ func TestRemoveOwnFactor(t *testing.T) {
 	if p.Doc.Find("[data-testid=remove-factor-confirm]").Length() != 1 {
 		t.Fatal("no confirmation")
 	}
-	wantRedirect(t, ts.post(path, url.Values{"confirmed": {"yes"}}), "/account")
-	wantStatus(t, ts.post(path, url.Values{"confirmed": {"yes"}}), http.StatusNotFound)
+	wantRedirect(t, ts.post(path, url.Values{"confirmed": {"yes"}, "current-password": {adminPassword}}), "/account")
+	wantStatus(t, ts.post(path, url.Values{"confirmed": {"yes"}, "current-password": {adminPassword}}), http.StatusNotFound)
 	ts.client = ts.newClient()
 	wantRedirect(t, ts.signIn(adminEmail, adminPassword), "/")
 }

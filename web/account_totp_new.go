@@ -17,6 +17,9 @@ const totpIssuer = "tokendesk"
 // counts only when a code from the app confirms it (confirmTOTP).
 func (s *Server) newTOTP(c echo.Context) error {
 	u := currentUser(c)
+	if msg, err := s.proveIdentity(c, "totp-password"); err != nil || msg != "" {
+		return s.refuseFactorChange(c, "totp-password", msg, err)
+	}
 	e, err := auth.NewTOTP(totpIssuer, u.Email)
 	if err != nil {
 		return err

@@ -111,8 +111,9 @@ func (s *Server) checkLogin(c echo.Context) error {
 }
 
 // startSession replaces whatever session the browser had with a new one,
-// so that an identifier known before sign-in is worthless after it.
-func (s *Server) startSession(c echo.Context, userID int64) error {
+// so that an identifier known before sign-in is worthless after it. Extra
+// values are saved with the user's id in the session's single write.
+func (s *Server) startSession(c echo.Context, userID int64, extra ...map[string]any) error {
 	if old := currentSession(c); old != nil && old.ID != "" {
 		if err := s.Store.DeleteSession(c.Request().Context(), auth.HashSessionID(old.ID)); err != nil {
 			return err
@@ -123,6 +124,11 @@ func (s *Server) startSession(c echo.Context, userID int64) error {
 		return err
 	}
 	sess.Values[auth.UserIDKey] = userID
+	for _, m := range extra {
+		for k, v := range m {
+			sess.Values[k] = v
+		}
+	}
 	if err := sess.Save(c.Request(), c.Response()); err != nil {
 		return err
 	}

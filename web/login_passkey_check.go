@@ -10,11 +10,14 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/auth"
+	"github.com/tokendesk/tokendesk/internal/store"
 )
 
 // checkLoginPasskey finishes the second step with a passkey, under the
 // same throttling as the password and the codes. The credential's new
-// sign counter is kept, so a cloned authenticator shows.
+// sign counter is kept; a counter that did not go up (the library's
+// CloneWarning) means two copies of the key are signing, and the sign-in
+// is refused and audited.
 func (s *Server) checkLoginPasskey(c echo.Context) error {
 	id := s.pendingUser(c)
 	if id == 0 {
@@ -58,6 +61,14 @@ func (s *Server) checkLoginPasskey(c echo.Context) error {
 	if err != nil {
 		s.Logger.Info("second factor failed", "email", u.Email, "ip", c.RealIP(), "factor", "passkey")
 		return jsonRefusal(c, http.StatusUnprocessableEntity, "The passkey was not accepted. Try again, or use a code.")
+	}
+	if cred.Authenticator.CloneWarning {
+		s.Logger.Warn("second factor refused", "email", u.Email, "ip", c.RealIP(), "factor", "passkey", "reason", "sign counter went back: cloned authenticator?")
+		if err := s.Store.AddAudit(refundCtx, store.Audit{At: s.Now(), Actor: u.Email, Action: store.ActionPasskeyClone, Subject: u.Email,
+			Detail: "sign-in refused: the passkey's sign counter did not go up, so it may have been copied"}); err != nil {
+			return err
+		}
+		return jsonRefusal(c, http.StatusForbidden, "This passkey's sign counter went backwards, a sign that the key may have been copied, so it was not accepted. Use your authenticator app or a recovery code, then remove this passkey on Your account and add it again; tell your administrator.")
 	}
 	raw, err := json.Marshal(cred)
 	if err != nil {

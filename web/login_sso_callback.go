@@ -29,23 +29,29 @@ func (s *Server) ssoCallback(c echo.Context) error {
 	if !out.set.Enabled {
 		return userError(http.StatusForbidden, "Single sign-on was switched off. Nobody was signed in. Sign in with your email and password.")
 	}
-	email, ok := ssoEmail(out.claims)
-	if !ok {
-		return userError(http.StatusForbidden, "Your identity provider sent no verified email address, which tokendesk needs to know who you are. Nobody was signed in. Ask your administrator to add the email claim.")
+	email, verified := ssoEmail(out.claims)
+	issuer, subject := ssoSubject(out.claims)
+	if email == "" || issuer == "" || subject == "" {
+		return userError(http.StatusForbidden, "Your identity provider sent no email address, which tokendesk needs to know who you are. Nobody was signed in. Ask your administrator to add the email claim.")
 	}
 	access, err := s.ssoAccess(c, out)
 	if err != nil {
 		return err
 	}
 	if access.Role == "" {
-		if err := s.Store.RefuseSSOUser(ctx, email, "no role: the "+out.set.Claim+" claim matches no mapping"); err != nil {
+		if err := s.Store.RefuseSSOUser(ctx, issuer, subject, email, "no role: the "+out.set.Claim+" claim matches no mapping"); err != nil {
 			return err
 		}
 		s.Logger.Info("sso refused", "reason", "no role", "user", email, "request_id", requestID(c))
 		return userError(http.StatusForbidden, "Your organisation's identity provider no longer gives you access to tokendesk (you are in none of the groups it maps to a role). Any sessions you had have ended. Ask your administrator if you need access.")
 	}
-	u, created, err := s.Store.SyncSSOUser(ctx, store.SSOUser{Email: email, Role: access.Role, AppIDs: access.appIDs, Detail: "signed in as " + access.Describe()})
+	u, created, err := s.Store.SyncSSOUser(ctx, store.SSOUser{Issuer: issuer, Subject: subject, Email: email, EmailVerified: verified || out.set.TrustEmail, Role: access.Role, AppIDs: access.appIDs, Detail: "signed in as " + access.Describe()})
 	switch {
+	case errors.Is(err, store.ErrSSOUnverified):
+		s.Logger.Info("sso refused", "reason", "unverified email of an existing account", "user", email, "request_id", requestID(c))
+		return userError(http.StatusForbidden, "A tokendesk account with the email "+email+" already exists, and your identity provider does not say it has verified that address, so tokendesk cannot tell it is yours. Nobody was signed in and nothing changed. Ask your administrator: they can have the identity provider send email_verified, tick \"Trust the email addresses\" in Settings → Single sign-on if the provider's addresses are reliable, or remove the old account so that single sign-on creates yours.")
+	case errors.Is(err, store.ErrSSOEmailTaken):
+		return userError(http.StatusConflict, "Your identity provider now gives you the email "+email+", which another tokendesk account already has. Nobody was signed in and nothing changed. Ask your administrator to sort out the two accounts.")
 	case errors.Is(err, store.ErrInactive):
 		return userError(http.StatusForbidden, "An administrator has deactivated your tokendesk account. Nobody was signed in.")
 	case errors.Is(err, store.ErrLastAdmin):

@@ -43,7 +43,10 @@ func TestPasskeyRegistrationRefusals(t *testing.T) {
 	if status, out := ts.postJSON("/account/passkeys", "{}", true); status != http.StatusBadRequest || !strings.Contains(out["error"].(string), "No passkey is being added") {
 		t.Fatalf("an answer without a ceremony: %d %v", status, out)
 	}
-	status, out := ts.postJSON("/account/passkeys/options", "{}", true)
+	if status, out := ts.postJSON("/account/passkeys/options", `{"password": "wrong password"}`, true); status != http.StatusUnprocessableEntity || !strings.Contains(out["error"].(string), "not your current password") {
+		t.Fatalf("options with a wrong password: %d %v", status, out)
+	}
+	status, out := ts.postJSON("/account/passkeys/options", `{"password": "`+adminPassword+`"}`, true)
 	if status != http.StatusOK {
 		t.Fatalf("options: %d %v", status, out)
 	}

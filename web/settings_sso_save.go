@@ -33,7 +33,7 @@ func (s *Server) saveSSOSettings(c echo.Context) error {
 		Name: f("name"), Issuer: f("issuer"), ClientID: f("client_id"), Claim: f("claim"),
 		Scopes:      slices.DeleteFunc(strings.Fields(f("scopes")), func(s string) bool { return s == "openid" }),
 		AdminValues: sso.List(c.FormValue("admin_values")), BreakGlass: sso.List(strings.ToLower(c.FormValue("break_glass"))),
-		Enabled: c.FormValue("enabled") != "", PasswordOff: c.FormValue("password_off") != "",
+		Enabled: c.FormValue("enabled") != "", PasswordOff: c.FormValue("password_off") != "", TrustEmail: c.FormValue("trust_email") != "",
 		HasSecret: old.HasSecret, TestedAt: old.TestedAt, TestedBy: old.TestedBy,
 	}
 	secret := c.FormValue("client_secret")
@@ -60,6 +60,10 @@ func (s *Server) saveSSOSettings(c echo.Context) error {
 	}
 	if secret == "" && !old.HasSecret {
 		errs["client_secret"] = "Enter the client secret the identity provider gave this app."
+	} else if c.FormValue("client_secret") == "" && (set.Issuer != old.Issuer || set.ClientID != old.ClientID) {
+		// The stored secret would go to whatever the new issuer's token
+		// endpoint is: a mistyped or hostile URL would receive it.
+		errs["client_secret"] = "Enter the Client Secret again: the Issuer URL or Client ID changed, and a stored secret is only sent to the provider it was saved for."
 	}
 	if set.Claim == "" {
 		errs["claim"] = "Enter the claim that carries the groups, e.g. groups."
@@ -172,5 +176,6 @@ func ssoChanged(old, set store.SSOSettings, secret bool) []string {
 	add(old.Enabled != set.Enabled, "enabled")
 	add(old.PasswordOff != set.PasswordOff, "password_off")
 	add(!slices.Equal(old.BreakGlass, set.BreakGlass), "break_glass")
+	add(old.TrustEmail != set.TrustEmail, "trust_email")
 	return out
 }

@@ -27,7 +27,7 @@ func (s *Server) ssoSettingsPage(c echo.Context, set store.SSOSettings) views.SS
 		Page: s.page(c, "Single sign-on", views.NavSettings, views.Crumb{Label: "Settings", URL: "/settings"}, views.Crumb{Label: "Single sign-on"}),
 		Name: set.Name, Issuer: set.Issuer, ClientID: set.ClientID, HasSecret: set.HasSecret, RedirectURI: s.ssoRedirectURI(),
 		Scopes: strings.Join(set.Scopes, " "), Claim: set.Claim, AdminValues: strings.Join(set.AdminValues, "\n"),
-		DesignerRules: sso.DesignerText(set.DesignerRules), Enabled: set.Enabled, PasswordOff: set.PasswordOff,
+		DesignerRules: sso.DesignerText(set.DesignerRules), Enabled: set.Enabled, PasswordOff: set.PasswordOff, TrustEmail: set.TrustEmail,
 		BreakGlass: strings.Join(set.BreakGlass, "\n"),
 	}
 	if !set.TestedAt.IsZero() {

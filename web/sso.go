@@ -231,19 +231,25 @@ func clip(s string, n int) string {
 	return s
 }
 
-// ssoEmail is the person's email from the claims: email, or Entra ID's
-// preferred_username when it is one. An email the provider says it has
-// not verified is not believed.
-func ssoEmail(claims map[string]any) (string, bool) {
-	if v, ok := claims["email_verified"].(bool); ok && !v {
+// ssoEmail is the person's email from the email claim, and whether the
+// provider vouches for it: email_verified must be the boolean true. A
+// missing claim (Entra ID sends none) or the string "true" is not a
+// promise; preferred_username is not used at all (people can change it).
+func ssoEmail(claims map[string]any) (email string, verified bool) {
+	e, _ := claims["email"].(string)
+	if !strings.Contains(e, "@") {
 		return "", false
 	}
-	for _, k := range []string{"email", "preferred_username"} {
-		if e, _ := claims[k].(string); strings.Contains(e, "@") {
-			return strings.ToLower(strings.TrimSpace(e)), true
-		}
-	}
-	return "", false
+	v, _ := claims["email_verified"].(bool)
+	return strings.ToLower(strings.TrimSpace(e)), v
+}
+
+// ssoSubject is who the provider says this is: the ID token's issuer and
+// subject, both checked by the verifier.
+func ssoSubject(claims map[string]any) (issuer, subject string) {
+	issuer, _ = claims["iss"].(string)
+	subject, _ = claims["sub"].(string)
+	return issuer, subject
 }
 
 // claimRows shows the claims received, by name.

@@ -69,6 +69,7 @@ func TestInTheBrowserPasskeySignIn(t *testing.T) {
 
 	// Add a passkey: the first factor, so the recovery codes follow.
 	b.press("[data-testid=nav-account]", "[data-testid=add-passkey]")
+	b.fill(map[string]string{"passkey-password": "correct horse battery"}) // factor changes need the password
 	b.press("[data-testid=add-passkey]", "[data-testid=recovery-codes]")
 	if n := strings.Count(b.text("[data-testid=recovery-codes]"), "-"); n < 10 {
 		t.Fatalf("recovery codes shown: %q", b.text("[data-testid=recovery-codes]"))

@@ -12,6 +12,7 @@ const (
 	ActionAccountPassword = "account.password"
 	ActionFactorAdd       = "account.factor.add"
 	ActionFactorRemove    = "account.factor.remove"
+	ActionPasskeyClone    = "account.passkey.clone" // a sign-in refused: the sign counter did not go up
 	ActionRecoveryCodes   = "account.recovery_codes"
 	ActionFactorsReset    = "user.factors.reset"
 	ActionInvite          = "user.invite"

@@ -36,6 +36,10 @@ type SSOSettings struct {
 	// PasswordOff turns password sign-in off for everyone but BreakGlass.
 	PasswordOff bool     `json:"password_off"`
 	BreakGlass  []string `json:"break_glass"` // administrators' emails
+	// TrustEmail links a first single sign-on to an existing account by
+	// email even without email_verified true (Entra ID sends none): the
+	// administrator vouches that the provider's addresses are its users'.
+	TrustEmail bool `json:"trust_email,omitempty"`
 	// Read back only.
 	HasSecret bool      `json:"-"`
 	TestedAt  time.Time `json:"-"` // zero: no Test sign-in since the last change
@@ -237,17 +241,33 @@ func (s *Store) UseSSOState(ctx context.Context, hash, browserHash string, now t
 
 // SSOUser is what an identity provider's sign-in makes of a person.
 type SSOUser struct {
-	Email  string
-	Role   string
-	AppIDs []int64 // the apps a designer designs
-	Detail string  // for the audit log: the role and apps, never claims' secrets
+	Issuer  string // the ID token's iss and sub: who the provider says this is
+	Subject string
+	Email   string
+	// EmailVerified: the provider vouches for Email (email_verified is
+	// true). Only then may a sign-in take over an existing account that
+	// has never signed in by this provider.
+	EmailVerified bool
+	Role          string
+	AppIDs        []int64 // the apps a designer designs
+	Detail        string  // for the audit log: the role and apps, never claims' secrets
 }
+
+// ErrSSOUnverified: the e-mail names an existing account not yet bound to
+// this subject, and the provider does not vouch for the address.
+var ErrSSOUnverified = errors.New("store: single sign-on e-mail not verified for an existing account")
+
+// ErrSSOEmailTaken: the subject's new e-mail belongs to another account.
+var ErrSSOEmailTaken = errors.New("store: single sign-on e-mail belongs to another account")
 
 // SyncSSOUser creates or updates the person an identity provider signed
 // in: their role and the apps they design follow the mapping at every
 // sign-in. A person created here has no password (none can match).
+// The person is found by the provider's subject; an account without a
+// binding is linked by e-mail only when the provider verified it.
 // ErrLastAdmin when it would demote the last active administrator;
-// ErrInactive when an administrator deactivated the person.
+// ErrInactive when an administrator deactivated the person;
+// ErrSSOUnverified, ErrSSOEmailTaken as above.
 func (s *Store) SyncSSOUser(ctx context.Context, in SSOUser) (u User, created bool, err error) {
 	now := s.Now()
 	err = s.tx(ctx, func(tx *sql.Tx) error {
@@ -257,7 +277,39 @@ func (s *Store) SyncSSOUser(ctx context.Context, in SSOUser) (u User, created bo
 				return err
 			}
 		}
-		u, err = scanUser(tx.QueryRowContext(ctx, "SELECT "+userCols+" FROM users WHERE email = ?", in.Email))
+		bound := true
+		u, err = scanUser(tx.QueryRowContext(ctx, "SELECT "+userCols+" FROM users WHERE id = (SELECT user_id FROM sso_identities WHERE issuer = ? AND subject = ?)", in.Issuer, in.Subject))
+		if errors.Is(err, ErrNotFound) {
+			bound = false
+			u, err = scanUser(tx.QueryRowContext(ctx, "SELECT "+userCols+" FROM users WHERE email = ?", in.Email))
+		}
+		switch {
+		case err == nil && bound && u.Email != in.Email:
+			// The provider changed the person's address: follow it, unless
+			// another account has it.
+			var other int64
+			switch e := tx.QueryRowContext(ctx, "SELECT id FROM users WHERE email = ?", in.Email).Scan(&other); {
+			case e == nil:
+				return ErrSSOEmailTaken
+			case !errors.Is(e, sql.ErrNoRows):
+				return e
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE users SET email = ?, updated_at = ? WHERE id = ?", in.Email, ms(now), u.ID); err != nil {
+				return fmt.Errorf("store: updating user: %w", err)
+			}
+			if err := insertAudit(ctx, tx, Audit{At: now, Actor: in.Email, Action: "user.update", Subject: in.Email, Detail: "email was " + u.Email + ", by single sign-on"}); err != nil {
+				return err
+			}
+			u.Email = in.Email
+		case err == nil && !bound:
+			var n int
+			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sso_identities WHERE issuer = ? AND user_id = ?", in.Issuer, u.ID).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 || !in.EmailVerified {
+				return ErrSSOUnverified
+			}
+		}
 		switch {
 		case errors.Is(err, ErrNotFound):
 			created = true
@@ -285,6 +337,11 @@ func (s *Store) SyncSSOUser(ctx context.Context, in SSOUser) (u User, created bo
 			}
 			u.Role = in.Role
 		}
+		if !bound {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO sso_identities (issuer, subject, user_id, created_at) VALUES (?, ?, ?, ?)", in.Issuer, in.Subject, u.ID, ms(now)); err != nil {
+				return fmt.Errorf("store: binding single sign-on: %w", err)
+			}
+		}
 		// The apps follow the mapping too: an administrator's are none.
 		if _, err := tx.ExecContext(ctx, "DELETE FROM app_designers WHERE user_id = ?", u.ID); err != nil {
 			return fmt.Errorf("store: designer apps: %w", err)
@@ -305,11 +362,12 @@ func (s *Store) SyncSSOUser(ctx context.Context, in SSOUser) (u User, created bo
 var ErrInactive = errors.New("store: user deactivated")
 
 // RefuseSSOUser ends the sessions of a person the identity provider no
-// longer maps to any role, and audits the refusal. Unknown people leave
-// only the audit entry.
-func (s *Store) RefuseSSOUser(ctx context.Context, email, detail string) error {
+// longer maps to any role, and audits the refusal. The person is the one
+// bound to the subject (an e-mail alone is not proof enough to end
+// anyone's sessions). Unknown people leave only the audit entry.
+func (s *Store) RefuseSSOUser(ctx context.Context, issuer, subject, email, detail string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE email = ?)", email); err != nil {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE user_id IN (SELECT user_id FROM sso_identities WHERE issuer = ? AND subject = ?)", issuer, subject); err != nil {
 			return fmt.Errorf("store: ending sessions: %w", err)
 		}
 		return insertAudit(ctx, tx, Audit{At: s.Now(), Actor: email, Action: ActionSSORefused, Subject: email, Detail: detail})

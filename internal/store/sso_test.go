@@ -93,26 +93,30 @@ func TestSyncSSOUser(t *testing.T) {
 		}
 		a1, _ := s.CreateApp(ctx, "Billing", KindProcess, nil, "ada@example.com")
 		a2, _ := s.CreateApp(ctx, "Payroll", KindProcess, nil, "ada@example.com")
-		u, created, err := s.SyncSSOUser(ctx, SSOUser{Email: "bob@example.com", Role: RoleDesigner, AppIDs: []int64{a1.ID, a2.ID}})
+		u, created, err := s.SyncSSOUser(ctx, SSOUser{Issuer: "https://idp.example", Subject: "bob", Email: "bob@example.com", Role: RoleDesigner, AppIDs: []int64{a1.ID, a2.ID}})
 		if err != nil || !created || u.Role != RoleDesigner || u.PasswordHash != "" {
 			t.Fatalf("first sign-in: %+v %v %v", u, created, err)
 		}
 		if apps, _ := s.ListApps(ctx, u.ID); len(apps) != 2 {
 			t.Fatalf("designs %d apps, want 2", len(apps))
 		}
-		if _, created, err = s.SyncSSOUser(ctx, SSOUser{Email: "bob@example.com", Role: RoleDesigner, AppIDs: []int64{a2.ID}}); err != nil || created {
+		if _, created, err = s.SyncSSOUser(ctx, SSOUser{Issuer: "https://idp.example", Subject: "bob", Email: "bob@example.com", Role: RoleDesigner, AppIDs: []int64{a2.ID}}); err != nil || created {
 			t.Fatal(created, err)
 		}
 		if apps, _ := s.ListApps(ctx, u.ID); len(apps) != 1 || apps[0].Name != "Payroll" {
 			t.Fatalf("after the claim changed: %+v", apps)
 		}
-		if _, _, err := s.SyncSSOUser(ctx, SSOUser{Email: admin.Email, Role: RoleDesigner}); !errors.Is(err, ErrLastAdmin) {
+		// Another subject with the administrator's address, unverified: refused.
+		if _, _, err := s.SyncSSOUser(ctx, SSOUser{Issuer: "https://idp.example", Subject: "mallory", Email: admin.Email, Role: RoleAdmin}); !errors.Is(err, ErrSSOUnverified) {
+			t.Fatalf("unverified e-mail of an existing account: %v", err)
+		}
+		if _, _, err := s.SyncSSOUser(ctx, SSOUser{Issuer: "https://idp.example", Subject: "ada", Email: admin.Email, EmailVerified: true, Role: RoleDesigner}); !errors.Is(err, ErrLastAdmin) {
 			t.Fatalf("last admin demoted: %v", err)
 		}
 		if err := s.UpdateUser(ctx, u.ID, RoleDesigner, false, "ada@example.com"); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.SyncSSOUser(ctx, SSOUser{Email: "bob@example.com", Role: RoleAdmin}); !errors.Is(err, ErrInactive) {
+		if _, _, err := s.SyncSSOUser(ctx, SSOUser{Issuer: "https://idp.example", Subject: "bob", Email: "bob@example.com", Role: RoleAdmin}); !errors.Is(err, ErrInactive) {
 			t.Fatalf("deactivated: %v", err)
 		}
 	})

@@ -37,7 +37,10 @@
     add.addEventListener("click", async function () {
       try {
         say("Follow your browser's prompt…");
-        var options = await post("/account/passkeys/options");
+        var pw = document.getElementById("passkey-password");
+        var options = await post("/account/passkeys/options", { password: pw ? pw.value : "" });
+        var keep = document.querySelector('#passkey-recovery input[name="recovery-password"]');
+        if (keep && pw) keep.value = pw.value;
         var cred = await navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options.publicKey) });
         var done = await post("/account/passkeys", cred.toJSON());
         if (done.recovery) {
