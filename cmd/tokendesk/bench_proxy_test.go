@@ -144,6 +144,9 @@ end
 				conns, a.rps, a.p50, a.p99, z.rps, z.p50, z.p99, rps, p99)
 			b.ReportMetric(rps, fmt.Sprintf("rps-ratio-c%d", conns))
 			b.ReportMetric(p99, fmt.Sprintf("p99-ratio-c%d", conns))
+			if rps < 0.8 || p99 > 1.3 {
+				b.Errorf("%d connections over the goal (at least 0.8× the requests/s, p99 within 1.3×): %.2f×, p99 %.2f×", conns, rps, p99)
+			}
 		}
 	}
 
