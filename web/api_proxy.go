@@ -93,9 +93,12 @@ func (s *Server) newProxy() *httputil.ReverseProxy {
 	}
 	tr := &proxyTransport{s: s, plain: plain, guarded: guarded, trusted: trusted}
 	return &httputil.ReverseProxy{
-		Rewrite:        proxyRewrite,
-		Transport:      tr,
-		FlushInterval:  -1, // stream: a download is passed on as it comes
+		Rewrite:   proxyRewrite,
+		Transport: tr,
+		// Bodies of unknown length (and event streams) are flushed as they
+		// come (ReverseProxy does so by itself); others pass through its
+		// buffers, never held whole: flushing every write cost the tail.
+		FlushInterval:  0,
 		ModifyResponse: s.proxyResponse,
 		ErrorHandler:   s.proxyError,
 		ErrorLog:       nil,
