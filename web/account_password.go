@@ -1,11 +1,7 @@
 package web
 
 import (
-	"context"
-	"fmt"
-	"math"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/auth"
@@ -25,31 +21,12 @@ func (s *Server) changeOwnPassword(c echo.Context) error {
 	} else {
 		// Guessing the current password from an open browser is throttled
 		// like signing in: per account and per address.
-		wait, attempt, err := s.throttle.Reserve(ctx, auth.Key("account", u.Email), auth.Key("address", c.RealIP()))
+		msg, err := s.checkTypedPassword(c, current)
 		if err != nil {
 			return err
 		}
-		if wait > 0 {
-			secs := int(math.Ceil(wait.Seconds()))
-			c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
-			return userError(http.StatusTooManyRequests, fmt.Sprintf("Too many wrong passwords. Wait %d seconds, then try again.", secs))
-		}
-		release, ok := s.signInSlot(c)
-		if !ok {
-			if err := attempt.Cancel(context.WithoutCancel(ctx)); err != nil {
-				return err
-			}
-			c.Response().Header().Set("Retry-After", "1")
-			return userError(http.StatusServiceUnavailable, "Many sign-ins are being checked right now. Try again in a moment.")
-		}
-		right := s.Hasher.Check(u.PasswordHash, current)
-		release()
-		if right {
-			if err := attempt.Succeeded(context.WithoutCancel(ctx)); err != nil {
-				return err
-			}
-		} else {
-			errs["current"] = "This is not your current password."
+		if msg != "" {
+			errs["current"] = msg
 		}
 	}
 	if msg := auth.ValidatePassword(next); msg != "" {
