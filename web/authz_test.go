@@ -82,37 +82,32 @@ func classify(p page) access {
 }
 
 // Every route in the route table × every role, each with its expected
-// answer. Each route gets a fresh world so that one role's allowed change
-// cannot hide another's refusal.
+// answer. Each unsafe route gets a fresh world so that one role's allowed
+// change cannot hide another's refusal; the safe ones change nothing a
+// role's access depends on and share one (a world is most of the test's
+// time), each subtest with its own copy of the browsers.
 func TestAuthorizationMatrix(t *testing.T) {
-	probe := newTestServer(t)
+	shared := newMatrixWorld(t, true)
 	roles := []string{"anonymous", "administrator", "designer of the app", "designer of another app"}
-	for _, r := range probe.srv.Routes() {
+	for _, r := range shared.srv.Routes() {
 		if PublicRoutes[r.Method+" "+r.Path] {
 			continue
 		}
 		t.Run(r.Method+" "+r.Path, func(t *testing.T) {
-			t.Parallel() // each route's world is its own server and database
-			w := newAppWorld(t)
-			w.get("/settings")
-			w.post("/settings", url.Values{"allow_delete": {"on"}})
-			globalID := saveRedox(t, w.testServer, "/tokens", "Global")
-			appTokenID := saveRedox(t, w.dee, "/apps/"+itoa(w.alpha)+"/tokens", "Alpha Token")
-			createClient(t, w.testServer, "/clients", "Global job")
-			createClient(t, w.dee, "/apps/"+itoa(w.alpha)+"/clients", "Alpha job")
-			globalClients, _ := w.store.ListClients(t.Context(), 0)
-			appClients, _ := w.store.ListClients(t.Context(), w.alpha)
-			zed := w.addUser("zed@example.com", "zed long password", store.RoleDesigner)
-
-			id, client := globalID, globalClients[0].ID
+			t.Parallel() // each unsafe route's world is its own server and database
+			w := shared.forTest(t)
+			if isUnsafe(r.Method) {
+				w = newMatrixWorld(t, strings.HasPrefix(r.Path, "/settings/webhooks/:id"))
+			}
+			id, client := w.globalID, w.globalClient
 			if strings.HasPrefix(r.Path, "/apps/:app") {
-				id, client = appTokenID, appClients[0].ID
+				id, client = w.appTokenID, w.appClient
 			}
 			if strings.HasPrefix(r.Path, "/users/:id") {
-				id = zed.ID
+				id = w.zed
 			}
 			if strings.HasPrefix(r.Path, "/settings/webhooks/:id") {
-				id, _ = w.store.CreateWebhook(t.Context(), "https://hooks.example.com/matrix", []string{store.EventTokenChanged}, "whsec_bWF0cml4", adminEmail)
+				id = w.webhook
 			}
 			path := strings.NewReplacer(":app", itoa(w.alpha), ":provider", "redox", ":client", itoa(client), ":id", itoa(id)).Replace(r.Path)
 
@@ -135,4 +130,44 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 		})
 	}
+}
+
+// matrixWorld is an app world with one of everything a route can name:
+// a global and an app token, a client of each, a designer to open, and
+// (withWebhook) a webhook.
+type matrixWorld struct {
+	*appWorld
+	globalID, appTokenID    int64
+	globalClient, appClient int64
+	zed, webhook            int64
+}
+
+func newMatrixWorld(t *testing.T, withWebhook bool) *matrixWorld {
+	t.Helper()
+	w := &matrixWorld{appWorld: newAppWorld(t)}
+	w.get("/settings")
+	w.post("/settings", url.Values{"allow_delete": {"on"}})
+	w.globalID = saveRedox(t, w.testServer, "/tokens", "Global")
+	w.appTokenID = saveRedox(t, w.dee, "/apps/"+itoa(w.alpha)+"/tokens", "Alpha Token")
+	createClient(t, w.testServer, "/clients", "Global job")
+	createClient(t, w.dee, "/apps/"+itoa(w.alpha)+"/clients", "Alpha job")
+	globalClients, _ := w.store.ListClients(t.Context(), 0)
+	appClients, _ := w.store.ListClients(t.Context(), w.alpha)
+	w.globalClient, w.appClient = globalClients[0].ID, appClients[0].ID
+	w.zed = w.addUser("zed@example.com", "zed long password", store.RoleDesigner).ID
+	if withWebhook {
+		w.webhook, _ = w.store.CreateWebhook(t.Context(), "https://hooks.example.com/matrix", []string{store.EventTokenChanged}, "whsec_bWF0cml4", adminEmail)
+	}
+	return w
+}
+
+// forTest is the world as subtest t uses it: the same server, database
+// and signed-in sessions, with browsers of t's own (each remembers the
+// last page it fetched, and fails t, not the test that made the world).
+func (w *matrixWorld) forTest(t *testing.T) *matrixWorld {
+	c := *w
+	aw := *w.appWorld
+	c.appWorld = &aw
+	aw.testServer, aw.dee, aw.eve = w.testServer.forTest(t), w.dee.forTest(t), w.eve.forTest(t)
+	return &c
 }

@@ -216,3 +216,11 @@ func TestOpenAPIDocument(t *testing.T) {
 		}
 	}
 }
+
+// forTest is this browser for test t: the same server and cookies, its own
+// last page, failing t.
+func (ts *testServer) forTest(t testing.TB) *testServer {
+	c := *ts
+	c.t, c.last = t, nil
+	return &c
+}
