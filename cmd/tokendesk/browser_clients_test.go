@@ -13,6 +13,7 @@ import (
 // A new API client key at 390 px: the one-time page fits the screen, its
 // Copy button copies the key, and a reload shows the key no more.
 func TestNewClientKeyInTheBrowser(t *testing.T) {
+	t.Parallel() // beside the other browser and replica tests: its own processes, browser and database
 	chromium := chromiumPath()
 	if chromium == "" {
 		t.Skip("SKIPPED browser tests: Chromium not found (apt-get install chromium)")

@@ -20,6 +20,7 @@ import (
 // they pass axe-core, name the app and the scopes, and Allow / Deny send
 // the browser back to the redirect URI with a code or access_denied.
 func TestConsentPagesInTheBrowser(t *testing.T) {
+	t.Parallel() // beside the other browser and replica tests: its own processes, browser and database
 	chromium := chromiumPath()
 	if chromium == "" {
 		if os.Getenv("CI") != "" {

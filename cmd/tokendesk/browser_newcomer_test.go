@@ -61,6 +61,7 @@ func answerDialogs(ctx context.Context, t *testing.T) *dialogs {
 // (never on Save), times in the reader's zone, fields that follow their
 // choice, and Permission Settings in one try.
 func TestInTheBrowserNewcomerAt390px(t *testing.T) {
+	t.Parallel() // beside the other browser and replica tests: its own processes, browser and database
 	chromium := chromiumPath()
 	if chromium == "" {
 		t.Skip("SKIPPED browser tests: Chromium not found (apt-get install chromium)")

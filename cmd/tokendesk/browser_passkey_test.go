@@ -24,6 +24,7 @@ import (
 // refuses IP addresses as relying parties, and localhost is a secure
 // context over plain HTTP.
 func TestInTheBrowserPasskeySignIn(t *testing.T) {
+	t.Parallel() // beside the other browser and replica tests: its own processes, browser and database
 	chromium := chromiumPath()
 	if chromium == "" {
 		t.Skip("SKIPPED browser tests: Chromium not found (apt-get install chromium)")

@@ -21,6 +21,7 @@ import (
 // created on the spot with the app their group maps to. Real Chromium,
 // the server as `serve` starts it, axe-core on every page.
 func TestSSOInTheBrowser(t *testing.T) {
+	t.Parallel() // beside the other browser and replica tests: its own processes, browser and database
 	chromium := chromiumPath()
 	if chromium == "" {
 		if os.Getenv("CI") != "" {

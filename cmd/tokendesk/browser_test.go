@@ -194,6 +194,7 @@ func (b *browserRun) fill(fields map[string]string) {
 }
 
 func TestInTheBrowser(t *testing.T) {
+	t.Parallel() // beside the other browser and replica tests: its own processes, browser and database
 	chromium := chromiumPath()
 	if chromium == "" {
 		if os.Getenv("CI") != "" {
@@ -225,6 +226,7 @@ func TestInTheBrowser(t *testing.T) {
 			name = "javascript off"
 		}
 		t.Run(name, func(t *testing.T) {
+			t.Parallel() // each its own console, data and browser; the emulators serve both
 			// The console is reached through a front of a known address, so
 			// that its base URL (and so its Redirect URI) is known before it
 			// listens on a port picked at start.

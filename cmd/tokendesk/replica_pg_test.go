@@ -184,6 +184,7 @@ func (w *replicaWorld) waitRenewed(n int, within time.Duration) {
 // Three replicas on one database, 1,000 tokens due: the provider sees
 // each token's login exactly once.
 func TestThreeReplicasRenewEachTokenOnce(t *testing.T) {
+	t.Parallel() // beside the other browser and replica tests: its own processes, browser and database
 	w := newReplicaWorld(t, storetest.PostgresURL(t))
 	const n = 1000
 	w.dueTokens(n)
@@ -198,6 +199,7 @@ func TestThreeReplicasRenewEachTokenOnce(t *testing.T) {
 // A replica killed (SIGKILL) while renewing: the tokens it had claimed are
 // renewed by the others once its leases end, and none is lost.
 func TestAKilledReplicasClaimsAreTakenOver(t *testing.T) {
+	t.Parallel() // beside the other browser and replica tests: its own processes, browser and database
 	w := newReplicaWorld(t, storetest.PostgresURL(t))
 	const n = 300
 	w.dueTokens(n)
