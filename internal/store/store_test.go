@@ -19,9 +19,12 @@ import (
 var testDB sync.Map // testing.TB → "postgres"
 
 // onBoth runs a contract test on SQLite and on PostgreSQL, as subtests; the
-// PostgreSQL one skips, saying why, when no server is configured.
+// PostgreSQL one skips, saying why, when no server is configured. Such a
+// test runs beside the others: each has databases of its own (a test that
+// needs the process to itself does not use onBoth).
 func onBoth(t *testing.T, test func(t *testing.T)) {
 	t.Helper()
+	t.Parallel()
 	t.Run("sqlite", test)
 	t.Run("postgres", func(t *testing.T) {
 		if !pgtest.Available() {
