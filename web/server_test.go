@@ -184,7 +184,7 @@ func newTestServer(t testing.TB, opts ...testOption) *testServer {
 	clock := &testClock{now: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
 	dbURL := filepath.Join(dir, "tokendesk.db")
 	if webOnPostgres() {
-		dbURL = storetest.PostgresURL(t)
+		dbURL = storetest.MigratedPostgresURL(t)
 	} else {
 		storetest.MigratedSQLite(t, testMasterKey, dbURL)
 	}

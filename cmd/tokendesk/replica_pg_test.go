@@ -185,7 +185,7 @@ func (w *replicaWorld) waitRenewed(n int, within time.Duration) {
 // each token's login exactly once.
 func TestThreeReplicasRenewEachTokenOnce(t *testing.T) {
 	t.Parallel() // beside the other browser and replica tests: its own processes, browser and database
-	w := newReplicaWorld(t, storetest.PostgresURL(t))
+	w := newReplicaWorld(t, storetest.MigratedPostgresURL(t))
 	const n = 1000
 	w.dueTokens(n)
 	w.replicas(3)
@@ -200,7 +200,7 @@ func TestThreeReplicasRenewEachTokenOnce(t *testing.T) {
 // renewed by the others once its leases end, and none is lost.
 func TestAKilledReplicasClaimsAreTakenOver(t *testing.T) {
 	t.Parallel() // beside the other browser and replica tests: its own processes, browser and database
-	w := newReplicaWorld(t, storetest.PostgresURL(t))
+	w := newReplicaWorld(t, storetest.MigratedPostgresURL(t))
 	const n = 300
 	w.dueTokens(n)
 	w.redox.SetLatency(100 * time.Millisecond) // renewals in flight when the kill comes
@@ -254,7 +254,7 @@ func TestAKilledReplicasClaimsAreTakenOver(t *testing.T) {
 // A session made on one replica works on another: sign in on A, open the
 // form on B, save it on A with B's CSRF token; all replicas list it.
 func TestASessionWorksOnEveryReplica(t *testing.T) {
-	w := newReplicaWorld(t, storetest.PostgresURL(t))
+	w := newReplicaWorld(t, storetest.MigratedPostgresURL(t))
 	ps := w.replicas(2) // both with TOKENDESK_ADMIN_*, starting at once
 	if n, err := w.st.CountUsers(context.Background()); err != nil || n != 1 {
 		t.Fatalf("%d users, %v", n, err)
@@ -528,7 +528,7 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 // replica's renewal would), both stop serving it within a poll of the
 // change log, although the stored access token has not expired.
 func TestEveryReplicaStopsServingATokenThatNeedsReconnect(t *testing.T) {
-	w := newReplicaWorld(t, storetest.PostgresURL(t))
+	w := newReplicaWorld(t, storetest.MigratedPostgresURL(t))
 	ctx := context.Background()
 	tok, err := w.st.CreateToken(ctx, token.Change{Provider: redox.ID, Name: "Lab Feed", Rate: token.Disabled, Encrypted: true,
 		Set: map[string]string{redox.KeyEnvironment: "development", redox.KeyAPIKey: "k", redox.KeySecret: "s", redox.KeyAccessToken: "live"}}, "test")

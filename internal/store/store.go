@@ -5,8 +5,10 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -145,6 +147,37 @@ func openPostgres(ctx context.Context, url string, box *secret.Box) (*Store, err
 		return nil, noAnswer{err}
 	}
 	return start(ctx, &Store{read: db, write: db, d: postgres}, box)
+}
+
+// MigratePostgres brings the PostgreSQL database at url to the current
+// schema and closes it, with no keyring: a database Open then readies
+// under any master key. Tests copy one such database (pgtest.Clone)
+// rather than migrating each of theirs.
+func MigratePostgres(ctx context.Context, url string) error {
+	connector, err := newPGConnector(url)
+	if err != nil {
+		return errors.New("store: the PostgreSQL URL is not valid")
+	}
+	s := &Store{d: postgres, Now: time.Now}
+	s.read = sql.OpenDB(connector)
+	s.write = s.read
+	defer s.Close()
+	return s.migrate(ctx)
+}
+
+// PostgresSchema is a short hash of the PostgreSQL migrations, which
+// changes whenever they do: tests name their migrated template after it.
+func PostgresSchema() string {
+	h := sha256.New()
+	fs.WalkDir(migrationsPostgres, ".", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := fs.ReadFile(migrationsPostgres, path)
+			fmt.Fprintf(h, "%s %d\n", path, len(b))
+			h.Write(b)
+		}
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // Dialect names the database: "sqlite" or "postgres".

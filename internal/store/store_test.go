@@ -40,7 +40,9 @@ func onBoth(t *testing.T, test func(t *testing.T)) {
 // directory or, under onBoth's PostgreSQL run, a new PostgreSQL database.
 func testURL(t testing.TB) string {
 	if _, pg := testDB.Load(t); pg {
-		return pgtest.URL(t)
+		// A copy of a database migrated once (Open still runs the
+		// migrations: none is left to apply).
+		return pgtest.Clone(t, "schema_"+PostgresSchema(), MigratePostgres)
 	}
 	return filepath.Join(t.TempDir(), "tokendesk.db")
 }

@@ -33,12 +33,22 @@ func PostgresURL(t testing.TB) string {
 	return pgtest.URL(t)
 }
 
-// DatabaseURL is a fresh database of the given kind for this test: a SQLite
-// file path in a temporary directory, or a PostgreSQL URL.
+// MigratedPostgresURL is PostgresURL's database already migrated to the
+// current schema, with no keyring (store.Open readies one under any
+// master key): a copy of a template migrated once (pgtest.Clone), since
+// migrating was most of a short PostgreSQL test's time.
+func MigratedPostgresURL(t testing.TB) string {
+	t.Helper()
+	return pgtest.Clone(t, "schema_"+store.PostgresSchema(), store.MigratePostgres)
+}
+
+// DatabaseURL is a fresh database of the given kind for this test, for
+// store.Open: a SQLite file path in a temporary directory, or a migrated
+// PostgreSQL database (MigratedPostgresURL).
 func DatabaseURL(t testing.TB, db string) string {
 	t.Helper()
 	if db == Postgres {
-		return PostgresURL(t)
+		return MigratedPostgresURL(t)
 	}
 	return filepath.Join(t.TempDir(), "tokendesk.db")
 }
