@@ -102,6 +102,7 @@ func (s *Server) newProxy() *httputil.ReverseProxy {
 		ModifyResponse: s.proxyResponse,
 		ErrorHandler:   s.proxyError,
 		ErrorLog:       nil,
+		BufferPool:     &proxyBuffers{},
 	}
 }
 

@@ -232,6 +232,7 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 				return err
 			case u.Active:
 				c.Set(ctxUser, &u)
+				s.ua.warm() // /sessions may be next (session_device.go)
 			}
 		}
 		return next(c)

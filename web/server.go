@@ -93,6 +93,9 @@ type Server struct {
 	newRequestID func() []string
 	// proxy forwards apps' calls with a token (api_proxy.go).
 	proxy *httputil.ReverseProxy
+	// ua holds the User-Agent parser while the console is in use
+	// (session_device.go).
+	ua *uaParsers
 }
 
 // New builds the server and its routes.
@@ -132,6 +135,7 @@ func New(d Deps) *Server {
 		replicaID:    engine.NewReplicaID(),
 		newRequestID: newRequestIDs(),
 		transfer:     newTransferState(),
+		ua:           sharedUA,
 	}
 	s.engine = engine.New(engine.Config{Store: d.Store, Logger: d.Logger, Now: d.Now, RateLimit: d.Config.APIRateLimit,
 		ReplicaID: s.replicaID, RenewTimeout: actionTimeout, ProviderURLs: d.Config.ProviderURLs, Renewer: func() engine.Renewer {
@@ -143,9 +147,6 @@ func New(d Deps) *Server {
 	s.index = s.engine.Index
 	s.proxy = s.newProxy()
 	d.Hasher.Prepare()
-	// The User-Agent parser takes ~100 ms to build (once per process): built
-	// now, in the background, so that the first /sessions view does not wait.
-	go uaParser()
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

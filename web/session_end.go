@@ -69,7 +69,7 @@ func (s *Server) confirmEndSession(c echo.Context, u store.User, ref string) err
 		return render(c, http.StatusOK, views.SessionEnd(views.SessionEndPage{
 			Page: s.page(c, "End a session of "+u.Email, views.NavUsers, views.Crumb{Label: "Users", URL: "/users"},
 				views.Crumb{Label: u.Email, URL: "/users/" + id}, views.Crumb{Label: "Sessions", URL: back}, views.Crumb{Label: "End a session"}),
-			Email: u.Email, Device: deviceName(si.UserAgent), Address: si.IP, LastSeen: si.LastSeenAt, Now: now,
+			Email: u.Email, Device: s.deviceName(si.UserAgent), Address: si.IP, LastSeen: si.LastSeenAt, Now: now,
 			PostURL: "/sessions/" + ref + "/end", UserID: id, CancelURL: back,
 		}))
 	}

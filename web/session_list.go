@@ -37,7 +37,7 @@ func (s *Server) listSessions(c echo.Context) error {
 	current := currentSessionRef(c)
 	for _, si := range list {
 		m.Rows = append(m.Rows, views.SessionRow{
-			Device: deviceName(si.UserAgent), Address: si.IP, SignedIn: si.CreatedAt, LastSeen: si.LastSeenAt, Now: now,
+			Device: s.deviceName(si.UserAgent), Address: si.IP, SignedIn: si.CreatedAt, LastSeen: si.LastSeenAt, Now: now,
 			Current: si.Ref == current, EndURL: "/sessions/" + si.Ref + "/end", UserID: strconv.FormatInt(u.ID, 10),
 		})
 	}
