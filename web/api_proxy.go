@@ -136,6 +136,13 @@ func (s *Server) proxyToken(c echo.Context) error {
 	if err != nil {
 		return apiRefusal(c, err)
 	}
+	// A call through the proxy takes as long as the service and the app
+	// take: the server's read and write timeouts, made for pages and
+	// fetches, would cut a long upload or download short. The app going
+	// away still ends it (and cancels the call upstream).
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Time{})
+	rc.SetWriteDeadline(time.Time{})
 	pc := &proxyCall{ProxyCall: call, rest: rest, method: in.Method}
 	if err := pc.bufferBody(in); err != nil {
 		return nil // the app went away while sending: nobody to answer
