@@ -149,6 +149,9 @@ func BenchmarkDrain10kDueAtOnce(b *testing.B) {
 		b.ReportMetric(float64(n)/drain.Seconds()/ceiling, "of-ceiling")
 		b.ReportMetric(l.pct(0.50).Seconds(), "lag-p50-s")
 		b.ReportMetric(l.pct(0.99).Seconds(), "lag-p99-s")
+		if of := float64(n) / drain.Seconds() / ceiling; of < 0.9 {
+			b.Errorf("drained at %.0f %% of the ceiling of %.0f renewals/s; the goal is at least 90 %%", 100*of, ceiling)
+		}
 	}
 }
 
