@@ -23,6 +23,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/token"
 )
@@ -73,7 +74,10 @@ const (
 type Token struct {
 	token.Token
 	Values map[string]string
-	answer atomic.Pointer[[]byte]
+	// ProxyOnly is Values[provider.KeyProxyOnly] set, decided once here:
+	// a map lookup per fetch was a good part of a fetch's cost.
+	ProxyOnly bool
+	answer    atomic.Pointer[[]byte]
 }
 
 // Answer is the encoded answer kept by SetAnswer, or nil.
@@ -232,7 +236,7 @@ func (ix *Index) Resolve(ctx context.Context, appID int64, name string) (*Token,
 	// A refresh token run out needs a reconnect too (Renewal.MustReconnect),
 	// and a token an app reported refused is not handed out again.
 	slim.RefreshExpiresAt, slim.Rejection = tok.RefreshExpiresAt, tok.Rejection
-	t = &Token{Token: slim, Values: values}
+	t = &Token{Token: slim, Values: values, ProxyOnly: values[provider.KeyProxyOnly] != ""}
 	ix.keep(epoch, func() { ix.names[k] = tok.ID; ix.tokens[tok.ID] = t; rememberAs(tok.ID) })
 	return t, nil
 }
