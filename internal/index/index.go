@@ -106,9 +106,15 @@ type Index struct {
 	now    func() time.Time
 	fields Fields
 
-	mu      sync.RWMutex
-	clients map[[sha256.Size]byte]store.Client // by SHA-256 of the key; only valid keys
-	names   map[nameKey]int64                  // resolved token id by folded name; 0: no such token
+	mu sync.RWMutex
+	// clients holds store.Client by SHA-256 of the key; only valid keys.
+	// A sync.Map, read without mu: every fetch looks its key up, and an
+	// RLock writes mu's reader count, a cache line both cores then pass
+	// between them on every fetch. Stored and cleared under mu; nclients
+	// counts it for Stats.
+	clients  sync.Map
+	nclients int
+	names    map[nameKey]int64 // resolved token id by folded name; 0: no such token
 	// asked holds names exactly as consumers sent them, so that the usual
 	// case (the same spelling every time) skips folding (NFKC and case).
 	asked  map[nameKey]int64
@@ -144,7 +150,8 @@ func New(src Source, now func() time.Time, fields Fields) *Index {
 }
 
 func (ix *Index) reset() {
-	ix.clients = map[[sha256.Size]byte]store.Client{}
+	ix.clients.Clear()
+	ix.nclients = 0
 	ix.names = map[nameKey]int64{}
 	ix.asked = map[nameKey]int64{}
 	ix.tokens = map[int64]*Token{}
@@ -157,18 +164,23 @@ func (ix *Index) Client(ctx context.Context, hash [sha256.Size]byte) (store.Clie
 	if err := ix.fresh(ctx); err != nil {
 		return store.Client{}, err
 	}
+	if c, ok := ix.clients.Load(hash); ok {
+		return c.(store.Client), nil
+	}
+	// The epoch is read after the miss and before the database: whatever
+	// is forgotten after this read makes keep drop what is read below.
 	ix.mu.RLock()
-	c, ok := ix.clients[hash]
 	epoch := ix.epoch
 	ix.mu.RUnlock()
-	if ok {
-		return c, nil
-	}
 	c, err := ix.src.ClientByHash(ctx, hex.EncodeToString(hash[:]))
 	if err != nil {
 		return c, err // unknown keys are not remembered: anyone can make them up
 	}
-	ix.keep(epoch, func() { ix.clients[hash] = c })
+	ix.keep(epoch, func() {
+		if _, had := ix.clients.Swap(hash, c); !had {
+			ix.nclients++
+		}
+	})
 	return c, nil
 }
 
@@ -464,5 +476,5 @@ type Stats struct{ Clients, Names, Tokens int }
 func (ix *Index) Stats() Stats {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return Stats{Clients: len(ix.clients), Names: len(ix.names) + len(ix.asked), Tokens: len(ix.tokens)}
+	return Stats{Clients: ix.nclients, Names: len(ix.names) + len(ix.asked), Tokens: len(ix.tokens)}
 }
