@@ -33,3 +33,27 @@ func BenchmarkFetchHandler(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFetchHandlerParallel is BenchmarkFetchHandler from every core at
+// once: what is shared between fetches (locks, counters) shows here.
+func BenchmarkFetchHandlerParallel(b *testing.B) {
+	ts := newTestServer(b, withConfig(func(c *config.Config) { c.APIRateLimit = 1e9 }))
+	ts.signInAdmin()
+	saveRedox(b, ts, "/tokens", "Bench Token")
+	key := createClient(b, ts, "/clients", "Bench")
+	ts.srv.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) // info, as served
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/tokens/Bench%20Token", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		for pb.Next() {
+			w := httptest.NewRecorder()
+			ts.srv.ServeHTTP(w, req)
+			if w.Code != http.StatusOK {
+				b.Error(w.Code)
+				return
+			}
+		}
+	})
+}

@@ -164,7 +164,7 @@ func (e *Engine) Fetch(ctx context.Context, r Request) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t.Values[provider.KeyProxyOnly] != "" {
+	if t.ProxyOnly {
 		return nil, e.refuseToken(r, cl, t.ID, "", proxyOnly(t.Name), now)
 	}
 	body, err := e.answer(ctx, cl, t, now)

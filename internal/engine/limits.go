@@ -19,15 +19,22 @@ type apiState struct {
 	limit rate.Limit // per key, for the whole installation
 	burst int
 
-	mu       sync.Mutex
-	limiters map[int64]*rate.Limiter
+	mu sync.Mutex
+	// limiters holds a *rate.Limiter per client id. A sync.Map, not a map
+	// under mu: every fetch looks its client's up, and on a loaded server
+	// both cores do at once; a read takes no lock (nothing written to a
+	// shared cache line). Stored and deleted under mu.
+	limiters sync.Map
 	// replicas is how many processes share the limit (Heartbeat):
 	// each allows its share, limit/replicas.
 	replicas int
 	usage    store.Usage
 	// served counts served fetches apart from usage: one map update a
-	// fetch instead of three, folded into usage when it is taken.
-	served map[servedKey]servedCount
+	// fetch instead of three, folded into usage when it is taken. Sharded
+	// by client, each shard with its own lock, so that fetches on
+	// different cores do not take one lock (and bounce its cache line)
+	// for every fetch; whoever folds takes mu, then each shard's lock.
+	served [servedShards]servedShard
 
 	// flight makes consumers asking for one stale token share one renewal.
 	flight singleflight.Group
@@ -37,10 +44,25 @@ func newAPIState(perSecond float64) *apiState {
 	if perSecond <= 0 {
 		perSecond = 50
 	}
-	a := &apiState{limit: rate.Limit(perSecond), burst: max(1, int(2*perSecond)), limiters: map[int64]*rate.Limiter{}, replicas: 1}
+	a := &apiState{limit: rate.Limit(perSecond), burst: max(1, int(2*perSecond)), replicas: 1}
 	a.usage = newUsage()
-	a.served = map[servedKey]servedCount{}
+	for i := range a.served {
+		a.served[i].m = map[servedKey]servedCount{}
+	}
 	return a
+}
+
+const servedShards = 16
+
+type servedShard struct {
+	mu sync.Mutex
+	m  map[servedKey]servedCount
+	_  [64]byte // a shard per cache line: two cores counting in two shards share none
+}
+
+// shard is the served shard of a client.
+func (a *apiState) shard(clientID int64) *servedShard {
+	return &a.served[uint64(clientID)%servedShards]
 }
 
 // servedKey is a minute's served fetches of one token by one client.
@@ -53,15 +75,27 @@ type servedCount struct {
 }
 
 // foldServed adds what served counted to usage, for the flush, and starts
-// counting afresh; the caller holds a.mu.
+// counting afresh; the caller holds a.mu. A fetch counted in a shard after
+// it was folded is in the next fold: each is counted once.
 func (a *apiState) foldServed(keep func(servedCount) bool) {
-	for k, c := range a.served {
+	for i := range a.served {
+		sh := &a.served[i]
+		sh.mu.Lock()
+		a.foldShard(sh.m, keep)
+		sh.mu.Unlock()
+	}
+}
+
+// foldShard is foldServed for one shard's counts; the caller holds a.mu
+// and the shard's lock.
+func (a *apiState) foldShard(served map[servedKey]servedCount, keep func(servedCount) bool) {
+	for k, c := range served {
 		if keep != nil && !keep(c) {
 			continue
 		}
 		a.usage.Reads[store.ReadKey{Minute: k.minute, ClientID: k.clientID, TokenID: k.tokenID, Outcome: store.ReadOK}] += c.n
 		a.usage.Clients[k.clientID] = maxTime(a.usage.Clients[k.clientID], c.last)
-		delete(a.served, k)
+		delete(served, k)
 		if keep != nil {
 			continue // a deleted app's: no App Association
 		}
@@ -78,13 +112,16 @@ func newUsage() store.Usage {
 }
 
 func (a *apiState) limiter(clientID int64) *rate.Limiter {
+	if l, ok := a.limiters.Load(clientID); ok {
+		return l.(*rate.Limiter)
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	l, ok := a.limiters[clientID]
-	if !ok {
-		l = rate.NewLimiter(a.share())
-		a.limiters[clientID] = l
+	if l, ok := a.limiters.Load(clientID); ok { // made meanwhile
+		return l.(*rate.Limiter)
 	}
+	l := rate.NewLimiter(a.share())
+	a.limiters.Store(clientID, l)
 	return l
 }
 
@@ -92,21 +129,24 @@ func (a *apiState) limiter(clientID int64) *rate.Limiter {
 func (a *apiState) forget(clientID int64) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	delete(a.limiters, clientID)
+	a.limiters.Delete(clientID)
 }
 
 // record counts one fetch: always in the read audit; a served one also in
 // App Associations and as its client's last use.
 func (a *apiState) record(cl store.Client, tokenID int64, outcome string, at time.Time) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	if outcome == store.ReadOK {
 		k := servedKey{minute: at.Unix() / 60, clientID: cl.ID, tokenID: tokenID}
-		c := a.served[k]
+		sh := a.shard(cl.ID)
+		sh.mu.Lock()
+		c := sh.m[k]
 		c.appID, c.n, c.last = cl.AppID, c.n+1, maxTime(c.last, at)
-		a.served[k] = c
+		sh.m[k] = c
+		sh.mu.Unlock()
 		return
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	a.usage.Reads[store.ReadKey{Minute: at.Unix() / 60, ClientID: cl.ID, TokenID: tokenID, Outcome: outcome}]++
 }
 
@@ -207,10 +247,11 @@ func (a *apiState) setReplicas(n int, now time.Time) {
 	}
 	a.replicas = n
 	limit, burst := a.share()
-	for _, l := range a.limiters {
-		l.SetLimitAt(now, limit)
-		l.SetBurstAt(now, burst)
-	}
+	a.limiters.Range(func(_, l any) bool {
+		l.(*rate.Limiter).SetLimitAt(now, limit)
+		l.(*rate.Limiter).SetBurstAt(now, burst)
+		return true
+	})
 }
 
 // NewReplicaID names this process in the replicas table.

@@ -23,6 +23,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/token"
 )
@@ -73,7 +74,10 @@ const (
 type Token struct {
 	token.Token
 	Values map[string]string
-	answer atomic.Pointer[[]byte]
+	// ProxyOnly is Values[provider.KeyProxyOnly] set, decided once here:
+	// a map lookup per fetch was a good part of a fetch's cost.
+	ProxyOnly bool
+	answer    atomic.Pointer[[]byte]
 }
 
 // Answer is the encoded answer kept by SetAnswer, or nil.
@@ -102,9 +106,15 @@ type Index struct {
 	now    func() time.Time
 	fields Fields
 
-	mu      sync.RWMutex
-	clients map[[sha256.Size]byte]store.Client // by SHA-256 of the key; only valid keys
-	names   map[nameKey]int64                  // resolved token id by folded name; 0: no such token
+	mu sync.RWMutex
+	// clients holds store.Client by SHA-256 of the key; only valid keys.
+	// A sync.Map, read without mu: every fetch looks its key up, and an
+	// RLock writes mu's reader count, a cache line both cores then pass
+	// between them on every fetch. Stored and cleared under mu; nclients
+	// counts it for Stats.
+	clients  sync.Map
+	nclients int
+	names    map[nameKey]int64 // resolved token id by folded name; 0: no such token
 	// asked holds names exactly as consumers sent them, so that the usual
 	// case (the same spelling every time) skips folding (NFKC and case).
 	asked  map[nameKey]int64
@@ -140,7 +150,8 @@ func New(src Source, now func() time.Time, fields Fields) *Index {
 }
 
 func (ix *Index) reset() {
-	ix.clients = map[[sha256.Size]byte]store.Client{}
+	ix.clients.Clear()
+	ix.nclients = 0
 	ix.names = map[nameKey]int64{}
 	ix.asked = map[nameKey]int64{}
 	ix.tokens = map[int64]*Token{}
@@ -153,18 +164,23 @@ func (ix *Index) Client(ctx context.Context, hash [sha256.Size]byte) (store.Clie
 	if err := ix.fresh(ctx); err != nil {
 		return store.Client{}, err
 	}
+	if c, ok := ix.clients.Load(hash); ok {
+		return c.(store.Client), nil
+	}
+	// The epoch is read after the miss and before the database: whatever
+	// is forgotten after this read makes keep drop what is read below.
 	ix.mu.RLock()
-	c, ok := ix.clients[hash]
 	epoch := ix.epoch
 	ix.mu.RUnlock()
-	if ok {
-		return c, nil
-	}
 	c, err := ix.src.ClientByHash(ctx, hex.EncodeToString(hash[:]))
 	if err != nil {
 		return c, err // unknown keys are not remembered: anyone can make them up
 	}
-	ix.keep(epoch, func() { ix.clients[hash] = c })
+	ix.keep(epoch, func() {
+		if _, had := ix.clients.Swap(hash, c); !had {
+			ix.nclients++
+		}
+	})
 	return c, nil
 }
 
@@ -232,7 +248,7 @@ func (ix *Index) Resolve(ctx context.Context, appID int64, name string) (*Token,
 	// A refresh token run out needs a reconnect too (Renewal.MustReconnect),
 	// and a token an app reported refused is not handed out again.
 	slim.RefreshExpiresAt, slim.Rejection = tok.RefreshExpiresAt, tok.Rejection
-	t = &Token{Token: slim, Values: values}
+	t = &Token{Token: slim, Values: values, ProxyOnly: values[provider.KeyProxyOnly] != ""}
 	ix.keep(epoch, func() { ix.names[k] = tok.ID; ix.tokens[tok.ID] = t; rememberAs(tok.ID) })
 	return t, nil
 }
@@ -460,5 +476,5 @@ type Stats struct{ Clients, Names, Tokens int }
 func (ix *Index) Stats() Stats {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return Stats{Clients: len(ix.clients), Names: len(ix.names) + len(ix.asked), Tokens: len(ix.tokens)}
+	return Stats{Clients: ix.nclients, Names: len(ix.names) + len(ix.asked), Tokens: len(ix.tokens)}
 }
