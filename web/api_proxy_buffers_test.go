@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,8 +8,6 @@ import (
 	"testing"
 
 	"github.com/tokendesk/tokendesk/internal/config"
-	"github.com/tokendesk/tokendesk/internal/provider/oauth/oauthtest"
-	"github.com/tokendesk/tokendesk/internal/store"
 )
 
 // Issue 22 item 2: a proxied call borrows the buffer its answer is copied
@@ -26,12 +23,7 @@ func TestAPIProxyCallAllocatesNoCopyBuffer(t *testing.T) {
 		io.WriteString(w, `{"id":"file-1","name":"report.pdf","size":52113}`)
 	}))
 	t.Cleanup(up.Close)
-	ts := newTestServer(t, withConfig(func(c *config.Config) { c.APIRateLimit = 1e9 }))
-	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretBasic)
-	ts.signInAdmin()
-	connectWithAPI(t, ts, emu, "Files", up.URL+"/v1")
-	key := createClient(t, ts, "/clients", "Sync")
-	ts.store.SetSetting(context.Background(), store.SettingProvidersAllowPrivate, "true", adminEmail)
+	ts, key := proxyingTo(t, up.URL+"/v1", withConfig(func(c *config.Config) { c.APIRateLimit = 1e9 }))
 
 	call := func() {
 		req, _ := http.NewRequest(http.MethodGet, ts.http.URL+"/api/v1/proxy/Files/files/1", nil)

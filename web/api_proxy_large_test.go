@@ -60,12 +60,7 @@ func TestAPIProxyStreams200MB(t *testing.T) {
 		}
 	}))
 	t.Cleanup(up.Close)
-	ts := newTestServer(t)
-	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretBasic)
-	ts.signInAdmin()
-	connectWithAPI(t, ts, emu, "Files", up.URL)
-	key := createClient(t, ts, "/clients", "Sync")
-	ts.store.SetSetting(context.Background(), store.SettingProvidersAllowPrivate, "true", adminEmail)
+	ts, key := proxyingTo(t, up.URL)
 
 	var before, after runtime.MemStats
 	runtime.GC()
@@ -104,4 +99,18 @@ func TestAPIProxyStreams200MB(t *testing.T) {
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 40<<20 {
 		t.Fatalf("moving 2×200 MB allocated %d MB: a body is held", alloc>>20)
 	}
+}
+
+// proxyingTo is a console with an OAuth 2.0 token "Files" whose API Base
+// URL is apiBase (a test's upstream, on loopback: private targets are
+// allowed), and an API client key that may call it through the proxy.
+func proxyingTo(t *testing.T, apiBase string, opts ...testOption) (*testServer, string) {
+	t.Helper()
+	ts := newTestServer(t, opts...)
+	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretBasic)
+	ts.signInAdmin()
+	connectWithAPI(t, ts, emu, "Files", apiBase)
+	key := createClient(t, ts, "/clients", "Sync")
+	ts.store.SetSetting(context.Background(), store.SettingProvidersAllowPrivate, "true", adminEmail)
+	return ts, key
 }

@@ -7,9 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/tokendesk/tokendesk/internal/provider/oauth/oauthtest"
-	"github.com/tokendesk/tokendesk/internal/store"
 )
 
 // slowReader gives n bytes a chunk at a time, pausing between chunks.
@@ -45,12 +42,7 @@ func TestAPIProxyCallsOutlastTheServerTimeouts(t *testing.T) {
 		io.WriteString(w, "got "+itoa(int64(len(b))))
 	}))
 	t.Cleanup(up.Close)
-	ts := newTestServer(t)
-	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretBasic)
-	ts.signInAdmin()
-	connectWithAPI(t, ts, emu, "Files", up.URL)
-	key := createClient(t, ts, "/clients", "Sync")
-	ts.store.SetSetting(t.Context(), store.SettingProvidersAllowPrivate, "true", adminEmail)
+	ts, key := proxyingTo(t, up.URL)
 
 	// The console as served, with timeouts a tenth of the calls' length.
 	served := httptest.NewUnstartedServer(ts.srv)
