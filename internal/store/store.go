@@ -167,7 +167,8 @@ func MigratePostgres(ctx context.Context, url string) error {
 
 // PostgresSchema is a short hash of the PostgreSQL migrations, which
 // changes whenever they do: tests name their migrated template after it.
-func PostgresSchema() string {
+// Hashed once: every PostgreSQL test asks.
+var PostgresSchema = sync.OnceValue(func() string {
 	h := sha256.New()
 	fs.WalkDir(migrationsPostgres, ".", func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
@@ -178,7 +179,7 @@ func PostgresSchema() string {
 		return nil
 	})
 	return hex.EncodeToString(h.Sum(nil))[:16]
-}
+})
 
 // Dialect names the database: "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.d.String() }
