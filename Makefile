@@ -22,8 +22,9 @@ PG_TEST := $(shell test -n "$$TOKENDESK_TEST_POSTGRES_URL" || scripts/postgres-t
 # The driver (modernc.org/sqlite) and all of tokendesk stay instrumented.
 NORACE     := modernc.org/sqlite/lib modernc.org/libc/... modernc.org/memory golang.org/x/crypto/blowfish golang.org/x/net/html
 TEST_FLAGS := -race $(foreach p,$(NORACE),-gcflags=$(p)=-race=false) -count=1 -timeout 45m -p 3
-# The slowest packages first: go test starts packages in the order given, at
-# most two at a time on two cores, and the small ones fill in around them.
+# The slowest packages first: go test starts packages in the order given,
+# three at a time (-p 3: its default on two cores is two, and web waited for
+# cmd/tokendesk's browsers), and the small ones fill in around their waits.
 TEST_PKGS  := ./web/ ./cmd/tokendesk/ ./internal/store/ ./...
 # A race-instrumented binary sleeps a second at exit in case a goroutine is
 # still reporting; the tests report their races as they end (a test fails

@@ -48,9 +48,16 @@ func chromiumPath() string {
 
 // newChromium starts a headless Chromium of its own (profile in a temp
 // dir, flags this closed network needs) for the test, and returns its
-// context, which ends after timeout or with the test.
+// context, which ends after timeout (times browserSlack) or with the test.
+// browserSlack stretches each walk's timeout, a guard against a hung
+// browser and no measure of speed: the walks run beside each other and
+// beside other packages' tests on two cores (make test), where one took
+// more than its 120 s once.
+const browserSlack = 3
+
 func newChromium(t *testing.T, path string, width, height int, timeout time.Duration) context.Context {
 	t.Helper()
+	timeout *= browserSlack
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path), chromedp.NoSandbox,
 		chromedp.Flag("disable-background-networking", true),
