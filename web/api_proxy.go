@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tokendesk/tokendesk/internal/connwatch"
 	"io"
 	"net"
 	"net/http"
@@ -137,9 +138,11 @@ func (s *Server) proxyToken(c echo.Context) error {
 		return apiRefusal(c, err)
 	}
 	// A call through the proxy takes as long as the service and the app
-	// take: the server's read and write timeouts, made for pages and
-	// fetches, would cut a long upload or download short. The app going
-	// away still ends it (and cancels the call upstream).
+	// take: the server's limit on answering a request (tokendesk serve's
+	// connection watch; a server's read and write timeouts), made for
+	// pages and fetches, would cut a long upload or download short. The
+	// app going away still ends it (and cancels the call upstream).
+	connwatch.Lift(in.Context())
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Time{})
 	rc.SetWriteDeadline(time.Time{})

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"github.com/tokendesk/tokendesk/internal/connwatch"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -25,8 +27,9 @@ func (r *slowReader) Read(p []byte) (int, error) {
 }
 
 // A download or an upload through the proxy that lasts longer than the
-// server's read and write timeouts (tokendesk serve: 30 and 60 s, made
-// for pages and fetches) arrives whole: the proxy lifts them for its call.
+// server's limit on answering a request (tokendesk serve: a minute, made
+// for pages and fetches, kept by its connection watch; a server's read
+// and write timeouts) arrives whole: the proxy lifts it for its call.
 func TestAPIProxyCallsOutlastTheServerTimeouts(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet {
@@ -61,10 +64,43 @@ func TestAPIProxyCallsOutlastTheServerTimeouts(t *testing.T) {
 		b, err := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b), err
 	}
-	if code, got, err := call(http.MethodGet, nil); err != nil || code != http.StatusOK || got != strings.Repeat("0123456789", 8) {
-		t.Fatalf("an 800 ms download: %d %q %v", code, got, err)
+	calls := func(what string) {
+		t.Helper()
+		if code, got, err := call(http.MethodGet, nil); err != nil || code != http.StatusOK || got != strings.Repeat("0123456789", 8) {
+			t.Fatalf("%s: an 800 ms download: %d %q %v", what, code, got, err)
+		}
+		if code, got, err := call(http.MethodPut, &slowReader{chunks: 8, pause: 100 * time.Millisecond}); err != nil || code != http.StatusOK || got != "got 80" {
+			t.Fatalf("%s: an 800 ms upload: %d %q %v", what, code, got, err)
+		}
 	}
-	if code, got, err := call(http.MethodPut, &slowReader{chunks: 8, pause: 100 * time.Millisecond}); err != nil || code != http.StatusOK || got != "got 80" {
-		t.Fatalf("an 800 ms upload: %d %q %v", code, got, err)
-	}
+	calls("read and write timeouts")
+
+	// tokendesk serve: the connection watch, its clock an hour further on
+	// every 100 ms of the calls, sweeping each time.
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	watch := connwatch.New(connwatch.Limits{Header: time.Second, Idle: time.Minute, Busy: 300 * time.Millisecond}, clock)
+	watched := httptest.NewUnstartedServer(ts.srv)
+	watched.Listener = watch.Listener(watched.Listener)
+	watched.Config.ConnState, watched.Config.ConnContext = watch.ConnState, watch.ConnContext
+	watched.Start()
+	t.Cleanup(watched.Close)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+				mu.Lock()
+				now = now.Add(time.Hour)
+				mu.Unlock()
+				watch.Sweep()
+			}
+		}
+	}()
+	served.URL = watched.URL
+	calls("the connection watch")
 }

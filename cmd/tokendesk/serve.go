@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/tokendesk/tokendesk/internal/connwatch"
 	"io"
 	"log/slog"
 	"net"
@@ -28,6 +29,12 @@ import (
 
 // shutdownGrace is how long in-flight requests get on SIGTERM.
 const shutdownGrace = 10 * time.Second
+
+// connLimits are how long a client may take: 10 s to send a request's
+// header, 2 minutes idle between requests, and a minute for a request to
+// be answered (its body read and the answer written; the API proxy lifts
+// this for its calls, which last as long as the service takes).
+var connLimits = connwatch.Limits{Header: 10 * time.Second, Idle: 2 * time.Minute, Busy: time.Minute}
 
 // serve runs the console until ctx ends. ready, if not nil, receives the
 // listening address (tests use it).
@@ -96,18 +103,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, logOu
 	if err != nil {
 		return fmt.Errorf("TOKENDESK_ADDR: cannot listen on %s: %w", cfg.Addr, err)
 	}
+	// Stalled clients are let go by the watch rather than by the server's
+	// timeouts, which re-armed socket deadlines several times a request.
+	watch := connwatch.New(connLimits, nil)
+	go watch.Run(ctx)
 	httpSrv := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		Handler:     srv,
+		ConnState:   watch.ConnState,
+		ConnContext: watch.ConnContext,
+		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	go expireSessions(ctx, st, logger)
 
 	errc := make(chan error, 1)
-	go func() { errc <- httpSrv.Serve(ln) }()
+	go func() { errc <- httpSrv.Serve(watch.Listener(ln)) }()
 	logger.Info("tokendesk is listening", "addr", ln.Addr().String(), "url", cfg.BaseURL.String(), "version", version)
 	if ready != nil {
 		ready <- ln.Addr().String()
