@@ -39,7 +39,7 @@ func fetchName(r *http.Request) (string, bool) {
 func (s *Server) serveFetch(w http.ResponseWriter, r *http.Request, name string) {
 	start := time.Now()
 	h := w.Header()
-	rid := requestIDOf(r, s.newRequestID)
+	rid := requestIDOf(r, s.shards)
 	h[echo.HeaderXRequestID] = rid
 	h["X-Content-Type-Options"] = nosniffValue
 	h["X-Frame-Options"] = denyValue

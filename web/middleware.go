@@ -2,17 +2,13 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -31,25 +27,25 @@ const (
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
-	// fetched and fetchTook are the runtime API's served fetches, looked
-	// up once: label hashing showed in a fetch's profile.
-	fetched   prometheus.Counter
-	fetchTook prometheus.Observer
 }
 
-func newMetrics(reg *prometheus.Registry) *metrics {
+const (
+	requestsHelp = "HTTP requests by route, method and status code."
+	durationHelp = "HTTP request latency by route."
+)
+
+// newMetrics registers the request metrics; the runtime API's fetches are
+// counted in shards (conn_shards.go) and reported in the same families.
+func newMetrics(reg *prometheus.Registry, shards *connShards) *metrics {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "tokendesk_http_requests_total", Help: "HTTP requests by route, method and status code.",
+			Name: "tokendesk_http_requests_total", Help: requestsHelp,
 		}, []string{"method", "route", "code"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "tokendesk_http_request_duration_seconds", Help: "HTTP request latency by route.",
-			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10},
+			Name: "tokendesk_http_request_duration_seconds", Help: durationHelp, Buckets: durationBuckets[:],
 		}, []string{"method", "route"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
-	m.fetched = m.requests.WithLabelValues(http.MethodGet, fetchRoute, "200")
-	m.fetchTook = m.duration.WithLabelValues(http.MethodGet, fetchRoute)
+	reg.MustRegister(m.requests, m.duration, newFetchCollector(shards))
 	return m
 }
 
@@ -83,9 +79,11 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 // observed records a request's metrics and logs it: for the console's
 // routes through Echo (observe), for fetches also without it (api_fast.go).
 func (s *Server) observed(r *http.Request, route string, status int, elapsed time.Duration, rid, user string) {
-	if route == fetchRoute && status == http.StatusOK {
-		s.metrics.fetched.Inc()
-		s.metrics.fetchTook.Observe(elapsed.Seconds())
+	if route == fetchRoute && r.Method == http.MethodGet {
+		s.shards.of(r).fetched(status, elapsed)
+		if status != http.StatusOK { // refusals are few: the vector counts them
+			s.metrics.requests.WithLabelValues(r.Method, route, strconv.Itoa(status)).Inc()
+		}
 	} else {
 		s.metrics.requests.WithLabelValues(r.Method, route, strconv.Itoa(status)).Inc()
 		s.metrics.duration.WithLabelValues(r.Method, route).Observe(elapsed.Seconds())
@@ -161,10 +159,10 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 // requestIDs gives every request an id (kept from X-Request-Id when a
 // proxy sent a sane one) in the response's X-Request-Id header, assigned
 // with its canonical key: no canonicalisation on the hot path.
-func requestIDs(next func() []string) echo.MiddlewareFunc {
+func requestIDs(ids *connShards) echo.MiddlewareFunc {
 	return func(h echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			c.Response().Header()[echo.HeaderXRequestID] = requestIDOf(c.Request(), next)
+			c.Response().Header()[echo.HeaderXRequestID] = requestIDOf(c.Request(), ids)
 			return h(c)
 		}
 	}
@@ -172,36 +170,15 @@ func requestIDs(next func() []string) echo.MiddlewareFunc {
 
 // requestIDOf is r's id as a header value: a proxy's sane X-Request-Id
 // (its own value, not copied), or a new one.
-func requestIDOf(r *http.Request, next func() []string) []string {
+func requestIDOf(r *http.Request, ids *connShards) []string {
 	v := r.Header[echo.HeaderXRequestID] // canonical already: no Get
 	if len(v) == 0 {
-		return next()
+		return ids.newID(r)
 	}
 	if rid := v[0]; rid == "" || len(rid) > 64 || strings.ContainsFunc(rid, func(r rune) bool { return r < '!' || r > '~' }) {
-		return next()
+		return ids.newID(r)
 	}
 	return v[:1]
-}
-
-// newRequestIDs numbers requests: a random prefix per process (so that ids
-// from several replicas do not collide) and a counter, cheaper than 32
-// random characters per request. Each id comes as a header value, its
-// bytes and the value in one allocation (a fetch's budget is a few).
-func newRequestIDs() func() []string {
-	var prefix [6]byte
-	rand.Read(prefix[:])
-	p := hex.EncodeToString(prefix[:]) + "-"
-	var n atomic.Uint64
-	return func() []string {
-		id := new(struct {
-			v [1]string
-			b [32]byte // 13 of prefix, at most 13 of counter
-		})
-		b := strconv.AppendUint(append(id.b[:0], p...), n.Add(1), 36)
-		// Never written again: the string may share the bytes.
-		id.v[0] = unsafe.String(unsafe.SliceData(b), len(b))
-		return id.v[:]
-	}
 }
 
 func bodyLimit() echo.MiddlewareFunc {

@@ -12,7 +12,7 @@ import (
 // routes is the site map: every route tokendesk answers, in one table.
 func (s *Server) routes() {
 	e := s.echo
-	e.Pre(requestIDs(s.newRequestID))
+	e.Pre(requestIDs(s.shards))
 	e.Use(s.observe, middleware.Recover(), securityHeaders, bodyLimit())
 
 	// Operations and assets: no session, no CSRF.

@@ -89,8 +89,9 @@ type Server struct {
 	// replicaID names this process among those sharing the database.
 	replicaID string
 	transfer  transferState
-	// newRequestID numbers requests (requestIDs).
-	newRequestID func() []string
+	// shards number requests (requestIDs) and count fetches, per
+	// connection (conn_shards.go).
+	shards *connShards
 	// proxy forwards apps' calls with a token (api_proxy.go).
 	proxy *httputil.ReverseProxy
 	// ua holds the User-Agent parser while the console is in use
@@ -112,6 +113,7 @@ func New(d Deps) *Server {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
+	shards := newConnShards()
 	s := &Server{
 		Deps: d,
 		sessions: &auth.SessionStore{
@@ -127,15 +129,15 @@ func New(d Deps) *Server {
 			Absolute: sessionAbsolute,
 			Now:      d.Now,
 		},
-		throttle:     auth.NewThrottle(d.Store, d.Now),
-		csrfKey:      d.Box.DeriveKey("csrf"),
-		metrics:      newMetrics(d.Registry),
-		signIns:      make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
-		signInWait:   2 * time.Second,
-		replicaID:    engine.NewReplicaID(),
-		newRequestID: newRequestIDs(),
-		transfer:     newTransferState(),
-		ua:           sharedUA,
+		throttle:   auth.NewThrottle(d.Store, d.Now),
+		csrfKey:    d.Box.DeriveKey("csrf"),
+		metrics:    newMetrics(d.Registry, shards),
+		signIns:    make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+		signInWait: 2 * time.Second,
+		replicaID:  engine.NewReplicaID(),
+		shards:     shards,
+		transfer:   newTransferState(),
+		ua:         sharedUA,
 	}
 	s.engine = engine.New(engine.Config{Store: d.Store, Logger: d.Logger, Now: d.Now, RateLimit: d.Config.APIRateLimit,
 		ReplicaID: s.replicaID, RenewTimeout: actionTimeout, ProviderURLs: d.Config.ProviderURLs, Renewer: func() engine.Renewer {
