@@ -8,12 +8,13 @@ import (
 )
 
 // Fetches are counted per connection (conn_shards.go), and reported as
-// the fetch route's series of the request metrics: every fetch counted
-// once, whichever connection it came on; every request id unique.
+// the fetch route's series of the request metrics and in the read audit:
+// every fetch counted once, whichever connection it came on; every
+// request id unique.
 func TestFetchesAreCountedOnceAndNumberedUniquelyAcrossConnections(t *testing.T) {
 	ts := newTestServer(t)
 	ts.signInAdmin()
-	saveRedox(t, ts, "/tokens", "Counted")
+	id := saveRedox(t, ts, "/tokens", "Counted")
 	key := createClient(t, ts, "/clients", "Counter")
 
 	ids := map[string]bool{}
@@ -50,6 +51,14 @@ func TestFetchesAreCountedOnceAndNumberedUniquelyAcrossConnections(t *testing.T)
 	}
 	if len(prefixes) != 1 || len(shards) < 2 {
 		t.Fatalf("one process: ids with prefixes %v from %d shards", prefixes, len(shards))
+	}
+
+	// The read audit too: one row, the fetches of every shard summed.
+	if err := ts.srv.FlushUsage(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if reads, err := ts.store.TokenReads(t.Context(), id, 10); err != nil || len(reads) != 1 || reads[0].Count != 40 {
+		t.Fatalf("the read audit of 40 fetches on 40 connections: %+v %v", reads, err)
 	}
 
 	m := ts.get("/metrics").Body
