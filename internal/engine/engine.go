@@ -234,7 +234,7 @@ func (e *Engine) answer(ctx context.Context, cl store.Client, t *index.Token, no
 	// The usual fetch first, without the provider: an answer is kept only
 	// for a token whose provider is known and not retired (which no
 	// version changes while it runs), and nothing was reported refused.
-	if body := t.Answer(); body != nil && len(t.Rejection) == 0 && !t.MustReconnect(now) && usableAt(t.Expiry(), now) {
+	if body := t.AnswerAt(now); body != nil { // servableUntil
 		return body, nil
 	}
 	p, ok := registry.ByID(t.Provider)
@@ -280,7 +280,7 @@ func (e *Engine) answer(ctx context.Context, cl store.Client, t *index.Token, no
 		return nil, err
 	}
 	if cacheable {
-		t.SetAnswer(body)
+		t.SetAnswer(body, servableUntil(t.Token))
 	}
 	return body, nil
 }

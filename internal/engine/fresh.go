@@ -25,6 +25,22 @@ func usableAt(exp, now time.Time) bool {
 	return !exp.IsZero() && now.Before(exp.Add(-staleWithin))
 }
 
+// servableUntil is until when t's kept answer may be handed out without
+// looking at t again (zero: never): while it is usable (usableAt), not
+// refused by an app (Rejection) and its grant is alive (MustReconnect).
+// A token in the index never changes, so this is decided once.
+func servableUntil(t token.Token) time.Time {
+	exp := t.Expiry()
+	if exp.IsZero() || len(t.Rejection) > 0 || t.NeedsReconnect {
+		return time.Time{}
+	}
+	until := exp.Add(-staleWithin)
+	if !t.RefreshExpiresAt.IsZero() && t.RefreshExpiresAt.Before(until) {
+		until = t.RefreshExpiresAt
+	}
+	return until
+}
+
 // unavailable is a 503 asking the consumer to come back after retry.
 func unavailable(code string, retry time.Duration, msg string) *Refusal {
 	return &Refusal{Status: http.StatusServiceUnavailable, Code: code, Message: msg, Retry: max(retry, time.Second)}

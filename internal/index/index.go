@@ -72,24 +72,51 @@ const (
 // It is never changed once in the index (a change replaces it), so what is
 // derived from it can be kept with it.
 type Token struct {
-	token.Token
-	Values map[string]string
+	// answer and ProxyOnly come first, on the cache line that holds the
+	// token's id: a fetch of a token whose answer is kept reads that line
+	// and the answer, not the token's other fields, spread over half a
+	// dozen lines (issue 20 item 4: with thousands of tokens fetched at
+	// random, each line read is likely a cache miss).
+	answer atomic.Pointer[keptAnswer]
 	// ProxyOnly is Values[provider.KeyProxyOnly] set, decided once here:
 	// a map lookup per fetch was a good part of a fetch's cost.
 	ProxyOnly bool
-	answer    atomic.Pointer[[]byte]
+	token.Token
+	Values map[string]string
+}
+
+type keptAnswer struct {
+	body  []byte
+	until int64 // Unix nanoseconds; 0: never as it is
 }
 
 // Answer is the encoded answer kept by SetAnswer, or nil.
 func (t *Token) Answer() []byte {
-	if b := t.answer.Load(); b != nil {
-		return *b
+	if a := t.answer.Load(); a != nil {
+		return a.body
 	}
 	return nil
 }
 
-// SetAnswer keeps the encoded answer for this version of the token.
-func (t *Token) SetAnswer(b []byte) { t.answer.Store(&b) }
+// AnswerAt is the kept answer if it may be handed out as it is at now:
+// before the until given to SetAnswer.
+func (t *Token) AnswerAt(now time.Time) []byte {
+	if a := t.answer.Load(); a != nil && now.UnixNano() < a.until {
+		return a.body
+	}
+	return nil
+}
+
+// SetAnswer keeps the encoded answer for this version of the token, which
+// may be handed out as it is until until (zero: never, each fetch looks
+// at the token again).
+func (t *Token) SetAnswer(b []byte, until time.Time) {
+	a := &keptAnswer{body: b}
+	if !until.IsZero() {
+		a.until = until.UnixNano()
+	}
+	t.answer.Store(a)
+}
 
 type nameKey struct {
 	appID int64

@@ -78,7 +78,7 @@ func BenchmarkIndexMemory100k(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			t.SetAnswer([]byte(fmt.Sprintf(`{"name":"Token %d","provider":"redox","scope":"global","access_token":"13d5faa8-aacd-4a0d-a666-%012d","token_type":"Bearer","expires_at":"2026-12-03T10:00:00Z"}`, i, i)))
+			t.SetAnswer([]byte(fmt.Sprintf(`{"name":"Token %d","provider":"redox","scope":"global","access_token":"13d5faa8-aacd-4a0d-a666-%012d","token_type":"Bearer","expires_at":"2026-12-03T10:00:00Z"}`, i, i)), time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC))
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
