@@ -9,7 +9,6 @@ package engine
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -59,6 +58,7 @@ type Engine struct {
 	// Index is the runtime API's memory of tokens and keys.
 	Index    *index.Index
 	api      *apiState
+	keys     keys
 	refusals *refusalLog
 }
 
@@ -187,24 +187,23 @@ func (e *Engine) client(ctx context.Context, r Request, now time.Time) (store.Cl
 		ref.WWWAuthenticate = `Bearer realm="tokendesk"`
 		return store.Client{}, ref
 	}
-	cl, err := store.Client{}, store.ErrNotFound
+	var k *keyed
+	err := error(store.ErrNotFound)
 	if strings.HasPrefix(key, store.KeyPrefix) {
-		// Hashed from a buffer on the stack: []byte(key) was an
-		// allocation a fetch.
-		var buf [128]byte
-		cl, err = e.Index.Client(ctx, sha256.Sum256(append(buf[:0], key...)))
+		k, err = e.keyed(ctx, key)
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		e.api.record(store.Client{}, 0, "unauthorized", now)
 		e.refuse(r, store.Client{}, store.RefusedBadKey, key, now)
 		ref := refuseWith(http.StatusUnauthorized, "This API client key is not valid, or it was revoked.")
 		ref.WWWAuthenticate = `Bearer realm="tokendesk", error="invalid_token"`
-		return cl, ref
+		return store.Client{}, ref
 	}
 	if err != nil {
-		return cl, err
+		return store.Client{}, err
 	}
-	res := e.api.limiter(cl.ID).ReserveN(now, 1)
+	cl := k.client
+	res := k.limiter.ReserveN(now, 1)
 	if d := res.DelayFrom(now); d > 0 {
 		res.CancelAt(now)
 		e.api.record(cl, 0, "rate_limited", now)

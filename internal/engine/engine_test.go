@@ -115,3 +115,64 @@ func fetchErr(e *engine.Engine, r engine.Request) error {
 	_, err := e.Fetch(context.Background(), r)
 	return err
 }
+
+// A key a fetch has used stops working at once when it is revoked, by
+// this process or by another sharing the database (once the index has
+// read the change log): what a fetch remembers of a key (the client and
+// its limiter, keys.go) lasts one generation of the index.
+func TestARevokedKeyStopsWorkingEverywhere(t *testing.T) {
+	ctx := context.Background()
+	box, err := secret.NewBox(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "t.db")
+	open := func() *store.Store {
+		st, err := store.Open(ctx, path, box)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	here, there := open(), open()
+	if _, err := here.CreateToken(ctx, token.Change{Provider: "redox", Name: "Lab Feed", Encrypted: true, Rate: token.Disabled,
+		Set: map[string]string{"environment": "development", "api_key": "k", "secret": "s", "access_token": "live"}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	mine, key1, err := here.CreateClient(ctx, 0, "Here", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, key2, err := here.CreateClient(ctx, 0, "There", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := engine.New(engine.Config{Store: here, RateLimit: 1000})
+	for _, key := range []string{key1, key2, key1, key2} {
+		if _, err := e.Fetch(ctx, engine.Request{Authorization: "Bearer " + key, Name: "Lab Feed"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	revoked := func(key string) bool {
+		_, err := e.Fetch(ctx, engine.Request{Authorization: "Bearer " + key, Name: "Lab Feed"})
+		var ref *engine.Refusal
+		return errors.As(err, &ref) && ref.Status == http.StatusUnauthorized
+	}
+
+	if _, err := here.RevokeClient(ctx, 0, mine.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if !revoked(key1) || revoked(key2) {
+		t.Fatal("revoked here: the revoked key still works, or the other stopped")
+	}
+	if _, err := there.RevokeClient(ctx, 0, theirs.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Index.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !revoked(key2) {
+		t.Fatal("revoked by another process: the key still works after the index read the log")
+	}
+}

@@ -141,7 +141,9 @@ type Index struct {
 	// counts it for Stats.
 	clients  sync.Map
 	nclients int
-	names    map[nameKey]int64 // resolved token id by folded name; 0: no such token
+	// gen counts the times clients were forgotten (Generation).
+	gen   atomic.Uint64
+	names map[nameKey]int64 // resolved token id by folded name; 0: no such token
 	// asked holds names exactly as consumers sent them, so that the usual
 	// case (the same spelling every time) skips folding (NFKC and case).
 	asked  map[nameKey]int64
@@ -177,6 +179,7 @@ func New(src Source, now func() time.Time, fields Fields) *Index {
 }
 
 func (ix *Index) reset() {
+	ix.gen.Add(1)
 	ix.clients.Clear()
 	ix.nclients = 0
 	ix.names = map[nameKey]int64{}
@@ -184,6 +187,11 @@ func (ix *Index) reset() {
 	ix.tokens = map[int64]*Token{}
 	ix.epoch++
 }
+
+// Generation changes whenever the index forgets its clients (a client
+// created, revoked or changed, by this process or another): what a caller
+// learnt from Client under one generation holds until the next.
+func (ix *Index) Generation() uint64 { return ix.gen.Load() }
 
 // Client returns the unrevoked client whose key has the SHA-256 sum
 // hash (store.ErrNotFound otherwise).
