@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tokendesk/tokendesk/internal/clocktest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -36,26 +37,13 @@ func (c *counting) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func (c *counting) n(key string) int { c.mu.Lock(); defer c.mu.Unlock(); return c.calls[key] }
 
-// clock is a settable time.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t
-	c.mu.Unlock()
-}
-
 // Many goroutines asking for one token at once make one request; later
 // calls are answered from the cache until shortly before expires_at, then
 // the token is fetched again. Names are sent URL-encoded, so a name with a
 // space or accents is found.
 func TestTokenIsFetchedOnceAndCachedUntilShortlyBeforeItExpires(t *testing.T) {
 	cnt := &counting{}
-	clk := &clock{now: time.Now()}
+	clk := clocktest.At(time.Now())
 	td, err := client.New(tokendeskURL, apiKey, client.WithHTTPClient(&http.Client{Transport: cnt}), client.WithClock(clk.Now))
 	if err != nil {
 		t.Fatal(err)

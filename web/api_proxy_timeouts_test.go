@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -77,10 +76,8 @@ func TestAPIProxyCallsOutlastTheServerTimeouts(t *testing.T) {
 
 	// tokendesk serve: the connection watch, its clock an hour further on
 	// every 100 ms of the calls, sweeping each time.
-	var mu sync.Mutex
-	now := time.Now()
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	watch := connwatch.New(connwatch.Limits{Header: time.Second, Idle: time.Minute, Busy: 300 * time.Millisecond}, clock)
+	clock := &testClock{now: time.Now()}
+	watch := connwatch.New(connwatch.Limits{Header: time.Second, Idle: time.Minute, Busy: 300 * time.Millisecond}, clock.Now)
 	watched := httptest.NewUnstartedServer(ts.srv)
 	watched.Listener = watch.Listener(watched.Listener)
 	watched.Config.ConnState, watched.Config.ConnContext = watch.ConnState, watch.ConnContext
@@ -94,9 +91,7 @@ func TestAPIProxyCallsOutlastTheServerTimeouts(t *testing.T) {
 			case <-stop:
 				return
 			case <-time.After(100 * time.Millisecond):
-				mu.Lock()
-				now = now.Add(time.Hour)
-				mu.Unlock()
+				clock.Advance(time.Hour)
 				watch.Sweep()
 			}
 		}

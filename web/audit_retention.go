@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"github.com/tokendesk/tokendesk/internal/jobs"
 	"strconv"
 	"time"
 )
@@ -43,18 +44,13 @@ func (s *Server) PruneAudit(ctx context.Context) (int64, error) {
 
 // runRetention prunes at start and then every hour until ctx ends.
 func (s *Server) runRetention(ctx context.Context) {
-	t := time.NewTicker(retentionEvery)
-	defer t.Stop()
-	for {
+	prune := func() {
 		if n, err := s.PruneAudit(ctx); err != nil && ctx.Err() == nil {
 			s.Logger.Warn("pruning the audit log", "err", err)
 		} else if n > 0 {
 			s.Logger.Info("pruned the audit log", "rows", n)
 		}
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return
-		}
 	}
+	prune()
+	jobs.Every(ctx, retentionEvery, prune)
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/tokendesk/tokendesk/internal/connwatch"
+	"github.com/tokendesk/tokendesk/internal/jobs"
 	"io"
 	"log/slog"
 	"net"
@@ -237,18 +238,11 @@ func ensureAdmin(ctx context.Context, cfg config.Config, st *store.Store, logger
 }
 
 func expireSessions(ctx context.Context, st *store.Store, logger *slog.Logger) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := st.DeleteIdleSessions(ctx, time.Now().Add(-web.SessionIdle)); err != nil && ctx.Err() == nil {
-				logger.Warn("expiring sessions", "err", err)
-			}
+	jobs.Every(ctx, 10*time.Minute, func() {
+		if err := st.DeleteIdleSessions(ctx, time.Now().Add(-web.SessionIdle)); err != nil && ctx.Err() == nil {
+			logger.Warn("expiring sessions", "err", err)
 		}
-	}
+	})
 }
 
 // newSetupCode is 10 characters from an alphabet without look-alikes.

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"github.com/tokendesk/tokendesk/internal/clocktest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -27,25 +28,13 @@ func twoReplicas(t *testing.T, db string) (a, b *store.Store) {
 	return a, b
 }
 
-type fixedClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fixedClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *fixedClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // Two replicas count one account's failures together: the sixth wrong
 // password locks the account on both, whichever took the first five.
 func TestReplicasShareSignInFailures(t *testing.T) { storetest.Run(t, testReplicasShareSignInFailures) }
 
 func testReplicasShareSignInFailures(t *testing.T, db string) {
 	sa, sb := twoReplicas(t, db)
-	clock := &fixedClock{now: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)}
+	clock := clocktest.At(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))
 	a, b := NewThrottle(sa, clock.Now), NewThrottle(sb, clock.Now)
 	ctx := t.Context()
 	acct := Key("account", "ada@example.com")
@@ -97,7 +86,7 @@ func TestParallelReservationsOnTwoReplicasHitOneLock(t *testing.T) {
 
 func testParallelReservationsOnTwoReplicasHitOneLock(t *testing.T, db string) {
 	sa, sb := twoReplicas(t, db)
-	clock := &fixedClock{now: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)}
+	clock := clocktest.At(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))
 	throttles := []*Throttle{NewThrottle(sa, clock.Now), NewThrottle(sb, clock.Now)}
 	keys := []string{Key("account", "ada@example.com"), Key("address", "192.0.2.7")}
 	var checked atomic.Int32
@@ -128,7 +117,7 @@ func TestReservationsTakenBackOnEveryReplica(t *testing.T) {
 
 func testReservationsTakenBackOnEveryReplica(t *testing.T, db string) {
 	sa, sb := twoReplicas(t, db)
-	clock := &fixedClock{now: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)}
+	clock := clocktest.At(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))
 	a, b := NewThrottle(sa, clock.Now), NewThrottle(sb, clock.Now)
 	ctx := t.Context()
 	acct, addr := Key("account", "ada@example.com"), Key("address", "192.0.2.7")

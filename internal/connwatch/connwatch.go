@@ -16,6 +16,7 @@ package connwatch
 
 import (
 	"context"
+	"github.com/tokendesk/tokendesk/internal/jobs"
 	"net"
 	"net/http"
 	"sync"
@@ -113,18 +114,7 @@ func Lift(ctx context.Context) {
 }
 
 // Run sweeps every Tick until ctx ends.
-func (w *Watch) Run(ctx context.Context) {
-	t := time.NewTicker(Tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			w.Sweep()
-		}
-	}
-}
+func (w *Watch) Run(ctx context.Context) { jobs.Every(ctx, Tick, func() { w.Sweep() }) }
 
 // Sweep advances the watch's clock and closes every connection over its
 // phase's limit; it returns how many it closed.

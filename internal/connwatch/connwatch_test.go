@@ -7,32 +7,20 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/tokendesk/tokendesk/internal/clocktest"
 	"github.com/tokendesk/tokendesk/internal/connwatch"
 )
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 var limits = connwatch.Limits{Header: 10 * time.Second, Idle: 2 * time.Minute, Busy: time.Minute}
 
 // served is a server watched with limits on a fake clock: "/" answers at
 // once, "/slow" when release is closed, "/lifted" likewise after Lift.
-func served(t *testing.T) (addr string, w *connwatch.Watch, clk *clock, release chan struct{}) {
+func served(t *testing.T) (addr string, w *connwatch.Watch, clk *clocktest.Clock, release chan struct{}) {
 	t.Helper()
-	clk = &clock{now: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)}
+	clk = clocktest.At(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
 	w = connwatch.New(limits, clk.Now)
 	release = make(chan struct{})
 	mux := http.NewServeMux()
@@ -121,8 +109,8 @@ func settle() { time.Sleep(50 * time.Millisecond) }
 
 // sweepAt moves the clock by d and sweeps; the watch stamps phases with
 // the clock of its last sweep, so a sweep first marks "now".
-func sweepAt(w *connwatch.Watch, clk *clock, d time.Duration) int {
-	clk.Add(d)
+func sweepAt(w *connwatch.Watch, clk *clocktest.Clock, d time.Duration) int {
+	clk.Advance(d)
 	return w.Sweep()
 }
 
@@ -218,7 +206,7 @@ func TestARequestNotAnsweredInTimeClosesTheConnectionUnlessLifted(t *testing.T) 
 }
 
 func TestAHijackedConnectionIsLetGo(t *testing.T) {
-	clk := &clock{now: time.Now()}
+	clk := clocktest.At(time.Now())
 	w := connwatch.New(limits, clk.Now)
 	hijacked := make(chan net.Conn, 1)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

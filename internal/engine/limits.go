@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"github.com/tokendesk/tokendesk/internal/jobs"
 	"sync"
 	"time"
 
@@ -276,22 +277,17 @@ func (e *Engine) Heartbeat(ctx context.Context) error {
 
 // RunHeartbeat heartbeats every heartbeatEvery until ctx ends, then leaves.
 func (e *Engine) RunHeartbeat(ctx context.Context) {
-	t := time.NewTicker(heartbeatEvery)
-	defer t.Stop()
-	for {
+	beat := func() {
 		if err := e.Heartbeat(ctx); err != nil && ctx.Err() == nil {
 			e.Logger.Warn("replica heartbeat", "err", err)
 		}
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-			defer cancel()
-			if err := e.Store.LeaveReplicas(lctx, e.ReplicaID); err != nil {
-				e.Logger.Warn("leaving the replicas", "err", err)
-			}
-			return
-		}
+	}
+	beat()
+	jobs.Every(ctx, heartbeatEvery, beat)
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := e.Store.LeaveReplicas(lctx, e.ReplicaID); err != nil {
+		e.Logger.Warn("leaving the replicas", "err", err)
 	}
 }
 

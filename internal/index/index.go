@@ -16,6 +16,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/tokendesk/tokendesk/internal/jobs"
 	"log/slog"
 	"slices"
 	"strings"
@@ -470,16 +471,9 @@ func (ix *Index) trackGaps(late, changes []store.ChangeLogEntry, now time.Time) 
 // Run reads the change log every Poll until ctx ends, for the writes of
 // other processes, and prunes it now and then.
 func (ix *Index) Run(ctx context.Context, logger *slog.Logger) {
-	t := time.NewTicker(Poll)
-	defer t.Stop()
 	lastPrune := ix.now()
 	var failingSince, warned time.Time // while the log cannot be read
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	jobs.Every(ctx, Poll, func() {
 		err := ix.Sync(ctx)
 		switch now := ix.now(); {
 		case ctx.Err() != nil:
@@ -501,7 +495,7 @@ func (ix *Index) Run(ctx context.Context, logger *slog.Logger) {
 				logger.Warn("pruning the change log", "err", err)
 			}
 		}
-	}
+	})
 }
 
 // Stats is the index's size, for metrics and the README.

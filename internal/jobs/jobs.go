@@ -43,6 +43,21 @@ func (f timeFrom) Now() time.Time { return f() }
 
 func (timeFrom) After(d time.Duration) (<-chan time.Time, func()) { return RealClock{}.After(d) }
 
+// Every calls do every d until ctx ends, the first time d from now (the
+// background chores: a sweep, a poll, a heartbeat, a prune).
+func Every(ctx context.Context, d time.Duration, do func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			do()
+		}
+	}
+}
+
 // Waker lets a sleeping worker be woken: work was queued for it.
 type Waker struct{ ch chan struct{} }
 
