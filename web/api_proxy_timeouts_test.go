@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/tokendesk/tokendesk/internal/clocktest"
 	"github.com/tokendesk/tokendesk/internal/connwatch"
 	"io"
 	"net/http"
@@ -76,7 +77,7 @@ func TestAPIProxyCallsOutlastTheServerTimeouts(t *testing.T) {
 
 	// tokendesk serve: the connection watch, its clock an hour further on
 	// every 100 ms of the calls, sweeping each time.
-	clock := &testClock{now: time.Now()}
+	clock := clocktest.At(time.Now())
 	watch := connwatch.New(connwatch.Limits{Header: time.Second, Idle: time.Minute, Busy: 300 * time.Millisecond}, clock.Now)
 	watched := httptest.NewUnstartedServer(ts.srv)
 	watched.Listener = watch.Listener(watched.Listener)

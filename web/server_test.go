@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"github.com/tokendesk/tokendesk/internal/clocktest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -33,24 +34,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// testClock is an injectable clock.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // syncBuffer collects log output from concurrent handlers.
 type syncBuffer struct {
 	mu  sync.Mutex
@@ -78,7 +61,7 @@ type testServer struct {
 	store    *store.Store
 	box      *secret.Box
 	logs     *syncBuffer
-	clock    *testClock
+	clock    *clocktest.Clock
 	redox    *redoxtest.Server
 	zoom     *zoomtest.Server
 	redoxURL string
@@ -181,7 +164,7 @@ func newTestServer(t testing.TB, opts ...testOption) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &testClock{now: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	clock := clocktest.At(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
 	dbURL := filepath.Join(dir, "tokendesk.db")
 	if webOnPostgres() {
 		dbURL = storetest.MigratedPostgresURL(t)

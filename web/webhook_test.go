@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"github.com/tokendesk/tokendesk/internal/clocktest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -30,7 +31,7 @@ import (
 type receiver struct {
 	t     testing.TB
 	srv   *httptest.Server
-	clock *testClock
+	clock *clocktest.Clock
 	mu    sync.Mutex
 	// secret verifies signatures (set once the endpoint exists).
 	secret string
