@@ -246,23 +246,28 @@ func (s *Store) RecordUsage(ctx context.Context, u Usage) error {
 			}
 		}
 
-		if len(u.Uses) > 0 {
-			st, err := tx.PrepareContext(ctx, `
-				INSERT INTO token_usage (token_id, app_id, count, last_used_at)
-				SELECT CAST(?1 AS BIGINT), CAST(?2 AS BIGINT), CAST(?3 AS BIGINT), CAST(?4 AS BIGINT)
-				WHERE EXISTS (SELECT 1 FROM tokens WHERE id = ?1)
-				  AND (?2 = 0 OR EXISTS (SELECT 1 FROM apps WHERE id = ?2))
+		uses := slices.SortedFunc(maps.Keys(u.Uses), func(a, b TokenUseKey) int {
+			return cmp.Or(cmp.Compare(a.TokenID, b.TokenID), cmp.Compare(a.AppID, b.AppID))
+		})
+		for chunk := range slices.Chunk(uses, readsPerStatement) {
+			// Many rows a statement, as for the reads: a statement a row
+			// was a round trip a row on PostgreSQL. A deleted token's or
+			// app's use is dropped (the EXISTS), not written.
+			q := "INSERT INTO token_usage (token_id, app_id, count, last_used_at) SELECT column1, column2, column3, column4 FROM (VALUES " +
+				strings.Repeat("(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT)), ", len(chunk)-1) +
+				"(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))) AS v" +
+				` WHERE EXISTS (SELECT 1 FROM tokens WHERE id = v.column1)
+				  AND (v.column2 = 0 OR EXISTS (SELECT 1 FROM apps WHERE id = v.column2))
 				ON CONFLICT (token_id, app_id) DO UPDATE SET count = token_usage.count + excluded.count,
 					last_used_at = CASE WHEN excluded.last_used_at > token_usage.last_used_at
-						THEN excluded.last_used_at ELSE token_usage.last_used_at END`)
-			if err != nil {
-				return fmt.Errorf("store: recording usage: %w", err)
+						THEN excluded.last_used_at ELSE token_usage.last_used_at END`
+			args := make([]any, 0, 4*len(chunk))
+			for _, k := range chunk {
+				use := u.Uses[k]
+				args = append(args, k.TokenID, k.AppID, use.Count, ms(use.Last))
 			}
-			defer st.Close()
-			for k, use := range u.Uses {
-				if _, err := st.ExecContext(ctx, k.TokenID, k.AppID, use.Count, ms(use.Last)); err != nil {
-					return fmt.Errorf("store: recording usage: %w", err)
-				}
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return fmt.Errorf("store: recording usage: %w", err)
 			}
 		}
 
