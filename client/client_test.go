@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tokendesk/tokendesk/internal/clocktest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tokendesk/tokendesk/client"
+	"github.com/tokendesk/tokendesk/internal/clocktest"
 )
 
 // counting counts the requests an http.Client sends, by method and path.

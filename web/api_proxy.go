@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tokendesk/tokendesk/internal/connwatch"
 	"io"
 	"net"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/tokendesk/tokendesk/internal/connwatch"
 	"github.com/tokendesk/tokendesk/internal/engine"
 	"github.com/tokendesk/tokendesk/internal/netguard"
 )

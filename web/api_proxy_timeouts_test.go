@@ -1,14 +1,15 @@
 package web
 
 import (
-	"github.com/tokendesk/tokendesk/internal/clocktest"
-	"github.com/tokendesk/tokendesk/internal/connwatch"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tokendesk/tokendesk/internal/clocktest"
+	"github.com/tokendesk/tokendesk/internal/connwatch"
 )
 
 // slowReader gives n bytes a chunk at a time, pausing between chunks.

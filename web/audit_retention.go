@@ -2,9 +2,10 @@ package web
 
 import (
 	"context"
-	"github.com/tokendesk/tokendesk/internal/jobs"
 	"strconv"
 	"time"
+
+	"github.com/tokendesk/tokendesk/internal/jobs"
 )
 
 // The retention of the audit log (Settings): entries, read-audit counts

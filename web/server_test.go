@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"github.com/tokendesk/tokendesk/internal/clocktest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,6 +19,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tokendesk/tokendesk/internal/auth"
+	"github.com/tokendesk/tokendesk/internal/clocktest"
 	"github.com/tokendesk/tokendesk/internal/config"
 	"github.com/tokendesk/tokendesk/internal/netguard"
 	"github.com/tokendesk/tokendesk/internal/notify"

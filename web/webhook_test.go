@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"github.com/tokendesk/tokendesk/internal/clocktest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"github.com/tokendesk/tokendesk/internal/clocktest"
 	"github.com/tokendesk/tokendesk/internal/notify"
 	"github.com/tokendesk/tokendesk/internal/provider/redox/redoxtest"
 	"github.com/tokendesk/tokendesk/internal/renewal"

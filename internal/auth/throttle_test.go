@@ -2,12 +2,12 @@ package auth
 
 import (
 	"context"
-	"github.com/tokendesk/tokendesk/internal/clocktest"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/tokendesk/tokendesk/internal/clocktest"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/store/storetest"
 )

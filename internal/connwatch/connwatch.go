@@ -16,12 +16,13 @@ package connwatch
 
 import (
 	"context"
-	"github.com/tokendesk/tokendesk/internal/jobs"
 	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tokendesk/tokendesk/internal/jobs"
 )
 
 // Limits are how long a connection may spend in each phase.

@@ -4,10 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"github.com/tokendesk/tokendesk/internal/jobs"
 	"sync"
 	"time"
 
+	"github.com/tokendesk/tokendesk/internal/jobs"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"golang.org/x/sync/singleflight"
 	"golang.org/x/time/rate"

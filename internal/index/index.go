@@ -16,7 +16,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"github.com/tokendesk/tokendesk/internal/jobs"
 	"log/slog"
 	"slices"
 	"strings"
@@ -24,6 +23,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tokendesk/tokendesk/internal/jobs"
 	"github.com/tokendesk/tokendesk/internal/provider"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/token"
