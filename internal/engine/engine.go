@@ -190,7 +190,7 @@ func (e *Engine) client(ctx context.Context, r Request, now time.Time) (store.Cl
 	var k *keyed
 	err := error(store.ErrNotFound)
 	if strings.HasPrefix(key, store.KeyPrefix) {
-		k, err = e.keyed(ctx, key)
+		k, err = e.keyOf(ctx, key)
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		e.api.record(store.Client{}, 0, "unauthorized", now)

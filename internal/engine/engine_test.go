@@ -17,11 +17,17 @@ import (
 
 func openStore(t *testing.T) *store.Store {
 	t.Helper()
+	return openStoreAt(t, filepath.Join(t.TempDir(), "t.db"))
+}
+
+// openStoreAt opens the database at path, as one more process would.
+func openStoreAt(t *testing.T, path string) *store.Store {
+	t.Helper()
 	box, err := secret.NewBox(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), box)
+	st, err := store.Open(context.Background(), path, box)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,20 +128,8 @@ func fetchErr(e *engine.Engine, r engine.Request) error {
 // its limiter, keys.go) lasts one generation of the index.
 func TestARevokedKeyStopsWorkingEverywhere(t *testing.T) {
 	ctx := context.Background()
-	box, err := secret.NewBox(make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(t.TempDir(), "t.db")
-	open := func() *store.Store {
-		st, err := store.Open(ctx, path, box)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	}
-	here, there := open(), open()
+	here, there := openStoreAt(t, path), openStoreAt(t, path)
 	if _, err := here.CreateToken(ctx, token.Change{Provider: "redox", Name: "Lab Feed", Encrypted: true, Rate: token.Disabled,
 		Set: map[string]string{"environment": "development", "api_key": "k", "secret": "s", "access_token": "live"}}, "test"); err != nil {
 		t.Fatal(err)

@@ -58,9 +58,9 @@ func (ks *keys) put(gen uint64, hash [sha256.Size]byte, k *keyed) {
 	ks.cur.Store(next)
 }
 
-// keyed is the client of key, a valid API key, and its rate limiter
+// keyOf is the client of key, a valid API key, and its rate limiter
 // (store.ErrNotFound for an unknown or revoked key).
-func (e *Engine) keyed(ctx context.Context, key string) (*keyed, error) {
+func (e *Engine) keyOf(ctx context.Context, key string) (*keyed, error) {
 	// Hashed from a buffer on the stack: []byte(key) was an allocation a
 	// fetch.
 	var buf [128]byte
