@@ -65,7 +65,7 @@ const busyRetry = 2 * time.Second
 // backoff, or the wait a throttling provider asked for): consumers polling
 // a failing token must not spend the provider's rate limit for the whole
 // install.
-func (e *Engine) freshCredential(ctx context.Context, cl store.Client, t token.Token, p provider.Provider, values map[string]string) (provider.Credential, map[string]string, error) {
+func (e *Engine) freshCredential(ctx context.Context, cl *store.Client, t token.Token, p provider.Provider, values map[string]string) (provider.Credential, map[string]string, error) {
 	usable := func(t token.Token, values map[string]string) (provider.Credential, bool) {
 		c := provider.Credential{AccessToken: values[p.Tokens.Access], TokenType: "Bearer", ExpiresAt: t.Expiry()}
 		// Never one an app reported refused (review finding 1).

@@ -27,10 +27,11 @@ type keyMap struct {
 	m   map[[sha256.Size]byte]*keyed
 }
 
-// keyed is one valid key's client and rate limiter.
+// keyed is one valid key's client and rate limiter; a fetch reads the
+// limiter, the client's id and its app, all on the first cache line.
 type keyed struct {
-	client  store.Client
 	limiter *rate.Limiter
+	client  store.Client
 }
 
 func (ks *keys) get(gen uint64, hash [sha256.Size]byte) *keyed {

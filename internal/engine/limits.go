@@ -135,7 +135,7 @@ func (a *apiState) forget(clientID int64) {
 
 // record counts one fetch: always in the read audit; a served one also in
 // App Associations and as its client's last use.
-func (a *apiState) record(cl store.Client, tokenID int64, outcome string, at time.Time) {
+func (a *apiState) record(cl *store.Client, tokenID int64, outcome string, at time.Time) {
 	if outcome == store.ReadOK {
 		k := servedKey{minute: at.Unix() / 60, clientID: cl.ID, tokenID: tokenID}
 		sh := a.shard(cl.ID)

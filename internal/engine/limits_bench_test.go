@@ -34,7 +34,7 @@ func BenchmarkAPIStateParallel(b *testing.B) {
 				b.Error("limited")
 				return
 			}
-			a.record(p.cl, p.tokenID, store.ReadOK, now)
+			a.record(&p.cl, p.tokenID, store.ReadOK, now)
 		}
 	})
 }

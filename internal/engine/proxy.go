@@ -40,7 +40,7 @@ type ProxyCall struct {
 	Renewed bool
 
 	req    Request
-	client store.Client
+	client *store.Client
 	token  *index.Token
 	p      provider.Provider
 	urls   map[string]string

@@ -92,7 +92,7 @@ func sameAccessToken(reported, stored string) bool {
 }
 
 // refreshed is the answer to a report of rejected on token t.
-func (e *Engine) refreshed(ctx context.Context, cl store.Client, t *index.Token, rejected string, now time.Time) ([]byte, error) {
+func (e *Engine) refreshed(ctx context.Context, cl *store.Client, t *index.Token, rejected string, now time.Time) ([]byte, error) {
 	p, ok := registry.ByID(t.Provider)
 	if !ok {
 		return nil, notAvailable(t.Name)
@@ -173,7 +173,7 @@ func (e *Engine) refreshed(ctx context.Context, cl store.Client, t *index.Token,
 
 // answerFrom is a fetch's answer made from a token as just read from the
 // database (not from this process's memory, which may be a poll behind).
-func (e *Engine) answerFrom(ctx context.Context, cl store.Client, cur token.Token, vals map[string]string, now time.Time) ([]byte, error) {
+func (e *Engine) answerFrom(ctx context.Context, cl *store.Client, cur token.Token, vals map[string]string, now time.Time) ([]byte, error) {
 	slim := cur
 	slim.Stored = nil
 	return e.answer(ctx, cl, &index.Token{Token: slim, Values: vals}, now)

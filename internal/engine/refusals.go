@@ -84,7 +84,7 @@ func (l *refusalLog) putBack(p map[refusal]store.RefusalCount) {
 // for an unknown key the prefix the console would show of it), the token
 // name asked for, why, from where, when. key is the presented key for
 // refusals of the key itself, "" otherwise.
-func (e *Engine) refuse(req Request, cl store.Client, reason, key string, now time.Time) {
+func (e *Engine) refuse(req Request, cl *store.Client, reason, key string, now time.Time) {
 	r := refusal{
 		minute: now.Unix() / 60, reason: reason, clientID: cl.ID, appID: cl.AppID, keyPrefix: cl.KeyPrefix,
 		tokenName: TruncateRunes(req.Name, 200), address: req.Address,
