@@ -133,15 +133,10 @@ end
 `, key)), 0o600)
 	for range b.N {
 		for _, conns := range []int{8, 64} {
-			var tdRuns, bareRuns []wrkResult
-			for range 2 { // interleaved, so both see the same machine
-				bareRuns = append(bareRuns, runWrk(b, "http://"+rpAddr+"/files/1", script, conns, bare.Process.Pid))
-				tdRuns = append(tdRuns, runWrk(b, tdURL+"/files/1", script, conns, td.cmd.Process.Pid))
-			}
-			a, z := best(tdRuns), best(bareRuns)
-			rps, p99 := a.rps/z.rps, float64(a.p99)/float64(z.p99)
-			b.Logf("%2d connections: tokendesk %6.0f req/s p50 %v p99 %v | bare ReverseProxy %6.0f req/s p50 %v p99 %v | ratio %.2f×, p99 %.2f×",
-				conns, a.rps, a.p50, a.p99, z.rps, z.p50, z.p99, rps, p99)
+			c := sideBySide(b, script, conns, wrkTarget{"http://" + rpAddr + "/files/1", bare.Process.Pid}, wrkTarget{tdURL + "/files/1", td.cmd.Process.Pid})
+			a, z, rps, p99 := c.subject, c.baseline, c.rps, c.p99
+			b.Logf("%2d connections: tokendesk %6.0f req/s p50 %v p99 %v | bare ReverseProxy %6.0f req/s p50 %v p99 %v | ratio %.2f× (rounds %s), p99 %.2f×",
+				conns, a.rps, a.p50, a.p99, z.rps, z.p50, z.p99, rps, c.rounds, p99)
 			b.ReportMetric(rps, fmt.Sprintf("rps-ratio-c%d", conns))
 			b.ReportMetric(p99, fmt.Sprintf("p99-ratio-c%d", conns))
 			if rps < 0.8 || p99 > 1.3 {
