@@ -262,11 +262,12 @@ func runWrk(b *testing.B, base, script string, conns, pid int, d time.Duration) 
 // rounds': on this shared 2-core machine the same handler's requests/s
 // moves by ±15% from one second to the next, so that two runs of 8 s each
 // side (the method until issue 20) gave ratios ±0.08 apart for the same
-// commit. Eight rounds of 4 s bring that to about ±0.03. Each side first has
-// a run that is not counted: a fresh process's first seconds (heap growing,
-// caches cold) are not its speed.
+// commit, and one round's ratio is within about ±0.1. The median of twelve
+// is within about ±0.04. Each side first has a run that is not counted: a
+// fresh process's first seconds (heap growing, caches cold) are not its
+// speed.
 const (
-	wrkRounds = 8
+	wrkRounds = 12
 	wrkRun    = 4 * time.Second
 )
 
