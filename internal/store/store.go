@@ -98,14 +98,14 @@ func Open(ctx context.Context, path string, box *secret.Box) (*Store, error) {
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
 
-	write, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	write, err := openSQLite(base + "&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxIdleTime(0)
 
-	read, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	read, err := openSQLite(base + "&_pragma=query_only(1)")
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("store: %w", err)
