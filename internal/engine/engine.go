@@ -218,13 +218,13 @@ func (e *Engine) client(ctx context.Context, r Request, now time.Time) (*store.C
 	return cl, nil
 }
 
-// refuseToken is err, why token id was not handed out, counted in the read
-// audit under outcome+code and listed in the refusal log when it is a
-// refusal; anything else is returned as it is.
 // noClient stands for the client of a request without a valid key, in the
 // read audit and the refusal log; never written.
 var noClient store.Client
 
+// refuseToken is err, why token id was not handed out, counted in the read
+// audit under outcome+code and listed in the refusal log when it is a
+// refusal; anything else is returned as it is.
 func (e *Engine) refuseToken(r Request, cl *store.Client, id int64, outcome string, err error, now time.Time) error {
 	var ref *Refusal
 	if errors.As(err, &ref) {

@@ -20,6 +20,17 @@ func TestPreparedExecSeesSchemaChangesAndErrors(t *testing.T) {
 	defer db.Close()
 	db.SetMaxOpenConns(1) // one connection: every Exec below reuses its statements
 	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Raw(func(c any) error {
+		if _, ok := c.(*execCacheConn); !ok {
+			t.Errorf("the driver's connection is a %T, not kept prepared: does it still implement fullConn?", c)
+		}
+		return nil
+	})
+	conn.Close()
 	for _, q := range []string{
 		"CREATE TABLE t (v INTEGER PRIMARY KEY)",
 		"CREATE TABLE log (v INTEGER)",
