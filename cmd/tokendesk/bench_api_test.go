@@ -308,19 +308,17 @@ func sideBySide(b *testing.B, script string, conns int, baseline, subject wrkTar
 		p99 = append(p99, float64(s.p99)/float64(z.p99))
 		rounds = append(rounds, fmt.Sprintf("%.2f", s.rps/z.rps))
 	}
-	return comparison{rps: median(rps), p99: median(p99), rounds: strings.Join(rounds, " "),
-		subject: medianRun(subs), baseline: medianRun(bases)}
+	self := func(x float64) float64 { return x }
+	byRPS := func(r wrkResult) float64 { return r.rps }
+	return comparison{rps: medianBy(rps, self), p99: medianBy(p99, self), rounds: strings.Join(rounds, " "),
+		subject: medianBy(subs, byRPS), baseline: medianBy(bases, byRPS)}
 }
 
-func median(xs []float64) float64 {
+// medianBy is the middle of xs ordered by by (the upper one of an even
+// count).
+func medianBy[T any](xs []T, by func(T) float64) T {
 	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
-func medianRun(runs []wrkResult) wrkResult {
-	s := slices.Clone(runs)
-	slices.SortFunc(s, func(a, b wrkResult) int { return cmp.Compare(a.rps, b.rps) })
+	slices.SortFunc(s, func(a, b T) int { return cmp.Compare(by(a), by(b)) })
 	return s[len(s)/2]
 }
 

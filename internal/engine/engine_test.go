@@ -20,6 +20,16 @@ func openStore(t *testing.T) *store.Store {
 	return openStoreAt(t, filepath.Join(t.TempDir(), "t.db"))
 }
 
+// createLabFeed stores the global Redox token "Lab Feed", renewal off,
+// whose access token is access.
+func createLabFeed(t *testing.T, st *store.Store, access string) {
+	t.Helper()
+	if _, err := st.CreateToken(context.Background(), token.Change{Provider: "redox", Name: "Lab Feed", Encrypted: true, Rate: token.Disabled,
+		Set: map[string]string{"environment": "development", "api_key": "k", "secret": "s", "access_token": access}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // openStoreAt opens the database at path, as one more process would.
 func openStoreAt(t *testing.T, path string) *store.Store {
 	t.Helper()
@@ -53,10 +63,7 @@ func TestFetchWithoutHTTP(t *testing.T) {
 	st := openStore(t)
 	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 	st.Now = func() time.Time { return now }
-	if _, err := st.CreateToken(ctx, token.Change{Provider: "redox", Name: "Lab Feed", Encrypted: true, Rate: token.Disabled,
-		Set: map[string]string{"environment": "development", "api_key": "k", "secret": "s", "access_token": "live <&>"}}, "test"); err != nil {
-		t.Fatal(err)
-	}
+	createLabFeed(t, st, "live <&>")
 	_, key, err := st.CreateClient(ctx, 0, "Feeder", "test")
 	if err != nil {
 		t.Fatal(err)
@@ -130,10 +137,7 @@ func TestARevokedKeyStopsWorkingEverywhere(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "t.db")
 	here, there := openStoreAt(t, path), openStoreAt(t, path)
-	if _, err := here.CreateToken(ctx, token.Change{Provider: "redox", Name: "Lab Feed", Encrypted: true, Rate: token.Disabled,
-		Set: map[string]string{"environment": "development", "api_key": "k", "secret": "s", "access_token": "live"}}, "test"); err != nil {
-		t.Fatal(err)
-	}
+	createLabFeed(t, here, "live")
 	mine, key1, err := here.CreateClient(ctx, 0, "Here", "test")
 	if err != nil {
 		t.Fatal(err)

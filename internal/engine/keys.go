@@ -27,8 +27,9 @@ type keyMap struct {
 	m   map[[sha256.Size]byte]*keyed
 }
 
-// keyed is one valid key's client and rate limiter; a fetch reads the
-// limiter, the client's id and its app, all on the first cache line.
+// keyed is one valid key's client and rate limiter; what a fetch reads of
+// it (the limiter, the client's id and its app) is its first 24 bytes,
+// mostly one cache line.
 type keyed struct {
 	limiter *rate.Limiter
 	client  store.Client

@@ -15,8 +15,8 @@ import (
 // a connection's Exec, and SQLite compiles a table's triggers into each
 // statement that writes the table: preparing was half the CPU time of
 // saving a renewal, which holds the only write connection meanwhile
-// (BenchmarkDrain10kDueAtOnce fell from 95 % to 88 % of its ceiling when
-// migration 00032 added a trigger on tokens). Only Exec is cached: it runs
+// (BenchmarkDrain10kDueAtOnce fell from 95 % to 88 % of its ceiling after
+// migration 00032 added one more trigger on tokens). Only Exec is cached: it runs
 // a statement to completion (the driver resets it for the next use) before
 // it returns, so one statement is never in use twice. A query's rows hold
 // their statement until they are closed, so queries are prepared per call
