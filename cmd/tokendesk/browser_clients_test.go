@@ -4,7 +4,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -26,7 +25,7 @@ func TestNewClientKeyInTheBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer inst.stop()
-	ctx := newChromium(t, chromium, 390, 844, 60*time.Second)
+	ctx := newChromium(t, chromium, 390, 844)
 	b := &browserRun{t: t, ctx: ctx, base: inst.base, js: true, axe: axe, shots: os.Getenv("TOKENDESK_SCREENSHOTS"), visits: map[string]bool{}}
 	b.do(chromedp.EmulateViewport(390, 844))
 

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/tokendesk/tokendesk/internal/provider/oauth/oauthtest"
@@ -50,7 +49,7 @@ func TestConsentPagesInTheBrowser(t *testing.T) {
 		{"Zoom user OAuth", zoomURL + "/oauth/authorize", "zoom-app", "zoom-app"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx := newChromium(t, chromium, 1024, 768, 60*time.Second)
+			ctx := newChromium(t, chromium, 1024, 768)
 			b := &browserRun{t: t, ctx: ctx, base: "", js: true, axe: axe, visits: map[string]bool{}}
 			conf := &oauth2.Config{ClientID: tc.client, RedirectURL: redirectURI, Scopes: []string{"files.read"},
 				Endpoint: oauth2.Endpoint{AuthURL: tc.authURL}}

@@ -77,7 +77,7 @@ func TestInTheBrowserNewcomerAt390px(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer inst.stop()
-	ctx := newChromium(t, chromium, 390, 844, 90*time.Second)
+	ctx := newChromium(t, chromium, 390, 844)
 	b := &browserRun{t: t, ctx: ctx, base: inst.base, js: true, axe: axe, shots: os.Getenv("TOKENDESK_SCREENSHOTS"), visits: map[string]bool{}}
 	dlg := answerDialogs(ctx, t)
 	b.do(chromedp.EmulateViewport(390, 844), chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	cdpwebauthn "github.com/chromedp/cdproto/webauthn"
@@ -45,7 +44,7 @@ func TestInTheBrowserPasskeySignIn(t *testing.T) {
 	target, _ := url.Parse(inst.base)
 	back.Store(httputil.NewSingleHostReverseProxy(target))
 
-	ctx := newChromium(t, chromium, 1280, 900, 90*time.Second)
+	ctx := newChromium(t, chromium, 1280, 900)
 	b := &browserRun{t: t, ctx: ctx, base: base, js: true, axe: axeSource(t), visits: map[string]bool{}}
 	b.do(chromedp.Navigate(base + "/login"))
 	var authenticator cdpwebauthn.AuthenticatorID
@@ -64,7 +63,7 @@ func TestInTheBrowserPasskeySignIn(t *testing.T) {
 	signIn := func(waitFor string) {
 		b.visit("/login")
 		b.fill(map[string]string{"email": "ada@example.com", "password": "correct horse battery"})
-		b.do(chromedp.Submit(chromedp.ID("password")), chromedp.WaitVisible(chromedp.CSS(waitFor)))
+		b.submit("#password", waitFor)
 	}
 	signIn("[data-testid=signed-in-as]")
 
@@ -103,7 +102,7 @@ func TestInTheBrowserPasskeySignIn(t *testing.T) {
 	// chooses a password and is signed in.
 	b.visit("/users/invite")
 	b.fill(map[string]string{"invite-email": "cy@example.com"})
-	b.do(chromedp.Submit(chromedp.ID("invite-email")), chromedp.WaitVisible(chromedp.CSS("[data-testid=invitation-link]")))
+	b.submit("#invite-email", "[data-testid=invitation-link]")
 	b.checked()
 	link, err := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("[data-testid=invitation-link]")))
 	if err != nil || !strings.HasPrefix(link, base+"/invitation?token=") {
@@ -112,7 +111,7 @@ func TestInTheBrowserPasskeySignIn(t *testing.T) {
 	b.do(chromedp.Click(chromedp.CSS(`form[action="/logout"] button`), chromedp.NodeVisible), chromedp.WaitVisible(chromedp.ID("email")))
 	b.visit(strings.TrimPrefix(link, base))
 	b.fill(map[string]string{"password": "cy's own long password"})
-	b.do(chromedp.Submit(chromedp.ID("password")), chromedp.WaitVisible(chromedp.CSS("[data-testid=signed-in-as]")))
+	b.submit("#password", "[data-testid=signed-in-as]")
 	if got := b.text("[data-testid=signed-in-as]"); got != "cy@example.com" {
 		t.Fatalf("signed in as %q", got)
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/tokendesk/tokendesk/internal/oidctest"
@@ -48,16 +47,16 @@ func TestSSOInTheBrowser(t *testing.T) {
 	target, _ := url.Parse(inst.base)
 	back.Store(httputil.NewSingleHostReverseProxy(target))
 
-	ctx := newChromium(t, chromium, 1280, 900, 120*time.Second)
+	ctx := newChromium(t, chromium, 1280, 900)
 	b := &browserRun{t: t, ctx: ctx, base: front.URL, js: true, axe: axeSource(t), visits: map[string]bool{}}
 
 	// The administrator signs in with the password and creates the app.
 	b.visit("/login")
 	b.fill(map[string]string{"email": "ada@example.com", "password": "correct horse battery"})
-	b.do(chromedp.Submit(chromedp.ID("password")), chromedp.WaitVisible(chromedp.CSS("[data-testid=signed-in-as]")))
+	b.submit("#password", "[data-testid=signed-in-as]")
 	b.visit("/apps/new")
 	b.fill(map[string]string{"app-name": "Billing"})
-	b.do(chromedp.Submit(chromedp.ID("app-name")), chromedp.WaitVisible(chromedp.CSS("[data-testid=flash]")))
+	b.submit("#app-name", "[data-testid=flash]")
 
 	// Settings → Single sign-on.
 	b.visit("/settings")
@@ -67,7 +66,7 @@ func TestSSOInTheBrowser(t *testing.T) {
 	}
 	b.fill(map[string]string{"name": "Contoso ID", "issuer": idpURL, "client_id": "tokendesk", "client_secret": "browser-idp-secret"})
 	b.do(chromedp.SendKeys(chromedp.ID("admin_values"), "td-admins"), chromedp.SendKeys(chromedp.ID("designer_rules"), "billing-devs = Billing"))
-	b.do(chromedp.Submit(chromedp.ID("issuer")), chromedp.WaitVisible(chromedp.CSS("[data-testid=flash]")))
+	b.submit("#issuer", "[data-testid=flash]")
 
 	// Test sign-in, through the provider's consent page.
 	b.press("[data-testid=sso-test]", "[data-testid=idp-user-ada]")
@@ -76,11 +75,12 @@ func TestSSOInTheBrowser(t *testing.T) {
 		t.Fatalf("Test sign-in maps ada to %q", got)
 	}
 	b.press("[data-testid=sso-back]", "[data-testid=sso-form]")
-	b.do(chromedp.Click(chromedp.ID("enabled"), chromedp.NodeVisible), chromedp.Submit(chromedp.ID("issuer")), chromedp.WaitVisible(chromedp.CSS("[data-testid=flash]")))
+	b.do(chromedp.Click(chromedp.ID("enabled"), chromedp.NodeVisible))
+	b.submit("#issuer", "[data-testid=flash]")
 	if f := b.text("[data-testid=flash]"); !strings.HasPrefix(f, "Single sign-on settings saved.") {
 		t.Fatalf("switching on: %q", f)
 	}
-	b.do(chromedp.Submit(chromedp.CSS(`form[action="/logout"]`)), chromedp.WaitVisible(chromedp.CSS("[data-testid=sso-signin-link]")))
+	b.submit(`form[action="/logout"]`, "[data-testid=sso-signin-link]")
 
 	// A designer signs in with the button, created with Billing.
 	b.checked()

@@ -48,16 +48,23 @@ func chromiumPath() string {
 
 // newChromium starts a headless Chromium of its own (profile in a temp
 // dir, flags this closed network needs) for the test, and returns its
-// context, which ends after timeout (times browserSlack) or with the test.
-// browserSlack stretches each walk's timeout, a guard against a hung
-// browser and no measure of speed: the walks run beside each other and
-// beside other packages' tests on two cores (make test), where one took
-// more than its 120 s once.
-const browserSlack = 3
+// context, which ends with the test or after browserWalk.
+//
+// Two guards keep a hung browser or page from holding the suite:
+// browserStep bounds each step the walks take through browserRun (a page
+// load, a click and what it should show), and a step that runs out fails
+// saying what the page showed; browserWalk bounds the whole walk, for the
+// few direct reads of a node already shown. Neither measures speed: a step
+// takes a second or two here, but the walks run beside each other and
+// beside other packages' race-instrumented tests on two cores (make test),
+// and one walk took more than 360 s in CI.
+const (
+	browserStep = 90 * time.Second
+	browserWalk = 15 * time.Minute
+)
 
-func newChromium(t *testing.T, path string, width, height int, timeout time.Duration) context.Context {
+func newChromium(t *testing.T, path string, width, height int) context.Context {
 	t.Helper()
-	timeout *= browserSlack
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path), chromedp.NoSandbox,
 		chromedp.Flag("disable-background-networking", true),
@@ -68,8 +75,13 @@ func newChromium(t *testing.T, path string, width, height int, timeout time.Dura
 	)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(alloc)
-	ctx, cancelTime := context.WithTimeout(ctx, timeout)
+	ctx, cancelTime := context.WithTimeout(ctx, browserWalk)
 	t.Cleanup(func() { cancelTime(); cancel(); cancelAlloc() })
+	// The browser starts on the walk's context, not on a step's, whose end
+	// would close it.
+	if _, err := chromedp.Run(ctx, chromedp.Location()); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
 	return ctx
 }
 
@@ -98,26 +110,73 @@ type browserRun struct {
 	visits map[string]bool
 	// dialogs answers the page's dialogs, when set.
 	dialogs *dialogs
+	// began is when the walk's first step began, for the steps' log.
+	began time.Time
+}
+
+// step is one step's context: the walk's, ended after browserStep.
+func (b *browserRun) step() (context.Context, context.CancelFunc) {
+	if b.began.IsZero() {
+		b.began = time.Now()
+	}
+	return context.WithTimeout(b.ctx, browserStep)
+}
+
+// logf notes a step with the time since the walk began: a failed walk's
+// log then says where the time went.
+func (b *browserRun) logf(format string, args ...any) {
+	b.t.Helper()
+	if b.began.IsZero() {
+		b.began = time.Now()
+	}
+	b.t.Logf("%6.1fs  "+format, append([]any{time.Since(b.began).Seconds()}, args...)...)
+}
+
+// fail ends the walk on a step's error, with what the page showed.
+func (b *browserRun) fail(what string, err error) {
+	b.t.Helper()
+	b.t.Fatalf("%s: %v\nthe page then: %s", what, err, b.scene())
+}
+
+// scene is where the browser is and what the page says (its heading,
+// flash, errors and result), for a failure's message.
+func (b *browserRun) scene() string {
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[location.href, ...[...document.querySelectorAll(
+		"h1, [data-testid=flash], [data-testid=error-message], [data-testid=form-problem], [data-testid=login-error], [data-testid=result-summary]")]
+		.map(e => e.textContent.trim().replace(/\s+/g, " ")).filter(Boolean)].join(" | ")`))
+	if err != nil {
+		return fmt.Sprintf("(unreadable: %v)", err)
+	}
+	return s
 }
 
 func (b *browserRun) do(steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	if err := chromedp.Do(b.ctx, steps...); err != nil {
-		b.t.Fatalf("browser: %v", err)
+	ctx, cancel := b.step()
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		b.fail("browser", err)
 	}
 }
 
 func (b *browserRun) text(sel string) string {
 	b.t.Helper()
-	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
+	ctx, cancel := b.step()
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(":is("+sel+"):not([data-stale])"), chromedp.NodeVisible))
 	if err != nil {
-		b.t.Fatalf("text of %s: %v", sel, err)
+		b.fail("text of "+sel, err)
 	}
 	return strings.TrimSpace(s)
 }
 
 func (b *browserRun) location() string {
-	l, err := chromedp.Run(b.ctx, chromedp.Location())
+	b.t.Helper()
+	ctx, cancel := b.step()
+	defer cancel()
+	l, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -139,14 +198,17 @@ func (b *browserRun) checked() {
 		return
 	}
 	b.visits[path] = true
-	if err := chromedp.Do(b.ctx, chromedp.Evaluate[chromedp.Void](b.axe+";0")); err != nil {
-		b.t.Fatalf("loading axe-core: %v", err)
+	b.logf("axe-core on %s", path)
+	ctx, cancel := b.step()
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](b.axe+";0")); err != nil {
+		b.fail("loading axe-core", err)
 	}
-	out, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](`axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(
 		r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
 		 .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(" "))}))))`, chromedp.EvalAwaitPromise))
 	if err != nil {
-		b.t.Fatalf("axe on %s: %v", path, err)
+		b.fail("axe-core on "+path, err)
 	}
 	var violations []map[string]any
 	json.Unmarshal([]byte(out), &violations)
@@ -171,6 +233,7 @@ func (b *browserRun) shot(name string) {
 
 func (b *browserRun) visit(path string) {
 	b.t.Helper()
+	b.logf("visit %s", path)
 	b.do(chromedp.Navigate(b.base + path))
 	b.checked()
 }
@@ -178,8 +241,44 @@ func (b *browserRun) visit(path string) {
 // press clicks a button or link and waits for what the press should show.
 func (b *browserRun) press(sel, waitFor string) {
 	b.t.Helper()
-	b.do(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible), chromedp.WaitVisible(chromedp.CSS(waitFor)))
+	b.logf("press %s, wait for %s", sel, waitFor)
+	b.then(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible), waitFor)
+}
+
+// submit submits the form sel is in (as Enter would) and waits for what
+// it should show.
+func (b *browserRun) submit(sel, waitFor string) {
+	b.t.Helper()
+	b.logf("submit %s, wait for %s", sel, waitFor)
+	b.then(chromedp.Submit(chromedp.CSS(sel)), waitFor)
+}
+
+// then runs act and waits for waitFor. What it should show may be on the
+// page already (the flash of the save before, the last action's result)
+// and would be found before the answer replaced it: what matches waitFor
+// before act is marked stale, and only an element act brought counts.
+func (b *browserRun) then(act chromedp.Action[chromedp.Void], waitFor string) {
+	b.t.Helper()
+	b.markStale(waitFor)
+	b.do(act, chromedp.WaitVisible(chromedp.CSS(":is("+waitFor+"):not([data-stale])")))
 	b.checked()
+}
+
+// markStale marks what sel matches on the page now, through the DOM
+// (JavaScript may be off).
+func (b *browserRun) markStale(sel string) {
+	b.t.Helper()
+	ctx, cancel := b.step()
+	defer cancel()
+	nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(sel), chromedp.AtLeast(0)))
+	if err != nil {
+		b.fail("finding "+sel, err)
+	}
+	for _, n := range nodes {
+		if err := chromedp.Do(ctx, chromedp.SetAttributeValue(chromedp.NodeIDs{n.NodeID}, "data-stale", "")); err != nil {
+			b.fail("marking "+sel, err)
+		}
+	}
 }
 
 func (b *browserRun) fill(fields map[string]string) {
@@ -252,7 +351,7 @@ func TestInTheBrowser(t *testing.T) {
 			target, _ := url.Parse(inst.base)
 			back.Store(httputil.NewSingleHostReverseProxy(target))
 
-			ctx := newChromium(t, chromium, 1280, 900, 120*time.Second)
+			ctx := newChromium(t, chromium, 1280, 900)
 
 			b := &browserRun{t: t, ctx: ctx, base: front.URL, js: js, axe: axe, shots: shots, visits: map[string]bool{}}
 			// Leaving a form with unsaved work asks (beforeunload): go on.
@@ -566,14 +665,17 @@ func walkOAuthAuthorizationCode(b *browserRun, emu *oauthtest.Server) {
 		t.Fatal("the client secret reached a URL")
 	}
 	b.shot("oauth-consent")
-	b.do(chromedp.Click(chromedp.CSS("[data-testid=consent-allow]"), chromedp.NodeVisible),
-		chromedp.WaitVisible(chromedp.CSS("[data-testid=stored-access_token]")))
-	b.checked()
+	// Back on the form, the result says what the exchange gave, a token or
+	// the service's refusal.
+	b.press("[data-testid=consent-allow]", "[data-testid=result-summary]")
 	if loc := strings.TrimPrefix(b.location(), b.base); !strings.HasPrefix(loc, "/tokens/new/oauth2?oauth=") {
 		t.Fatalf("back at %s", loc)
 	}
 	if s := b.text("[data-testid=result-summary]"); !strings.HasPrefix(s, "Obtained an OAuth 2.0 access token") {
 		t.Fatalf("after consent: %q", s)
+	}
+	if s := b.text("[data-testid=stored-access_token]"); s == "" {
+		t.Fatal("after consent the access token is not shown as obtained")
 	}
 	if v, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.ID("f-name"))); v != "Drive Sync" {
 		t.Fatalf("the form came back with name %q", v)
