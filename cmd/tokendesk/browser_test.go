@@ -264,6 +264,16 @@ func (b *browserRun) then(act chromedp.Action[chromedp.Void], waitFor string) {
 	b.checked()
 }
 
+// own names a client a walk registers in an emulator: the walks with and
+// without JavaScript share the emulators, running side by side, and one's
+// registration must not replace the other's.
+func (b *browserRun) own(name string) string {
+	if b.js {
+		return name + "-js"
+	}
+	return name + "-nojs"
+}
+
 // markStale marks what sel matches on the page now, through the DOM
 // (JavaScript may be off).
 func (b *browserRun) markStale(sel string) {
@@ -601,7 +611,8 @@ func walkRedoxOAuth(b *browserRun, redox *redoxtest.Server) {
 	if h := b.text("[data-testid=form-heading]"); h != "Redox (OAuth 2.0) Access Token" {
 		t.Fatalf("second card opens %q", h)
 	}
-	b.fill(map[string]string{"f-name": "FHIR Feed", "f-client_id": "browser-client", "f-key_id": "browser-kid", "f-source_id": "src-7"})
+	clientID := b.own("browser-client") // with its own key pair
+	b.fill(map[string]string{"f-name": "FHIR Feed", "f-client_id": clientID, "f-key_id": "browser-kid", "f-source_id": "src-7"})
 	// Saved, it lands on its page, where the key to register is.
 	b.press("[data-testid=save]", "[data-testid=flash]")
 	if f := b.text("[data-testid=flash]"); !strings.HasPrefix(f, "Access token “FHIR Feed” saved. Register its key pair") {
@@ -628,7 +639,7 @@ func walkRedoxOAuth(b *browserRun, redox *redoxtest.Server) {
 	}
 	jwks, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if err := redox.RegisterJWKS("browser-client", jwks); err != nil {
+	if err := redox.RegisterJWKS(clientID, jwks); err != nil {
 		t.Fatalf("%v: %s", err, jwks)
 	}
 	b.press("[data-testid=action-get_token]", "[data-testid=result-summary]")
@@ -648,13 +659,14 @@ func walkRedoxOAuth(b *browserRun, redox *redoxtest.Server) {
 func walkOAuthAuthorizationCode(b *browserRun, emu *oauthtest.Server) {
 	t := b.t
 	redirect := b.base + "/oauth/callback"
-	emu.AddClient(oauthtest.Client{ID: "browser-app", Secret: "browser-app-secret", Name: "tokendesk browser test", RedirectURIs: []string{redirect}})
+	clientID := b.own("browser-app") // with its own Redirect URI
+	emu.AddClient(oauthtest.Client{ID: clientID, Secret: "browser-app-secret", Name: "tokendesk browser test", RedirectURIs: []string{redirect}})
 	b.visit("/tokens/new")
 	b.press(`[data-testid=provider-choices] a[href="/tokens/new/oauth2"]`, "#f-client_id")
 	if v, err := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("[data-testid=redirect_uri]"))); err != nil || v != redirect {
 		t.Fatalf("Redirect URI %q %v", v, err)
 	}
-	b.fill(map[string]string{"f-name": "Drive Sync", "f-client_id": "browser-app", "f-client_secret": "browser-app-secret",
+	b.fill(map[string]string{"f-name": "Drive Sync", "f-client_id": clientID, "f-client_secret": "browser-app-secret",
 		"f-auth_url": emu.AuthURL(), "f-token_url": emu.TokenURL(), "f-scope": "files.read"})
 	b.do(chromedp.Click(chromedp.CSS("[data-testid=action-get_token]"), chromedp.NodeVisible),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=consent-allow]")))
