@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/tokendesk/tokendesk/internal/store"
 	"github.com/tokendesk/tokendesk/internal/transfer/tokenfile"
-	"github.com/tokendesk/tokendesk/views"
 )
 
 // confirmImport writes the tokens of a previewed file as the person chose,
@@ -69,7 +67,7 @@ func (s *Server) confirmImport(c echo.Context) error {
 	if len(items) == 0 {
 		return s.renderPreview(c, http.StatusUnprocessableEntity, draftID, d, plan, "Every token is set to Skip: choose Import, Replace or Import as for at least one.")
 	}
-	err = s.Store.ImportTokens(ctx, sc.AppID, draftID, items, u.Email)
+	written, err := s.Store.ImportTokens(ctx, sc.AppID, draftID, items, u.Email)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return expired()
@@ -83,11 +81,11 @@ func (s *Server) confirmImport(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	names := make([]string, 0, len(items))
-	for _, it := range items {
-		names = append(names, it.Name)
+	if msg, warn := tokenfile.Imported(written); warn {
+		s.flashWarn(c, msg)
+	} else {
+		s.flash(c, msg)
 	}
-	s.flash(c, fmt.Sprintf("Imported %s: %s.", views.Plural(len(names), "access token", "access tokens"), strings.Join(names, ", ")))
 	s.wakeRenewer()
 	return c.Redirect(http.StatusSeeOther, sc.Base)
 }

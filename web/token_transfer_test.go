@@ -664,7 +664,9 @@ func TestImportReplaceWithAnotherTokenURLDropsStoredSecrets(t *testing.T) {
 
 // That Replace leaves the token without the secret it needs, so it says
 // "Needs secret" and is not renewed on a schedule (every renewal would
-// fail), as a token imported from a definitions-only file does.
+// fail), as a token imported from a definitions-only file does. The
+// person is told before (the preview) and after (the confirmation): the
+// stored secrets and access token stay behind, and what to enter.
 func TestImportReplaceWithAnotherTokenURLSaysNeedsSecret(t *testing.T) {
 	ts := lowWork(newTestServer(t))
 	emu := startOAuth(t, ts, oauthtest.Options{AutoApprove: true}, oauthtest.ClientSecretPost)
@@ -674,9 +676,36 @@ func TestImportReplaceWithAnotherTokenURLSaysNeedsSecret(t *testing.T) {
 	id := tokenIDByName(t, ts, "Reports")
 	defs := mustExport(t, ts, "/tokens", url.Values{"id": {itoa(id)}})
 	defs = bytes.ReplaceAll(defs, []byte(emu.TokenURL()), []byte("https://other.example/token"))
+	// It holds an access token from the old address.
+	wantRedirect(t, ts.post("/tokens/"+itoa(id)+"/renew", nil), "/tokens/"+itoa(id))
+	if v, _ := ts.store.TokenValues(t.Context(), id); v["access_token"] == "" {
+		t.Fatal("setup: Renew Now got no access token")
+	}
 	p := uploadImport(t, ts, "/tokens", defs, "")
 	wantStatus(t, p, http.StatusOK)
+	// The preview says so before anything is written, not that the stored
+	// secrets are kept.
+	notes := p.Doc.Find("[data-testid=import-note]").Text()
+	for _, want := range []string{
+		"The file's Token URL differs from the stored one, so replacing leaves the stored secrets and access token behind",
+		"No Client Secret in the file: enter it on the token's page; until then it is not renewed.",
+	} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("the preview's notes lack %q: %q", want, notes)
+		}
+	}
+	if strings.Contains(notes, "keeps the stored secrets") {
+		t.Errorf("the preview promises the stored secrets: %q", notes)
+	}
 	wantRedirect(t, confirmImport(t, ts, "/tokens", p, url.Values{"choice-0": {"replace"}}), "/tokens")
+	// And the import's confirmation, what it dropped and what to do.
+	flash := ts.get("/tokens").Doc.Find("[data-testid=flash]")
+	want := "Imported 1 access token: Reports. The Token URL of “Reports” changed, so its stored access token was dropped: " +
+		"a token is only sent to the address it was obtained from. Enter the secrets of “Reports” on its page: until then it is not renewed."
+	if got := strings.Join(strings.Fields(flash.Text()), " "); got != want || !flash.HasClass("alert-warn") {
+		cls, _ := flash.Attr("class")
+		t.Errorf("after the import (class %q):\n%s\nwant\n%s", cls, got, want)
+	}
 	if got := tokenRowStatus(t, ts, "Reports"); got != token.StatusNeedsSecret {
 		t.Errorf("list says %q after a Replace that dropped the Client Secret, want %q", got, token.StatusNeedsSecret)
 	}

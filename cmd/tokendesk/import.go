@@ -126,14 +126,15 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintf(stdout, "Nothing was written. Run again with --yes to import %s.\n", views.Plural(len(items), "token", "tokens"))
 		return nil
 	}
-	err = st.ImportTokensFromShell(ctx, sc.AppID, items, importActor)
+	written, err := st.ImportTokensFromShell(ctx, sc.AppID, items, importActor)
 	switch {
 	case errors.Is(err, store.ErrDuplicateName), errors.Is(err, store.ErrStale):
 		return errors.New("the list changed while the import was prepared, so nothing was imported; run it again")
 	case err != nil:
 		return err
 	}
-	fmt.Fprintf(stdout, "Imported %s.\n", views.Plural(len(items), "access token", "access tokens"))
+	msg, _ := tokenfile.Imported(written)
+	fmt.Fprintln(stdout, msg)
 	return nil
 }
 

@@ -81,10 +81,13 @@ type ImportItem struct {
 // apply path as a form and audited as such, with one entry for the import
 // as a whole; draft is used up. ErrDuplicateName when a new token's name
 // was taken since the preview, ErrStale when a replaced token was edited
-// or removed since, ErrNotFound when the draft is gone.
-func (s *Store) ImportTokens(ctx context.Context, appID int64, draft string, items []ImportItem, actor string) error {
+// or removed since, ErrNotFound when the draft is gone. It returns the
+// changes as written, in the items' order: what a replacement dropped
+// (token.Change's Moved, NeedsSecret) is decided in the transaction, and
+// the person is told.
+func (s *Store) ImportTokens(ctx context.Context, appID int64, draft string, items []ImportItem, actor string) ([]token.Change, error) {
 	if draft == "" {
-		return ErrNotFound
+		return nil, ErrNotFound
 	}
 	return s.importTokens(ctx, appID, draft, items, actor)
 }
@@ -92,13 +95,15 @@ func (s *Store) ImportTokens(ctx context.Context, appID int64, draft string, ite
 // ImportTokensFromShell is ImportTokens for `tokendesk import`, which has
 // no preview waiting on the server: the command read the file and showed
 // its preview itself, in the same process.
-func (s *Store) ImportTokensFromShell(ctx context.Context, appID int64, items []ImportItem, actor string) error {
+func (s *Store) ImportTokensFromShell(ctx context.Context, appID int64, items []ImportItem, actor string) ([]token.Change, error) {
 	return s.importTokens(ctx, appID, "", items, actor)
 }
 
-func (s *Store) importTokens(ctx context.Context, appID int64, draft string, items []ImportItem, actor string) error {
+func (s *Store) importTokens(ctx context.Context, appID int64, draft string, items []ImportItem, actor string) ([]token.Change, error) {
 	now := s.Now()
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	var written []token.Change
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		written = written[:0] // a retried transaction starts again
 		if draft != "" {
 			res, err := tx.ExecContext(ctx, "DELETE FROM import_drafts WHERE id = ? AND scope = ? AND expires_at >= ?", draft, appID, ms(now))
 			if err != nil {
@@ -119,6 +124,7 @@ func (s *Store) importTokens(ctx context.Context, appID int64, draft string, ite
 					return err
 				}
 				created = append(created, ch.Name)
+				written = append(written, ch)
 			} else {
 				decide, prov := it.Decide, it.Provider
 				if decide == nil {
@@ -136,6 +142,7 @@ func (s *Store) importTokens(ctx context.Context, appID int64, draft string, ite
 					return err
 				}
 				replaced = append(replaced, ed.Change.Name)
+				written = append(written, ed.Change)
 			}
 			if it.Access != nil && appID == 0 {
 				if err := putAccess(ctx, tx, id, *it.Access); err != nil {
@@ -153,6 +160,10 @@ func (s *Store) importTokens(ctx context.Context, appID int64, draft string, ite
 		return insertAudit(ctx, tx, Audit{At: now, Actor: actor, Action: ActionTokensImport, AppID: appID,
 			Subject: fmt.Sprintf("%d access tokens", len(items)), Detail: strings.Join(detail, "; ")})
 	})
+	if err != nil {
+		return nil, err
+	}
+	return written, nil
 }
 
 // putAccess replaces a global token's Permission Settings inside tx. Apps

@@ -43,7 +43,7 @@ func TestImportTokensIsOneTransaction(t *testing.T) {
 		"duplicate": {{Change: importChange("Fresh")}, {Change: importChange("TAKEN")}},
 		"stale":     {{Change: importChange("Fresh")}, {Change: importChange("Taken"), Replace: taken.ID, Version: taken.Version + 1}},
 	} {
-		err := s.ImportTokens(ctx, 0, "d1", items, "ada")
+		_, err := s.ImportTokens(ctx, 0, "d1", items, "ada")
 		if !errors.Is(err, ErrDuplicateName) && !errors.Is(err, ErrStale) {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -63,7 +63,7 @@ func TestImportTokensIsOneTransaction(t *testing.T) {
 	}
 	replace := importChange("taken")
 	replace.Rate = "15m"
-	err = s.ImportTokens(ctx, 0, "d1", []ImportItem{{Change: importChange("Fresh")}, {Change: replace, Replace: taken.ID, Version: taken.Version}}, "ada")
+	_, err = s.ImportTokens(ctx, 0, "d1", []ImportItem{{Change: importChange("Fresh")}, {Change: replace, Replace: taken.ID, Version: taken.Version}}, "ada")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestImportTokensIsOneTransaction(t *testing.T) {
 		t.Fatalf("audit: %+v", entries[0])
 	}
 	// Used up.
-	if err := s.ImportTokens(ctx, 0, "d1", nil, "ada"); !errors.Is(err, ErrNotFound) {
+	if _, err := s.ImportTokens(ctx, 0, "d1", nil, "ada"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("a used draft: %v", err)
 	}
 }
@@ -110,7 +110,7 @@ func TestImportReplaceIsAnEdit(t *testing.T) {
 	replace := importChange("Stopped")
 	replace.Set["secret"] = "s-new"
 	replace.Renewable = true
-	if err := s.ImportTokens(ctx, 0, "d1", []ImportItem{{Change: replace, Replace: tok.ID, Version: tok.Version}}, "ada"); err != nil {
+	if _, err := s.ImportTokens(ctx, 0, "d1", []ImportItem{{Change: replace, Replace: tok.ID, Version: tok.Version}}, "ada"); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.TokenByID(ctx, tok.ID)

@@ -147,7 +147,11 @@ type Row struct {
 	Notes  []string
 	// Existing is the token of the same name in the scope.
 	Existing *token.Token
-	Access   *store.Access
+	// Moved is the label of the address (an Endpoint field, such as the
+	// Token URL) that replacing Existing moves away from its stored value:
+	// its stored secrets and grant stay behind (token.FromImport).
+	Moved  string
+	Access *store.Access
 	// Choice is what the person chose (or the default), Rename its name.
 	Choice, Rename, RenameErr string
 }
@@ -269,6 +273,9 @@ func Plan(ctx context.Context, st *store.Store, sc Scope, d Draft, choices map[i
 			pt.Status = StatusNew
 		case pt.Existing.Provider == p.ID:
 			pt.Status = StatusReplaces
+			if pt.Moved, err = movedEndpoint(ctx, st, p, pt); err != nil {
+				return nil, nil, err
+			}
 		default:
 			other := pt.Existing.Provider
 			if op, ok := registry.ByID(other); ok {
@@ -314,24 +321,62 @@ func unknownKeys(p provider.Provider, ft transfer.Token) []string {
 	return bad
 }
 
+// movedEndpoint is the label of the Endpoint field whose stored value
+// replacing pt.Existing with the file's would change ("" when none does).
+// It reads the stored Endpoint values alone, never a secret.
+func movedEndpoint(ctx context.Context, st *store.Store, p provider.Provider, pt *Row) (string, error) {
+	var keys []string
+	for _, fd := range p.Fields {
+		if fd.Endpoint {
+			keys = append(keys, fd.Key)
+		}
+	}
+	if len(keys) == 0 {
+		return "", nil
+	}
+	stored, err := st.TokenValuesOf(ctx, pt.Existing.ID, keys)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil // removed meanwhile: the import finds it stale
+	}
+	if err != nil {
+		return "", err
+	}
+	return token.EndpointMoved(p, pt.In, stored), nil
+}
+
 // notes says what else to know about importing pt.
 func notes(pt *Row, secrets bool, sc Scope, appIDs map[string]int64) []string {
 	var notes []string
 	held := map[string]string{}
-	if pt.Existing != nil && pt.Status == StatusReplaces {
+	if pt.Existing != nil && pt.Status == StatusReplaces && pt.Moved == "" {
 		for k := range pt.Existing.Stored {
 			held[k] = "stored"
 		}
 	}
 	maps.Copy(held, pt.Kept)
-	if missing := token.MissingSecrets(pt.Provider, pt.In, held); len(missing) > 0 {
+	missing := token.MissingSecrets(pt.Provider, pt.In, held)
+	if pt.Moved != "" {
+		notes = append(notes, fmt.Sprintf("The file's %s differs from the stored one, so replacing leaves the stored secrets and access token behind: "+
+			"they are only sent to the address they were saved with.", pt.Moved))
+		// Every stored secret the file does not carry stays behind too,
+		// required or not: the token used it (token.FromImport).
+		required := missing
+		missing = nil
+		for _, fd := range pt.Provider.Fields {
+			_, stored := pt.Existing.Stored[fd.Key]
+			if fd.Secret && fd.Key != pt.Provider.Tokens.Access && pt.In.Values[fd.Key] == "" && (stored || slices.Contains(required, fd.Key)) {
+				missing = append(missing, fd.Key)
+			}
+		}
+	}
+	if len(missing) > 0 {
 		labels := make([]string, 0, len(missing))
 		for _, k := range missing {
 			labels = append(labels, pt.Provider.Label(k))
 		}
 		notes = append(notes, fmt.Sprintf("No %s in the file: enter it on the token's page; until then it is not renewed.", strings.Join(labels, " or ")))
 	}
-	if pt.Status == StatusReplaces {
+	if pt.Status == StatusReplaces && pt.Moved == "" {
 		if secrets {
 			notes = append(notes, "Replacing takes the file's settings and secrets; its access token is obtained again.")
 		} else {
@@ -458,4 +503,55 @@ func Problems(problems []string) string {
 		return msg + strings.Join(problems[:most], " ") + fmt.Sprintf(" And %d more.", len(problems)-most)
 	}
 	return msg + strings.Join(problems, " ")
+}
+
+// Imported is what the console and `tokendesk import` say once an import
+// is written: the tokens it wrote, then what a person must still do, from
+// the changes as the import's transaction decided them
+// (store.ImportTokens). warn says a token needs attention: a replacement
+// that moved its address dropped its access token, or a token waits for
+// a secret and is not renewed until someone enters it.
+func Imported(written []token.Change) (msg string, warn bool) {
+	var names, moved, needSecret []string
+	for _, ch := range written {
+		names = append(names, ch.Name)
+		if ch.Moved != "" {
+			moved = append(moved, fmt.Sprintf("The %s of “%s” changed, so its stored access token was dropped: a token is only sent to the address it was obtained from.", ch.Moved, ch.Name))
+		}
+		if ch.NeedsSecret {
+			needSecret = append(needSecret, "“"+ch.Name+"”")
+		}
+	}
+	what := "access tokens"
+	if len(names) == 1 {
+		what = "access token"
+	}
+	parts := []string{fmt.Sprintf("Imported %d %s: %s.", len(names), what, nameList(names))}
+	if len(moved) > movedShown {
+		moved = append(moved[:movedShown], fmt.Sprintf("%d more moved to another address and dropped their stored access tokens too.", len(moved)-movedShown))
+	}
+	parts = append(parts, moved...)
+	switch len(needSecret) {
+	case 0:
+	case 1:
+		parts = append(parts, "Enter the secrets of "+needSecret[0]+" on its page: until then it is not renewed.")
+	default:
+		parts = append(parts, "Enter the secrets of "+nameList(needSecret)+" on their pages: until then they are not renewed.")
+	}
+	return strings.Join(parts, " "), len(moved) > 0 || len(needSecret) > 0
+}
+
+// movedShown and namesShown bound what Imported lists by name: a file
+// may hold thousands of tokens.
+const (
+	movedShown = 5
+	namesShown = 10
+)
+
+// nameList joins names, the first namesShown of them, saying how many more.
+func nameList(names []string) string {
+	if len(names) <= namesShown {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:namesShown], ", ") + fmt.Sprintf(" and %d more", len(names)-namesShown)
 }
