@@ -421,6 +421,7 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 			}
 		})
 		wg.Go(func() { // a person saving tokens, on this replica
+			var csrf string
 			for n := 0; ; n++ {
 				select {
 				case <-stop:
@@ -429,8 +430,14 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 				}
 				name := fmt.Sprintf("Saved %d %d", i, n)
 				form := url.Values{"name": {name}, "environment": {"development"}, "api_key": {"k"}, "secret": {"s"}, "renewal_rate": {"1h"}}
-				_, doc := br.get(p.base + "/tokens/new/redox")
-				csrf, _ := doc.Find(`input[name="_csrf"]`).Attr("value")
+				page, doc := br.get(p.base + "/tokens/new/redox")
+				note("form", page.StatusCode, page.Header.Get("Retry-After"))
+				if v, ok := doc.Find(`input[name="_csrf"]`).Attr("value"); page.StatusCode == http.StatusOK && ok {
+					csrf = v
+				}
+				// Without a new form, the person saves the one still open
+				// (its CSRF token is the session's); posting without one
+				// would only be refused (403).
 				form.Set("_csrf", csrf)
 				resp, err := br.client.PostForm(p.base+"/tokens/new/redox", form)
 				if err != nil {
@@ -502,6 +509,11 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	t.Logf("answers: %v", tl.statuses)
 	if len(tl.problems) > 0 {
 		t.Fatalf("%d bad answers, e.g. %v", len(tl.problems), tl.problems[:min(5, len(tl.problems))])
+	}
+	for what, n := range tl.statuses {
+		if strings.HasSuffix(what, " 403") {
+			t.Errorf("%d answers %q: a signed-in person with the form's CSRF token is never refused", n, what)
+		}
 	}
 	for _, want := range []string{"down save 503", "down api 200", "up save 303"} {
 		if tl.statuses[want] == 0 {
