@@ -42,8 +42,23 @@ type App struct {
 // ErrDuplicateApp is returned for an application name already in use.
 var ErrDuplicateApp = errors.New("store: an application with that name already exists")
 
+// ErrAppKind is returned for an application kind other than KindProcess
+// and KindForm, before anything is written (the console validates first;
+// the database's CHECK constraint is the last guard, not the message).
+var ErrAppKind = errors.New(`store: an application's kind is "process" or "form"`)
+
+func checkAppKind(kind string) error {
+	if kind != KindProcess && kind != KindForm {
+		return fmt.Errorf("%w, not %q", ErrAppKind, kind)
+	}
+	return nil
+}
+
 // CreateApp adds an application with its designers.
 func (s *Store) CreateApp(ctx context.Context, name, kind string, designers []int64, actor string) (App, error) {
+	if err := checkAppKind(kind); err != nil {
+		return App{}, err
+	}
 	var id int64
 	now := ms(s.Now())
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -68,6 +83,9 @@ func (s *Store) CreateApp(ctx context.Context, name, kind string, designers []in
 
 // UpdateApp renames an application, changes its kind and its designers.
 func (s *Store) UpdateApp(ctx context.Context, id int64, name, kind string, designers []int64, actor string) error {
+	if err := checkAppKind(kind); err != nil {
+		return err
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, "UPDATE apps SET name = ?, name_key = ?, kind = ?, updated_at = ? WHERE id = ?",
 			name, token.NameKey(name), kind, ms(s.Now()), id)

@@ -433,3 +433,25 @@ func TestDeleteTokensRemovesOnlyItsScope(t *testing.T) {
 		}
 	})
 }
+
+// An application's kind is checked before the write: a clear error, not
+// the database's CHECK constraint, and nothing written.
+func TestAppsRefuseAnUnknownKind(t *testing.T) {
+	onBoth(t, func(t *testing.T) {
+		ctx := context.Background()
+		s, _ := clockedStore(t)
+		if _, err := s.CreateApp(ctx, "Lab", "robot", nil, "ada@example.com"); !errors.Is(err, ErrAppKind) || !strings.Contains(err.Error(), `not "robot"`) {
+			t.Fatalf("create with kind robot: %v", err)
+		}
+		app, err := s.CreateApp(ctx, "Lab", KindForm, nil, "ada@example.com")
+		if err != nil {
+			t.Fatalf("the name is still free: %v", err)
+		}
+		if err := s.UpdateApp(ctx, app.ID, "Lab", "robot", nil, "ada@example.com"); !errors.Is(err, ErrAppKind) {
+			t.Fatalf("update with kind robot: %v", err)
+		}
+		if got, _ := s.AppByID(ctx, app.ID); got.Kind != KindForm {
+			t.Fatalf("kind %q after a refused update", got.Kind)
+		}
+	})
+}
