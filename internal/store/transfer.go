@@ -103,7 +103,6 @@ func (s *Store) importTokens(ctx context.Context, appID int64, draft string, ite
 	now := s.Now()
 	var written []token.Change
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		written = written[:0] // a retried transaction starts again
 		if draft != "" {
 			res, err := tx.ExecContext(ctx, "DELETE FROM import_drafts WHERE id = ? AND scope = ? AND expires_at >= ?", draft, appID, ms(now))
 			if err != nil {
