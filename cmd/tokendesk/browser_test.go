@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -60,7 +61,7 @@ func chromiumPath() string {
 // and one walk took more than 360 s in CI.
 const (
 	browserStep = 90 * time.Second
-	browserWalk = 15 * time.Minute
+	browserWalk = 9 * time.Minute // under go test's default -timeout of 10
 )
 
 func newChromium(t *testing.T, path string, width, height int) context.Context {
@@ -274,8 +275,10 @@ func (b *browserRun) own(name string) string {
 	return name + "-nojs"
 }
 
-// markStale marks what sel matches on the page now, through the DOM
-// (JavaScript may be off).
+// markStale marks what sel matches and shows on the page now, through the
+// DOM (JavaScript may be off). A hidden match is left alone: the action
+// may be what reveals it. So waitFor must name what an action brings or
+// reveals, never an element it only updates in place.
 func (b *browserRun) markStale(sel string) {
 	b.t.Helper()
 	ctx, cancel := b.step()
@@ -285,7 +288,14 @@ func (b *browserRun) markStale(sel string) {
 		b.fail("finding "+sel, err)
 	}
 	for _, n := range nodes {
-		if err := chromedp.Do(ctx, chromedp.SetAttributeValue(chromedp.NodeIDs{n.NodeID}, "data-stale", "")); err != nil {
+		err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			if _, err := cdp.Call(ctx, tg, dom.GetBoxModel, dom.GetBoxModelParams{NodeID: n.NodeID}); err != nil {
+				return nil // not rendered: hidden
+			}
+			_, err := cdp.Call(ctx, tg, dom.SetAttributeValue, dom.SetAttributeValueParams{NodeID: n.NodeID, Name: "data-stale", Value: ""})
+			return err
+		}))
+		if err != nil {
 			b.fail("marking "+sel, err)
 		}
 	}
