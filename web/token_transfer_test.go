@@ -687,7 +687,7 @@ func TestImportReplaceWithAnotherTokenURLSaysNeedsSecret(t *testing.T) {
 	// secrets are kept.
 	notes := p.Doc.Find("[data-testid=import-note]").Text()
 	for _, want := range []string{
-		"The file's Token URL differs from the stored one, so replacing leaves the stored secrets and access token behind",
+		"The file's Token URL differs from the stored one, and the stored secrets and the stored access token stay behind",
 		"No Client Secret in the file: enter it on the token's page; until then it is not renewed.",
 	} {
 		if !strings.Contains(notes, want) {
@@ -701,7 +701,7 @@ func TestImportReplaceWithAnotherTokenURLSaysNeedsSecret(t *testing.T) {
 	// And the import's confirmation, what it dropped and what to do.
 	flash := ts.get("/tokens").Doc.Find("[data-testid=flash]")
 	want := "Imported 1 access token: Reports. The Token URL of “Reports” changed, so its stored access token was dropped: " +
-		"a token is only sent to the address it was obtained from. Enter the secrets of “Reports” on its page: until then it is not renewed."
+		"a token is only sent to the address it was obtained from. “Reports” waits for a secret: enter it on its page; until then it is not renewed."
 	if got := strings.Join(strings.Fields(flash.Text()), " "); got != want || !flash.HasClass("alert-warn") {
 		cls, _ := flash.Attr("class")
 		t.Errorf("after the import (class %q):\n%s\nwant\n%s", cls, got, want)

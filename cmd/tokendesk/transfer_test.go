@@ -100,7 +100,7 @@ func TestExportImportCommands(t *testing.T) {
 	}
 	// Definitions only: written, and it says what is left to do.
 	if out, err := cli(dstDir, "", "import", defs, "--yes"); err != nil ||
-		!strings.Contains(out, "Imported 1 access token: Lab Feed. Enter the secrets of “Lab Feed” on its page: until then it is not renewed.") {
+		!strings.Contains(out, "Imported 1 access token: Lab Feed. “Lab Feed” waits for a secret: enter it on its page; until then it is not renewed.") {
 		t.Fatalf("import --yes: %v\n%s", err, out)
 	}
 	// With secrets, over the existing token: skip by default, replace on request.

@@ -327,7 +327,7 @@ func unknownKeys(p provider.Provider, ft transfer.Token) []string {
 func movedEndpoint(ctx context.Context, st *store.Store, p provider.Provider, pt *Row) (string, error) {
 	var keys []string
 	for _, fd := range p.Fields {
-		if fd.Endpoint {
+		if fd.Endpoint && !fd.Secret {
 			keys = append(keys, fd.Key)
 		}
 	}
@@ -344,6 +344,33 @@ func movedEndpoint(ctx context.Context, st *store.Store, p provider.Provider, pt
 	return token.EndpointMoved(p, pt.In, stored), nil
 }
 
+// movedNote says what replacing a token with a file that moves its
+// address leaves behind: the stored secrets (unless the file carries its
+// own) and the access token, if it has one.
+func movedNote(pt *Row, secrets bool) string {
+	msg := "The file's " + pt.Moved + " differs from the stored one"
+	var behind []string
+	if secrets {
+		msg += ": replacing takes the file's settings and secrets"
+	} else {
+		behind = append(behind, "the stored secrets")
+	}
+	if a := pt.Provider.Tokens.Access; a != "" {
+		if _, ok := pt.Existing.Stored[a]; ok {
+			behind = append(behind, "the stored access token")
+		}
+	}
+	switch {
+	case len(behind) == 0:
+		return msg + "."
+	case len(behind) == 1 && behind[0] == "the stored access token":
+		msg += ", and the stored access token stays behind"
+	default:
+		msg += ", and " + strings.Join(behind, " and ") + " stay behind"
+	}
+	return msg + ": a token's secrets are only sent to the address they were saved with."
+}
+
 // notes says what else to know about importing pt.
 func notes(pt *Row, secrets bool, sc Scope, appIDs map[string]int64) []string {
 	var notes []string
@@ -356,8 +383,7 @@ func notes(pt *Row, secrets bool, sc Scope, appIDs map[string]int64) []string {
 	maps.Copy(held, pt.Kept)
 	missing := token.MissingSecrets(pt.Provider, pt.In, held)
 	if pt.Moved != "" {
-		notes = append(notes, fmt.Sprintf("The file's %s differs from the stored one, so replacing leaves the stored secrets and access token behind: "+
-			"they are only sent to the address they were saved with.", pt.Moved))
+		notes = append(notes, movedNote(pt, secrets))
 		// Every stored secret the file does not carry stays behind too,
 		// required or not: the token used it (token.FromImport).
 		required := missing
@@ -527,16 +553,19 @@ func Imported(written []token.Change) (msg string, warn bool) {
 		what = "access token"
 	}
 	parts := []string{fmt.Sprintf("Imported %d %s: %s.", len(names), what, nameList(names))}
-	if len(moved) > movedShown {
-		moved = append(moved[:movedShown], fmt.Sprintf("%d more moved to another address and dropped their stored access tokens too.", len(moved)-movedShown))
+	switch more := len(moved) - movedShown; {
+	case more == 1:
+		moved = append(moved[:movedShown], "1 more moved to another address and dropped its stored access token too.")
+	case more > 1:
+		moved = append(moved[:movedShown], fmt.Sprintf("%d more moved to another address and dropped their stored access tokens too.", more))
 	}
 	parts = append(parts, moved...)
 	switch len(needSecret) {
 	case 0:
 	case 1:
-		parts = append(parts, "Enter the secrets of "+needSecret[0]+" on its page: until then it is not renewed.")
+		parts = append(parts, needSecret[0]+" waits for a secret: enter it on its page; until then it is not renewed.")
 	default:
-		parts = append(parts, "Enter the secrets of "+nameList(needSecret)+" on their pages: until then they are not renewed.")
+		parts = append(parts, nameList(needSecret)+" wait for secrets: enter them on their pages; until then they are not renewed.")
 	}
 	return strings.Join(parts, " "), len(moved) > 0 || len(needSecret) > 0
 }
