@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -51,8 +52,11 @@ func (s *Server) serveFetch(w http.ResponseWriter, r *http.Request, name string)
 			if p == http.ErrAbortHandler {
 				panic(p)
 			}
-			// As middleware.Recover: the panic becomes a 500, logged.
-			status = s.fetchError(w, r, name, fmt.Errorf("[PANIC RECOVER] %v", p))
+			// As middleware.Recover: the panic becomes a 500, logged
+			// with (the first 4 KB of) its stack.
+			stack := debug.Stack()
+			stack = stack[:min(len(stack), 4<<10)]
+			status = s.fetchError(w, r, name, fmt.Errorf("[PANIC RECOVER] %v %s", p, stack))
 		}
 		s.observed(r, fetchRoute, status, time.Since(start), rid[0], "")
 	}()
