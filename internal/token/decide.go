@@ -181,14 +181,11 @@ func EndpointSecretErrors(p provider.Provider, in Input, kept, stored map[string
 		return nil
 	}
 	var errs FieldErrors
-	for _, fd := range p.Fields {
-		if !fd.Secret || fd.Key == p.Tokens.Access || in.Values[fd.Key] != "" || kept[fd.Key] != "" || in.Clear[fd.Key] || stored[fd.Key] == "" {
-			continue
-		}
+	for _, k := range SecretsLeftBehind(p, in, func(k string) bool { return stored[k] != "" && kept[k] == "" && !in.Clear[k] }) {
 		if errs == nil {
 			errs = FieldErrors{}
 		}
-		errs[fd.Key] = "Enter the " + fd.Label + " again: the " + label + " changed, and a stored secret is only sent to the address it was saved with."
+		errs[k] = "Enter the " + p.Label(k) + " again: the " + label + " changed, and a stored secret is only sent to the address it was saved with."
 	}
 	return errs
 }

@@ -47,12 +47,10 @@ func FromImport(p provider.Provider, im Import, stored func() (map[string]string
 		}
 		maps.Copy(values, old)
 		if endpointChanged(p, im.Input, old) {
-			for _, fd := range p.Fields {
-				if fd.Secret && fd.Key != p.Tokens.Access && im.Input.Values[fd.Key] == "" && old[fd.Key] != "" {
-					moved = append(moved, fd.Key)
-					delete(values, fd.Key)
-					dropped = true
-				}
+			for _, k := range SecretsLeftBehind(p, im.Input, func(k string) bool { return old[k] != "" }) {
+				moved = append(moved, k)
+				delete(values, k)
+				dropped = true
 			}
 			// The grant obtained at the old address (refresh and access
 			// token, what the service said with them) stays behind too; an
@@ -111,6 +109,21 @@ func FromImport(p provider.Provider, im Import, stored func() (map[string]string
 		ch.NeedsSecret = true
 	}
 	return ch, nil
+}
+
+// SecretsLeftBehind names, in screen order, the stored secrets (stored
+// says which fields hold one; the access token aside, which goes with the
+// grant) that a definition in moving its token to another address leaves
+// behind: those in does not give anew. They are only ever sent to the
+// address they were saved with.
+func SecretsLeftBehind(p provider.Provider, in Input, stored func(key string) bool) []string {
+	var out []string
+	for _, fd := range p.Fields {
+		if fd.Secret && fd.Key != p.Tokens.Access && in.Values[fd.Key] == "" && stored(fd.Key) {
+			out = append(out, fd.Key)
+		}
+	}
+	return out
 }
 
 // MissingSecrets names, in screen order, the required secret fields

@@ -387,13 +387,10 @@ func notes(pt *Row, secrets bool, sc Scope, appIDs map[string]int64) []string {
 		// Every stored secret the file does not carry stays behind too,
 		// required or not: the token used it (token.FromImport).
 		required := missing
-		missing = nil
-		for _, fd := range pt.Provider.Fields {
-			_, stored := pt.Existing.Stored[fd.Key]
-			if fd.Secret && fd.Key != pt.Provider.Tokens.Access && pt.In.Values[fd.Key] == "" && (stored || slices.Contains(required, fd.Key)) {
-				missing = append(missing, fd.Key)
-			}
-		}
+		missing = token.SecretsLeftBehind(pt.Provider, pt.In, func(k string) bool {
+			_, stored := pt.Existing.Stored[k]
+			return stored || slices.Contains(required, k)
+		})
 	}
 	if len(missing) > 0 {
 		labels := make([]string, 0, len(missing))
